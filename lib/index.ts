@@ -1,0 +1,35 @@
+// The package entry: re-exports only.
+export * from './errors';
+export * from './types';
+
+export * from './scripts/templates';
+export * from './scripts/compile';
+export * from './scripts/match';
+export * from './scripts/witness';
+
+export * from './tx/hash';
+export * from './tx/outputs';
+export * from './tx/state-number';
+export * from './tx/weights';
+export * from './tx/sighash';
+export * from './tx/signature';
+export * from './tx/channel-params';
+export * from './tx/funding';
+export * from './tx/payment';
+export * from './tx/close';
+export * from './tx/revocable-spend';
+export * from './tx/penalty';
+export * from './tx/timeout';
+export * from './tx/payment-signer';
+
+export * from './psbt/key-origin';
+export * from './psbt/create';
+export * from './psbt/sign';
+export * from './psbt/finalize';
+export * from './psbt/verify';
+
+export {
+  MAX_STATE as MAX_UPDATE_STATE, deriveSecret, deriveUpdateKey, deriveUpdateSecret, updateIndex,
+} from './keys/shachain';
+export * from './keys/revocation-store';
+export * from './keys/seed';

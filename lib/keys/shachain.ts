@@ -1,0 +1,98 @@
+/**
+ * Per-update secrets, generated as in BOLT #3 "Per-commitment Secret
+ * Requirements". Secrets form a binary tree over 48-bit indices: the secret at
+ * an index with B trailing zero bits lets anyone derive the 2^B - 1 secrets at
+ * the indices just above it. Revealing secrets in decreasing index order is
+ * therefore what lets the receiver keep only O(log n) of them.
+ */
+import { createHash } from 'node:crypto';
+import { fail } from '../errors';
+import { asPrivateKey, derivePublicKey, type PrivateKey, type PublicKey } from '../types';
+
+/** Number of index bits; indices live in [0, 2^48 - 1]. */
+export const SECRET_INDEX_BITS = 48;
+/** The largest secret index, which is also the largest usable state number. */
+export const MAX_STATE: bigint = (1n << 48n) - 1n;
+const TWO_32 = 2 ** 32;
+
+/**
+ * Throws unless `index` is a bigint in [0, 2^48 - 1]. Returns it as a number,
+ * which holds 48 bits exactly and keeps bigint arithmetic off the hot paths.
+ */
+export function checkSecretIndex(index: bigint, what = 'secret index'): number {
+  if (typeof index !== 'bigint' || index < 0n || index > MAX_STATE) {
+    fail('SECRET_INDEX_OUT_OF_RANGE', `${what} must be a bigint in [0, 2^48-1]`, {
+      value: typeof index === 'bigint' ? index.toString() : typeof index,
+    });
+  }
+  return Number(index);
+}
+
+/** @internal Bit `bit` (0..47) of an index held as a number. */
+export function indexBit(index: number, bit: number): number {
+  // `>>>` only sees the low 32 bits, so the top 16 need a division first.
+  return bit < 32 ? (index >>> bit) & 1 : (Math.floor(index / TWO_32) >>> (bit - 32)) & 1;
+}
+
+/**
+ * @internal BOLT 3 where_to_put_secret: the number of trailing zero bits, and 48 for
+ * index 0 (the seed itself, which derives every other secret).
+ */
+export function trailingZeros(index: number): number {
+  const lo = index >>> 0;
+  if (lo !== 0) return 31 - Math.clz32(lo & -lo);
+  const hi = Math.floor(index / TWO_32);
+  if (hi === 0) return SECRET_INDEX_BITS;
+  return 32 + 31 - Math.clz32(hi & -hi);
+}
+
+/**
+ * @internal BOLT 3 derive_secret(base, bits, I): walk bits `bits-1` down to 0 of I,
+ * flipping and hashing for each set bit. Callers have validated their inputs;
+ * `base` is never written to.
+ */
+export function deriveFromBase(base: Uint8Array, bits: number, index: number): Uint8Array {
+  let value: Uint8Array = base;
+  let owned = false;
+  for (let b = bits - 1; b >= 0; b--) {
+    if (indexBit(index, b) === 0) continue;
+    if (!owned) {
+      value = new Uint8Array(base);
+      owned = true;
+    }
+    value[b >> 3] ^= 1 << (b & 7);
+    // digest() hands back a fresh buffer we own, so the next flip can happen in place.
+    value = createHash('sha256').update(value).digest();
+  }
+  // Normalise to a plain Uint8Array so callers get neither the caller's seed nor a Buffer.
+  return new Uint8Array(value);
+}
+
+function checkSeed(seed: Uint8Array): void {
+  if (!(seed instanceof Uint8Array) || seed.length !== 32) fail('INVALID_ARGUMENT', 'shachain seed must be 32 bytes');
+}
+
+/** BOLT 3 generate_from_seed(seed, index). */
+export function deriveSecret(seed: Uint8Array, index: bigint): Uint8Array {
+  checkSeed(seed);
+  const i = checkSecretIndex(index);
+  return deriveFromBase(seed, SECRET_INDEX_BITS, i);
+}
+
+/** State 0 uses the highest index so that each later state's secret can derive all earlier ones. */
+export function updateIndex(stateNumber: bigint): bigint {
+  checkSecretIndex(stateNumber, 'state number');
+  return MAX_STATE - stateNumber;
+}
+
+/** The secret for update `state`, usable as a secp256k1 private key. */
+export function deriveUpdateSecret(seed: Uint8Array, state: bigint): PrivateKey {
+  const secret = deriveSecret(seed, updateIndex(state));
+  // A hash output is >= n or zero with probability ~2^-128, but an invalid scalar must never reach signing code.
+  return asPrivateKey(secret, `update secret for state ${state}`);
+}
+
+/** The public key whose private key is revealed when update `state` is revoked. */
+export function deriveUpdateKey(seed: Uint8Array, state: bigint): PublicKey {
+  return derivePublicKey(deriveUpdateSecret(seed, state));
+}

@@ -1,0 +1,65 @@
+/**
+ * Finalizing channel PSBTs through the templates' branches: the witness
+ * script is matched to its template, partial signatures are mapped to the
+ * template's key names, and the first branch whose signers are all present
+ * is assembled by the one witness assembler. Wallet inputs (P2WPKH and
+ * P2SH-P2WPKH) use bitcoinjs' standard finalizer.
+ */
+import { Psbt, Transaction } from 'bitcoinjs-lib';
+import { fail } from '../errors';
+import { bytesEqual } from '../tx/hash';
+import { matchTemplate } from '../scripts/match';
+import { assembleWitness, branchSigners } from '../scripts/witness';
+
+export function serializeWitness(items: readonly Uint8Array[]): Uint8Array {
+  const parts: number[] = [];
+  const varint = (n: number) => {
+    if (n < 0xfd) parts.push(n);
+    else parts.push(0xfd, n & 0xff, n >> 8);
+  };
+  varint(items.length);
+  for (const it of items) {
+    varint(it.length);
+    for (const b of it) parts.push(b);
+  }
+  return Uint8Array.from(parts);
+}
+
+/** The channel witness for one input, or undefined if the input is not a channel script. */
+export function channelWitness(psbt: Psbt, index: number): { branch: string; witness: Uint8Array[] } | undefined {
+  const input = psbt.data.inputs[index];
+  if (!input?.witnessScript) return undefined;
+  const m = matchTemplate(input.witnessScript);
+  if (m === undefined) return undefined;
+  const sigs: Record<string, Uint8Array> = {};
+  for (const ps of input.partialSig ?? []) {
+    for (const [name, v] of m.values) if (v instanceof Uint8Array && bytesEqual(v, ps.pubkey)) sigs[name] = ps.signature;
+  }
+  for (const branch of Object.keys(m.template.branches)) {
+    if (branchSigners(m.template, branch).every((s) => sigs[s] !== undefined)) {
+      return { branch, witness: assembleWitness(m.template, branch, sigs, input.witnessScript) };
+    }
+  }
+  return fail('PSBT_INCOMPLETE', `input ${index}: no branch of ${m.template.name} has all its signatures`);
+}
+
+export function finalizePsbt(psbt: Psbt): Psbt {
+  for (let i = 0; i < psbt.inputCount; i++) {
+    const w = channelWitness(psbt, i);
+    try {
+      if (w === undefined) psbt.finalizeInput(i);
+      else psbt.finalizeInput(i, () => ({ finalScriptSig: undefined, finalScriptWitness: serializeWitness(w.witness) }));
+    } catch (e) {
+      fail('PSBT_INCOMPLETE', `input ${i}: ${(e as Error).message}`);
+    }
+  }
+  return psbt;
+}
+
+export function extractTransaction(psbt: Psbt): Transaction {
+  try {
+    return psbt.extractTransaction();
+  } catch (e) {
+    return fail('PSBT_INCOMPLETE', (e as Error).message);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Signing PSBT inputs with a raw key (per-update keys, tests) or a BIP32 master
+ * node (matched through bip32Derivation), adding a signature received from the
+ * other party after checking it, and combining two parties' PSBTs.
+ */
+import type { BIP32Interface } from 'bip32';
+import { Psbt } from 'bitcoinjs-lib';
+import * as ecc from 'tiny-secp256k1';
+import { fail } from '../errors';
+import { bytesEqual, hash160 } from '../tx/hash';
+import { PrivateKey, PublicKey, asPrivateKey, asPublicKey, derivePublicKey } from '../types';
+import { decodeSignature } from '../tx/signature';
+import { SIGHASH_ALL } from '../tx/sighash';
+
+function signer(priv: PrivateKey) {
+  const publicKey = derivePublicKey(priv);
+  return { publicKey, sign: (hash: Uint8Array) => ecc.sign(hash, priv) };
+}
+
+function inputMentions(psbt: Psbt, index: number, pub: Uint8Array): boolean {
+  const input = psbt.data.inputs[index]!;
+  const ws = input.witnessScript;
+  if (ws) {
+    for (let i = 0; i + 34 <= ws.length; i++) if (ws[i] === 33 && bytesEqual(ws.subarray(i + 1, i + 34), pub)) return true;
+    return false;
+  }
+  return (input.bip32Derivation ?? []).some((d) => bytesEqual(d.pubkey, pub))
+    || (input.witnessUtxo !== undefined && input.witnessUtxo.script.length === 22 && isP2wpkhOf(input.witnessUtxo.script, pub))
+    || (input.redeemScript !== undefined && isP2wpkhOf(input.redeemScript, pub));
+}
+
+function isP2wpkhOf(script: Uint8Array, pub: Uint8Array): boolean {
+  return script.length === 22 && script[0] === 0 && script[1] === 20 && bytesEqual(script.subarray(2), hash160(pub));
+}
+
+/** Sign one input with a raw private key; the key must appear in the input's script. */
+export function signPsbtInput(psbt: Psbt, index: number, key: PrivateKey): void {
+  asPrivateKey(key);
+  if (index < 0 || index >= psbt.inputCount) fail('INVALID_ARGUMENT', 'input index out of range');
+  if (!inputMentions(psbt, index, derivePublicKey(key))) fail('INVALID_KEY', `key is not used by input ${index}`);
+  try {
+    psbt.signInput(index, signer(key), [SIGHASH_ALL]);
+  } catch (e) {
+    fail('PSBT_INVALID', `cannot sign input ${index}: ${(e as Error).message}`);
+  }
+}
+
+/** Sign every input that uses `key`; returns how many were signed. */
+export function signPsbtWithKey(psbt: Psbt, key: PrivateKey): number {
+  asPrivateKey(key);
+  const pub = derivePublicKey(key);
+  let n = 0;
+  for (let i = 0; i < psbt.inputCount; i++) {
+    if (inputMentions(psbt, i, pub)) {
+      signPsbtInput(psbt, i, key);
+      n++;
+    }
+  }
+  return n;
+}
+
+/** Sign every input whose bip32Derivation names this master's fingerprint and a path that derives the listed key. */
+export function signPsbtWithMaster(psbt: Psbt, master: BIP32Interface): number {
+  if (master.isNeutered()) fail('INVALID_KEY', 'master node has no private key');
+  let n = 0;
+  psbt.data.inputs.forEach((input, i) => {
+    for (const d of input.bip32Derivation ?? []) {
+      if (!bytesEqual(d.masterFingerprint, master.fingerprint)) continue;
+      const child = master.derivePath(d.path);
+      if (!bytesEqual(child.publicKey, d.pubkey) || child.privateKey === undefined) {
+        fail('PSBT_INVALID', `input ${i}: bip32Derivation path ${d.path} does not derive the listed key`);
+      }
+      signPsbtInput(psbt, i, child.privateKey as PrivateKey);
+      n++;
+    }
+  });
+  return n;
+}
+
+/** Add the other party's signature to an input after checking it against this PSBT's own sighash. */
+export function addPartialSignature(psbt: Psbt, index: number, pubkey: PublicKey, signature: Uint8Array): void {
+  asPublicKey(pubkey);
+  if (index < 0 || index >= psbt.inputCount) fail('INVALID_ARGUMENT', 'input index out of range');
+  if (decodeSignature(signature) === undefined) fail('INVALID_SIGNATURE', 'not a strict-DER SIGHASH_ALL signature');
+  if (!inputMentions(psbt, index, pubkey)) fail('INVALID_KEY', `key is not used by input ${index}`);
+  const trial = psbt.clone();
+  trial.updateInput(index, { partialSig: [{ pubkey, signature }] });
+  let ok = false;
+  try {
+    ok = trial.validateSignaturesOfInput(index, (pub, hash, sig) => ecc.verify(hash, pub, sig, true), pubkey);
+  } catch {
+    ok = false;
+  }
+  if (!ok) fail('INVALID_SIGNATURE', `signature does not verify for input ${index}`);
+  psbt.updateInput(index, { partialSig: [{ pubkey, signature }] });
+}
+
+/** Partial signatures of one input, by public key hex. */
+export function partialSignatures(psbt: Psbt, index: number): { pubkey: Uint8Array; signature: Uint8Array }[] {
+  return (psbt.data.inputs[index]?.partialSig ?? []).map((p) => ({ pubkey: p.pubkey, signature: p.signature }));
+}
+
+/** Merge the other party's PSBT of the same transaction into `base` (checked to be the same transaction). */
+export function combinePsbts(base: Psbt, other: Psbt): Psbt {
+  const a = base.data.globalMap.unsignedTx.toBuffer();
+  const b = other.data.globalMap.unsignedTx.toBuffer();
+  if (!bytesEqual(a, b)) fail('PSBT_MISMATCH', 'PSBTs are of different transactions');
+  try {
+    return base.clone().combine(other.clone());
+  } catch (e) {
+    return fail('PSBT_INVALID', `cannot combine: ${(e as Error).message}`);
+  }
+}

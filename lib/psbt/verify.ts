@@ -1,0 +1,42 @@
+/**
+ * Before signing a PSBT that came from elsewhere, rebuild the PSBT from our own
+ * state and check that the parts a signature commits to, and the parts a wallet
+ * shows its user, are what we expect.
+ */
+import { Psbt, Transaction } from 'bitcoinjs-lib';
+import { fail } from '../errors';
+import { bytesEqual } from '../tx/hash';
+
+function unsignedTx(psbt: Psbt): Uint8Array {
+  return psbt.data.globalMap.unsignedTx.toBuffer();
+}
+
+/** Strip scriptSigs: a P2SH-wrapped input's builder output carries one; a PSBT's unsigned tx never does. */
+function withoutScriptSigs(tx: Transaction): Uint8Array {
+  const t = tx.clone();
+  t.ins.forEach((_, i) => t.setInputScript(i, new Uint8Array(0)));
+  for (let i = 0; i < t.ins.length; i++) t.setWitness(i, []);
+  return t.toBuffer();
+}
+
+/** The PSBT's unsigned transaction must be byte-equal to `expected` (what we would build). */
+export function verifyPsbtTransaction(psbt: Psbt, expected: Transaction): void {
+  if (!bytesEqual(unsignedTx(psbt), withoutScriptSigs(expected))) fail('PSBT_MISMATCH', 'unsigned transaction differs from the one we would build');
+}
+
+/** Transaction, prevout amounts and scripts, and witness scripts must all match our own PSBT of the same thing. */
+export function verifyPsbtMatches(psbt: Psbt, expected: Psbt): void {
+  if (!bytesEqual(unsignedTx(psbt), unsignedTx(expected))) fail('PSBT_MISMATCH', 'unsigned transaction differs');
+  expected.data.inputs.forEach((e, i) => {
+    const got = psbt.data.inputs[i]!;
+    const wu = got.witnessUtxo;
+    if (!wu || !e.witnessUtxo || wu.value !== e.witnessUtxo.value || !bytesEqual(wu.script, e.witnessUtxo.script)) {
+      fail('PSBT_MISMATCH', `input ${i}: witnessUtxo differs`);
+    }
+    if ((e.witnessScript === undefined) !== (got.witnessScript === undefined)
+      || (e.witnessScript && got.witnessScript && !bytesEqual(e.witnessScript, got.witnessScript))) {
+      fail('PSBT_MISMATCH', `input ${i}: witnessScript differs`);
+    }
+    if (got.sighashType !== undefined && got.sighashType !== Transaction.SIGHASH_ALL) fail('PSBT_MISMATCH', `input ${i}: sighash type is not ALL`);
+  });
+}

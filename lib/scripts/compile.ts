@@ -1,0 +1,134 @@
+/**
+ * One compiler for every template: check typed arguments, substitute them into
+ * the ASM, emit minimal pushes, enforce the template's maximum length.
+ * Miniscript is used only in tests, to prove the ASM equals the policy.
+ */
+import { opcodes } from 'bitcoinjs-lib';
+import { fail } from '../errors';
+import {
+  AbsoluteLock, PublicKey, RelativeLock, Variant,
+  absoluteLockValue, asPublicKey, relativeLockValue,
+} from '../types';
+import { FUNDING_TEMPLATE, REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE, ScriptTemplate } from './templates';
+
+export type TemplateArgs = Readonly<Record<string, PublicKey | AbsoluteLock | RelativeLock>>;
+
+const OPS = opcodes as unknown as Record<string, number>;
+
+/** Bitcoin script number encoding (little-endian, sign bit in the top byte). */
+export function encodeScriptNumber(n: number): Uint8Array {
+  if (n === 0) return new Uint8Array(0);
+  const out: number[] = [];
+  let abs = Math.abs(n);
+  while (abs > 0) {
+    out.push(abs & 0xff);
+    abs = Math.floor(abs / 256);
+  }
+  if (out[out.length - 1]! & 0x80) out.push(n < 0 ? 0x80 : 0);
+  else if (n < 0) out[out.length - 1]! |= 0x80;
+  return Uint8Array.from(out);
+}
+
+function pushData(data: Uint8Array, out: number[]): void {
+  // Only short pushes occur in these templates (keys and numbers); refuse anything else.
+  if (data.length > 75) fail('INVALID_SCRIPT', 'push longer than 75 bytes');
+  out.push(data.length);
+  for (const b of data) out.push(b);
+}
+
+function pushNumber(n: number, out: number[]): void {
+  if (n >= 1 && n <= 16) out.push(OPS.OP_1! + n - 1); // MINIMALDATA: small numbers are opcodes
+  else pushData(encodeScriptNumber(n), out);
+}
+
+function checkedArgument(t: ScriptTemplate, name: string, value: unknown): PublicKey | number {
+  const kind = t.params[name];
+  if (kind === undefined) fail('TEMPLATE_ARGUMENT', `${t.name}: unknown parameter ${name}`);
+  if (value === undefined) fail('TEMPLATE_ARGUMENT', `${t.name}: missing parameter ${name}`);
+  switch (kind) {
+    case 'pubkey': return asPublicKey(value as Uint8Array, `${t.name}.${name}`);
+    case 'absolute_locktime': return absoluteLockValue(value as AbsoluteLock);
+    case 'relative_locktime': return relativeLockValue(value as RelativeLock);
+  }
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** Values by placeholder name, after checking and (for sortedmulti) sorting. */
+export function templateValues(t: ScriptTemplate, args: TemplateArgs): Map<string, PublicKey | number> {
+  for (const name of Object.keys(args)) {
+    if (!(name in t.params)) fail('TEMPLATE_ARGUMENT', `${t.name}: unknown parameter ${name}`);
+  }
+  const values = new Map<string, PublicKey | number>();
+  for (const name of Object.keys(t.params)) values.set(name, checkedArgument(t, name, args[name]));
+  if (t.sorted) {
+    const keys = t.sorted.from.map((n) => values.get(n) as PublicKey).sort(compareBytes);
+    t.sorted.into.forEach((n, i) => values.set(n, keys[i]!));
+  }
+  return values;
+}
+
+export function compileTemplate(t: ScriptTemplate, args: TemplateArgs): Uint8Array {
+  const values = templateValues(t, args);
+  const out: number[] = [];
+  for (const token of t.asm.split(' ')) {
+    if (token.startsWith('<') && token.endsWith('>')) {
+      const v = values.get(token.slice(1, -1));
+      if (v === undefined) fail('TEMPLATE_ARGUMENT', `${t.name}: no value for ${token}`);
+      if (typeof v === 'number') pushNumber(v, out);
+      else pushData(v, out);
+    } else {
+      const op = OPS[token];
+      if (op === undefined) fail('INVALID_SCRIPT', `${t.name}: unknown opcode ${token}`);
+      out.push(op);
+    }
+  }
+  if (out.length > t.maxLength) fail('SCRIPT_TOO_LONG', `${t.name}: ${out.length} > ${t.maxLength} bytes`);
+  return Uint8Array.from(out);
+}
+
+export interface FundingKeys {
+  readonly senderFundingKey: PublicKey;
+  readonly receiverFundingKey: PublicKey;
+}
+
+export function compileFundingScript(k: FundingKeys): Uint8Array {
+  if (k.senderFundingKey !== undefined && k.receiverFundingKey !== undefined
+    && compareBytes(k.senderFundingKey, k.receiverFundingKey) === 0) {
+    fail('INVALID_KEY', 'sender and receiver funding keys must differ');
+  }
+  return compileTemplate(FUNDING_TEMPLATE, { S_f: k.senderFundingKey, R_f: k.receiverFundingKey });
+}
+
+export interface RevocableKeys {
+  readonly receiverRevocationKey: PublicKey;
+  readonly updateKey: PublicKey;
+  readonly senderPayoutKey: PublicKey;
+  readonly variant: Variant;
+}
+
+export function revocableTemplate(variant: Variant): ScriptTemplate {
+  return variant.kind === 'cltv' ? REVOCABLE_CLTV_TEMPLATE : REVOCABLE_CSV_TEMPLATE;
+}
+
+export function compileRevocableScript(k: RevocableKeys): Uint8Array {
+  const v = k.variant;
+  if (v === null || typeof v !== 'object' || (v.kind !== 'cltv' && v.kind !== 'csv')) {
+    fail('INVALID_TIMELOCK', 'variant kind must be cltv or csv');
+  }
+  const base = { R_r: k.receiverRevocationKey, K_i: k.updateKey, S_p: k.senderPayoutKey };
+  return v.kind === 'cltv'
+    ? compileTemplate(REVOCABLE_CLTV_TEMPLATE, { ...base, T: v.expiry })
+    : compileTemplate(REVOCABLE_CSV_TEMPLATE, { ...base, D: v.delay });
+}
+
+/** The funding template's keys in script order, for the multisig witness. */
+export function sortedFundingKeys(k: FundingKeys): [PublicKey, PublicKey] {
+  return compareBytes(k.senderFundingKey, k.receiverFundingKey) < 0
+    ? [k.senderFundingKey, k.receiverFundingKey]
+    : [k.receiverFundingKey, k.senderFundingKey];
+}

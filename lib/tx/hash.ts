@@ -1,0 +1,37 @@
+/** Node's native hashes: several times faster than pure-JS ones on the payment hot path. */
+import { createHash } from 'node:crypto';
+
+export function sha256(data: Uint8Array): Uint8Array {
+  return createHash('sha256').update(data).digest();
+}
+
+export function sha256d(data: Uint8Array): Uint8Array {
+  return sha256(sha256(data));
+}
+
+export function hash160(data: Uint8Array): Uint8Array {
+  return createHash('ripemd160').update(sha256(data)).digest();
+}
+
+export function toHex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+export function fromHex(h: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(h, 'hex'));
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Display-order txid <-> the little-endian hash used inside transactions. */
+export function txidToHash(txid: string): Uint8Array {
+  return fromHex(txid).reverse();
+}
+
+export function hashToTxid(hash: Uint8Array): string {
+  return toHex(Uint8Array.from(hash).reverse());
+}

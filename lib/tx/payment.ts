@@ -1,0 +1,98 @@
+/**
+ * Payment transactions of state i. Both versions spend the funding output with
+ * the same amounts; they differ only in the sender's output: revocable (P2WSH
+ * with K_i) in the sender's version, plain P2WPKH in the receiver's.
+ */
+import { Transaction } from 'bitcoinjs-lib';
+import { fail } from '../errors';
+import { FUNDING_TEMPLATE } from '../scripts/templates';
+import { assembleWitness } from '../scripts/witness';
+import { sortedFundingKeys } from '../scripts/compile';
+import { DUST_P2WPKH, DUST_P2WSH, PublicKey, asPublicKey } from '../types';
+import { bytesEqual } from './hash';
+import { ChannelContext, ChannelParams, TX_VERSION, revocableScriptFor, verifyChannelParams } from './channel-params';
+import { TxOut, p2wshScript } from './outputs';
+import { checkState, encodeStateNumber } from './state-number';
+
+export type PaymentVersion = 'sender' | 'receiver';
+
+export interface ReceiverPaymentParams {
+  readonly channel: ChannelParams;
+  readonly state: bigint;
+  /** Total paid to the receiver so far, a_i. */
+  readonly amount: bigint;
+}
+
+export interface SenderPaymentParams extends ReceiverPaymentParams {
+  /** K_i, the sender's per-update key of this state. */
+  readonly updateKey: PublicKey;
+}
+
+/** The sender's balance in state i after fees; refuses amounts the channel cannot pay. */
+export function senderBalance(ctx: ChannelContext, amount: bigint): bigint {
+  if (typeof amount !== 'bigint' || amount < 0n || amount > ctx.params.capacity) {
+    fail('INVALID_AMOUNT', 'amount must be a bigint in [0, capacity]');
+  }
+  const rest = ctx.params.capacity - amount - ctx.paymentFee;
+  if (rest < 0n) fail('FEE_EXCEEDS_OUTPUT', 'amount plus the payment fee exceeds the capacity', { amount: amount.toString() });
+  return rest;
+}
+
+/** Outputs in a fixed order (receiver, then sender); dust outputs are left out and go to fees. */
+export function paymentOutputs(ctx: ChannelContext, amount: bigint, senderScript: Uint8Array, senderDust: bigint): TxOut[] {
+  const rest = senderBalance(ctx, amount);
+  const outs: TxOut[] = [];
+  if (amount >= DUST_P2WPKH) outs.push({ script: ctx.receiverPayoutScript, value: amount });
+  if (rest >= senderDust) outs.push({ script: senderScript, value: rest });
+  return outs;
+}
+
+export function senderPaymentOutputs(ctx: ChannelContext, amount: bigint, updateKey: PublicKey): TxOut[] {
+  return paymentOutputs(ctx, amount, p2wshScript(revocableScriptFor(ctx, updateKey)), DUST_P2WSH);
+}
+
+export function receiverPaymentOutputs(ctx: ChannelContext, amount: bigint): TxOut[] {
+  return paymentOutputs(ctx, amount, ctx.senderPayoutScript, DUST_P2WPKH);
+}
+
+/** BIP 143 hash both parties sign for a payment version, from the channel's cached pieces. */
+export function paymentSighash(ctx: ChannelContext, state: bigint, outputs: readonly TxOut[]): Uint8Array {
+  const { locktime, sequence } = encodeStateNumber(state, ctx.obscuringFactor);
+  return ctx.sighash.hash(sequence, locktime, outputs);
+}
+
+/** A one-input spend of the funding output. */
+export function fundingSpendTx(ctx: ChannelContext, locktime: number, sequence: number, outputs: readonly TxOut[]): Transaction {
+  const tx = new Transaction();
+  tx.version = TX_VERSION;
+  tx.locktime = locktime;
+  tx.addInput(ctx.fundingHash, ctx.params.fundingOutpoint.vout, sequence);
+  for (const o of outputs) tx.addOutput(o.script, o.value);
+  return tx;
+}
+
+export function paymentTx(ctx: ChannelContext, state: bigint, outputs: readonly TxOut[]): Transaction {
+  const { locktime, sequence } = encodeStateNumber(state, ctx.obscuringFactor);
+  return fundingSpendTx(ctx, locktime, sequence, outputs);
+}
+
+/** Fills in the 2-of-2 witness: signatures go in the script's sorted key order. */
+export function setFundingWitness(ctx: ChannelContext, tx: Transaction, senderSig: Uint8Array, receiverSig: Uint8Array): void {
+  const [first] = sortedFundingKeys(ctx.params);
+  const senderFirst = bytesEqual(first, ctx.params.senderFundingKey);
+  const sigs = senderFirst ? { key_1: senderSig, key_2: receiverSig } : { key_1: receiverSig, key_2: senderSig };
+  tx.setWitness(0, assembleWitness(FUNDING_TEMPLATE, 'multisig', sigs, ctx.fundingScript));
+}
+
+export function buildSenderPaymentTx(p: SenderPaymentParams): Transaction {
+  const ctx = verifyChannelParams(p.channel);
+  checkState(p.state);
+  asPublicKey(p.updateKey, 'updateKey');
+  return paymentTx(ctx, p.state, senderPaymentOutputs(ctx, p.amount, p.updateKey));
+}
+
+export function buildReceiverPaymentTx(p: ReceiverPaymentParams): Transaction {
+  const ctx = verifyChannelParams(p.channel);
+  checkState(p.state);
+  return paymentTx(ctx, p.state, receiverPaymentOutputs(ctx, p.amount));
+}

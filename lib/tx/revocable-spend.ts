@@ -1,0 +1,53 @@
+/**
+ * What the penalty claim and the timeout sweep share: locating the revocable
+ * output of a sender's version by recomputing its script (never trusting an
+ * output index someone reports), and checking that the transaction spends
+ * this channel's funding output.
+ */
+import { Transaction } from 'bitcoinjs-lib';
+import { fail } from '../errors';
+import { PublicKey } from '../types';
+import { bytesEqual } from './hash';
+import { ChannelContext, revocableScriptFor } from './channel-params';
+import { p2wshScript } from './outputs';
+
+export interface RevocableOutput {
+  readonly vout: number;
+  readonly value: bigint;
+  readonly witnessScript: Uint8Array;
+}
+
+/** RBF signalling, so a stuck claim can be replaced with a higher fee. */
+export const RBF_SEQUENCE = 0xfffffffd;
+
+export function parseChannelSpend(ctx: ChannelContext, raw: Uint8Array | Transaction): Transaction {
+  let tx: Transaction;
+  try {
+    tx = raw instanceof Transaction ? raw : Transaction.fromBuffer(raw);
+  } catch {
+    return fail('INVALID_TRANSACTION', 'cannot parse transaction');
+  }
+  const op = ctx.params.fundingOutpoint;
+  const input = tx.ins[0];
+  if (tx.ins.length !== 1 || !input || !bytesEqual(input.hash, ctx.fundingHash) || input.index !== op.vout) {
+    fail('INVALID_TRANSACTION', 'transaction does not spend this channel\'s funding output alone');
+  }
+  return tx;
+}
+
+export function findRevocableOutput(ctx: ChannelContext, tx: Transaction, updateKey: PublicKey): RevocableOutput | undefined {
+  const witnessScript = revocableScriptFor(ctx, updateKey);
+  const spk = p2wshScript(witnessScript);
+  const vout = tx.outs.findIndex((o) => bytesEqual(o.script, spk));
+  if (vout < 0) return undefined;
+  return { vout, value: tx.outs[vout]!.value, witnessScript };
+}
+
+/** BIP 143 scriptCode of a P2WPKH output: the P2PKH script of its key hash. */
+export function p2wpkhScriptCode(p2wpkh: Uint8Array): Uint8Array {
+  const code = new Uint8Array(25);
+  code.set([0x76, 0xa9, 0x14], 0);
+  code.set(p2wpkh.subarray(2, 22), 3);
+  code.set([0x88, 0xac], 23);
+  return code;
+}

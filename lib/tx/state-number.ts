@@ -1,0 +1,44 @@
+/**
+ * State numbers ride in nLockTime and nSequence exactly as BOLT 3 commitment
+ * numbers do, obscured so that outsiders cannot count a channel's payments,
+ * while a watcher that knows the factor maps a spend to its state in O(1).
+ */
+import { fail } from '../errors';
+import { PublicKey } from '../types';
+import { sha256 } from './hash';
+
+export const MAX_STATE = (1n << 48n) - 1n;
+const MASK_24 = 0xffffffn;
+
+/** Lower 48 bits of SHA256(opener's key || other key); the sender opens. */
+export function deriveObscuringFactor(senderKey: PublicKey, receiverKey: PublicKey): bigint {
+  const h = sha256(Buffer.concat([senderKey, receiverKey]));
+  let v = 0n;
+  for (let i = 26; i < 32; i++) v = (v << 8n) | BigInt(h[i]!);
+  return v;
+}
+
+export function checkState(state: bigint): bigint {
+  if (typeof state !== 'bigint' || state < 0n || state > MAX_STATE) fail('INVALID_ARGUMENT', 'state number must be a bigint in [0, 2^48-1]');
+  return state;
+}
+
+export interface EncodedState {
+  readonly locktime: number;
+  readonly sequence: number;
+}
+
+export function encodeStateNumber(state: bigint, obscuringFactor: bigint): EncodedState {
+  const obscured = state ^ obscuringFactor;
+  return {
+    locktime: Number((0x20n << 24n) | (obscured & MASK_24)),
+    sequence: Number((0x80n << 24n) | ((obscured >> 24n) & MASK_24)),
+  };
+}
+
+/** The state a payment transaction encodes, or undefined if it does not look like one. */
+export function decodeStateNumber(locktime: number, sequence: number, obscuringFactor: bigint): bigint | undefined {
+  if ((locktime >>> 24) !== 0x20 || (sequence >>> 24) !== 0x80) return undefined;
+  const obscured = (BigInt(sequence & 0xffffff) << 24n) | BigInt(locktime & 0xffffff);
+  return obscured ^ obscuringFactor;
+}

@@ -1,0 +1,61 @@
+/**
+ * Maximum weights, from which every fee is computed. Signatures are counted at
+ * 73 bytes (the DER maximum plus the sighash byte), so both parties, whatever
+ * signatures they end up with, compute the same fee and so the same bytes.
+ */
+import { FUNDING_TEMPLATE, ScriptTemplate } from '../scripts/templates';
+import { maxWitnessSize } from '../scripts/witness';
+
+export interface InputShape {
+  readonly scriptSigLength: number;
+  /** Serialized witness including its item count; 1 for an input without witness. */
+  readonly witnessSize: number;
+}
+
+function varintSize(n: number): number {
+  return n < 0xfd ? 1 : n <= 0xffff ? 3 : 5;
+}
+
+export function outputSize(scriptLength: number): number {
+  return 8 + varintSize(scriptLength) + scriptLength;
+}
+
+export function segwitTxWeight(inputs: readonly InputShape[], outputScriptLengths: readonly number[]): number {
+  let base = 4 + varintSize(inputs.length) + varintSize(outputScriptLengths.length) + 4;
+  let witness = 2; // marker and flag
+  for (const i of inputs) {
+    base += 32 + 4 + varintSize(i.scriptSigLength) + i.scriptSigLength + 4;
+    witness += i.witnessSize;
+  }
+  for (const len of outputScriptLengths) base += outputSize(len);
+  return base * 4 + witness;
+}
+
+const P2WPKH_LEN = 22;
+const P2WSH_LEN = 34;
+
+export const FUNDING_SPEND_INPUT: InputShape = { scriptSigLength: 0, witnessSize: maxWitnessSize(FUNDING_TEMPLATE, 'multisig') };
+/** P2WPKH spend: count, 73-byte signature, 33-byte key. */
+export const P2WPKH_INPUT: InputShape = { scriptSigLength: 0, witnessSize: 1 + 74 + 34 };
+export const P2SH_P2WPKH_INPUT: InputShape = { scriptSigLength: 23, witnessSize: 1 + 74 + 34 };
+/** Taproot key path: count, 65-byte signature (64 plus a sighash byte at most). */
+export const P2TR_KEYPATH_INPUT: InputShape = { scriptSigLength: 0, witnessSize: 1 + 66 };
+
+/** Sender's version: receiver P2WPKH + revocable P2WSH. Both versions use this, so their amounts match. */
+export const PAYMENT_WEIGHT = segwitTxWeight([FUNDING_SPEND_INPUT], [P2WPKH_LEN, P2WSH_LEN]);
+/** Cooperative close: two P2WPKH outputs. */
+export const CLOSE_WEIGHT = segwitTxWeight([FUNDING_SPEND_INPUT], [P2WPKH_LEN, P2WPKH_LEN]);
+
+export function revocableInput(t: ScriptTemplate, branch: 'penalty' | 'timeout'): InputShape {
+  return { scriptSigLength: 0, witnessSize: maxWitnessSize(t, branch) };
+}
+
+export function penaltyWeight(t: ScriptTemplate, sweepsReceiverOutput: boolean, destinationLength: number): number {
+  const inputs = [revocableInput(t, 'penalty')];
+  if (sweepsReceiverOutput) inputs.push(P2WPKH_INPUT);
+  return segwitTxWeight(inputs, [destinationLength]);
+}
+
+export function timeoutWeight(t: ScriptTemplate, destinationLength: number): number {
+  return segwitTxWeight([revocableInput(t, 'timeout')], [destinationLength]);
+}
