@@ -39,6 +39,8 @@ export type ErrorCode =
   | 'CHANNEL_CLOSED'
   | 'CHANNEL_EXPIRED'
   | 'PAYMENT_PENDING'
+  | 'FUNDING_NOT_CONFIRMED'
+  | 'FEE_RATE_REFUSED'
   | 'STATE_INVALID'
   // chain
   | 'BROADCAST_REJECTED'

@@ -33,3 +33,11 @@ export {
 } from './keys/shachain';
 export * from './keys/revocation-store';
 export * from './keys/seed';
+
+export * from './channel/messages';
+export { ChainView, DEFAULT_MARGIN, cltvCutoffReached, deriveChannelId } from './channel/state';
+export * from './channel/sender';
+export * from './channel/receiver';
+export * from './channel/store';
+
+export * from './chain/backend';

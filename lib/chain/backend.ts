@@ -1,0 +1,53 @@
+/**
+ * What revchan needs from a chain: enough to broadcast, to see whether a
+ * channel output has been spent (and by what), and to read blocks for a
+ * watcher. Kept small so it can be served honestly by Bitcoin Core's RPC
+ * without a spent-index, as well as by an in-process test node.
+ *
+ * All txids and block hashes are in the usual display (big-endian hex) order.
+ * Every failure is a ChannelError:
+ *   - 'BROADCAST_REJECTED' when the node refused a transaction
+ *     (details.reason is the node's reason string, or 'unknown' when the node
+ *     gave none);
+ *   - 'CHAIN_BACKEND' when the node could not be asked (transport, auth,
+ *     timeout, unexpected answer);
+ *   - 'NOT_FOUND' for a block height above the tip or an unknown txid where
+ *     the method cannot answer "absent";
+ *   - 'INVALID_ARGUMENT' / 'INVALID_TRANSACTION' for bad inputs, before the
+ *     node is contacted.
+ */
+
+export interface ChainTip {
+  height: number;
+  /** BIP 113 median time past of the tip itself (the 11 blocks ending at it). */
+  medianTimePast: number;
+  hash: string;
+}
+
+export interface SpendInfo {
+  txid: string;
+  tx: Uint8Array;
+  inputIndex: number;
+  /** Absent while the spender is only in the mempool. */
+  blockHeight?: number;
+}
+
+export interface ChainBackend {
+  getTip(): Promise<ChainTip>;
+  /**
+   * Resolves with the txid once the transaction is in the node's mempool or
+   * already confirmed, so re-broadcasting (e.g. a penalty) is idempotent.
+   */
+  broadcast(tx: Uint8Array): Promise<string>;
+  /**
+   * undefined when the node does not know the txid. A backend without a
+   * transaction index (Core without -txindex) only knows mempool transactions.
+   */
+  getTransaction(txid: string): Promise<{ tx: Uint8Array; blockHeight?: number } | undefined>;
+  /** Raw serialized block at `height` on the active chain, with witnesses. */
+  getBlock(height: number): Promise<Uint8Array>;
+  /** The transaction spending `outpoint`, in the mempool or on the active chain. */
+  getSpender(outpoint: { txid: string; vout: number }): Promise<SpendInfo | undefined>;
+  /** 0 while in the mempool; throws 'NOT_FOUND' when the node does not know the txid. */
+  getConfirmations?(txid: string): Promise<number>;
+}

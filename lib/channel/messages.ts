@@ -1,0 +1,208 @@
+/**
+ * Protocol messages. In memory they carry bytes and bigints, so the payment
+ * hot path never touches hex; on the wire they are JSON with a type and a
+ * version, satoshis as decimal strings and bytes as lowercase hex. There is
+ * one strict decoder per message type.
+ */
+import { fail } from '../errors';
+import { FeeRate, PublicKey, Variant } from '../types';
+import {
+  Json, dec, expectFields, expectObject, hex, hexField, intField, keyField, satsField, sigField,
+  variantField,
+} from './wire';
+
+export const PROTOCOL_VERSION = 1;
+const MAX_INDEX = 2 ** 48 - 1;
+const MAX_FEE_RATE = 100_000_000n;
+
+export interface OpenChannel {
+  readonly type: 'open_channel';
+  readonly tempChannelId: Uint8Array;
+  readonly capacity: bigint;
+  readonly variant: Variant;
+  /** CLTV only: blocks before expiry at which the receiver stops accepting payments. */
+  readonly margin: number;
+  readonly feeRate: FeeRate;
+  readonly senderFundingKey: PublicKey;
+  readonly senderPayoutKey: PublicKey;
+}
+
+export interface AcceptChannel {
+  readonly type: 'accept_channel';
+  readonly tempChannelId: Uint8Array;
+  readonly receiverFundingKey: PublicKey;
+  readonly receiverPayoutKey: PublicKey;
+  readonly receiverRevocationKey: PublicKey;
+}
+
+export interface FundingCreated {
+  readonly type: 'funding_created';
+  readonly tempChannelId: Uint8Array;
+  readonly fundingTxid: Uint8Array; // display order
+  readonly fundingVout: number;
+  /** K_0: the update key of state 0 (the sender's refund). */
+  readonly updateKey: PublicKey;
+}
+
+export interface FundingSigned {
+  readonly type: 'funding_signed';
+  readonly channelId: Uint8Array;
+  /** Receiver's signature on the sender's version of state 0. */
+  readonly sig: Uint8Array;
+}
+
+export interface Offer {
+  readonly type: 'offer';
+  readonly channelId: Uint8Array;
+  readonly index: number;
+  readonly amount: bigint;
+  readonly updateKey: PublicKey;
+  /** Sender's signature on the receiver's version of state `index`. */
+  readonly sig: Uint8Array;
+}
+
+export interface Accept {
+  readonly type: 'accept';
+  readonly channelId: Uint8Array;
+  readonly index: number;
+  /** Receiver's signature on the sender's version of state `index`. */
+  readonly sig: Uint8Array;
+}
+
+export interface Revoke {
+  readonly type: 'revoke';
+  readonly channelId: Uint8Array;
+  /** The state being revoked. */
+  readonly index: number;
+  readonly secret: Uint8Array;
+}
+
+export interface CloseOffer {
+  readonly type: 'close_offer';
+  readonly channelId: Uint8Array;
+  readonly amount: bigint;
+  readonly feeRate: FeeRate;
+  readonly sig: Uint8Array;
+}
+
+export interface CloseSigned {
+  readonly type: 'close_signed';
+  readonly channelId: Uint8Array;
+  readonly sig: Uint8Array;
+}
+
+export type Message =
+  | OpenChannel | AcceptChannel | FundingCreated | FundingSigned | Offer | Accept | Revoke | CloseOffer | CloseSigned;
+
+export type MessageType = Message['type'];
+
+export const MESSAGE_TYPES: readonly MessageType[] = [
+  'open_channel', 'accept_channel', 'funding_created', 'funding_signed', 'offer', 'accept', 'revoke', 'close_offer', 'close_signed',
+];
+
+function variantJson(v: Variant): Json {
+  return v.kind === 'cltv' ? { kind: 'cltv', expiry: { ...v.expiry } } : { kind: 'csv', delay: { blocks: v.delay.blocks } };
+}
+
+/** The JSON form of a message. */
+export function encodeMessage(m: Message): Json {
+  const head = { type: m.type, version: PROTOCOL_VERSION };
+  switch (m.type) {
+    case 'open_channel':
+      return { ...head, tempChannelId: hex(m.tempChannelId), capacity: dec(m.capacity), variant: variantJson(m.variant), margin: m.margin, feeRate: dec(m.feeRate), senderFundingKey: hex(m.senderFundingKey), senderPayoutKey: hex(m.senderPayoutKey) };
+    case 'accept_channel':
+      return { ...head, tempChannelId: hex(m.tempChannelId), receiverFundingKey: hex(m.receiverFundingKey), receiverPayoutKey: hex(m.receiverPayoutKey), receiverRevocationKey: hex(m.receiverRevocationKey) };
+    case 'funding_created':
+      return { ...head, tempChannelId: hex(m.tempChannelId), fundingTxid: hex(m.fundingTxid), fundingVout: m.fundingVout, updateKey: hex(m.updateKey) };
+    case 'funding_signed':
+      return { ...head, channelId: hex(m.channelId), sig: hex(m.sig) };
+    case 'offer':
+      return { ...head, channelId: hex(m.channelId), index: m.index, amount: dec(m.amount), updateKey: hex(m.updateKey), sig: hex(m.sig) };
+    case 'accept':
+      return { ...head, channelId: hex(m.channelId), index: m.index, sig: hex(m.sig) };
+    case 'revoke':
+      return { ...head, channelId: hex(m.channelId), index: m.index, secret: hex(m.secret) };
+    case 'close_offer':
+      return { ...head, channelId: hex(m.channelId), amount: dec(m.amount), feeRate: dec(m.feeRate), sig: hex(m.sig) };
+    case 'close_signed':
+      return { ...head, channelId: hex(m.channelId), sig: hex(m.sig) };
+  }
+}
+
+const FIELDS: Record<MessageType, readonly string[]> = {
+  open_channel: ['tempChannelId', 'capacity', 'variant', 'margin', 'feeRate', 'senderFundingKey', 'senderPayoutKey'],
+  accept_channel: ['tempChannelId', 'receiverFundingKey', 'receiverPayoutKey', 'receiverRevocationKey'],
+  funding_created: ['tempChannelId', 'fundingTxid', 'fundingVout', 'updateKey'],
+  funding_signed: ['channelId', 'sig'],
+  offer: ['channelId', 'index', 'amount', 'updateKey', 'sig'],
+  accept: ['channelId', 'index', 'sig'],
+  revoke: ['channelId', 'index', 'secret'],
+  close_offer: ['channelId', 'amount', 'feeRate', 'sig'],
+  close_signed: ['channelId', 'sig'],
+};
+
+function head(json: unknown): { o: Json; type: MessageType } {
+  const o = expectObject(json, 'message');
+  const type = o.type;
+  if (typeof type !== 'string' || !MESSAGE_TYPES.includes(type as MessageType)) {
+    fail('MESSAGE_UNKNOWN_TYPE', `unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
+  }
+  if (o.version !== PROTOCOL_VERSION) fail('MESSAGE_UNSUPPORTED_VERSION', `unsupported version ${JSON.stringify(o.version)?.slice(0, 20)}`);
+  expectFields(o, ['type', 'version', ...FIELDS[type as MessageType]], type as string);
+  return { o, type: type as MessageType };
+}
+
+/** Decode and validate any message; throws a ChannelError with a stable code for anything off. */
+export function decodeMessage(json: unknown): Message {
+  const { o, type } = head(json);
+  switch (type) {
+    case 'open_channel':
+      return {
+        type, tempChannelId: hexField(o, 'tempChannelId', 32), capacity: satsField(o, 'capacity'), variant: variantField(o, 'variant'),
+        margin: intField(o, 'margin', 0, 0xffff), feeRate: satsField(o, 'feeRate', MAX_FEE_RATE),
+        senderFundingKey: keyField(o, 'senderFundingKey'), senderPayoutKey: keyField(o, 'senderPayoutKey'),
+      };
+    case 'accept_channel':
+      return {
+        type, tempChannelId: hexField(o, 'tempChannelId', 32), receiverFundingKey: keyField(o, 'receiverFundingKey'),
+        receiverPayoutKey: keyField(o, 'receiverPayoutKey'), receiverRevocationKey: keyField(o, 'receiverRevocationKey'),
+      };
+    case 'funding_created':
+      return {
+        type, tempChannelId: hexField(o, 'tempChannelId', 32), fundingTxid: hexField(o, 'fundingTxid', 32),
+        fundingVout: intField(o, 'fundingVout', 0, 0xffff), updateKey: keyField(o, 'updateKey'),
+      };
+    case 'funding_signed':
+      return { type, channelId: hexField(o, 'channelId', 32), sig: sigField(o, 'sig') };
+    case 'offer':
+      return {
+        type, channelId: hexField(o, 'channelId', 32), index: intField(o, 'index', 1, MAX_INDEX), amount: satsField(o, 'amount'),
+        updateKey: keyField(o, 'updateKey'), sig: sigField(o, 'sig'),
+      };
+    case 'accept':
+      return { type, channelId: hexField(o, 'channelId', 32), index: intField(o, 'index', 1, MAX_INDEX), sig: sigField(o, 'sig') };
+    case 'revoke':
+      return { type, channelId: hexField(o, 'channelId', 32), index: intField(o, 'index', 0, MAX_INDEX - 1), secret: hexField(o, 'secret', 32) };
+    case 'close_offer':
+      return {
+        type, channelId: hexField(o, 'channelId', 32), amount: satsField(o, 'amount'), feeRate: satsField(o, 'feeRate', MAX_FEE_RATE),
+        sig: sigField(o, 'sig'),
+      };
+    case 'close_signed':
+      return { type, channelId: hexField(o, 'channelId', 32), sig: sigField(o, 'sig') };
+  }
+}
+
+/** Decode a message that must be of one type. */
+export function decodeMessageOf<T extends MessageType>(json: unknown, type: T): Extract<Message, { type: T }> {
+  const m = decodeMessage(json);
+  if (m.type !== type) fail('UNEXPECTED_MESSAGE', `expected ${type}, got ${m.type}`);
+  return m as Extract<Message, { type: T }>;
+}
+
+/** One decoder per message type, for callers who route by type. */
+export const decoders: { [T in MessageType]: (json: unknown) => Extract<Message, { type: T }> } = Object.fromEntries(
+  MESSAGE_TYPES.map((t) => [t, (json: unknown) => decodeMessageOf(json, t)]),
+) as never;
+
+

@@ -1,0 +1,360 @@
+/**
+ * The receiver's side of a channel. A payment is final for the receiver only
+ * when the sender's revoke for the previous state has been checked and stored:
+ * `onOffer` returns an accept but reports nothing paid; `onRevoke` reports the
+ * payment. Every handler checks everything before it changes anything.
+ */
+import { Transaction } from 'bitcoinjs-lib';
+import { fail } from '../errors';
+import { RevocationStore } from '../keys/revocation-store';
+import { ChannelContext, verifyChannelParams } from '../tx/channel-params';
+import { bytesEqual, hashToTxid, toHex } from '../tx/hash';
+import { PaymentSigner } from '../tx/payment-signer';
+import { PenaltyParams, signPenaltyTx } from '../tx/penalty';
+import { decodeStateNumber } from '../tx/state-number';
+import {
+  DUST_P2WSH, FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkFeeRate, derivePublicKey, feeForWeight,
+} from '../types';
+import { PAYMENT_WEIGHT } from '../tx/weights';
+import {
+  Accept, AcceptChannel, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, Offer, Revoke,
+} from './messages';
+import {
+  ChainView, OpenTerms, channelParamsOf, cltvCutoffReached, deriveChannelId, outpointFromJson, outpointToJson, readBig,
+  readHex, readInt, readKey, readOptional, stateError, termsFromJson, termsToJson,
+} from './state';
+import { Json, expectObject, hex } from './wire';
+import * as ecc from 'tiny-secp256k1';
+
+export interface ReceiverSecrets {
+  readonly fundingKey: PrivateKey;
+  readonly payoutKey: PrivateKey;
+  readonly revocationKey: PrivateKey;
+}
+
+/** What a receiver agrees to at open. */
+export interface ReceiverPolicy {
+  readonly minCapacity?: bigint;
+  readonly maxCapacity?: bigint;
+  readonly minFeeRate?: FeeRate;
+  readonly maxFeeRate?: FeeRate;
+  /** CSV: the smallest delay the receiver can watch within (default 144 blocks). */
+  readonly minCsvDelay?: number;
+  /** CLTV: the smallest margin before expiry at which it stops taking payments (default 144). */
+  readonly minMargin?: number;
+}
+
+export type ReceiverPhase = 'accepted' | 'funded' | 'open' | 'closing' | 'closed';
+
+interface SignedState {
+  readonly index: number;
+  readonly amount: bigint;
+  readonly updateKey: PublicKey;
+  /** Sender's signature on the receiver's version (absent for state 0, which pays the receiver nothing). */
+  readonly senderSig?: Uint8Array;
+}
+
+interface ReceiverState {
+  readonly phase: ReceiverPhase;
+  readonly terms: OpenTerms;
+  readonly funding?: { txid: string; vout: number };
+  readonly fundingConfirmed: boolean;
+  /** The latest state whose predecessor is revoked: its amount is final. */
+  readonly current?: SignedState;
+  /** Offered and accepted, awaiting the revoke of `current`. */
+  readonly pending?: SignedState;
+  readonly close?: { amount: bigint; feeRate: FeeRate; tx?: Uint8Array };
+}
+
+export interface PaymentReceived {
+  readonly index: number;
+  /** Receiver's final total. */
+  readonly amount: bigint;
+  readonly increment: bigint;
+}
+
+const FORMAT = 'revchan-receiver/1';
+
+export class Receiver {
+  private s: ReceiverState;
+  private store: RevocationStore;
+  private readonly secrets: ReceiverSecrets;
+  private ctxCache?: ChannelContext;
+  private signerCache?: PaymentSigner;
+
+  private constructor(s: ReceiverState, store: RevocationStore, secrets: ReceiverSecrets) {
+    asPrivateKey(secrets.fundingKey, 'fundingKey');
+    asPrivateKey(secrets.payoutKey, 'payoutKey');
+    asPrivateKey(secrets.revocationKey, 'revocationKey');
+    this.s = s;
+    this.store = store;
+    this.secrets = secrets;
+  }
+
+  /** Answer an open_channel: checks the terms against the policy and the chain (CLTV expiry far enough). */
+  static accept(m: OpenChannel, secrets: ReceiverSecrets, policy: ReceiverPolicy = {}, chain?: ChainView): { receiver: Receiver; message: AcceptChannel } {
+    if (policy.minCapacity !== undefined && m.capacity < policy.minCapacity) fail('INVALID_AMOUNT', 'capacity below policy');
+    if (policy.maxCapacity !== undefined && m.capacity > policy.maxCapacity) fail('INVALID_AMOUNT', 'capacity above policy');
+    if (policy.minFeeRate !== undefined && m.feeRate < policy.minFeeRate) fail('FEE_RATE_REFUSED', 'fee rate below policy');
+    if (policy.maxFeeRate !== undefined && m.feeRate > policy.maxFeeRate) fail('FEE_RATE_REFUSED', 'fee rate above policy');
+    if (m.capacity < feeForWeight(PAYMENT_WEIGHT, m.feeRate) + DUST_P2WSH) fail('FEE_EXCEEDS_OUTPUT', 'capacity does not cover fees');
+    if (m.variant.kind === 'csv' && m.variant.delay.blocks < (policy.minCsvDelay ?? 144)) fail('INVALID_TIMELOCK', 'CSV delay too short to watch');
+    if (m.variant.kind === 'cltv') {
+      if (m.margin < (policy.minMargin ?? 144)) fail('INVALID_TIMELOCK', 'margin too small');
+      if (chain === undefined) fail('INVALID_ARGUMENT', 'a CLTV channel needs the chain tip to check its expiry');
+      if (cltvCutoffReached(m.variant, m.margin, chain)) fail('CHANNEL_EXPIRED', 'expiry is too close');
+    }
+    const own = {
+      receiverFundingKey: derivePublicKey(asPrivateKey(secrets.fundingKey, 'fundingKey')),
+      receiverPayoutKey: derivePublicKey(asPrivateKey(secrets.payoutKey, 'payoutKey')),
+      receiverRevocationKey: derivePublicKey(asPrivateKey(secrets.revocationKey, 'revocationKey')),
+    };
+    for (const k of Object.values(own)) {
+      if (bytesEqual(k, m.senderFundingKey) || bytesEqual(k, m.senderPayoutKey)) fail('INVALID_KEY', 'sender uses one of our keys');
+    }
+    const terms: OpenTerms = {
+      tempChannelId: m.tempChannelId, capacity: m.capacity, variant: m.variant, margin: m.margin, feeRate: m.feeRate,
+      senderFundingKey: m.senderFundingKey, senderPayoutKey: m.senderPayoutKey, ...own,
+    };
+    const receiver = new Receiver({ phase: 'accepted', terms, fundingConfirmed: false }, new RevocationStore(), secrets);
+    return { receiver, message: { type: 'accept_channel', tempChannelId: m.tempChannelId, ...own } };
+  }
+
+  // ---- views
+
+  get phase(): ReceiverPhase { return this.s.phase; }
+  /** Final total received: only states whose predecessor is revoked count. */
+  get amount(): bigint { return this.s.current?.amount ?? 0n; }
+  get index(): number { return this.s.current?.index ?? 0; }
+  get pendingAmount(): bigint | undefined { return this.s.pending?.amount; }
+  get funding(): { txid: string; vout: number } | undefined { return this.s.funding; }
+  get fundingConfirmed(): boolean { return this.s.fundingConfirmed; }
+  get variant(): Variant { return this.s.terms.variant; }
+  get margin(): number { return this.s.terms.margin; }
+  get revocationStore(): RevocationStore { return this.store; }
+  get channelId(): Uint8Array {
+    const f = this.s.funding;
+    return f ? deriveChannelId(f.txid, f.vout) : this.s.terms.tempChannelId;
+  }
+
+  get context(): ChannelContext {
+    if (!this.ctxCache) {
+      if (!this.s.funding) fail('UNEXPECTED_MESSAGE', 'channel is not funded yet');
+      this.ctxCache = verifyChannelParams(channelParamsOf(this.s.terms, this.s.funding));
+    }
+    return this.ctxCache;
+  }
+
+  private get signer(): PaymentSigner {
+    if (!this.signerCache) this.signerCache = new PaymentSigner(this.context, 'receiver', this.secrets.fundingKey);
+    return this.signerCache;
+  }
+
+  // ---- opening
+
+  /** Sign the sender's refund (state 0). The sender broadcasts funding only after it has this. */
+  onFundingCreated(m: FundingCreated): FundingSigned {
+    this.expectPhase('accepted', m.type);
+    if (!bytesEqual(m.tempChannelId, this.s.terms.tempChannelId)) fail('WRONG_CHANNEL', 'funding_created for another channel');
+    const funding = { txid: toHex(m.fundingTxid), vout: m.fundingVout };
+    const ctx = verifyChannelParams(channelParamsOf(this.s.terms, funding));
+    const signer = new PaymentSigner(ctx, 'receiver', this.secrets.fundingKey);
+    const sig = signer.sign(signer.senderVersionHash(0n, 0n, m.updateKey));
+    this.s = { ...this.s, phase: 'funded', funding, current: { index: 0, amount: 0n, updateKey: m.updateKey } };
+    this.ctxCache = ctx;
+    this.signerCache = signer;
+    return { type: 'funding_signed', channelId: this.channelId, sig };
+  }
+
+  /**
+   * The funding transaction has the confirmations the caller requires (and pays
+   * the capacity to the 2-of-2: the watcher checks). Payments are refused before,
+   * because until then the sender could double-spend its funding inputs.
+   */
+  markFundingConfirmed(): void {
+    this.expectPhase('funded', 'markFundingConfirmed');
+    this.s = { ...this.s, phase: 'open', fundingConfirmed: true };
+  }
+
+  // ---- payments
+
+  /** Check an offer and sign the sender's version of the new state. Nothing is final yet. */
+  onOffer(m: Offer, chain?: ChainView): Accept {
+    if (this.s.phase === 'funded') fail('FUNDING_NOT_CONFIRMED', 'funding is not confirmed yet');
+    this.expectPhase('open', m.type);
+    this.expectChannel(m.channelId);
+    const cur = this.s.current!;
+    if (this.s.pending) fail('PAYMENT_PENDING', 'an offer is already accepted and awaits its revoke');
+    if (m.index !== cur.index + 1) fail('UPDATE_INDEX_MISMATCH', `offer for state ${m.index}, expected ${cur.index + 1}`);
+    if (typeof m.amount !== 'bigint' || m.amount <= cur.amount) fail('UPDATE_NOT_MONOTONIC', 'amount must increase');
+    const ctx = this.context;
+    if (m.amount > ctx.params.capacity - ctx.paymentFee) fail('AMOUNT_EXCEEDS_CAPACITY', 'amount exceeds what the sender has after fees');
+    if (!(m.updateKey instanceof Uint8Array) || m.updateKey.length !== 33 || !ecc.isPoint(m.updateKey)) fail('INVALID_KEY', 'update key is not a valid point');
+    if (bytesEqual(m.updateKey, cur.updateKey)) fail('UPDATE_KEY_REUSED', 'update key equals the current one');
+    if (this.s.terms.variant.kind === 'cltv') {
+      if (chain === undefined) fail('INVALID_ARGUMENT', 'a CLTV channel needs the chain tip to accept a payment');
+      if (cltvCutoffReached(this.s.terms.variant, this.s.terms.margin, chain)) fail('CHANNEL_EXPIRED', 'past the payment cutoff');
+    }
+    const signer = this.signer;
+    if (!signer.verifyCounterparty(signer.receiverVersionHash(BigInt(m.index), m.amount), m.sig)) {
+      fail('INVALID_SIGNATURE', 'offer signature does not sign our version of the new state');
+    }
+    const sig = signer.sign(signer.senderVersionHash(BigInt(m.index), m.amount, m.updateKey));
+    this.s = { ...this.s, pending: { index: m.index, amount: m.amount, updateKey: asPublicKey(Uint8Array.from(m.updateKey)), senderSig: Uint8Array.from(m.sig) } };
+    return { type: 'accept', channelId: this.channelId, index: m.index, sig };
+  }
+
+  /** The sender revealed k_i: the pending payment is now final. */
+  onRevoke(m: Revoke): PaymentReceived {
+    this.expectPhase('open', m.type);
+    this.expectChannel(m.channelId);
+    const cur = this.s.current!;
+    const pending = this.s.pending;
+    if (!pending) fail('UNEXPECTED_MESSAGE', 'revoke without an accepted offer');
+    if (m.index !== cur.index) fail('UPDATE_INDEX_MISMATCH', `revoke of state ${m.index}, expected ${cur.index}`);
+    if (!(m.secret instanceof Uint8Array) || m.secret.length !== 32 || !ecc.isPrivate(m.secret)) fail('REVOKED_SECRET_MISMATCH', 'secret is not a valid key');
+    if (!bytesEqual(derivePublicKey(m.secret as PrivateKey), cur.updateKey)) fail('REVOKED_SECRET_MISMATCH', 'secret does not match K_i');
+    // The store refuses a secret inconsistent with earlier ones and is left unchanged when it does.
+    this.store.insertState(BigInt(m.index), Uint8Array.from(m.secret));
+    this.s = { ...this.s, current: pending, pending: undefined };
+    return { index: pending.index, amount: pending.amount, increment: pending.amount - cur.amount };
+  }
+
+  // ---- closing
+
+  proposeClose(feeRate: FeeRate): CloseOffer {
+    this.expectPhase('open', 'proposeClose');
+    if (this.s.pending) fail('PAYMENT_PENDING', 'a payment awaits its revoke');
+    const amount = this.amount;
+    const sig = this.signer.sign(this.signer.closeHash(amount, checkFeeRate(feeRate)));
+    this.s = { ...this.s, phase: 'closing', close: { amount, feeRate } };
+    return { type: 'close_offer', channelId: this.channelId, amount, feeRate, sig };
+  }
+
+  onCloseSigned(m: CloseSigned): Transaction {
+    this.expectPhase('closing', m.type);
+    this.expectChannel(m.channelId);
+    const c = this.s.close!;
+    const tx = this.signer.completeClose(c.amount, c.feeRate, m.sig);
+    this.s = { ...this.s, phase: 'closed', close: { ...c, tx: tx.toBuffer() } };
+    return tx;
+  }
+
+  /** The sender proposes to close. Its fee comes from the sender's side, so any rate the tx can carry is fine. */
+  onCloseOffer(m: CloseOffer): { message: CloseSigned; tx: Transaction } {
+    this.expectPhase('open', m.type);
+    this.expectChannel(m.channelId);
+    if (this.s.pending) fail('PAYMENT_PENDING', 'a payment awaits its revoke');
+    if (m.amount !== this.amount) fail('UPDATE_NOT_MONOTONIC', 'close amount differs from our final amount');
+    const tx = this.signer.completeClose(m.amount, m.feeRate, m.sig);
+    const sig = this.signer.sign(this.signer.closeHash(m.amount, m.feeRate));
+    this.s = { ...this.s, phase: 'closed', close: { amount: m.amount, feeRate: m.feeRate, tx: tx.toBuffer() } };
+    return { message: { type: 'close_signed', channelId: this.channelId, sig }, tx };
+  }
+
+  markClosed(): void {
+    this.s = { ...this.s, phase: 'closed', pending: undefined };
+  }
+
+  // ---- what the receiver can broadcast
+
+  /**
+   * Our best version: the pending state if the sender has signed one (it pays
+   * us more), else the latest final one. Undefined while we are owed nothing.
+   */
+  latestTransaction(): Transaction | undefined {
+    const st = this.s.pending ?? this.s.current;
+    if (!st?.senderSig) return undefined;
+    return this.signer.completeReceiverVersion(BigInt(st.index), st.amount, st.senderSig);
+  }
+
+  closeTransaction(): Transaction | undefined {
+    const tx = this.s.close?.tx;
+    return tx ? Transaction.fromBuffer(tx) : undefined;
+  }
+
+  /** The state a spend of the funding output encodes, if it is a payment transaction of this channel. */
+  stateOf(tx: Transaction): bigint | undefined {
+    return decodeStateNumber(tx.locktime, tx.ins[0]?.sequence ?? 0, this.context.obscuringFactor);
+  }
+
+  /** True if state `index` has been revoked (its secret is in our store). */
+  isRevoked(index: number): boolean {
+    return this.store.getState(BigInt(index)) !== undefined;
+  }
+
+  /** Penalty claim against a revoked sender's version, from the broadcast transaction alone. */
+  penaltyTx(revokedTx: Uint8Array, destinationScript: Uint8Array, feeRate: FeeRate): Transaction {
+    let tx: Transaction;
+    try {
+      tx = Transaction.fromBuffer(revokedTx);
+    } catch {
+      return fail('INVALID_TRANSACTION', 'cannot parse transaction');
+    }
+    const state = this.stateOf(tx);
+    if (state === undefined) fail('NOTHING_TO_CLAIM', 'not a payment transaction of this channel');
+    const secret = this.store.getState(state);
+    if (secret === undefined) fail('NOTHING_TO_CLAIM', `state ${state} is not revoked`);
+    const updateKey = derivePublicKey(secret as PrivateKey);
+    const p: PenaltyParams = { channel: this.context.params, revokedTx, updateKey, destinationScript, feeRate };
+    return signPenaltyTx(p, { updateSecret: secret as PrivateKey, revocationKey: this.secrets.revocationKey, receiverPayoutKey: this.secrets.payoutKey });
+  }
+
+  // ---- saving and restoring
+
+  toJSON(): Json {
+    const s = this.s;
+    const signed = (x: SignedState | undefined) => (x ? { index: x.index, amount: x.amount.toString(), updateKey: hex(x.updateKey), senderSig: x.senderSig ? hex(x.senderSig) : null } : null);
+    return {
+      format: FORMAT,
+      phase: s.phase,
+      terms: termsToJson(s.terms),
+      funding: outpointToJson(s.funding),
+      fundingConfirmed: s.fundingConfirmed,
+      current: signed(s.current),
+      pending: signed(s.pending),
+      close: s.close ? { amount: s.close.amount.toString(), feeRate: s.close.feeRate.toString(), tx: s.close.tx ? hex(s.close.tx) : null } : null,
+      revocations: this.store.toJSON(),
+    };
+  }
+
+  static restore(json: unknown, secrets: ReceiverSecrets): Receiver {
+    const o = expectObject(json, 'state');
+    if (o.format !== FORMAT) stateError('not a receiver state');
+    const phases: ReceiverPhase[] = ['accepted', 'funded', 'open', 'closing', 'closed'];
+    if (!phases.includes(o.phase as ReceiverPhase)) stateError('phase');
+    if (typeof o.fundingConfirmed !== 'boolean') stateError('fundingConfirmed');
+    const signed = (x: Json): SignedState => ({
+      index: readInt(x, 'index'), amount: readBig(x, 'amount'), updateKey: readKey(x, 'updateKey'),
+      ...(x.senderSig !== null ? { senderSig: readHex(x, 'senderSig') } : {}),
+    });
+    const terms = termsFromJson(o.terms);
+    const funding = outpointFromJson(o.funding);
+    const current = readOptional(o, 'current', signed);
+    const pending = readOptional(o, 'pending', signed);
+    const close = readOptional(o, 'close', (c) => ({
+      amount: readBig(c, 'amount'), feeRate: readBig(c, 'feeRate'), ...(c.tx !== null ? { tx: readHex(c, 'tx') } : {}),
+    }));
+    const s: ReceiverState = {
+      phase: o.phase as ReceiverPhase, terms, fundingConfirmed: o.fundingConfirmed,
+      ...(funding ? { funding } : {}), ...(current ? { current } : {}), ...(pending ? { pending } : {}), ...(close ? { close } : {}),
+    };
+    const r = new Receiver(s, RevocationStore.fromJSON(o.revocations), secrets);
+    if (terms.receiverFundingKey && !bytesEqual(derivePublicKey(secrets.fundingKey), terms.receiverFundingKey)) fail('INVALID_KEY', 'secrets do not belong to this channel');
+    return r;
+  }
+
+  // ---- checks
+
+  private expectPhase(phase: ReceiverPhase, what: string): void {
+    if (this.s.phase === phase) return;
+    if (this.s.phase === 'closed' || this.s.phase === 'closing') fail('CHANNEL_CLOSED', `${what}: channel is ${this.s.phase}`);
+    fail('UNEXPECTED_MESSAGE', `${what} in phase ${this.s.phase}`);
+  }
+
+  private expectChannel(id: Uint8Array): void {
+    if (!(id instanceof Uint8Array) || !bytesEqual(id, this.channelId)) fail('WRONG_CHANNEL', 'message for another channel');
+  }
+}
+
+

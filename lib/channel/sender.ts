@@ -1,0 +1,367 @@
+/**
+ * The sender's side of a channel. Every handler checks the whole message
+ * against its own state first and changes nothing until all checks pass; the
+ * state is then replaced in one assignment. The sender reveals k_i only from
+ * onAccept, that is, only once it holds the receiver's valid signature on its
+ * version of state i+1. Save the state (toJSON) before sending that revoke.
+ */
+import { createHash } from 'node:crypto';
+import { Transaction } from 'bitcoinjs-lib';
+import { fail } from '../errors';
+import { deriveUpdateSecret } from '../keys/shachain';
+import { ChannelContext, verifyChannelParams } from '../tx/channel-params';
+import { FundingParams, FundingPlan, fundingOutpoint, planFunding } from '../tx/funding';
+import { bytesEqual, hashToTxid, toHex } from '../tx/hash';
+import { PaymentSigner } from '../tx/payment-signer';
+import { senderBalance } from '../tx/payment';
+import { decodeStateNumber } from '../tx/state-number';
+import { TimeoutParams, signTimeoutTx } from '../tx/timeout';
+import {
+  FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, checkAmount, checkFeeRate, checkVariant, derivePublicKey,
+} from '../types';
+import { Accept, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, AcceptChannel, Offer, Revoke } from './messages';
+import {
+  DEFAULT_MARGIN, OpenTerms, channelParamsOf, deriveChannelId, outpointFromJson, outpointToJson, readBig, readHex, readInt,
+  readOptional, stateError, termsFromJson, termsToJson,
+} from './state';
+import { Json, expectObject, hex } from './wire';
+
+export interface SenderSecrets {
+  readonly fundingKey: PrivateKey;
+  readonly payoutKey: PrivateKey;
+  /** Per-channel shachain seed (see deriveChannelSeed). */
+  readonly updateSeed: Uint8Array;
+}
+
+export interface SenderOpenOptions {
+  readonly capacity: bigint;
+  readonly variant: Variant;
+  readonly feeRate: FeeRate;
+  readonly margin?: number;
+  readonly secrets: SenderSecrets;
+}
+
+export type SenderPhase = 'opening' | 'accepted' | 'funding_created' | 'open' | 'closing' | 'closed';
+
+interface SenderState {
+  readonly phase: SenderPhase;
+  readonly terms: OpenTerms;
+  readonly funding?: { txid: string; vout: number };
+  /** Latest agreed state: its index, the receiver's total, and the receiver's signature on our version. */
+  readonly index: number;
+  readonly amount: bigint;
+  readonly receiverSig?: Uint8Array;
+  readonly pending?: { index: number; amount: bigint };
+  readonly close?: { amount: bigint; feeRate: FeeRate; tx?: Uint8Array };
+}
+
+const FORMAT = 'revchan-sender/1';
+
+export class Sender {
+  private s: SenderState;
+  private readonly secrets: SenderSecrets;
+  private ctxCache?: ChannelContext;
+  private signerCache?: PaymentSigner;
+  private readonly keyMemo: { state: number; key: PublicKey }[] = [];
+
+  private constructor(s: SenderState, secrets: SenderSecrets) {
+    asPrivateKey(secrets.fundingKey, 'fundingKey');
+    asPrivateKey(secrets.payoutKey, 'payoutKey');
+    if (!(secrets.updateSeed instanceof Uint8Array) || secrets.updateSeed.length !== 32) fail('INVALID_ARGUMENT', 'updateSeed must be 32 bytes');
+    this.s = s;
+    this.secrets = secrets;
+  }
+
+  /** Start a channel: the returned open_channel goes to the receiver. */
+  static open(o: SenderOpenOptions): { sender: Sender; message: OpenChannel } {
+    checkAmount(o.capacity, 'capacity', 1n);
+    checkVariant(o.variant);
+    checkFeeRate(o.feeRate);
+    const margin = o.margin ?? DEFAULT_MARGIN;
+    if (!Number.isSafeInteger(margin) || margin < 0 || margin > 0xffff) fail('INVALID_ARGUMENT', 'margin must be in [0, 65535] blocks');
+    const fundingKey = derivePublicKey(asPrivateKey(o.secrets.fundingKey, 'fundingKey'));
+    const payoutKey = derivePublicKey(asPrivateKey(o.secrets.payoutKey, 'payoutKey'));
+    // A temporary id that needs no randomness: unique because the seed is unique per channel.
+    const tempChannelId = createHash('sha256').update('revchan/temp-channel-id').update(derivePublicKey(deriveUpdateSecret(o.secrets.updateSeed, 0n))).digest();
+    const terms: OpenTerms = {
+      tempChannelId: Uint8Array.from(tempChannelId), capacity: o.capacity, variant: o.variant, margin, feeRate: o.feeRate,
+      senderFundingKey: fundingKey, senderPayoutKey: payoutKey,
+    };
+    const sender = new Sender({ phase: 'opening', terms, index: 0, amount: 0n }, o.secrets);
+    const message: OpenChannel = {
+      type: 'open_channel', tempChannelId: terms.tempChannelId, capacity: o.capacity, variant: o.variant, margin,
+      feeRate: o.feeRate, senderFundingKey: fundingKey, senderPayoutKey: payoutKey,
+    };
+    return { sender, message };
+  }
+
+  // ---- views
+
+  get phase(): SenderPhase { return this.s.phase; }
+  /** Receiver's total in the latest agreed state. */
+  get amount(): bigint { return this.s.amount; }
+  get index(): number { return this.s.index; }
+  get pending(): { index: number; amount: bigint } | undefined { return this.s.pending; }
+  get funding(): { txid: string; vout: number } | undefined { return this.s.funding; }
+  get variant(): Variant { return this.s.terms.variant; }
+  get channelId(): Uint8Array {
+    const f = this.s.funding;
+    return f ? deriveChannelId(f.txid, f.vout) : this.s.terms.tempChannelId;
+  }
+
+  /** The checked channel parameters (after funding_created). */
+  get context(): ChannelContext {
+    if (!this.ctxCache) {
+      if (!this.s.funding) fail('UNEXPECTED_MESSAGE', 'channel is not funded yet');
+      this.ctxCache = verifyChannelParams(channelParamsOf(this.s.terms, this.s.funding));
+    }
+    return this.ctxCache;
+  }
+
+  private get signer(): PaymentSigner {
+    if (!this.signerCache) this.signerCache = new PaymentSigner(this.context, 'sender', this.secrets.fundingKey);
+    return this.signerCache;
+  }
+
+  /** K_state. The two most recent are kept: each payment needs K_{i+1} twice (offer, accept). */
+  updateKey(state: number): PublicKey {
+    const memo = this.keyMemo;
+    const hit = memo.find((e) => e.state === state);
+    if (hit) return hit.key;
+    const key = derivePublicKey(deriveUpdateSecret(this.secrets.updateSeed, BigInt(state)));
+    memo.unshift({ state, key });
+    memo.length = Math.min(memo.length, 2);
+    return key;
+  }
+
+  // ---- opening
+
+  onAcceptChannel(m: AcceptChannel): void {
+    this.expectPhase('opening', m.type);
+    if (!bytesEqual(m.tempChannelId, this.s.terms.tempChannelId)) fail('WRONG_CHANNEL', 'accept_channel for another channel');
+    const t = this.s.terms;
+    for (const k of [m.receiverFundingKey, m.receiverPayoutKey, m.receiverRevocationKey]) {
+      if ([t.senderFundingKey, t.senderPayoutKey].some((own) => bytesEqual(own, k))) fail('INVALID_KEY', 'receiver reused one of the sender\'s keys');
+    }
+    if (bytesEqual(m.receiverRevocationKey, t.senderPayoutKey)) fail('INVALID_KEY', 'revocation key equals the sender payout key');
+    this.s = {
+      ...this.s, phase: 'accepted',
+      terms: { ...t, receiverFundingKey: m.receiverFundingKey, receiverPayoutKey: m.receiverPayoutKey, receiverRevocationKey: m.receiverRevocationKey },
+    };
+  }
+
+  /**
+   * Build the funding transaction from the sender's wallet coins. It must not be
+   * broadcast before onFundingSigned has accepted the receiver's signature on state 0.
+   */
+  createFunding(f: Omit<FundingParams, 'capacity' | 'senderFundingKey' | 'receiverFundingKey'>): { plan: FundingPlan; message: FundingCreated } {
+    this.expectPhase('accepted', 'createFunding');
+    const t = this.s.terms;
+    const plan = planFunding({ ...f, capacity: t.capacity, senderFundingKey: t.senderFundingKey, receiverFundingKey: t.receiverFundingKey! });
+    const message = this.fundingCreatedFor(fundingOutpoint(plan.tx));
+    return { plan, message };
+  }
+
+  /** For a funding transaction built elsewhere: its outpoint must pay the capacity to the 2-of-2, all inputs segwit. */
+  fundingCreated(outpoint: { txid: string; vout: number }): FundingCreated {
+    this.expectPhase('accepted', 'fundingCreated');
+    return this.fundingCreatedFor(outpoint);
+  }
+
+  private fundingCreatedFor(outpoint: { txid: string; vout: number }): FundingCreated {
+    const terms = this.s.terms;
+    // Checks capacity against fees and every key before committing.
+    const ctx = verifyChannelParams(channelParamsOf(terms, outpoint));
+    this.s = { ...this.s, phase: 'funding_created', funding: outpoint };
+    this.ctxCache = ctx;
+    this.signerCache = undefined;
+    return { type: 'funding_created', tempChannelId: terms.tempChannelId, fundingTxid: Uint8Array.from(Buffer.from(outpoint.txid, 'hex')), fundingVout: outpoint.vout, updateKey: this.updateKey(0) };
+  }
+
+  /** The receiver's signature on state 0, our refund. After this the funding transaction may be broadcast. */
+  onFundingSigned(m: FundingSigned): void {
+    this.expectPhase('funding_created', m.type);
+    this.expectChannel(m.channelId);
+    const hash = this.signer.senderVersionHash(0n, 0n, this.updateKey(0));
+    if (!this.signer.verifyCounterparty(hash, m.sig)) fail('INVALID_SIGNATURE', 'funding_signed does not sign our refund');
+    this.s = { ...this.s, phase: 'open', receiverSig: Uint8Array.from(m.sig) };
+  }
+
+  // ---- payments
+
+  /** Offer to pay `increment` more. The receiver's version of the new state is signed here. */
+  pay(increment: bigint): Offer {
+    this.expectPhase('open', 'pay');
+    if (this.s.pending) fail('PAYMENT_PENDING', 'a payment is already in flight');
+    if (typeof increment !== 'bigint' || increment <= 0n) fail('INVALID_AMOUNT', 'increment must be a positive bigint');
+    const amount = this.s.amount + increment;
+    if (amount > this.s.terms.capacity) fail('AMOUNT_EXCEEDS_CAPACITY', 'payment exceeds the channel');
+    const ctx = this.context;
+    if (ctx.params.capacity - amount - ctx.paymentFee < 0n) fail('AMOUNT_EXCEEDS_CAPACITY', 'payment exceeds what the sender has after fees');
+    const index = this.s.index + 1;
+    const sig = this.signer.sign(this.signer.receiverVersionHash(BigInt(index), amount));
+    this.s = { ...this.s, pending: { index, amount } };
+    return { type: 'offer', channelId: this.channelId, index, amount, updateKey: this.updateKey(index), sig };
+  }
+
+  /** The offer in flight again (identical bytes: signatures are deterministic), for a resend. */
+  pendingOffer(): Offer {
+    const p = this.s.pending;
+    if (!p) fail('UNEXPECTED_MESSAGE', 'no payment in flight');
+    const sig = this.signer.sign(this.signer.receiverVersionHash(BigInt(p.index), p.amount));
+    return { type: 'offer', channelId: this.channelId, index: p.index, amount: p.amount, updateKey: this.updateKey(p.index), sig };
+  }
+
+  /** The receiver signed our version of the new state: it is safe now to revoke the old one. */
+  onAccept(m: Accept): Revoke {
+    this.expectPhase('open', m.type);
+    this.expectChannel(m.channelId);
+    const p = this.s.pending;
+    if (!p) fail('UNEXPECTED_MESSAGE', 'accept without an offer in flight');
+    if (m.index !== p.index) fail('UPDATE_INDEX_MISMATCH', `accept for state ${m.index}, expected ${p.index}`);
+    const hash = this.signer.senderVersionHash(BigInt(p.index), p.amount, this.updateKey(p.index));
+    if (!this.signer.verifyCounterparty(hash, m.sig)) fail('INVALID_SIGNATURE', 'accept does not sign our version of the new state');
+    const revoked = this.s.index;
+    this.s = { ...this.s, index: p.index, amount: p.amount, receiverSig: Uint8Array.from(m.sig), pending: undefined };
+    return this.revokeFor(revoked);
+  }
+
+  /** The last revoke again, for a resend after a lost message. */
+  lastRevoke(): Revoke {
+    if (this.s.index === 0) fail('UNEXPECTED_MESSAGE', 'nothing revoked yet');
+    return this.revokeFor(this.s.index - 1);
+  }
+
+  private revokeFor(index: number): Revoke {
+    return { type: 'revoke', channelId: this.channelId, index, secret: Uint8Array.from(deriveUpdateSecret(this.secrets.updateSeed, BigInt(index))) };
+  }
+
+  // ---- closing
+
+  /** Propose a cooperative close of the latest agreed state at `feeRate` (paid from the sender's side). */
+  proposeClose(feeRate: FeeRate): CloseOffer {
+    this.expectPhase('open', 'proposeClose');
+    if (this.s.pending) fail('PAYMENT_PENDING', 'finish the payment in flight first');
+    const amount = this.s.amount;
+    const sig = this.signer.sign(this.signer.closeHash(amount, checkFeeRate(feeRate)));
+    this.s = { ...this.s, phase: 'closing', close: { amount, feeRate } };
+    return { type: 'close_offer', channelId: this.channelId, amount, feeRate, sig };
+  }
+
+  onCloseSigned(m: CloseSigned): Transaction {
+    this.expectPhase('closing', m.type);
+    this.expectChannel(m.channelId);
+    const c = this.s.close!;
+    const tx = this.signer.completeClose(c.amount, c.feeRate, m.sig);
+    this.s = { ...this.s, phase: 'closed', close: { ...c, tx: tx.toBuffer() } };
+    return tx;
+  }
+
+  /** The receiver proposes to close; the sender pays the fee, so it bounds the rate. */
+  onCloseOffer(m: CloseOffer, maxFeeRate: FeeRate): { message: CloseSigned; tx: Transaction } {
+    this.expectPhase('open', m.type);
+    this.expectChannel(m.channelId);
+    if (this.s.pending) fail('PAYMENT_PENDING', 'a payment is in flight');
+    if (m.amount !== this.s.amount) fail('UPDATE_NOT_MONOTONIC', 'close amount differs from the latest agreed state');
+    if (m.feeRate > maxFeeRate) fail('FEE_RATE_REFUSED', 'close fee rate above our bound');
+    const tx = this.signer.completeClose(m.amount, m.feeRate, m.sig);
+    const sig = this.signer.sign(this.signer.closeHash(m.amount, m.feeRate));
+    this.s = { ...this.s, phase: 'closed', close: { amount: m.amount, feeRate: m.feeRate, tx: tx.toBuffer() } };
+    return { message: { type: 'close_signed', channelId: this.channelId, sig }, tx };
+  }
+
+  /** The chain settled the channel some other way (unilateral close seen by a watcher). */
+  markClosed(): void {
+    this.s = { ...this.s, phase: 'closed', pending: undefined };
+  }
+
+  // ---- what the sender can broadcast
+
+  /** Our version of the latest agreed state, fully signed. */
+  latestTransaction(): Transaction {
+    if (!this.s.receiverSig) fail('UNEXPECTED_MESSAGE', 'no signed state yet');
+    return this.signer.completeSenderVersion(BigInt(this.s.index), this.s.amount, this.updateKey(this.s.index), this.s.receiverSig);
+  }
+
+  closeTransaction(): Transaction | undefined {
+    const tx = this.s.close?.tx;
+    return tx ? Transaction.fromBuffer(tx) : undefined;
+  }
+
+  /** Sweep our output of a confirmed sender's version through the timeout branch. */
+  timeoutSweep(senderTx: Uint8Array, destinationScript: Uint8Array, feeRate: FeeRate): Transaction {
+    const ctx = this.context;
+    let tx: Transaction;
+    try {
+      tx = Transaction.fromBuffer(senderTx);
+    } catch {
+      return fail('INVALID_TRANSACTION', 'cannot parse the sender transaction');
+    }
+    const state = decodeStateNumber(tx.locktime, tx.ins[0]?.sequence ?? 0, ctx.obscuringFactor);
+    if (state === undefined) fail('INVALID_TRANSACTION', 'not a payment transaction of this channel');
+    const p: TimeoutParams = { channel: ctx.params, senderTx, updateKey: this.updateKey(Number(state)), destinationScript, feeRate };
+    return signTimeoutTx(p, this.secrets.payoutKey);
+  }
+
+  /** What the sender has left in the latest agreed state, after the payment fee. */
+  balance(): bigint {
+    return senderBalance(this.context, this.s.amount);
+  }
+
+  // ---- saving and restoring
+
+  toJSON(): Json {
+    const s = this.s;
+    return {
+      format: FORMAT,
+      phase: s.phase,
+      terms: termsToJson(s.terms),
+      funding: outpointToJson(s.funding),
+      index: s.index,
+      amount: s.amount.toString(),
+      receiverSig: s.receiverSig ? hex(s.receiverSig) : null,
+      pending: s.pending ? { index: s.pending.index, amount: s.pending.amount.toString() } : null,
+      close: s.close ? { amount: s.close.amount.toString(), feeRate: s.close.feeRate.toString(), tx: s.close.tx ? hex(s.close.tx) : null } : null,
+    };
+  }
+
+  static restore(json: unknown, secrets: SenderSecrets): Sender {
+    const o = expectObject(json, 'state');
+    if (o.format !== FORMAT) stateError('not a sender state');
+    const phases: SenderPhase[] = ['opening', 'accepted', 'funding_created', 'open', 'closing', 'closed'];
+    if (!phases.includes(o.phase as SenderPhase)) stateError('phase');
+    const terms = termsFromJson(o.terms);
+    const funding = outpointFromJson(o.funding);
+    const s: SenderState = {
+      phase: o.phase as SenderPhase,
+      terms,
+      ...(funding ? { funding } : {}),
+      index: readInt(o, 'index'),
+      amount: readBig(o, 'amount'),
+      ...(o.receiverSig !== null ? { receiverSig: readHex(o, 'receiverSig') } : {}),
+      ...(o.pending !== null ? { pending: readOptional(o, 'pending', (p) => ({ index: readInt(p, 'index'), amount: readBig(p, 'amount') }))! } : {}),
+      ...(o.close !== null ? {
+        close: readOptional(o, 'close', (c) => ({
+          amount: readBig(c, 'amount'), feeRate: readBig(c, 'feeRate'), ...(c.tx !== null ? { tx: readHex(c, 'tx') } : {}),
+        }))!,
+      } : {}),
+    };
+    const sender = new Sender(s, secrets);
+    if (!bytesEqual(derivePublicKey(secrets.fundingKey), terms.senderFundingKey)) fail('INVALID_KEY', 'secrets do not belong to this channel');
+    return sender;
+  }
+
+  // ---- checks
+
+  private expectPhase(phase: SenderPhase, what: string): void {
+    if (this.s.phase === phase) return;
+    if (this.s.phase === 'closed' || this.s.phase === 'closing') fail('CHANNEL_CLOSED', `${what}: channel is ${this.s.phase}`);
+    fail('UNEXPECTED_MESSAGE', `${what} in phase ${this.s.phase}`);
+  }
+
+  private expectChannel(id: Uint8Array): void {
+    if (!bytesEqual(id, this.channelId)) fail('WRONG_CHANNEL', `message for channel ${toHex(id)}`);
+  }
+}
+
+

@@ -1,0 +1,158 @@
+/**
+ * Channel state as plain data, and its JSON form. Long-lived private keys and
+ * the sender's update seed are never part of it: they are handed to a party
+ * when it is created or restored, so a saved state file reveals no key.
+ */
+import { fail } from '../errors';
+import { ChannelParams } from '../tx/channel-params';
+import { fromHex, hashToTxid, toHex, txidToHash } from '../tx/hash';
+import { AbsoluteLock, FeeRate, PublicKey, Variant, asPublicKey, checkVariant } from '../types';
+import { Json, expectObject, hex } from './wire';
+
+/** What the caller knows of the chain when it asks a party to act. */
+export interface ChainView {
+  readonly height: number;
+  readonly medianTimePast: number;
+}
+
+export const DEFAULT_MARGIN = 288;
+const SECONDS_PER_BLOCK = 600;
+
+/** BOLT 2's channel id: the funding txid (internal order) with the output index XORed into its last two bytes. */
+export function deriveChannelId(txid: string, vout: number): Uint8Array {
+  const id = txidToHash(txid);
+  id[30]! ^= (vout >> 8) & 0xff;
+  id[31]! ^= vout & 0xff;
+  return id;
+}
+
+/**
+ * CLTV channels stop taking payments `margin` blocks before expiry, leaving
+ * time for the receiver's close to confirm before the sender's timeout opens.
+ */
+export function cltvCutoffReached(variant: Variant, margin: number, chain: ChainView): boolean {
+  if (variant.kind !== 'cltv') return false;
+  const e: AbsoluteLock = variant.expiry;
+  if ('height' in e) return chain.height + 1 >= e.height - margin;
+  return chain.medianTimePast >= e.time - margin * SECONDS_PER_BLOCK;
+}
+
+/** Parameters known before funding: everything but the outpoint. */
+export interface OpenTerms {
+  readonly tempChannelId: Uint8Array;
+  readonly capacity: bigint;
+  readonly variant: Variant;
+  readonly margin: number;
+  readonly feeRate: FeeRate;
+  readonly senderFundingKey: PublicKey;
+  readonly senderPayoutKey: PublicKey;
+  readonly receiverFundingKey?: PublicKey;
+  readonly receiverPayoutKey?: PublicKey;
+  readonly receiverRevocationKey?: PublicKey;
+}
+
+export function channelParamsOf(t: OpenTerms, funding: { txid: string; vout: number }): ChannelParams {
+  if (!t.receiverFundingKey || !t.receiverPayoutKey || !t.receiverRevocationKey) fail('STATE_INVALID', 'receiver keys unknown');
+  return {
+    fundingOutpoint: funding,
+    capacity: t.capacity,
+    senderFundingKey: t.senderFundingKey,
+    receiverFundingKey: t.receiverFundingKey,
+    senderPayoutKey: t.senderPayoutKey,
+    receiverPayoutKey: t.receiverPayoutKey,
+    receiverRevocationKey: t.receiverRevocationKey,
+    variant: t.variant,
+    feeRate: t.feeRate,
+  };
+}
+
+// ---- JSON helpers for saved state. Saved state is our own data, but a file can be damaged: check it all.
+
+export function stateError(what: string): never {
+  return fail('STATE_INVALID', `saved state: ${what}`);
+}
+
+export function readHex(o: Json, f: string, len?: number): Uint8Array {
+  const v = o[f];
+  if (typeof v !== 'string' || !/^([0-9a-f]{2})*$/.test(v) || (len !== undefined && v.length !== len * 2)) stateError(`${f} must be hex`);
+  return fromHex(v);
+}
+
+export function readKey(o: Json, f: string): PublicKey {
+  try {
+    return asPublicKey(readHex(o, f, 33), f);
+  } catch {
+    return stateError(`${f} is not a valid key`);
+  }
+}
+
+export function readBig(o: Json, f: string): bigint {
+  const v = o[f];
+  if (typeof v !== 'string' || !/^(0|[1-9][0-9]*)$/.test(v)) stateError(`${f} must be a decimal string`);
+  return BigInt(v);
+}
+
+export function readInt(o: Json, f: string): number {
+  const v = o[f];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) stateError(`${f} must be a non-negative integer`);
+  return v;
+}
+
+export function readOptional<T>(o: Json, f: string, read: (x: Json) => T): T | undefined {
+  return o[f] === undefined || o[f] === null ? undefined : read(expectObject(o[f], f));
+}
+
+export function termsToJson(t: OpenTerms): Json {
+  return {
+    tempChannelId: hex(t.tempChannelId),
+    capacity: t.capacity.toString(),
+    variant: t.variant.kind === 'cltv' ? { kind: 'cltv', expiry: { ...t.variant.expiry } } : { kind: 'csv', delay: { blocks: t.variant.delay.blocks } },
+    margin: t.margin,
+    feeRate: t.feeRate.toString(),
+    senderFundingKey: hex(t.senderFundingKey),
+    senderPayoutKey: hex(t.senderPayoutKey),
+    receiverFundingKey: t.receiverFundingKey ? hex(t.receiverFundingKey) : null,
+    receiverPayoutKey: t.receiverPayoutKey ? hex(t.receiverPayoutKey) : null,
+    receiverRevocationKey: t.receiverRevocationKey ? hex(t.receiverRevocationKey) : null,
+  };
+}
+
+export function termsFromJson(j: unknown): OpenTerms {
+  const o = expectObject(j, 'terms');
+  let variant: Variant;
+  try {
+    variant = checkVariant(o.variant as Variant);
+  } catch {
+    return stateError('variant');
+  }
+  const optKey = (f: string) => (o[f] === null ? undefined : readKey(o, f));
+  const rf = optKey('receiverFundingKey');
+  const rp = optKey('receiverPayoutKey');
+  const rr = optKey('receiverRevocationKey');
+  return {
+    tempChannelId: readHex(o, 'tempChannelId', 32),
+    capacity: readBig(o, 'capacity'),
+    variant,
+    margin: readInt(o, 'margin'),
+    feeRate: readBig(o, 'feeRate'),
+    senderFundingKey: readKey(o, 'senderFundingKey'),
+    senderPayoutKey: readKey(o, 'senderPayoutKey'),
+    ...(rf ? { receiverFundingKey: rf } : {}),
+    ...(rp ? { receiverPayoutKey: rp } : {}),
+    ...(rr ? { receiverRevocationKey: rr } : {}),
+  };
+}
+
+export function outpointToJson(o: { txid: string; vout: number } | undefined): Json | null {
+  return o ? { txid: o.txid, vout: o.vout } : null;
+}
+
+export function outpointFromJson(j: unknown): { txid: string; vout: number } | undefined {
+  if (j === null || j === undefined) return undefined;
+  const o = expectObject(j, 'funding');
+  const txid = o.txid;
+  if (typeof txid !== 'string' || !/^[0-9a-f]{64}$/.test(txid)) stateError('funding.txid');
+  return { txid, vout: readInt(o, 'vout') };
+}
+
+export { hashToTxid, toHex };
