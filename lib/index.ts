@@ -41,3 +41,7 @@ export * from './channel/receiver';
 export * from './channel/store';
 
 export * from './chain/backend';
+export * from './chain/classify';
+export * from './chain/watcher';
+export * from './chain/sender-watcher';
+export { CoreRpcBackend, CoreRpcOptions } from './chain/core-rpc';

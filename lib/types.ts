@@ -45,6 +45,7 @@ export const LOCKTIME_THRESHOLD = 500_000_000;
 export const MAX_LOCK_TIME = 0x7fffffff;
 
 export function absoluteLockValue(lock: AbsoluteLock): number {
+  if (lock === null || typeof lock !== 'object') fail('INVALID_TIMELOCK', 'absolute lock must be {height} or {time}');
   if ('height' in lock) {
     const h = lock.height;
     if (!Number.isSafeInteger(h) || h < 1 || h >= LOCKTIME_THRESHOLD) {
@@ -64,6 +65,7 @@ export function absoluteLockValue(lock: AbsoluteLock): number {
 }
 
 export function relativeLockValue(lock: RelativeLock): number {
+  if (lock === null || typeof lock !== 'object') fail('INVALID_TIMELOCK', 'CSV delay must be {blocks}');
   const d = (lock as { blocks?: unknown }).blocks;
   // BIP 68 height locks use the low 16 bits with the type flag clear.
   if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 1 || d > 0xffff) {

@@ -150,6 +150,30 @@ export class RegtestNode implements ChainBackend {
   }
 
   /**
+   * Mines n blocks that include nothing from the mempool, as when the mempool
+   * is congested: a transaction that paid too little stays unconfirmed.
+   */
+  async mineEmpty(n: number): Promise<string[]> {
+    if (!Number.isSafeInteger(n) || n < 0) fail('INVALID_ARGUMENT', 'block count must be a non-negative integer');
+    return this.exclusive(async () => {
+      const hashes: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const job = await this.node.miner.createJob(this.node.chain.tip, this.minerAddress);
+        const attempt = job.attempt;
+        attempt.items.length = 0;
+        attempt.fees = 0;
+        attempt.weight = this.node.miner.options.reservedWeight;
+        attempt.sigops = this.node.miner.options.reservedSigops;
+        job.refresh();
+        const block = await job.mineAsync();
+        await this.node.chain.add(block);
+        hashes.push(block.rhash());
+      }
+      return hashes;
+    });
+  }
+
+  /**
    * Pays exactly `value` to `script` from the miner's mature coins and mines
    * one block holding only that transaction, so whatever tests left in the
    * mempool stays there. Policy (dust, standardness) is not applied: the
@@ -197,6 +221,18 @@ export class RegtestNode implements ChainBackend {
       const vout = tx.outputs.findIndex((o: any) => o.value === Number(value) && o.script.equals(outScript));
       return { txid: tx.txid(), vout, value, tx: toBytes(tx.toRaw()) };
     });
+  }
+
+  /**
+   * Drops a transaction (and its descendants) from the mempool, as a node
+   * does when its mempool fills and a low-fee transaction falls out of it.
+   */
+  evict(txid: string): boolean {
+    checkTxid(txid);
+    const entry = this.node.mempool.getEntry(revHex(txid));
+    if (!entry) return false;
+    this.node.mempool.evictEntry(entry);
+    return true;
   }
 
   mempoolHas(txid: string): boolean {

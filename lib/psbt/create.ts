@@ -97,7 +97,12 @@ export function createFundingPsbt(p: FundingParams, opts: FundingPsbtOptions = {
 function fundingSpendPsbt(ctx: ChannelContext, tx: Transaction, origins: readonly KeyOrigin[], fundingTx: Uint8Array | undefined, witnessScripts: readonly Uint8Array[]): Psbt {
   const psbt = newPsbt(tx);
   if (fundingTx !== undefined) {
-    const f = Transaction.fromBuffer(fundingTx);
+    let f: Transaction;
+    try {
+      f = Transaction.fromBuffer(fundingTx);
+    } catch {
+      return fail('INVALID_TRANSACTION', 'fundingTx does not parse');
+    }
     if (!bytesEqual(f.getHash(), ctx.fundingHash)) fail('INVALID_TRANSACTION', 'fundingTx is not this channel\'s funding transaction');
   }
   const bip32Derivation = derivationsFor(scriptKeys(ctx.fundingScript), origins);

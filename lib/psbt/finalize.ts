@@ -43,8 +43,14 @@ export function channelWitness(psbt: Psbt, index: number): { branch: string; wit
   return fail('PSBT_INCOMPLETE', `input ${index}: no branch of ${m.template.name} has all its signatures`);
 }
 
-export function finalizePsbt(psbt: Psbt): Psbt {
+function isFinalized(psbt: Psbt, index: number): boolean {
+  const input = psbt.data.inputs[index]!;
+  return input.finalScriptWitness !== undefined || input.finalScriptSig !== undefined;
+}
+
+function finalizeInputs(psbt: Psbt): void {
   for (let i = 0; i < psbt.inputCount; i++) {
+    if (isFinalized(psbt, i)) continue;
     const w = channelWitness(psbt, i);
     try {
       if (w === undefined) psbt.finalizeInput(i);
@@ -53,6 +59,16 @@ export function finalizePsbt(psbt: Psbt): Psbt {
       fail('PSBT_INCOMPLETE', `input ${i}: ${(e as Error).message}`);
     }
   }
+}
+
+/**
+ * Finalizes every input, or none: finalizing clears an input's partial
+ * signatures, so a failure on a later input must not leave earlier ones
+ * finalized. Inputs that are already final are kept.
+ */
+export function finalizePsbt(psbt: Psbt): Psbt {
+  finalizeInputs(psbt.clone());
+  finalizeInputs(psbt);
   return psbt;
 }
 

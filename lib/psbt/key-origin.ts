@@ -23,7 +23,12 @@ export function checkPath(path: string): string {
 /** The origin of the key at `path` below a master node (private or public). */
 export function keyOrigin(root: BIP32Interface, path: string): KeyOrigin {
   checkPath(path);
-  const node = root.derivePath(path);
+  let node: BIP32Interface;
+  try {
+    node = root.derivePath(path);
+  } catch (e) {
+    return fail('INVALID_KEY', `cannot derive ${path}: ${(e as Error).message}`);
+  }
   return { pubkey: asPublicKey(node.publicKey), masterFingerprint: Uint8Array.from(root.fingerprint), path };
 }
 

@@ -33,10 +33,14 @@ function isP2wpkhOf(script: Uint8Array, pub: Uint8Array): boolean {
   return script.length === 22 && script[0] === 0 && script[1] === 20 && bytesEqual(script.subarray(2), hash160(pub));
 }
 
+function checkIndex(psbt: Psbt, index: number): void {
+  if (!Number.isInteger(index) || index < 0 || index >= psbt.inputCount) fail('INVALID_ARGUMENT', 'input index out of range');
+}
+
 /** Sign one input with a raw private key; the key must appear in the input's script. */
 export function signPsbtInput(psbt: Psbt, index: number, key: PrivateKey): void {
   asPrivateKey(key);
-  if (index < 0 || index >= psbt.inputCount) fail('INVALID_ARGUMENT', 'input index out of range');
+  checkIndex(psbt, index);
   if (!inputMentions(psbt, index, derivePublicKey(key))) fail('INVALID_KEY', `key is not used by input ${index}`);
   try {
     psbt.signInput(index, signer(key), [SIGHASH_ALL]);
@@ -80,9 +84,15 @@ export function signPsbtWithMaster(psbt: Psbt, master: BIP32Interface): number {
 /** Add the other party's signature to an input after checking it against this PSBT's own sighash. */
 export function addPartialSignature(psbt: Psbt, index: number, pubkey: PublicKey, signature: Uint8Array): void {
   asPublicKey(pubkey);
-  if (index < 0 || index >= psbt.inputCount) fail('INVALID_ARGUMENT', 'input index out of range');
+  checkIndex(psbt, index);
   if (decodeSignature(signature) === undefined) fail('INVALID_SIGNATURE', 'not a strict-DER SIGHASH_ALL signature');
   if (!inputMentions(psbt, index, pubkey)) fail('INVALID_KEY', `key is not used by input ${index}`);
+  // bip174 refuses a second signature by the same key: the same one again is a no-op, another one an error.
+  const existing = (psbt.data.inputs[index]!.partialSig ?? []).find((p) => bytesEqual(p.pubkey, pubkey));
+  if (existing !== undefined) {
+    if (bytesEqual(existing.signature, signature)) return;
+    fail('INVALID_SIGNATURE', `input ${index} already has another signature by this key`);
+  }
   const trial = psbt.clone();
   trial.updateInput(index, { partialSig: [{ pubkey, signature }] });
   let ok = false;

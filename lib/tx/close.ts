@@ -31,6 +31,7 @@ export function closeOutputs(ctx: ChannelContext, amount: bigint, feeRate: FeeRa
   const outs: TxOut[] = [];
   if (amount >= DUST_P2WPKH) outs.push({ script: ctx.receiverPayoutScript, value: amount });
   if (rest >= DUST_P2WPKH) outs.push({ script: ctx.senderPayoutScript, value: rest });
+  if (outs.length === 0) fail('FEE_EXCEEDS_OUTPUT', 'every output would be dust: the transaction would have none', { fee: fee.toString() });
   return outs;
 }
 

@@ -39,13 +39,16 @@ export interface FundingParams {
 }
 
 function inputShape(i: FundingInput, n: number): InputShape {
+  if (!(i.script instanceof Uint8Array)) fail('INVALID_SCRIPT', `input ${n}: script must be bytes`);
   const type = classifyScript(i.script);
+  // A redeemScript becomes the input's scriptSig: on a native segwit input that makes it invalid.
+  if (i.redeemScript !== undefined && type !== 'p2sh') fail('INVALID_SCRIPT', `input ${n}: redeemScript given for a non-P2SH input`);
   switch (type) {
     case 'p2wpkh': return P2WPKH_INPUT;
     case 'p2tr': return P2TR_KEYPATH_INPUT;
     case 'p2sh': {
       const r = i.redeemScript;
-      if (r === undefined || r.length !== 22 || r[0] !== 0x00 || r[1] !== 0x14) {
+      if (!(r instanceof Uint8Array) || r.length !== 22 || r[0] !== 0x00 || r[1] !== 0x14) {
         fail('NON_SEGWIT_INPUT', `input ${n}: P2SH input must carry a P2WPKH redeemScript`);
       }
       if (!bytesEqual(hash160(r), i.script.subarray(2, 22))) fail('INVALID_SCRIPT', `input ${n}: redeemScript does not match the P2SH script`);

@@ -24,7 +24,9 @@ export class PaymentSigner {
 
   /** `fundingKey` is this party's funding private key; it must match the channel. */
   constructor(channel: ChannelParams | ChannelContext, party: Party, fundingKey: PrivateKey) {
-    this.ctx = 'sighash' in channel ? channel : verifyChannelParams(channel);
+    if (party !== 'sender' && party !== 'receiver') fail('INVALID_ARGUMENT', 'party must be sender or receiver');
+    const isContext = channel !== null && typeof channel === 'object' && 'sighash' in channel;
+    this.ctx = isContext ? channel : verifyChannelParams(channel as ChannelParams);
     this.party = party;
     asPrivateKey(fundingKey, 'fundingKey');
     const p = this.ctx.params;

@@ -44,6 +44,7 @@ export function paymentOutputs(ctx: ChannelContext, amount: bigint, senderScript
   const outs: TxOut[] = [];
   if (amount >= DUST_P2WPKH) outs.push({ script: ctx.receiverPayoutScript, value: amount });
   if (rest >= senderDust) outs.push({ script: senderScript, value: rest });
+  if (outs.length === 0) fail('FEE_EXCEEDS_OUTPUT', 'every output would be dust: the transaction would have none', { amount: amount.toString() });
   return outs;
 }
 

@@ -5,10 +5,16 @@
  */
 import { script as bscript } from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
+import { fail } from '../errors';
 import { PrivateKey, PublicKey } from '../types';
 import { SIGHASH_ALL } from './sighash';
 
+function checkSighash(hash: Uint8Array): void {
+  if (!(hash instanceof Uint8Array) || hash.length !== 32) fail('INVALID_ARGUMENT', 'sighash must be 32 bytes');
+}
+
 export function signSighash(hash: Uint8Array, key: PrivateKey): Uint8Array {
+  checkSighash(hash);
   return bscript.signature.encode(ecc.sign(hash, key), SIGHASH_ALL);
 }
 
@@ -24,6 +30,7 @@ export function decodeSignature(sig: Uint8Array): Uint8Array | undefined {
 }
 
 export function verifySighashSignature(hash: Uint8Array, key: PublicKey, sig: Uint8Array): boolean {
+  checkSighash(hash);
   const compact = decodeSignature(sig);
   if (compact === undefined) return false;
   // strict = true refuses high-S, which standard relay refuses too.

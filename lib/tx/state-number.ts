@@ -29,6 +29,7 @@ export interface EncodedState {
 }
 
 export function encodeStateNumber(state: bigint, obscuringFactor: bigint): EncodedState {
+  checkState(state);
   const obscured = state ^ obscuringFactor;
   return {
     locktime: Number((0x20n << 24n) | (obscured & MASK_24)),

@@ -1,0 +1,26 @@
+/**
+ * What a spend of a channel's funding output is, from the receiver's point of
+ * view. The state number in nLockTime/nSequence tells which state it is in
+ * O(1); a P2WSH output tells the sender's version from the receiver's.
+ */
+import { Transaction } from 'bitcoinjs-lib';
+import { Receiver } from '../channel/receiver';
+import { CLOSE_LOCKTIME } from '../tx/close';
+
+export type SpendClassification =
+  | 'latest-sender-version'
+  | 'receiver-version'
+  | 'cooperative-close'
+  | 'revoked-sender-version'
+  | 'unknown';
+
+export function classifyFundingSpend(receiver: Receiver, tx: Transaction): { classification: SpendClassification; state?: number } {
+  const state = receiver.stateOf(tx);
+  if (state === undefined) {
+    return { classification: tx.locktime === CLOSE_LOCKTIME ? 'cooperative-close' : 'unknown' };
+  }
+  const n = Number(state);
+  const hasRevocable = tx.outs.some((o) => o.script.length === 34 && o.script[0] === 0x00 && o.script[1] === 0x20);
+  if (!hasRevocable) return { classification: 'receiver-version', state: n };
+  return { classification: receiver.isRevoked(n) ? 'revoked-sender-version' : 'latest-sender-version', state: n };
+}

@@ -1,0 +1,247 @@
+/**
+ * The receiver's watcher. It reads each block once and looks every input up
+ * in a map of watched outpoints, so its cost follows the block's inputs, not
+ * the number of channels. On a spend of a funding output it classifies the
+ * spend; a revoked sender's version gets a penalty claim at once, replaced
+ * with a higher fee every few blocks until it confirms. In CLTV channels it
+ * closes at the payment cutoff. What it has done is kept as records, and
+ * before broadcasting it asks the chain whether the output is already spent,
+ * so a restarted watcher that sees the same blocks again does nothing twice.
+ */
+import { EventEmitter } from 'node:events';
+import { Block, Transaction } from 'bitcoinjs-lib';
+import { isChannelError } from '../errors';
+import { Receiver } from '../channel/receiver';
+import { cltvCutoffReached } from '../channel/state';
+import { hashToTxid, toHex } from '../tx/hash';
+import { FeeRate } from '../types';
+import { ChainBackend, ChainTip } from './backend';
+import { SpendClassification, classifyFundingSpend } from './classify';
+
+export type WatcherEvent =
+  | { kind: 'block'; height: number }
+  | { kind: 'spend'; channelId: string; txid: string; classification: SpendClassification; state?: number; height?: number }
+  | { kind: 'penalty-broadcast'; channelId: string; txid: string; feeRate: FeeRate; replaces?: string }
+  | { kind: 'penalty-confirmed'; channelId: string; txid: string; height: number }
+  | { kind: 'cutoff'; channelId: string; txid?: string }
+  /** A broadcast the node refused; the watcher retries on later polls. */
+  | { kind: 'error'; channelId: string; code: string; message: string; reason?: string };
+
+export interface ReceiverWatcherOptions {
+  readonly backend: ChainBackend;
+  /** Fee rate of the first penalty claim, sat/kw. */
+  readonly feeRate: FeeRate;
+  /** Where penalty claims pay. */
+  readonly destinationScript: Uint8Array;
+  /** First block height to read. */
+  readonly fromHeight: number;
+  /** Replace an unconfirmed penalty after this many blocks (default 2). */
+  readonly bumpAfterBlocks?: number;
+  /** Never bump past this rate (default 32 times the first). */
+  readonly maxFeeRate?: FeeRate;
+  /** At a CLTV cutoff: try a cooperative close first; return the signed close, or undefined to close unilaterally. */
+  readonly onCutoff?: (receiver: Receiver) => Promise<Transaction | undefined>;
+  /** Also look for spends in the mempool on every poll (default true). */
+  readonly checkMempool?: boolean;
+}
+
+interface PenaltyRecord {
+  revokedTxid: string;
+  revokedTx: Uint8Array;
+  /** Every version broadcast, oldest first; the last is the live one. */
+  txids: string[];
+  feeRate: FeeRate;
+  broadcastHeight: number;
+  confirmedHeight?: number;
+}
+
+interface Watched {
+  readonly receiver: Receiver;
+  readonly channelId: string;
+  spend?: { txid: string; classification: SpendClassification; height?: number };
+  penalty?: PenaltyRecord;
+  cutoffDone: boolean;
+}
+
+const key = (txid: string, vout: number) => `${txid}:${vout}`;
+
+function failure(w: Watched, e: unknown): WatcherEvent {
+  const reason = isChannelError(e) ? (e.details?.reason as string | undefined) : undefined;
+  return {
+    kind: 'error', channelId: w.channelId, code: isChannelError(e) ? e.code : 'UNKNOWN', message: (e as Error).message,
+    ...(reason !== undefined ? { reason } : {}),
+  };
+}
+
+export class ReceiverWatcher extends EventEmitter {
+  private readonly opts: ReceiverWatcherOptions;
+  private readonly byFunding = new Map<string, Watched>();
+  /** Revocable outputs we have claimed, to see our claim (or anything else) spend them. */
+  private readonly byRevoked = new Map<string, Watched>();
+  private nextHeight: number;
+
+  constructor(opts: ReceiverWatcherOptions) {
+    super();
+    this.opts = opts;
+    this.nextHeight = opts.fromHeight;
+  }
+
+  get height(): number {
+    return this.nextHeight - 1;
+  }
+
+  watch(receiver: Receiver): void {
+    const f = receiver.funding;
+    if (!f) throw new Error('receiver has no funding outpoint yet');
+    this.byFunding.set(key(f.txid, f.vout), { receiver, channelId: toHex(receiver.channelId), cutoffDone: false });
+  }
+
+  private emitEvent(e: WatcherEvent): void {
+    this.emit('event', e);
+    // 'error' is special to EventEmitter (it throws without a listener): failures travel on 'event' only.
+    if (e.kind !== 'error') this.emit(e.kind, e);
+  }
+
+  /** Read every new block up to the tip, then the mempool; then act on cutoffs and stuck penalties. */
+  async poll(): Promise<void> {
+    const tip = await this.opts.backend.getTip();
+    while (this.nextHeight <= tip.height) {
+      const h = this.nextHeight;
+      await this.scanBlock(Block.fromBuffer(await this.opts.backend.getBlock(h)), h);
+      this.nextHeight = h + 1;
+      this.emitEvent({ kind: 'block', height: h });
+    }
+    if (this.opts.checkMempool ?? true) await this.scanMempool();
+    for (const w of this.byFunding.values()) {
+      await this.checkCutoff(w, tip);
+      await this.bumpPenalty(w, tip);
+    }
+  }
+
+  private async scanBlock(block: Block, height: number): Promise<void> {
+    for (const tx of block.transactions ?? []) {
+      for (const input of tx.ins) {
+        const k = key(hashToTxid(input.hash), input.index);
+        const funded = this.byFunding.get(k);
+        if (funded) await this.onFundingSpend(funded, tx, height);
+        const revoked = this.byRevoked.get(k);
+        if (revoked?.penalty) this.onRevokedOutputSpend(revoked, tx, height);
+      }
+    }
+  }
+
+  private async scanMempool(): Promise<void> {
+    for (const [k, w] of this.byFunding) {
+      if (w.spend) continue;
+      const [txid, vout] = k.split(':');
+      const s = await this.opts.backend.getSpender({ txid: txid!, vout: Number(vout) });
+      if (s) await this.onFundingSpend(w, Transaction.fromBuffer(s.tx), s.blockHeight);
+    }
+  }
+
+  private async onFundingSpend(w: Watched, tx: Transaction, height: number | undefined): Promise<void> {
+    const txid = tx.getId();
+    if (w.spend?.txid === txid) {
+      if (height !== undefined && w.spend.height === undefined) w.spend.height = height;
+      return;
+    }
+    const { classification, state } = classifyFundingSpend(w.receiver, tx);
+    w.spend = { txid, classification, ...(height !== undefined ? { height } : {}) };
+    if (w.receiver.phase !== 'closed') w.receiver.markClosed();
+    this.emitEvent({ kind: 'spend', channelId: w.channelId, txid, classification, ...(state !== undefined ? { state } : {}), ...(height !== undefined ? { height } : {}) });
+    if (classification === 'revoked-sender-version') await this.punish(w, tx);
+  }
+
+  private async punish(w: Watched, revoked: Transaction): Promise<void> {
+    const revokedTxid = revoked.getId();
+    const raw = revoked.toBuffer();
+    const tip = await this.opts.backend.getTip();
+    // Outputs of the revoked version: register them first, so our own claim is recognised when it confirms.
+    for (let vout = 0; vout < revoked.outs.length; vout++) this.byRevoked.set(key(revokedTxid, vout), w);
+    const record: PenaltyRecord = { revokedTxid, revokedTx: raw, txids: [], feeRate: this.opts.feeRate, broadcastHeight: tip.height };
+    w.penalty = record;
+    // Already claimed (a restarted watcher seeing the same blocks)? Then only record it.
+    for (let vout = 0; vout < revoked.outs.length; vout++) {
+      const s = await this.opts.backend.getSpender({ txid: revokedTxid, vout });
+      if (s) {
+        record.txids.push(s.txid);
+        if (s.blockHeight !== undefined) record.confirmedHeight = s.blockHeight;
+        return;
+      }
+    }
+    await this.broadcastPenalty(w, record, this.opts.feeRate);
+  }
+
+  private async broadcastPenalty(w: Watched, record: PenaltyRecord, feeRate: FeeRate): Promise<void> {
+    let txid: string;
+    try {
+      const claim = w.receiver.penaltyTx(record.revokedTx, this.opts.destinationScript, feeRate);
+      txid = await this.opts.backend.broadcast(claim.toBuffer());
+    } catch (e) {
+      // A node without replacement (or a full mempool) can refuse the bump: the live claim stays, and the next poll tries again.
+      this.emitEvent(failure(w, e));
+      return;
+    }
+    const replaces = record.txids[record.txids.length - 1];
+    record.txids.push(txid);
+    record.feeRate = feeRate;
+    record.broadcastHeight = (await this.opts.backend.getTip()).height;
+    this.emitEvent({ kind: 'penalty-broadcast', channelId: w.channelId, txid, feeRate, ...(replaces ? { replaces } : {}) });
+  }
+
+  private onRevokedOutputSpend(w: Watched, tx: Transaction, height: number): void {
+    const p = w.penalty!;
+    const txid = tx.getId();
+    if (p.confirmedHeight !== undefined) return;
+    if (p.txids.includes(txid)) {
+      p.confirmedHeight = height;
+      this.emitEvent({ kind: 'penalty-confirmed', channelId: w.channelId, txid, height });
+    }
+  }
+
+  private async bumpPenalty(w: Watched, tip: ChainTip): Promise<void> {
+    const p = w.penalty;
+    if (!p || p.confirmedHeight !== undefined || p.txids.length === 0) return;
+    if (tip.height - p.broadcastHeight < (this.opts.bumpAfterBlocks ?? 2)) return;
+    const cap = this.opts.maxFeeRate ?? this.opts.feeRate * 32n;
+    const next = p.feeRate * 2n > cap ? cap : p.feeRate * 2n;
+    if (next <= p.feeRate) return;
+    await this.broadcastPenalty(w, p, next);
+  }
+
+  private async checkCutoff(w: Watched, tip: ChainTip): Promise<void> {
+    const r = w.receiver;
+    if (w.cutoffDone || w.spend || r.variant.kind !== 'cltv') return;
+    if (!cltvCutoffReached(r.variant, r.margin, tip)) return;
+    w.cutoffDone = true;
+    let tx: Transaction | undefined;
+    if (this.opts.onCutoff) {
+      try {
+        tx = await this.opts.onCutoff(r);
+      } catch {
+        tx = undefined; // fall back to our own version
+      }
+    }
+    tx ??= r.latestTransaction();
+    if (r.phase !== 'closed') r.markClosed();
+    if (!tx) {
+      this.emitEvent({ kind: 'cutoff', channelId: w.channelId });
+      return;
+    }
+    try {
+      const txid = await this.opts.backend.broadcast(tx.toBuffer());
+      this.emitEvent({ kind: 'cutoff', channelId: w.channelId, txid });
+    } catch (e) {
+      this.emitEvent(failure(w, e));
+    }
+  }
+
+  /** What the watcher has done, per channel, for callers and tests. */
+  records(): { channelId: string; spend?: Watched['spend']; penalty?: { txids: string[]; feeRate: string; confirmedHeight?: number } }[] {
+    return [...this.byFunding.values()].map((w) => ({
+      channelId: w.channelId,
+      ...(w.spend ? { spend: { ...w.spend } } : {}),
+      ...(w.penalty ? { penalty: { txids: [...w.penalty.txids], feeRate: w.penalty.feeRate.toString(), ...(w.penalty.confirmedHeight !== undefined ? { confirmedHeight: w.penalty.confirmedHeight } : {}) } } : {}),
+    }));
+  }
+}
