@@ -24,7 +24,7 @@ describe('README example', () => {
     const coin = { txid: 'aa'.repeat(32), vout: 0, value: 1_100_000n, script: wallet }; // a segwit coin of the sender's wallet
     const { plan, message: created } = sender.createFunding({ inputs: [coin], changeScript: wallet, feeRate: 1000n });
     sender.onFundingSigned(wire(receiver.onFundingCreated(wire(created))));
-    // Now sign plan.tx (createFundingPsbt -> your wallet) and broadcast it; once it confirms:
+    // Now your wallet signs the funding PSBT (createFunding also returns it) and you broadcast it; once it confirms:
     receiver.markFundingConfirmed();
 
     for (let i = 0; i < 3; i++) {

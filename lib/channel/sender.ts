@@ -6,11 +6,12 @@
  * version of state i+1. Save the state (toJSON) before sending that revoke.
  */
 import { createHash } from 'node:crypto';
-import { Transaction } from 'bitcoinjs-lib';
+import { Psbt, Transaction } from 'bitcoinjs-lib';
 import { fail } from '../errors';
 import { deriveUpdateSecret } from '../keys/shachain';
 import { ChannelContext, verifyChannelParams } from '../tx/channel-params';
 import { FundingParams, FundingPlan, fundingOutpoint, planFunding } from '../tx/funding';
+import { createFundingPsbt } from '../psbt/create';
 import { bytesEqual, hashToTxid, toHex } from '../tx/hash';
 import { PaymentSigner } from '../tx/payment-signer';
 import { senderBalance } from '../tx/payment';
@@ -104,6 +105,8 @@ export class Sender {
   get pending(): { index: number; amount: bigint } | undefined { return this.s.pending; }
   get funding(): { txid: string; vout: number } | undefined { return this.s.funding; }
   get variant(): Variant { return this.s.terms.variant; }
+  /** CLTV: blocks before expiry at which the receiver stops taking payments. */
+  get margin(): number { return this.s.terms.margin; }
   get channelId(): Uint8Array {
     const f = this.s.funding;
     return f ? deriveChannelId(f.txid, f.vout) : this.s.terms.tempChannelId;
@@ -154,12 +157,15 @@ export class Sender {
    * Build the funding transaction from the sender's wallet coins. It must not be
    * broadcast before onFundingSigned has accepted the receiver's signature on state 0.
    */
-  createFunding(f: Omit<FundingParams, 'capacity' | 'senderFundingKey' | 'receiverFundingKey'>): { plan: FundingPlan; message: FundingCreated } {
+  createFunding(f: Omit<FundingParams, 'capacity' | 'senderFundingKey' | 'receiverFundingKey'>): { plan: FundingPlan; psbt: Psbt; message: FundingCreated } {
     this.expectPhase('accepted', 'createFunding');
     const t = this.s.terms;
-    const plan = planFunding({ ...f, capacity: t.capacity, senderFundingKey: t.senderFundingKey, receiverFundingKey: t.receiverFundingKey! });
+    const params: FundingParams = { ...f, capacity: t.capacity, senderFundingKey: t.senderFundingKey, receiverFundingKey: t.receiverFundingKey! };
+    const plan = planFunding(params);
+    // The wallet signs this PSBT; it is built from the same parameters, so its txid is the one funding_created names.
+    const psbt = createFundingPsbt(params);
     const message = this.fundingCreatedFor(fundingOutpoint(plan.tx));
-    return { plan, message };
+    return { plan, psbt, message };
   }
 
   /** For a funding transaction built elsewhere: its outpoint must pay the capacity to the 2-of-2, all inputs segwit. */

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import {
   ChainView, ChannelError, FeeRate, FundingInput, Message, PaymentReceived, Receiver, ReceiverPolicy, ReceiverSecrets, Sender,
-  SenderSecrets, Variant, createFundingPsbt, decodeMessage, encodeMessage, extractTransaction, finalizePsbt, p2wpkhScript,
+  SenderSecrets, Variant, createFundingPsbt, verifyPsbtMatches, decodeMessage, encodeMessage, extractTransaction, finalizePsbt, p2wpkhScript,
   signPsbtWithKey,
 } from '../../lib';
 import type { RegtestNode } from '../../lib/chain/regtest-node';
@@ -101,12 +101,13 @@ export async function openFundedChannel(node: RegtestNode, name: VariantName, ca
   sender.onAcceptChannel(wire(acc));
 
   const changeScript = walletScript;
-  const { plan, message: created } = sender.createFunding({ inputs: [input], changeScript, feeRate: E2E_FEE_RATE });
+  const { plan, psbt, message: created } = sender.createFunding({ inputs: [input], changeScript, feeRate: E2E_FEE_RATE });
   const params = sender.context.params;
-  const psbt = createFundingPsbt({
+  // The PSBT handed to the wallet is byte-equal to what an independent rebuild gives.
+  verifyPsbtMatches(psbt, createFundingPsbt({
     inputs: [input], capacity: params.capacity, senderFundingKey: params.senderFundingKey, receiverFundingKey: params.receiverFundingKey,
     changeScript, feeRate: E2E_FEE_RATE,
-  });
+  }));
   expect(signPsbtWithKey(psbt, secrets.wallet.priv)).to.equal(1);
   const fundingTx = extractTransaction(finalizePsbt(psbt));
   expect(fundingTx.getId()).to.equal(sender.funding!.txid);
