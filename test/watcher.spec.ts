@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
-import { ReceiverWatcher, SenderWatcher, WatcherEvent } from '../lib';
+import { ReceiverWatcher, SenderWatcher, WatcherEvent, feeForWeight, penaltyWeight } from '../lib';
 import { RegtestNode } from '../lib/chain/regtest-node';
 import { E2E_VARIANTS, FundedChannel, openFundedChannel, payMany, readConfirmed, sumOuts, valueTo } from './support/e2e';
 
@@ -51,7 +51,10 @@ describe('watchers on the embedded regtest node', function () {
         expect(events.find((e) => e.kind === 'penalty-confirmed')).to.include({ txid: broadcast.txid });
         const penalty = await readConfirmed(node, broadcast.txid);
         // Everything the revoked version paid out is now the receiver's, less the penalty's own fee.
-        const fee = sumOuts(revoked) - sumOuts(penalty.tx);
+        // The fee is the one computed from the claim's maximum weight at the watcher's rate, nothing more.
+        const sweepsOwnOutput = penalty.tx.ins.length === 2;
+        expect(sweepsOwnOutput).to.equal(pick !== 0); // state 0 pays the receiver nothing
+        const fee = feeForWeight(penaltyWeight(c.receiver.context.revocableTemplate, sweepsOwnOutput, c.receiverDest.length), 2000n);
         expect(valueTo(penalty.tx, c.receiverDest)).to.equal(sumOuts(revoked) - fee);
         expect(Number(fee) * 1000 / penalty.tx.weight()).to.be.within(2000, 2100);
         expect(sumOuts(revoked)).to.equal(c.capacity - c.sender.context.paymentFee);
