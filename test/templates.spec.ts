@@ -3,8 +3,10 @@ import { compileMiniscript } from '@bitcoinerlab/miniscript';
 import { script as bscript } from 'bitcoinjs-lib';
 import {
   AbsoluteLock, ChannelError, FUNDING_TEMPLATE, REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE, RelativeLock,
-  TEMPLATES, compileFundingScript, compileRevocableScript, compileTemplate, matchTemplate, toHex,
+  TEMPLATES, compileFundingScript, compileRevocableScript, compileTemplate, matchTemplate, revocableScriptFor, toHex,
+  verifyChannelParams,
 } from '../lib';
+import { VARIANTS, channelParams } from './support/channel';
 import { testKey } from './support/keys';
 
 /** Compile a miniscript with our key names replaced by hex keys, through an independent implementation. */
@@ -104,4 +106,17 @@ describe('script templates', () => {
       expect(b.run).to.throw(ChannelError).with.property('code', b.code);
     });
   }
+});
+
+describe('revocable script per state (hot path)', () => {
+  it('filling K_i into the channel\'s cached script gives the compiler\'s bytes, in every variant', () => {
+    for (const { variant } of VARIANTS) {
+      const ctx = verifyChannelParams(channelParams(variant).channel);
+      for (let i = 0; i < 50; i++) {
+        const k = testKey(`fill ${i}`).pub;
+        const expected = compileRevocableScript({ receiverRevocationKey: ctx.params.receiverRevocationKey, updateKey: k, senderPayoutKey: ctx.params.senderPayoutKey, variant });
+        expect(toHex(revocableScriptFor(ctx, k))).to.equal(toHex(expected));
+      }
+    }
+  });
 });

@@ -38,6 +38,8 @@ export interface ChannelContext {
   readonly receiverPayoutScript: Uint8Array;
   readonly senderPayoutScript: Uint8Array;
   readonly revocableTemplate: ScriptTemplate;
+  /** The revocable script around K_i, which is the only part that changes from state to state. */
+  readonly revocableParts: { readonly before: Uint8Array; readonly after: Uint8Array };
   readonly obscuringFactor: bigint;
   /** Fee of either payment version: the same for both so their amounts match. */
   readonly paymentFee: bigint;
@@ -79,18 +81,39 @@ export function verifyChannelParams(p: ChannelParams): ChannelContext {
     receiverPayoutScript: p2wpkhScript(p.receiverPayoutKey),
     senderPayoutScript: p2wpkhScript(p.senderPayoutKey),
     revocableTemplate: revocableTemplate(p.variant),
+    revocableParts: revocableParts(p),
     obscuringFactor: deriveObscuringFactor(p.senderFundingKey, p.receiverFundingKey),
     paymentFee,
     sighash: new FundingSighash(TX_VERSION, fundingHash, p.fundingOutpoint.vout, fundingScript, p.capacity),
   };
 }
 
-export function revocableScriptFor(ctx: ChannelContext, updateKey: PublicKey): Uint8Array {
-  const p = ctx.params;
-  return compileRevocableScript({
-    receiverRevocationKey: p.receiverRevocationKey,
-    updateKey,
-    senderPayoutKey: p.senderPayoutKey,
-    variant: p.variant,
+/**
+ * Split the channel's revocable script at K_i's push, found by its token
+ * position in the template (every token compiles to one opcode or one short push).
+ */
+function revocableParts(p: ChannelParams): { before: Uint8Array; after: Uint8Array } {
+  const script = compileRevocableScript({
+    receiverRevocationKey: p.receiverRevocationKey, updateKey: p.receiverRevocationKey, senderPayoutKey: p.senderPayoutKey, variant: p.variant,
   });
+  const tokens = revocableTemplate(p.variant).asm.split(' ');
+  const slot = tokens.indexOf('<K_i>');
+  let at = 0;
+  for (let t = 0; t < slot; t++) {
+    const op = script[at]!;
+    at += op >= 1 && op <= 75 ? 1 + op : 1;
+  }
+  if (script[at] !== 33) fail('INVALID_SCRIPT', 'revocable template: K_i slot not found');
+  return { before: script.subarray(0, at + 1), after: script.subarray(at + 34) };
+}
+
+/** The revocable script for K_i; `updateKey` must already be checked (the channel's own key, or checked at the message boundary). */
+export function revocableScriptFor(ctx: ChannelContext, updateKey: PublicKey): Uint8Array {
+  const { before, after } = ctx.revocableParts;
+  const out = new Uint8Array(before.length + 33 + after.length);
+  // before ends with the push opcode (0x21); the key follows.
+  out.set(before, 0);
+  out.set(updateKey, before.length);
+  out.set(after, before.length + 33);
+  return out;
 }

@@ -5,7 +5,7 @@
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { fail } from '../errors';
-import { PrivateKey, PublicKey, asPrivateKey, derivePublicKey } from '../types';
+import { PrivateKey, PublicKey, asPrivateKey, asPublicKey, derivePublicKey } from '../types';
 import { ChannelContext, ChannelParams, verifyChannelParams } from './channel-params';
 import { closeOutputs, closeSighash, closeTx } from './close';
 import { bytesEqual } from './hash';
@@ -37,6 +37,7 @@ export class PaymentSigner {
   }
 
   senderVersionHash(state: bigint, amount: bigint, updateKey: PublicKey): Uint8Array {
+    asPublicKey(updateKey, 'updateKey');
     return paymentSighash(this.ctx, state, senderPaymentOutputs(this.ctx, amount, updateKey));
   }
 
@@ -65,6 +66,7 @@ export class PaymentSigner {
   }
 
   completeSenderVersion(state: bigint, amount: bigint, updateKey: PublicKey, counterpartySig: Uint8Array): Transaction {
+    asPublicKey(updateKey, 'updateKey');
     return this.completeSigned(state, senderPaymentOutputs(this.ctx, amount, updateKey), counterpartySig);
   }
 
