@@ -20,7 +20,7 @@ import {
   Accept, AcceptChannel, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, Offer, Revoke,
 } from './messages';
 import {
-  ChainView, OpenTerms, channelParamsOf, cltvCutoffReached, deriveChannelId, outpointFromJson, outpointToJson, readBig,
+  ChainView, OpenTerms, channelContextFor, channelIdFor, channelParamsOf, cltvCutoffReached, outpointFromJson, outpointToJson, readBig,
   readHex, readInt, readKey, readOptional, stateError, termsFromJson, termsToJson,
 } from './state';
 import { Json, expectObject, hex } from './wire';
@@ -133,15 +133,11 @@ export class Receiver {
   get margin(): number { return this.s.terms.margin; }
   get revocationStore(): RevocationStore { return this.store; }
   get channelId(): Uint8Array {
-    const f = this.s.funding;
-    return f ? deriveChannelId(f.txid, f.vout) : this.s.terms.tempChannelId;
+    return channelIdFor(this.s.terms, this.s.funding);
   }
 
   get context(): ChannelContext {
-    if (!this.ctxCache) {
-      if (!this.s.funding) fail('UNEXPECTED_MESSAGE', 'channel is not funded yet');
-      this.ctxCache = verifyChannelParams(channelParamsOf(this.s.terms, this.s.funding));
-    }
+    this.ctxCache ??= channelContextFor(this.s.terms, this.s.funding);
     return this.ctxCache;
   }
 

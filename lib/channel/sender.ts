@@ -22,7 +22,7 @@ import {
 } from '../types';
 import { Accept, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, AcceptChannel, Offer, Revoke } from './messages';
 import {
-  DEFAULT_MARGIN, OpenTerms, channelParamsOf, deriveChannelId, outpointFromJson, outpointToJson, readBig, readHex, readInt,
+  DEFAULT_MARGIN, OpenTerms, channelContextFor, channelIdFor, channelParamsOf, outpointFromJson, outpointToJson, readBig, readHex, readInt,
   readOptional, stateError, termsFromJson, termsToJson,
 } from './state';
 import { Json, expectObject, hex } from './wire';
@@ -108,16 +108,12 @@ export class Sender {
   /** CLTV: blocks before expiry at which the receiver stops taking payments. */
   get margin(): number { return this.s.terms.margin; }
   get channelId(): Uint8Array {
-    const f = this.s.funding;
-    return f ? deriveChannelId(f.txid, f.vout) : this.s.terms.tempChannelId;
+    return channelIdFor(this.s.terms, this.s.funding);
   }
 
   /** The checked channel parameters (after funding_created). */
   get context(): ChannelContext {
-    if (!this.ctxCache) {
-      if (!this.s.funding) fail('UNEXPECTED_MESSAGE', 'channel is not funded yet');
-      this.ctxCache = verifyChannelParams(channelParamsOf(this.s.terms, this.s.funding));
-    }
+    this.ctxCache ??= channelContextFor(this.s.terms, this.s.funding);
     return this.ctxCache;
   }
 

@@ -4,7 +4,7 @@
  * when it is created or restored, so a saved state file reveals no key.
  */
 import { fail } from '../errors';
-import { ChannelParams } from '../tx/channel-params';
+import { ChannelContext, ChannelParams, verifyChannelParams } from '../tx/channel-params';
 import { fromHex, hashToTxid, toHex, txidToHash } from '../tx/hash';
 import { AbsoluteLock, FeeRate, PublicKey, Variant, asPublicKey, checkVariant } from '../types';
 import { Json, expectObject, hex } from './wire';
@@ -64,6 +64,17 @@ export function channelParamsOf(t: OpenTerms, funding: { txid: string; vout: num
     variant: t.variant,
     feeRate: t.feeRate,
   };
+}
+
+/** BOLT 2 id once funded; the temporary id before. */
+export function channelIdFor(t: OpenTerms, funding: { txid: string; vout: number } | undefined): Uint8Array {
+  return funding ? deriveChannelId(funding.txid, funding.vout) : t.tempChannelId;
+}
+
+/** The checked parameters of a funded channel. */
+export function channelContextFor(t: OpenTerms, funding: { txid: string; vout: number } | undefined): ChannelContext {
+  if (!funding) fail('UNEXPECTED_MESSAGE', 'channel is not funded yet');
+  return verifyChannelParams(channelParamsOf(t, funding));
 }
 
 // ---- JSON helpers for saved state. Saved state is our own data, but a file can be damaged: check it all.
