@@ -27,6 +27,7 @@ export * from './psbt/create';
 export * from './psbt/sign';
 export * from './psbt/finalize';
 export * from './psbt/verify';
+export * from './psbt/descriptor';
 
 export {
   MAX_STATE as MAX_UPDATE_STATE, deriveSecret, deriveUpdateKey, deriveUpdateSecret, updateIndex,

@@ -1,0 +1,148 @@
+/**
+ * Output descriptors (BIP 380) for every script revchan produces, with key
+ * origins, so a descriptor or miniscript wallet can recognise, watch and sign
+ * channel outputs. The script expressions come from the templates' own
+ * `descriptor` field (scripts-templates/*.json): the same data the compiler
+ * turns into bytes, so a descriptor and its script cannot drift apart.
+ *
+ * Keys with a BIP32 origin are written `[fingerprint/path]hex`; per-update
+ * keys K_i are never BIP32 keys (lib/keys/seed.ts) and are written bare.
+ */
+import { fail } from '../errors';
+import { revocableTemplate } from '../scripts/compile';
+import { FUNDING_TEMPLATE, ScriptTemplate } from '../scripts/templates';
+import { toHex } from '../tx/hash';
+import {
+  AbsoluteLock, PublicKey, RelativeLock, Variant, absoluteLockValue, asPublicKey, checkVariant, relativeLockValue,
+} from '../types';
+import { KeyOrigin, checkPath } from './key-origin';
+
+/** A key as a descriptor names it: with its BIP32 origin, or bare (per-update keys). */
+export type DescriptorKey = PublicKey | KeyOrigin;
+
+export type DescriptorArgs = Readonly<Record<string, DescriptorKey | AbsoluteLock | RelativeLock>>;
+
+// BIP 380 "Checksum": the character set in three groups of 32, and the BCH code's generator.
+const INPUT_CHARSET = '0123456789()[],\'/*abcdefgh@:$%{}IJKLMNOPQRSTUVWXYZ&+-.;<=>?!^_|~ijklmnopqrstuvwxyzABCDEFGH`#"\\ ';
+const CHECKSUM_CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
+const GENERATOR = [0xf5dee51989n, 0xa9fdca3312n, 0x1bab10e32dn, 0x3706b1677an, 0x644d626ffdn];
+
+function polymod(symbols: readonly number[]): bigint {
+  let chk = 1n;
+  for (const value of symbols) {
+    const top = chk >> 35n;
+    chk = ((chk & 0x7ffffffffn) << 5n) ^ BigInt(value);
+    for (let i = 0; i < 5; i++) if ((top >> BigInt(i)) & 1n) chk ^= GENERATOR[i]!;
+  }
+  return chk;
+}
+
+/** Each character is its position within its group; every third character adds a symbol for the three groups. */
+function expand(s: string): number[] {
+  const symbols: number[] = [];
+  let groups: number[] = [];
+  for (const c of s) {
+    const v = INPUT_CHARSET.indexOf(c);
+    if (v < 0) fail('INVALID_ARGUMENT', `descriptor has a character outside the BIP 380 set: ${JSON.stringify(c)}`);
+    symbols.push(v & 31);
+    groups.push(v >> 5);
+    if (groups.length === 3) {
+      symbols.push(groups[0]! * 9 + groups[1]! * 3 + groups[2]!);
+      groups = [];
+    }
+  }
+  if (groups.length === 1) symbols.push(groups[0]!);
+  else if (groups.length === 2) symbols.push(groups[0]! * 3 + groups[1]!);
+  return symbols;
+}
+
+/** The 8-character BIP 380 checksum of a descriptor given without one. */
+export function descriptorChecksum(descriptor: string): string {
+  if (typeof descriptor !== 'string') fail('INVALID_ARGUMENT', 'descriptor must be a string');
+  const c = polymod([...expand(descriptor), 0, 0, 0, 0, 0, 0, 0, 0]) ^ 1n;
+  let out = '';
+  for (let i = 0; i < 8; i++) out += CHECKSUM_CHARSET[Number((c >> BigInt(5 * (7 - i))) & 31n)];
+  return out;
+}
+
+/** `descriptor#checksum`. */
+export function addDescriptorChecksum(descriptor: string): string {
+  return `${descriptor}#${descriptorChecksum(descriptor)}`;
+}
+
+/** True when `s` is `SCRIPT#CHECKSUM` with a valid checksum; false for anything else, never an error. */
+export function hasValidDescriptorChecksum(s: string): boolean {
+  if (typeof s !== 'string' || s.length < 9 || s[s.length - 9] !== '#') return false;
+  const body = s.slice(0, -9);
+  const sum = s.slice(-8);
+  if ([...sum].some((c) => !CHECKSUM_CHARSET.includes(c))) return false;
+  if ([...body].some((c) => !INPUT_CHARSET.includes(c))) return false;
+  return polymod([...expand(body), ...[...sum].map((c) => CHECKSUM_CHARSET.indexOf(c))]) === 1n;
+}
+
+function isOrigin(k: DescriptorKey): k is KeyOrigin {
+  return !(k instanceof Uint8Array) && k !== null && typeof k === 'object' && 'pubkey' in k;
+}
+
+/** BIP 380 key expression: `[fingerprint/path]hex` for a key with an origin, bare hex otherwise. */
+export function keyExpression(k: DescriptorKey, what = 'key'): string {
+  if (!isOrigin(k)) return toHex(asPublicKey(k as Uint8Array, what));
+  const pub = toHex(asPublicKey(k.pubkey, `${what}.pubkey`));
+  const fp = k.masterFingerprint;
+  if (!(fp instanceof Uint8Array) || fp.length !== 4) fail('INVALID_ARGUMENT', `${what}: master fingerprint must be 4 bytes`);
+  // A key origin's steps follow the fingerprint; the 'm' of the path is the fingerprint's node.
+  return `[${toHex(fp)}${checkPath(k.path).slice(1)}]${pub}`;
+}
+
+function argumentText(t: ScriptTemplate, name: string, value: unknown): string {
+  const kind = t.params[name];
+  if (kind === undefined) return fail('TEMPLATE_ARGUMENT', `${t.name}: unknown parameter ${name}`);
+  if (value === undefined) return fail('TEMPLATE_ARGUMENT', `${t.name}: missing parameter ${name}`);
+  switch (kind) {
+    case 'pubkey': return keyExpression(value as DescriptorKey, `${t.name}.${name}`);
+    case 'absolute_locktime': return String(absoluteLockValue(value as AbsoluteLock));
+    case 'relative_locktime': return String(relativeLockValue(value as RelativeLock));
+  }
+}
+
+/** A template's descriptor with its placeholders filled in, checksum appended. */
+export function templateDescriptor(t: ScriptTemplate, args: DescriptorArgs): string {
+  if (args === null || typeof args !== 'object') fail('TEMPLATE_ARGUMENT', `${t.name}: arguments must be an object`);
+  for (const name of Object.keys(args)) {
+    if (!(name in t.params)) fail('TEMPLATE_ARGUMENT', `${t.name}: unknown parameter ${name}`);
+  }
+  const text = t.descriptor.replace(/@(\w+)/g, (_, name: string) => argumentText(t, name, args[name]));
+  return addDescriptorChecksum(text);
+}
+
+export interface FundingDescriptorKeys {
+  readonly senderFundingKey: DescriptorKey;
+  readonly receiverFundingKey: DescriptorKey;
+}
+
+/** `wsh(sortedmulti(2,S_f,R_f))`: the funding output and every spend of it. */
+export function fundingDescriptor(k: FundingDescriptorKeys): string {
+  return templateDescriptor(FUNDING_TEMPLATE, { S_f: k.senderFundingKey, R_f: k.receiverFundingKey });
+}
+
+export interface RevocableDescriptorKeys {
+  readonly receiverRevocationKey: DescriptorKey;
+  /** K_i: bare, it has no BIP32 origin. */
+  readonly updateKey: DescriptorKey;
+  readonly senderPayoutKey: DescriptorKey;
+  readonly variant: Variant;
+}
+
+/** The sender's revocable output of one state: `wsh(andor(pk(R_r),pk(K_i),and_v(v:pk(S_p),after(T)|older(D))))`. */
+export function revocableDescriptor(k: RevocableDescriptorKeys): string {
+  const v = checkVariant(k.variant);
+  const keys = { R_r: k.receiverRevocationKey, K_i: k.updateKey, S_p: k.senderPayoutKey };
+  return v.kind === 'cltv'
+    ? templateDescriptor(revocableTemplate(v), { ...keys, T: v.expiry })
+    : templateDescriptor(revocableTemplate(v), { ...keys, D: v.delay });
+}
+
+/** `wpkh(key)`: payout outputs, wallet coins and change. */
+export function p2wpkhDescriptor(key: DescriptorKey): string {
+  return addDescriptorChecksum(`wpkh(${keyExpression(key)})`);
+}
