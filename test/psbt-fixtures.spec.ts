@@ -7,7 +7,11 @@
  * interpreter against the previous transactions the fixtures themselves record.
  */
 import { expect } from 'chai';
-import { Psbt } from 'bitcoinjs-lib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIP32Factory } from 'bip32';
+import * as ecc from 'tiny-secp256k1';
+import { Psbt, networks } from 'bitcoinjs-lib';
 import {
   SIGHASH_ALL, combinePsbts, extractTransaction, finalizePsbt, hasValidDescriptorChecksum, signPsbtInput,
   signPsbtWithKey, signPsbtWithMaster, toHex,
@@ -16,12 +20,13 @@ import { descriptorKeys, descriptorScripts } from './support/descriptor-script';
 import { buildCase, serializeCase } from './support/psbt-cases';
 import { FIXTURE_CASES, canonicalParameters, readParameters } from './support/psbt-fixture-params';
 import {
-  keyRecord, prevoutsOf, privateKeyOf, readFixtureFiles, transactionOf, unsignedPsbtOf,
+  FIXTURE_DIR, keyRecord, prevoutsOf, privateKeyOf, readFixtureFiles, transactionOf, unsignedPsbtOf,
 } from './support/psbt-fixture-files';
 import { masterFromMnemonic } from './support/psbt-scenario';
 import { checkInputError, verifyInputs } from './support/verify';
 
 const files = readFixtureFiles();
+const bip32 = BIP32Factory(ecc);
 
 type Derivation = { masterFingerprint: Uint8Array; pubkey: Uint8Array; path: string };
 
@@ -77,6 +82,26 @@ describe('PSBT fixtures (fixtures/psbt/)', () => {
     expect(() => readParameters(missing)).to.throw(/exactly/);
     expect(() => readParameters({ ...fixture.parameters, capacity: 1000000 })).to.throw(/capacity must be a string/);
     expect(() => readParameters({ ...fixture.parameters, capacity: '1e6' })).to.throw(/decimal string/);
+  });
+
+  it('every BIP32 key is a non-hardened child of an account xpub the README lists, as a registered xpub policy needs', () => {
+    const readme = readFileSync(join(FIXTURE_DIR, 'README.md'), 'utf8');
+    const accounts = [...readme.matchAll(/\| `(m(?:\/\d+')+)` \| `(tpub\w+)` \|/g)].map((m) => ({ path: m[1]!, xpub: m[2]! }));
+    expect(accounts).to.have.length(4);
+    const master = masterFromMnemonic(FIXTURE_CASES[0]!.parameters.mnemonic, '');
+    for (const a of accounts) expect(master.derivePath(a.path).neutered().toBase58(), a.path).to.equal(a.xpub);
+    let checked = 0;
+    for (const { fixture } of files) {
+      for (const k of fixture.keys.filter((x) => x.origin)) {
+        const a = accounts.find((x) => k.origin!.path.startsWith(`${x.path}/`));
+        expect(a, `${fixture.name} ${k.name} ${k.origin!.path}`).to.not.equal(undefined);
+        const rest = k.origin!.path.slice(a!.path.length + 1);
+        expect(rest, k.origin!.path).to.match(/^\d+(\/\d+)*$/);
+        expect(toHex(bip32.fromBase58(a!.xpub, networks.testnet).derivePath(rest).publicKey)).to.equal(k.pubkey);
+        checked++;
+      }
+    }
+    expect(checked).to.be.greaterThan(100);
   });
 
   it('the interpreter check can fail: one changed signature byte is refused', () => {
