@@ -8,11 +8,14 @@ import { expect } from 'chai';
 import { BIP32Factory } from 'bip32';
 import * as ecc from 'tiny-secp256k1';
 import {
-  ChannelError, ErrorCode, KeyOrigin, PublicKey, REVOCABLE_CSV_TEMPLATE, addDescriptorChecksum, compileFundingScript,
+  ChannelError, ErrorCode, KeyOrigin, channelDescriptors, PublicKey, REVOCABLE_CSV_TEMPLATE, addDescriptorChecksum, compileFundingScript,
   compileRevocableScript, descriptorChecksum, fundingDescriptor, hasValidDescriptorChecksum, keyExpression, keyOrigin,
   p2wpkhDescriptor, p2wpkhScript, p2wshScript, revocableDescriptor, templateDescriptor, toHex,
 } from '../lib';
 import { VARIANTS } from './support/channel';
+import { FIXTURE_CHANNELS } from './support/psbt-fixture-params';
+import { readFixtureFiles } from './support/psbt-fixture-files';
+import { Scenario } from './support/psbt-scenario';
 import { descriptorKeys, descriptorScripts } from './support/descriptor-script';
 import { testKey } from './support/keys';
 
@@ -132,6 +135,30 @@ describe('BIP 380 output descriptors', () => {
     it('p2wpkhDescriptor describes the P2WPKH script', () => {
       expect(toHex(descriptorScripts(p2wpkhDescriptor(S_p)).scriptPubKey)).to.equal(toHex(p2wpkhScript(S_p.pubkey)));
       expect(toHex(descriptorScripts(p2wpkhDescriptor(K as PublicKey)).scriptPubKey)).to.equal(toHex(p2wpkhScript(K)));
+    });
+
+    it('channelDescriptors gives the fixtures\' descriptors from the channel parameters and the origins a party knows', () => {
+      const scenario = new Scenario(FIXTURE_CHANNELS[0]!.parameters);
+      const k = scenario.keys;
+      const channel = scenario.channel();
+      const d = channelDescriptors(channel, {
+        senderFunding: k.S_f.origin!, receiverFunding: k.R_f.origin!, senderPayout: k.S_p.origin!,
+        receiverPayout: k.R_p.origin!, receiverRevocation: k.R_r.origin!,
+      });
+      const fixture = (name: string) => readFixtureFiles().find((f) => f.fixture.name === `csv-${name}`)!.fixture;
+      expect(d.funding).to.equal(fixture('funding').outputs[0]!.descriptor);
+      expect(d.receiverPayout).to.equal(fixture('receiver-version-3').outputs[0]!.descriptor);
+      expect(d.senderPayout).to.equal(fixture('receiver-version-3').outputs[1]!.descriptor);
+      expect(d.revocable(scenario.updateKey(3).pubkey)).to.equal(fixture('sender-version-3').outputs[1]!.descriptor);
+      expect(d.revocable(scenario.updateKey(2).pubkey)).to.equal(fixture('penalty-2').inputs[0]!.descriptor);
+
+      // A receiver that knows only its own origins.
+      const own = channelDescriptors(channel, { receiverRevocation: k.R_r.origin! });
+      expect(descriptorKeys(own.revocable(scenario.updateKey(3).pubkey)).map((x) => x.origin?.path ?? 'bare')).to.deep.equal([k.R_r.origin!.path, 'bare', 'bare']);
+      expect(channelDescriptors(channel).funding).to.not.contain('[');
+      expect(codeOf(() => channelDescriptors(channel, { senderPayout: k.R_p.origin! }))).to.equal('INVALID_KEY');
+      expect(codeOf(() => channelDescriptors(channel).revocable(new Uint8Array(33) as PublicKey))).to.equal('INVALID_KEY');
+      expect(codeOf(() => channelDescriptors({ ...channel, capacity: 0n }))).to.equal('INVALID_AMOUNT');
     });
 
     it('refuses unknown, missing and ill-typed template arguments', () => {

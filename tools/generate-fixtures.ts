@@ -1,25 +1,34 @@
 /**
  * `npm run fixtures`: writes fixtures/psbt/<name>.json for every case in
  * test/support/psbt-fixture-params.ts and removes files of cases that no
- * longer exist. The regression test compares the committed files with what
- * the same code builds, so run this only when a change is intended.
+ * longer exist. test/psbt-fixtures.spec.ts compares the committed files with
+ * what the same code builds, so run this only for an intended change, and
+ * review the diff.
  */
-import { mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURE_CASES } from '../test/support/psbt-fixture-params';
 import { buildCase, serializeCase } from '../test/support/psbt-cases';
+import { FIXTURE_CASES } from '../test/support/psbt-fixture-params';
+import { FIXTURE_DIR } from '../test/support/psbt-fixture-files';
 
-const dir = join(__dirname, '..', '..', 'fixtures', 'psbt');
-mkdirSync(dir, { recursive: true });
+mkdirSync(FIXTURE_DIR, { recursive: true });
 const names = new Set(FIXTURE_CASES.map((c) => `${c.name}.json`));
-for (const f of readdirSync(dir)) {
+for (const f of readdirSync(FIXTURE_DIR)) {
   if (f.endsWith('.json') && !names.has(f)) {
-    unlinkSync(join(dir, f));
-    console.log(`removed ${f}`);
+    unlinkSync(join(FIXTURE_DIR, f));
+    console.log(`removed  ${f}`);
   }
 }
+let unchanged = 0;
 for (const c of FIXTURE_CASES) {
-  const file = join(dir, `${c.name}.json`);
-  writeFileSync(file, serializeCase(buildCase(c.name, c.parameters)));
+  const file = join(FIXTURE_DIR, `${c.name}.json`);
+  const text = serializeCase(buildCase(c.name, c.parameters));
+  const before = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  if (before === text) {
+    unchanged++;
+    continue;
+  }
+  writeFileSync(file, text);
+  console.log(`${before === undefined ? 'created' : 'updated'}  ${c.name}.json`);
 }
-console.log(`wrote ${FIXTURE_CASES.length} fixtures to fixtures/psbt/`);
+console.log(`${FIXTURE_CASES.length} PSBT fixtures in fixtures/psbt/, ${unchanged} unchanged`);

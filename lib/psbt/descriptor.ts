@@ -11,11 +11,12 @@
 import { fail } from '../errors';
 import { revocableTemplate } from '../scripts/compile';
 import { FUNDING_TEMPLATE, ScriptTemplate } from '../scripts/templates';
-import { toHex } from '../tx/hash';
+import { ChannelParams, verifyChannelParams } from '../tx/channel-params';
+import { bytesEqual, toHex } from '../tx/hash';
 import {
   AbsoluteLock, PublicKey, RelativeLock, Variant, absoluteLockValue, asPublicKey, checkVariant, relativeLockValue,
 } from '../types';
-import { KeyOrigin, checkPath } from './key-origin';
+import { ChannelKeyOrigins, KeyOrigin, checkPath } from './key-origin';
 
 /** A key as a descriptor names it: with its BIP32 origin, or bare (per-update keys). */
 export type DescriptorKey = PublicKey | KeyOrigin;
@@ -145,4 +146,37 @@ export function revocableDescriptor(k: RevocableDescriptorKeys): string {
 /** `wpkh(key)`: payout outputs, wallet coins and change. */
 export function p2wpkhDescriptor(key: DescriptorKey): string {
   return addDescriptorChecksum(`wpkh(${keyExpression(key)})`);
+}
+
+/** Descriptors of every script of one channel; `revocable` for the K_i of a state. */
+export interface ChannelDescriptors {
+  readonly funding: string;
+  readonly receiverPayout: string;
+  readonly senderPayout: string;
+  revocable(updateKey: PublicKey): string;
+}
+
+/**
+ * The channel's descriptors, each key with its origin where `origins` gives
+ * one (a party usually knows only its own). An origin must be of the key the
+ * channel uses in that role.
+ */
+export function channelDescriptors(p: ChannelParams, origins: ChannelKeyOrigins = {}): ChannelDescriptors {
+  const ctx = verifyChannelParams(p);
+  const withOrigin = (key: PublicKey, origin: KeyOrigin | undefined, role: string): DescriptorKey => {
+    if (origin === undefined) return key;
+    if (!(origin.pubkey instanceof Uint8Array) || !bytesEqual(origin.pubkey, key)) fail('INVALID_KEY', `origin given for ${role} is of another key`);
+    return origin;
+  };
+  const R_r = withOrigin(p.receiverRevocationKey, origins.receiverRevocation, 'receiverRevocation');
+  const S_p = withOrigin(p.senderPayoutKey, origins.senderPayout, 'senderPayout');
+  return {
+    funding: fundingDescriptor({
+      senderFundingKey: withOrigin(p.senderFundingKey, origins.senderFunding, 'senderFunding'),
+      receiverFundingKey: withOrigin(p.receiverFundingKey, origins.receiverFunding, 'receiverFunding'),
+    }),
+    receiverPayout: p2wpkhDescriptor(withOrigin(p.receiverPayoutKey, origins.receiverPayout, 'receiverPayout')),
+    senderPayout: p2wpkhDescriptor(S_p),
+    revocable: (updateKey) => revocableDescriptor({ receiverRevocationKey: R_r, updateKey, senderPayoutKey: S_p, variant: ctx.params.variant }),
+  };
 }

@@ -128,7 +128,7 @@ function describeCase(s: Scenario, sel: TransactionSelector): string {
   const n = s.latestState;
   switch (sel.kind) {
     case 'funding':
-      return `${variant}: funding transaction, two wallet coins to the 2-of-2 with change back to the wallet; the sender's wallet signs both inputs.`;
+      return `${variant}: funding transaction, ${s.params.coins.length} wallet coins to the 2-of-2 with change back to the wallet; the sender's wallet signs every input.`;
     case 'sender-version':
       return `${variant}: the sender's version of state ${sel.state}${sel.state === 0 ? ' (the sender\'s refund)' : ''}`
         + `${sel.state < n ? `, revoked by payment ${sel.state + 1}` : ', the latest'}: 2-of-2 spend signed by both funding keys.`;
