@@ -107,7 +107,7 @@ function knownScripts(s: Scenario): KnownScript[] {
         receiverRevocationKey: k.R_r.pubkey, updateKey: K.pubkey, senderPayoutKey: k.S_p.pubkey, variant,
       })),
       descriptor: revocableDescriptor({ receiverRevocationKey: dkey(k.R_r), updateKey: K.pubkey, senderPayoutKey: dkey(k.S_p), variant }),
-      owner: `sender after the ${variant.kind === 'cltv' ? 'CLTV expiry' : 'CSV delay'}; receiver at any time with k_${i} (penalty)`,
+      owner: `sender after the ${variant.kind === 'cltv' ? 'CLTV expiry' : 'CSV delay'}; receiver with R_r and k_${i} once it is revealed (penalty)`,
       keys: [k.R_r, K, k.S_p],
     });
   }
