@@ -217,6 +217,7 @@ describe('adversarial counterparties on the embedded regtest node', function () 
         // CLTV: final in the block after the tip reaches T; CSV: once the close has D confirmations.
         const opensAt = name === 'CLTV' ? c.expiry! : closed.height + CSV_DELAY - 1;
         for (let tip = closed.height; ; tip++) {
+          expect((await node.getTip()).height).to.equal(tip);
           await sw.poll();
           if (tip === opensAt) break;
           expect(w.of('cutoff')).to.have.length(0);
@@ -347,7 +348,7 @@ describe('adversarial counterparties on the embedded regtest node', function () 
    * The sender's attack once a CLTV channel has passed its expiry unclosed: a
    * revoked version (paying the receiver an old, smaller amount) and, at once,
    * the timeout sweep of its revocable output, both in the mempool before the
-   * receiver's claim. Returns what the receiver holds from the confirmed spends.
+   * receiver's claim.
    */
   async function attackAfterExpiry(c: AdversarialChannel, revoked: Transaction): Promise<{ sweep: Transaction }> {
     await mineTo(node, c.expiry!);
