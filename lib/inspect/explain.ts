@@ -419,6 +419,7 @@ function explainView(view: TxView, opts: ExplainOptions): Explanation {
   inputWarnings(ctx, inputs);
   const present = inputs.reduce((n, i) => n + i.signatures.present.length, 0);
   const missing = inputs.reduce((n, i) => n + i.signatures.missing.length, 0);
+  // A final input whose signer is not known counts as signed; an empty signature slot in a witness does not.
   const unknownSigners = inputs.some((i) => i.signatures.note !== undefined && !i.final);
   return {
     source: view.source,
@@ -434,7 +435,7 @@ function explainView(view: TxView, opts: ExplainOptions): Explanation {
     inputs,
     outputs,
     amounts: amt,
-    signatures: { present, missing, complete: view.final || (missing === 0 && !unknownSigners) },
+    signatures: { present, missing, complete: missing === 0 && !unknownSigners },
     warnings: ctx.warnings,
   };
 }
