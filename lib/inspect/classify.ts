@@ -68,8 +68,10 @@ function revocableBranch(view: TxView, i: InputView, m: TemplateMatch): string {
 function fundingSpend(view: TxView, index: number, match: TemplateMatch): Classification {
   if (view.inputs.length !== 1) notChannel('it spends a 2-of-2 together with other inputs; no channel transaction does');
   const channelInput = { index, match, branch: 'multisig' };
-  const seen = view.source === 'psbt' && view.inputs[index]!.witness === undefined ? 'the input\'s witness script (PSBT)' : 'the witness script its witness reveals';
-  const basis = `it spends a 2-of-2 funding output: ${seen} is the funding template`;
+  const seen = view.source === 'psbt' && view.inputs[index]!.witness === undefined
+    ? 'the input\'s witness script (PSBT) is the funding 2-of-2'
+    : 'its witness reveals the funding 2-of-2 script';
+  const basis = `it spends a funding output: ${seen}`;
   if (obscuredState(view.tx) !== undefined) {
     const revocable = view.outputs.some((o) => classifyScript(o.script) === 'p2wsh');
     return { kind: revocable ? 'sender-version' : 'receiver-version', certain: true, basis: `${basis}; nLockTime/nSequence carry a state number`, channelInput };

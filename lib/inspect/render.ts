@@ -3,7 +3,7 @@
  * (satoshis and other big numbers as decimal strings, bytes as hex, as in the
  * channel messages).
  */
-import { Variant } from '../types';
+import { LOCKTIME_THRESHOLD, Variant } from '../types';
 import { ExplainedInput, ExplainedOutput, Explanation } from './explain';
 import { ExplainedScript, TEMPLATE_VALUE_ROLES } from './scripts';
 import { ExplainedSigner, InputSignatures } from './signatures';
@@ -21,6 +21,24 @@ function row(label: string, value: string, indent = '  '): string {
 
 function hex32(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
+}
+
+const STATE_KINDS = new Set(['sender-version', 'receiver-version']);
+
+function locktimeNote(e: Explanation): string {
+  if (STATE_KINDS.has(e.kind)) return 'carries the obscured state number; as a time in 1987 it locks nothing';
+  if (e.locktime === 0) return 'no lock';
+  if (e.locktime < LOCKTIME_THRESHOLD) return `not valid before block ${e.locktime}`;
+  return `not valid before ${new Date(e.locktime * 1000).toISOString()}`;
+}
+
+function sequenceNote(e: Explanation, n: number): string {
+  if (STATE_KINDS.has(e.kind)) return 'carries the obscured state number';
+  if (n === 0xffffffff) return 'final';
+  if (n === 0xfffffffe) return 'no replacement (BIP 125)';
+  if ((n & 0x80000000) !== 0) return 'replaceable (BIP 125)';
+  const lock = (n & 0x00400000) !== 0 ? `${(n & 0xffff) * 512} seconds` : `${n & 0xffff} blocks`;
+  return `relative lock of ${lock} after the spent output confirms (BIP 68); replaceable`;
 }
 
 function describeVariant(v: Variant): string {
@@ -79,11 +97,11 @@ function signatureLines(sigs: InputSignatures, indent: string): string[] {
   return lines;
 }
 
-function inputLines(i: ExplainedInput): string[] {
+function inputLines(e: Explanation, i: ExplainedInput): string[] {
   const ind = '      ';
   const lines = [`  #${i.index}  ${i.txid}:${i.vout}  ${i.spends}`];
   lines.push(row('value', i.value !== undefined ? `${i.value} sat` : 'unknown', ind));
-  lines.push(row('nSequence', hex32(i.sequence), ind));
+  lines.push(row('nSequence', `${hex32(i.sequence)}  ${sequenceNote(e, i.sequence)}`, ind));
   if (i.prevoutScript) lines.push(row('spends', `${i.prevoutScript.type.toUpperCase()}  ${i.prevoutScript.asm}`, ind));
   if (i.witnessScript) lines.push(...scriptLines('witness script', i.witnessScript, ind));
   if (i.branch) lines.push(row('branch', `${i.branch.name}: ${i.branch.description}${i.branch.locks !== 'none' ? ` Locks: ${i.branch.locks}.` : ''}`, ind));
@@ -123,9 +141,10 @@ export function renderExplanation(e: Explanation): string {
   if (e.state) lines.push(row('state', `${describeState(e.state)}${e.stateNote ? `, ${e.stateNote}` : ''}`));
   else lines.push(row('state', e.stateNote ?? 'unknown'));
   lines.push(row('txid', e.txid));
-  lines.push(row('version', `${e.version}, nLockTime ${e.locktime} (${hex32(e.locktime)})`));
+  lines.push(row('version', String(e.version)));
+  lines.push(row('nLockTime', `${e.locktime} (${hex32(e.locktime)})  ${locktimeNote(e)}`));
   lines.push('', 'inputs');
-  for (const i of e.inputs) lines.push(...inputLines(i));
+  for (const i of e.inputs) lines.push(...inputLines(e, i));
   lines.push('', 'outputs');
   for (const o of e.outputs) lines.push(...outputLines(o));
   lines.push('', 'amounts', ...amountLines(e));
