@@ -567,9 +567,9 @@ describe('revchan inspect, the command', () => {
     expect(o.code).to.equal(0);
     expect(o.stderr).to.equal('');
     expect(o.stdout).to.match(/^sender's version {2}\[PSBT, 1 input, 2 outputs\]/);
-    expect(o.stdout).to.match(/\n {2}state {7}7 /);
+    expect(o.stdout).to.match(/\n {2}state {7}7\n/);
     expect(o.stdout).to.match(/MISSING {2}key_\d \(funding key/);
-    expect(runs.named!.stdout).to.match(/decoded with the sender's funding key given/);
+    expect(runs.named!.stdout).to.match(/with the sender's funding key given/);
   });
 
   it('--json: the same report as JSON', () => {
@@ -585,7 +585,7 @@ describe('revchan inspect, the command', () => {
     for (const o of [runs.txHex!, runs.stdin!]) {
       expect(o.code).to.equal(0);
       expect(o.stdout).to.match(/^sender's version {2}\[transaction/);
-      expect(o.stdout).to.match(/\n {2}state {7}3 /);
+      expect(o.stdout).to.match(/\n {2}state {7}3\n/);
     }
   });
 

@@ -49,17 +49,26 @@ function describeVariant(v: Variant): string {
     : `CLTV: the sender's timeout branch opens at time ${e.time} (${new Date(e.time * 1000).toISOString()})`;
 }
 
-function describeState(s: StateReading): string {
-  const carried = `nLockTime ${hex32(s.locktime)}, nSequence ${hex32(s.sequence)}`;
+/** A headline (the state, or why it is unknown) and a line on how it was read. */
+function describeState(s: StateReading): [string, string] {
+  const carried = `from nLockTime ${hex32(s.locktime)} and nSequence ${hex32(s.sequence)}`;
   switch (s.basis) {
     case 'sender-funding-key':
-      return `${s.number} (${carried}; decoded with the sender's funding key given)`;
-    case 'plausible-order':
-      return `${s.number} (${carried}; the funding keys' other order gives ${s.candidates.find((c) => c.state !== s.number)!.state}, not a plausible state; pass the sender's funding key to be exact)`;
+      return [`${s.number}`, `${carried}, with the sender's funding key given`];
+    case 'plausible-order': {
+      const other = s.candidates.find((c) => c.state !== s.number)!.state;
+      return [`${s.number}`, `${carried}; the funding keys' other order gives ${other}, not a plausible state (--sender-funding-key makes it exact)`];
+    }
     case 'ambiguous':
-      return `unknown: ${s.candidates.map((c) => `${c.state} if ${c.senderFundingKey} is the sender's funding key`).join(', or ')} (${carried})`;
+      return [
+        `unknown: ${s.candidates.map((c) => `${c.state} if ${c.senderFundingKey} is the sender's funding key`).join(', or ')}`,
+        `${carried}; --sender-funding-key tells`,
+      ];
     case 'keys-unknown':
-      return `obscured value ${s.obscured} (0x${s.obscured.toString(16)}); the funding keys are not visible, so the state cannot be decoded (${carried})`;
+      return [
+        `unknown: obscured value ${s.obscured} (0x${s.obscured.toString(16)})`,
+        `${carried}; the funding keys are not visible here (--sender-funding-key and --receiver-funding-key decode it)`,
+      ];
   }
 }
 
@@ -138,7 +147,10 @@ export function renderExplanation(e: Explanation): string {
   lines.push(`${e.kindLabel}${e.certain ? '' : ' (unconfirmed)'}  [${source}, ${e.inputs.length} input${e.inputs.length === 1 ? '' : 's'}, ${e.outputs.length} output${e.outputs.length === 1 ? '' : 's'}]`);
   lines.push(row('recognised', e.recognisedBy));
   lines.push(row('variant', e.variant ? describeVariant(e.variant) : e.variantNote ?? 'unknown'));
-  if (e.state) lines.push(row('state', `${describeState(e.state)}${e.stateNote ? `, ${e.stateNote}` : ''}`));
+  if (e.state) {
+    const [headline, how] = describeState(e.state);
+    lines.push(row('state', `${headline}${e.stateNote ? `, ${e.stateNote}` : ''}`), row('', how));
+  }
   else lines.push(row('state', e.stateNote ?? 'unknown'));
   lines.push(row('txid', e.txid));
   lines.push(row('version', String(e.version)));
