@@ -123,4 +123,9 @@ function main(argv: readonly string[]): number {
   }
 }
 
+// `revchan inspect ... | head` closes the pipe early: that is not an error worth a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+});
+
 process.exitCode = main(process.argv.slice(2));

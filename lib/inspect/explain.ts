@@ -221,7 +221,8 @@ function inputSignatures(ctx: Context, i: InputView): InputSignatures {
   if (c.kind === 'funding') return singleKeySignatures(i, 'wallet key', 'sender\'s wallet key', view.psbt);
   if (c.kind === 'penalty') return singleKeySignatures(i, 'R_p', 'receiver\'s payout key', view.psbt);
   if (i.witness !== undefined) return { present: [], missing: [], note: 'signed, but its script is not visible' };
-  return { present: [], missing: [], note: 'the 2-of-2\'s keys are not visible in an unsigned transaction' };
+  const where = view.source === 'psbt' ? 'the PSBT input has no witness script' : 'the transaction is unsigned';
+  return { present: [], missing: [], note: `the 2-of-2's keys are not visible: ${where}` };
 }
 
 function describeInput(ctx: Context, i: InputView): ExplainedInput {
