@@ -9,48 +9,23 @@ import { Psbt, Transaction } from 'bitcoinjs-lib';
 import { fail } from '../errors';
 import { TemplateMatch, matchTemplate } from '../scripts/match';
 import { FUNDING_TEMPLATE, ScriptTemplate } from '../scripts/templates';
-import { maxWitnessSize } from '../scripts/witness';
 import { bytesEqual } from '../tx/hash';
 import { classifyScript, dustLimit, p2wshScript } from '../tx/outputs';
-import { SIGHASH_ALL } from '../tx/sighash';
-import {
-  FUNDING_SPEND_INPUT, InputShape, P2SH_P2WPKH_INPUT, P2TR_KEYPATH_INPUT, P2WPKH_INPUT, segwitTxWeight,
-} from '../tx/weights';
 import { LOCKTIME_THRESHOLD, Variant, asPublicKey } from '../types';
 import { ChannelTxKind, Classification, KIND_LABELS, classifyView } from './classify';
+import { ExplainedAmounts, explainAmounts } from './amounts';
 import { parseInspectInput } from './parse';
 import { ExplainedScript, explainOutputScript, explainWitnessScript } from './scripts';
 import { FundingKeyRoles, InputSignatures, channelInputSignatures, singleKeySignatures } from './signatures';
 import { StateReading, readState } from './state';
 import { InputView, TxView, viewPsbt, viewTransaction } from './view';
-
-/** Above this a fee is flagged: no channel transaction needs 1,000 sat/vB. */
-export const SANE_FEE_RATE_SAT_PER_VBYTE = 1000;
-/** A fee above this share of what the inputs hold is flagged too (percent). */
-export const SANE_FEE_PERCENT_OF_INPUTS = 5;
+import { InspectWarning, inputWarnings } from './warnings';
 
 export interface ExplainOptions {
   /** The sender's funding key S_f: tells the two sorted funding keys apart, so the state number is exact. */
   readonly senderFundingKey?: Uint8Array;
   /** With senderFundingKey: reads the state of a transaction that does not show the funding script. */
   readonly receiverFundingKey?: Uint8Array;
-}
-
-export type InspectWarningCode =
-  | 'NON_SEGWIT_INPUT'
-  | 'MISSING_NON_WITNESS_UTXO'
-  | 'UTXO_MISMATCH'
-  | 'DUST_OUTPUT'
-  | 'FEE_TOO_HIGH'
-  | 'NEGATIVE_FEE'
-  | 'SIGHASH_NOT_ALL'
-  | 'INVALID_SIGNATURE';
-
-export interface InspectWarning {
-  readonly code: InspectWarningCode;
-  readonly message: string;
-  readonly input?: number;
-  readonly output?: number;
 }
 
 export interface ExplainedInput {
@@ -78,19 +53,6 @@ export interface ExplainedOutput {
   readonly witnessScript?: ExplainedScript;
   readonly dustLimit: bigint;
   readonly dust: boolean;
-}
-
-export interface ExplainedAmounts {
-  /** Sum of the inputs' values, when every one is known (a PSBT's witnessUtxo / nonWitnessUtxo). */
-  readonly inputs?: bigint;
-  readonly outputs: bigint;
-  readonly fee?: bigint;
-  /** Exact when every input is signed; else the maximum, with signatures counted at 73 bytes. */
-  readonly weight?: number;
-  readonly weightExact: boolean;
-  readonly vsize?: number;
-  readonly feeRate?: { readonly satPerVbyte: number; readonly satPerKw: bigint };
-  readonly note?: string;
 }
 
 export interface Explanation {
@@ -284,121 +246,6 @@ function explainOutputs(ctx: Context): ExplainedOutput[] {
 }
 
 // ---------------------------------------------------------------------------
-// ExplainedAmounts, weight, fee.
-
-function witnessSize(items: readonly Uint8Array[]): number {
-  const v = (n: number) => (n < 0xfd ? 1 : n <= 0xffff ? 3 : 5);
-  return items.reduce((s, it) => s + v(it.length) + it.length, v(items.length));
-}
-
-function inputShape(ctx: Context, i: InputView): InputShape | undefined {
-  if (i.witness !== undefined || i.scriptSig !== undefined) {
-    return { scriptSigLength: i.scriptSig?.length ?? 0, witnessSize: i.witness ? witnessSize(i.witness) : 1 };
-  }
-  const ch = ctx.c.channelInput;
-  if (ch?.index === i.index) return { scriptSigLength: 0, witnessSize: maxWitnessSize(ch.match.template, ch.branch) };
-  if (ctx.c.kind === 'sender-version' || ctx.c.kind === 'receiver-version') return FUNDING_SPEND_INPUT;
-  const s = i.prevout?.script;
-  if (s === undefined) return undefined;
-  switch (classifyScript(s)) {
-    case 'p2wpkh': return P2WPKH_INPUT;
-    case 'p2tr': return P2TR_KEYPATH_INPUT;
-    case 'p2sh': return i.redeemScript && classifyScript(i.redeemScript) === 'p2wpkh' ? P2SH_P2WPKH_INPUT : undefined;
-    default: return undefined;
-  }
-}
-
-function weightOf(ctx: Context): { weight?: number; exact: boolean } {
-  const { view } = ctx;
-  if (view.final) return { weight: view.tx.weight(), exact: true };
-  const shapes = view.inputs.map((i) => inputShape(ctx, i));
-  if (shapes.some((s) => s === undefined)) return { exact: false };
-  return { weight: segwitTxWeight(shapes as InputShape[], view.outputs.map((o) => o.script.length)), exact: false };
-}
-
-function amounts(ctx: Context): ExplainedAmounts {
-  const { view, warnings } = ctx;
-  const outputs = view.outputs.reduce((s, o) => s + o.value, 0n);
-  const { weight, exact } = weightOf(ctx);
-  const vsize = weight === undefined ? undefined : Math.ceil(weight / 4);
-  const sizes = { ...(weight !== undefined ? { weight, vsize } : {}), weightExact: exact };
-  if (view.inputs.some((i) => i.prevout === undefined)) {
-    const note = view.source === 'transaction'
-      ? 'fee unknown: a transaction does not carry the values of the outputs it spends'
-      : 'fee unknown: an input has neither witnessUtxo nor nonWitnessUtxo';
-    return { outputs, ...sizes, note };
-  }
-  const inputs = view.inputs.reduce((s, i) => s + i.prevout!.value, 0n);
-  const fee = inputs - outputs;
-  if (fee < 0n) {
-    warnings.push({ code: 'NEGATIVE_FEE', message: `outputs (${outputs} sat) exceed inputs (${inputs} sat): the transaction is invalid` });
-    return { inputs, outputs, fee, ...sizes };
-  }
-  let feeRate: ExplainedAmounts['feeRate'];
-  if (weight !== undefined && weight > 0) {
-    feeRate = { satPerVbyte: Math.round(Number(fee) * 100 / vsize!) / 100, satPerKw: (fee * 1000n) / BigInt(weight) };
-    if (Number(fee) / vsize! > SANE_FEE_RATE_SAT_PER_VBYTE) {
-      warnings.push({ code: 'FEE_TOO_HIGH', message: `fee rate ${feeRate.satPerVbyte} sat/vB is above ${SANE_FEE_RATE_SAT_PER_VBYTE} sat/vB` });
-    }
-  }
-  if (inputs > 0n && fee * 100n > inputs * BigInt(SANE_FEE_PERCENT_OF_INPUTS)) {
-    warnings.push({ code: 'FEE_TOO_HIGH', message: `fee ${fee} sat is more than ${SANE_FEE_PERCENT_OF_INPUTS}% of the ${inputs} sat the inputs hold` });
-  }
-  return { inputs, outputs, fee, ...sizes, ...(feeRate ? { feeRate } : {}) };
-}
-
-// ---------------------------------------------------------------------------
-// Warnings about inputs and signatures.
-
-function isWitnessProgram(s: Uint8Array): boolean {
-  return s.length >= 4 && s.length <= 42 && (s[0] === 0x00 || (s[0]! >= 0x51 && s[0]! <= 0x60)) && s[1] === s.length - 2;
-}
-
-function segwitProblem(i: InputView, source: TxView['source']): string | undefined {
-  if (source === 'transaction') {
-    if (i.witness === undefined && i.scriptSig !== undefined) return 'is signed with a scriptSig and no witness';
-    return undefined;
-  }
-  if (!i.hasWitnessUtxo) return 'has no witnessUtxo';
-  const s = i.prevout!.script;
-  const type = classifyScript(s);
-  if (type === 'p2sh') return i.redeemScript && isWitnessProgram(i.redeemScript) ? undefined : 'is P2SH without a segwit redeemScript';
-  return isWitnessProgram(s) ? undefined : 'spends a non-witness output';
-}
-
-function inputWarnings(ctx: Context, inputs: readonly ExplainedInput[]): void {
-  const { view, c, warnings } = ctx;
-  for (const i of view.inputs) {
-    if (i.parentProblem !== undefined) warnings.push({ code: 'UTXO_MISMATCH', input: i.index, message: `input ${i.index}: ${i.parentProblem}` });
-    if (c.kind === 'funding') {
-      const problem = segwitProblem(i, view.source);
-      if (problem !== undefined) {
-        warnings.push({ code: 'NON_SEGWIT_INPUT', input: i.index, message: `funding input ${i.index} ${problem}: the funding txid could change and the signed refund would be lost` });
-      }
-      // Taproot signatures commit to every input's amount; segwit v0 ones do not, so wallets want the parent.
-      const taproot = i.prevout !== undefined && classifyScript(i.prevout.script) === 'p2tr';
-      if (view.source === 'psbt' && !i.hasNonWitnessUtxo && !taproot) {
-        warnings.push({ code: 'MISSING_NON_WITNESS_UTXO', input: i.index, message: `funding input ${i.index} has no nonWitnessUtxo: hardware wallets refuse to sign segwit v0 inputs without the previous transaction` });
-      }
-    }
-    if (i.sighashType !== undefined && i.sighashType !== SIGHASH_ALL) {
-      warnings.push({ code: 'SIGHASH_NOT_ALL', input: i.index, message: `input ${i.index} asks for sighash type 0x${i.sighashType.toString(16)}, not ALL: the signature would not commit to the whole transaction` });
-    }
-  }
-  for (const input of inputs) {
-    for (const s of input.signatures.present) {
-      const who = `${s.name}${s.pubkey ? ` (${s.pubkey})` : ''}`;
-      if (s.sighashType !== undefined && s.sighashType !== SIGHASH_ALL && s.sighashType !== 0) {
-        warnings.push({ code: 'SIGHASH_NOT_ALL', input: input.index, message: `input ${input.index}: the signature of ${who} has sighash type 0x${s.sighashType.toString(16)}, not ALL` });
-      }
-      if (s.valid === false) {
-        warnings.push({ code: 'INVALID_SIGNATURE', input: input.index, message: `input ${input.index}: the signature of ${who} does not verify for this transaction` });
-      }
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------
 
 function checkOptions(opts: ExplainOptions): void {
   if (opts === null || typeof opts !== 'object') fail('INVALID_ARGUMENT', 'options must be an object');
@@ -416,8 +263,8 @@ function explainView(view: TxView, opts: ExplainOptions): Explanation {
   const ctx: Context = { view, c, opts, warnings: [] };
   const inputs = view.inputs.map((i) => describeInput(ctx, i));
   const outputs = explainOutputs(ctx);
-  const amt = amounts(ctx);
-  inputWarnings(ctx, inputs);
+  const amt = explainAmounts(view, c, ctx.warnings);
+  ctx.warnings.push(...inputWarnings(view, c, inputs));
   const present = inputs.reduce((n, i) => n + i.signatures.present.length, 0);
   const missing = inputs.reduce((n, i) => n + i.signatures.missing.length, 0);
   // A final input whose signer is not known counts as signed; an empty signature slot in a witness does not.
