@@ -46,3 +46,13 @@ export * from './chain/classify';
 export * from './chain/watcher';
 export * from './chain/sender-watcher';
 export { CoreRpcBackend, CoreRpcOptions } from './chain/core-rpc';
+
+export { InspectInput, parseInspectInput } from './inspect/parse';
+export { ExplainedScript } from './inspect/scripts';
+export { ExplainedSigner, InputSignatures } from './inspect/signatures';
+export { PLAUSIBLE_STATE_LIMIT, StateBasis, StateReading } from './inspect/state';
+export { ChannelTxKind, KIND_LABELS } from './inspect/classify';
+export * from './inspect/explain';
+export { ExplainedAmounts, SANE_FEE_PERCENT_OF_INPUTS, SANE_FEE_RATE_SAT_PER_VBYTE } from './inspect/amounts';
+export { InspectWarning, InspectWarningCode } from './inspect/warnings';
+export * from './inspect/render';
