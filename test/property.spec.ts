@@ -10,7 +10,8 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Fault, ModelViolation, RunStats, runScenario } from './support/protocol-model';
+import { Fault, runScenario } from './support/protocol-model';
+import { ModelViolation, RunStats } from './support/protocol-invariants';
 import { scenarioArb } from './support/protocol-arbitraries';
 
 function envInt(name: string, fallback: number): number {
