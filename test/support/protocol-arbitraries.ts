@@ -6,6 +6,8 @@ import { Action, ChannelSetup, Increment, Party, Scenario, VariantName } from '.
 const dir: fc.Arbitrary<Direction> = fc.constantFrom<Direction>('toReceiver', 'toSender');
 const party: fc.Arbitrary<Party> = fc.constantFrom<Party>('sender', 'receiver');
 const pick = fc.nat({ max: 7 });
+/** Close fee rates up to where a small channel's sender side cannot pay the fee, and past the sender's bound for the receiver's proposals. */
+const closeFeeRateArb = fc.bigInt({ min: 0n, max: 12_000n });
 
 export const setupArb: fc.Arbitrary<ChannelSetup> = fc.record({
   variant: fc.constantFrom<VariantName>('CLTV height', 'CLTV time', 'CSV'),
@@ -45,7 +47,7 @@ export const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crashBeforeSave' as const), who: party }) },
   { weight: 2, arbitrary: fc.constant<Action>({ kind: 'resendOffer' }) },
   { weight: 2, arbitrary: fc.constant<Action>({ kind: 'resendRevoke' }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('close' as const), who: party, feeRate: fc.bigInt({ min: 0n, max: 12_000n }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('close' as const), who: party, feeRate: closeFeeRateArb }) },
   { weight: 1, arbitrary: fc.constant<Action>({ kind: 'expire' }) },
 );
 
@@ -54,6 +56,10 @@ const warmupArb: fc.Arbitrary<Action[]> = fc.array(fc.bigInt({ min: 1n, max: 3_0
   .map((incs) => incs.flatMap((sats): Action[] => [{ kind: 'pay', increment: { sats } }, { kind: 'deliverAll' }]));
 
 export function scenarioArb(maxActions = 30): fc.Arbitrary<Scenario> {
-  return fc.record({ setup: setupArb, warmup: warmupArb, actions: fc.array(actionArb, { minLength: 5, maxLength: maxActions, size: 'max' }) })
-    .map(({ setup, warmup, actions }) => ({ setup, actions: [...warmup, ...actions] }));
+  return fc.record({
+    setup: setupArb,
+    warmup: warmupArb,
+    actions: fc.array(actionArb, { minLength: 5, maxLength: maxActions, size: 'max' }),
+    finalClose: fc.option(fc.record({ who: party, feeRate: closeFeeRateArb }), { nil: undefined }),
+  }).map(({ setup, warmup, actions, finalClose }): Scenario => ({ setup, actions: [...warmup, ...actions], ...(finalClose ? { finalClose } : {}) }));
 }

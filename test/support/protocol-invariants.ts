@@ -58,6 +58,15 @@ export class RunStats {
 
 type Json = Record<string, unknown>;
 
+/** A party's latest transaction; failing to build it breaks the broadcast invariant. */
+function built<T>(fn: () => T, who: string): T {
+  try {
+    return fn();
+  } catch (e) {
+    return violation('broadcast', `the ${who} cannot build its latest transaction: ${(e as Error).message}`);
+  }
+}
+
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 export interface OracleSetup {
@@ -199,7 +208,7 @@ export class ProtocolOracle {
    * to the revocable output with K_i. From then on k of earlier states may go.
    */
   senderState(s: Sender): void {
-    const tx = s.latestTransaction();
+    const tx = built(() => s.latestTransaction(), 'sender');
     const what = `sender's version of state ${s.index}`;
     this.verifyOnce(tx, what);
     if (this.stateOf(tx) !== s.index) violation('broadcast', `sender's latest transaction encodes state ${this.stateOf(tx)}, not ${s.index}`);
@@ -227,7 +236,7 @@ export class ProtocolOracle {
     const best = (rJson.pending ?? rJson.current) as Json;
     const index = Number(best.index);
     const amount = BigInt(String(best.amount));
-    const tx = r.latestTransaction();
+    const tx = built(() => r.latestTransaction(), 'receiver');
     if (index === 0) {
       if (tx !== undefined) violation('broadcast', 'receiver holds a transaction of state 0');
       return;
