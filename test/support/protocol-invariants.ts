@@ -99,6 +99,7 @@ export class ProtocolOracle {
   /** State m -> step at which k_m was first seen leaving the sender. */
   private readonly revealed = new Map<number, number>();
   private readonly secretHex: string[] = [];
+  private readonly seedHex = hexOf(senderSecrets.updateSeed);
   private readonly verified = new Set<string>();
   private readonly closeRates = new Set<string>();
   /** The saved state each party had when its transactions were last checked. */
@@ -159,8 +160,9 @@ export class ProtocolOracle {
     return this.secretHex[m]!;
   }
 
-  /** Any k_m in what leaves the sender must be of a state before one the sender holds signed. */
+  /** Any k_m in what leaves the sender must be of a state before one the sender holds signed; the seed never leaves. */
   outgoing(sender: Sender, text: string, what: string, step: number): void {
+    if (text.includes(this.seedHex)) violation('secrets', `the update seed left the sender in ${what}`);
     const highest = Math.max(sender.index, sender.pending?.index ?? 0) + 1;
     for (let m = 0; m <= highest; m++) {
       if (!text.includes(this.secret(m))) continue;
@@ -281,6 +283,7 @@ export class ProtocolOracle {
     if (sj !== this.checked.sender) {
       this.senderState(s);
       this.close('sender', JSON.parse(sj) as Json, s.closeTransaction(), s, r);
+      if (sj.includes(this.seedHex)) violation('secrets', 'the sender\'s saved state holds its update seed');
       for (let m = 0; m <= s.index + 1; m++) {
         if (sj.includes(this.secret(m))) violation('secrets', `the sender's saved state holds k_${m}`);
       }
