@@ -49,6 +49,7 @@ describe('protocol properties', function () {
   describe('the checker finds planted faults', () => {
     const cases: { fault: Fault; invariants: string[] }[] = [
       { fault: 'early-reveal', invariants: ['secrets'] },
+      { fault: 'resend-reveals-current', invariants: ['secrets'] },
       { fault: 'forget-on-reject', invariants: ['rejection'] },
       { fault: 'save-before-accept', invariants: ['secrets', 'agreement'] },
       { fault: 'save-drops-signature', invariants: ['broadcast'] },

@@ -13,7 +13,7 @@
  * other exception fails the run.
  */
 import {
-  CLOSE_WEIGHT, ChainView, ChannelError, Message, Receiver, Sender, Variant, decodeMessage, deriveUpdateSecret, encodeMessage, feeForWeight,
+  CLOSE_WEIGHT, ChainView, ChannelError, Message, Receiver, Revoke, Sender, Variant, decodeMessage, deriveUpdateSecret, encodeMessage, feeForWeight,
 } from '../../lib';
 import { VARIANTS } from './channel';
 import { CHAIN, openChannel, receiverSecrets, senderSecrets } from './parties';
@@ -74,12 +74,14 @@ export interface Scenario {
 /**
  * Deliberate defects, to show that the checker catches them:
  * - early-reveal: with each offer the sender also sends k_i, before any accept;
+ * - resend-reveals-current: the sender's revoke resend is off by one and reveals k of its current state;
  * - forget-on-reject: a receiver that refuses a message forgets the offer it accepted;
  * - save-before-accept: the sender saves its state before onAccept instead of after, so a restart rolls it back behind a revoke it sent;
  * - save-drops-signature: the receiver's saved state loses the sender's signature on its final state;
  * - swapped-witness: the sender's latest transaction has its two signatures in the wrong order, from state 1 on.
  */
-export type Fault = 'early-reveal' | 'forget-on-reject' | 'save-before-accept' | 'save-drops-signature' | 'swapped-witness';
+export type Fault =
+  | 'early-reveal' | 'resend-reveals-current' | 'forget-on-reject' | 'save-before-accept' | 'save-drops-signature' | 'swapped-witness';
 
 export interface RunOptions {
   readonly fault?: Fault;
@@ -257,8 +259,8 @@ export class ProtocolRun {
     const r = this.attempt('sender', 'lastRevoke', () => this.sender.lastRevoke());
     this.expectOutcome('lastRevoke', r, this.sender.index === 0 ? 'UNEXPECTED_MESSAGE' : undefined);
     if (!r.ok) return;
-    if (r.value.index !== this.sender.index - 1) violation('model', `lastRevoke revokes state ${r.value.index} in state ${this.sender.index}`);
     this.send('toReceiver', r.value);
+    if (r.value.index !== this.sender.index - 1) violation('model', `lastRevoke revokes state ${r.value.index} in state ${this.sender.index}`);
   }
 
   /** Why a close proposal must be refused, if it must. */
@@ -466,18 +468,27 @@ export class ProtocolRun {
 
   /** The sender as the run sees it: itself, or with the planted swapped-witness defect. */
   private withFault(sender: Sender): Sender {
-    if (this.fault !== 'swapped-witness') return sender;
+    const fault = this.fault;
+    if (fault !== 'swapped-witness' && fault !== 'resend-reveals-current') return sender;
     return new Proxy(sender, {
       get(target, prop) {
-        if (prop !== 'latestTransaction') return Reflect.get(target, prop, target);
-        return () => {
-          const tx = target.latestTransaction();
-          if (target.index >= 1) {
-            const w = tx.ins[0]!.witness;
-            tx.setWitness(0, [w[0]!, w[2]!, w[1]!, w[3]!]);
-          }
-          return tx;
-        };
+        if (fault === 'swapped-witness' && prop === 'latestTransaction') {
+          return () => {
+            const tx = target.latestTransaction();
+            if (target.index >= 1) {
+              const w = tx.ins[0]!.witness;
+              tx.setWitness(0, [w[0]!, w[2]!, w[1]!, w[3]!]);
+            }
+            return tx;
+          };
+        }
+        if (fault === 'resend-reveals-current' && prop === 'lastRevoke') {
+          return (): Revoke => {
+            const r = target.lastRevoke();
+            return { ...r, index: target.index, secret: deriveUpdateSecret(senderSecrets.updateSeed, BigInt(target.index)) };
+          };
+        }
+        return Reflect.get(target, prop, target);
       },
     });
   }
