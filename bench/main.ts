@@ -21,7 +21,7 @@ export interface BenchOptions {
 
 export const FULL: BenchOptions = {
   throughput: { rounds: 9, perRound: 200, batch: 10, fileStorePayments: 200 },
-  growth: { checkpoints: [1_000, 10_000, 100_000], window: 1_000, scheduleSteps: 1_000_000, scheduleWindow: 20_000 },
+  growth: { checkpoints: [1_000, 10_000, 100_000], window: 500, scheduleSteps: 1_000_000, scheduleWindow: 20_000 },
   watcher: { channels: [1_000, 10_000, 100_000], blockTxs: 3_000, rounds: 5 },
 };
 

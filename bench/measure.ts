@@ -73,25 +73,40 @@ export interface Case {
   run(n: number): void;
 }
 
+/** Milliseconds per operation of each case, one figure per round, in CPU time and in wall time. */
+export interface Alternated {
+  readonly cpu: Map<string, number[]>;
+  readonly wall: Map<string, number[]>;
+}
+
 /**
- * Milliseconds per operation of each case, one figure per round. Within a
- * round the cases take turns in batches of `batch` operations, in an order that
- * rotates, so a burst of load from elsewhere on the machine lands on all of them.
+ * Runs the cases in rounds. Within a round they take turns in batches of
+ * `batch` operations, in an order that rotates, so a burst of load from
+ * elsewhere on the machine lands on all of them.
  */
-export function alternate(cases: readonly Case[], rounds: number, perRound: number, batch: number): Map<string, number[]> {
-  const out = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+export function alternate(cases: readonly Case[], rounds: number, perRound: number, batch: number): Alternated {
+  const cpu = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  const wall = new Map<string, number[]>(cases.map((c) => [c.name, []]));
   for (let r = 0; r < rounds; r++) {
-    const total = new Map<string, number>(cases.map((c) => [c.name, 0]));
+    const cpuTotal = new Map<string, number>(cases.map((c) => [c.name, 0]));
+    const wallTotal = new Map<string, number>(cases.map((c) => [c.name, 0]));
     for (let done = 0, turn = 0; done < perRound; done += batch, turn++) {
       const n = Math.min(batch, perRound - done);
       for (let k = 0; k < cases.length; k++) {
         const c = cases[(turn + k) % cases.length]!;
-        total.set(c.name, total.get(c.name)! + timeMs(() => c.run(n)));
+        const w = wallNow();
+        const t = now();
+        c.run(n);
+        cpuTotal.set(c.name, cpuTotal.get(c.name)! + now() - t);
+        wallTotal.set(c.name, wallTotal.get(c.name)! + wallNow() - w);
       }
     }
-    for (const c of cases) out.get(c.name)!.push(total.get(c.name)! / perRound);
+    for (const c of cases) {
+      cpu.get(c.name)!.push(cpuTotal.get(c.name)! / perRound);
+      wall.get(c.name)!.push(wallTotal.get(c.name)! / perRound);
+    }
   }
-  return out;
+  return { cpu, wall };
 }
 
 const gc = (() => {

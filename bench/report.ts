@@ -11,7 +11,9 @@ export interface Row {
   /** What the issue asks for, and whether this run met it. */
   readonly target?: string;
   readonly pass?: boolean;
+  /** A few words in the table; `detail` says more in results.json. */
   readonly note?: string;
+  readonly detail?: string;
   /** Extra figures kept in results.json (weights: signed weight, vsize, BOLT figure). */
   readonly data?: Record<string, number | string>;
 }

@@ -31,18 +31,29 @@ export const BOLT5_PENALTY_TO_LOCAL_AND_REMOTE = BOLT5_PENALTY_TO_LOCAL + 272;
 
 const vsize = (weight: number) => Math.ceil(weight / 4);
 
-/**
- * `maxWeight` is the figure the builders charge the fee on; `shapeMax`, where it differs, the most this
- * transaction's own shape can weigh (payment versions all pay the fee of the largest one).
- */
-function row(name: string, variant: string, maxWeight: number, tx: Transaction, bolt?: { weight: number; what: string }, extra?: string, shapeMax = maxWeight): Row {
+interface RowOptions {
+  /** The BOLT transaction playing the same part, and its weight. */
+  readonly bolt?: { readonly weight: number; readonly what: string };
+  /** Where it differs from the fee weight: the most this transaction's own shape can weigh. */
+  readonly shapeMax?: number;
+  readonly note?: string;
+  readonly detail?: string;
+}
+
+/** `maxWeight` is the figure the builders charge the fee on (payment versions all pay for the largest one). */
+function row(name: string, variant: string, maxWeight: number, tx: Transaction, o: RowOptions = {}): Row {
   const signed = tx.weight();
+  const shapeMax = o.shapeMax ?? maxWeight;
   if (signed > shapeMax || shapeMax > maxWeight) throw new Error(`${name}: signed weight ${signed} above the builders' maximum ${shapeMax}`);
+  const parts = [`${vsize(maxWeight)} vB; signed ${signed} wu, ${tx.virtualSize()} vB`];
+  if (shapeMax !== maxWeight) parts.push(`shape max ${shapeMax}`);
+  if (o.note) parts.push(o.note);
   return {
     section: 'weights', name: `${name} (${variant})`, value: maxWeight, unit: 'wu',
-    ...(bolt ? { ratio: maxWeight / bolt.weight, ratioOf: `of ${bolt.what} ${bolt.weight}` } : {}),
-    note: `${vsize(maxWeight)} vB max; signed ${signed} wu = ${tx.virtualSize()} vB${extra ? `; ${extra}` : ''}`,
-    data: { maxWeight, maxVsize: vsize(maxWeight), shapeMax, signedWeight: signed, signedVsize: tx.virtualSize(), ...(bolt ? { bolt: bolt.weight } : {}) },
+    ...(o.bolt ? { ratio: maxWeight / o.bolt.weight, ratioOf: `of ${o.bolt.what} ${o.bolt.weight}` } : {}),
+    note: parts.join('; '),
+    ...(o.detail ? { detail: o.detail } : {}),
+    data: { maxWeight, maxVsize: vsize(maxWeight), shapeMax, signedWeight: signed, signedVsize: tx.virtualSize(), ...(o.bolt ? { bolt: o.bolt.weight } : {}) },
   };
 }
 
@@ -64,27 +75,36 @@ export function runWeights(): Row[] {
     }
     const refund = c.sender.latestTransaction();
     const refundShape = segwitTxWeight([FUNDING_SPEND_INPUT], [34]);
-    rows.push(row('sender version, state 0 (refund)', name, PAYMENT_WEIGHT, refund, undefined,
-      `fee charged on ${PAYMENT_WEIGHT} wu, as every version; this shape (revocable output only) is at most ${refundShape} wu`, refundShape));
+    rows.push(row('sender version, state 0 (refund)', name, PAYMENT_WEIGHT, refund, {
+      shapeMax: refundShape, detail: `fee charged on ${PAYMENT_WEIGHT} wu, as for every version; with the revocable output alone this shape is at most ${refundShape} wu`,
+    }));
     payOnce(c, 100_000n);
     const revoked = c.sender.latestTransaction();
     payOnce(c, 100_000n);
     payOnce(c, 100_000n);
     const latest = c.sender.latestTransaction();
-    rows.push(row('sender version, state i', name, PAYMENT_WEIGHT, latest, { weight: BOLT3_COMMITMENT_NO_HTLC, what: 'BOLT 3 commitment, no HTLC' }));
+    rows.push(row('sender version, state i', name, PAYMENT_WEIGHT, latest, {
+      bolt: { weight: BOLT3_COMMITMENT_NO_HTLC, what: 'BOLT 3 commitment' },
+      detail: 'BOLT 3 Appendix A: 500 + 172 * num-htlc-outputs + 224 weight, 724 with no HTLC, counting to_local (P2WSH) and to_remote (P2WPKH) and 73-byte signatures: the same shape',
+    }));
     const receiverShape = segwitTxWeight([FUNDING_SPEND_INPUT], [22, 22]);
-    rows.push(row('receiver version, state i', name, PAYMENT_WEIGHT, c.receiver.latestTransaction()!, undefined,
-      `fee charged on ${PAYMENT_WEIGHT} wu, as every version; this shape (two P2WPKH) is at most ${receiverShape} wu`, receiverShape));
+    rows.push(row('receiver version, state i', name, PAYMENT_WEIGHT, c.receiver.latestTransaction()!, {
+      shapeMax: receiverShape, detail: `fee charged on ${PAYMENT_WEIGHT} wu, as for every version, so both versions carry the same amounts; with two P2WPKH outputs this shape is at most ${receiverShape} wu`,
+    }));
     const secret = c.receiver.revocationStore.getState(1n)! as PrivateKey;
     const alone = signPenaltyTx(
       { channel: ctx.params, revokedTx: revoked.toBuffer(), updateKey: derivePublicKey(secret), destinationScript: P2WSH_DESTINATION, feeRate: FEE_RATE, sweepReceiverOutput: false },
       { updateSecret: secret, revocationKey: receiverSecrets.revocationKey },
     );
-    rows.push(row('penalty, revocable output, to P2WSH', name, penaltyWeight(t, false, P2WSH_DESTINATION.length), alone,
-      { weight: BOLT5_PENALTY_TO_LOCAL, what: 'BOLT 5 to_local penalty' }, 'two signatures (K_i, R_r) where BOLT has one'));
+    rows.push(row('penalty, revocable output, to P2WSH', name, penaltyWeight(t, false, P2WSH_DESTINATION.length), alone, {
+      bolt: { weight: BOLT5_PENALTY_TO_LOCAL, what: 'BOLT 5 to_local penalty' }, note: '2 signatures, BOLT 1',
+      detail: 'BOLT 5: to_local_penalty_input_weight 324 (164 + a 160-byte witness with one signature and an 83-byte script) + 4 * 53 + 2 = 538 with one P2WSH output. Ours signs with K_i and R_r, and its script is longer',
+    }));
     const both = c.receiver.penaltyTx(revoked.toBuffer(), P2WSH_DESTINATION, FEE_RATE);
-    rows.push(row('penalty, revocable + own output, to P2WSH', name, penaltyWeight(t, true, P2WSH_DESTINATION.length), both,
-      { weight: BOLT5_PENALTY_TO_LOCAL_AND_REMOTE, what: 'BOLT 5 + to_remote' }));
+    rows.push(row('penalty, revocable + own output, to P2WSH', name, penaltyWeight(t, true, P2WSH_DESTINATION.length), both, {
+      bolt: { weight: BOLT5_PENALTY_TO_LOCAL_AND_REMOTE, what: 'BOLT 5 + to_remote' }, note: 'Receiver.penaltyTx',
+      detail: 'BOLT 5: sweeping to_remote too adds a P2WPKH input, 108 + 164 = 272, so 810',
+    }));
     rows.push(row('timeout sweep, to P2WSH', name, timeoutWeight(t, P2WSH_DESTINATION.length), c.sender.timeoutSweep(latest.toBuffer(), P2WSH_DESTINATION, FEE_RATE)));
     const { tx: close } = c.receiver.onCloseOffer(c.sender.proposeClose(FEE_RATE));
     rows.push(row('cooperative close', name, CLOSE_WEIGHT, close));
