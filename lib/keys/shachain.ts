@@ -102,7 +102,9 @@ export function deriveUpdateKey(seed: Uint8Array, state: bigint): PublicKey {
  * up to 48. It keeps the value reached after each bit of the last index it
  * derived; the next index shares every bit above the highest one where the two
  * differ, so only the bits below need hashing again. Consecutive states are
- * consecutive indices, which mostly differ in their lowest bits.
+ * consecutive indices, which mostly differ in their lowest bits. The kept
+ * values are secrets of later states: nothing the seed does not already give,
+ * and like the seed they are never part of saved state.
  */
 export class SecretSchedule {
   /** after[b]: the value once bits 47..b of `last` are applied; after[48] is the seed. Entries are never written to. */
