@@ -87,7 +87,8 @@ async function main(): Promise<void> {
   console.log(`${out.rows.filter((r) => r.pass !== undefined).length - missed.length} targets met, ${missed.length} missed; ${seconds.toFixed(0)} s`);
   if (!quick) {
     const file = path.join(__dirname, '..', '..', 'bench', 'results.json');
-    fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+    const tidy = (_: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(3)) : v);
+    fs.writeFileSync(file, `${JSON.stringify(out, tidy, 2)}\n`);
     process.stderr.write(`bench: wrote bench/results.json\n`);
   }
 }

@@ -124,3 +124,9 @@ export function settleHeap(): void {
   gc({ type: 'minor' });
   gc({ type: 'minor' });
 }
+
+/** A full collection, to start a section without what earlier sections left behind (then warm up: it shrinks the young generation). */
+export function collectAll(): void {
+  gc({ type: 'major' });
+}
+

@@ -9,7 +9,7 @@
  */
 import { Block, Transaction } from 'bitcoinjs-lib';
 import { ChainBackend, ChainTip, Receiver, ReceiverWatcher, SpendInfo, WatcherEvent, outpointKey, spendsIn, toHex, txidToHash } from '../lib';
-import { Rng, settleHeap, median, timeMs, timeMsAsync } from './measure';
+import { Rng, collectAll, median, settleHeap, timeMs, timeMsAsync } from './measure';
 import { VARIANTS, openChannel, payOnce, receiverSecrets, walletScript } from './parties';
 import { Row } from './report';
 
@@ -124,6 +124,7 @@ function syntheticChannels(n: number, rng: Rng): Receiver[] {
 }
 
 export async function runWatcher(o: WatcherOptions): Promise<Row[]> {
+  collectAll();
   const rng = new Rng(0x5eed);
   const real = realChannels();
   const block = syntheticBlock(o.blockTxs, real.map((r) => r.spend), rng);
