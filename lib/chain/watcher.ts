@@ -13,7 +13,7 @@ import { Block, Transaction } from 'bitcoinjs-lib';
 import { isChannelError } from '../errors';
 import { Receiver } from '../channel/receiver';
 import { cltvCutoffReached } from '../channel/state';
-import { hashToTxid, toHex } from '../tx/hash';
+import { toHex, txidToHash } from '../tx/hash';
 import { FeeRate } from '../types';
 import { ChainBackend, ChainTip } from './backend';
 import { SpendClassification, classifyFundingSpend } from './classify';
@@ -63,7 +63,31 @@ interface Watched {
   cutoffDone: boolean;
 }
 
-const key = (txid: string, vout: number) => `${txid}:${vout}`;
+/**
+ * The watcher's key for an outpoint: the txid in the byte order transactions
+ * carry it (not the reversed display order), so a block's inputs need no copy.
+ */
+export function outpointKey(hash: Uint8Array, vout: number): string {
+  return `${toHex(hash)}:${vout}`;
+}
+
+/**
+ * The entries of `watched` (keyed by outpointKey) that `txs` spend, in block
+ * order, each with its spending transaction: one key and one map lookup per
+ * input, so the cost follows the block's inputs, not the number of entries.
+ * Lazy: an entry added while the caller handles one hit is found later in the
+ * same block (a penalty claim mined together with the revoked version).
+ */
+export function* spendsIn<T>(txs: readonly Transaction[], watched: ReadonlyMap<string, T>): Generator<{ tx: Transaction; entry: T }> {
+  for (const tx of txs) {
+    for (const input of tx.ins) {
+      const entry = watched.get(outpointKey(input.hash, input.index));
+      if (entry !== undefined) yield { tx, entry };
+    }
+  }
+}
+
+type Entry = { readonly kind: 'funding' | 'revoked'; readonly w: Watched };
 
 function failure(w: Watched, e: unknown): WatcherEvent {
   const reason = isChannelError(e) ? (e.details?.reason as string | undefined) : undefined;
@@ -76,8 +100,8 @@ function failure(w: Watched, e: unknown): WatcherEvent {
 export class ReceiverWatcher extends EventEmitter {
   private readonly opts: ReceiverWatcherOptions;
   private readonly byFunding = new Map<string, Watched>();
-  /** Revocable outputs we have claimed, to see our claim (or anything else) spend them. */
-  private readonly byRevoked = new Map<string, Watched>();
+  /** Funding outputs, and the outputs of revoked versions we have claimed (to see our claim, or anything else, spend them). */
+  private readonly byOutpoint = new Map<string, Entry>();
   private nextHeight: number;
 
   constructor(opts: ReceiverWatcherOptions) {
@@ -93,7 +117,10 @@ export class ReceiverWatcher extends EventEmitter {
   watch(receiver: Receiver): void {
     const f = receiver.funding;
     if (!f) throw new Error('receiver has no funding outpoint yet');
-    this.byFunding.set(key(f.txid, f.vout), { receiver, channelId: toHex(receiver.channelId), cutoffDone: false });
+    const k = outpointKey(txidToHash(f.txid), f.vout);
+    const w: Watched = { receiver, channelId: toHex(receiver.channelId), cutoffDone: false };
+    this.byFunding.set(k, w);
+    this.byOutpoint.set(k, { kind: 'funding', w });
   }
 
   private emitEvent(e: WatcherEvent): void {
@@ -112,29 +139,24 @@ export class ReceiverWatcher extends EventEmitter {
       this.emitEvent({ kind: 'block', height: h });
     }
     if (this.opts.checkMempool ?? true) await this.scanMempool();
+    // Most channels have nothing due: check that without an await each, which would cost more than the block's scan.
     for (const w of this.byFunding.values()) {
-      await this.checkCutoff(w, tip);
-      await this.bumpPenalty(w, tip);
+      if (!w.cutoffDone && !w.spend && w.receiver.variant.kind === 'cltv') await this.checkCutoff(w, tip);
+      if (w.penalty) await this.bumpPenalty(w, tip);
     }
   }
 
   private async scanBlock(block: Block, height: number): Promise<void> {
-    for (const tx of block.transactions ?? []) {
-      for (const input of tx.ins) {
-        const k = key(hashToTxid(input.hash), input.index);
-        const funded = this.byFunding.get(k);
-        if (funded) await this.onFundingSpend(funded, tx, height);
-        const revoked = this.byRevoked.get(k);
-        if (revoked?.penalty) this.onRevokedOutputSpend(revoked, tx, height);
-      }
+    for (const { tx, entry } of spendsIn(block.transactions ?? [], this.byOutpoint)) {
+      if (entry.kind === 'funding') await this.onFundingSpend(entry.w, tx, height);
+      else if (entry.w.penalty) this.onRevokedOutputSpend(entry.w, tx, height);
     }
   }
 
   private async scanMempool(): Promise<void> {
-    for (const [k, w] of this.byFunding) {
+    for (const w of this.byFunding.values()) {
       if (w.spend) continue;
-      const [txid, vout] = k.split(':');
-      const s = await this.opts.backend.getSpender({ txid: txid!, vout: Number(vout) });
+      const s = await this.opts.backend.getSpender(w.receiver.funding!);
       if (s) await this.onFundingSpend(w, Transaction.fromBuffer(s.tx), s.blockHeight);
     }
   }
@@ -157,7 +179,8 @@ export class ReceiverWatcher extends EventEmitter {
     const raw = revoked.toBuffer();
     const tip = await this.opts.backend.getTip();
     // Outputs of the revoked version: register them first, so our own claim is recognised when it confirms.
-    for (let vout = 0; vout < revoked.outs.length; vout++) this.byRevoked.set(key(revokedTxid, vout), w);
+    const revokedHash = revoked.getHash();
+    for (let vout = 0; vout < revoked.outs.length; vout++) this.byOutpoint.set(outpointKey(revokedHash, vout), { kind: 'revoked', w });
     const record: PenaltyRecord = { revokedTxid, revokedTx: raw, txids: [], feeRate: this.opts.feeRate, broadcastHeight: tip.height };
     w.penalty = record;
     // Already claimed (a restarted watcher seeing the same blocks)? Then only record it.

@@ -13,7 +13,7 @@ import { PaymentSigner } from '../tx/payment-signer';
 import { PenaltyParams, signPenaltyTx } from '../tx/penalty';
 import { decodeStateNumber } from '../tx/state-number';
 import {
-  DUST_P2WSH, FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkFeeRate, derivePublicKey, feeForWeight,
+  DUST_P2WSH, FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, checkFeeRate, derivePublicKey, feeForWeight,
 } from '../types';
 import { PAYMENT_WEIGHT } from '../tx/weights';
 import {
@@ -81,6 +81,7 @@ export class Receiver {
   private readonly secrets: ReceiverSecrets;
   private ctxCache?: ChannelContext;
   private signerCache?: PaymentSigner;
+  private idCache?: { funding: ReceiverState['funding']; id: Uint8Array };
 
   private constructor(s: ReceiverState, store: RevocationStore, secrets: ReceiverSecrets) {
     asPrivateKey(secrets.fundingKey, 'fundingKey');
@@ -133,7 +134,14 @@ export class Receiver {
   get margin(): number { return this.s.terms.margin; }
   get revocationStore(): RevocationStore { return this.store; }
   get channelId(): Uint8Array {
-    return channelIdFor(this.s.terms, this.s.funding);
+    return Uint8Array.from(this.id);
+  }
+
+  /** The channel id, computed once per funding outpoint; callers get copies of it. */
+  private get id(): Uint8Array {
+    const funding = this.s.funding;
+    if (this.idCache === undefined || this.idCache.funding !== funding) this.idCache = { funding, id: channelIdFor(this.s.terms, funding) };
+    return this.idCache.id;
   }
 
   get context(): ChannelContext {
@@ -195,8 +203,10 @@ export class Receiver {
     if (!signer.verifyCounterparty(signer.receiverVersionHash(BigInt(m.index), m.amount), m.sig)) {
       fail('INVALID_SIGNATURE', 'offer signature does not sign our version of the new state');
     }
-    const sig = signer.sign(signer.senderVersionHash(BigInt(m.index), m.amount, m.updateKey));
-    this.s = { ...this.s, pending: { index: m.index, amount: m.amount, updateKey: asPublicKey(Uint8Array.from(m.updateKey)), senderSig: Uint8Array.from(m.sig) } };
+    // m.updateKey passed the point check above; a second check would cost as much as a signature hash does.
+    const updateKey = Uint8Array.from(m.updateKey) as PublicKey;
+    const sig = signer.sign(signer.trustedSenderVersionHash(BigInt(m.index), m.amount, updateKey));
+    this.s = { ...this.s, pending: { index: m.index, amount: m.amount, updateKey, senderSig: Uint8Array.from(m.sig) } };
     return { type: 'accept', channelId: this.channelId, index: m.index, sig };
   }
 
@@ -349,7 +359,7 @@ export class Receiver {
   }
 
   private expectChannel(id: Uint8Array): void {
-    if (!(id instanceof Uint8Array) || !bytesEqual(id, this.channelId)) fail('WRONG_CHANNEL', 'message for another channel');
+    if (!(id instanceof Uint8Array) || !bytesEqual(id, this.id)) fail('WRONG_CHANNEL', 'message for another channel');
   }
 }
 

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import { fail } from '../errors';
-import { deriveUpdateSecret } from '../keys/shachain';
+import { SecretSchedule, deriveUpdateSecret } from '../keys/shachain';
 import { ChannelContext, verifyChannelParams } from '../tx/channel-params';
 import { FundingParams, FundingPlan, fundingOutpoint, planFunding } from '../tx/funding';
 import { createFundingPsbt } from '../psbt/create';
@@ -63,6 +63,8 @@ export class Sender {
   private readonly secrets: SenderSecrets;
   private ctxCache?: ChannelContext;
   private signerCache?: PaymentSigner;
+  private idCache?: { funding: SenderState['funding']; id: Uint8Array };
+  private readonly schedule: SecretSchedule;
   private readonly keyMemo: { state: number; key: PublicKey }[] = [];
 
   private constructor(s: SenderState, secrets: SenderSecrets) {
@@ -71,6 +73,7 @@ export class Sender {
     if (!(secrets.updateSeed instanceof Uint8Array) || secrets.updateSeed.length !== 32) fail('INVALID_ARGUMENT', 'updateSeed must be 32 bytes');
     this.s = s;
     this.secrets = secrets;
+    this.schedule = new SecretSchedule(secrets.updateSeed);
   }
 
   /** Start a channel: the returned open_channel goes to the receiver. */
@@ -108,7 +111,14 @@ export class Sender {
   /** CLTV: blocks before expiry at which the receiver stops taking payments. */
   get margin(): number { return this.s.terms.margin; }
   get channelId(): Uint8Array {
-    return channelIdFor(this.s.terms, this.s.funding);
+    return Uint8Array.from(this.id);
+  }
+
+  /** The channel id, computed once per funding outpoint; callers get copies of it. */
+  private get id(): Uint8Array {
+    const funding = this.s.funding;
+    if (this.idCache === undefined || this.idCache.funding !== funding) this.idCache = { funding, id: channelIdFor(this.s.terms, funding) };
+    return this.idCache.id;
   }
 
   /** The checked channel parameters (after funding_created). */
@@ -127,7 +137,7 @@ export class Sender {
     const memo = this.keyMemo;
     const hit = memo.find((e) => e.state === state);
     if (hit) return hit.key;
-    const key = derivePublicKey(deriveUpdateSecret(this.secrets.updateSeed, BigInt(state)));
+    const key = derivePublicKey(this.schedule.deriveUpdateSecret(BigInt(state)));
     memo.unshift({ state, key });
     memo.length = Math.min(memo.length, 2);
     return key;
@@ -221,7 +231,8 @@ export class Sender {
     const p = this.s.pending;
     if (!p) fail('UNEXPECTED_MESSAGE', 'accept without an offer in flight');
     if (m.index !== p.index) fail('UPDATE_INDEX_MISMATCH', `accept for state ${m.index}, expected ${p.index}`);
-    const hash = this.signer.senderVersionHash(BigInt(p.index), p.amount, this.updateKey(p.index));
+    // K_{i+1} is derived from our own seed, so it needs no point check.
+    const hash = this.signer.trustedSenderVersionHash(BigInt(p.index), p.amount, this.updateKey(p.index));
     if (!this.signer.verifyCounterparty(hash, m.sig)) fail('INVALID_SIGNATURE', 'accept does not sign our version of the new state');
     const revoked = this.s.index;
     this.s = { ...this.s, index: p.index, amount: p.amount, receiverSig: Uint8Array.from(m.sig), pending: undefined };
@@ -235,7 +246,7 @@ export class Sender {
   }
 
   private revokeFor(index: number): Revoke {
-    return { type: 'revoke', channelId: this.channelId, index, secret: Uint8Array.from(deriveUpdateSecret(this.secrets.updateSeed, BigInt(index))) };
+    return { type: 'revoke', channelId: this.channelId, index, secret: this.schedule.deriveUpdateSecret(BigInt(index)) };
   }
 
   // ---- closing
@@ -362,7 +373,7 @@ export class Sender {
   }
 
   private expectChannel(id: Uint8Array): void {
-    if (!bytesEqual(id, this.channelId)) fail('WRONG_CHANNEL', `message for channel ${toHex(id)}`);
+    if (!bytesEqual(id, this.id)) fail('WRONG_CHANNEL', `message for channel ${toHex(id)}`);
   }
 }
 

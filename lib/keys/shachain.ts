@@ -5,8 +5,8 @@
  * the indices just above it. Revealing secrets in decreasing index order is
  * therefore what lets the receiver keep only O(log n) of them.
  */
-import { createHash } from 'node:crypto';
 import { fail } from '../errors';
+import { sha256 } from '../tx/hash';
 import { asPrivateKey, derivePublicKey, type PrivateKey, type PublicKey } from '../types';
 
 /** Number of index bits; indices live in [0, 2^48 - 1]. */
@@ -61,8 +61,8 @@ export function deriveFromBase(base: Uint8Array, bits: number, index: number): U
       owned = true;
     }
     value[b >> 3] ^= 1 << (b & 7);
-    // digest() hands back a fresh buffer we own, so the next flip can happen in place.
-    value = createHash('sha256').update(value).digest();
+    // The hash hands back a fresh buffer we own, so the next flip can happen in place.
+    value = sha256(value);
   }
   // Normalise to a plain Uint8Array so callers get neither the caller's seed nor a Buffer.
   return new Uint8Array(value);
@@ -95,4 +95,57 @@ export function deriveUpdateSecret(seed: Uint8Array, state: bigint): PrivateKey 
 /** The public key whose private key is revealed when update `state` is revoked. */
 export function deriveUpdateKey(seed: Uint8Array, state: bigint): PublicKey {
   return derivePublicKey(deriveUpdateSecret(seed, state));
+}
+
+/**
+ * A sender's secrets for consecutive states, at about one hash each instead of
+ * up to 48. It keeps the value reached after each bit of the last index it
+ * derived; the next index shares every bit above the highest one where the two
+ * differ, so only the bits below need hashing again. Consecutive states are
+ * consecutive indices, which mostly differ in their lowest bits. The kept
+ * values are secrets of later states: nothing the seed does not already give,
+ * and like the seed they are never part of saved state.
+ */
+export class SecretSchedule {
+  /** after[b]: the value once bits 47..b of `last` are applied; after[48] is the seed. Entries are never written to. */
+  private readonly after: Uint8Array[];
+  private last: number | undefined = undefined;
+
+  constructor(seed: Uint8Array) {
+    checkSeed(seed);
+    this.after = new Array<Uint8Array>(SECRET_INDEX_BITS + 1);
+    this.after[SECRET_INDEX_BITS] = new Uint8Array(seed);
+  }
+
+  /** The same as deriveSecret(seed, index). */
+  deriveSecret(index: bigint): Uint8Array {
+    const i = checkSecretIndex(index);
+    const top = this.last === undefined ? SECRET_INDEX_BITS - 1 : highestDifferingBit(this.last, i);
+    const after = this.after;
+    for (let b = top; b >= 0; b--) {
+      const above = after[b + 1]!;
+      if (indexBit(i, b) === 0) {
+        after[b] = above;
+        continue;
+      }
+      const flipped = new Uint8Array(above);
+      flipped[b >> 3] ^= 1 << (b & 7);
+      after[b] = sha256(flipped);
+    }
+    this.last = i;
+    return new Uint8Array(after[0]!);
+  }
+
+  /** The same as deriveUpdateSecret(seed, state). */
+  deriveUpdateSecret(state: bigint): PrivateKey {
+    return asPrivateKey(this.deriveSecret(updateIndex(state)), `update secret for state ${state}`);
+  }
+}
+
+/** Highest bit where two 48-bit indices differ, or -1 if they are equal. */
+function highestDifferingBit(a: number, b: number): number {
+  const hi = (Math.floor(a / TWO_32) ^ Math.floor(b / TWO_32)) >>> 0;
+  if (hi !== 0) return 63 - Math.clz32(hi);
+  const lo = ((a >>> 0) ^ (b >>> 0)) >>> 0;
+  return lo === 0 ? -1 : 31 - Math.clz32(lo);
 }

@@ -1,8 +1,11 @@
 /** Node's native hashes: several times faster than pure-JS ones on the payment hot path. */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+// The one-shot crypto.hash (Node >= 20.12) costs half of a createHash object for the short inputs hashed per payment.
+const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
 
 export function sha256(data: Uint8Array): Uint8Array {
-  return createHash('sha256').update(data).digest();
+  return oneShot ? oneShot('sha256', data, 'buffer') : crypto.createHash('sha256').update(data).digest();
 }
 
 export function sha256d(data: Uint8Array): Uint8Array {
@@ -10,7 +13,7 @@ export function sha256d(data: Uint8Array): Uint8Array {
 }
 
 export function hash160(data: Uint8Array): Uint8Array {
-  return createHash('ripemd160').update(sha256(data)).digest();
+  return crypto.createHash('ripemd160').update(sha256(data)).digest();
 }
 
 export function toHex(b: Uint8Array): string {

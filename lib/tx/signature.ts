@@ -13,9 +13,39 @@ function checkSighash(hash: Uint8Array): void {
   if (!(hash instanceof Uint8Array) || hash.length !== 32) fail('INVALID_ARGUMENT', 'sighash must be 32 bytes');
 }
 
+/** One DER integer of a 32-byte big-endian scalar: leading zeros dropped, a 0x00 added where the top bit is set. */
+function derInteger(scalar: Uint8Array, from: number): Uint8Array {
+  let start = from;
+  const end = from + 32;
+  while (start < end - 1 && scalar[start] === 0) start++;
+  const pad = scalar[start]! >= 0x80 ? 1 : 0;
+  const out = new Uint8Array(2 + pad + end - start);
+  out[0] = 0x02;
+  out[1] = pad + end - start;
+  out.set(scalar.subarray(start, end), 2 + pad);
+  return out;
+}
+
+/**
+ * Strict DER (BIP 66) of a 64-byte r||s with the sighash byte appended. Written
+ * out because the general encoder, with its argument schema checks, costs
+ * about a tenth of the signature itself.
+ */
+export function encodeSignature(compact: Uint8Array, hashType = SIGHASH_ALL): Uint8Array {
+  const r = derInteger(compact, 0);
+  const s = derInteger(compact, 32);
+  const out = new Uint8Array(2 + r.length + s.length + 1);
+  out[0] = 0x30;
+  out[1] = r.length + s.length;
+  out.set(r, 2);
+  out.set(s, 2 + r.length);
+  out[out.length - 1] = hashType;
+  return out;
+}
+
 export function signSighash(hash: Uint8Array, key: PrivateKey): Uint8Array {
   checkSighash(hash);
-  return bscript.signature.encode(ecc.sign(hash, key), SIGHASH_ALL);
+  return encodeSignature(ecc.sign(hash, key));
 }
 
 /** The 64-byte compact signature inside a strict DER SIGHASH_ALL signature, or undefined. */

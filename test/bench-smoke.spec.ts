@@ -1,0 +1,112 @@
+/**
+ * The benchmark at tiny sizes, so that it cannot rot: every section runs with
+ * the real parties, builders and watcher, and what is deterministic is checked
+ * (weights equal the builders' figures, stored secrets stay within BOLT 3's
+ * bound, the watcher finds exactly the spends in its block). Speeds are not.
+ */
+import { expect } from 'chai';
+import { CLOSE_WEIGHT, FUNDING_SPEND_INPUT, P2WPKH_INPUT, PAYMENT_WEIGHT, penaltyWeight, revocableTemplate, segwitTxWeight, timeoutWeight } from '../lib';
+import { BenchOptions, BenchResult, runBench } from '../bench/main';
+import { VARIANTS } from '../bench/parties';
+import { Row, formatTable } from '../bench/report';
+import { BOLT3_COMMITMENT_NO_HTLC, BOLT5_PENALTY_TO_LOCAL, BOLT5_PENALTY_TO_LOCAL_AND_REMOTE } from '../bench/weights';
+
+const TINY: BenchOptions = {
+  throughput: { rounds: 2, perRound: 4, batch: 2, fileStorePayments: 3 },
+  growth: { checkpoints: [40, 100], window: 20, scheduleSteps: 1000, scheduleWindow: 100 },
+  watcher: { channels: [10, 100], blockTxs: 60, rounds: 1 },
+};
+
+describe('benchmark (tiny sizes)', function () {
+  this.timeout(60_000);
+  let result: BenchResult;
+  const rows = (section: Row['section']) => result.rows.filter((r) => r.section === section);
+  const named = (name: string) => {
+    const r = result.rows.find((x) => x.name === name);
+    expect(r, name).to.not.equal(undefined);
+    return r!;
+  };
+
+  before(async () => {
+    result = await runBench(TINY);
+  });
+
+  it('gives rows with a finite value and a unit in every section, and machine facts', () => {
+    for (const s of ['throughput', 'growth', 'weights', 'watcher'] as const) expect(rows(s), s).to.not.be.empty;
+    for (const r of result.rows) {
+      expect(Number.isFinite(r.value), r.name).to.equal(true);
+      expect(r.unit, r.name).to.be.a('string').and.not.equal('');
+      if (r.target !== undefined) expect(r.pass, r.name).to.be.a('boolean');
+      if (r.ratio !== undefined) expect(r.ratio > 0, r.name).to.equal(true);
+    }
+    expect(result.machine.node).to.equal(process.version);
+    expect(result.machine).to.include.keys('cpu', 'date', 'cores');
+  });
+
+  it('reports the floor, the payment rates as ratios to it, the wire and the file store', () => {
+    expect(named('crypto floor').unit).to.equal('payments/s');
+    for (const n of ['payments, csv, in memory', 'payments, cltv, in memory']) expect(named(n)).to.include({ ratioOf: 'of floor', target: '>= 0.80' });
+    expect(named('payments, csv, JSON wire').ratioOf).to.equal('of floor');
+    expect(named('payments, csv, receiver saved to file').ratioOf).to.equal('of in-memory');
+  });
+
+  it('weighs every kind in both variants at the builders\' maximum, each signed transaction within it', () => {
+    expect([BOLT3_COMMITMENT_NO_HTLC, BOLT5_PENALTY_TO_LOCAL, BOLT5_PENALTY_TO_LOCAL_AND_REMOTE]).to.deep.equal([724, 538, 810]);
+    expect(named('funding, 1 P2WPKH input, change (both)').value).to.equal(segwitTxWeight([P2WPKH_INPUT], [34, 22]));
+    for (const { name, variant } of VARIANTS) {
+      const t = revocableTemplate(variant);
+      const expected: [string, number][] = [
+        ['sender version, state 0 (refund)', PAYMENT_WEIGHT],
+        ['sender version, state i', PAYMENT_WEIGHT],
+        ['receiver version, state i', PAYMENT_WEIGHT],
+        ['penalty, revocable output, to P2WSH', penaltyWeight(t, false, 34)],
+        ['penalty, revocable + own output, to P2WSH', penaltyWeight(t, true, 34)],
+        ['timeout sweep, to P2WSH', timeoutWeight(t, 34)],
+        ['cooperative close', CLOSE_WEIGHT],
+      ];
+      for (const [kind, weight] of expected) {
+        const r = named(`${kind} (${name})`);
+        expect(r.value, r.name).to.equal(weight);
+        // DER signatures are 71-73 bytes: a signed transaction is at most a few weight units under its shape's maximum.
+        const shapeMax = r.data!.shapeMax as number;
+        expect(shapeMax, r.name).to.be.at.most(weight);
+        expect(r.data!.signedWeight as number, r.name).to.be.at.most(shapeMax).and.at.least(shapeMax - 12);
+        expect(r.data!.maxVsize, r.name).to.equal(Math.ceil(weight / 4));
+      }
+      expect(named(`sender version, state i (${name})`).data!.bolt).to.equal(724);
+      expect(named(`sender version, state 0 (refund) (${name})`).data!.shapeMax).to.equal(segwitTxWeight([FUNDING_SPEND_INPUT], [34]));
+      expect(named(`receiver version, state i (${name})`).data!.shapeMax).to.equal(segwitTxWeight([FUNDING_SPEND_INPUT], [22, 22]));
+    }
+    expect(PAYMENT_WEIGHT).to.equal(BOLT3_COMMITMENT_NO_HTLC);
+  });
+
+  it('keeps the receiver\'s stored secrets within 49, 40 bytes each', () => {
+    const storage = rows('growth').filter((r) => r.unit === 'bytes');
+    expect(storage).to.have.length(3);
+    for (const r of storage) {
+      const secrets = r.data!.secrets as number;
+      expect(secrets, r.name).to.be.within(1, 49);
+      expect(r.value, r.name).to.equal(secrets * 40);
+      expect(r.pass, r.name).to.equal(true);
+    }
+    // 100 payments revoke states 0..99, indices 2^48-1 down to 2^48-100: they have 0 to 6 trailing zeros, one bucket each.
+    expect(named('after 10^2 payments: receiver\'s stored secrets').data!.secrets).to.equal(7);
+  });
+
+  it('times the watcher at each size, having checked that it found every spend in its block', () => {
+    expect(rows('watcher').map((r) => r.name)).to.deep.equal([
+      '10^1 channels: scan of one block', '10^1 channels: whole poll of that block',
+      '10^2 channels: scan of one block', '10^2 channels: whole poll of that block',
+      'block parse alone (Block.fromBuffer)',
+    ]);
+  });
+
+  it('prints one aligned table', () => {
+    const lines = formatTable(result.rows).split('\n');
+    expect(lines[0]).to.match(/^section\s+measure\s+value\s+unit\s+ratio\s+target\s+note$/);
+    const sections = new Set(result.rows.map((r) => r.section)).size;
+    expect(lines).to.have.length(2 + result.rows.length + sections - 1);
+    const valueEnd = lines[1]!.split('  ').slice(0, 3).join('  ').length;
+    for (const l of lines.slice(2).filter((x) => x !== '')) expect(l[valueEnd - 1], l).to.match(/[0-9]/);
+  });
+});
