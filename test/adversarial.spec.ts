@@ -377,13 +377,52 @@ describe('adversarial counterparties on the embedded regtest node', function () 
     return total;
   }
 
-  // Fails today (lib/chain/watcher.ts, checkCutoff): the watcher marks the
-  // cutoff done before it broadcasts, so one failed broadcast (a dropped
-  // connection) is never tried again and the channel stays open past its
-  // expiry. The sender then broadcasts a revoked version with its sweep, and
-  // the receiver ends with that old state's amount (1001 sat here) instead of
-  // its final one (3006 sat).
-  it.skip('CLTV: a broadcast that fails at the cutoff is tried again, so the receiver keeps its final amount', async () => {
+  // A dropped connection at the cutoff must not leave the channel open past
+  // its expiry, where the sender could broadcast a revoked version and sweep it.
+  it('CSV: a penalty the connection failed to broadcast is tried again and confirms', async () => {
+    const c = await open('CSV');
+    const versions = [c.sender.latestTransaction()];
+    await payMany(c, 3, (tx) => versions.push(tx));
+    const w = await receiverWatcher(c, PENALTY_RATE, { backend: flakyBroadcasts(node, 1) });
+    await node.broadcast(versions[1]!.toBuffer());
+    await w.poll();
+    // Refused once, then tried again (in the same poll's pass over due work) and accepted.
+    expect(w.events.map((e) => e.kind)).to.deep.equal(['spend', 'error', 'penalty-broadcast']);
+    expect(w.of('error').map((e) => e.code)).to.deep.equal(['CHAIN_BACKEND']);
+    const claim = w.of('penalty-broadcast').map((e) => e.txid);
+    expect(claim).to.have.length(1);
+    await node.mine(1);
+    await w.poll();
+    expect(w.of('penalty-confirmed').map((e) => e.txid)).to.deep.equal(claim);
+    expectPenaltyTookAll(c, await readConfirmed(node, versions[1]!.getId()), await readConfirmed(node, claim[0]!));
+  });
+
+  it('CSV: when the receiver\'s own output of a revoked version is spent first, the claim takes the revocable output alone', async () => {
+    const c = await open('CSV');
+    const versions = [c.sender.latestTransaction()];
+    await payMany(c, 3, (tx) => versions.push(tx));
+    const revoked = versions[2]!;
+    await node.broadcast(revoked.toBuffer());
+    await node.mine(1);
+    // The receiver's wallet sweeps its own output before the watcher looks, to
+    // the very destination the watcher's claims pay: still not a claim.
+    const own = outputTo(revoked, c.receiver.context.receiverPayoutScript);
+    const walletSpend = spendP2wpkh(revoked, own, c.receiverSecrets.payoutKey, c.receiverDest, PENALTY_RATE);
+    await node.broadcast(walletSpend.toBuffer());
+    const w = await receiverWatcher(c, PENALTY_RATE);
+    await node.mine(1);
+    await w.poll();
+    const claim = w.of('penalty-broadcast').map((e) => e.txid);
+    expect(claim).to.have.length(1);
+    expect(w.of('penalty-confirmed').map((e) => e.txid)).to.deep.equal(claim);
+    const penalty = await readConfirmed(node, claim[0]!);
+    expect(penalty.tx.ins.map((i) => i.index)).to.deep.equal([1 - own]);
+    const ctx = c.receiver.context;
+    expect(penalty.fee).to.equal(feeForWeight(penaltyWeight(ctx.revocableTemplate, false, c.receiverDest.length), PENALTY_RATE));
+    expect(valueTo(penalty.tx, c.receiverDest)).to.equal(revoked.outs[1 - own]!.value - penalty.fee);
+  });
+
+  it('CLTV: a broadcast that fails at the cutoff is tried again, so the receiver keeps its final amount', async () => {
     const c = await open('CLTV');
     await toCutoffEve(c);
     const versions = [c.sender.latestTransaction()];
@@ -402,13 +441,11 @@ describe('adversarial counterparties on the embedded regtest node', function () 
     expect(holds >= final, `receiver holds ${holds}, final amount ${final}`).to.equal(true);
   });
 
-  // Fails today (lib/chain/watcher.ts, punish): before claiming, the watcher
-  // asks whether any output of the revoked version is already spent and, if
-  // so, records that spender as its own claim. After the expiry the sender's
-  // sweep is such a spender: the watcher never tries to claim (a node with
-  // replacement, BIP 125, would take a higher-fee claim) and reports
-  // 'penalty-confirmed' for the sender's sweep.
-  it.skip('CLTV: a revoked version swept at once after the expiry is not mistaken for the watcher\'s own claim', async () => {
+  // After the expiry the sender's sweep races the claim for the revocable
+  // output: the watcher must not take the sweep for its own claim, must try to
+  // claim while the sweep is unconfirmed (a node with replacement, BIP 125,
+  // takes the higher fee; bcoin 1.0.2 refuses), and must say so when it lost.
+  it('CLTV: a revoked version swept at once after the expiry is not mistaken for the watcher\'s own claim', async () => {
     const c = await open('CLTV');
     const versions = [c.sender.latestTransaction()];
     await payMany(c, 3, (tx) => versions.push(tx));
@@ -421,5 +458,11 @@ describe('adversarial counterparties on the embedded regtest node', function () 
     expect(w.of('penalty-confirmed').map((e) => e.txid)).to.not.include(sweep.getId());
     // It tried to claim: a broadcast, or the node's refusal of one.
     expect(w.of('penalty-broadcast').length + w.of('error').length).to.be.at.least(1);
+    expect(w.of('penalty-lost').map((e) => e.txid)).to.deep.equal([sweep.getId()]);
+    // Lost is final: later blocks bring no more attempts.
+    const attempts = w.of('penalty-broadcast').length + w.of('error').length;
+    await node.mine(3);
+    await w.poll();
+    expect(w.of('penalty-broadcast').length + w.of('error').length).to.equal(attempts);
   });
 });

@@ -13,7 +13,7 @@ import { Block, Transaction } from 'bitcoinjs-lib';
 import { isChannelError } from '../errors';
 import { Receiver } from '../channel/receiver';
 import { cltvCutoffReached } from '../channel/state';
-import { toHex, txidToHash } from '../tx/hash';
+import { bytesEqual, toHex, txidToHash } from '../tx/hash';
 import { FeeRate } from '../types';
 import { ChainBackend, ChainTip } from './backend';
 import { SpendClassification, classifyFundingSpend } from './classify';
@@ -23,6 +23,8 @@ export type WatcherEvent =
   | { kind: 'spend'; channelId: string; txid: string; classification: SpendClassification; state?: number; height?: number }
   | { kind: 'penalty-broadcast'; channelId: string; txid: string; feeRate: FeeRate; replaces?: string }
   | { kind: 'penalty-confirmed'; channelId: string; txid: string; height: number }
+  /** Someone else's spend of the revoked version's revocable output confirmed first (the sender's sweep after the lock): nothing left to claim. */
+  | { kind: 'penalty-lost'; channelId: string; txid: string; height: number }
   | { kind: 'cutoff'; channelId: string; txid?: string }
   /** A broadcast the node refused; the watcher retries on later polls. */
   | { kind: 'error'; channelId: string; code: string; message: string; reason?: string };
@@ -53,6 +55,13 @@ interface PenaltyRecord {
   feeRate: FeeRate;
   broadcastHeight: number;
   confirmedHeight?: number;
+  readonly revokedHash: Uint8Array;
+  /** Output of the revoked version paying the receiver's payout key, or -1. */
+  readonly ownVout: number;
+  readonly revocableVout: number;
+  /** False once something else spent that output (the receiver's own wallet may): claim the revocable output alone. */
+  sweepOwn: boolean;
+  lost?: { txid: string; height: number };
 }
 
 interface Watched {
@@ -61,6 +70,8 @@ interface Watched {
   spend?: { txid: string; classification: SpendClassification; height?: number };
   penalty?: PenaltyRecord;
   cutoffDone: boolean;
+  /** The cutoff close was tried once (a cooperative close is asked for only then). */
+  cutoffAttempted?: boolean;
 }
 
 /**
@@ -87,7 +98,7 @@ export function* spendsIn<T>(txs: readonly Transaction[], watched: ReadonlyMap<s
   }
 }
 
-type Entry = { readonly kind: 'funding' | 'revoked'; readonly w: Watched };
+type Entry = { readonly kind: 'funding'; readonly w: Watched } | { readonly kind: 'revoked'; readonly w: Watched; readonly vout: number };
 
 function failure(w: Watched, e: unknown): WatcherEvent {
   const reason = isChannelError(e) ? (e.details?.reason as string | undefined) : undefined;
@@ -149,7 +160,7 @@ export class ReceiverWatcher extends EventEmitter {
   private async scanBlock(block: Block, height: number): Promise<void> {
     for (const { tx, entry } of spendsIn(block.transactions ?? [], this.byOutpoint)) {
       if (entry.kind === 'funding') await this.onFundingSpend(entry.w, tx, height);
-      else if (entry.w.penalty) this.onRevokedOutputSpend(entry.w, tx, height);
+      else if (entry.w.penalty) await this.onRevokedOutputSpend(entry.w, entry.vout, tx, height);
     }
   }
 
@@ -174,31 +185,65 @@ export class ReceiverWatcher extends EventEmitter {
     if (classification === 'revoked-sender-version') await this.punish(w, tx);
   }
 
+  /**
+   * Our claims spend the revocable output and pay only our destination (so a
+   * restarted watcher recognises one it broadcast before); anything else
+   * spending a revoked output is someone else's, our own wallet's included.
+   */
+  private isOurClaim(tx: Transaction, p: PenaltyRecord): boolean {
+    const spendsRevocable = tx.ins.some((i) => i.index === p.revocableVout && bytesEqual(i.hash, p.revokedHash));
+    return spendsRevocable && tx.outs.length > 0 && tx.outs.every((o) => bytesEqual(o.script, this.opts.destinationScript));
+  }
+
   private async punish(w: Watched, revoked: Transaction): Promise<void> {
     const revokedTxid = revoked.getId();
     const raw = revoked.toBuffer();
     const tip = await this.opts.backend.getTip();
     // Outputs of the revoked version: register them first, so our own claim is recognised when it confirms.
     const revokedHash = revoked.getHash();
-    for (let vout = 0; vout < revoked.outs.length; vout++) this.byOutpoint.set(outpointKey(revokedHash, vout), { kind: 'revoked', w });
-    const record: PenaltyRecord = { revokedTxid, revokedTx: raw, txids: [], feeRate: this.opts.feeRate, broadcastHeight: tip.height };
+    for (let vout = 0; vout < revoked.outs.length; vout++) this.byOutpoint.set(outpointKey(revokedHash, vout), { kind: 'revoked', w, vout });
+    const ownVout = revoked.outs.findIndex((o) => bytesEqual(o.script, w.receiver.context.receiverPayoutScript));
+    // A sender's version has the receiver's output (unless dust) and the sender's revocable one.
+    const revocableVout = revoked.outs.findIndex((_, vout) => vout !== ownVout);
+    const record: PenaltyRecord = {
+      revokedTxid, revokedHash, revokedTx: raw, txids: [], feeRate: this.opts.feeRate, broadcastHeight: tip.height, ownVout, revocableVout, sweepOwn: true,
+    };
     w.penalty = record;
-    // Already claimed (a restarted watcher seeing the same blocks)? Then only record it.
+    // Already spent? Our claim (a restarted watcher seeing the same blocks) is only recorded; anyone else's is contested.
     for (let vout = 0; vout < revoked.outs.length; vout++) {
       const s = await this.opts.backend.getSpender({ txid: revokedTxid, vout });
-      if (s) {
-        record.txids.push(s.txid);
+      if (!s) continue;
+      if (record.txids.includes(s.txid) || this.isOurClaim(Transaction.fromBuffer(s.tx), record)) {
+        if (!record.txids.includes(s.txid)) record.txids.push(s.txid);
         if (s.blockHeight !== undefined) record.confirmedHeight = s.blockHeight;
         return;
       }
+      this.onForeignSpend(w, record, vout, s.txid, s.blockHeight);
     }
+    if (record.lost) return;
     await this.broadcastPenalty(w, record, this.opts.feeRate);
+  }
+
+  /**
+   * A spend of a revoked output that is not our claim. Of our own output it
+   * only shrinks the claim; of the revocable output, confirmed, it ends the
+   * claim; unconfirmed, our claim is broadcast anyway, since a node with
+   * replacement takes the higher fee.
+   */
+  private onForeignSpend(w: Watched, p: PenaltyRecord, vout: number, txid: string, height: number | undefined): void {
+    if (vout === p.ownVout) {
+      p.sweepOwn = false;
+      return;
+    }
+    if (height === undefined || p.lost) return;
+    p.lost = { txid, height };
+    this.emitEvent({ kind: 'penalty-lost', channelId: w.channelId, txid, height });
   }
 
   private async broadcastPenalty(w: Watched, record: PenaltyRecord, feeRate: FeeRate): Promise<void> {
     let txid: string;
     try {
-      const claim = w.receiver.penaltyTx(record.revokedTx, this.opts.destinationScript, feeRate);
+      const claim = w.receiver.penaltyTx(record.revokedTx, this.opts.destinationScript, feeRate, { sweepReceiverOutput: record.sweepOwn });
       txid = await this.opts.backend.broadcast(claim.toBuffer());
     } catch (e) {
       // A node without replacement (or a full mempool) can refuse the bump: the live claim stays, and the next poll tries again.
@@ -212,19 +257,27 @@ export class ReceiverWatcher extends EventEmitter {
     this.emitEvent({ kind: 'penalty-broadcast', channelId: w.channelId, txid, feeRate, ...(replaces ? { replaces } : {}) });
   }
 
-  private onRevokedOutputSpend(w: Watched, tx: Transaction, height: number): void {
+  private async onRevokedOutputSpend(w: Watched, vout: number, tx: Transaction, height: number): Promise<void> {
     const p = w.penalty!;
     const txid = tx.getId();
-    if (p.confirmedHeight !== undefined) return;
-    if (p.txids.includes(txid)) {
+    if (p.confirmedHeight !== undefined || p.lost) return;
+    if (p.txids.includes(txid) || this.isOurClaim(tx, p)) {
       p.confirmedHeight = height;
+      if (!p.txids.includes(txid)) p.txids.push(txid);
       this.emitEvent({ kind: 'penalty-confirmed', channelId: w.channelId, txid, height });
+      return;
     }
+    const sweptOwn = p.sweepOwn;
+    this.onForeignSpend(w, p, vout, txid, height);
+    // Our live claim spent the output that just went elsewhere: it can never confirm, so claim the rest now.
+    if (sweptOwn && !p.sweepOwn && !p.lost) await this.broadcastPenalty(w, p, p.feeRate);
   }
 
   private async bumpPenalty(w: Watched, tip: ChainTip): Promise<void> {
     const p = w.penalty;
-    if (!p || p.confirmedHeight !== undefined || p.txids.length === 0) return;
+    if (!p || p.confirmedHeight !== undefined || p.lost) return;
+    // Never broadcast (the node or the connection refused): try again at the same rate on every poll.
+    if (p.txids.length === 0) return this.broadcastPenalty(w, p, p.feeRate);
     if (tip.height - p.broadcastHeight < (this.opts.bumpAfterBlocks ?? 2)) return;
     const cap = this.opts.maxFeeRate ?? this.opts.feeRate * 32n;
     const next = p.feeRate * 2n > cap ? cap : p.feeRate * 2n;
@@ -232,31 +285,42 @@ export class ReceiverWatcher extends EventEmitter {
     await this.broadcastPenalty(w, p, next);
   }
 
+  /**
+   * At the cutoff: close before the sender's timeout branch opens. Done only
+   * once a close is broadcast (or there is nothing to close with); a failed
+   * broadcast is tried again on every poll, with our own latest version after
+   * a cooperative close failed once.
+   */
   private async checkCutoff(w: Watched, tip: ChainTip): Promise<void> {
     const r = w.receiver;
     if (w.cutoffDone || w.spend || r.variant.kind !== 'cltv') return;
     if (!cltvCutoffReached(r.variant, r.margin, tip)) return;
-    w.cutoffDone = true;
     let tx: Transaction | undefined;
-    if (this.opts.onCutoff) {
+    if (this.opts.onCutoff && !w.cutoffAttempted) {
       try {
         tx = await this.opts.onCutoff(r);
       } catch {
         tx = undefined; // fall back to our own version
       }
     }
+    w.cutoffAttempted = true;
     tx ??= r.latestTransaction();
-    if (r.phase !== 'closed') r.markClosed();
     if (!tx) {
+      w.cutoffDone = true;
+      if (r.phase !== 'closed') r.markClosed();
       this.emitEvent({ kind: 'cutoff', channelId: w.channelId });
       return;
     }
+    let txid: string;
     try {
-      const txid = await this.opts.backend.broadcast(tx.toBuffer());
-      this.emitEvent({ kind: 'cutoff', channelId: w.channelId, txid });
+      txid = await this.opts.backend.broadcast(tx.toBuffer());
     } catch (e) {
       this.emitEvent(failure(w, e));
+      return;
     }
+    w.cutoffDone = true;
+    if (r.phase !== 'closed') r.markClosed();
+    this.emitEvent({ kind: 'cutoff', channelId: w.channelId, txid });
   }
 
   /** What the watcher has done, per channel, for callers and tests. */

@@ -290,7 +290,7 @@ export class Receiver {
   }
 
   /** Penalty claim against a revoked sender's version, from the broadcast transaction alone. */
-  penaltyTx(revokedTx: Uint8Array, destinationScript: Uint8Array, feeRate: FeeRate): Transaction {
+  penaltyTx(revokedTx: Uint8Array, destinationScript: Uint8Array, feeRate: FeeRate, opts: { sweepReceiverOutput?: boolean } = {}): Transaction {
     let tx: Transaction;
     try {
       tx = Transaction.fromBuffer(revokedTx);
@@ -302,7 +302,7 @@ export class Receiver {
     const secret = this.store.getState(state);
     if (secret === undefined) fail('NOTHING_TO_CLAIM', `state ${state} is not revoked`);
     const updateKey = derivePublicKey(secret as PrivateKey);
-    const p: PenaltyParams = { channel: this.context.params, revokedTx, updateKey, destinationScript, feeRate };
+    const p: PenaltyParams = { channel: this.context.params, revokedTx, updateKey, destinationScript, feeRate, ...(opts.sweepReceiverOutput === false ? { sweepReceiverOutput: false } : {}) };
     return signPenaltyTx(p, { updateSecret: secret as PrivateKey, revocationKey: this.secrets.revocationKey, receiverPayoutKey: this.secrets.payoutKey });
   }
 
