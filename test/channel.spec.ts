@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  ChannelError, PaymentSigner, Receiver, Sender, decodeMessage, encodeMessage, deriveUpdateSecret, derivePublicKey, PrivateKey, Offer,
+  ChannelError, PaymentSigner, Receiver, Sender, decodeMessage, encodeMessage, deriveUpdateSecret, derivePublicKey, PrivateKey, PublicKey, Offer,
 } from '../lib';
 import { VARIANTS } from './support/channel';
 import { CHAIN, destination, openChannel, pay, receiverSecrets, senderSecrets, wire } from './support/parties';
@@ -135,10 +135,19 @@ describe('channel protocol', () => {
       it(`offer: ${k.description} -> ${k.code}`, () => checkUnchanged(k.run, k.code, (c) => { c.sender.pay(1000n); }));
     }
 
-    it('offer: repeated after it was accepted -> PAYMENT_PENDING', () => {
-      checkUnchanged((c) => c.receiver.onOffer(c.sender.pendingOffer(), CHAIN), 'PAYMENT_PENDING', (c) => {
-        c.receiver.onOffer(c.sender.pay(1000n), CHAIN);
-      });
+    it('offer: another one for the accepted state -> PAYMENT_PENDING; the same one again gets the same accept', () => {
+      let accept: ReturnType<Receiver['onOffer']> | undefined;
+      const setup = (c: ReturnType<typeof openChannel>) => { accept = c.receiver.onOffer(c.sender.pay(1000n), CHAIN); };
+      const other = (c: ReturnType<typeof openChannel>) => ({ ...c.sender.pendingOffer(), amount: c.sender.pendingOffer().amount + 1n });
+      checkUnchanged((c) => c.receiver.onOffer(other(c), CHAIN), 'PAYMENT_PENDING', setup);
+      checkUnchanged((c) => c.receiver.onOffer({ ...c.sender.pendingOffer(), updateKey: c.sender.pendingOffer().updateKey.map((b, i) => (i === 0 ? b ^ 1 : b)) as PublicKey }, CHAIN), 'PAYMENT_PENDING', setup);
+      checkUnchanged((c) => c.receiver.onOffer({ ...c.sender.pendingOffer(), sig: accept!.sig }, CHAIN), 'INVALID_SIGNATURE', setup);
+      const c = openChannel(variant);
+      setup(c);
+      const before = JSON.stringify(c.receiver.toJSON());
+      expect(c.receiver.onOffer(c.sender.pendingOffer(), CHAIN)).to.deep.equal(accept);
+      expect(c.receiver.pendingAccept()).to.deep.equal(accept);
+      expect(JSON.stringify(c.receiver.toJSON())).to.equal(before);
     });
 
     it('accept: bad signature, wrong index, none expected', () => {
@@ -221,6 +230,78 @@ describe('channel protocol', () => {
       sender.onFundingSigned(receiver.onFundingCreated(sender.fundingCreated({ txid: 'ab'.repeat(32), vout: 0 })));
       const offer = sender.pay(1000n);
       expect(() => receiver.onOffer(offer, CHAIN)).to.throw(ChannelError).with.property('code', 'FUNDING_NOT_CONFIRMED');
+    });
+  });
+
+  describe('cooperative close over a lossy link', () => {
+    const variant = VARIANTS[2]!.variant;
+    const code = (fn: () => unknown): string => {
+      try {
+        fn();
+      } catch (e) {
+        expect(e).to.be.instanceOf(ChannelError);
+        return (e as ChannelError).code;
+      }
+      return expect.fail('expected a ChannelError') as never;
+    };
+    const closeOf = (p: { closeTransaction(): Transaction | undefined }) => p.closeTransaction()?.toHex();
+
+    it('proposals that cross: the sender\'s wins, both end with the same close', () => {
+      const c = openChannel(variant);
+      pay(c, 5000n);
+      const fromSender = c.sender.proposeClose(1000n);
+      const fromReceiver = c.receiver.proposeClose(2000n);
+      const before = JSON.stringify(c.sender.toJSON());
+      expect(code(() => c.sender.onCloseOffer(wire(fromReceiver), 5000n))).to.equal('CHANNEL_CLOSED');
+      expect(JSON.stringify(c.sender.toJSON())).to.equal(before);
+      const { message, tx } = c.receiver.onCloseOffer(wire(fromSender));
+      expect(c.sender.onCloseSigned(wire(message)).toHex()).to.equal(tx.toHex());
+      expect(c.sender.phase).to.equal('closed');
+      expect(c.receiver.phase).to.equal('closed');
+      expect(closeOf(c.sender)).to.equal(closeOf(c.receiver));
+      verifyFundingSpend(tx, c);
+    });
+
+    it('a lost close_signed: the proposer asks again and gets the same answer, or a close at another rate', () => {
+      const c = openChannel(variant);
+      pay(c, 5000n);
+      const offer = c.receiver.proposeClose(1000n);
+      const first = c.sender.onCloseOffer(wire(offer), 5000n); // its close_signed is lost
+      const saved = JSON.stringify(c.sender.toJSON());
+      const again = c.sender.onCloseOffer(wire(c.receiver.proposeClose(1000n)), 5000n);
+      expect(again.message).to.deep.equal(first.message);
+      expect(again.tx.toHex()).to.equal(first.tx.toHex());
+      expect(JSON.stringify(c.sender.toJSON())).to.equal(saved);
+      // Asked at another rate, the sender signs a new close of the same amount and keeps that one.
+      const higher = c.sender.onCloseOffer(wire(c.receiver.proposeClose(1500n)), 5000n);
+      expect(c.receiver.onCloseSigned(wire(higher.message)).toHex()).to.equal(higher.tx.toHex());
+      expect(closeOf(c.sender)).to.equal(closeOf(c.receiver));
+      verifyFundingSpend(higher.tx, c);
+      expect(code(() => c.receiver.proposeClose(1000n))).to.equal('CHANNEL_CLOSED');
+    });
+
+    it('a proposal refused for its rate can be made again lower; a close of another amount is refused after a close', () => {
+      const c = openChannel(variant);
+      pay(c, 5000n);
+      expect(code(() => c.sender.onCloseOffer(wire(c.receiver.proposeClose(9000n)), 5000n))).to.equal('FEE_RATE_REFUSED');
+      expect(c.receiver.phase).to.equal('closing');
+      // No more payments once the receiver has signed a close: that close would turn stale.
+      expect(code(() => c.receiver.onOffer(wire(c.sender.pay(1000n)), CHAIN))).to.equal('CHANNEL_CLOSED');
+      const offer = c.receiver.proposeClose(2000n);
+      const pending = c.sender.pendingOffer();
+      expect(pending.index).to.equal(2);
+      expect(code(() => c.sender.onCloseOffer(wire(offer), 5000n))).to.equal('PAYMENT_PENDING');
+    });
+
+    it('the signer of a close answers only offers of the amount it closed at, with a valid signature', () => {
+      const c = openChannel(variant);
+      pay(c, 5000n);
+      const offer = c.receiver.proposeClose(1000n);
+      c.sender.onCloseOffer(wire(offer), 5000n);
+      const saved = JSON.stringify(c.sender.toJSON());
+      expect(code(() => c.sender.onCloseOffer(wire({ ...offer, amount: 6000n }), 5000n))).to.equal('UPDATE_NOT_MONOTONIC');
+      expect(code(() => c.sender.onCloseOffer(wire({ ...offer, feeRate: 1100n }), 5000n))).to.equal('INVALID_SIGNATURE');
+      expect(JSON.stringify(c.sender.toJSON())).to.equal(saved);
     });
   });
 

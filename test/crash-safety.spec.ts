@@ -191,7 +191,7 @@ describe('crash safety of saved channel state', function () {
     const first = await runChild(base, ['--payments', '1'], undefined);
     expect(first.code, first.stderr).to.equal(0);
     // Saves of a payment: sender after its offer, receiver after accepting, sender after the accept, receiver after the revoke.
-    const expected = ['resent-offer', 'accept-rebuilt', 'resent-revoke', 'none'];
+    const expected = ['resent-offer', 'accept-resent', 'resent-revoke', 'none'];
     for (let k = 1; k <= 4; k++) {
       const d = path.join(dir, `after-save-${k}`);
       await fs.cp(base, d, { recursive: true });
@@ -337,13 +337,9 @@ describe('FileChannelStore under concurrent saves and failures', () => {
     expect(await restarted.load('a')).to.deep.equal({ n: 1 });
   });
 
-  // Fails today: Receiver cannot send its accept again. After the accept is lost
-  // (in transit, or with a process that saved its pending state and died), the
-  // sender's resent offer is refused with PAYMENT_PENDING and Receiver has no
-  // pendingAccept(): neither side can pay or close cooperatively any more, only
-  // close on chain. The crash child works around it with the exported
-  // PaymentSigner (recovery 'accept-rebuilt').
-  it.skip('a receiver that saved its accepted offer answers the resent offer with the same accept', async () => {
+  // After the accept is lost (in transit, or with a process that saved its
+  // pending state and died), the sender's resent offer gets the same accept.
+  it('a receiver that saved its accepted offer answers the resent offer with the same accept', async () => {
     const store = new MemoryChannelStore();
     const c = openChannel(VARIANTS[2]!.variant);
     const offer = c.sender.pay(1000n);

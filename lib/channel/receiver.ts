@@ -23,6 +23,7 @@ import {
   ChainView, OpenTerms, channelContextFor, channelIdFor, channelParamsOf, cltvCutoffReached, outpointFromJson, outpointToJson, readBig,
   readHex, readInt, readKey, readOptional, stateError, termsFromJson, termsToJson,
 } from './state';
+import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
 import { Json, expectObject, hex } from './wire';
 import * as ecc from 'tiny-secp256k1';
 
@@ -188,7 +189,7 @@ export class Receiver {
     this.expectPhase('open', m.type);
     this.expectChannel(m.channelId);
     const cur = this.s.current!;
-    if (this.s.pending) fail('PAYMENT_PENDING', 'an offer is already accepted and awaits its revoke');
+    if (this.s.pending) return this.acceptAgain(this.s.pending, m);
     if (m.index !== cur.index + 1) fail('UPDATE_INDEX_MISMATCH', `offer for state ${m.index}, expected ${cur.index + 1}`);
     if (typeof m.amount !== 'bigint' || m.amount <= cur.amount) fail('UPDATE_NOT_MONOTONIC', 'amount must increase');
     const ctx = this.context;
@@ -210,6 +211,38 @@ export class Receiver {
     return { type: 'accept', channelId: this.channelId, index: m.index, sig };
   }
 
+  /**
+   * The accept of the offer in flight again, for a resend after a lost
+   * message or a restart. It signs nothing new: the same state, the same
+   * deterministic signature.
+   */
+  pendingAccept(): Accept {
+    const p = this.s.pending;
+    if (!p) fail('UNEXPECTED_MESSAGE', 'no accepted offer awaits its revoke');
+    return this.acceptOf(p);
+  }
+
+  /**
+   * An offer while one is accepted: the same one again (its accept was lost)
+   * is answered again; any other is refused. In particular the sender's
+   * version of this state is never signed with a second update key, since a
+   * version whose key is never revoked could be broadcast unpunished later.
+   */
+  private acceptAgain(p: SignedState, m: Offer): Accept {
+    const same = m.index === p.index && m.amount === p.amount && m.updateKey instanceof Uint8Array && bytesEqual(m.updateKey, p.updateKey);
+    if (!same) fail('PAYMENT_PENDING', `an offer for state ${p.index} is already accepted and awaits its revoke`);
+    const signer = this.signer;
+    if (!signer.verifyCounterparty(signer.receiverVersionHash(BigInt(m.index), m.amount), m.sig)) {
+      fail('INVALID_SIGNATURE', 'offer signature does not sign our version of the new state');
+    }
+    return this.acceptOf(p);
+  }
+
+  private acceptOf(p: SignedState): Accept {
+    const signer = this.signer;
+    return { type: 'accept', channelId: this.channelId, index: p.index, sig: signer.sign(signer.trustedSenderVersionHash(BigInt(p.index), p.amount, p.updateKey)) };
+  }
+
   /** The sender revealed k_i: the pending payment is now final. */
   onRevoke(m: Revoke): PaymentReceived {
     this.expectPhase('open', m.type);
@@ -228,34 +261,34 @@ export class Receiver {
 
   // ---- closing
 
+  /** Propose a cooperative close of the final amount; again at another rate while no close is signed. */
   proposeClose(feeRate: FeeRate): CloseOffer {
-    this.expectPhase('open', 'proposeClose');
-    if (this.s.pending) fail('PAYMENT_PENDING', 'a payment awaits its revoke');
-    const amount = this.amount;
-    const sig = this.signer.sign(this.signer.closeHash(amount, checkFeeRate(feeRate)));
-    this.s = { ...this.s, phase: 'closing', close: { amount, feeRate } };
-    return { type: 'close_offer', channelId: this.channelId, amount, feeRate, sig };
+    const { close, message } = proposeClose(this.closing, feeRate);
+    this.s = { ...this.s, phase: 'closing', close };
+    return message;
   }
 
   onCloseSigned(m: CloseSigned): Transaction {
-    this.expectPhase('closing', m.type);
     this.expectChannel(m.channelId);
-    const c = this.s.close!;
-    const tx = this.signer.completeClose(c.amount, c.feeRate, m.sig);
-    this.s = { ...this.s, phase: 'closed', close: { ...c, tx: tx.toBuffer() } };
+    const { close, tx } = completeClose(this.closing, m);
+    this.s = { ...this.s, phase: 'closed', close };
     return tx;
   }
 
-  /** The sender proposes to close. Its fee comes from the sender's side, so any rate the tx can carry is fine. */
+  /**
+   * The sender proposes to close. Its fee comes from the sender's side, so any
+   * rate the tx can carry is fine. It wins over a proposal of ours; a repeat
+   * of the close already signed is answered again.
+   */
   onCloseOffer(m: CloseOffer): { message: CloseSigned; tx: Transaction } {
-    this.expectPhase('open', m.type);
     this.expectChannel(m.channelId);
-    if (this.s.pending) fail('PAYMENT_PENDING', 'a payment awaits its revoke');
-    if (m.amount !== this.amount) fail('UPDATE_NOT_MONOTONIC', 'close amount differs from our final amount');
-    const tx = this.signer.completeClose(m.amount, m.feeRate, m.sig);
-    const sig = this.signer.sign(this.signer.closeHash(m.amount, m.feeRate));
-    this.s = { ...this.s, phase: 'closed', close: { amount: m.amount, feeRate: m.feeRate, tx: tx.toBuffer() } };
-    return { message: { type: 'close_signed', channelId: this.channelId, sig }, tx };
+    const { close, message, tx } = answerClose(this.closing, m, { mayAnswerOwn: true });
+    if (close) this.s = { ...this.s, phase: 'closed', close };
+    return { message, tx };
+  }
+
+  private get closing(): ClosingParty {
+    return { phase: this.s.phase, close: this.s.close, paymentPending: this.s.pending !== undefined, amount: this.amount, signer: this.signer, channelId: this.channelId };
   }
 
   markClosed(): void {

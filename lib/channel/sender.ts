@@ -25,6 +25,7 @@ import {
   DEFAULT_MARGIN, OpenTerms, channelContextFor, channelIdFor, channelParamsOf, outpointFromJson, outpointToJson, readBig, readHex, readInt,
   readOptional, stateError, termsFromJson, termsToJson,
 } from './state';
+import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
 import { Json, expectObject, hex } from './wire';
 
 export interface SenderSecrets {
@@ -251,38 +252,40 @@ export class Sender {
 
   // ---- closing
 
-  /** Propose a cooperative close of the latest agreed state at `feeRate` (paid from the sender's side). */
+  /**
+   * Propose a cooperative close of the latest agreed state at `feeRate` (paid
+   * from the sender's side); again at another rate while no close is signed.
+   */
   proposeClose(feeRate: FeeRate): CloseOffer {
-    this.expectPhase('open', 'proposeClose');
-    if (this.s.pending) fail('PAYMENT_PENDING', 'finish the payment in flight first');
-    const amount = this.s.amount;
-    const sig = this.signer.sign(this.signer.closeHash(amount, checkFeeRate(feeRate)));
-    this.s = { ...this.s, phase: 'closing', close: { amount, feeRate } };
-    return { type: 'close_offer', channelId: this.channelId, amount, feeRate, sig };
+    const { close, message } = proposeClose(this.closing, feeRate);
+    this.s = { ...this.s, phase: 'closing', close };
+    return message;
   }
 
   onCloseSigned(m: CloseSigned): Transaction {
-    this.expectPhase('closing', m.type);
     this.expectChannel(m.channelId);
-    const c = this.s.close!;
-    const tx = this.signer.completeClose(c.amount, c.feeRate, m.sig);
-    this.s = { ...this.s, phase: 'closed', close: { ...c, tx: tx.toBuffer() } };
+    const { close, tx } = completeClose(this.closing, m);
+    this.s = { ...this.s, phase: 'closed', close };
     return tx;
   }
 
-  /** The receiver proposes to close; the sender pays the fee, so it bounds the rate. */
+  /**
+   * The receiver proposes to close; the sender pays the fee, so it bounds the
+   * rate. While its own proposal is out the sender refuses (the receiver signs
+   * the sender's); a repeat of the close already signed is answered again.
+   */
   onCloseOffer(m: CloseOffer, maxFeeRate: FeeRate): { message: CloseSigned; tx: Transaction } {
-    this.expectPhase('open', m.type);
     this.expectChannel(m.channelId);
-    if (this.s.pending) fail('PAYMENT_PENDING', 'a payment is in flight');
-    if (m.amount !== this.s.amount) fail('UPDATE_NOT_MONOTONIC', 'close amount differs from the latest agreed state');
-    if (m.feeRate > maxFeeRate) fail('FEE_RATE_REFUSED', 'close fee rate above our bound');
-    const tx = this.signer.completeClose(m.amount, m.feeRate, m.sig);
-    const sig = this.signer.sign(this.signer.closeHash(m.amount, m.feeRate));
-    this.s = { ...this.s, phase: 'closed', close: { amount: m.amount, feeRate: m.feeRate, tx: tx.toBuffer() } };
-    return { message: { type: 'close_signed', channelId: this.channelId, sig }, tx };
+    const { close, message, tx } = answerClose(this.closing, m, { mayAnswerOwn: false, maxFeeRate });
+    if (close) this.s = { ...this.s, phase: 'closed', close };
+    return { message, tx };
   }
 
+  private get closing(): ClosingParty {
+    return { phase: this.s.phase, close: this.s.close, paymentPending: this.s.pending !== undefined, amount: this.s.amount, signer: this.signer, channelId: this.channelId };
+  }
+
+  /** The chain settled the channel some other way (unilateral close seen by a watcher). */
   /** The chain settled the channel some other way (unilateral close seen by a watcher). */
   markClosed(): void {
     this.s = { ...this.s, phase: 'closed', pending: undefined };

@@ -19,12 +19,12 @@
  *   ready <recovery> <senderIndex> <receiverIndex>
  *   done <index> <amount>
  * <recovery> says what the restart had to do: opened, none, resent-offer,
- * resent-revoke, or accept-rebuilt (see below).
+ * resent-revoke, or accept-resent.
  */
 import { createHash } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import {
-  Accept, ChannelError, FileChannelStore, PaymentSigner, Receiver, Revoke, Sender, Variant, asPublicKey,
+  Accept, FileChannelStore, Receiver, Revoke, Sender, Variant,
 } from '../../lib';
 import { CHAIN, openChannel, receiverSecrets, senderSecrets, wire } from './parties';
 
@@ -103,22 +103,6 @@ class Parties {
   }
 }
 
-/**
- * The receiver saved its accepted offer, and the accept died with the process.
- * The library has no way to send that accept again: the sender's resent offer
- * is refused with PAYMENT_PENDING, and Receiver has no pendingAccept(). The
- * accept is rebuilt here from the receiver's saved pending state with the
- * exported PaymentSigner (signatures are deterministic, so these are the bytes
- * that were lost), and the sender checks it as any accept.
- */
-function rebuiltAccept(receiver: Receiver): Accept {
-  const pending = (receiver.toJSON() as { pending: { index: number; amount: string; updateKey: string } }).pending;
-  const signer = new PaymentSigner(receiver.context, 'receiver', receiverSecrets.fundingKey);
-  const updateKey = asPublicKey(Uint8Array.from(Buffer.from(pending.updateKey, 'hex')));
-  const sig = signer.sign(signer.senderVersionHash(BigInt(pending.index), BigInt(pending.amount), updateKey));
-  return { type: 'accept', channelId: receiver.channelId, index: pending.index, sig };
-}
-
 /** Restore both parties and finish whatever payment the crash interrupted, through the protocol's resends. */
 async function recover(store: FileChannelStore): Promise<{ parties: Parties; recovery: string }> {
   const sj = await store.load('sender');
@@ -147,17 +131,9 @@ async function recover(store: FileChannelStore): Promise<{ parties: Parties; rec
     return { parties, recovery: 'resent-offer' };
   }
   if (senderPending && receiverPending && sender.index === receiver.index) {
-    let accept: Accept;
-    let recovery = 'resent-offer';
-    try {
-      accept = receiver.onOffer(wire(sender.pendingOffer()), CHAIN);
-    } catch (e) {
-      if (!(e instanceof ChannelError) || e.code !== 'PAYMENT_PENDING') throw e;
-      accept = rebuiltAccept(receiver);
-      recovery = 'accept-rebuilt';
-    }
-    await parties.finishFromAccept(accept);
-    return { parties, recovery };
+    // The receiver saved its accept, which died with the process: the resent offer gets it again.
+    await parties.finishFromAccept(receiver.onOffer(wire(sender.pendingOffer()), CHAIN));
+    return { parties, recovery: 'accept-resent' };
   }
   if (!senderPending && receiverPending && sender.index === receiver.index + 1) {
     // The sender saved the new state; its revoke was lost.

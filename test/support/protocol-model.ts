@@ -88,8 +88,6 @@ export interface RunOptions {
   readonly stats?: RunStats;
   /** Fail on an offer whose update key was altered in transit and still accepted (a known gap; off by default). */
   readonly strictUpdateKey?: boolean;
-  /** Require runs that lost messages to settle too, with the resends the parties offer (they cannot yet: see the pending test). */
-  readonly settleAfterLoss?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -265,7 +263,8 @@ export class ProtocolRun {
 
   /** Why a close proposal must be refused, if it must. */
   private closeRefusal(phase: string, pending: boolean, amount: bigint, feeRate: bigint): string | undefined {
-    if (phase === 'closing' || phase === 'closed') return 'CHANNEL_CLOSED';
+    // A proposer may propose again while no close is signed.
+    if (phase === 'closed') return 'CHANNEL_CLOSED';
     if (pending) return 'PAYMENT_PENDING';
     const rest = this.capacity - amount - feeForWeight(CLOSE_WEIGHT, feeRate);
     if (rest < 0n || (amount < DUST_P2WPKH && rest < DUST_P2WPKH)) return 'FEE_EXCEEDS_OUTPUT';
@@ -526,14 +525,14 @@ export class ProtocolRun {
   /**
    * Deliver everything, resending what was refused, until nothing moves; the
    * parties must then be in the same state with nothing in flight. Only for
-   * runs that did not end the channel, and by default in which nothing was lost.
+   * runs that did not end the channel (a close, the cutoff, an altered update key), whatever was lost.
    */
   settle(): void {
     for (let round = 0; round < 8; round++) {
       this.deliverAll();
       this.check();
       if (this.receiver.index === this.sender.index - 1) this.resendRevoke();
-      else if (this.sender.pending && this.receiver.pendingAmount === undefined) this.resendOffer();
+      else if (this.sender.pending) this.resendOffer();
       else break;
       this.check();
     }
@@ -559,6 +558,12 @@ export class ProtocolRun {
     const proposed = open && phase() === 'closing';
     this.deliverAll();
     this.check();
+    // A proposal or its answer lost with a crash: the proposer asks again, as it may until a close is signed.
+    for (let round = 0; round < 3 && proposed && phase() === 'closing'; round++) {
+      this.apply({ kind: 'close', who, feeRate });
+      this.deliverAll();
+      this.check();
+    }
     if (settled && proposed && (who === 'sender' || feeRate <= SENDER_MAX_CLOSE_FEE_RATE)) {
       if (this.sender.phase !== 'closed' || this.receiver.phase !== 'closed') {
         violation('settle', `close by the ${who} at ${feeRate} sat/kw left the sender ${this.sender.phase}, the receiver ${this.receiver.phase}`);
@@ -576,7 +581,8 @@ export class ProtocolRun {
 export function runScenario(sc: Scenario, opts: RunOptions = {}): ProtocolRun {
   const run = new ProtocolRun(sc.setup, opts);
   run.run(sc.actions);
-  const settled = !run.ended && (!run.lost || opts.settleAfterLoss === true);
+  // Lost messages and crashes included: the resends the parties offer must bring them back together.
+  const settled = !run.ended;
   if (settled) run.settle();
   if (sc.finalClose) run.finalClose(sc.finalClose.who, sc.finalClose.feeRate, settled);
   run.spends();

@@ -1,0 +1,88 @@
+/**
+ * Cooperative close, the same for both parties: the amount is always the last
+ * final one and the sender pays the fee. The rules keep a close live over a
+ * lossy link without loosening safety:
+ *
+ * - The proposer may propose again (say at another fee rate) until a close is
+ *   signed: every close it has signed pays the same amount, so whichever one
+ *   the other side completes is fine. It never returns to paying: a receiver's
+ *   signed close pays it the amount of that moment, and later payments would
+ *   turn it into a stale state the sender could broadcast.
+ * - Proposals that cross: the sender's wins. The receiver signs it; the sender
+ *   refuses the receiver's and waits for the receiver's signature on its own.
+ * - Once a close is complete, a close_offer of the same amount is answered
+ *   still: the same one again for a lost reply (signatures are
+ *   deterministic, so the same close_signed), another rate as a new close.
+ */
+import { Transaction } from 'bitcoinjs-lib';
+import { fail } from '../errors';
+import { PaymentSigner } from '../tx/payment-signer';
+import { FeeRate, checkFeeRate } from '../types';
+import { CloseOffer, CloseSigned } from './messages';
+
+export interface CloseRecord {
+  readonly amount: bigint;
+  readonly feeRate: FeeRate;
+  /** Set once both signatures are held. */
+  readonly tx?: Uint8Array;
+}
+
+/** What the close flow reads of a party; the party checks phase and channel id first. */
+export interface ClosingParty {
+  readonly phase: string;
+  readonly close?: CloseRecord;
+  readonly paymentPending: boolean;
+  /** The last final amount. */
+  readonly amount: bigint;
+  readonly signer: PaymentSigner;
+  readonly channelId: Uint8Array;
+}
+
+/** May `p` propose (or propose again)? Only before any close is complete. */
+export function checkMayPropose(p: ClosingParty): void {
+  if (p.phase === 'closing' && p.close?.tx === undefined) return;
+  if (p.phase === 'closed' || p.phase === 'closing') fail('CHANNEL_CLOSED', `proposeClose: channel is ${p.phase}`);
+  if (p.phase !== 'open') fail('UNEXPECTED_MESSAGE', `proposeClose in phase ${p.phase}`);
+  if (p.paymentPending) fail('PAYMENT_PENDING', 'finish the payment in flight first');
+}
+
+export function proposeClose(p: ClosingParty, feeRate: FeeRate): { close: CloseRecord; message: CloseOffer } {
+  checkMayPropose(p);
+  const amount = p.amount;
+  const sig = p.signer.sign(p.signer.closeHash(amount, checkFeeRate(feeRate)));
+  return { close: { amount, feeRate }, message: { type: 'close_offer', channelId: p.channelId, amount, feeRate, sig } };
+}
+
+/** The counterparty's signature on our proposal. */
+export function completeClose(p: ClosingParty, m: CloseSigned): { close: CloseRecord; tx: Transaction } {
+  const c = p.close;
+  if (p.phase !== 'closing' || c === undefined || c.tx !== undefined) fail('UNEXPECTED_MESSAGE', `close_signed in phase ${p.phase}`);
+  const tx = p.signer.completeClose(c.amount, c.feeRate, m.sig);
+  return { close: { ...c, tx: tx.toBuffer() }, tx };
+}
+
+/**
+ * Sign the counterparty's proposal. `mayAnswerOwn` says whether a proposal of
+ * ours may be outstanding (the receiver yields to the sender's); the sender,
+ * who pays, bounds the rate with `maxFeeRate`. Once a close is complete, a
+ * proposal of the same amount is still answered (the proposer lost our reply,
+ * or asks again at another rate): every such close pays each side the same
+ * but for the sender's fee. `close` is undefined when nothing changes.
+ */
+export function answerClose(
+  p: ClosingParty, m: CloseOffer, opts: { mayAnswerOwn: boolean; maxFeeRate?: FeeRate },
+): { close?: CloseRecord; message: CloseSigned; tx: Transaction } {
+  const done = p.close?.tx !== undefined ? p.close : undefined;
+  const answering = p.phase === 'open' || (opts.mayAnswerOwn && p.phase === 'closing') || (p.phase === 'closed' && done !== undefined);
+  if (!answering) {
+    if (p.phase === 'closed' || p.phase === 'closing') fail('CHANNEL_CLOSED', `close_offer: channel is ${p.phase}`);
+    fail('UNEXPECTED_MESSAGE', `close_offer in phase ${p.phase}`);
+  }
+  if (p.paymentPending) fail('PAYMENT_PENDING', 'a payment is in flight');
+  if (m.amount !== (done?.amount ?? p.amount)) fail('UPDATE_NOT_MONOTONIC', 'close amount differs from the last final amount');
+  if (opts.maxFeeRate !== undefined && m.feeRate > opts.maxFeeRate) fail('FEE_RATE_REFUSED', 'close fee rate above our bound');
+  const tx = p.signer.completeClose(m.amount, m.feeRate, m.sig);
+  const message: CloseSigned = { type: 'close_signed', channelId: p.channelId, sig: p.signer.sign(p.signer.closeHash(m.amount, m.feeRate)) };
+  if (done !== undefined && done.feeRate === m.feeRate) return { message, tx };
+  return { close: { amount: m.amount, feeRate: m.feeRate, tx: tx.toBuffer() }, message, tx };
+}
