@@ -9,13 +9,22 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FileSpec, renderFile } from './bad-inputs-format';
+import { BUILDER_BASELINES, Collector, transactionBuilderCases } from './bad-inputs-builders';
+import { CHECK_BASELINES, checkCases } from './bad-inputs-checks';
 import { messageFiles } from './bad-inputs-messages';
+
+function builderFiles(): FileSpec[] {
+  const col = new Collector();
+  transactionBuilderCases(col);
+  checkCases(col);
+  return col.files('builders', (t) => `${t}: bad arguments refused with a typed code, the arguments left as they were`, { ...BUILDER_BASELINES, ...CHECK_BASELINES });
+}
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const OUT = path.join(ROOT, 'fixtures', 'bad-inputs');
 
 function allFiles(): FileSpec[] {
-  const files = [...messageFiles()];
+  const files = [...messageFiles(), ...builderFiles()];
   const names = new Set<string>();
   for (const f of files) {
     if (names.has(f.file)) throw new Error(`two specs write ${f.file}`);
