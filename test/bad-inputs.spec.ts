@@ -118,7 +118,7 @@ function runValid(file: CorpusFile, v: Call): void {
   const p = partyOf(file, v);
   const before = snapshot(args);
   expect(codeOf(thrown(() => target.run(args, p?.party))), 'code').to.equal('no error');
-  expect(snapshot(args), 'arguments unchanged').to.equal(before);
+  if (!target.mutates) expect(snapshot(args), 'arguments unchanged').to.equal(before);
 }
 
 describe(`bad-input corpus: ${total} cases in ${files.length} files`, () => {

@@ -12,6 +12,7 @@ import { FileSpec, renderFile } from './bad-inputs-format';
 import { BUILDER_BASELINES, Collector, transactionBuilderCases } from './bad-inputs-builders';
 import { CHECK_BASELINES, checkCases } from './bad-inputs-checks';
 import { messageFiles } from './bad-inputs-messages';
+import { psbtFiles } from './bad-inputs-psbt';
 
 function builderFiles(): FileSpec[] {
   const col = new Collector();
@@ -24,7 +25,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const OUT = path.join(ROOT, 'fixtures', 'bad-inputs');
 
 function allFiles(): FileSpec[] {
-  const files = [...messageFiles(), ...builderFiles()];
+  const files = [...messageFiles(), ...builderFiles(), ...psbtFiles()];
   const names = new Set<string>();
   for (const f of files) {
     if (names.has(f.file)) throw new Error(`two specs write ${f.file}`);

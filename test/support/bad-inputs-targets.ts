@@ -31,6 +31,8 @@ export interface Target {
   /** Exports of lib/index.ts this target exercises. */
   readonly exports: readonly string[];
   readonly run: (args: unknown[], party?: Party) => unknown;
+  /** Changes its arguments when it succeeds (signing, finalizing): only refused calls must leave them alone. */
+  readonly mutates?: boolean;
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -118,16 +120,16 @@ const builderTargets: [string, Target][] = [
   builder('checkVout', (a) => checkVout(a[0])),
 ];
 
-const psbt = (name: string, run: (a: Args) => unknown): [string, Target] => [name, T('psbt', [name], run)];
+const psbt = (name: string, run: (a: Args) => unknown, mutates = false): [string, Target] => [name, { ...T('psbt', [name], run), mutates }];
 const psbtTargets: [string, Target][] = [
   psbt('verifyPsbtMatches', (a) => verifyPsbtMatches(a[0] as Psbt, a[1] as Psbt)),
   psbt('verifyPsbtTransaction', (a) => verifyPsbtTransaction(a[0] as Psbt, a[1] as Transaction)),
   psbt('combinePsbts', (a) => combinePsbts(a[0] as Psbt, a[1] as Psbt)),
-  psbt('addPartialSignature', (a) => addPartialSignature(a[0] as Psbt, a[1], a[2] as PublicKey, a[3])),
-  psbt('signPsbtInput', (a) => signPsbtInput(a[0] as Psbt, a[1], a[2] as PrivateKey)),
-  psbt('signPsbtWithKey', (a) => signPsbtWithKey(a[0] as Psbt, a[1] as PrivateKey)),
-  psbt('signPsbtWithMaster', (a) => signPsbtWithMaster(a[0] as Psbt, a[1] as BIP32Interface)),
-  psbt('finalizePsbt', (a) => finalizePsbt(a[0] as Psbt)),
+  psbt('addPartialSignature', (a) => addPartialSignature(a[0] as Psbt, a[1], a[2] as PublicKey, a[3]), true),
+  psbt('signPsbtInput', (a) => signPsbtInput(a[0] as Psbt, a[1], a[2] as PrivateKey), true),
+  psbt('signPsbtWithKey', (a) => signPsbtWithKey(a[0] as Psbt, a[1] as PrivateKey), true),
+  psbt('signPsbtWithMaster', (a) => signPsbtWithMaster(a[0] as Psbt, a[1] as BIP32Interface), true),
+  psbt('finalizePsbt', (a) => finalizePsbt(a[0] as Psbt), true),
   psbt('extractTransaction', (a) => extractTransaction(a[0] as Psbt)),
   psbt('channelWitness', (a) => channelWitness(a[0] as Psbt, a[1])),
 ];
