@@ -140,7 +140,8 @@ describe(`bad-input corpus: ${total} cases in ${files.length} files`, () => {
       }
       for (const c of file.cases) {
         const title = `${c.target}${c.party ? ` on ${c.party}` : ''}: ${c.name} -> ${c.expect}`;
-        if (c.pending !== undefined) it.skip(`${title} (pending: ${c.pending})`, () => runCase(file, c));
+        // REVCHAN_RUN_PENDING=1 runs the pending cases too, to see which known defects are fixed.
+        if (c.pending !== undefined && process.env.REVCHAN_RUN_PENDING !== '1') it.skip(`${title} (pending: ${c.pending})`, () => runCase(file, c));
         else it(title, () => runCase(file, c));
       }
     });

@@ -26,7 +26,7 @@ export interface ValidSpec {
 }
 
 export interface PartySpec {
-  readonly role: 'sender' | 'receiver';
+  readonly role: 'sender' | 'receiver' | 'revocation-store';
   /** toJSON() of the party. */
   readonly state: unknown;
   readonly secrets: unknown;

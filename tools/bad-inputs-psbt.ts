@@ -217,6 +217,11 @@ export function psbtFiles(): FileSpec[] {
     const bad = (target: string, name: string, input: unknown[], expect: ErrorCode) => cases.push({ name, target, input, expect });
     const ok = (target: string, name: string, input: unknown[]) => valid.push({ name, target, input });
     const ours = new Ref('ours');
+    /** A tampered PSBT, written once among the baselines and referred to by every case that uses it. */
+    const theirs = (name: string, p: Psbt): Ref => {
+      baselines[`theirs: ${name}`] = p;
+      return new Ref(`theirs: ${name}`);
+    };
 
     ok('verifyPsbtMatches', 'our own PSBT', [ours, ours]);
     ok('verifyPsbtMatches', 'our own PSBT, rebuilt field by field', [tamper(k.ours, {}), ours]);
@@ -245,7 +250,7 @@ export function psbtFiles(): FileSpec[] {
       ['an input added', { addInput: true }],
     );
     for (const [name, t] of txTampers) {
-      const p = tamper(k.ours, t);
+      const p = theirs(name, tamper(k.ours, t));
       bad('verifyPsbtMatches', name, [p, ours], 'PSBT_MISMATCH');
       bad('verifyPsbtTransaction', name, [p, new Ref('expectedTx')], 'PSBT_MISMATCH');
       bad('combinePsbts', `ours with theirs: ${name}`, [ours, p], 'PSBT_MISMATCH');
@@ -283,7 +288,7 @@ export function psbtFiles(): FileSpec[] {
       metaTampers.push(['input 0 given a witness script', { witnessScript: Uint8Array.from([0x51]) }, { sign: 'INVALID_KEY', addSig: 'INVALID_KEY' }]);
     }
     for (const [name, fields, codes] of metaTampers) {
-      const p = tamper(k.ours, { input: { index: 0, fields } });
+      const p = theirs(name, tamper(k.ours, { input: { index: 0, fields } }));
       bad('verifyPsbtMatches', name, [p, ours], 'PSBT_MISMATCH');
       if (codes.sign) {
         bad('signPsbtInput', name, [p, 0, new Ref('ownKey')], codes.sign);
@@ -296,8 +301,8 @@ export function psbtFiles(): FileSpec[] {
       // nonWitnessUtxo of another transaction: the input's txid no longer matches what it claims to spend.
       const withPrev = k.oursWithPrevTx;
       const last = withPrev.inputCount - 1;
-      const wrongPrev = tamper(withPrev, { input: { index: last, fields: { nonWitnessUtxo: k.expectedTx.toBuffer() } } });
       const name = `input ${last} nonWitnessUtxo of another transaction`;
+      const wrongPrev = theirs(name, tamper(withPrev, { input: { index: last, fields: { nonWitnessUtxo: k.expectedTx.toBuffer() } } }));
       bad('signPsbtInput', name, [wrongPrev, last, new Ref('ownKey')], 'PSBT_INVALID');
       bad('signPsbtWithKey', `${name} (after ${last} good input${last === 1 ? '' : 's'}: all or nothing)`, [wrongPrev, new Ref('ownKey')], 'PSBT_INVALID');
       bad('verifyPsbtMatches', name, [wrongPrev, new Ref('oursWithPrevTx')], 'PSBT_MISMATCH');

@@ -48,6 +48,8 @@ export interface Scenario {
     /** The sender's versions of state 1 (revoked by state 2) and state 2 (latest before the offer of 3). */
     readonly senderVersion1: Transaction;
     readonly senderVersion2: Transaction;
+    /** The sender's version of state 3, the latest agreed state once the run is over. */
+    readonly senderVersion3: Transaction;
     readonly receiverVersion2: Transaction;
     readonly closeTx: Transaction;
   };
@@ -70,6 +72,7 @@ export function runScenario(variant: Variant): Scenario {
   const fundingSigned = receiver.onFundingCreated(fundingCreated);
   states.receiverFunded = snap(receiver);
   sender.onFundingSigned(fundingSigned);
+  states.senderOpen0 = snap(sender);
   receiver.markFundingConfirmed();
 
   const step = (amount: bigint) => {
@@ -95,6 +98,7 @@ export function runScenario(variant: Variant): Scenario {
   receiver.onRevoke(revoke);
   states.senderOpen3 = snap(sender);
   states.receiverOpen3 = snap(receiver);
+  const senderVersion3 = sender.latestTransaction();
 
   // The sender closes: from copies, so the receiver-proposed close can start from the same state.
   const s1 = restoreSender(states.senderOpen3!);
@@ -119,6 +123,6 @@ export function runScenario(variant: Variant): Scenario {
       closeOffer, closeSigned, receiverCloseOffer, senderCloseSigned,
     },
     states,
-    txs: { fundingTx: plan.tx, senderVersion1, senderVersion2, receiverVersion2, closeTx },
+    txs: { fundingTx: plan.tx, senderVersion1, senderVersion2, senderVersion3, receiverVersion2, closeTx },
   };
 }
