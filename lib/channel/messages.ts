@@ -202,6 +202,7 @@ export function decodeMessage(json: unknown): Message {
 
 /** Decode a message that must be of one type. */
 export function decodeMessageOf<T extends MessageType>(json: unknown, type: T): Extract<Message, { type: T }> {
+  if (!MESSAGE_TYPES.includes(type)) fail('INVALID_ARGUMENT', `no message type ${preview(type)} to expect`);
   const m = decodeMessage(json);
   if (m.type !== type) fail('UNEXPECTED_MESSAGE', `expected ${type}, got ${m.type}`);
   return m as Extract<Message, { type: T }>;
