@@ -336,11 +336,17 @@ function wireFile(baselines: Record<string, unknown>): FileSpec {
   add('a field holding 10000 nested arrays (JSON text)', new JsonText(`{"type":"offer","version":1,"channelId":${'['.repeat(10000)}${']'.repeat(10000)}}`), 'MESSAGE_INVALID');
   const { type: _type, ...untyped } = offer;
   add('a key with a BOM in front of "type"', withMember(untyped, '"\ufefftype":"offer"'), 'MESSAGE_UNKNOWN_TYPE');
+  for (const [name, t] of [['an unknown type', 'pay'], ['null', null], ['a number', 1], ['an object', {}], ['a type in capitals', 'OFFER']] as const) {
+    cases.push({ name: `decodeMessageOf expecting ${name}`, target: 'decodeMessageOf', input: [new Ref('offer'), t], expect: 'INVALID_ARGUMENT' });
+  }
   return {
     file: 'wire.json',
     description: 'The envelope every message shares: decodeMessage refuses what is not an object, has no known type, or another version',
     baselines,
-    valid: [{ name: 'a valid offer', target: 'decodeMessage', input: [new Ref('offer')] }],
+    valid: [
+      { name: 'a valid offer', target: 'decodeMessage', input: [new Ref('offer')] },
+      { name: 'a valid offer, expected', target: 'decodeMessageOf', input: [new Ref('offer'), 'offer'] },
+    ],
     cases,
   };
 }

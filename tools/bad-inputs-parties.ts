@@ -24,6 +24,7 @@ import { derSig } from './bad-inputs-checks';
 type Json = Record<string, unknown>;
 
 const PENDING_TRUST = (what: string) => `lib/channel/${what} trusts the message was decoded (the decoder checks this field): an in-memory message that skips the decoder gets through`;
+const PENDING_PHASE = (party: string, call: string, what: string) => `lib/channel/${party}.ts restore does not check that the phase and the rest agree: it restores this state, and ${call} then reads ${what} of nothing: TypeError`;
 const PENDING_CHAIN = 'lib/channel/receiver.ts and state.ts: cltvCutoffReached compares with NaN when the chain view has no numeric height, so a CLTV payment is accepted with no idea of the tip';
 
 class PartyCollector {
@@ -507,8 +508,14 @@ function forgedReceiver(): { state: Json; receiverFundingKey: Uint8Array; receiv
 
 function stateFiles(baselines: Record<string, unknown>): FileSpec[] {
   const out: FileSpec[] = [];
-  const sender = (name: string, state: unknown, expect: ErrorCode, secrets: unknown = new Ref('senderSecrets')): CaseSpec => ({ name, target: 'Sender.restore', input: [state, secrets], expect });
-  const receiver = (name: string, state: unknown, expect: ErrorCode, secrets: unknown = new Ref('receiverSecrets')): CaseSpec => ({ name, target: 'Receiver.restore', input: [state, secrets], expect });
+  const sender = (name: string, state: unknown, expect: ErrorCode, a?: unknown, b?: string): CaseSpec => {
+    const [secrets, pending] = typeof a === 'string' ? [new Ref('senderSecrets'), a] : [a ?? new Ref('senderSecrets'), b];
+    return { name, target: 'Sender.restore', input: [state, secrets], expect, ...(pending ? { pending } : {}) };
+  };
+  const receiver = (name: string, state: unknown, expect: ErrorCode, a?: unknown, b?: string): CaseSpec => {
+    const [secrets, pending] = typeof a === 'string' ? [new Ref('receiverSecrets'), a] : [a ?? new Ref('receiverSecrets'), b];
+    return { name, target: 'Receiver.restore', input: [state, secrets], expect, ...(pending ? { pending } : {}) };
+  };
   const s = (changes: Record<string, unknown>) => new Ref('senderState', changes);
   const r = (changes: Record<string, unknown>) => new Ref('receiverState', changes);
   const sState = baselines.senderState as Json;
@@ -553,6 +560,8 @@ function stateFiles(baselines: Record<string, unknown>): FileSpec[] {
     sender('receiverSig of odd length', s({ receiverSig: String(sState.receiverSig).slice(1) }), I),
     sender('pending: index as a string', s({ pending: { index: '4', amount: '3000' } }), I), sender('pending: amount as a number', s({ pending: { index: 4, amount: 3000 } }), I),
     sender('pending: not an object', s({ pending: 4 }), M),
+    sender('phase closing without a close', s({ phase: 'closing', close: null }), I, PENDING_PHASE('sender', 'onCloseSigned', 'close.amount')),
+    sender('phase open without a funding outpoint', s({ funding: null }), I, 'lib/channel/sender.ts restore does not check that the phase and the rest agree: an open channel without a funding outpoint is restored (pay then answers UNEXPECTED_MESSAGE)'),
     sender('the secrets of another channel', s({}), 'INVALID_KEY', new Ref('senderSecrets', { fundingKey: receiverSecrets.fundingKey })),
     sender('a zero funding key', s({}), 'INVALID_KEY', new Ref('senderSecrets', { fundingKey: new Uint8Array(32) })),
     sender('an update seed of 31 bytes', s({}), 'INVALID_ARGUMENT', new Ref('senderSecrets', { updateSeed: new Uint8Array(31) })),
@@ -566,6 +575,8 @@ function stateFiles(baselines: Record<string, unknown>): FileSpec[] {
     receiver('current: senderSig missing', r({ current: cur({ senderSig: DELETE }) }), I),
     receiver('current: not an object', r({ current: 3 }), M),
     receiver('revocations missing', r({ revocations: DELETE }), I), receiver('revocations of a later version', r({ revocations: { version: 2, entries: [] } }), I),
+    receiver('phase open without a current state', r({ current: null }), I, PENDING_PHASE('receiver', 'onOffer', 'current.index')),
+    receiver('phase closing without a close', r({ phase: 'closing', close: null }), I, PENDING_PHASE('receiver', 'onCloseSigned', 'close.amount')),
     receiver('the secrets of another channel', r({}), 'INVALID_KEY', new Ref('receiverSecrets', { fundingKey: senderSecrets.fundingKey })),
     receiver('a zero revocation key', r({}), 'INVALID_KEY', new Ref('receiverSecrets', { revocationKey: new Uint8Array(32) })),
   ];
