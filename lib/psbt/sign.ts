@@ -11,6 +11,7 @@ import { bytesEqual, hash160 } from '../tx/hash';
 import { PrivateKey, PublicKey, asPrivateKey, asPublicKey, derivePublicKey } from '../types';
 import { decodeSignature } from '../tx/signature';
 import { SIGHASH_ALL } from '../tx/sighash';
+import { copyPsbt } from './copy';
 
 function signer(priv: PrivateKey) {
   const publicKey = derivePublicKey(priv);
@@ -54,7 +55,7 @@ export function signPsbtInput(psbt: Psbt, index: number, key: PrivateKey): void 
  * signatures over, so that a failure on a later input leaves earlier ones unsigned.
  */
 function signAll(psbt: Psbt, inputs: readonly { index: number; key: PrivateKey }[]): void {
-  const trial = psbt.clone();
+  const trial = copyPsbt(psbt);
   for (const { index, key } of inputs) signPsbtInput(trial, index, key);
   for (const { index, key } of inputs) {
     const pub = derivePublicKey(key);
@@ -112,8 +113,13 @@ export function addPartialSignature(psbt: Psbt, index: number, pubkey: PublicKey
     if (bytesEqual(existing.signature, signature)) return;
     fail('INVALID_SIGNATURE', `input ${index} already has another signature by this key`);
   }
-  const trial = psbt.clone();
-  trial.updateInput(index, { partialSig: [{ pubkey, signature }] });
+  const trial = copyPsbt(psbt);
+  try {
+    trial.updateInput(index, { partialSig: [{ pubkey, signature }] });
+  } catch (e) {
+    // bitcoinjs refuses a partial signature on an input that carries taproot fields.
+    fail('PSBT_INVALID', `input ${index} takes no partial signature: ${(e as Error).message}`);
+  }
   let ok = false;
   try {
     ok = trial.validateSignaturesOfInput(index, (pub, hash, sig) => ecc.verify(hash, pub, sig, true), pubkey);
