@@ -231,9 +231,14 @@ describe(`fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
     // A PSBT call costs about a millisecond (signing several): fewer inputs keep the spec's time in bounds.
     const runs = Math.max(1, Math.round(RUNS / 2));
 
-    /** `f` on a copy of the PSBT: a ChannelError must leave the copy as it was. */
+    /** `f` on a copy of the PSBT (on the PSBT itself when it cannot be copied): a ChannelError must leave it as it was. */
     const onCopy = (p: Psbt, f: (q: Psbt) => unknown) => {
-      const q = Psbt.fromBase64(p.toBase64());
+      let q = p;
+      try {
+        q = Psbt.fromBase64(p.toBase64());
+      } catch {
+        // bip174 parsed it but cannot parse its own encoding of it (a non-minimal key length, say).
+      }
       const before = q.toBase64();
       const r = typed(() => f(q));
       if ('code' in r) expect(q.toBase64(), `refused with ${r.code} but changed`).to.equal(before);

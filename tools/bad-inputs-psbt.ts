@@ -16,7 +16,7 @@ import {
   deriveChannelSeed, deriveUpdateKey, deriveUpdateSecret, finalizePsbt, fundingOutpoint, keyOrigin, p2wpkhScript, partialSignatures,
   signPsbtInput, signPsbtWithMaster, toHex, verifyChannelParams,
 } from '../lib';
-import { Ref } from '../test/support/bad-inputs-codec';
+import { RawPsbt, Ref } from '../test/support/bad-inputs-codec';
 import { CaseSpec, FileSpec, ValidSpec } from './bad-inputs-format';
 import { highS, malformedSignatures, paddedR } from './bad-inputs-values';
 
@@ -339,6 +339,20 @@ export function psbtFiles(): FileSpec[] {
       const signed = withPartialSig(k, k.counterparty);
       bad('addPartialSignature', 'a second, different signature by the same key', [signed, 0, new Ref('counterpartyPub'), highS(sig)], 'INVALID_SIGNATURE');
       bad('addPartialSignature', 'a second signature by the same key, padded', [signed, 0, new Ref('counterpartyPub'), paddedR(sig)], 'INVALID_SIGNATURE');
+    }
+
+    // An unknown key whose length is a non-minimal varint 0: bip174 parses it as an empty key and writes it back as
+    // the byte 0, which ends the map, so the PSBT cannot be copied. Whatever copies it must refuse it.
+    {
+      const raw = k.ours.toBuffer();
+      baselines['theirs: an empty key of non-minimal length'] = new RawPsbt(Uint8Array.from([...raw.subarray(0, 5), 0xfd, 0x00, 0x00, 0x01, 0x00, ...raw.subarray(5)]));
+      const evil = new Ref('theirs: an empty key of non-minimal length');
+      const name = 'a global key of non-minimal length 0 (parses, but does not survive its own encoding)';
+      bad('finalizePsbt', name, [evil], 'PSBT_INVALID');
+      bad('signPsbtWithKey', name, [evil, new Ref('ownKey')], 'PSBT_INVALID');
+      bad('combinePsbts', name, [evil, ours], 'PSBT_INVALID');
+      if (k.counterparty) bad('addPartialSignature', name, [evil, 0, new Ref('counterpartyPub'), new Ref('counterpartySig')], 'PSBT_INVALID');
+      if (mine) bad('signPsbtWithMaster', name, [evil, new Ref('senderMaster')], 'PSBT_INVALID');
     }
 
     // Finalizing and extracting without every signature: nothing is finalized, not even the inputs that could be.

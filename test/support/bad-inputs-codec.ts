@@ -38,6 +38,10 @@ export const DELETE: unique symbol = Symbol('delete');
 export class JsonText {
   constructor(readonly text: string) {}
 }
+/** PSBT bytes to parse as they are (encode() of a Psbt object writes its re-encoding, which may differ). */
+export class RawPsbt {
+  constructor(readonly bytes: Uint8Array) {}
+}
 /** `leaf` inside `depth` nested arrays, built without recursion. */
 export class Nested {
   constructor(readonly depth: number, readonly leaf: unknown) {}
@@ -70,6 +74,7 @@ export function encode(v: unknown): Tagged {
     return Object.keys(changes).length === 0 ? { $ref: v.name } : { $ref: v.name, $with: changes };
   }
   if (v instanceof JsonText) return { $json: v.text };
+  if (v instanceof RawPsbt) return { $psbt: Buffer.from(v.bytes).toString('base64') };
   if (v instanceof Nested) return { $nested: { depth: v.depth, leaf: encode(v.leaf) } };
   if (v instanceof Transaction) return { $tx: v.toHex() };
   if (v instanceof Psbt) return { $psbt: v.toBase64() };
