@@ -7,8 +7,8 @@
  */
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  CLOSE_WEIGHT, ErrorCode, FundingInput, MAX_MONEY, MAX_STATE, PAYMENT_WEIGHT, PaymentSigner, TimeoutParams, PenaltyParams,
-  Variant, feeForWeight, fromHex, hash160, p2wpkhScript, p2wshScript, toHex, verifyChannelParams,
+  CLOSE_WEIGHT, ErrorCode, FundingInput, MAX_MONEY, MAX_STATE, PAYMENT_WEIGHT, PaymentSigner, Variant, feeForWeight, fromHex, hash160,
+  p2wpkhScript, p2wshScript, toHex, verifyChannelParams,
 } from '../lib';
 import { DELETE, Ref } from '../test/support/bad-inputs-codec';
 import { VARIANTS, channelParams, fundingParams, walletCoin, walletScript } from '../test/support/channel';
@@ -481,4 +481,3 @@ export function transactionBuilderCases(col: Collector): void {
   }
 }
 
-export type { PenaltyParams, TimeoutParams };

@@ -334,7 +334,7 @@ function wireFile(baselines: Record<string, unknown>): FileSpec {
   add('type given twice, the last one unknown (JSON text)', withMember(offer, '"type":"pay"'), 'MESSAGE_UNKNOWN_TYPE');
   add('version given twice, the last one 2 (JSON text)', withMember(offer, '"version":2'), 'MESSAGE_UNSUPPORTED_VERSION');
   add('a field holding 10000 nested arrays (JSON text)', new JsonText(`{"type":"offer","version":1,"channelId":${'['.repeat(10000)}${']'.repeat(10000)}}`), 'MESSAGE_INVALID');
-  const { type: _type, ...untyped } = offer;
+  const untyped = Object.fromEntries(Object.entries(offer).filter(([k]) => k !== 'type'));
   add('a key with a BOM in front of "type"', withMember(untyped, '"\ufefftype":"offer"'), 'MESSAGE_UNKNOWN_TYPE');
   for (const [name, t] of [['an unknown type', 'pay'], ['null', null], ['a number', 1], ['an object', {}], ['a type in capitals', 'OFFER']] as const) {
     cases.push({ name: `decodeMessageOf expecting ${name}`, target: 'decodeMessageOf', input: [new Ref('offer'), t], expect: 'INVALID_ARGUMENT' });

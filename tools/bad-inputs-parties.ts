@@ -35,9 +35,8 @@ class PartyCollector {
   bad(target: string, party: string | undefined, name: string, input: unknown[], expect: ErrorCode, pending?: string): void {
     if (!this.cases.has(target)) this.cases.set(target, []);
     const list = this.cases.get(target)!;
-    const full = party ? `${name}` : name;
-    if (list.some((c) => c.name === full && c.party === party)) throw new Error(`${target}: two cases named ${full}`);
-    list.push({ name: full, target, input, expect, ...(party ? { party } : {}), ...(pending ? { pending } : {}) });
+    if (list.some((c) => c.name === name && c.party === party)) throw new Error(`${target}: two cases named ${name}`);
+    list.push({ name, target, input, expect, ...(party ? { party } : {}), ...(pending ? { pending } : {}) });
     if (party) {
       if (!this.used.has(target)) this.used.set(target, new Set());
       this.used.get(target)!.add(party);
