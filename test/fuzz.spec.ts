@@ -113,7 +113,7 @@ describe(`fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
 
     fuzz('Sender.restore', mutatedJson(of('sender')), (x) => {
       const r = typed(() => Sender.restore(x, senderSecrets));
-      if ('value' in r) {
+      if ('value' in r && isJson(x)) {
         // What restores, saves and restores to the same thing.
         const saved = JSON.stringify(r.value.toJSON());
         expect(JSON.stringify(Sender.restore(JSON.parse(saved), senderSecrets).toJSON())).to.equal(saved);
@@ -121,7 +121,7 @@ describe(`fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
     });
     fuzz('Receiver.restore', mutatedJson(of('receiver')), (x) => {
       const r = typed(() => Receiver.restore(x, receiverSecrets));
-      if ('value' in r) {
+      if ('value' in r && isJson(x)) {
         const saved = JSON.stringify(r.value.toJSON());
         expect(JSON.stringify(Receiver.restore(JSON.parse(saved), receiverSecrets).toJSON())).to.equal(saved);
       }
@@ -337,6 +337,15 @@ describe(`fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
     });
   });
 });
+
+/** A saved state is JSON: values JSON has no form for (a bigint inside a variant, say) are kept by restore and cannot be saved. */
+function isJson(x: unknown): boolean {
+  try {
+    return canonicalJson(JSON.parse(JSON.stringify(x))) === canonicalJson(x);
+  } catch {
+    return false;
+  }
+}
 
 /** i*G: a deterministic valid point. */
 function validKey(i: number): PublicKey {
