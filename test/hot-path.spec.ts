@@ -94,7 +94,9 @@ describe('payment hot path', () => {
         for (const hashType of [0x01, 0x81]) {
           expect(hex(encodeSignature(c, hashType))).to.equal(hex(bscript.signature.encode(c, hashType)));
         }
-        expect(hex(decodeSignature(encodeSignature(c))!)).to.equal(hex(c));
+        // r = 2^256 - 1 is no scalar (above the group order): it encodes, but decoding refuses it.
+        if (c.subarray(0, 32).every((x) => x === 0xff)) expect(decodeSignature(encodeSignature(c))).to.equal(undefined);
+        else expect(hex(decodeSignature(encodeSignature(c))!)).to.equal(hex(c));
       }
     });
 

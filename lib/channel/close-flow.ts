@@ -56,6 +56,7 @@ export function proposeClose(p: ClosingParty, feeRate: FeeRate): { close: CloseR
 /** The counterparty's signature on our proposal. */
 export function completeClose(p: ClosingParty, m: CloseSigned): { close: CloseRecord; tx: Transaction } {
   const c = p.close;
+  if (p.phase === 'closed') fail('CHANNEL_CLOSED', 'close_signed: channel is closed');
   if (p.phase !== 'closing' || c === undefined || c.tx !== undefined) fail('UNEXPECTED_MESSAGE', `close_signed in phase ${p.phase}`);
   const tx = p.signer.completeClose(c.amount, c.feeRate, m.sig);
   return { close: { ...c, tx: tx.toBuffer() }, tx };

@@ -141,13 +141,20 @@ const FIELDS: Record<MessageType, readonly string[]> = {
   close_signed: ['channelId', 'sig'],
 };
 
+/** A short description of an untrusted value for an error message; JSON.stringify would throw on bigints, cycles and deep nesting. */
+function preview(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  return Array.isArray(v) ? 'an array' : `a ${typeof v}`;
+}
+
 function head(json: unknown): { o: Json; type: MessageType } {
   const o = expectObject(json, 'message');
   const type = o.type;
   if (typeof type !== 'string' || !MESSAGE_TYPES.includes(type as MessageType)) {
-    fail('MESSAGE_UNKNOWN_TYPE', `unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
+    fail('MESSAGE_UNKNOWN_TYPE', `unknown message type ${preview(type)}`);
   }
-  if (o.version !== PROTOCOL_VERSION) fail('MESSAGE_UNSUPPORTED_VERSION', `unsupported version ${JSON.stringify(o.version)?.slice(0, 20)}`);
+  if (o.version !== PROTOCOL_VERSION) fail('MESSAGE_UNSUPPORTED_VERSION', `unsupported version ${preview(o.version)}`);
   expectFields(o, ['type', 'version', ...FIELDS[type as MessageType]], type as string);
   return { o, type: type as MessageType };
 }
@@ -195,6 +202,7 @@ export function decodeMessage(json: unknown): Message {
 
 /** Decode a message that must be of one type. */
 export function decodeMessageOf<T extends MessageType>(json: unknown, type: T): Extract<Message, { type: T }> {
+  if (!MESSAGE_TYPES.includes(type)) fail('INVALID_ARGUMENT', `no message type ${preview(type)} to expect`);
   const m = decodeMessage(json);
   if (m.type !== type) fail('UNEXPECTED_MESSAGE', `expected ${type}, got ${m.type}`);
   return m as Extract<Message, { type: T }>;

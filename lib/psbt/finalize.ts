@@ -10,6 +10,7 @@ import { fail } from '../errors';
 import { bytesEqual } from '../tx/hash';
 import { matchTemplate } from '../scripts/match';
 import { assembleWitness, branchSigners } from '../scripts/witness';
+import { copyPsbt } from './copy';
 
 export function serializeWitness(items: readonly Uint8Array[]): Uint8Array {
   const parts: number[] = [];
@@ -67,7 +68,7 @@ function finalizeInputs(psbt: Psbt): void {
  * finalized. Inputs that are already final are kept.
  */
 export function finalizePsbt(psbt: Psbt): Psbt {
-  finalizeInputs(psbt.clone());
+  finalizeInputs(copyPsbt(psbt));
   finalizeInputs(psbt);
   return psbt;
 }

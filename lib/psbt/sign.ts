@@ -11,6 +11,7 @@ import { bytesEqual, hash160 } from '../tx/hash';
 import { PrivateKey, PublicKey, asPrivateKey, asPublicKey, derivePublicKey } from '../types';
 import { decodeSignature } from '../tx/signature';
 import { SIGHASH_ALL } from '../tx/sighash';
+import { copyPsbt } from './copy';
 
 function signer(priv: PrivateKey) {
   const publicKey = derivePublicKey(priv);
@@ -49,36 +50,55 @@ export function signPsbtInput(psbt: Psbt, index: number, key: PrivateKey): void 
   }
 }
 
-/** Sign every input that uses `key`; returns how many were signed. */
+/**
+ * Sign `inputs` (index and key) on a copy first and only then copy the new
+ * signatures over, so that a failure on a later input leaves earlier ones unsigned.
+ */
+function signAll(psbt: Psbt, inputs: readonly { index: number; key: PrivateKey }[]): void {
+  const trial = copyPsbt(psbt);
+  for (const { index, key } of inputs) signPsbtInput(trial, index, key);
+  for (const { index, key } of inputs) {
+    const pub = derivePublicKey(key);
+    const sig = (trial.data.inputs[index]!.partialSig ?? []).find((p) => bytesEqual(p.pubkey, pub))!;
+    psbt.updateInput(index, { partialSig: [{ pubkey: sig.pubkey, signature: sig.signature }] });
+  }
+}
+
+/** Sign every input that uses `key`; returns how many were signed. All or nothing. */
 export function signPsbtWithKey(psbt: Psbt, key: PrivateKey): number {
   asPrivateKey(key);
   const pub = derivePublicKey(key);
-  let n = 0;
-  for (let i = 0; i < psbt.inputCount; i++) {
-    if (inputMentions(psbt, i, pub)) {
-      signPsbtInput(psbt, i, key);
-      n++;
-    }
-  }
-  return n;
+  const inputs: { index: number; key: PrivateKey }[] = [];
+  for (let i = 0; i < psbt.inputCount; i++) if (inputMentions(psbt, i, pub)) inputs.push({ index: i, key });
+  signAll(psbt, inputs);
+  return inputs.length;
 }
 
-/** Sign every input whose bip32Derivation names this master's fingerprint and a path that derives the listed key. */
+/**
+ * Sign every input whose bip32Derivation names this master's fingerprint and a
+ * path that derives the listed key. All or nothing.
+ */
 export function signPsbtWithMaster(psbt: Psbt, master: BIP32Interface): number {
   if (master.isNeutered()) fail('INVALID_KEY', 'master node has no private key');
-  let n = 0;
+  const inputs: { index: number; key: PrivateKey }[] = [];
   psbt.data.inputs.forEach((input, i) => {
     for (const d of input.bip32Derivation ?? []) {
       if (!bytesEqual(d.masterFingerprint, master.fingerprint)) continue;
-      const child = master.derivePath(d.path);
+      let child: BIP32Interface;
+      try {
+        // bip32 refuses the bare root path "m", which names the master's own key.
+        child = d.path === 'm' ? master : master.derivePath(d.path);
+      } catch (e) {
+        return fail('PSBT_INVALID', `input ${i}: cannot derive bip32Derivation path ${d.path}: ${(e as Error).message}`);
+      }
       if (!bytesEqual(child.publicKey, d.pubkey) || child.privateKey === undefined) {
         fail('PSBT_INVALID', `input ${i}: bip32Derivation path ${d.path} does not derive the listed key`);
       }
-      signPsbtInput(psbt, i, child.privateKey as PrivateKey);
-      n++;
+      inputs.push({ index: i, key: child.privateKey as PrivateKey });
     }
   });
-  return n;
+  signAll(psbt, inputs);
+  return inputs.length;
 }
 
 /** Add the other party's signature to an input after checking it against this PSBT's own sighash. */
@@ -93,8 +113,13 @@ export function addPartialSignature(psbt: Psbt, index: number, pubkey: PublicKey
     if (bytesEqual(existing.signature, signature)) return;
     fail('INVALID_SIGNATURE', `input ${index} already has another signature by this key`);
   }
-  const trial = psbt.clone();
-  trial.updateInput(index, { partialSig: [{ pubkey, signature }] });
+  const trial = copyPsbt(psbt);
+  try {
+    trial.updateInput(index, { partialSig: [{ pubkey, signature }] });
+  } catch (e) {
+    // bitcoinjs refuses a partial signature on an input that carries taproot fields.
+    fail('PSBT_INVALID', `input ${index} takes no partial signature: ${(e as Error).message}`);
+  }
   let ok = false;
   try {
     ok = trial.validateSignaturesOfInput(index, (pub, hash, sig) => ecc.verify(hash, pub, sig, true), pubkey);

@@ -24,6 +24,19 @@ export function verifyPsbtTransaction(psbt: Psbt, expected: Transaction): void {
   if (!bytesEqual(unsignedTx(psbt), withoutScriptSigs(expected))) fail('PSBT_MISMATCH', 'unsigned transaction differs from the one we would build');
 }
 
+/** A nonWitnessUtxo must be the transaction the input spends, paying what witnessUtxo says. */
+function prevTxMatches(psbt: Psbt, index: number, prevTx: Uint8Array, utxo: { script: Uint8Array; value: bigint }): boolean {
+  let tx: Transaction;
+  try {
+    tx = Transaction.fromBuffer(prevTx);
+  } catch {
+    return false;
+  }
+  const input = psbt.txInputs[index]!;
+  const out = tx.outs[input.index];
+  return bytesEqual(tx.getHash(), input.hash) && out !== undefined && out.value === utxo.value && bytesEqual(out.script, utxo.script);
+}
+
 /** Transaction, prevout amounts and scripts, and witness scripts must all match our own PSBT of the same thing. */
 export function verifyPsbtMatches(psbt: Psbt, expected: Psbt): void {
   if (!bytesEqual(unsignedTx(psbt), unsignedTx(expected))) fail('PSBT_MISMATCH', 'unsigned transaction differs');
@@ -32,6 +45,10 @@ export function verifyPsbtMatches(psbt: Psbt, expected: Psbt): void {
     const wu = got.witnessUtxo;
     if (!wu || !e.witnessUtxo || wu.value !== e.witnessUtxo.value || !bytesEqual(wu.script, e.witnessUtxo.script)) {
       fail('PSBT_MISMATCH', `input ${i}: witnessUtxo differs`);
+    }
+    // Wallets that sign segwit inputs from nonWitnessUtxo take the amount from it.
+    if (got.nonWitnessUtxo !== undefined && !prevTxMatches(psbt, i, got.nonWitnessUtxo, wu)) {
+      fail('PSBT_MISMATCH', `input ${i}: nonWitnessUtxo is not the transaction the input spends`);
     }
     if ((e.witnessScript === undefined) !== (got.witnessScript === undefined)
       || (e.witnessScript && got.witnessScript && !bytesEqual(e.witnessScript, got.witnessScript))) {

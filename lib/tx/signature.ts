@@ -45,7 +45,22 @@ export function encodeSignature(compact: Uint8Array, hashType = SIGHASH_ALL): Ui
 
 export function signSighash(hash: Uint8Array, key: PrivateKey): Uint8Array {
   checkSighash(hash);
-  return encodeSignature(ecc.sign(hash, key));
+  let compact: Uint8Array;
+  try {
+    compact = ecc.sign(hash, key);
+  } catch {
+    // The hash is checked above: what tiny-secp256k1 refuses is the key.
+    return fail('INVALID_KEY', 'private key must be a 32-byte scalar in [1, n-1]');
+  }
+  return encodeSignature(compact);
+}
+
+/** r and s of a compact signature are both in [1, n-1]; tiny-secp256k1 throws rather than answer false otherwise. */
+const N = Uint8Array.from(Buffer.from('fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141', 'hex'));
+function scalarInRange(b: Uint8Array): boolean {
+  if (b.every((x) => x === 0)) return false;
+  for (let i = 0; i < 32; i++) if (b[i] !== N[i]) return b[i]! < N[i]!;
+  return false;
 }
 
 /** The 64-byte compact signature inside a strict DER SIGHASH_ALL signature, or undefined. */
@@ -53,7 +68,8 @@ export function decodeSignature(sig: Uint8Array): Uint8Array | undefined {
   if (!(sig instanceof Uint8Array) || sig.length < 9 || sig.length > 73) return undefined;
   try {
     const d = bscript.signature.decode(sig);
-    return d.hashType === SIGHASH_ALL ? d.signature : undefined;
+    if (d.hashType !== SIGHASH_ALL || !scalarInRange(d.signature.subarray(0, 32)) || !scalarInRange(d.signature.subarray(32))) return undefined;
+    return d.signature;
   } catch {
     return undefined;
   }
@@ -63,6 +79,11 @@ export function verifySighashSignature(hash: Uint8Array, key: PublicKey, sig: Ui
   checkSighash(hash);
   const compact = decodeSignature(sig);
   if (compact === undefined) return false;
-  // strict = true refuses high-S, which standard relay refuses too.
-  return ecc.verify(hash, key, compact, true);
+  try {
+    // strict = true refuses high-S, which standard relay refuses too.
+    return ecc.verify(hash, key, compact, true);
+  } catch {
+    // The hash and the signature are checked above: what tiny-secp256k1 refuses is the key.
+    return fail('INVALID_KEY', 'public key must be a 33-byte compressed point');
+  }
 }

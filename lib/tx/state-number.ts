@@ -23,6 +23,15 @@ export function checkState(state: bigint): bigint {
   return state;
 }
 
+function checkFactor(factor: bigint): bigint {
+  if (typeof factor !== 'bigint' || factor < 0n || factor > MAX_STATE) fail('INVALID_ARGUMENT', 'obscuring factor must be a bigint in [0, 2^48-1]');
+  return factor;
+}
+
+function isUint32(n: number): boolean {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
+}
+
 export interface EncodedState {
   readonly locktime: number;
   readonly sequence: number;
@@ -30,7 +39,7 @@ export interface EncodedState {
 
 export function encodeStateNumber(state: bigint, obscuringFactor: bigint): EncodedState {
   checkState(state);
-  const obscured = state ^ obscuringFactor;
+  const obscured = state ^ checkFactor(obscuringFactor);
   return {
     locktime: Number((0x20n << 24n) | (obscured & MASK_24)),
     sequence: Number((0x80n << 24n) | ((obscured >> 24n) & MASK_24)),
@@ -39,6 +48,9 @@ export function encodeStateNumber(state: bigint, obscuringFactor: bigint): Encod
 
 /** The state a payment transaction encodes, or undefined if it does not look like one. */
 export function decodeStateNumber(locktime: number, sequence: number, obscuringFactor: bigint): bigint | undefined {
+  // Out-of-range numbers would wrap in >>> and could pass for a payment's fields.
+  if (!isUint32(locktime) || !isUint32(sequence)) fail('INVALID_ARGUMENT', 'nLockTime and nSequence must be integers in [0, 2^32-1]');
+  checkFactor(obscuringFactor);
   if ((locktime >>> 24) !== 0x20 || (sequence >>> 24) !== 0x80) return undefined;
   const obscured = (BigInt(sequence & 0xffffff) << 24n) | BigInt(locktime & 0xffffff);
   return obscured ^ obscuringFactor;

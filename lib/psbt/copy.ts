@@ -1,0 +1,16 @@
+/**
+ * Copying a PSBT goes through its serialization, and a PSBT parsed from
+ * bytes need not survive that: bip174 reads a key length written as a
+ * non-minimal varint 0 as an empty key, then writes it back as the byte 0,
+ * which ends the map. Such a PSBT is refused as PSBT_INVALID.
+ */
+import { Psbt } from 'bitcoinjs-lib';
+import { fail } from '../errors';
+
+export function copyPsbt(psbt: Psbt): Psbt {
+  try {
+    return psbt.clone();
+  } catch (e) {
+    return fail('PSBT_INVALID', `PSBT does not survive its own encoding: ${(e as Error).message}`);
+  }
+}

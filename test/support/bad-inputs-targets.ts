@@ -1,0 +1,182 @@
+/**
+ * Every function the bad-input corpus calls, by the target name the corpus
+ * files use. A target takes the decoded argument list of a case; party targets
+ * also get the party (a Sender, a Receiver or a RevocationStore) the method is
+ * called on. `exports` names what lib/index.ts exports that the target
+ * exercises, for the coverage table.
+ */
+import { BIP32Interface } from 'bip32';
+import { Psbt, Transaction } from 'bitcoinjs-lib';
+import {
+  ChannelParams, CloseParams, FundingParams, KeyOrigins, MessageType, PaymentSigner, PenaltyKeys, PenaltyParams, PrivateKey, PublicKey,
+  Receiver, ReceiverPaymentParams, RevocationStore, Sender, SenderPaymentParams, ScriptTemplate, TimeoutParams,
+  absoluteLockValue, addPartialSignature, asPrivateKey, asPublicKey, assembleWitness, branchSigners, buildCooperativeCloseTx,
+  buildFundingTx, buildPenaltyTx, buildReceiverPaymentTx, buildSenderPaymentTx, buildTimeoutTx, channelSeedPath, channelWitness,
+  checkAmount, checkDestinationScript, checkFeeRate, checkPath, checkState, checkTxid, checkVariant, checkVout, combinePsbts,
+  compileFundingScript, compileRevocableScript, compileTemplate, createClosePsbt, createFundingPsbt, createPenaltyPsbt,
+  createReceiverPaymentPsbt, createSenderPaymentPsbt, createTimeoutPsbt, decodeMessage, decodeMessageOf, decodeStateNumber, decoders,
+  deriveChannelId, deriveChannelSeed, derivePublicKey, deriveSecret, deriveUpdateKey, deriveUpdateSecret, encodeStateNumber,
+  extractTransaction, finalizePsbt, keyOrigin, maxWitnessSize, parseChannelSpend, planFunding, planPenalty, planTimeout,
+  relativeLockValue, signPenaltyTx, signPsbtInput, signPsbtWithKey, signPsbtWithMaster, signSighash, signTimeoutTx, templateValues,
+  updateIndex, verifyChannelParams, verifyPsbtMatches, verifyPsbtTransaction, verifySighashSignature,
+} from '../../lib';
+
+export type TargetKind = 'decoder' | 'builder' | 'psbt' | 'party' | 'state';
+
+/** What a party target is called on; restored from the corpus file for every case. */
+export type Party = Sender | Receiver | RevocationStore;
+
+export interface Target {
+  readonly kind: TargetKind;
+  /** Exports of lib/index.ts this target exercises. */
+  readonly exports: readonly string[];
+  readonly run: (args: unknown[], party?: Party) => unknown;
+  /** Changes its arguments when it succeeds (signing, finalizing): only refused calls must leave them alone. */
+  readonly mutates?: boolean;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Args = any[];
+
+const T = (kind: TargetKind, exports: readonly string[], run: (a: Args, party?: Party) => unknown): Target => ({ kind, exports, run });
+const builder = (name: string, run: (a: Args) => unknown): [string, Target] => [name, T('builder', [name], run)];
+
+const ctxOf = (c: unknown) => verifyChannelParams(c as ChannelParams);
+const signerOf = (a: Args) => new PaymentSigner(ctxOf(a[0]), a[1], a[2] as PrivateKey);
+
+const decoderTargets: [string, Target][] = [
+  ['decodeMessage', T('decoder', ['decodeMessage'], (a) => decodeMessage(a[0]))],
+  ['decodeMessageOf', T('decoder', ['decodeMessageOf'], (a) => decodeMessageOf(a[0], a[1] as MessageType))],
+  ...Object.keys(decoders).map((t): [string, Target] => [
+    `decoders.${t}`, T('decoder', ['decoders'], (a) => decoders[t as MessageType](a[0])),
+  ]),
+  ['decodeStateNumber', T('decoder', ['decodeStateNumber'], (a) => decodeStateNumber(a[0], a[1], a[2]))],
+  ['parseChannelSpend', T('decoder', ['parseChannelSpend'], (a) => parseChannelSpend(ctxOf(a[0]), a[1]))],
+];
+
+const builderTargets: [string, Target][] = [
+  builder('buildFundingTx', (a) => buildFundingTx(a[0] as FundingParams)),
+  builder('planFunding', (a) => planFunding(a[0] as FundingParams)),
+  builder('createFundingPsbt', (a) => createFundingPsbt(a[0] as FundingParams, a[1])),
+  builder('verifyChannelParams', (a) => verifyChannelParams(a[0] as ChannelParams)),
+  builder('buildSenderPaymentTx', (a) => buildSenderPaymentTx(a[0] as SenderPaymentParams)),
+  builder('buildReceiverPaymentTx', (a) => buildReceiverPaymentTx(a[0] as ReceiverPaymentParams)),
+  builder('buildCooperativeCloseTx', (a) => buildCooperativeCloseTx(a[0] as CloseParams)),
+  builder('buildPenaltyTx', (a) => buildPenaltyTx(a[0] as PenaltyParams)),
+  builder('buildTimeoutTx', (a) => buildTimeoutTx(a[0] as TimeoutParams)),
+  builder('planPenalty', (a) => planPenalty(ctxOf(a[0]), a[1] as PenaltyParams)),
+  builder('planTimeout', (a) => planTimeout(ctxOf(a[0]), a[1] as TimeoutParams)),
+  builder('signPenaltyTx', (a) => signPenaltyTx(a[0] as PenaltyParams, a[1] as PenaltyKeys)),
+  builder('signTimeoutTx', (a) => signTimeoutTx(a[0] as TimeoutParams, a[1] as PrivateKey)),
+  builder('createSenderPaymentPsbt', (a) => createSenderPaymentPsbt(a[0] as SenderPaymentParams, a[1])),
+  builder('createReceiverPaymentPsbt', (a) => createReceiverPaymentPsbt(a[0] as ReceiverPaymentParams, a[1])),
+  builder('createClosePsbt', (a) => createClosePsbt(a[0] as CloseParams, a[1])),
+  builder('createPenaltyPsbt', (a) => createPenaltyPsbt(a[0] as PenaltyParams, a[1] as { origins?: KeyOrigins })),
+  builder('createTimeoutPsbt', (a) => createTimeoutPsbt(a[0] as TimeoutParams, a[1] as { origins?: KeyOrigins })),
+  ['PaymentSigner', T('builder', ['PaymentSigner'], (a) => new PaymentSigner(a[0] as ChannelParams, a[1], a[2] as PrivateKey))],
+  ['PaymentSigner(ChannelContext)', T('builder', ['PaymentSigner'], (a) => new PaymentSigner(ctxOf(a[0]), a[1], a[2] as PrivateKey))],
+  ['PaymentSigner.senderVersionHash', T('builder', ['PaymentSigner'], (a) => signerOf(a).senderVersionHash(a[3], a[4], a[5] as PublicKey))],
+  ['PaymentSigner.receiverVersionHash', T('builder', ['PaymentSigner'], (a) => signerOf(a).receiverVersionHash(a[3], a[4]))],
+  ['PaymentSigner.closeHash', T('builder', ['PaymentSigner'], (a) => signerOf(a).closeHash(a[3], a[4]))],
+  ['PaymentSigner.completeSenderVersion', T('builder', ['PaymentSigner'], (a) => signerOf(a).completeSenderVersion(a[3], a[4], a[5] as PublicKey, a[6]))],
+  ['PaymentSigner.completeReceiverVersion', T('builder', ['PaymentSigner'], (a) => signerOf(a).completeReceiverVersion(a[3], a[4], a[5]))],
+  ['PaymentSigner.completeClose', T('builder', ['PaymentSigner'], (a) => signerOf(a).completeClose(a[3], a[4], a[5]))],
+  ['PaymentSigner.sign', T('builder', ['PaymentSigner'], (a) => signerOf(a).sign(a[3]))],
+  ['PaymentSigner.verifyCounterparty', T('builder', ['PaymentSigner'], (a) => signerOf(a).verifyCounterparty(a[3], a[4]))],
+  // Scripts.
+  builder('compileTemplate', (a) => compileTemplate(a[0] as ScriptTemplate, a[1])),
+  builder('templateValues', (a) => templateValues(a[0] as ScriptTemplate, a[1])),
+  builder('compileFundingScript', (a) => compileFundingScript(a[0])),
+  builder('compileRevocableScript', (a) => compileRevocableScript(a[0])),
+  builder('assembleWitness', (a) => assembleWitness(a[0] as ScriptTemplate, a[1], a[2], a[3])),
+  builder('maxWitnessSize', (a) => maxWitnessSize(a[0] as ScriptTemplate, a[1])),
+  builder('branchSigners', (a) => branchSigners(a[0] as ScriptTemplate, a[1])),
+  builder('checkDestinationScript', (a) => checkDestinationScript(a[0], a[1])),
+  // State numbers and signatures.
+  builder('encodeStateNumber', (a) => encodeStateNumber(a[0], a[1])),
+  builder('checkState', (a) => checkState(a[0])),
+  builder('signSighash', (a) => signSighash(a[0], a[1] as PrivateKey)),
+  builder('verifySighashSignature', (a) => verifySighashSignature(a[0], a[1] as PublicKey, a[2])),
+  // Keys.
+  builder('keyOrigin', (a) => keyOrigin(a[0] as BIP32Interface, a[1])),
+  builder('checkPath', (a) => checkPath(a[0])),
+  builder('deriveSecret', (a) => deriveSecret(a[0], a[1])),
+  builder('deriveUpdateSecret', (a) => deriveUpdateSecret(a[0], a[1])),
+  builder('deriveUpdateKey', (a) => deriveUpdateKey(a[0], a[1])),
+  builder('updateIndex', (a) => updateIndex(a[0])),
+  builder('deriveChannelSeed', (a) => deriveChannelSeed(a[0] as BIP32Interface, a[1])),
+  builder('channelSeedPath', (a) => channelSeedPath(a[0])),
+  builder('deriveChannelId', (a) => deriveChannelId(a[0], a[1])),
+  // Value checks.
+  builder('asPublicKey', (a) => asPublicKey(a[0], a[1])),
+  builder('asPrivateKey', (a) => asPrivateKey(a[0], a[1])),
+  builder('derivePublicKey', (a) => derivePublicKey(a[0] as PrivateKey)),
+  builder('absoluteLockValue', (a) => absoluteLockValue(a[0])),
+  builder('relativeLockValue', (a) => relativeLockValue(a[0])),
+  builder('checkVariant', (a) => checkVariant(a[0])),
+  builder('checkAmount', (a) => checkAmount(a[0], 'amount', a[1], a[2])),
+  builder('checkFeeRate', (a) => checkFeeRate(a[0])),
+  builder('checkTxid', (a) => checkTxid(a[0])),
+  builder('checkVout', (a) => checkVout(a[0])),
+];
+
+const psbt = (name: string, run: (a: Args) => unknown, mutates = false): [string, Target] => [name, { ...T('psbt', [name], run), mutates }];
+const psbtTargets: [string, Target][] = [
+  psbt('verifyPsbtMatches', (a) => verifyPsbtMatches(a[0] as Psbt, a[1] as Psbt)),
+  psbt('verifyPsbtTransaction', (a) => verifyPsbtTransaction(a[0] as Psbt, a[1] as Transaction)),
+  psbt('combinePsbts', (a) => combinePsbts(a[0] as Psbt, a[1] as Psbt)),
+  psbt('addPartialSignature', (a) => addPartialSignature(a[0] as Psbt, a[1], a[2] as PublicKey, a[3]), true),
+  psbt('signPsbtInput', (a) => signPsbtInput(a[0] as Psbt, a[1], a[2] as PrivateKey), true),
+  psbt('signPsbtWithKey', (a) => signPsbtWithKey(a[0] as Psbt, a[1] as PrivateKey), true),
+  psbt('signPsbtWithMaster', (a) => signPsbtWithMaster(a[0] as Psbt, a[1] as BIP32Interface), true),
+  psbt('finalizePsbt', (a) => finalizePsbt(a[0] as Psbt), true),
+  psbt('extractTransaction', (a) => extractTransaction(a[0] as Psbt)),
+  psbt('channelWitness', (a) => channelWitness(a[0] as Psbt, a[1])),
+];
+
+/** Methods called on a restored party; the method name is the part after the dot. */
+const method = (cls: 'Sender' | 'Receiver' | 'RevocationStore', name: string): [string, Target] => [
+  `${cls}.${name}`,
+  T('party', [cls], (a, party) => {
+    if (party === undefined) throw new Error(`${cls}.${name} needs a party`);
+    const f = (party as unknown as Record<string, (...x: unknown[]) => unknown>)[name];
+    if (typeof f !== 'function') throw new Error(`${cls} has no method ${name}`);
+    return f.apply(party, a);
+  }),
+];
+
+const SENDER_METHODS = [
+  'onAcceptChannel', 'createFunding', 'fundingCreated', 'onFundingSigned', 'pay', 'pendingOffer', 'onAccept', 'lastRevoke',
+  'proposeClose', 'onCloseSigned', 'onCloseOffer', 'latestTransaction', 'timeoutSweep',
+];
+const RECEIVER_METHODS = [
+  'onFundingCreated', 'markFundingConfirmed', 'onOffer', 'onRevoke', 'proposeClose', 'onCloseSigned', 'onCloseOffer', 'penaltyTx',
+];
+const STORE_METHODS = ['insert', 'insertState', 'get', 'getState'];
+
+const partyTargets: [string, Target][] = [
+  ['Sender.open', T('builder', ['Sender'], (a) => Sender.open(a[0]))],
+  ['Receiver.accept', T('builder', ['Receiver'], (a) => Receiver.accept(a[0], a[1], a[2], a[3]))],
+  ...SENDER_METHODS.map((m) => method('Sender', m)),
+  ...RECEIVER_METHODS.map((m) => method('Receiver', m)),
+  ...STORE_METHODS.map((m) => method('RevocationStore', m)),
+  ['Sender.restore', T('state', ['Sender'], (a) => Sender.restore(a[0], a[1]))],
+  ['Receiver.restore', T('state', ['Receiver'], (a) => Receiver.restore(a[0], a[1]))],
+  ['RevocationStore.fromJSON', T('state', ['RevocationStore'], (a) => RevocationStore.fromJSON(a[0]))],
+];
+
+export const TARGETS: ReadonlyMap<string, Target> = new Map([...decoderTargets, ...builderTargets, ...psbtTargets, ...partyTargets]);
+
+/** Restore the party a case is run against. */
+export function restoreParty(role: string, state: unknown, secrets: unknown): Party {
+  switch (role) {
+    case 'sender': return Sender.restore(state, secrets as never);
+    case 'receiver': return Receiver.restore(state, secrets as never);
+    case 'revocation-store': return RevocationStore.fromJSON(state);
+    default: throw new Error(`unknown party role ${role}`);
+  }
+}
+
+export function partyState(p: Party): string {
+  return JSON.stringify(p.toJSON());
+}
