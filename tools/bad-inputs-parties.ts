@@ -124,6 +124,10 @@ export function partyFiles(): FileSpec[] {
     col.bad(target, party, `${field}: 31 bytes`, args(new Ref(base, { [field]: (field === 'channelId' ? channelId : m.open.tempChannelId).subarray(0, 31) })), 'WRONG_CHANNEL');
     col.bad(target, party, `${field}: all zero`, args(new Ref(base, { [field]: new Uint8Array(32) })), 'WRONG_CHANNEL');
     if (field === 'channelId') col.bad(target, party, 'channelId: the temporary id', args(new Ref(base, { channelId: m.open.tempChannelId })), 'WRONG_CHANNEL');
+    // In memory, skipping the decoder.
+    col.bad(target, party, `${field} missing`, args(new Ref(base, { [field]: DELETE })), 'WRONG_CHANNEL');
+    const own = field === 'channelId' ? channelId : m.open.tempChannelId;
+    col.bad(target, party, `${field} as a hex string`, args(new Ref(base, { [field]: Buffer.from(own).toString('hex') })), 'WRONG_CHANNEL');
   };
 
   // --- receiver: offers ------------------------------------------------------------
@@ -136,7 +140,6 @@ export function partyFiles(): FileSpec[] {
     });
     const maxAmount = CAPACITY - ctx.paymentFee;
     channelCases(T, 'receiverOpen', 'offer', (x) => a(x));
-    col.bad(T, 'receiverOpen', 'channelId as a hex string', a(offer({ channelId: Buffer.from(channelId).toString('hex') })), 'WRONG_CHANNEL');
     col.bad(T, 'receiverOpen', 'a replay of the offer of state 2', a(new Ref('offer2')), 'UPDATE_INDEX_MISMATCH');
     col.bad(T, 'receiverOpen', 'index 2 (the current state), signed', a(signed(2, 2500n)), 'UPDATE_INDEX_MISMATCH');
     col.bad(T, 'receiverOpen', 'index 4 (skips a state), signed', a(signed(4, 2500n)), 'UPDATE_INDEX_MISMATCH');

@@ -179,7 +179,7 @@ export class Receiver {
   /** Sign the sender's refund (state 0). The sender broadcasts funding only after it has this. */
   onFundingCreated(m: FundingCreated): FundingSigned {
     this.expectPhase('accepted', m.type);
-    if (!bytesEqual(m.tempChannelId, this.s.terms.tempChannelId)) fail('WRONG_CHANNEL', 'funding_created for another channel');
+    if (!(m.tempChannelId instanceof Uint8Array) || !bytesEqual(m.tempChannelId, this.s.terms.tempChannelId)) fail('WRONG_CHANNEL', 'funding_created for another channel');
     if (!(m.fundingTxid instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'fundingTxid must be bytes');
     const funding = { txid: toHex(m.fundingTxid), vout: m.fundingVout };
     const ctx = verifyChannelParams(channelParamsOf(this.s.terms, funding));

@@ -161,7 +161,7 @@ export class Sender {
 
   onAcceptChannel(m: AcceptChannel): void {
     this.expectPhase('opening', m.type);
-    if (!bytesEqual(m.tempChannelId, this.s.terms.tempChannelId)) fail('WRONG_CHANNEL', 'accept_channel for another channel');
+    if (!(m.tempChannelId instanceof Uint8Array) || !bytesEqual(m.tempChannelId, this.s.terms.tempChannelId)) fail('WRONG_CHANNEL', 'accept_channel for another channel');
     const t = this.s.terms;
     // The decoder checks these points, but a message may come from memory; once per channel, so checked here too.
     for (const [k, what] of [[m.receiverFundingKey, 'receiverFundingKey'], [m.receiverPayoutKey, 'receiverPayoutKey'], [m.receiverRevocationKey, 'receiverRevocationKey']] as const) {
@@ -397,6 +397,8 @@ export class Sender {
   }
 
   private expectChannel(id: Uint8Array): void {
+    // An in-memory message may hold anything here; bytesEqual and toHex need bytes.
+    if (!(id instanceof Uint8Array)) fail('WRONG_CHANNEL', 'channel id is not bytes');
     if (!bytesEqual(id, this.id)) fail('WRONG_CHANNEL', `message for channel ${toHex(id)}`);
   }
 }
