@@ -31,6 +31,8 @@ export function asPrivateKey(bytes: Uint8Array, what = 'private key'): PrivateKe
 
 /** secp256k1 private-to-public, compressed. */
 export function derivePublicKey(priv: PrivateKey): PublicKey {
+  // tiny-secp256k1 refuses a bad scalar too, but with a TypeError. The payment hot path, whose secrets are checked already, uses shachain's updateKeyOf.
+  asPrivateKey(priv);
   const pub = ecc.pointFromScalar(priv, true);
   if (pub === null) fail('INVALID_KEY', 'private key has no public key');
   return pub as PublicKey;

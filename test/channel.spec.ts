@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  ChannelError, PaymentSigner, Receiver, Sender, decodeMessage, encodeMessage, deriveUpdateSecret, derivePublicKey, PrivateKey, PublicKey, Offer,
+  ChannelError, PaymentSigner, Receiver, Sender, decodeMessage, encodeMessage, deriveUpdateSecret, derivePublicKey, PrivateKey, PublicKey, Offer, Variant,
 } from '../lib';
 import { VARIANTS } from './support/channel';
 import { CHAIN, destination, openChannel, pay, receiverSecrets, senderSecrets, wire } from './support/parties';
@@ -230,6 +230,18 @@ describe('channel protocol', () => {
       sender.onFundingSigned(receiver.onFundingCreated(sender.fundingCreated({ txid: 'ab'.repeat(32), vout: 0 })));
       const offer = sender.pay(1000n);
       expect(() => receiver.onOffer(offer, CHAIN)).to.throw(ChannelError).with.property('code', 'FUNDING_NOT_CONFIRMED');
+    });
+
+    it('a variant object with more fields than its own: each party keeps, sends and saves only the variant\'s fields, and restores', () => {
+      const loose = { kind: 'cltv', expiry: { height: 1000, note: 'x' }, delay: { blocks: 5 } } as unknown as Variant;
+      const clean = { kind: 'cltv', expiry: { height: 1000 } };
+      const { sender, message } = Sender.open({ capacity: 100_000n, variant: loose, feeRate: 1000n, margin: 10, secrets: senderSecrets });
+      expect(message.variant).to.deep.equal(clean);
+      expect(wire(message).variant).to.deep.equal(clean);
+      const { receiver } = Receiver.accept({ ...message, variant: loose }, receiverSecrets, { minMargin: 1 }, CHAIN);
+      for (const json of [sender.toJSON(), receiver.toJSON()]) expect((json.terms as Record<string, unknown>).variant).to.deep.equal(clean);
+      expect(Sender.restore(JSON.parse(JSON.stringify(sender.toJSON())), senderSecrets).variant).to.deep.equal(clean);
+      expect(Receiver.restore(JSON.parse(JSON.stringify(receiver.toJSON())), receiverSecrets).variant).to.deep.equal(clean);
     });
   });
 

@@ -7,24 +7,25 @@
 import { Transaction } from 'bitcoinjs-lib';
 import { fail } from '../errors';
 import { RevocationStore } from '../keys/revocation-store';
+import { updateKeyOf } from '../keys/shachain';
 import { ChannelContext, verifyChannelParams } from '../tx/channel-params';
 import { bytesEqual, hashToTxid, toHex } from '../tx/hash';
 import { PaymentSigner } from '../tx/payment-signer';
 import { PenaltyParams, signPenaltyTx } from '../tx/penalty';
 import { decodeStateNumber } from '../tx/state-number';
 import {
-  DUST_P2WSH, FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, checkFeeRate, derivePublicKey, feeForWeight,
+  DUST_P2WSH, FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkFeeRate, derivePublicKey, feeForWeight,
 } from '../types';
 import { PAYMENT_WEIGHT } from '../tx/weights';
 import {
   Accept, AcceptChannel, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, Offer, Revoke,
 } from './messages';
 import {
-  ChainView, OpenTerms, channelContextFor, channelIdFor, channelParamsOf, cltvCutoffReached, outpointFromJson, outpointToJson, readBig,
-  readHex, readInt, readKey, readOptional, stateError, termsFromJson, termsToJson,
+  ChainView, OpenTerms, Presence, channelContextFor, channelIdFor, channelParamsOf, checkChainView, checkPhaseParts, cltvCutoffReached, copyVariant,
+  outpointFromJson, outpointToJson, readBig, readHex, readInt, readKey, readObject, readOptional, stateError, termsFromJson, termsToJson,
 } from './state';
 import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
-import { Json, expectObject, hex } from './wire';
+import { Json, hex } from './wire';
 import * as ecc from 'tiny-secp256k1';
 
 export interface ReceiverSecrets {
@@ -76,6 +77,17 @@ export interface PaymentReceived {
 
 const FORMAT = 'revchan-receiver/1';
 
+type ReceiverPart = 'funding' | 'confirmed' | 'current' | 'pending' | 'close' | 'closeTx';
+
+/** What a saved state of each phase holds (markClosed may end a channel in any phase, so a closed one may hold anything but a payment in flight). */
+const PHASE_PARTS: Readonly<Record<ReceiverPhase, Readonly<Record<ReceiverPart, Presence>>>> = {
+  accepted: { funding: 'absent', confirmed: 'absent', current: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
+  funded: { funding: 'required', confirmed: 'absent', current: 'required', pending: 'absent', close: 'absent', closeTx: 'absent' },
+  open: { funding: 'required', confirmed: 'required', current: 'required', pending: 'either', close: 'absent', closeTx: 'absent' },
+  closing: { funding: 'required', confirmed: 'required', current: 'required', pending: 'absent', close: 'required', closeTx: 'absent' },
+  closed: { funding: 'either', confirmed: 'either', current: 'either', pending: 'absent', close: 'either', closeTx: 'either' },
+};
+
 export class Receiver {
   private s: ReceiverState;
   private store: RevocationStore;
@@ -95,16 +107,23 @@ export class Receiver {
 
   /** Answer an open_channel: checks the terms against the policy and the chain (CLTV expiry far enough). */
   static accept(m: OpenChannel, secrets: ReceiverSecrets, policy: ReceiverPolicy = {}, chain?: ChainView): { receiver: Receiver; message: AcceptChannel } {
+    // The decoder checks all of these, but a message may come from memory; once per channel, so checked here too.
+    if (!(m.tempChannelId instanceof Uint8Array) || m.tempChannelId.length !== 32) fail('INVALID_ARGUMENT', 'tempChannelId must be 32 bytes');
+    checkAmount(m.capacity, 'capacity', 1n);
+    checkFeeRate(m.feeRate);
+    const variant = copyVariant(m.variant);
+    if (!Number.isSafeInteger(m.margin) || m.margin < 0 || m.margin > 0xffff) fail('INVALID_ARGUMENT', 'margin must be in [0, 65535] blocks');
+    asPublicKey(m.senderFundingKey, 'senderFundingKey');
+    asPublicKey(m.senderPayoutKey, 'senderPayoutKey');
     if (policy.minCapacity !== undefined && m.capacity < policy.minCapacity) fail('INVALID_AMOUNT', 'capacity below policy');
     if (policy.maxCapacity !== undefined && m.capacity > policy.maxCapacity) fail('INVALID_AMOUNT', 'capacity above policy');
     if (policy.minFeeRate !== undefined && m.feeRate < policy.minFeeRate) fail('FEE_RATE_REFUSED', 'fee rate below policy');
     if (policy.maxFeeRate !== undefined && m.feeRate > policy.maxFeeRate) fail('FEE_RATE_REFUSED', 'fee rate above policy');
     if (m.capacity < feeForWeight(PAYMENT_WEIGHT, m.feeRate) + DUST_P2WSH) fail('FEE_EXCEEDS_OUTPUT', 'capacity does not cover fees');
-    if (m.variant.kind === 'csv' && m.variant.delay.blocks < (policy.minCsvDelay ?? 144)) fail('INVALID_TIMELOCK', 'CSV delay too short to watch');
-    if (m.variant.kind === 'cltv') {
+    if (variant.kind === 'csv' && variant.delay.blocks < (policy.minCsvDelay ?? 144)) fail('INVALID_TIMELOCK', 'CSV delay too short to watch');
+    if (variant.kind === 'cltv') {
       if (m.margin < (policy.minMargin ?? 144)) fail('INVALID_TIMELOCK', 'margin too small');
-      if (chain === undefined) fail('INVALID_ARGUMENT', 'a CLTV channel needs the chain tip to check its expiry');
-      if (cltvCutoffReached(m.variant, m.margin, chain)) fail('CHANNEL_EXPIRED', 'expiry is too close');
+      if (cltvCutoffReached(variant, m.margin, checkChainView(chain, 'a CLTV channel'))) fail('CHANNEL_EXPIRED', 'expiry is too close');
     }
     const own = {
       receiverFundingKey: derivePublicKey(asPrivateKey(secrets.fundingKey, 'fundingKey')),
@@ -115,7 +134,7 @@ export class Receiver {
       if (bytesEqual(k, m.senderFundingKey) || bytesEqual(k, m.senderPayoutKey)) fail('INVALID_KEY', 'sender uses one of our keys');
     }
     const terms: OpenTerms = {
-      tempChannelId: m.tempChannelId, capacity: m.capacity, variant: m.variant, margin: m.margin, feeRate: m.feeRate,
+      tempChannelId: m.tempChannelId, capacity: m.capacity, variant, margin: m.margin, feeRate: m.feeRate,
       senderFundingKey: m.senderFundingKey, senderPayoutKey: m.senderPayoutKey, ...own,
     };
     const receiver = new Receiver({ phase: 'accepted', terms, fundingConfirmed: false }, new RevocationStore(), secrets);
@@ -160,7 +179,8 @@ export class Receiver {
   /** Sign the sender's refund (state 0). The sender broadcasts funding only after it has this. */
   onFundingCreated(m: FundingCreated): FundingSigned {
     this.expectPhase('accepted', m.type);
-    if (!bytesEqual(m.tempChannelId, this.s.terms.tempChannelId)) fail('WRONG_CHANNEL', 'funding_created for another channel');
+    if (!(m.tempChannelId instanceof Uint8Array) || !bytesEqual(m.tempChannelId, this.s.terms.tempChannelId)) fail('WRONG_CHANNEL', 'funding_created for another channel');
+    if (!(m.fundingTxid instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'fundingTxid must be bytes');
     const funding = { txid: toHex(m.fundingTxid), vout: m.fundingVout };
     const ctx = verifyChannelParams(channelParamsOf(this.s.terms, funding));
     const signer = new PaymentSigner(ctx, 'receiver', this.secrets.fundingKey);
@@ -197,8 +217,7 @@ export class Receiver {
     if (!(m.updateKey instanceof Uint8Array) || m.updateKey.length !== 33 || !ecc.isPoint(m.updateKey)) fail('INVALID_KEY', 'update key is not a valid point');
     if (bytesEqual(m.updateKey, cur.updateKey)) fail('UPDATE_KEY_REUSED', 'update key equals the current one');
     if (this.s.terms.variant.kind === 'cltv') {
-      if (chain === undefined) fail('INVALID_ARGUMENT', 'a CLTV channel needs the chain tip to accept a payment');
-      if (cltvCutoffReached(this.s.terms.variant, this.s.terms.margin, chain)) fail('CHANNEL_EXPIRED', 'past the payment cutoff');
+      if (cltvCutoffReached(this.s.terms.variant, this.s.terms.margin, checkChainView(chain, 'a payment in a CLTV channel'))) fail('CHANNEL_EXPIRED', 'past the payment cutoff');
     }
     const signer = this.signer;
     if (!signer.verifyCounterparty(signer.receiverVersionHash(BigInt(m.index), m.amount), m.sig)) {
@@ -252,7 +271,8 @@ export class Receiver {
     if (!pending) fail('UNEXPECTED_MESSAGE', 'revoke without an accepted offer');
     if (m.index !== cur.index) fail('UPDATE_INDEX_MISMATCH', `revoke of state ${m.index}, expected ${cur.index}`);
     if (!(m.secret instanceof Uint8Array) || m.secret.length !== 32 || !ecc.isPrivate(m.secret)) fail('REVOKED_SECRET_MISMATCH', 'secret is not a valid key');
-    if (!bytesEqual(derivePublicKey(m.secret as PrivateKey), cur.updateKey)) fail('REVOKED_SECRET_MISMATCH', 'secret does not match K_i');
+    // Checked to be a scalar just above: updateKeyOf does not check it again.
+    if (!bytesEqual(updateKeyOf(m.secret as PrivateKey), cur.updateKey)) fail('REVOKED_SECRET_MISMATCH', 'secret does not match K_i');
     // The store refuses a secret inconsistent with earlier ones and is left unchanged when it does.
     this.store.insertState(BigInt(m.index), Uint8Array.from(m.secret));
     this.s = { ...this.s, current: pending, pending: undefined };
@@ -319,6 +339,8 @@ export class Receiver {
 
   /** True if state `index` has been revoked (its secret is in our store). */
   isRevoked(index: number): boolean {
+    // BigInt throws a RangeError for a fraction; the store checks the range.
+    if (!Number.isSafeInteger(index)) fail('INVALID_ARGUMENT', 'index must be an integer');
     return this.store.getState(BigInt(index)) !== undefined;
   }
 
@@ -358,7 +380,7 @@ export class Receiver {
   }
 
   static restore(json: unknown, secrets: ReceiverSecrets): Receiver {
-    const o = expectObject(json, 'state');
+    const o = readObject(json, 'state');
     if (o.format !== FORMAT) stateError('not a receiver state');
     const phases: ReceiverPhase[] = ['accepted', 'funded', 'open', 'closing', 'closed'];
     if (!phases.includes(o.phase as ReceiverPhase)) stateError('phase');
@@ -378,8 +400,13 @@ export class Receiver {
       phase: o.phase as ReceiverPhase, terms, fundingConfirmed: o.fundingConfirmed,
       ...(funding ? { funding } : {}), ...(current ? { current } : {}), ...(pending ? { pending } : {}), ...(close ? { close } : {}),
     };
+    // The receiver's keys are in its terms from the start (Receiver.accept).
+    if (!terms.receiverFundingKey) stateError('terms: a receiver state without the receiver\'s keys');
+    checkPhaseParts(s.phase, PHASE_PARTS[s.phase], {
+      funding: s.funding, confirmed: s.fundingConfirmed || undefined, current: s.current, pending: s.pending, close: s.close, closeTx: s.close?.tx,
+    });
     const r = new Receiver(s, RevocationStore.fromJSON(o.revocations), secrets);
-    if (terms.receiverFundingKey && !bytesEqual(derivePublicKey(secrets.fundingKey), terms.receiverFundingKey)) fail('INVALID_KEY', 'secrets do not belong to this channel');
+    if (!bytesEqual(derivePublicKey(secrets.fundingKey), terms.receiverFundingKey)) fail('INVALID_KEY', 'secrets do not belong to this channel');
     return r;
   }
 

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import { fail } from '../errors';
-import { SecretSchedule, deriveUpdateSecret } from '../keys/shachain';
+import { SecretSchedule, deriveUpdateSecret, updateKeyOf } from '../keys/shachain';
 import { ChannelContext, verifyChannelParams } from '../tx/channel-params';
 import { FundingParams, FundingPlan, fundingOutpoint, planFunding } from '../tx/funding';
 import { createFundingPsbt } from '../psbt/create';
@@ -18,15 +18,15 @@ import { senderBalance } from '../tx/payment';
 import { decodeStateNumber } from '../tx/state-number';
 import { TimeoutParams, signTimeoutTx } from '../tx/timeout';
 import {
-  FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, checkAmount, checkFeeRate, checkVariant, derivePublicKey,
+  FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkFeeRate, derivePublicKey,
 } from '../types';
 import { Accept, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, AcceptChannel, Offer, Revoke } from './messages';
 import {
-  DEFAULT_MARGIN, OpenTerms, channelContextFor, channelIdFor, channelParamsOf, outpointFromJson, outpointToJson, readBig, readHex, readInt,
-  readOptional, stateError, termsFromJson, termsToJson,
+  DEFAULT_MARGIN, OpenTerms, Presence, channelContextFor, channelIdFor, channelParamsOf, checkPhaseParts, copyVariant, outpointFromJson,
+  outpointToJson, readBig, readHex, readInt, readObject, readOptional, stateError, termsFromJson, termsToJson,
 } from './state';
 import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
-import { Json, expectObject, hex } from './wire';
+import { Json, hex } from './wire';
 
 export interface SenderSecrets {
   readonly fundingKey: PrivateKey;
@@ -59,6 +59,18 @@ interface SenderState {
 
 const FORMAT = 'revchan-sender/1';
 
+type SenderPart = 'receiverKeys' | 'funding' | 'receiverSig' | 'pending' | 'close' | 'closeTx';
+
+/** What a saved state of each phase holds (markClosed may end a channel in any phase, so a closed one may hold anything but a payment). */
+const PHASE_PARTS: Readonly<Record<SenderPhase, Readonly<Record<SenderPart, Presence>>>> = {
+  opening: { receiverKeys: 'absent', funding: 'absent', receiverSig: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
+  accepted: { receiverKeys: 'required', funding: 'absent', receiverSig: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
+  funding_created: { receiverKeys: 'required', funding: 'required', receiverSig: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
+  open: { receiverKeys: 'required', funding: 'required', receiverSig: 'required', pending: 'either', close: 'absent', closeTx: 'absent' },
+  closing: { receiverKeys: 'required', funding: 'required', receiverSig: 'required', pending: 'absent', close: 'required', closeTx: 'absent' },
+  closed: { receiverKeys: 'either', funding: 'either', receiverSig: 'either', pending: 'absent', close: 'either', closeTx: 'either' },
+};
+
 export class Sender {
   private s: SenderState;
   private readonly secrets: SenderSecrets;
@@ -80,7 +92,7 @@ export class Sender {
   /** Start a channel: the returned open_channel goes to the receiver. */
   static open(o: SenderOpenOptions): { sender: Sender; message: OpenChannel } {
     checkAmount(o.capacity, 'capacity', 1n);
-    checkVariant(o.variant);
+    const variant = copyVariant(o.variant);
     checkFeeRate(o.feeRate);
     const margin = o.margin ?? DEFAULT_MARGIN;
     if (!Number.isSafeInteger(margin) || margin < 0 || margin > 0xffff) fail('INVALID_ARGUMENT', 'margin must be in [0, 65535] blocks');
@@ -89,12 +101,12 @@ export class Sender {
     // A temporary id that needs no randomness: unique because the seed is unique per channel.
     const tempChannelId = createHash('sha256').update('revchan/temp-channel-id').update(derivePublicKey(deriveUpdateSecret(o.secrets.updateSeed, 0n))).digest();
     const terms: OpenTerms = {
-      tempChannelId: Uint8Array.from(tempChannelId), capacity: o.capacity, variant: o.variant, margin, feeRate: o.feeRate,
+      tempChannelId: Uint8Array.from(tempChannelId), capacity: o.capacity, variant, margin, feeRate: o.feeRate,
       senderFundingKey: fundingKey, senderPayoutKey: payoutKey,
     };
     const sender = new Sender({ phase: 'opening', terms, index: 0, amount: 0n }, o.secrets);
     const message: OpenChannel = {
-      type: 'open_channel', tempChannelId: terms.tempChannelId, capacity: o.capacity, variant: o.variant, margin,
+      type: 'open_channel', tempChannelId: terms.tempChannelId, capacity: o.capacity, variant, margin,
       feeRate: o.feeRate, senderFundingKey: fundingKey, senderPayoutKey: payoutKey,
     };
     return { sender, message };
@@ -138,7 +150,8 @@ export class Sender {
     const memo = this.keyMemo;
     const hit = memo.find((e) => e.state === state);
     if (hit) return hit.key;
-    const key = derivePublicKey(this.schedule.deriveUpdateSecret(BigInt(state)));
+    // deriveUpdateSecret has checked the scalar: no second check per payment.
+    const key = updateKeyOf(this.schedule.deriveUpdateSecret(BigInt(state)));
     memo.unshift({ state, key });
     memo.length = Math.min(memo.length, 2);
     return key;
@@ -148,8 +161,12 @@ export class Sender {
 
   onAcceptChannel(m: AcceptChannel): void {
     this.expectPhase('opening', m.type);
-    if (!bytesEqual(m.tempChannelId, this.s.terms.tempChannelId)) fail('WRONG_CHANNEL', 'accept_channel for another channel');
+    if (!(m.tempChannelId instanceof Uint8Array) || !bytesEqual(m.tempChannelId, this.s.terms.tempChannelId)) fail('WRONG_CHANNEL', 'accept_channel for another channel');
     const t = this.s.terms;
+    // The decoder checks these points, but a message may come from memory; once per channel, so checked here too.
+    for (const [k, what] of [[m.receiverFundingKey, 'receiverFundingKey'], [m.receiverPayoutKey, 'receiverPayoutKey'], [m.receiverRevocationKey, 'receiverRevocationKey']] as const) {
+      asPublicKey(k, what);
+    }
     for (const k of [m.receiverFundingKey, m.receiverPayoutKey, m.receiverRevocationKey]) {
       if ([t.senderFundingKey, t.senderPayoutKey].some((own) => bytesEqual(own, k))) fail('INVALID_KEY', 'receiver reused one of the sender\'s keys');
     }
@@ -342,7 +359,7 @@ export class Sender {
   }
 
   static restore(json: unknown, secrets: SenderSecrets): Sender {
-    const o = expectObject(json, 'state');
+    const o = readObject(json, 'state');
     if (o.format !== FORMAT) stateError('not a sender state');
     const phases: SenderPhase[] = ['opening', 'accepted', 'funding_created', 'open', 'closing', 'closed'];
     if (!phases.includes(o.phase as SenderPhase)) stateError('phase');
@@ -362,6 +379,10 @@ export class Sender {
         }))!,
       } : {}),
     };
+    checkPhaseParts(s.phase, PHASE_PARTS[s.phase], {
+      receiverKeys: s.terms.receiverFundingKey, funding: s.funding, receiverSig: s.receiverSig,
+      pending: s.pending, close: s.close, closeTx: s.close?.tx,
+    });
     const sender = new Sender(s, secrets);
     if (!bytesEqual(derivePublicKey(secrets.fundingKey), terms.senderFundingKey)) fail('INVALID_KEY', 'secrets do not belong to this channel');
     return sender;
@@ -376,6 +397,8 @@ export class Sender {
   }
 
   private expectChannel(id: Uint8Array): void {
+    // An in-memory message may hold anything here; bytesEqual and toHex need bytes.
+    if (!(id instanceof Uint8Array)) fail('WRONG_CHANNEL', 'channel id is not bytes');
     if (!bytesEqual(id, this.id)) fail('WRONG_CHANNEL', `message for channel ${toHex(id)}`);
   }
 }

@@ -6,8 +6,8 @@
 import { fail } from '../errors';
 import { ChannelContext, ChannelParams, verifyChannelParams } from '../tx/channel-params';
 import { fromHex, hashToTxid, toHex, txidToHash } from '../tx/hash';
-import { AbsoluteLock, FeeRate, PublicKey, Variant, asPublicKey, checkVariant } from '../types';
-import { Json, expectObject, hex } from './wire';
+import { AbsoluteLock, FeeRate, PublicKey, Variant, asPublicKey, checkTxid, checkVariant, checkVout } from '../types';
+import { Json, hex, variantField } from './wire';
 
 /** What the caller knows of the chain when it asks a party to act. */
 export interface ChainView {
@@ -20,6 +20,9 @@ const SECONDS_PER_BLOCK = 600;
 
 /** BOLT 2's channel id: the funding txid (internal order) with the output index XORed into its last two bytes. */
 export function deriveChannelId(txid: string, vout: number): Uint8Array {
+  // A malformed txid would give a short id that matches no message.
+  checkTxid(txid);
+  checkVout(vout);
   const id = txidToHash(txid);
   id[30]! ^= (vout >> 8) & 0xff;
   id[31]! ^= vout & 0xff;
@@ -35,6 +38,32 @@ export function cltvCutoffReached(variant: Variant, margin: number, chain: Chain
   const e: AbsoluteLock = variant.expiry;
   if ('height' in e) return chain.height + 1 >= e.height - margin;
   return chain.medianTimePast >= e.time - margin * SECONDS_PER_BLOCK;
+}
+
+/**
+ * The chain view a caller passes to a CLTV check. Both fields must be
+ * numbers: a missing height is NaN in the comparison, which says the cutoff
+ * is never reached.
+ */
+export function checkChainView(chain: ChainView | undefined, what: string): ChainView {
+  if (chain === null || typeof chain !== 'object' || !isCount(chain.height) || !isCount(chain.medianTimePast)) {
+    fail('INVALID_ARGUMENT', `${what} needs the chain tip: {height, medianTimePast} as non-negative integers`);
+  }
+  return chain;
+}
+
+function isCount(n: unknown): boolean {
+  return Number.isSafeInteger(n) && (n as number) >= 0;
+}
+
+/**
+ * A variant with exactly its fields, in a new object: a caller's object may
+ * carry more, which would be saved with the state and refused on restore.
+ */
+export function copyVariant(v: Variant): Variant {
+  checkVariant(v);
+  if (v.kind === 'csv') return { kind: 'csv', delay: { blocks: v.delay.blocks } };
+  return { kind: 'cltv', expiry: 'height' in v.expiry ? { height: v.expiry.height } : { time: v.expiry.time } };
 }
 
 /** Parameters known before funding: everything but the outpoint. */
@@ -83,6 +112,12 @@ export function stateError(what: string): never {
   return fail('STATE_INVALID', `saved state: ${what}`);
 }
 
+/** A part of a saved state that must be an object: STATE_INVALID, as for any other damage (the wire codec says MESSAGE_INVALID). */
+export function readObject(v: unknown, f: string): Json {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) stateError(`${f} must be an object`);
+  return v as Json;
+}
+
 export function readHex(o: Json, f: string, len?: number): Uint8Array {
   const v = o[f];
   if (typeof v !== 'string' || !/^([0-9a-f]{2})*$/.test(v) || (len !== undefined && v.length !== len * 2)) stateError(`${f} must be hex`);
@@ -110,7 +145,23 @@ export function readInt(o: Json, f: string): number {
 }
 
 export function readOptional<T>(o: Json, f: string, read: (x: Json) => T): T | undefined {
-  return o[f] === undefined || o[f] === null ? undefined : read(expectObject(o[f], f));
+  return o[f] === undefined || o[f] === null ? undefined : read(readObject(o[f], f));
+}
+
+/** Whether a part of a saved state must be there in a phase, must not be, or may be. */
+export type Presence = 'required' | 'absent' | 'either';
+
+/**
+ * Refuse a saved state whose parts disagree with its phase: the handlers of a
+ * phase rely on its parts (an open party pays from its funding, a closing one
+ * completes its close), and would fail on a missing one with a TypeError.
+ */
+export function checkPhaseParts(phase: string, rules: Readonly<Record<string, Presence>>, parts: Readonly<Record<string, unknown>>): void {
+  for (const [part, rule] of Object.entries(rules)) {
+    const present = parts[part] !== undefined;
+    if (rule === 'required' && !present) stateError(`phase ${phase} without ${part}`);
+    if (rule === 'absent' && present) stateError(`phase ${phase} with ${part}`);
+  }
 }
 
 export function termsToJson(t: OpenTerms): Json {
@@ -129,10 +180,11 @@ export function termsToJson(t: OpenTerms): Json {
 }
 
 export function termsFromJson(j: unknown): OpenTerms {
-  const o = expectObject(j, 'terms');
+  const o = readObject(j, 'terms');
   let variant: Variant;
   try {
-    variant = checkVariant(o.variant as Variant);
+    // The wire's reader: exactly the variant's fields, into a new object, so nothing else is kept and saved again.
+    variant = variantField(o, 'variant');
   } catch {
     return stateError('variant');
   }
@@ -140,6 +192,8 @@ export function termsFromJson(j: unknown): OpenTerms {
   const rf = optKey('receiverFundingKey');
   const rp = optKey('receiverPayoutKey');
   const rr = optKey('receiverRevocationKey');
+  // accept_channel brings the three together: a party knows all of them or none.
+  if ((rf === undefined) !== (rp === undefined) || (rf === undefined) !== (rr === undefined)) stateError('terms: some of the receiver\'s keys but not all');
   return {
     tempChannelId: readHex(o, 'tempChannelId', 32),
     capacity: readBig(o, 'capacity'),
@@ -160,7 +214,7 @@ export function outpointToJson(o: { txid: string; vout: number } | undefined): J
 
 export function outpointFromJson(j: unknown): { txid: string; vout: number } | undefined {
   if (j === null || j === undefined) return undefined;
-  const o = expectObject(j, 'funding');
+  const o = readObject(j, 'funding');
   const txid = o.txid;
   if (typeof txid !== 'string' || !/^[0-9a-f]{64}$/.test(txid)) stateError('funding.txid');
   return { txid, vout: readInt(o, 'vout') };

@@ -5,9 +5,10 @@
  * the indices just above it. Revealing secrets in decreasing index order is
  * therefore what lets the receiver keep only O(log n) of them.
  */
+import * as ecc from 'tiny-secp256k1';
 import { fail } from '../errors';
 import { sha256 } from '../tx/hash';
-import { asPrivateKey, derivePublicKey, type PrivateKey, type PublicKey } from '../types';
+import { asPrivateKey, type PrivateKey, type PublicKey } from '../types';
 
 /** Number of index bits; indices live in [0, 2^48 - 1]. */
 export const SECRET_INDEX_BITS = 48;
@@ -94,7 +95,18 @@ export function deriveUpdateSecret(seed: Uint8Array, state: bigint): PrivateKey 
 
 /** The public key whose private key is revealed when update `state` is revoked. */
 export function deriveUpdateKey(seed: Uint8Array, state: bigint): PublicKey {
-  return derivePublicKey(deriveUpdateSecret(seed, state));
+  return updateKeyOf(deriveUpdateSecret(seed, state));
+}
+
+/**
+ * @internal K_i of a secret the caller has just checked (asPrivateKey, or
+ * ecc.isPrivate on a revoke): derivePublicKey would check it a second time,
+ * once per payment on each side. Not exported from the package.
+ */
+export function updateKeyOf(secret: PrivateKey): PublicKey {
+  const pub = ecc.pointFromScalar(secret, true);
+  if (pub === null) fail('INVALID_KEY', 'update secret has no public key');
+  return pub as PublicKey;
 }
 
 /**

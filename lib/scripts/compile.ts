@@ -60,11 +60,13 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 /** Values by placeholder name, after checking and (for sortedmulti) sorting. */
 export function templateValues(t: ScriptTemplate, args: TemplateArgs): Map<string, PublicKey | number> {
+  if (args === null || typeof args !== 'object') fail('TEMPLATE_ARGUMENT', `${t.name}: arguments must be an object`);
+  // Own names only: `in` finds inherited ones, so an argument named constructor would pass unused.
   for (const name of Object.keys(args)) {
-    if (!(name in t.params)) fail('TEMPLATE_ARGUMENT', `${t.name}: unknown parameter ${name}`);
+    if (!Object.hasOwn(t.params, name)) fail('TEMPLATE_ARGUMENT', `${t.name}: unknown parameter ${name}`);
   }
   const values = new Map<string, PublicKey | number>();
-  for (const name of Object.keys(t.params)) values.set(name, checkedArgument(t, name, args[name]));
+  for (const name of Object.keys(t.params)) values.set(name, checkedArgument(t, name, Object.hasOwn(args, name) ? args[name] : undefined));
   if (t.sorted) {
     const keys = t.sorted.from.map((n) => values.get(n) as PublicKey).sort(compareBytes);
     t.sorted.into.forEach((n, i) => values.set(n, keys[i]!));
@@ -97,6 +99,7 @@ export interface FundingKeys {
 }
 
 export function compileFundingScript(k: FundingKeys): Uint8Array {
+  if (k === null || typeof k !== 'object') fail('TEMPLATE_ARGUMENT', 'funding keys must be an object');
   if (k.senderFundingKey !== undefined && k.receiverFundingKey !== undefined
     && compareBytes(k.senderFundingKey, k.receiverFundingKey) === 0) {
     fail('INVALID_KEY', 'sender and receiver funding keys must differ');
@@ -116,6 +119,7 @@ export function revocableTemplate(variant: Variant): ScriptTemplate {
 }
 
 export function compileRevocableScript(k: RevocableKeys): Uint8Array {
+  if (k === null || typeof k !== 'object') fail('TEMPLATE_ARGUMENT', 'revocable keys must be an object');
   const v = k.variant;
   if (v === null || typeof v !== 'object' || (v.kind !== 'cltv' && v.kind !== 'csv')) {
     fail('INVALID_TIMELOCK', 'variant kind must be cltv or csv');

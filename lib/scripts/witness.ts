@@ -4,7 +4,14 @@
  * PSBT finalizers both call it.
  */
 import { fail } from '../errors';
-import { ScriptTemplate } from './templates';
+import { ScriptTemplate, TemplateBranch } from './templates';
+
+/** A branch by name: own properties only, so `__proto__` or `constructor` is no branch. */
+function branchOf(t: ScriptTemplate, branch: string): TemplateBranch {
+  const b = Object.hasOwn(t.branches, branch) ? t.branches[branch] : undefined;
+  if (b === undefined) fail('TEMPLATE_ARGUMENT', `${t.name}: no branch ${branch}`);
+  return b;
+}
 
 export function assembleWitness(
   t: ScriptTemplate,
@@ -12,8 +19,7 @@ export function assembleWitness(
   sigs: Readonly<Record<string, Uint8Array>>,
   script: Uint8Array,
 ): Uint8Array[] {
-  const b = t.branches[branch];
-  if (b === undefined) fail('TEMPLATE_ARGUMENT', `${t.name}: no branch ${branch}`);
+  const b = branchOf(t, branch);
   const items = b.witness.map((item) => {
     if (item === '') return new Uint8Array(0);
     const m = /^<sig (\w+)>$/.exec(item);
@@ -28,8 +34,7 @@ export function assembleWitness(
 
 /** Largest serialized witness for a branch: DER signatures at their 73-byte maximum. */
 export function maxWitnessSize(t: ScriptTemplate, branch: string): number {
-  const b = t.branches[branch];
-  if (b === undefined) fail('TEMPLATE_ARGUMENT', `${t.name}: no branch ${branch}`);
+  const b = branchOf(t, branch);
   let size = 1; // item count
   for (const item of b.witness) size += item === '' ? 1 : 1 + 73;
   return size + 1 + t.maxLength;
@@ -37,7 +42,6 @@ export function maxWitnessSize(t: ScriptTemplate, branch: string): number {
 
 /** Signer names a branch needs, in witness order. */
 export function branchSigners(t: ScriptTemplate, branch: string): string[] {
-  const b = t.branches[branch];
-  if (b === undefined) fail('TEMPLATE_ARGUMENT', `${t.name}: no branch ${branch}`);
+  const b = branchOf(t, branch);
   return b.witness.filter((w) => w !== '').map((w) => w.slice(5, -1));
 }

@@ -150,7 +150,7 @@ const SENDER_METHODS = [
   'proposeClose', 'onCloseSigned', 'onCloseOffer', 'latestTransaction', 'timeoutSweep',
 ];
 const RECEIVER_METHODS = [
-  'onFundingCreated', 'markFundingConfirmed', 'onOffer', 'onRevoke', 'proposeClose', 'onCloseSigned', 'onCloseOffer', 'penaltyTx',
+  'onFundingCreated', 'markFundingConfirmed', 'onOffer', 'onRevoke', 'proposeClose', 'onCloseSigned', 'onCloseOffer', 'penaltyTx', 'isRevoked',
 ];
 const STORE_METHODS = ['insert', 'insertState', 'get', 'getState'];
 
