@@ -18,15 +18,7 @@ import { readFixtureFiles } from './support/psbt-fixture-files';
 import { Scenario } from './support/psbt-scenario';
 import { descriptorKeys, descriptorScripts } from './support/descriptor-script';
 import { testKey } from './support/keys';
-
-function codeOf(run: () => unknown): ErrorCode | string {
-  try {
-    run();
-  } catch (e) {
-    return e instanceof ChannelError ? e.code : `not a ChannelError: ${String(e)}`;
-  }
-  return 'no error';
-}
+import { codeOf } from './support/errors';
 
 const master = BIP32Factory(ecc).fromSeed(Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex'));
 

@@ -24,19 +24,11 @@ import {
 } from '../lib';
 import { VARIANTS, channelParams, fundingParams, wallet, walletCoin, walletScript } from './support/channel';
 import { keys, testKey } from './support/keys';
+import { codeOf } from './support/errors';
 
 const OPS = opcodes as unknown as Record<string, number>;
 const dest = p2wpkhScript(testKey('inspect destination').pub);
 const hex = (b: Uint8Array) => toHex(b);
-
-function codeOf(run: () => unknown): ErrorCode | string {
-  try {
-    run();
-  } catch (e) {
-    return e instanceof ChannelError ? e.code : `not a ChannelError: ${String(e)}`;
-  }
-  return 'no error';
-}
 
 /** inspect's ASM back to bytes: opcodes by name, keys as hex pushes, numbers in decimal as minimal script numbers. */
 function asmBytes(asm: string): Uint8Array {

@@ -26,7 +26,7 @@
  * channel 0 (deriveChannelSeed, hardened path m/1017'/0'/0') and carry no origin.
  */
 import { expect } from 'chai';
-import { BIP32Factory, BIP32Interface } from 'bip32';
+import { BIP32Interface } from 'bip32';
 import * as ecc from 'tiny-secp256k1';
 import { Psbt, Transaction, script as bscript } from 'bitcoinjs-lib';
 import {
@@ -41,23 +41,10 @@ import {
 } from '../lib';
 import { VARIANTS } from './support/channel';
 import { Prevout, verifyInputs } from './support/verify';
+import { codeOf } from './support/errors';
+import { PSBT_PATHS, receiverMaster, senderMaster } from './support/psbt-keys';
 
-const bip32 = BIP32Factory(ecc);
-const senderMaster = bip32.fromSeed(Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex'));
-const receiverMaster = bip32.fromSeed(Buffer.from('fffefdfcfbfaf9f8f7f6f5f4f3f2f1f0efeeedecebeae9e8e7e6e5e4e3e2e1e0', 'hex'));
-
-const PATHS = {
-  senderWallet: "m/84'/1'/0'/0/0",
-  senderNestedWallet: "m/49'/1'/0'/0/0",
-  senderChange: "m/84'/1'/0'/1/0",
-  senderDestination: "m/84'/1'/0'/0/1",
-  senderFunding: "m/84'/1'/0'/1017/0",
-  senderPayout: "m/84'/1'/0'/1017/1",
-  receiverFunding: "m/84'/1'/0'/1017/0",
-  receiverPayout: "m/84'/1'/0'/1017/1",
-  receiverRevocation: "m/84'/1'/0'/1017/2",
-  receiverDestination: "m/84'/1'/0'/0/0",
-} as const;
+const PATHS = PSBT_PATHS;
 
 function privAt(master: BIP32Interface, path: string): PrivateKey {
   return asPrivateKey(Uint8Array.from(master.derivePath(path).privateKey!));
@@ -89,15 +76,6 @@ const K = (i: number) => ({ priv: deriveUpdateSecret(seed, BigInt(i)), pub: deri
 
 // ---------------------------------------------------------------------------
 // Helpers.
-
-function codeOf(run: () => unknown): ErrorCode | string {
-  try {
-    run();
-  } catch (e) {
-    return e instanceof ChannelError ? e.code : `not a ChannelError: ${String(e)}`;
-  }
-  return 'no error';
-}
 
 /** `run` must fail with `code` and leave the PSBT byte-for-byte as it was. */
 function refusesUnchanged(psbt: Psbt, run: () => unknown, code: ErrorCode): void {

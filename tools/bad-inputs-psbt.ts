@@ -17,22 +17,12 @@ import {
   signPsbtInput, toHex, verifyChannelParams,
 } from '../lib';
 import { RawPsbt, Ref } from '../test/support/bad-inputs-codec';
+import { PSBT_PATHS, receiverMaster, senderMaster } from '../test/support/psbt-keys';
 import { CaseSpec, FileSpec, ValidSpec } from './bad-inputs-format';
 import { highS, malformedSignatures, paddedR } from './bad-inputs-values';
 
 const bip32 = BIP32Factory(ecc);
-const senderMaster = bip32.fromSeed(Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex'));
-const receiverMaster = bip32.fromSeed(Buffer.from('fffefdfcfbfaf9f8f7f6f5f4f3f2f1f0efeeedecebeae9e8e7e6e5e4e3e2e1e0', 'hex'));
-const PATHS = {
-  senderWallet: "m/84'/1'/0'/0/0",
-  senderChange: "m/84'/1'/0'/1/0",
-  senderFunding: "m/84'/1'/0'/1017/0",
-  senderPayout: "m/84'/1'/0'/1017/1",
-  receiverFunding: "m/84'/1'/0'/1017/0",
-  receiverPayout: "m/84'/1'/0'/1017/1",
-  receiverRevocation: "m/84'/1'/0'/1017/2",
-  receiverDestination: "m/84'/1'/0'/0/0",
-} as const;
+const PATHS = PSBT_PATHS;
 const privAt = (m: BIP32Interface, p: string): PrivateKey => asPrivateKey(Uint8Array.from(m.derivePath(p).privateKey!));
 const o = {
   senderWallet: keyOrigin(senderMaster, PATHS.senderWallet),
