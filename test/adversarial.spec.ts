@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
-import { cltvCutoffReached, feeForWeight, penaltyWeight, timeoutWeight } from '../lib';
+import { CLOSE_WEIGHT, cltvCutoffReached, feeForWeight, penaltyWeight, timeoutWeight } from '../lib';
 import { RegtestNode } from '../lib/chain/regtest-node';
 import {
   CLTV_MARGIN, CSV_DELAY, Confirmed, E2E_VARIANTS, broadcastAndConfirm, chainView, mineTo, payMany, readConfirmed, sumIns, sumOuts,
@@ -287,7 +287,7 @@ describe('adversarial counterparties on the embedded regtest node', function () 
     });
   }
 
-  it('CLTV: offers are refused from the cutoff on, the watcher closes, and at the expiry the sender\'s versions and sweep find the channel gone', async () => {
+  it('CLTV: offers are refused from the cutoff on, the watcher closes cooperatively though an offer is in flight, and at the expiry the sender\'s versions and sweep find the channel gone', async () => {
     const c = await open('CLTV');
     const expiry = c.expiry!;
     const cooperative: string[] = [];
@@ -319,18 +319,20 @@ describe('adversarial counterparties on the embedded regtest node', function () 
     expect(c.receiver.pendingAmount).to.equal(undefined);
 
     await w.poll();
-    // The sender still has its refused offer in flight, so it cannot sign a close: the watcher falls back to its own version.
-    expect(cooperative).to.deep.equal(['PAYMENT_PENDING']);
+    // The sender's refused offer is still in flight, yet it signs a close of the last agreed amount (dropping the offer).
+    expect(cooperative).to.deep.equal([]);
+    expect(c.sender.pending).to.equal(undefined);
     const [cutoff] = w.of('cutoff');
     expect(cutoff?.txid).to.be.a('string');
     await node.mine(1);
     const closed = await readConfirmed(node, cutoff!.txid!);
     expect(closed.height).to.equal(expiry - CLTV_MARGIN);
-    expect(c.receiver.stateOf(closed.tx)).to.equal(3n);
+    expect(c.receiver.stateOf(closed.tx)).to.equal(undefined);
+    expect(closed.tx.getId()).to.equal(c.sender.closeTransaction()!.getId());
     const ctx = c.receiver.context;
     expect(valueTo(closed.tx, ctx.receiverPayoutScript)).to.equal(final);
     const vout = outputTo(closed.tx, ctx.senderPayoutScript);
-    expect(closed.tx.outs[vout]!.value).to.equal(c.capacity - final - ctx.paymentFee);
+    expect(closed.tx.outs[vout]!.value).to.equal(c.capacity - final - feeForWeight(CLOSE_WEIGHT, CLOSE_RATE));
 
     await mineTo(node, expiry); // anything locked to T may enter the next block
     const sweep = c.sender.timeoutSweep(c.sender.latestTransaction().toBuffer(), c.walletScript, SWEEP_RATE);
@@ -342,7 +344,7 @@ describe('adversarial counterparties on the embedded regtest node', function () 
     await sw.poll();
     expect(sw.events).to.deep.equal([{ kind: 'closed', txid: closed.tx.getId(), own: false, height: closed.height }]);
     const spent = await broadcastAndConfirm(node, spendP2wpkh(closed.tx, vout, c.senderSecrets.payoutKey, c.walletScript, SWEEP_RATE));
-    expect(valueTo(spent.tx, c.walletScript)).to.equal(c.capacity - final - ctx.paymentFee - spent.fee);
+    expect(valueTo(spent.tx, c.walletScript)).to.equal(c.capacity - final - feeForWeight(CLOSE_WEIGHT, CLOSE_RATE) - spent.fee);
   });
   /**
    * The sender's attack once a CLTV channel has passed its expiry unclosed: a

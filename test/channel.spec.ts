@@ -6,6 +6,7 @@ import {
 import { VARIANTS } from './support/channel';
 import { CHAIN, destination, openChannel, pay, receiverSecrets, senderSecrets, wire } from './support/parties';
 import { verifyInputs } from './support/verify';
+import { valueTo } from './support/e2e';
 
 function verifyFundingSpend(tx: Transaction, c: { sender: Sender }) {
   verifyInputs(tx.toBuffer(), [{ script: c.sender.context.fundingScriptPubKey, value: c.sender.context.params.capacity }]);
@@ -292,17 +293,22 @@ describe('channel protocol', () => {
       expect(code(() => c.receiver.proposeClose(1000n))).to.equal('CHANNEL_CLOSED');
     });
 
-    it('a proposal refused for its rate can be made again lower; a close of another amount is refused after a close', () => {
+    it('a proposal refused for its rate can be made again lower, and the sender closes though its refused offer is in flight', () => {
       const c = openChannel(variant);
       pay(c, 5000n);
       expect(code(() => c.sender.onCloseOffer(wire(c.receiver.proposeClose(9000n)), 5000n))).to.equal('FEE_RATE_REFUSED');
       expect(c.receiver.phase).to.equal('closing');
       // No more payments once the receiver has signed a close: that close would turn stale.
       expect(code(() => c.receiver.onOffer(wire(c.sender.pay(1000n)), CHAIN))).to.equal('CHANNEL_CLOSED');
+      // The refused offer stays in flight at the sender, which still signs a close of the last agreed amount and drops the offer.
       const offer = c.receiver.proposeClose(2000n);
-      const pending = c.sender.pendingOffer();
-      expect(pending.index).to.equal(2);
-      expect(code(() => c.sender.onCloseOffer(wire(offer), 5000n))).to.equal('PAYMENT_PENDING');
+      expect(c.sender.pendingOffer().index).to.equal(2);
+      const { message, tx } = c.sender.onCloseOffer(wire(offer), 5000n);
+      expect(c.sender.pending).to.equal(undefined);
+      expect(code(() => c.sender.pendingOffer())).to.equal('UNEXPECTED_MESSAGE');
+      expect(c.receiver.onCloseSigned(wire(message)).toHex()).to.equal(tx.toHex());
+      expect(valueTo(tx, c.receiver.context.receiverPayoutScript)).to.equal(5000n);
+      verifyFundingSpend(tx, c);
     });
 
     it('the signer of a close answers only offers of the amount it closed at, with a valid signature', () => {

@@ -400,7 +400,6 @@ export function partyFiles(): FileSpec[] {
     col.bad(V, 'senderOpen3', 'a fee rate other than the signed one', co({ feeRate: 1501n }), 'INVALID_SIGNATURE');
     col.bad(V, 'senderOpen3', 'the sender\'s own signature', co({ sig: m.closeOffer.sig }), 'INVALID_SIGNATURE');
     sigCases(V, 'senderOpen3', 'receiverCloseOffer', m.receiverCloseOffer.sig, (x) => [x, 5000n]);
-    col.bad(V, 'senderPending', 'while a payment is in flight', co({}), 'PAYMENT_PENDING');
     col.bad(V, 'senderClosing', 'while closing', co({}), 'CHANNEL_CLOSED');
 
     const W = 'Sender.timeoutSweep';

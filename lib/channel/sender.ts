@@ -274,14 +274,14 @@ export class Sender {
    * from the sender's side); again at another rate while no close is signed.
    */
   proposeClose(feeRate: FeeRate): CloseOffer {
-    const { close, message } = proposeClose(this.closing, feeRate);
+    const { close, message } = proposeClose(this.closing(true), feeRate);
     this.s = { ...this.s, phase: 'closing', close };
     return message;
   }
 
   onCloseSigned(m: CloseSigned): Transaction {
     this.expectChannel(m.channelId);
-    const { close, tx } = completeClose(this.closing, m);
+    const { close, tx } = completeClose(this.closing(true), m);
     this.s = { ...this.s, phase: 'closed', close };
     return tx;
   }
@@ -293,13 +293,24 @@ export class Sender {
    */
   onCloseOffer(m: CloseOffer, maxFeeRate: FeeRate): { message: CloseSigned; tx: Transaction } {
     this.expectChannel(m.channelId);
-    const { close, message, tx } = answerClose(this.closing, m, { mayAnswerOwn: false, maxFeeRate });
-    if (close) this.s = { ...this.s, phase: 'closed', close };
+    const { close, message, tx } = answerClose(this.closing(false), m, { mayAnswerOwn: false, maxFeeRate });
+    if (close) this.s = { ...this.s, phase: 'closed', close, pending: undefined };
     return { message, tx };
   }
 
-  private get closing(): ClosingParty {
-    return { phase: this.s.phase, close: this.s.close, paymentPending: this.s.pending !== undefined, amount: this.s.amount, signer: this.signer, channelId: this.channelId };
+  /**
+   * The sender proposes a close only with no offer in flight (the offer must
+   * be answered first), but answers the receiver's proposal even with one: a
+   * receiver that proposed a close never accepts a payment again, so the
+   * offer is dead and is dropped, its k_i never revealed. The receiver may
+   * hold our signature on its version of the offered state; that risk the
+   * offer already took, and the close adds none. Without this, an offer the
+   * receiver refused for good (past the CLTV cutoff, say) would leave only a
+   * unilateral close.
+   */
+  private closing(offerBlocks: boolean): ClosingParty {
+    const paymentPending = offerBlocks && this.s.pending !== undefined;
+    return { phase: this.s.phase, close: this.s.close, paymentPending, amount: this.s.amount, signer: this.signer, channelId: this.channelId };
   }
 
   /** The chain settled the channel some other way (unilateral close seen by a watcher). */
