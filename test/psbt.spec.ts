@@ -42,7 +42,7 @@ import {
 import { VARIANTS } from './support/channel';
 import { Prevout, verifyInputs } from './support/verify';
 import { codeOf } from './support/errors';
-import { PSBT_PATHS, receiverMaster, senderMaster } from './support/psbt-keys';
+import { PSBT_CHANNEL_ORIGINS, PSBT_ORIGINS, PSBT_PATHS, receiverMaster, senderMaster } from './support/psbt-keys';
 
 const PATHS = PSBT_PATHS;
 
@@ -50,25 +50,8 @@ function privAt(master: BIP32Interface, path: string): PrivateKey {
   return asPrivateKey(Uint8Array.from(master.derivePath(path).privateKey!));
 }
 
-const origin = {
-  senderWallet: keyOrigin(senderMaster, PATHS.senderWallet),
-  senderNestedWallet: keyOrigin(senderMaster, PATHS.senderNestedWallet),
-  senderChange: keyOrigin(senderMaster, PATHS.senderChange),
-  senderDestination: keyOrigin(senderMaster, PATHS.senderDestination),
-  senderFunding: keyOrigin(senderMaster, PATHS.senderFunding),
-  senderPayout: keyOrigin(senderMaster, PATHS.senderPayout),
-  receiverFunding: keyOrigin(receiverMaster, PATHS.receiverFunding),
-  receiverPayout: keyOrigin(receiverMaster, PATHS.receiverPayout),
-  receiverRevocation: keyOrigin(receiverMaster, PATHS.receiverRevocation),
-  receiverDestination: keyOrigin(receiverMaster, PATHS.receiverDestination),
-};
-const channelOrigins: ChannelKeyOrigins = {
-  senderFunding: origin.senderFunding,
-  receiverFunding: origin.receiverFunding,
-  senderPayout: origin.senderPayout,
-  receiverPayout: origin.receiverPayout,
-  receiverRevocation: origin.receiverRevocation,
-};
+const origin = PSBT_ORIGINS;
+const channelOrigins = PSBT_CHANNEL_ORIGINS;
 const senderOnlyOrigins: ChannelKeyOrigins = { senderFunding: origin.senderFunding, senderPayout: origin.senderPayout };
 
 const seed = deriveChannelSeed(senderMaster, 0);

@@ -8,20 +8,13 @@ import {
 } from '../lib';
 import { VARIANTS, channelParams } from './support/channel';
 import { testKey } from './support/keys';
+import { miniscriptWitnessScript } from './support/descriptor-script';
 
 /** Compile a miniscript with our key names replaced by hex keys, through an independent implementation. */
 function miniscriptBytes(ms: string, subst: Record<string, string>): Uint8Array {
   let expr = ms;
   for (const [name, v] of Object.entries(subst)) expr = expr.replace(new RegExp(`\\b${name}\\b`, 'g'), v);
-  const r = compileMiniscript(expr);
-  expect(r.issane, `${expr} sane`).to.equal(true);
-  // The library prints keys and large numbers as <hex>, small numbers bare.
-  const asm = r.asm.split(' ').map((t: string) => {
-    if (t.startsWith('<') && t.endsWith('>')) return t.slice(1, -1);
-    if (/^\d+$/.test(t)) return Number(t) === 0 ? 'OP_0' : `OP_${t}`;
-    return t;
-  }).join(' ');
-  return bscript.fromASM(asm);
+  return miniscriptWitnessScript(expr);
 }
 
 const HEIGHTS = [1, 16, 17, 127, 128, 255, 256, 32767, 32768, 0xffff, 0x10000, 8388607, 8388608, 499999999];

@@ -17,27 +17,15 @@ import {
   signPsbtInput, toHex, verifyChannelParams,
 } from '../lib';
 import { RawPsbt, Ref } from '../test/support/bad-inputs-codec';
-import { PSBT_PATHS, receiverMaster, senderMaster } from '../test/support/psbt-keys';
+import { PSBT_CHANNEL_ORIGINS, PSBT_ORIGINS, PSBT_PATHS, receiverMaster, senderMaster } from '../test/support/psbt-keys';
 import { CaseSpec, FileSpec, ValidSpec } from './bad-inputs-format';
 import { highS, malformedSignatures, paddedR } from './bad-inputs-values';
 
 const bip32 = BIP32Factory(ecc);
 const PATHS = PSBT_PATHS;
 const privAt = (m: BIP32Interface, p: string): PrivateKey => asPrivateKey(Uint8Array.from(m.derivePath(p).privateKey!));
-const o = {
-  senderWallet: keyOrigin(senderMaster, PATHS.senderWallet),
-  senderChange: keyOrigin(senderMaster, PATHS.senderChange),
-  senderFunding: keyOrigin(senderMaster, PATHS.senderFunding),
-  senderPayout: keyOrigin(senderMaster, PATHS.senderPayout),
-  receiverFunding: keyOrigin(receiverMaster, PATHS.receiverFunding),
-  receiverPayout: keyOrigin(receiverMaster, PATHS.receiverPayout),
-  receiverRevocation: keyOrigin(receiverMaster, PATHS.receiverRevocation),
-  receiverDestination: keyOrigin(receiverMaster, PATHS.receiverDestination),
-};
-const channelOrigins: ChannelKeyOrigins = {
-  senderFunding: o.senderFunding, receiverFunding: o.receiverFunding, senderPayout: o.senderPayout, receiverPayout: o.receiverPayout,
-  receiverRevocation: o.receiverRevocation,
-};
+const o = PSBT_ORIGINS;
+const channelOrigins = PSBT_CHANNEL_ORIGINS;
 const seed = deriveChannelSeed(senderMaster, 0);
 const K = (i: number) => ({ priv: deriveUpdateSecret(seed, BigInt(i)), pub: deriveUpdateKey(seed, BigInt(i)) });
 const attacker = p2wpkhScript(keyOrigin(bip32.fromSeed(Buffer.alloc(32, 0x42)), 'm/0').pubkey);

@@ -3,6 +3,7 @@
  * with (fixed seeds, so every signature is reproducible).
  */
 import { BIP32Factory } from 'bip32';
+import { ChannelKeyOrigins, keyOrigin } from '../../lib';
 import * as ecc from 'tiny-secp256k1';
 
 const bip32 = BIP32Factory(ecc);
@@ -22,3 +23,26 @@ export const PSBT_PATHS = {
   receiverRevocation: "m/84'/1'/0'/1017/2",
   receiverDestination: "m/84'/1'/0'/0/0",
 } as const;
+
+/** The key origin of every path above. */
+export const PSBT_ORIGINS = {
+  senderWallet: keyOrigin(senderMaster, PSBT_PATHS.senderWallet),
+  senderNestedWallet: keyOrigin(senderMaster, PSBT_PATHS.senderNestedWallet),
+  senderChange: keyOrigin(senderMaster, PSBT_PATHS.senderChange),
+  senderDestination: keyOrigin(senderMaster, PSBT_PATHS.senderDestination),
+  senderFunding: keyOrigin(senderMaster, PSBT_PATHS.senderFunding),
+  senderPayout: keyOrigin(senderMaster, PSBT_PATHS.senderPayout),
+  receiverFunding: keyOrigin(receiverMaster, PSBT_PATHS.receiverFunding),
+  receiverPayout: keyOrigin(receiverMaster, PSBT_PATHS.receiverPayout),
+  receiverRevocation: keyOrigin(receiverMaster, PSBT_PATHS.receiverRevocation),
+  receiverDestination: keyOrigin(receiverMaster, PSBT_PATHS.receiverDestination),
+};
+
+/** The channel's keys with their origins, as the PSBT creators take them. */
+export const PSBT_CHANNEL_ORIGINS: ChannelKeyOrigins = {
+  senderFunding: PSBT_ORIGINS.senderFunding,
+  receiverFunding: PSBT_ORIGINS.receiverFunding,
+  senderPayout: PSBT_ORIGINS.senderPayout,
+  receiverPayout: PSBT_ORIGINS.receiverPayout,
+  receiverRevocation: PSBT_ORIGINS.receiverRevocation,
+};
