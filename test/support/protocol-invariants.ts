@@ -323,7 +323,8 @@ export class ProtocolOracle {
     }
     const sClose = s.closeTransaction();
     const rClose = r.closeTransaction();
-    if (sClose && rClose && sClose.toHex() !== rClose.toHex()) violation('agreement', 'the parties hold different closes');
+    // The two may hold different closes: a proposal asked again at another rate, answered twice, crossing a
+    // reply. Each is checked above to pay the final amount at a proposed rate, and either may confirm.
     if (sClose && r.phase === 'open') violation('agreement', 'sender holds a close the receiver never signed');
     if (rClose && s.phase === 'open') violation('agreement', 'receiver holds a close the sender never signed');
     this.checked = { sender: sj, receiver: rj };
