@@ -128,6 +128,10 @@ export function partyFiles(): FileSpec[] {
     col.bad(target, party, `${field} missing`, args(new Ref(base, { [field]: DELETE })), 'WRONG_CHANNEL');
     const own = field === 'channelId' ? channelId : m.open.tempChannelId;
     col.bad(target, party, `${field} as a hex string`, args(new Ref(base, { [field]: Buffer.from(own).toString('hex') })), 'WRONG_CHANNEL');
+    // From plain JavaScript: no message object at all.
+    for (const [name, v] of [['null', null], ['a string', 'offer'], ['an array', []]] as const) {
+      col.bad(target, party, `the message is ${name}`, args(v as unknown as Ref), 'MESSAGE_INVALID');
+    }
   };
 
   // --- receiver: offers ------------------------------------------------------------
@@ -444,6 +448,7 @@ export function partyFiles(): FileSpec[] {
     const a = (open: unknown, pol: unknown = policy, chain: unknown = new Ref('chain'), secrets: unknown = new Ref('receiverSecrets')) => [open, secrets, pol, chain];
     col.ok(R, 'a CSV channel', a(new Ref('open')));
     col.ok(R, 'a CLTV channel', a(new Ref('cltvOpen')));
+    col.bad(R, undefined, 'the message is null', a(null), 'MESSAGE_INVALID');
     col.bad(R, undefined, 'capacity below the policy minimum', a(new Ref('open'), { ...policy, minCapacity: CAPACITY + 1n }), 'INVALID_AMOUNT');
     col.bad(R, undefined, 'capacity above the policy maximum', a(new Ref('open'), { ...policy, maxCapacity: CAPACITY - 1n }), 'INVALID_AMOUNT');
     col.bad(R, undefined, 'fee rate below the policy minimum', a(new Ref('open'), { ...policy, minFeeRate: 1001n }), 'FEE_RATE_REFUSED');

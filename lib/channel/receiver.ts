@@ -22,7 +22,7 @@ import {
 } from './messages';
 import {
   ChainView, OpenTerms, Presence, channelContextFor, channelIdFor, channelParamsOf, checkChainView, checkPhaseParts, cltvCutoffReached, copyVariant,
-  outpointFromJson, outpointToJson, readBig, readHex, readInt, readKey, readObject, readOptional, stateError, termsFromJson, termsToJson,
+  outpointFromJson, outpointToJson, readBig, readHex, readInt, readKey, readObject, readOptional, stateError, termsFromJson, termsToJson, expectMessage,
 } from './state';
 import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
 import { Json, hex } from './wire';
@@ -107,6 +107,7 @@ export class Receiver {
 
   /** Answer an open_channel: checks the terms against the policy and the chain (CLTV expiry far enough). */
   static accept(m: OpenChannel, secrets: ReceiverSecrets, policy: ReceiverPolicy = {}, chain?: ChainView): { receiver: Receiver; message: AcceptChannel } {
+    expectMessage(m, 'open_channel');
     // The decoder checks all of these, but a message may come from memory; once per channel, so checked here too.
     if (!(m.tempChannelId instanceof Uint8Array) || m.tempChannelId.length !== 32) fail('INVALID_ARGUMENT', 'tempChannelId must be 32 bytes');
     checkAmount(m.capacity, 'capacity', 1n);
@@ -178,6 +179,7 @@ export class Receiver {
 
   /** Sign the sender's refund (state 0). The sender broadcasts funding only after it has this. */
   onFundingCreated(m: FundingCreated): FundingSigned {
+    expectMessage(m, 'funding_created');
     this.expectPhase('accepted', m.type);
     if (!(m.tempChannelId instanceof Uint8Array) || !bytesEqual(m.tempChannelId, this.s.terms.tempChannelId)) fail('WRONG_CHANNEL', 'funding_created for another channel');
     if (!(m.fundingTxid instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'fundingTxid must be bytes');
@@ -205,6 +207,7 @@ export class Receiver {
 
   /** Check an offer and sign the sender's version of the new state. Nothing is final yet. */
   onOffer(m: Offer, chain?: ChainView): Accept {
+    expectMessage(m, 'offer');
     if (this.s.phase === 'funded') fail('FUNDING_NOT_CONFIRMED', 'funding is not confirmed yet');
     this.expectPhase('open', m.type);
     this.expectChannel(m.channelId);
@@ -264,6 +267,7 @@ export class Receiver {
 
   /** The sender revealed k_i: the pending payment is now final. */
   onRevoke(m: Revoke): PaymentReceived {
+    expectMessage(m, 'revoke');
     this.expectPhase('open', m.type);
     this.expectChannel(m.channelId);
     const cur = this.s.current!;
@@ -289,6 +293,7 @@ export class Receiver {
   }
 
   onCloseSigned(m: CloseSigned): Transaction {
+    expectMessage(m, 'close_signed');
     this.expectChannel(m.channelId);
     const { close, tx } = completeClose(this.closing, m);
     this.s = { ...this.s, phase: 'closed', close };
@@ -301,6 +306,7 @@ export class Receiver {
    * of the close already signed is answered again.
    */
   onCloseOffer(m: CloseOffer): { message: CloseSigned; tx: Transaction } {
+    expectMessage(m, 'close_offer');
     this.expectChannel(m.channelId);
     const { close, message, tx } = answerClose(this.closing, m, { mayAnswerOwn: true });
     if (close) this.s = { ...this.s, phase: 'closed', close };

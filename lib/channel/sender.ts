@@ -23,7 +23,7 @@ import {
 import { Accept, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, AcceptChannel, Offer, Revoke } from './messages';
 import {
   DEFAULT_MARGIN, OpenTerms, Presence, channelContextFor, channelIdFor, channelParamsOf, checkPhaseParts, copyVariant, outpointFromJson,
-  outpointToJson, readBig, readHex, readInt, readObject, readOptional, stateError, termsFromJson, termsToJson,
+  outpointToJson, readBig, readHex, readInt, readObject, readOptional, stateError, termsFromJson, termsToJson, expectMessage,
 } from './state';
 import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
 import { Json, hex } from './wire';
@@ -160,6 +160,7 @@ export class Sender {
   // ---- opening
 
   onAcceptChannel(m: AcceptChannel): void {
+    expectMessage(m, 'accept_channel');
     this.expectPhase('opening', m.type);
     if (!(m.tempChannelId instanceof Uint8Array) || !bytesEqual(m.tempChannelId, this.s.terms.tempChannelId)) fail('WRONG_CHANNEL', 'accept_channel for another channel');
     const t = this.s.terms;
@@ -210,6 +211,7 @@ export class Sender {
 
   /** The receiver's signature on state 0, our refund. After this the funding transaction may be broadcast. */
   onFundingSigned(m: FundingSigned): void {
+    expectMessage(m, 'funding_signed');
     this.expectPhase('funding_created', m.type);
     this.expectChannel(m.channelId);
     const hash = this.signer.senderVersionHash(0n, 0n, this.updateKey(0));
@@ -244,6 +246,7 @@ export class Sender {
 
   /** The receiver signed our version of the new state: it is safe now to revoke the old one. */
   onAccept(m: Accept): Revoke {
+    expectMessage(m, 'accept');
     this.expectPhase('open', m.type);
     this.expectChannel(m.channelId);
     const p = this.s.pending;
@@ -280,6 +283,7 @@ export class Sender {
   }
 
   onCloseSigned(m: CloseSigned): Transaction {
+    expectMessage(m, 'close_signed');
     this.expectChannel(m.channelId);
     const { close, tx } = completeClose(this.closing(true), m);
     this.s = { ...this.s, phase: 'closed', close };
@@ -292,6 +296,7 @@ export class Sender {
    * the sender's); a repeat of the close already signed is answered again.
    */
   onCloseOffer(m: CloseOffer, maxFeeRate: FeeRate): { message: CloseSigned; tx: Transaction } {
+    expectMessage(m, 'close_offer');
     this.expectChannel(m.channelId);
     const { close, message, tx } = answerClose(this.closing(false), m, { mayAnswerOwn: false, maxFeeRate });
     if (close) this.s = { ...this.s, phase: 'closed', close, pending: undefined };

@@ -33,6 +33,14 @@ export function deriveChannelId(txid: string, vout: number): Uint8Array {
  * CLTV channels stop taking payments `margin` blocks before expiry, leaving
  * time for the receiver's close to confirm before the sender's timeout opens.
  */
+/**
+ * Handlers take typed messages, but a caller in plain JavaScript can hand
+ * them anything: refuse what is not an object before reading any field.
+ */
+export function expectMessage(m: unknown, type: string): void {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) fail('MESSAGE_INVALID', `${type}: not a message object`);
+}
+
 export function cltvCutoffReached(variant: Variant, margin: number, chain: ChainView): boolean {
   if (variant.kind !== 'cltv') return false;
   const e: AbsoluteLock = variant.expiry;
