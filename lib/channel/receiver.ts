@@ -411,8 +411,18 @@ export class Receiver {
     checkPhaseParts(s.phase, PHASE_PARTS[s.phase], {
       funding: s.funding, confirmed: s.fundingConfirmed || undefined, current: s.current, pending: s.pending, close: s.close, closeTx: s.close?.tx,
     });
+    // A payment in flight is always the state after the current one, paying more.
+    if (current && pending && (pending.index !== current.index + 1 || pending.amount <= current.amount)) {
+      stateError('pending: not the state after the current one');
+    }
     const r = new Receiver(s, RevocationStore.fromJSON(o.revocations), secrets);
-    if (!bytesEqual(derivePublicKey(secrets.fundingKey), terms.receiverFundingKey)) fail('INVALID_KEY', 'secrets do not belong to this channel');
+    // Every key the receiver signs or claims with: a wrong one would surface only when a penalty is due.
+    const own: [PrivateKey, PublicKey | undefined][] = [
+      [secrets.fundingKey, terms.receiverFundingKey], [secrets.payoutKey, terms.receiverPayoutKey], [secrets.revocationKey, terms.receiverRevocationKey],
+    ];
+    for (const [priv, pub] of own) {
+      if (!pub || !bytesEqual(derivePublicKey(priv), pub)) fail('INVALID_KEY', 'secrets do not belong to this channel');
+    }
     return r;
   }
 

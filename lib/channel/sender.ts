@@ -399,8 +399,11 @@ export class Sender {
       receiverKeys: s.terms.receiverFundingKey, funding: s.funding, receiverSig: s.receiverSig,
       pending: s.pending, close: s.close, closeTx: s.close?.tx,
     });
+    if (s.pending && (s.pending.index !== s.index + 1 || s.pending.amount <= s.amount)) stateError('pending: not the state after the current one');
     const sender = new Sender(s, secrets);
-    if (!bytesEqual(derivePublicKey(secrets.fundingKey), terms.senderFundingKey)) fail('INVALID_KEY', 'secrets do not belong to this channel');
+    if (!bytesEqual(derivePublicKey(secrets.fundingKey), terms.senderFundingKey) || !bytesEqual(derivePublicKey(secrets.payoutKey), terms.senderPayoutKey)) {
+      fail('INVALID_KEY', 'secrets do not belong to this channel');
+    }
     return sender;
   }
 
