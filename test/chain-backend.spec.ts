@@ -220,6 +220,8 @@ describe('chain backends over an in-process bcoin regtest node', function () {
       expect(node.mempoolHas(txid)).to.equal(true);
       expect(await rpc.getTransaction(txid)).to.deep.equal({ tx: Uint8Array.from(s) });
       expect(await rpc.getConfirmations(txid)).to.equal(0);
+      expect(await rpc.getMempoolTxids()).to.include(txid);
+      expect((await rpc.getMempoolTxids()).sort()).to.deep.equal((await node.getMempoolTxids()).sort());
       const pending = await rpc.getSpender(f);
       expect(pending).to.deep.equal({ txid, tx: Uint8Array.from(s), inputIndex: 0 });
       expect(pending).to.deep.equal(await node.getSpender(f));
@@ -230,6 +232,7 @@ describe('chain backends over an in-process bcoin regtest node', function () {
       expect(mined).to.deep.equal(await node.getSpender(f));
       expect(await rpc.getConfirmations(txid)).to.equal(2);
 
+      expect(await rpc.getMempoolTxids()).to.not.include(txid); // mined
       expect(await rpc.getTransaction('00'.repeat(32))).to.equal(undefined);
       expect(await rpc.getSpender({ txid: '00'.repeat(32), vout: 0 })).to.equal(undefined);
       expect(await codeOf(rpc.getConfirmations('00'.repeat(32)))).to.equal('NOT_FOUND');

@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
-import { ReceiverWatcher, SenderWatcher, WatcherEvent, feeForWeight, penaltyWeight } from '../lib';
+import { ChainBackend, ReceiverWatcher, SenderWatcher, WatcherEvent, feeForWeight, penaltyWeight, toHex } from '../lib';
 import { RegtestNode } from '../lib/chain/regtest-node';
 import { E2E_VARIANTS, FundedChannel, openFundedChannel, payMany, readConfirmed, sumOuts, valueTo } from './support/e2e';
 
@@ -112,6 +112,55 @@ describe('watchers on the embedded regtest node', function () {
     expect(events.filter((e) => e.kind === 'penalty-broadcast')).to.have.length(0);
     expect(w2.records()[0]!.penalty!.txids).to.deep.equal([penaltyTxid]);
     expect(events.find((e) => e.kind === 'spend')).to.include({ classification: 'revoked-sender-version' });
+  });
+
+  it('reads the mempool with one listing per poll and fetches each new transaction once, whatever the number of channels', async () => {
+    const channels = [await openFundedChannel(node, 'CSV'), await openFundedChannel(node, 'CSV'), await openFundedChannel(node, 'CSV')];
+    for (const c of channels) await payMany(c, 2);
+    const calls = { getSpender: 0, getTransaction: 0, getMempoolTxids: 0 };
+    const counted: ChainBackend = {
+      getTip: () => node.getTip(), getBlock: (h) => node.getBlock(h), broadcast: (raw) => node.broadcast(raw),
+      getSpender: (o) => { calls.getSpender++; return node.getSpender(o); },
+      getTransaction: (t) => { calls.getTransaction++; return node.getTransaction(t); },
+      getMempoolTxids: () => { calls.getMempoolTxids++; return node.getMempoolTxids(); },
+    };
+    const w = new ReceiverWatcher({ backend: counted, feeRate: 2000n, destinationScript: channels[0]!.receiverDest, fromHeight: channels[0]!.fundingHeight });
+    for (const c of channels) w.watch(c.receiver);
+    const events = collect(w);
+    await w.poll();
+    await w.poll();
+    expect(calls).to.deep.equal({ getSpender: 0, getTransaction: 0, getMempoolTxids: 2 });
+    // An honest close of one channel enters the mempool: fetched once, seen as a spend at once, then again from its block.
+    const close = channels[1]!.receiver.onCloseOffer(channels[1]!.sender.proposeClose(1000n)).tx;
+    await node.broadcast(close.toBuffer());
+    await w.poll();
+    await w.poll();
+    expect(calls).to.deep.equal({ getSpender: 0, getTransaction: 1, getMempoolTxids: 4 });
+    expect(events).to.deep.equal([{ kind: 'spend', channelId: toHex(channels[1]!.receiver.channelId), txid: close.getId(), classification: 'cooperative-close' }]);
+    await node.mine(1);
+    await w.poll();
+    expect(events.map((e) => e.kind)).to.deep.equal(['spend']);
+    expect(w.records()[1]!.spend).to.include({ txid: close.getId(), height: (await node.getTip()).height });
+  });
+
+  it('without a mempool listing it asks for the spender of each open channel on every poll', async () => {
+    const c = await openFundedChannel(node, 'CSV');
+    let asked = 0;
+    const plain: ChainBackend = {
+      getTip: () => node.getTip(), getBlock: (h) => node.getBlock(h), broadcast: (raw) => node.broadcast(raw),
+      getTransaction: (t) => node.getTransaction(t), getSpender: (o) => { asked++; return node.getSpender(o); },
+    };
+    const w = new ReceiverWatcher({ backend: plain, feeRate: 2000n, destinationScript: c.receiverDest, fromHeight: c.fundingHeight });
+    w.watch(c.receiver);
+    const events = collect(w);
+    await w.poll();
+    await w.poll();
+    expect(asked).to.equal(2);
+    const old = c.sender.latestTransaction();
+    await payMany(c, 2);
+    await node.broadcast(old.toBuffer());
+    await w.poll();
+    expect(events.map((e) => e.kind)).to.deep.equal(['spend', 'penalty-broadcast']);
   });
 
   it('classifies honest closes without acting: latest sender version, receiver version, cooperative close', async () => {

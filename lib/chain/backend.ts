@@ -50,4 +50,10 @@ export interface ChainBackend {
   getSpender(outpoint: { txid: string; vout: number }): Promise<SpendInfo | undefined>;
   /** 0 while in the mempool; throws 'NOT_FOUND' when the node does not know the txid. */
   getConfirmations?(txid: string): Promise<number>;
+  /**
+   * The txids in the node's mempool. With it a watcher reads the mempool once
+   * per poll (and fetches only transactions it has not seen), instead of
+   * asking for the spender of every watched output.
+   */
+  getMempoolTxids?(): Promise<string[]>;
 }

@@ -49,6 +49,7 @@ const RPC_VERIFY_ERROR = -25;
 const RPC_VERIFY_REJECTED = -26;
 const RPC_VERIFY_ALREADY_IN_CHAIN = -27;
 const RPC_METHOD_NOT_FOUND = -32601;
+const TXID = /^[0-9a-f]{64}$/;
 
 function toHex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
@@ -195,6 +196,12 @@ export class CoreRpcBackend implements ChainBackend {
     // A mempool tx has no blockhash in Core and blockhash: null in bcoin.
     if (typeof v.blockhash === 'string' && v.blockhash !== '') out.blockHeight = (await this.header(v.blockhash)).height;
     return out;
+  }
+
+  async getMempoolTxids(): Promise<string[]> {
+    const txids = await this.call<unknown>('getrawmempool', [false]);
+    if (!Array.isArray(txids) || !txids.every((t) => typeof t === 'string' && TXID.test(t))) fail('CHAIN_BACKEND', 'getrawmempool: expected an array of txids');
+    return txids as string[];
   }
 
   async getConfirmations(txid: string): Promise<number> {

@@ -288,6 +288,11 @@ export class RegtestNode implements ChainBackend {
     return out;
   }
 
+  async getMempoolTxids(): Promise<string[]> {
+    // bcoin 1.0.2 keys its mempool by hex hashes in internal byte order.
+    return this.node.mempool.getSnapshot().map((hash: string) => revHex(hash));
+  }
+
   async getConfirmations(txid: string): Promise<number> {
     checkTxid(txid);
     const meta = await this.node.getMeta(revHex(txid));

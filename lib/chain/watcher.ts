@@ -114,6 +114,8 @@ export class ReceiverWatcher extends EventEmitter {
   /** Funding outputs, and the outputs of revoked versions we have claimed (to see our claim, or anything else, spend them). */
   private readonly byOutpoint = new Map<string, Entry>();
   private nextHeight: number;
+  /** Mempool transactions already fetched, by txid. */
+  private mempool = new Map<string, Transaction>();
 
   constructor(opts: ReceiverWatcherOptions) {
     super();
@@ -165,10 +167,36 @@ export class ReceiverWatcher extends EventEmitter {
   }
 
   private async scanMempool(): Promise<void> {
+    if (this.opts.backend.getMempoolTxids) return this.scanMempoolOnce(this.opts.backend.getMempoolTxids.bind(this.opts.backend));
+    // A backend that cannot list its mempool: ask for each channel still open.
     for (const w of this.byFunding.values()) {
       if (w.spend) continue;
       const s = await this.opts.backend.getSpender(w.receiver.funding!);
       if (s) await this.onFundingSpend(w, Transaction.fromBuffer(s.tx), s.blockHeight);
+    }
+  }
+
+  /**
+   * One listing per poll, and a fetch only for transactions not seen before:
+   * the cost follows the mempool's new transactions, not the number of
+   * channels. Those still in the mempool are scanned again each poll, in
+   * memory, since a channel may be watched or a claim registered since.
+   */
+  private async scanMempoolOnce(list: () => Promise<string[]>): Promise<void> {
+    const txids = await list();
+    const live = new Map<string, Transaction>();
+    for (const txid of txids) {
+      let tx = this.mempool.get(txid);
+      if (tx === undefined) {
+        const got = await this.opts.backend.getTransaction(txid);
+        if (got === undefined || got.blockHeight !== undefined) continue; // mined or gone meanwhile: blocks will show it
+        tx = Transaction.fromBuffer(got.tx);
+      }
+      live.set(txid, tx);
+    }
+    this.mempool = live;
+    for (const { tx, entry } of spendsIn([...live.values()], this.byOutpoint)) {
+      if (entry.kind === 'funding') await this.onFundingSpend(entry.w, tx, undefined);
     }
   }
 
