@@ -21,10 +21,11 @@ import {
   Accept, AcceptChannel, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, Offer, Revoke,
 } from './messages';
 import {
-  ChainView, OpenTerms, Presence, channelContextFor, channelIdFor, channelParamsOf, checkChainView, checkPhaseParts, cltvCutoffReached, copyVariant,
+  ChainView, OpenTerms, Presence, channelParamsOf, checkChainView, checkPhaseParts, cltvCutoffReached, copyVariant,
   outpointFromJson, outpointToJson, readBig, readHex, readInt, readKey, readObject, readOptional, stateError, termsFromJson, termsToJson, expectMessage,
 } from './state';
 import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
+import { DerivedChannel } from './derived';
 import { Json, hex } from './wire';
 import * as ecc from 'tiny-secp256k1';
 
@@ -92,9 +93,7 @@ export class Receiver {
   private s: ReceiverState;
   private store: RevocationStore;
   private readonly secrets: ReceiverSecrets;
-  private ctxCache?: ChannelContext;
-  private signerCache?: PaymentSigner;
-  private idCache?: { funding: ReceiverState['funding']; id: Uint8Array };
+  private readonly derived: DerivedChannel;
 
   private constructor(s: ReceiverState, store: RevocationStore, secrets: ReceiverSecrets) {
     asPrivateKey(secrets.fundingKey, 'fundingKey');
@@ -103,6 +102,7 @@ export class Receiver {
     this.s = s;
     this.store = store;
     this.secrets = secrets;
+    this.derived = new DerivedChannel('receiver', secrets.fundingKey);
   }
 
   /** Answer an open_channel: checks the terms against the policy and the chain (CLTV expiry far enough). */
@@ -160,19 +160,15 @@ export class Receiver {
 
   /** The channel id, computed once per funding outpoint; callers get copies of it. */
   private get id(): Uint8Array {
-    const funding = this.s.funding;
-    if (this.idCache === undefined || this.idCache.funding !== funding) this.idCache = { funding, id: channelIdFor(this.s.terms, funding) };
-    return this.idCache.id;
+    return this.derived.channelId(this.s.terms, this.s.funding);
   }
 
   get context(): ChannelContext {
-    this.ctxCache ??= channelContextFor(this.s.terms, this.s.funding);
-    return this.ctxCache;
+    return this.derived.context(this.s.terms, this.s.funding);
   }
 
   private get signer(): PaymentSigner {
-    if (!this.signerCache) this.signerCache = new PaymentSigner(this.context, 'receiver', this.secrets.fundingKey);
-    return this.signerCache;
+    return this.derived.signer(this.s.terms, this.s.funding);
   }
 
   // ---- opening
@@ -188,8 +184,7 @@ export class Receiver {
     const signer = new PaymentSigner(ctx, 'receiver', this.secrets.fundingKey);
     const sig = signer.sign(signer.senderVersionHash(0n, 0n, m.updateKey));
     this.s = { ...this.s, phase: 'funded', funding, current: { index: 0, amount: 0n, updateKey: m.updateKey } };
-    this.ctxCache = ctx;
-    this.signerCache = signer;
+    this.derived.funded(ctx, signer);
     return { type: 'funding_signed', channelId: this.channelId, sig };
   }
 

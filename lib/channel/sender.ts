@@ -22,10 +22,11 @@ import {
 } from '../types';
 import { Accept, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, AcceptChannel, Offer, Revoke } from './messages';
 import {
-  DEFAULT_MARGIN, OpenTerms, Presence, channelContextFor, channelIdFor, channelParamsOf, checkPhaseParts, copyVariant, outpointFromJson,
+  DEFAULT_MARGIN, OpenTerms, Presence, channelParamsOf, checkPhaseParts, copyVariant, outpointFromJson,
   outpointToJson, readBig, readHex, readInt, readObject, readOptional, stateError, termsFromJson, termsToJson, expectMessage,
 } from './state';
 import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
+import { DerivedChannel } from './derived';
 import { Json, hex } from './wire';
 
 export interface SenderSecrets {
@@ -74,9 +75,7 @@ const PHASE_PARTS: Readonly<Record<SenderPhase, Readonly<Record<SenderPart, Pres
 export class Sender {
   private s: SenderState;
   private readonly secrets: SenderSecrets;
-  private ctxCache?: ChannelContext;
-  private signerCache?: PaymentSigner;
-  private idCache?: { funding: SenderState['funding']; id: Uint8Array };
+  private readonly derived: DerivedChannel;
   private readonly schedule: SecretSchedule;
   private readonly keyMemo: { state: number; key: PublicKey }[] = [];
 
@@ -86,6 +85,7 @@ export class Sender {
     if (!(secrets.updateSeed instanceof Uint8Array) || secrets.updateSeed.length !== 32) fail('INVALID_ARGUMENT', 'updateSeed must be 32 bytes');
     this.s = s;
     this.secrets = secrets;
+    this.derived = new DerivedChannel('sender', secrets.fundingKey);
     this.schedule = new SecretSchedule(secrets.updateSeed);
   }
 
@@ -129,20 +129,16 @@ export class Sender {
 
   /** The channel id, computed once per funding outpoint; callers get copies of it. */
   private get id(): Uint8Array {
-    const funding = this.s.funding;
-    if (this.idCache === undefined || this.idCache.funding !== funding) this.idCache = { funding, id: channelIdFor(this.s.terms, funding) };
-    return this.idCache.id;
+    return this.derived.channelId(this.s.terms, this.s.funding);
   }
 
   /** The checked channel parameters (after funding_created). */
   get context(): ChannelContext {
-    this.ctxCache ??= channelContextFor(this.s.terms, this.s.funding);
-    return this.ctxCache;
+    return this.derived.context(this.s.terms, this.s.funding);
   }
 
   private get signer(): PaymentSigner {
-    if (!this.signerCache) this.signerCache = new PaymentSigner(this.context, 'sender', this.secrets.fundingKey);
-    return this.signerCache;
+    return this.derived.signer(this.s.terms, this.s.funding);
   }
 
   /** K_state. The two most recent are kept: each payment needs K_{i+1} twice (offer, accept). */
@@ -204,8 +200,7 @@ export class Sender {
     // Checks capacity against fees and every key before committing.
     const ctx = verifyChannelParams(channelParamsOf(terms, outpoint));
     this.s = { ...this.s, phase: 'funding_created', funding: outpoint };
-    this.ctxCache = ctx;
-    this.signerCache = undefined;
+    this.derived.funded(ctx);
     return { type: 'funding_created', tempChannelId: terms.tempChannelId, fundingTxid: Uint8Array.from(Buffer.from(outpoint.txid, 'hex')), fundingVout: outpoint.vout, updateKey: this.updateKey(0) };
   }
 
