@@ -8,12 +8,12 @@ import { Transaction } from 'bitcoinjs-lib';
 import { fail } from '../errors';
 import { assembleWitness } from '../scripts/witness';
 import {
-  FeeRate, PrivateKey, PublicKey, asPrivateKey, asPublicKey, checkFeeRate, derivePublicKey, feeForWeight,
+  FeeRate, PrivateKey, PublicKey, asPrivateKey, derivePublicKey, feeForWeight,
 } from '../types';
 import { ChannelContext, ChannelParams, TX_VERSION, verifyChannelParams } from './channel-params';
 import { bytesEqual } from './hash';
-import { checkDestinationScript, dustLimit } from './outputs';
-import { RBF_SEQUENCE, findRevocableOutput, p2wpkhScriptCode, parseChannelSpend } from './revocable-spend';
+import { dustLimit } from './outputs';
+import { RBF_SEQUENCE, p2wpkhScriptCode, revocableSpendOf } from './revocable-spend';
 import { SIGHASH_ALL } from './sighash';
 import { signSighash } from './signature';
 import { penaltyWeight } from './weights';
@@ -51,12 +51,7 @@ export interface PenaltyPlan {
 }
 
 export function planPenalty(ctx: ChannelContext, p: PenaltyParams): PenaltyPlan {
-  asPublicKey(p.updateKey, 'updateKey');
-  checkDestinationScript(p.destinationScript);
-  checkFeeRate(p.feeRate);
-  const revoked = parseChannelSpend(ctx, p.revokedTx);
-  const rev = findRevocableOutput(ctx, revoked, p.updateKey);
-  if (rev === undefined) fail('NOTHING_TO_CLAIM', 'no revocable output for this update key');
+  const { tx: revoked, output: rev } = revocableSpendOf(ctx, p.revokedTx, p);
 
   const txHash = revoked.getHash();
   const tx = new Transaction();

@@ -6,10 +6,10 @@
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { fail } from '../errors';
-import { PublicKey } from '../types';
+import { FeeRate, PublicKey, asPublicKey, checkFeeRate } from '../types';
 import { bytesEqual } from './hash';
 import { ChannelContext, revocableScriptFor } from './channel-params';
-import { p2wshScript } from './outputs';
+import { checkDestinationScript, p2wshScript } from './outputs';
 
 export interface RevocableOutput {
   readonly vout: number;
@@ -50,4 +50,21 @@ export function p2wpkhScriptCode(p2wpkh: Uint8Array): Uint8Array {
   code.set(p2wpkh.subarray(2, 22), 3);
   code.set([0x88, 0xac], 23);
   return code;
+}
+
+/**
+ * The checks a spend of a revocable output starts with, the penalty claim's
+ * and the timeout sweep's alike: the arguments, and the transaction holding
+ * the output this update key's script pays.
+ */
+export function revocableSpendOf(
+  ctx: ChannelContext, raw: Uint8Array, p: { updateKey: PublicKey; destinationScript: Uint8Array; feeRate: FeeRate },
+): { tx: Transaction; output: RevocableOutput } {
+  asPublicKey(p.updateKey, 'updateKey');
+  checkDestinationScript(p.destinationScript);
+  checkFeeRate(p.feeRate);
+  const tx = parseChannelSpend(ctx, raw);
+  const output = findRevocableOutput(ctx, tx, p.updateKey);
+  if (output === undefined) fail('NOTHING_TO_CLAIM', 'no revocable output for this update key');
+  return { tx, output };
 }

@@ -8,13 +8,13 @@ import { Transaction } from 'bitcoinjs-lib';
 import { fail } from '../errors';
 import { assembleWitness } from '../scripts/witness';
 import {
-  FeeRate, PrivateKey, PublicKey, absoluteLockValue, asPrivateKey, asPublicKey, checkFeeRate, derivePublicKey,
+  FeeRate, PrivateKey, PublicKey, absoluteLockValue, asPrivateKey, derivePublicKey,
   feeForWeight, relativeLockValue,
 } from '../types';
 import { ChannelContext, ChannelParams, TX_VERSION, verifyChannelParams } from './channel-params';
 import { bytesEqual } from './hash';
-import { checkDestinationScript, dustLimit } from './outputs';
-import { RBF_SEQUENCE, RevocableOutput, findRevocableOutput, parseChannelSpend } from './revocable-spend';
+import { dustLimit } from './outputs';
+import { RBF_SEQUENCE, RevocableOutput, revocableSpendOf } from './revocable-spend';
 import { SIGHASH_ALL } from './sighash';
 import { signSighash } from './signature';
 import { timeoutWeight } from './weights';
@@ -36,12 +36,7 @@ export interface TimeoutPlan {
 }
 
 export function planTimeout(ctx: ChannelContext, p: TimeoutParams): TimeoutPlan {
-  asPublicKey(p.updateKey, 'updateKey');
-  checkDestinationScript(p.destinationScript);
-  checkFeeRate(p.feeRate);
-  const senderTx = parseChannelSpend(ctx, p.senderTx);
-  const rev = findRevocableOutput(ctx, senderTx, p.updateKey);
-  if (rev === undefined) fail('NOTHING_TO_CLAIM', 'no revocable output for this update key');
+  const { tx: senderTx, output: rev } = revocableSpendOf(ctx, p.senderTx, p);
 
   const tx = new Transaction();
   tx.version = TX_VERSION;
