@@ -8,6 +8,7 @@ import { deriveSecret, deriveUpdateKey, deriveUpdateSecret, MAX_STATE, updateInd
 import { RevocationStore } from '../lib/keys/revocation-store';
 import { channelSeedPath, deriveChannelSeed, UPDATE_SEED_PATH, UPDATE_SEED_TAG } from '../lib/keys/seed';
 import { createHash } from 'node:crypto';
+import { thrownCode } from './support/errors';
 
 interface Vectors {
   generation: { name: string; seed: string; I: string; output: string }[];
@@ -26,15 +27,7 @@ const vectors: Vectors = JSON.parse(
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
 
-function codeOf(fn: () => unknown): ErrorCode {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).to.be.instanceOf(ChannelError);
-    return (e as ChannelError).code;
-  }
-  throw new Error('expected a ChannelError');
-}
+const codeOf = thrownCode;
 
 describe('BOLT 3 per-commitment secrets', () => {
   describe('generate_from_seed vectors', () => {

@@ -2,19 +2,12 @@ import { expect } from 'chai';
 import { ChannelError, type ErrorCode } from '../lib/errors';
 import { deriveSecret, MAX_STATE } from '../lib/keys/shachain';
 import { RevocationStore, type RevocationStoreJSON } from '../lib/keys/revocation-store';
+import { thrownCode } from './support/errors';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const SEED = new Uint8Array(Buffer.from('5a'.repeat(32), 'hex'));
 
-function codeOf(fn: () => unknown): ErrorCode {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).to.be.instanceOf(ChannelError);
-    return (e as ChannelError).code;
-  }
-  throw new Error('expected a ChannelError');
-}
+const codeOf = thrownCode;
 
 /** Inserts `count` secrets for indices first, first-1, ... */
 function fill(first: bigint, count: number, seed = SEED): RevocationStore {

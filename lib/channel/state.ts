@@ -7,6 +7,7 @@ import { fail } from '../errors';
 import { ChannelContext, ChannelParams, verifyChannelParams } from '../tx/channel-params';
 import { fromHex, hashToTxid, toHex, txidToHash } from '../tx/hash';
 import { AbsoluteLock, FeeRate, PublicKey, Variant, asPublicKey, checkTxid, checkVariant, checkVout } from '../types';
+import { OpenChannel } from './messages';
 import { Json, hex, variantField } from './wire';
 
 /** What the caller knows of the chain when it asks a party to act. */
@@ -74,15 +75,8 @@ export function copyVariant(v: Variant): Variant {
   return { kind: 'cltv', expiry: 'height' in v.expiry ? { height: v.expiry.height } : { time: v.expiry.time } };
 }
 
-/** Parameters known before funding: everything but the outpoint. */
-export interface OpenTerms {
-  readonly tempChannelId: Uint8Array;
-  readonly capacity: bigint;
-  readonly variant: Variant;
-  readonly margin: number;
-  readonly feeRate: FeeRate;
-  readonly senderFundingKey: PublicKey;
-  readonly senderPayoutKey: PublicKey;
+/** Parameters known before funding: what open_channel proposed, the receiver's keys once accepted; everything but the outpoint. */
+export interface OpenTerms extends Omit<OpenChannel, 'type'> {
   readonly receiverFundingKey?: PublicKey;
   readonly receiverPayoutKey?: PublicKey;
   readonly receiverRevocationKey?: PublicKey;

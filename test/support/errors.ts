@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import { ChannelError, ErrorCode } from '../../lib';
 
 /** The code `run` fails with; anything else is described, so a table comparison shows it. */
@@ -8,4 +9,15 @@ export function codeOf(run: () => unknown): ErrorCode | string {
     return e instanceof ChannelError ? e.code : `not a ChannelError: ${String(e)}`;
   }
   return 'no error';
+}
+
+/** The code of the ChannelError `fn` throws; fails the test if it throws anything else, or nothing. */
+export function thrownCode(fn: () => unknown): ErrorCode {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).to.be.instanceOf(ChannelError);
+    return (e as ChannelError).code;
+  }
+  throw new Error('expected a ChannelError');
 }
