@@ -423,6 +423,9 @@ describe('revchan inspect: explaining channel PSBTs and transactions', () => {
         ['binary garbage', Uint8Array.from([0, 1, 2, 3, 0xff]), 'INVALID_TRANSACTION'],
       ];
       for (const [what, input, code] of cases) expect(codeOf(() => explainInput(input)), what).to.equal(code);
+      // A whole fixture file: the error names the fields to take.
+      const fixture = fs.readFileSync(path.join(FIXTURES, 'csv-close.json'), 'utf8');
+      expect(() => explainInput(fixture)).to.throw(/input is JSON.*signedPsbt/);
     });
 
     it('a plain P2WPKH spend, as PSBT and as transaction, is NOT_A_CHANNEL_TX', () => {

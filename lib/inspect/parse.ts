@@ -54,6 +54,8 @@ function parseText(text: string): InspectInput {
     if (!hasPsbtMagic(bytes)) fail('PSBT_INVALID', 'base64 input is not a PSBT (it does not start with the PSBT magic "psbt\\xff")');
     return parsePsbt(bytes, 'base64');
   }
+  // A fixture file holds several: say which fields to take rather than guess one.
+  if (s.startsWith('{')) return fail('INVALID_ARGUMENT', 'input is JSON: pass one PSBT or transaction (from a fixtures/psbt file: unsignedPsbt, signedPsbt or transaction.hex)');
   return fail('INVALID_ARGUMENT', 'input is neither hex nor base64: expected a PSBT (base64 or hex) or a transaction (hex)');
 }
 
