@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { BIP32Factory } from 'bip32';
 import * as ecc from 'tiny-secp256k1';
 import {
-  ChannelError, ErrorCode, KeyOrigin, channelDescriptors, PublicKey, REVOCABLE_CSV_TEMPLATE, addDescriptorChecksum, compileFundingScript,
+  ErrorCode, KeyOrigin, channelDescriptors, PublicKey, REVOCABLE_CSV_TEMPLATE, addDescriptorChecksum, compileFundingScript,
   compileRevocableScript, descriptorChecksum, fundingDescriptor, hasValidDescriptorChecksum, keyExpression, keyOrigin,
   p2wpkhDescriptor, p2wpkhScript, p2wshScript, revocableDescriptor, templateDescriptor, toHex,
 } from '../lib';

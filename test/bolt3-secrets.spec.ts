@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BIP32Factory } from 'bip32';
 import * as ecc from 'tiny-secp256k1';
-import { ChannelError, type ErrorCode } from '../lib/errors';
 import { deriveSecret, deriveUpdateKey, deriveUpdateSecret, MAX_STATE, updateIndex } from '../lib/keys/shachain';
 import { RevocationStore } from '../lib/keys/revocation-store';
 import { channelSeedPath, deriveChannelSeed, UPDATE_SEED_PATH, UPDATE_SEED_TAG } from '../lib/keys/seed';

@@ -307,6 +307,24 @@ describe('chain backends over an in-process bcoin regtest node', function () {
       expect(() => new CoreRpcBackend({ url: 'https://127.0.0.1:1' })).to.throw(ChannelError);
     });
 
+    it('refuses a mempool listing that is not a list of txids', async () => {
+      for (const result of [null, 'abc', ['AB'.repeat(32)], ['00'.repeat(31)], [42]]) {
+        const liar = http.createServer((_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ result, error: null, id: 1 }));
+        });
+        await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r));
+        const b = new CoreRpcBackend({ url: `http://127.0.0.1:${(liar.address() as AddressInfo).port}` });
+        try {
+          expect(await codeOf(b.getMempoolTxids()), JSON.stringify(result)).to.equal('CHAIN_BACKEND');
+        } finally {
+          b.close();
+          liar.closeAllConnections();
+          await new Promise<void>((r) => liar.close(() => r()));
+        }
+      }
+    });
+
     it('is a ChainBackend', () => {
       const backends: ChainBackend[] = [node, rpc];
       expect(backends).to.have.length(2);

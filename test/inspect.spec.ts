@@ -14,7 +14,7 @@ import { expect } from 'chai';
 import { compileMiniscript } from '@bitcoinerlab/miniscript';
 import { Psbt, Transaction, opcodes, script as bscript } from 'bitcoinjs-lib';
 import {
-  CLOSE_WEIGHT, ChannelError, ErrorCode, ExplainedScript, Explanation, P2WPKH_INPUT, PAYMENT_WEIGHT,
+  CLOSE_WEIGHT, ErrorCode, ExplainedScript, Explanation, P2WPKH_INPUT, PAYMENT_WEIGHT,
   PaymentSigner, PenaltyParams, TimeoutParams, buildReceiverPaymentTx, buildSenderPaymentTx, createClosePsbt,
   createFundingPsbt, createPenaltyPsbt, createReceiverPaymentPsbt, createSenderPaymentPsbt, createTimeoutPsbt,
   explainInput, explainPsbt, explainTransaction, explanationToJson, extractTransaction, feeForWeight, finalizePsbt,

@@ -30,7 +30,7 @@ import { BIP32Interface } from 'bip32';
 import * as ecc from 'tiny-secp256k1';
 import { Psbt, Transaction, script as bscript } from 'bitcoinjs-lib';
 import {
-  ChannelError, ChannelKeyOrigins, ChannelParams, CloseParams, ErrorCode, FundingInput, FundingParams, KeyOrigin,
+  ChannelKeyOrigins, ChannelParams, CloseParams, ErrorCode, FundingInput, FundingParams, KeyOrigin,
   PaymentSigner, PenaltyParams, PrivateKey, PublicKey, ReceiverPaymentParams, SIGHASH_ALL, SenderPaymentParams,
   TimeoutParams, addPartialSignature, asPrivateKey, buildCooperativeCloseTx, buildFundingTx, buildPenaltyTx,
   buildReceiverPaymentTx, buildSenderPaymentTx, buildTimeoutTx, channelWitness, combinePsbts, createClosePsbt,

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { ChannelError, type ErrorCode } from '../lib/errors';
 import { deriveSecret, MAX_STATE } from '../lib/keys/shachain';
 import { RevocationStore, type RevocationStoreJSON } from '../lib/keys/revocation-store';
 import { thrownCode } from './support/errors';

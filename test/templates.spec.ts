@@ -1,6 +1,4 @@
 import { expect } from 'chai';
-import { compileMiniscript } from '@bitcoinerlab/miniscript';
-import { script as bscript } from 'bitcoinjs-lib';
 import {
   AbsoluteLock, ChannelError, FUNDING_TEMPLATE, REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE, RelativeLock,
   TEMPLATES, compileFundingScript, compileRevocableScript, compileTemplate, matchTemplate, revocableScriptFor, toHex,

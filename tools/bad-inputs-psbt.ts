@@ -10,7 +10,7 @@ import { BIP32Factory, BIP32Interface } from 'bip32';
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
 import {
-  ChannelKeyOrigins, ChannelParams, ErrorCode, FundingInput, FundingParams, PaymentSigner, PrivateKey, PublicKey,
+  ChannelParams, ErrorCode, FundingInput, FundingParams, PaymentSigner, PrivateKey, PublicKey,
   asPrivateKey, buildCooperativeCloseTx, buildFundingTx, buildPenaltyTx, buildReceiverPaymentTx, buildSenderPaymentTx, buildTimeoutTx,
   createClosePsbt, createFundingPsbt, createPenaltyPsbt, createReceiverPaymentPsbt, createSenderPaymentPsbt, createTimeoutPsbt,
   deriveChannelSeed, deriveUpdateKey, deriveUpdateSecret, finalizePsbt, fundingOutpoint, keyOrigin, p2wpkhScript, partialSignatures,

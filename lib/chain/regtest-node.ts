@@ -17,7 +17,6 @@ import type { ChainBackend, ChainTip, SpendInfo } from './backend';
  * mempool-only rule. 1400 blocks take well under a second in memory.
  */
 const START_HEIGHT = 1400;
-const COINBASE_MATURITY = 100;
 /** sat/kvB for fund(): above bcoin's 1000 minimum relay so the tx would also relay. */
 const FUND_FEE_RATE = 10_000;
 

@@ -9,7 +9,7 @@ import { fail } from '../errors';
 import { RevocationStore } from '../keys/revocation-store';
 import { updateKeyOf } from '../keys/shachain';
 import { ChannelContext, verifyChannelParams } from '../tx/channel-params';
-import { bytesEqual, hashToTxid, toHex } from '../tx/hash';
+import { bytesEqual, toHex } from '../tx/hash';
 import { PaymentSigner } from '../tx/payment-signer';
 import { PenaltyParams, signPenaltyTx } from '../tx/penalty';
 import { decodeStateNumber } from '../tx/state-number';

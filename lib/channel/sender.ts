@@ -12,7 +12,7 @@ import { SecretSchedule, deriveUpdateSecret, updateKeyOf } from '../keys/shachai
 import { ChannelContext, verifyChannelParams } from '../tx/channel-params';
 import { FundingParams, FundingPlan, fundingOutpoint, planFunding } from '../tx/funding';
 import { createFundingPsbt } from '../psbt/create';
-import { bytesEqual, hashToTxid, toHex } from '../tx/hash';
+import { bytesEqual, toHex } from '../tx/hash';
 import { PaymentSigner } from '../tx/payment-signer';
 import { senderBalance } from '../tx/payment';
 import { decodeStateNumber } from '../tx/state-number';

@@ -6,7 +6,7 @@
 import { fail } from '../errors';
 import { ChannelContext, ChannelParams, verifyChannelParams } from '../tx/channel-params';
 import { fromHex, hashToTxid, toHex, txidToHash } from '../tx/hash';
-import { AbsoluteLock, FeeRate, PublicKey, Variant, asPublicKey, checkTxid, checkVariant, checkVout } from '../types';
+import { AbsoluteLock, PublicKey, Variant, asPublicKey, checkTxid, checkVariant, checkVout } from '../types';
 import { OpenChannel } from './messages';
 import { Json, hex, variantField } from './wire';
 
