@@ -204,6 +204,16 @@ describe('chain backends over an in-process bcoin regtest node', function () {
       expect(await rpc.getTip()).to.deep.equal(await node.getTip());
       const tip = await node.getTip();
       for (const h of [0, tip.height - 1, tip.height]) expect(hex(await rpc.getBlock(h))).to.equal(hex(await node.getBlock(h)));
+      for (const h of [0, tip.height]) {
+        const hash = await rpc.getBlockHash(h);
+        expect(hash).to.equal(await node.getBlockHash(h));
+        expect(hash).to.equal(bitcoin.Block.fromBuffer(await node.getBlock(h)).getId());
+      }
+      expect(await rpc.getBlockHash(tip.height)).to.equal(tip.hash);
+      expect(await rpc.getBlockHash(tip.height + 1)).to.equal(undefined);
+      expect(await node.getBlockHash(tip.height + 1)).to.equal(undefined);
+      expect(await codeOf(rpc.getBlockHash(-1))).to.equal('INVALID_ARGUMENT');
+      expect(await codeOf(node.getBlockHash(1.5))).to.equal('INVALID_ARGUMENT');
       expect(await codeOf(rpc.getBlock(tip.height + 1))).to.equal('NOT_FOUND');
     });
 

@@ -29,6 +29,10 @@ class MemoryBlocks implements ChainBackend {
   }
   async getTransaction(): Promise<undefined> { return undefined; }
   async getBlock(height: number): Promise<Uint8Array> { return this.blocks.get(height)!; }
+  async getBlockHash(height: number): Promise<string | undefined> {
+    const raw = this.blocks.get(height);
+    return raw && Block.fromBuffer(raw).getId();
+  }
   async getSpender(): Promise<SpendInfo | undefined> { return undefined; }
 }
 

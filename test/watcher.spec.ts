@@ -119,7 +119,7 @@ describe('watchers on the embedded regtest node', function () {
     for (const c of channels) await payMany(c, 2);
     const calls = { getSpender: 0, getTransaction: 0, getMempoolTxids: 0 };
     const counted: ChainBackend = {
-      getTip: () => node.getTip(), getBlock: (h) => node.getBlock(h), broadcast: (raw) => node.broadcast(raw),
+      getTip: () => node.getTip(), getBlock: (h) => node.getBlock(h), getBlockHash: (h) => node.getBlockHash(h), broadcast: (raw) => node.broadcast(raw),
       getSpender: (o) => { calls.getSpender++; return node.getSpender(o); },
       getTransaction: (t) => { calls.getTransaction++; return node.getTransaction(t); },
       getMempoolTxids: () => { calls.getMempoolTxids++; return node.getMempoolTxids(); },
@@ -147,7 +147,7 @@ describe('watchers on the embedded regtest node', function () {
     const c = await openFundedChannel(node, 'CSV');
     let asked = 0;
     const plain: ChainBackend = {
-      getTip: () => node.getTip(), getBlock: (h) => node.getBlock(h), broadcast: (raw) => node.broadcast(raw),
+      getTip: () => node.getTip(), getBlock: (h) => node.getBlock(h), getBlockHash: (h) => node.getBlockHash(h), broadcast: (raw) => node.broadcast(raw),
       getTransaction: (t) => node.getTransaction(t), getSpender: (o) => { asked++; return node.getSpender(o); },
     };
     const w = new ReceiverWatcher({ backend: plain, feeRate: 2000n, destinationScript: c.receiverDest, fromHeight: c.fundingHeight });

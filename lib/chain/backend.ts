@@ -46,6 +46,12 @@ export interface ChainBackend {
   getTransaction(txid: string): Promise<{ tx: Uint8Array; blockHeight?: number } | undefined>;
   /** Raw serialized block at `height` on the active chain, with witnesses. */
   getBlock(height: number): Promise<Uint8Array>;
+  /**
+   * Hash of the block at `height` on the active chain, undefined above the
+   * tip. A watcher compares it with the hash it read there before: a
+   * difference is a reorg.
+   */
+  getBlockHash(height: number): Promise<string | undefined>;
   /** The transaction spending `outpoint`, in the mempool or on the active chain. */
   getSpender(outpoint: { txid: string; vout: number }): Promise<SpendInfo | undefined>;
   /** 0 while in the mempool; throws 'NOT_FOUND' when the node does not know the txid. */

@@ -219,6 +219,13 @@ export class CoreRpcBackend implements ChainBackend {
     return this.rawBlock(hash);
   }
 
+  async getBlockHash(height: number): Promise<string | undefined> {
+    if (!Number.isSafeInteger(height) || height < 0) fail('INVALID_ARGUMENT', 'height must be a non-negative integer');
+    const hash = await this.blockHash(height);
+    if (hash !== undefined && !TXID.test(hash)) fail('CHAIN_BACKEND', 'getblockhash: expected a block hash');
+    return hash;
+  }
+
   /**
    * Core keeps no spent-index, so this costs, in order:
    *  1. mempool: one gettxspendingprevout (Core 24+); on nodes without it

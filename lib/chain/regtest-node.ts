@@ -307,6 +307,14 @@ export class RegtestNode implements ChainBackend {
     return toBytes(raw);
   }
 
+  async getBlockHash(height: number): Promise<string | undefined> {
+    if (!Number.isSafeInteger(height) || height < 0) fail('INVALID_ARGUMENT', 'height must be a non-negative integer');
+    if (height > this.node.chain.height) return undefined;
+    // bcoin 1.0.2 answers a hex hash in internal byte order.
+    const hash: string | null = await this.node.chain.getHash(height);
+    return hash ? revHex(hash) : undefined;
+  }
+
   async getSpender(outpoint: { txid: string; vout: number }): Promise<SpendInfo | undefined> {
     checkTxid(outpoint.txid);
     checkVout(outpoint.vout);

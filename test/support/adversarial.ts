@@ -133,6 +133,7 @@ export function flakyBroadcasts(node: RegtestNode, n: number): ChainBackend {
   return {
     getTip: () => node.getTip(),
     getBlock: (h) => node.getBlock(h),
+    getBlockHash: (h) => node.getBlockHash(h),
     getTransaction: (txid) => node.getTransaction(txid),
     getSpender: (o) => node.getSpender(o),
     getConfirmations: (txid) => node.getConfirmations(txid),
