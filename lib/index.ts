@@ -45,6 +45,7 @@ export * from './chain/backend';
 export * from './chain/classify';
 export * from './chain/watcher';
 export * from './chain/sender-watcher';
+export * from './chain/fee-reject';
 export { CoreRpcBackend, CoreRpcOptions } from './chain/core-rpc';
 
 export { InspectInput, parseInspectInput } from './inspect/parse';
