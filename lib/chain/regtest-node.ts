@@ -7,8 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import bcoin from 'bcoin';
 import { ChannelError, fail } from '../errors';
-import { checkTxid, checkVout } from '../types';
+import { FeeRate, checkFeeRate, checkTxid, checkVout } from '../types';
 import type { ChainBackend, ChainTip, SpendInfo } from './backend';
+import { coinsAtFork, emptyTemplate, fillAboveFeeRate, fillFromFork } from './regtest-templates';
 
 /**
  * Segwit and CSV activate at 432 on bcoin's regtest, but BIP 66 and BIP 65
@@ -20,6 +21,9 @@ const START_HEIGHT = 1400;
 /** sat/kvB for fund(): above bcoin's 1000 minimum relay so the tx would also relay. */
 const FUND_FEE_RATE = 10_000;
 
+/** bcoin's (and Core's) default relay floor, 1000 sat/kvB, in sat/kw. */
+const DEFAULT_MIN_FEE_RATE: FeeRate = 250n;
+
 /** Fixed so that the miner's coins and scripts are the same in every run. */
 const MINER_KEY = Buffer.from('7265766368616e2072656774657374206d696e6572206b657920762e31000001', 'hex');
 
@@ -29,6 +33,19 @@ export interface RegtestNodeOptions {
    * password = apiKey). Port 0 picks a free port; read it back from rpcUrl.
    */
   rpc?: { port: number; apiKey: string };
+}
+
+export interface ReorgOptions {
+  /**
+   * Txids, each confirmed in a replaced block or waiting in the mempool, that
+   * are in neither the new branch nor the mempool afterwards (nor is anything
+   * spending them): a confirmed spend that vanishes.
+   */
+  readonly drop?: readonly string[];
+  /** Blocks beyond `depth` in the new branch (default 1): it must have more work to win. */
+  readonly extra?: number;
+  /** Mine the new branch with coinbases only. */
+  readonly empty?: boolean;
 }
 
 export interface FundedOutput {
@@ -46,11 +63,20 @@ function toBytes(b: Buffer): Uint8Array {
   return Uint8Array.from(b);
 }
 
+function checkBlockCount(n: number): void {
+  if (!Number.isSafeInteger(n) || n < 0) fail('INVALID_ARGUMENT', 'block count must be a non-negative integer');
+}
+
 function checkBytes(b: Uint8Array, what: string): void {
   if (!(b instanceof Uint8Array)) fail('INVALID_ARGUMENT', `${what} must be a Uint8Array`);
 }
 
 export class RegtestNode implements ChainBackend {
+  /** The height the node starts at; reorg cannot go below it. */
+  static readonly START_HEIGHT = START_HEIGHT;
+  /** The mempool's relay floor before any setMinFeeRate, sat/kw. */
+  static readonly DEFAULT_MIN_FEE_RATE: FeeRate = DEFAULT_MIN_FEE_RATE;
+
   /** bcoin objects are untyped (see types/bcoin.d.ts); they stay private. */
   private readonly node: any;
   private readonly ring: any;
@@ -135,7 +161,7 @@ export class RegtestNode implements ChainBackend {
 
   /** Mines n blocks (to the miner unless toScript is given); returns their hashes. */
   async mine(n: number, toScript?: Uint8Array): Promise<string[]> {
-    if (!Number.isSafeInteger(n) || n < 0) fail('INVALID_ARGUMENT', 'block count must be a non-negative integer');
+    checkBlockCount(n);
     const address = toScript === undefined ? this.minerAddress : this.addressFor(toScript);
     return this.exclusive(async () => {
       const hashes: string[] = [];
@@ -153,20 +179,120 @@ export class RegtestNode implements ChainBackend {
    * is congested: a transaction that paid too little stays unconfirmed.
    */
   async mineEmpty(n: number): Promise<string[]> {
-    if (!Number.isSafeInteger(n) || n < 0) fail('INVALID_ARGUMENT', 'block count must be a non-negative integer');
+    checkBlockCount(n);
     return this.exclusive(async () => {
       const hashes: string[] = [];
+      for (let i = 0; i < n; i++) hashes.push((await this.mineOn(this.node.chain.tip, () => undefined)).hash);
+      return hashes;
+    });
+  }
+
+  /**
+   * Mines n blocks holding only the mempool's packages (a transaction with its
+   * unconfirmed ancestors) that pay at least `satPerKw` over their weight, as
+   * miners fill blocks when the mempool is congested: a child that pays for
+   * its parent brings the parent in, and the rest stays in the mempool.
+   */
+  async mineAboveFeeRate(n: number, satPerKw: FeeRate): Promise<string[]> {
+    checkBlockCount(n);
+    checkFeeRate(satPerKw);
+    return this.exclusive(async () => {
+      const { mempool, miner } = this.node;
+      const hashes: string[] = [];
       for (let i = 0; i < n; i++) {
-        const job = await this.node.miner.createJob(this.node.chain.tip, this.minerAddress);
-        const attempt = job.attempt;
-        attempt.items.length = 0;
-        attempt.fees = 0;
-        attempt.weight = this.node.miner.options.reservedWeight;
-        attempt.sigops = this.node.miner.options.reservedSigops;
-        job.refresh();
-        const block = await job.mineAsync();
-        await this.node.chain.add(block);
-        hashes.push(block.rhash());
+        const mined = await this.mineOn(this.node.chain.tip, (attempt) => {
+          fillAboveFeeRate(attempt, mempool, satPerKw, miner.options.maxWeight, miner.options.maxSigops);
+        });
+        hashes.push(mined.hash);
+      }
+      return hashes;
+    });
+  }
+
+  /**
+   * Sets the fee rate, sat/kw (1 sat/vB = 250), below which the mempool
+   * refuses transactions, as a congested node raises its floor. It is bcoin's
+   * own minRelay (sat/kvB = 4 x sat/kw), checked against the fee over the
+   * virtual size rounded up; a refusal says 'insufficient priority' (Core:
+   * 'mempool min fee not met'). Like Core before 0.15, bcoin still lets in a
+   * transaction below the floor whose coins are old and large enough to relay
+   * free (coin-age priority); coins a test funds are neither.
+   * DEFAULT_MIN_FEE_RATE restores the default. A floor below it is refused:
+   * bcoin's absurd-fee limit is 10000 times the same floor, so it would start
+   * refusing ordinary fees.
+   */
+  setMinFeeRate(satPerKw: FeeRate): void {
+    checkFeeRate(satPerKw);
+    if (satPerKw < DEFAULT_MIN_FEE_RATE) {
+      fail('INVALID_FEE_RATE', `the floor cannot go below the default ${DEFAULT_MIN_FEE_RATE} sat/kw`, { satPerKw: satPerKw.toString() });
+    }
+    this.node.mempool.options.minRelay = Number(satPerKw * 4n);
+  }
+
+  /**
+   * Replaces the last `depth` blocks with a branch of `depth + extra` blocks
+   * mined on the block below them; bcoin switches to it when its last block
+   * gives it more work, as on a real reorganisation. The branch holds what a
+   * miner on that older block would have had in its mempool: the replaced
+   * blocks' transactions, then the mempool's, each in the first block where
+   * it is valid (`empty`: none of them). Those of them not in the branch
+   * and valid at the new tip are in the mempool afterwards, as on Core.
+   * Returns the new branch's block hashes.
+   */
+  async reorg(depth: number, opts: ReorgOptions = {}): Promise<string[]> {
+    if (!Number.isSafeInteger(depth) || depth < 1) fail('INVALID_ARGUMENT', 'depth must be a positive integer');
+    if (opts === null || typeof opts !== 'object') fail('INVALID_ARGUMENT', 'reorg options must be an object');
+    const extra = opts.extra ?? 1;
+    // A branch only as long as the active chain has no more work, and bcoin keeps the chain it saw first.
+    if (!Number.isSafeInteger(extra) || extra < 1) fail('INVALID_ARGUMENT', 'extra must be a positive integer');
+    const drop = opts.drop ?? [];
+    if (!Array.isArray(drop)) fail('INVALID_ARGUMENT', 'drop must be an array of txids');
+    for (const txid of drop) checkTxid(txid, 'a dropped txid');
+    if (opts.empty !== undefined && typeof opts.empty !== 'boolean') fail('INVALID_ARGUMENT', 'empty must be a boolean');
+    return this.exclusive(async () => {
+      const { chain, mempool } = this.node;
+      // The blocks below START_HEIGHT activate the soft forks every test relies on.
+      if (depth > chain.height - START_HEIGHT) {
+        fail('INVALID_ARGUMENT', `depth must be at most ${chain.height - START_HEIGHT}, the blocks mined since the start`, { depth });
+      }
+      const fork = await chain.getEntryByHeight(chain.height - depth);
+      const replaced: any[] = [];
+      for (let h = fork.height + 1; h <= chain.height; h++) replaced.push(await chain.getBlock(h));
+      const confirmed: any[] = replaced.flatMap((b) => b.txs.slice(1));
+      const waiting: any[] = mempool.getSnapshot().map((h: string) => mempool.getTX(h));
+      const dropped = new Set(drop.map(revHex));
+      for (const h of dropped) {
+        if (!confirmed.some((tx) => tx.hash('hex') === h) && !mempool.hasEntry(h)) {
+          fail('INVALID_ARGUMENT', 'a dropped txid is neither in a replaced block nor in the mempool', { txid: revHex(h) });
+        }
+      }
+
+      const pending = opts.empty ? [] : [...confirmed, ...waiting].filter((tx) => !dropped.has(tx.hash('hex')));
+      const forkCoins = await coinsAtFork(chain, fork, replaced);
+      // bcoin gives a disconnected block's transactions back only to a
+      // mempool that is not empty (Mempool#_removeBlock), puts a parent back
+      // after its children, which its address index cannot take, and then
+      // evicts whatever has a relative lock or spends a coinbase
+      // (Mempool#_handleReorg). So the mempool is emptied for the switch and
+      // refilled after it, as Core would leave it: what of the replaced blocks
+      // and of the old mempool is valid at the new tip and not in the branch.
+      await mempool.reset();
+      const hashes: string[] = [];
+      let switched = false;
+      try {
+        const view = new bcoin.CoinView();
+        let prev = fork;
+        for (let i = 0; i < depth + extra; i++) {
+          const base = prev;
+          const mined = await this.mineOn(base, (attempt) => fillFromFork(chain, base, attempt, view, forkCoins, pending));
+          hashes.push(mined.hash);
+          prev = mined.entry;
+        }
+        switched = chain.tip.hash === prev.hash;
+        if (!switched) fail('CHAIN_BACKEND', 'bcoin did not switch to the new branch', { tip: chain.tip.rhash() });
+      } finally {
+        // Had the switch failed, the dropped ones would still be where they were.
+        await this.refill([...confirmed, ...waiting].filter((tx) => !switched || !dropped.has(tx.hash('hex'))));
       }
       return hashes;
     });
@@ -204,18 +330,9 @@ export class RegtestNode implements ChainBackend {
       mtx.sign(this.ring);
       const tx = mtx.toTX();
 
-      const job = await this.node.miner.createJob(chain.tip, this.minerAddress);
-      const attempt = job.attempt;
-      // The template was filled from the mempool; empty it to the state
-      // Miner#createBlock starts from, then add only the funding tx.
-      attempt.items.length = 0;
-      attempt.fees = 0;
-      attempt.weight = this.node.miner.options.reservedWeight;
-      attempt.sigops = this.node.miner.options.reservedSigops;
-      if (!attempt.addTX(tx, mtx.view)) fail('CHAIN_BACKEND', 'funding tx does not fit the block template');
-      job.refresh();
-      const block = await job.mineAsync();
-      await chain.add(block);
+      await this.mineOn(chain.tip, (attempt) => {
+        if (!attempt.addTX(tx, mtx.view)) fail('CHAIN_BACKEND', 'funding tx does not fit the block template');
+      });
 
       const vout = tx.outputs.findIndex((o: any) => o.value === Number(value) && o.script.equals(outScript));
       return { txid: tx.txid(), vout, value, tx: toBytes(tx.toRaw()) };
@@ -367,6 +484,49 @@ export class RegtestNode implements ChainBackend {
     const info: SpendInfo = { txid: tx.txid(), tx: toBytes(tx.toRaw()), inputIndex };
     if (blockHeight !== undefined) info.blockHeight = blockHeight;
     return info;
+  }
+
+  /**
+   * Mines one block on `prev` holding what `fill` puts in its template (which
+   * the miner filled from the whole mempool; it is emptied first) and adds it
+   * to the chain.
+   */
+  private async mineOn(prev: any, fill: (attempt: any) => void | Promise<void>): Promise<{ hash: string; entry: any }> {
+    const miner = this.node.miner;
+    const job = await miner.createJob(prev, this.minerAddress);
+    emptyTemplate(job.attempt, miner);
+    await fill(job.attempt);
+    job.refresh();
+    const block = await job.mineAsync();
+    const entry = await this.node.chain.add(block);
+    return { hash: block.rhash(), entry };
+  }
+
+  /**
+   * Offers the mempool each of `txs` not on the chain, parents before
+   * children whatever the order given; one it refuses, or would park as an
+   * orphan, stays out.
+   */
+  private async refill(txs: readonly any[]): Promise<void> {
+    const { chain, mempool } = this.node;
+    let left = txs;
+    for (let progress = true; progress && left.length > 0;) {
+      progress = false;
+      const next: any[] = [];
+      for (const tx of left) {
+        const hash = tx.hash('hex');
+        if (mempool.hasEntry(hash) || await chain.hasTX(hash)) continue;
+        try {
+          await mempool.addTX(tx);
+        } catch (e) {
+          if ((e as { type?: string }).type !== 'VerifyError') throw e;
+        }
+        if (mempool.hasOrphan(hash)) mempool.removeOrphan(hash);
+        if (mempool.hasEntry(hash)) progress = true;
+        else next.push(tx);
+      }
+      left = next;
+    }
   }
 
   private addressFor(script: Uint8Array): any {
