@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import {
-  ChainBackend, ChannelError, FeeRate, FundingInput, PrivateKey, Receiver, ReceiverSecrets, ReceiverWatcher, ReceiverWatcherOptions, Sender, SenderSecrets,
+  ChainBackend, FeeRate, FundingInput, PrivateKey, Receiver, ReceiverSecrets, ReceiverWatcher, ReceiverWatcherOptions, Sender, SenderSecrets,
   SenderWatcher, SenderWatcherEvent, WatcherEvent, derivePublicKey, extractTransaction, feeForWeight, finalizePsbt, p2wpkhScript,
   P2WPKH_INPUT, segwitTxWeight, signPsbtWithKey,
 } from '../../lib';
@@ -17,6 +17,7 @@ import type { RegtestNode } from '../../lib/chain/regtest-node';
 import {
   CLTV_MARGIN, CSV_DELAY, E2E_FEE_RATE, E2E_POLICY, FundedChannel, VariantName, chainView, rejectionOf, wire,
 } from './e2e';
+import { flaky } from './flaky-backend';
 import { testKey } from './keys';
 
 /** Blocks from opening to the CLTV expiry: the cutoff (expiry - margin - 1) is a few blocks after funding. */
@@ -129,17 +130,5 @@ export function spendP2wpkh(parent: Transaction, vout: number, key: PrivateKey, 
 
 /** The node, except that its next `n` broadcasts fail as a dropped connection would. */
 export function flakyBroadcasts(node: RegtestNode, n: number): ChainBackend {
-  let failures = n;
-  return {
-    getTip: () => node.getTip(),
-    getBlock: (h) => node.getBlock(h),
-    getBlockHash: (h) => node.getBlockHash(h),
-    getTransaction: (txid) => node.getTransaction(txid),
-    getSpender: (o) => node.getSpender(o),
-    getConfirmations: (txid) => node.getConfirmations(txid),
-    broadcast: async (raw) => {
-      if (failures-- > 0) throw new ChannelError('CHAIN_BACKEND', 'connection reset');
-      return node.broadcast(raw);
-    },
-  };
+  return flaky(node, { broadcast: (call) => call <= n });
 }
