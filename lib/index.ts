@@ -21,6 +21,7 @@ export * from './tx/revocable-spend';
 export * from './tx/penalty';
 export * from './tx/timeout';
 export * from './tx/payment-signer';
+export * from './tx/cpfp';
 
 export * from './psbt/key-origin';
 export * from './psbt/create';

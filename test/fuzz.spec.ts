@@ -18,7 +18,7 @@ import { Psbt, Transaction } from 'bitcoinjs-lib';
 import { pointFromScalar } from 'tiny-secp256k1';
 import {
   ChannelError, MESSAGE_TYPES, MessageType, PrivateKey, PublicKey, Receiver, RevocationStore, Sender, TEMPLATES,
-  addPartialSignature, buildPenaltyTx, buildTimeoutTx, channelWitness, classifyFundingSpend, combinePsbts, compileFundingScript,
+  addPartialSignature, buildCpfpTx, buildPenaltyTx, buildTimeoutTx, channelWitness, classifyFundingSpend, combinePsbts, compileFundingScript,
   compileRevocableScript, createPenaltyPsbt, createTimeoutPsbt, decodeMessage, decodeMessageOf, decodeSignature, decodeStateNumber,
   decoders, encodeMessage, encodeStateNumber, explainInput, explanationToJson, renderExplanation, extractTransaction, finalizePsbt, matchTemplate, parseChannelSpend, partialSignatures,
   signPsbtInput, signPsbtWithKey, signPsbtWithMaster, verifyPsbtMatches, verifyPsbtTransaction, verifySighashSignature,
@@ -248,6 +248,12 @@ describe(`fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
       typed(() => createPenaltyPsbt({ channel, revokedTx: r, updateKey, destinationScript: dest, feeRate: 1000n }));
       typed(() => buildTimeoutTx({ channel, senderTx: r, updateKey, destinationScript: dest, feeRate: 1000n }));
       typed(() => createTimeoutPsbt({ channel, senderTx: r, updateKey, destinationScript: dest, feeRate: 1000n }));
+    }, Math.max(1, Math.round(RUNS / 2)));
+    fuzz('buildCpfpTx on the receiver\'s output of any parent', fc.tuple(rawOrAny, fc.nat({ max: 2 })), ([raw, vout]) => {
+      const p = { parent: raw as Uint8Array, vout, outputKey: channel.receiverPayoutKey, parentFee: 1000n, packageFeeRate: 2000n, destinationScript: dest };
+      const before = JSON.stringify(p, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+      typed(() => buildCpfpTx(p));
+      expect(JSON.stringify(p, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).to.equal(before);
     }, Math.max(1, Math.round(RUNS / 2)));
   });
 

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { FileSpec, renderFile } from './bad-inputs-format';
 import { BUILDER_BASELINES, Collector, transactionBuilderCases } from './bad-inputs-builders';
 import { CHECK_BASELINES, checkCases } from './bad-inputs-checks';
+import { CPFP_BASELINES, cpfpCases } from './bad-inputs-cpfp';
 import { messageFiles } from './bad-inputs-messages';
 import { partyFiles } from './bad-inputs-parties';
 import { psbtFiles } from './bad-inputs-psbt';
@@ -18,8 +19,9 @@ import { psbtFiles } from './bad-inputs-psbt';
 function builderFiles(): FileSpec[] {
   const col = new Collector();
   transactionBuilderCases(col);
+  cpfpCases(col);
   checkCases(col);
-  return col.files('builders', (t) => `${t}: bad arguments refused with a typed code, the arguments left as they were`, { ...BUILDER_BASELINES, ...CHECK_BASELINES });
+  return col.files('builders', (t) => `${t}: bad arguments refused with a typed code, the arguments left as they were`, { ...BUILDER_BASELINES, ...CPFP_BASELINES, ...CHECK_BASELINES });
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -39,7 +39,7 @@ export const NOT_TARGETS: Readonly<Record<string, string>> = {
   sortedFundingKeys: 'orders two keys the funding compiler has checked',
   deriveObscuringFactor: 'a hash of two keys verifyChannelParams has checked',
   segwitTxWeight: 'weight arithmetic over shapes the builders make', outputSize: 'weight arithmetic', revocableInput: 'weight arithmetic',
-  penaltyWeight: 'weight arithmetic', timeoutWeight: 'weight arithmetic', feeForWeight: 'fee arithmetic over checked values',
+  penaltyWeight: 'weight arithmetic', timeoutWeight: 'weight arithmetic', cpfpMaxWeight: 'weight arithmetic', CPFP_MIN_FEE_RATE: CONSTANT, feeForWeight: 'fee arithmetic over checked values',
   originList: 'flattens key origins keyOrigin made', partialSignatures: 'reads a PSBT: answers [] for an input it does not have',
   fundingOutpoint: 'reads a Transaction the caller built',
   cltvCutoffReached: 'a predicate over a checked variant and the caller\'s chain view',

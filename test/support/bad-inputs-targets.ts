@@ -8,16 +8,16 @@
 import { BIP32Interface } from 'bip32';
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import {
-  ChannelParams, CloseParams, FundingParams, KeyOrigins, MessageType, PaymentSigner, PenaltyKeys, PenaltyParams, PrivateKey, PublicKey,
+  ChannelParams, CloseParams, CpfpParams, FundingParams, KeyOrigins, MessageType, PaymentSigner, PenaltyKeys, PenaltyParams, PrivateKey, PublicKey,
   Receiver, ReceiverPaymentParams, RevocationStore, Sender, SenderPaymentParams, ScriptTemplate, TimeoutParams,
-  absoluteLockValue, addPartialSignature, asPrivateKey, asPublicKey, assembleWitness, branchSigners, buildCooperativeCloseTx,
+  absoluteLockValue, addPartialSignature, asPrivateKey, asPublicKey, assembleWitness, branchSigners, buildCooperativeCloseTx, buildCpfpTx,
   buildFundingTx, buildPenaltyTx, buildReceiverPaymentTx, buildSenderPaymentTx, buildTimeoutTx, channelSeedPath, channelWitness,
   checkAmount, checkDestinationScript, checkFeeRate, checkPath, checkState, checkTxid, checkVariant, checkVout, combinePsbts,
   compileFundingScript, compileRevocableScript, compileTemplate, createClosePsbt, createFundingPsbt, createPenaltyPsbt,
   createReceiverPaymentPsbt, createSenderPaymentPsbt, createTimeoutPsbt, decodeMessage, decodeMessageOf, decodeStateNumber, decoders,
   deriveChannelId, deriveChannelSeed, derivePublicKey, deriveSecret, deriveUpdateKey, deriveUpdateSecret, encodeStateNumber,
   extractTransaction, finalizePsbt, keyOrigin, maxWitnessSize, parseChannelSpend, planFunding, planPenalty, planTimeout,
-  relativeLockValue, signPenaltyTx, signPsbtInput, signPsbtWithKey, signPsbtWithMaster, signSighash, signTimeoutTx, templateValues,
+  relativeLockValue, signCpfpTx, signPenaltyTx, signPsbtInput, signPsbtWithKey, signPsbtWithMaster, signSighash, signTimeoutTx, templateValues,
   updateIndex, verifyChannelParams, verifyPsbtMatches, verifyPsbtTransaction, verifySighashSignature,
 } from '../../lib';
 
@@ -68,6 +68,8 @@ const builderTargets: [string, Target][] = [
   builder('planTimeout', (a) => planTimeout(ctxOf(a[0]), a[1] as TimeoutParams)),
   builder('signPenaltyTx', (a) => signPenaltyTx(a[0] as PenaltyParams, a[1] as PenaltyKeys)),
   builder('signTimeoutTx', (a) => signTimeoutTx(a[0] as TimeoutParams, a[1] as PrivateKey)),
+  builder('buildCpfpTx', (a) => buildCpfpTx(a[0] as CpfpParams)),
+  builder('signCpfpTx', (a) => signCpfpTx(a[0] as CpfpParams, a[1] as PrivateKey)),
   builder('createSenderPaymentPsbt', (a) => createSenderPaymentPsbt(a[0] as SenderPaymentParams, a[1])),
   builder('createReceiverPaymentPsbt', (a) => createReceiverPaymentPsbt(a[0] as ReceiverPaymentParams, a[1])),
   builder('createClosePsbt', (a) => createClosePsbt(a[0] as CloseParams, a[1])),

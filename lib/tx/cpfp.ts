@@ -1,0 +1,108 @@
+/**
+ * Child pays for parent: when a transaction is stuck below what miners take
+ * (a payment version signed at an old fee rate, a claim in a congested
+ * mempool), its owner spends one of its P2WPKH outputs in a child whose fee
+ * lifts the pair. Miners select by ancestor package, so what counts is
+ * (parent fee + child fee) / (parent weight + child weight).
+ */
+import { Transaction } from 'bitcoinjs-lib';
+import { fail } from '../errors';
+import {
+  FeeRate, PrivateKey, PublicKey, asPrivateKey, asPublicKey, checkAmount, checkFeeRate, checkVout, derivePublicKey, feeForWeight,
+} from '../types';
+import { TX_VERSION } from './channel-params';
+import { bytesEqual } from './hash';
+import { checkDestinationScript, dustLimit, p2wpkhScript } from './outputs';
+import { RBF_SEQUENCE, p2wpkhScriptCode } from './revocable-spend';
+import { SIGHASH_ALL } from './sighash';
+import { signSighash } from './signature';
+import { P2WPKH_INPUT, segwitTxWeight } from './weights';
+
+/**
+ * The floor under the child's own fee rate. Nodes charge the 1 sat/vB relay
+ * minimum on vsize rounded up, which 250 sat/kw on the weight can miss by a
+ * satoshi; 253 sat/kw relays at every weight (LDK's floor, for the same reason).
+ */
+export const CPFP_MIN_FEE_RATE: FeeRate = 253n;
+
+export interface CpfpParams {
+  /** The unconfirmed parent as it is broadcast (signed, with its witnesses). */
+  readonly parent: Uint8Array;
+  readonly vout: number;
+  /** The key whose wpkh() script the spent output pays. */
+  readonly outputKey: PublicKey;
+  /** The parent's own fee, which only the caller knows (it knows the parent's input values). */
+  readonly parentFee: bigint;
+  /** The rate, sat/kw, the parent and child together must reach. */
+  readonly packageFeeRate: FeeRate;
+  readonly destinationScript: Uint8Array;
+  /** The child's own rate is never below this (default CPFP_MIN_FEE_RATE), so it relays by itself. */
+  readonly minFeeRate?: FeeRate;
+}
+
+/** The child at its largest (a 73-byte signature), from which its fee is computed. */
+export function cpfpMaxWeight(destinationLength: number): number {
+  return segwitTxWeight([P2WPKH_INPUT], [destinationLength]);
+}
+
+interface CpfpPlan {
+  readonly tx: Transaction;
+  readonly value: bigint;
+  readonly scriptCode: Uint8Array;
+}
+
+function parseParent(raw: unknown): Transaction {
+  if (!(raw instanceof Uint8Array)) fail('INVALID_TRANSACTION', 'parent must be the serialized transaction');
+  try {
+    return Transaction.fromBuffer(raw);
+  } catch {
+    return fail('INVALID_TRANSACTION', 'cannot parse the parent transaction');
+  }
+}
+
+function planCpfp(p: CpfpParams): CpfpPlan {
+  if (p === null || typeof p !== 'object') fail('INVALID_ARGUMENT', 'CPFP parameters must be an object');
+  const parent = parseParent(p.parent);
+  checkVout(p.vout);
+  asPublicKey(p.outputKey, 'outputKey');
+  checkAmount(p.parentFee, 'parentFee', 1n);
+  checkFeeRate(p.packageFeeRate);
+  const minFeeRate = p.minFeeRate ?? CPFP_MIN_FEE_RATE;
+  checkFeeRate(minFeeRate);
+  checkDestinationScript(p.destinationScript);
+
+  const out = parent.outs[p.vout];
+  if (out === undefined) fail('INVALID_ARGUMENT', `the parent has no output ${p.vout}`, { outputs: parent.outs.length });
+  const script = p2wpkhScript(p.outputKey);
+  if (!bytesEqual(out.script, script)) fail('INVALID_SCRIPT', 'the output does not pay wpkh(outputKey)');
+
+  const childWeight = cpfpMaxWeight(p.destinationScript.length);
+  const forPackage = feeForWeight(parent.weight() + childWeight, p.packageFeeRate) - p.parentFee;
+  const forItself = feeForWeight(childWeight, minFeeRate);
+  const fee = forPackage > forItself ? forPackage : forItself;
+  if (out.value - fee < dustLimit(p.destinationScript)) {
+    fail('FEE_EXCEEDS_OUTPUT', 'the child fee leaves a dust output', { fee: fee.toString(), value: out.value.toString() });
+  }
+
+  const tx = new Transaction();
+  tx.version = TX_VERSION;
+  tx.locktime = 0;
+  tx.addInput(parent.getHash(), p.vout, RBF_SEQUENCE);
+  tx.addOutput(p.destinationScript, out.value - fee);
+  return { tx, value: out.value, scriptCode: p2wpkhScriptCode(script) };
+}
+
+export function buildCpfpTx(p: CpfpParams): Transaction {
+  return planCpfp(p).tx;
+}
+
+/** Builds the child and signs its one input with `key`, which must be outputKey's. */
+export function signCpfpTx(p: CpfpParams, key: PrivateKey): Transaction {
+  const { tx, value, scriptCode } = planCpfp(p);
+  asPrivateKey(key, 'key');
+  const pub = derivePublicKey(key);
+  if (!bytesEqual(pub, p.outputKey)) fail('INVALID_KEY', 'key is not the private key of outputKey');
+  const hash = tx.hashForWitnessV0(0, scriptCode, value, SIGHASH_ALL);
+  tx.setWitness(0, [signSighash(hash, key), pub]);
+  return tx;
+}
