@@ -24,9 +24,11 @@ interface Coin {
   value: bigint;
 }
 
-function signed(prev: Coin, fee: bigint): bitcoin.Transaction {
+function signed(prev: Coin, fee: bigint, locktime = 0): bitcoin.Transaction {
   const tx = new bitcoin.Transaction();
   tx.version = 2;
+  // With a final nSequence the lock time is not enforced: it only varies the signature.
+  tx.locktime = locktime;
   tx.addInput(Buffer.from(prev.txid, 'hex').reverse(), prev.vout, 0xffffffff);
   tx.addOutput(SCRIPT, prev.value - fee);
   const sighash = tx.hashForWitnessV0(0, SCRIPT_CODE, prev.value, bitcoin.Transaction.SIGHASH_ALL);
@@ -35,14 +37,15 @@ function signed(prev: Coin, fee: bigint): bitcoin.Transaction {
 }
 
 /**
- * A one-in one-out spend of `prev` whose fee is `feeFor` its own weight.
- * Signatures are ground to a low R (ECPair's lowR), so the weight hardly ever
- * changes with the fee; the few fees around the first guess cover the rest.
+ * A one-in one-out spend of `prev` whose fee is `feeFor` its own weight. The
+ * signature's length, and so the weight, can change with the fee; signatures
+ * are ground to a low R (ECPair's lowR), so they seldom do, and another lock
+ * time gives other signatures when they do.
  */
 function spendWithFee(prev: Coin, feeFor: (weight: number) => bigint): bitcoin.Transaction {
-  const guess = feeFor(signed(prev, 1000n).weight());
-  for (let fee = guess - 4n; fee <= guess + 4n; fee++) {
-    const tx = signed(prev, fee);
+  for (let locktime = 0; locktime < 64; locktime++) {
+    const fee = feeFor(signed(prev, 1000n, locktime).weight());
+    const tx = signed(prev, fee, locktime);
     if (feeFor(tx.weight()) === fee) return tx;
   }
   throw new Error('no fee agrees with the weight it gives');
