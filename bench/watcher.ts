@@ -25,9 +25,11 @@ const TARGET_MS = 50;
 /** Serves one block and takes broadcasts; answers "nothing" to everything else. */
 class OneBlockBackend implements ChainBackend {
   readonly broadcasts: Uint8Array[] = [];
+  /** Until set, the tip is the block before: a first poll does what a watcher does once per channel (its funding check). */
+  released = false;
   constructor(private readonly raw: Uint8Array) {}
   async getTip(): Promise<ChainTip> {
-    return { height: HEIGHT, medianTimePast: 1_700_000_000, hash: '00'.repeat(32) };
+    return { height: this.released ? HEIGHT : HEIGHT - 1, medianTimePast: 1_700_000_000, hash: '00'.repeat(32) };
   }
   async broadcast(tx: Uint8Array): Promise<string> {
     this.broadcasts.push(tx);
@@ -120,8 +122,9 @@ export function syntheticBlock(n: number, spends: readonly Transaction[], rng: R
 function syntheticChannels(n: number, rng: Rng): Receiver[] {
   const out: Receiver[] = [];
   for (let i = 0; i < n; i++) {
-    const record = { funding: { txid: toHex(rng.bytes(32)), vout: rng.int(0, 1) }, channelId: rng.bytes(32), variant: VARIANTS[0]!.variant, phase: 'open' };
-    out.push(record as unknown as Receiver);
+    // Own properties shadow the Receiver's getters: a Receiver to the watcher, with nothing behind it.
+    const fields = { funding: { txid: toHex(rng.bytes(32)), vout: rng.int(0, 1) }, channelId: rng.bytes(32), variant: VARIANTS[0]!.variant, phase: 'open', fundingConfirmed: true };
+    out.push(Object.create(Receiver.prototype, Object.fromEntries(Object.entries(fields).map(([k, value]) => [k, { value }]))) as Receiver);
   }
   return out;
 }
@@ -153,6 +156,8 @@ export async function runWatcher(o: WatcherOptions): Promise<Row[]> {
       for (const rc of receivers) watcher.watch(rc);
       const events: WatcherEvent[] = [];
       watcher.on('event', (e: WatcherEvent) => events.push(e));
+      await watcher.poll();
+      backend.released = true;
       settleHeap();
       pollMs.push(await timeMsAsync(() => watcher.poll()));
       const spends = events.filter((e) => e.kind === 'spend').length;

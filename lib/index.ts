@@ -40,9 +40,12 @@ export * from './channel/messages';
 export { ChainView, DEFAULT_MARGIN, cltvCutoffReached, deriveChannelId } from './channel/state';
 export * from './channel/sender';
 export * from './channel/receiver';
+export { ChildPaysForParent, maxPackageFeeRate } from './channel/cpfp';
 export * from './channel/store';
 
 export * from './chain/backend';
+export * from './chain/block-follower';
+export * from './chain/fee-schedule';
 export * from './chain/classify';
 export * from './chain/watcher';
 export * from './chain/sender-watcher';

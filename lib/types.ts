@@ -114,8 +114,11 @@ export function checkAmount(v: bigint, what: string, min = 0n, max = MAX_MONEY):
  */
 export type FeeRate = bigint;
 
+/** The highest fee rate anything accepts, sat/kw (400,000 sat/vB). */
+export const MAX_FEE_RATE: FeeRate = 100_000_000n;
+
 export function checkFeeRate(r: FeeRate): FeeRate {
-  if (typeof r !== 'bigint' || r < 0n || r > 100_000_000n) fail('INVALID_FEE_RATE', 'fee rate must be a bigint sat/kw in [0, 1e8]');
+  if (typeof r !== 'bigint' || r < 0n || r > MAX_FEE_RATE) fail('INVALID_FEE_RATE', 'fee rate must be a bigint sat/kw in [0, 1e8]');
   return r;
 }
 

@@ -188,7 +188,8 @@ describe('adversarial counterparties on the embedded regtest node', function () 
         await mineTo(node, name === 'CLTV' ? c.expiry! : revoked.height + CSV_DELAY - 1);
         await expectRefused(node, c.sender.timeoutSweep(revokedTx.toBuffer(), c.walletScript, SWEEP_RATE), SPENT);
         await w.poll();
-        expect(w.events.map((e) => e.kind)).to.deep.equal(['spend', 'penalty-broadcast', 'penalty-confirmed']);
+        // Buried six deep by now: nothing more to do.
+        expect(w.events.map((e) => e.kind)).to.deep.equal(['spend', 'penalty-broadcast', 'penalty-confirmed', 'resolved']);
         expectPenaltyTookAll(c, revoked, penalty);
       });
     });
@@ -342,7 +343,10 @@ describe('adversarial counterparties on the embedded regtest node', function () 
     await sw.poll();
     await node.mine(1);
     await sw.poll();
-    expect(sw.events).to.deep.equal([{ kind: 'closed', txid: closed.tx.getId(), own: false, height: closed.height }]);
+    // Buried more than six blocks deep by now: resolved at the first look.
+    expect(sw.events).to.deep.equal([
+      { kind: 'closed', txid: closed.tx.getId(), own: false, height: closed.height }, { kind: 'resolved', txid: closed.tx.getId(), own: false },
+    ]);
     const spent = await broadcastAndConfirm(node, spendP2wpkh(closed.tx, vout, c.senderSecrets.payoutKey, c.walletScript, SWEEP_RATE));
     expect(valueTo(spent.tx, c.walletScript)).to.equal(c.capacity - final - feeForWeight(CLOSE_WEIGHT, CLOSE_RATE) - spent.fee);
   });

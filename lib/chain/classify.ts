@@ -5,6 +5,7 @@
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { Receiver } from '../channel/receiver';
+import { fail } from '../errors';
 import { CLOSE_LOCKTIME } from '../tx/close';
 
 export type SpendClassification =
@@ -15,6 +16,8 @@ export type SpendClassification =
   | 'unknown';
 
 export function classifyFundingSpend(receiver: Receiver, tx: Transaction): { classification: SpendClassification; state?: number } {
+  if (!(receiver instanceof Receiver)) fail('INVALID_ARGUMENT', 'classifyFundingSpend takes a Receiver');
+  if (!(tx instanceof Transaction)) fail('INVALID_TRANSACTION', 'classifyFundingSpend takes a parsed Transaction');
   const state = receiver.stateOf(tx);
   if (state === undefined) {
     return { classification: tx.locktime === CLOSE_LOCKTIME ? 'cooperative-close' : 'unknown' };

@@ -1,29 +1,52 @@
 /**
- * The sender's watcher: after its own version of the channel confirmed, sweep
+ * The sender's watcher, one per channel. It asks the chain who spent the
+ * funding output and keeps asking until the answer is buried `finalDepth`
+ * blocks deep: a spend that leaves the mempool unmined, or whose block is
+ * replaced, is looked up again. After its own version confirmed it sweeps
  * the revocable output through the timeout branch as soon as the lock allows
- * (CLTV: the tip has reached T; CSV: the version has D confirmations). It
- * broadcasts each sweep once, and asks the chain first whether the output is
- * already spent, so a restart does nothing twice.
+ * (CLTV: the tip has reached T; CSV: the version has D confirmations), and
+ * keeps the sweep going (re-broadcast when it falls out of the mempool, a
+ * higher fee when it waits, at once when refused for its fee) until it is
+ * buried too. A close that pays the sender and sits unmined gets a CPFP
+ * child through the sender's output.
  */
-import { EventEmitter } from 'node:events';
 import { Transaction } from 'bitcoinjs-lib';
-import { isChannelError } from '../errors';
+import { fail, isChannelError } from '../errors';
+import { maxPackageFeeRate } from '../channel/cpfp';
 import { Sender } from '../channel/sender';
+import { bytesEqual } from '../tx/hash';
 import { findRevocableOutput } from '../tx/revocable-spend';
 import { decodeStateNumber } from '../tx/state-number';
-import { FeeRate, absoluteLockValue, relativeLockValue } from '../types';
+import { FeeRate, absoluteLockValue, checkFeeRate, relativeLockValue } from '../types';
 import { ChainBackend, ChainTip } from './backend';
+import { deadlineFeeRate } from './fee-schedule';
+import { isFeeRejection } from './fee-reject';
+import { IsolatedEmitter } from './isolated-emitter';
 
 export type SenderWatcherEvent =
   | { kind: 'closed'; txid: string; own: boolean; height?: number }
-  | { kind: 'sweep-broadcast'; txid: string }
+  /** The spend seen before is neither in the mempool nor on the best chain any more: the channel is watched as before. */
+  | { kind: 'spend-vanished'; txid: string }
+  | { kind: 'sweep-broadcast'; txid: string; feeRate: FeeRate; replaces?: string }
   | { kind: 'sweep-confirmed'; txid: string; height: number }
-  | { kind: 'error'; code: string; message: string };
+  | { kind: 'cpfp-broadcast'; txid: string; parent: string; packageFeeRate: FeeRate }
+  /** The outcome is buried finalDepth blocks deep: nothing more to do. */
+  | { kind: 'resolved'; txid: string; own: boolean; sweep?: string }
+  | { kind: 'error'; code: string; message: string; reason?: string };
 
 export interface SenderWatcherOptions {
   readonly backend: ChainBackend;
   readonly destinationScript: Uint8Array;
+  /** Rate of the first sweep and of a CPFP child's first package, sat/kw. */
   readonly feeRate: FeeRate;
+  /** Ceiling of the bumps (default 32 times feeRate). */
+  readonly maxFeeRate?: FeeRate;
+  /** The rate doubles after this many blocks without confirmation (default 2). */
+  readonly bumpAfterBlocks?: number;
+  /** An outcome is final this many blocks deep (default 6). */
+  readonly finalDepth?: number;
+  /** A close paying the sender still unmined after this many blocks gets a CPFP child (default 2). */
+  readonly cpfpAfterBlocks?: number;
 }
 
 /** Whether a timeout spend of an output confirmed at `confirmedHeight` may enter the next block. */
@@ -35,12 +58,52 @@ export function timeoutOpen(sender: Sender, confirmedHeight: number, tip: ChainT
   return 'height' in v.expiry ? t <= tip.height : t < tip.medianTimePast;
 }
 
-export class SenderWatcher extends EventEmitter {
-  private closing?: { txid: string; tx: Uint8Array; own: boolean; height?: number };
-  private sweep?: { txid: string; confirmedHeight?: number };
+interface Seen {
+  readonly txid: string;
+  readonly tx: Uint8Array;
+  height?: number;
+  hash?: string;
+}
+
+interface Closing extends Seen {
+  readonly own: boolean;
+  /** Tip height when first seen unconfirmed. */
+  seenAt: number;
+  cpfp?: { txid: string; raw: Uint8Array; packageFeeRate: FeeRate };
+}
+
+interface Sweep extends Seen {
+  readonly raw: Uint8Array;
+  readonly feeRate: FeeRate;
+  readonly startHeight: number;
+}
+
+function positiveInt(v: number | undefined, fallback: number, what: string): number {
+  if (v === undefined) return fallback;
+  if (!Number.isSafeInteger(v) || v < 1) fail('INVALID_ARGUMENT', `${what} must be a positive integer`);
+  return v;
+}
+
+export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
+  private closing?: Closing;
+  private sweep?: Sweep;
+  private resolved = false;
+  private readonly feeRate: FeeRate;
+  private readonly maxFeeRate: FeeRate;
+  private readonly bumpAfterBlocks: number;
+  private readonly finalDepth: number;
+  private readonly cpfpAfterBlocks: number;
 
   constructor(private readonly sender: Sender, private readonly opts: SenderWatcherOptions) {
     super();
+    if (!(sender instanceof Sender)) fail('INVALID_ARGUMENT', 'SenderWatcher takes a Sender');
+    if (opts === null || typeof opts !== 'object' || opts.backend === null || typeof opts.backend !== 'object') fail('INVALID_ARGUMENT', 'options need a backend');
+    if (!(opts.destinationScript instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'destinationScript must be bytes');
+    this.feeRate = checkFeeRate(opts.feeRate);
+    this.maxFeeRate = opts.maxFeeRate === undefined ? opts.feeRate * 32n : checkFeeRate(opts.maxFeeRate);
+    this.bumpAfterBlocks = positiveInt(opts.bumpAfterBlocks, 2, 'bumpAfterBlocks');
+    this.finalDepth = positiveInt(opts.finalDepth, 6, 'finalDepth');
+    this.cpfpAfterBlocks = positiveInt(opts.cpfpAfterBlocks, 2, 'cpfpAfterBlocks');
   }
 
   private emitEvent(e: SenderWatcherEvent): void {
@@ -48,47 +111,191 @@ export class SenderWatcher extends EventEmitter {
     if (e.kind !== 'error') this.emit(e.kind, e);
   }
 
+  private report(e: unknown): void {
+    const reason = isChannelError(e) ? (e.details?.reason as string | undefined) : undefined;
+    this.emitEvent({
+      kind: 'error', code: isChannelError(e) ? e.code : 'UNKNOWN', message: e instanceof Error ? e.message : String(e), ...(reason !== undefined ? { reason } : {}),
+    });
+  }
+
+  /** One look at the chain and one step of every duty. A failed call is reported and retried on the next poll. */
   async poll(): Promise<void> {
-    const b = this.opts.backend;
-    const f = this.sender.funding;
-    if (!f) return;
-    if (!this.closing || this.closing.height === undefined) {
-      const s = await b.getSpender(f);
-      if (!s) return;
-      const tx = Transaction.fromBuffer(s.tx);
-      const ctx = this.sender.context;
-      const state = decodeStateNumber(tx.locktime, tx.ins[0]?.sequence ?? 0, ctx.obscuringFactor);
-      const own = state !== undefined && findRevocableOutput(ctx, tx, this.sender.updateKey(Number(state))) !== undefined;
-      const first = !this.closing;
-      this.closing = { txid: s.txid, tx: s.tx, own, ...(s.blockHeight !== undefined ? { height: s.blockHeight } : {}) };
-      if (first) {
-        if (this.sender.phase !== 'closed') this.sender.markClosed();
-        this.emitEvent({ kind: 'closed', txid: s.txid, own, ...(s.blockHeight !== undefined ? { height: s.blockHeight } : {}) });
-      }
+    if (this.resolved || !this.sender.funding) return;
+    try {
+      const tip = await this.opts.backend.getTip();
+      await this.follow(tip);
+      const c = this.closing;
+      if (!c) return;
+      if (c.own) await this.workSweep(c, tip);
+      else if (c.height === undefined) await this.workCpfp(c, tip);
+      this.checkResolved(tip);
+    } catch (e) {
+      this.report(e);
     }
+  }
+
+  /** A position is still on the best chain when the block at its height has the hash it had. */
+  private async stillThere(s: Seen): Promise<boolean> {
+    if (s.height === undefined) return true;
+    return (await this.opts.backend.getBlockHash(s.height)) === s.hash;
+  }
+
+  private async locate(outpoint: { txid: string; vout: number }): Promise<Seen | undefined> {
+    const s = await this.opts.backend.getSpender(outpoint);
+    if (!s) return undefined;
+    const seen: Seen = { txid: s.txid, tx: s.tx };
+    if (s.blockHeight !== undefined) {
+      const hash = await this.opts.backend.getBlockHash(s.blockHeight);
+      if (hash !== undefined) Object.assign(seen, { height: s.blockHeight, hash });
+    }
+    return seen;
+  }
+
+  /** Who spent the funding output, asked again until the answer is buried. */
+  private async follow(tip: ChainTip): Promise<void> {
     const c = this.closing;
-    if (!c.own || c.height === undefined) return;
-    if (this.sweep) {
-      if (this.sweep.confirmedHeight === undefined && b.getConfirmations) {
-        const n = await b.getConfirmations(this.sweep.txid).catch(() => 0);
-        if (n > 0) {
-          const tip = await b.getTip();
-          this.sweep.confirmedHeight = tip.height - n + 1;
-          this.emitEvent({ kind: 'sweep-confirmed', txid: this.sweep.txid, height: this.sweep.confirmedHeight });
-        }
+    if (c && c.height !== undefined && tip.height - c.height + 1 >= this.finalDepth && (await this.stillThere(c))) return;
+    const s = await this.locate(this.sender.funding!);
+    if (!s) {
+      if (c) {
+        this.closing = undefined;
+        this.sweep = undefined;
+        this.emitEvent({ kind: 'spend-vanished', txid: c.txid });
       }
       return;
     }
-    const tip = await b.getTip();
-    if (!timeoutOpen(this.sender, c.height, tip)) return;
-    try {
-      const tx = this.sender.timeoutSweep(c.tx, this.opts.destinationScript, this.opts.feeRate);
-      const spent = await b.getSpender({ txid: c.txid, vout: tx.ins[0]!.index });
-      const txid = spent ? spent.txid : await b.broadcast(tx.toBuffer());
-      this.sweep = { txid };
-      if (!spent) this.emitEvent({ kind: 'sweep-broadcast', txid });
-    } catch (e) {
-      this.emitEvent({ kind: 'error', code: isChannelError(e) ? e.code : 'UNKNOWN', message: (e as Error).message });
+    if (c && c.txid === s.txid) {
+      if (c.height !== s.height) {
+        if (s.height === undefined) {
+          delete c.height;
+          delete c.hash;
+        } else Object.assign(c, { height: s.height, hash: s.hash });
+        // Our version moved: a sweep built on its old confirmation height is checked again below.
+        if (this.sweep && c.height === undefined) this.sweep = undefined;
+      }
+      return;
     }
+    const tx = Transaction.fromBuffer(s.tx);
+    const ctx = this.sender.context;
+    const state = decodeStateNumber(tx.locktime, tx.ins[0]?.sequence ?? 0, ctx.obscuringFactor);
+    const own = state !== undefined && findRevocableOutput(ctx, tx, this.sender.updateKey(Number(state))) !== undefined;
+    this.closing = { ...s, own, seenAt: tip.height };
+    this.sweep = undefined;
+    if (this.sender.phase !== 'closed') this.sender.markClosed();
+    this.emitEvent({ kind: 'closed', txid: s.txid, own, ...(s.height !== undefined ? { height: s.height } : {}) });
+  }
+
+  private async workSweep(c: Closing, tip: ChainTip): Promise<void> {
+    if (c.height === undefined || !timeoutOpen(this.sender, c.height, tip)) return;
+    const b = this.opts.backend;
+    const vout = findRevocableOutput(this.sender.context, Transaction.fromBuffer(c.tx), this.sender.updateKey(this.stateOf(c)))!.vout;
+    const spent = await this.locate({ txid: c.txid, vout });
+    const sw = this.sweep;
+    if (spent && (!sw || spent.txid !== sw.txid)) {
+      // A sweep of ours from before a restart, or our bump the node took: follow whatever spent it.
+      const feeRate = sw?.txid === spent.txid ? sw.feeRate : this.feeRate;
+      this.sweep = { ...spent, raw: spent.tx, feeRate, startHeight: sw?.startHeight ?? tip.height };
+      if (spent.height !== undefined) this.emitEvent({ kind: 'sweep-confirmed', txid: spent.txid, height: spent.height });
+      return;
+    }
+    if (spent && sw) {
+      if (spent.height !== undefined && sw.height === undefined) this.emitEvent({ kind: 'sweep-confirmed', txid: spent.txid, height: spent.height });
+      Object.assign(sw, { height: spent.height, hash: spent.hash });
+      if (spent.height !== undefined) return;
+    }
+    const rate = deadlineFeeRate({
+      startRate: this.feeRate, maxRate: this.maxFeeRate, bumpAfterBlocks: this.bumpAfterBlocks, blocksWaited: sw ? tip.height - sw.startHeight : 0,
+      urgentWithin: 0, burnWithin: 0,
+    });
+    if (sw && rate <= sw.feeRate) {
+      if (!spent) await b.broadcast(sw.raw).catch((e) => this.report(e)); // evicted or reorged out: the same bytes again
+      return;
+    }
+    await this.broadcastSweep(c, rate, tip, sw);
+  }
+
+  private stateOf(c: Seen): number {
+    const tx = Transaction.fromBuffer(c.tx);
+    return Number(decodeStateNumber(tx.locktime, tx.ins[0]?.sequence ?? 0, this.sender.context.obscuringFactor));
+  }
+
+  private async broadcastSweep(c: Closing, rate: FeeRate, tip: ChainTip, previous: Sweep | undefined): Promise<void> {
+    for (;;) {
+      const raw = this.sender.timeoutSweep(c.tx, this.opts.destinationScript, rate).toBuffer();
+      try {
+        const txid = await this.opts.backend.broadcast(raw);
+        this.sweep = { txid, tx: raw, raw, feeRate: rate, startHeight: previous?.startHeight ?? tip.height };
+        this.emitEvent({ kind: 'sweep-broadcast', txid, feeRate: rate, ...(previous && previous.txid !== txid ? { replaces: previous.txid } : {}) });
+        return;
+      } catch (e) {
+        if (isFeeRejection(e) && rate < this.maxFeeRate) {
+          rate = rate * 2n > this.maxFeeRate ? this.maxFeeRate : rate * 2n;
+          continue;
+        }
+        // A node without replacement refuses the bump while the first sweep waits: keep that one going.
+        this.report(e);
+        if (previous) await this.opts.backend.broadcast(previous.raw).catch(() => undefined);
+        return;
+      }
+    }
+  }
+
+  /** A close that pays us, unmined for cpfpAfterBlocks blocks: a child through our output pays for both. */
+  private async workCpfp(c: Closing, tip: ChainTip): Promise<void> {
+    const waited = tip.height - c.seenAt;
+    if (waited < this.cpfpAfterBlocks) return;
+    const ctx = this.sender.context;
+    const parent = Transaction.fromBuffer(c.tx);
+    if (!parent.outs.some((o) => bytesEqual(o.script, ctx.senderPayoutScript))) return;
+    // No deadline here: the sender's money waits safely in the close. The child never spends more than our output holds.
+    const most = maxPackageFeeRate(ctx, parent, ctx.senderPayoutScript, this.opts.destinationScript);
+    const ceiling = most < this.maxFeeRate ? most : this.maxFeeRate;
+    const rate = deadlineFeeRate({
+      startRate: this.feeRate, maxRate: this.maxFeeRate, bumpAfterBlocks: this.bumpAfterBlocks, blocksWaited: waited - this.cpfpAfterBlocks,
+      urgentWithin: 0, burnWithin: 0, burnRate: ceiling,
+    });
+    if (c.cpfp && c.cpfp.packageFeeRate >= rate) {
+      await this.opts.backend.broadcast(c.cpfp.raw).catch((e) => this.report(e));
+      return;
+    }
+    let packageRate = rate;
+    for (;;) {
+      const raw = this.sender.childPaysForParent({ parent, destinationScript: this.opts.destinationScript, packageFeeRate: packageRate }).toBuffer();
+      try {
+        const txid = await this.opts.backend.broadcast(raw);
+        c.cpfp = { txid, raw, packageFeeRate: packageRate };
+        this.emitEvent({ kind: 'cpfp-broadcast', txid, parent: c.txid, packageFeeRate: packageRate });
+        return;
+      } catch (e) {
+        if (isFeeRejection(e) && packageRate < ceiling) {
+          packageRate = packageRate * 2n > ceiling ? ceiling : packageRate * 2n;
+          continue;
+        }
+        this.report(e);
+        return;
+      }
+    }
+  }
+
+  private checkResolved(tip: ChainTip): void {
+    const c = this.closing;
+    if (!c || c.height === undefined || tip.height - c.height + 1 < this.finalDepth) return;
+    if (c.own) {
+      const sw = this.sweep;
+      if (!sw || sw.height === undefined || tip.height - sw.height + 1 < this.finalDepth) return;
+    }
+    this.resolved = true;
+    this.emitEvent({ kind: 'resolved', txid: c.txid, own: c.own, ...(c.own ? { sweep: this.sweep!.txid } : {}) });
+  }
+
+  /** What the watcher knows, for callers and tests. */
+  get status(): { closing?: { txid: string; own: boolean; height?: number }; sweep?: { txid: string; height?: number; feeRate: FeeRate }; resolved: boolean } {
+    const c = this.closing;
+    const s = this.sweep;
+    return {
+      ...(c ? { closing: { txid: c.txid, own: c.own, ...(c.height !== undefined ? { height: c.height } : {}) } } : {}),
+      ...(s ? { sweep: { txid: s.txid, feeRate: s.feeRate, ...(s.height !== undefined ? { height: s.height } : {}) } } : {}),
+      resolved: this.resolved,
+    };
   }
 }

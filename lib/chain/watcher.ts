@@ -1,77 +1,168 @@
 /**
- * The receiver's watcher. It reads each block once and looks every input up
- * in a map of watched outpoints, so its cost follows the block's inputs, not
- * the number of channels. On a spend of a funding output it classifies the
- * spend; a revoked sender's version gets a penalty claim at once, replaced
- * with a higher fee every few blocks until it confirms. In CLTV channels it
- * closes at the payment cutoff. What it has done is kept as records, and
- * before broadcasting it asks the chain whether the output is already spent,
- * so a restarted watcher that sees the same blocks again does nothing twice.
+ * The receiver's watcher. It follows the best chain by block hash, reads
+ * each block once and looks every input up in a map of watched outpoints, so
+ * its cost follows the blocks' inputs, not the number of channels.
+ *
+ * Nothing it sees is final at first sight. What it reads from blocks and the
+ * mempool only records where each spend stands (a block by hash, or the
+ * mempool); a reorg moves a spend back to unconfirmed, and a spend that
+ * leaves the mempool without being mined puts the channel back under watch.
+ * What it must do (a penalty claim, a close at the CLTV cutoff, a child that
+ * pays for a stuck close) is a duty recorded before the first attempt and
+ * checked on every poll until its outcome is buried `finalDepth` blocks deep:
+ * a failed call, a refused broadcast or an evicted transaction only means
+ * the next poll tries again, at a rate that rises as the deadline comes.
+ *
+ * A restarted watcher that reads the same blocks again finds its own claims
+ * there (they spend the revoked outputs and pay only its destination) and
+ * broadcasts nothing twice.
  */
-import { EventEmitter } from 'node:events';
 import { Block, Transaction } from 'bitcoinjs-lib';
-import { isChannelError } from '../errors';
+import { fail, isChannelError } from '../errors';
+import { maxPackageFeeRate } from '../channel/cpfp';
 import { Receiver } from '../channel/receiver';
 import { cltvCutoffReached } from '../channel/state';
 import { bytesEqual, toHex, txidToHash } from '../tx/hash';
-import { FeeRate } from '../types';
+import { dustLimit } from '../tx/outputs';
+import { penaltyWeight } from '../tx/weights';
+import { FeeRate, checkFeeRate, relativeLockValue } from '../types';
 import { ChainBackend, ChainTip } from './backend';
+import { BlockFollower, BlockRef } from './block-follower';
 import { SpendClassification, classifyFundingSpend } from './classify';
+import { burnFeeRate, deadlineFeeRate } from './fee-schedule';
+import { isFeeRejection } from './fee-reject';
+import { IsolatedEmitter } from './isolated-emitter';
 
 export type WatcherEvent =
-  | { kind: 'block'; height: number }
+  | { kind: 'block'; height: number; hash: string }
+  /** A block read before is no longer on the best chain: what it held is unconfirmed again. */
+  | { kind: 'reorg'; height: number; hash: string }
   | { kind: 'spend'; channelId: string; txid: string; classification: SpendClassification; state?: number; height?: number }
+  /** A spend seen only in the mempool left it unmined (evicted, replaced, reorged out): the channel is watched as before. */
+  | { kind: 'spend-vanished'; channelId: string; txid: string }
   | { kind: 'penalty-broadcast'; channelId: string; txid: string; feeRate: FeeRate; replaces?: string }
   | { kind: 'penalty-confirmed'; channelId: string; txid: string; height: number }
   /** Someone else's spend of the revoked version's revocable output confirmed first (the sender's sweep after the lock): nothing left to claim. */
   | { kind: 'penalty-lost'; channelId: string; txid: string; height: number }
   | { kind: 'cutoff'; channelId: string; txid?: string }
-  /** A broadcast the node refused; the watcher retries on later polls. */
-  | { kind: 'error'; channelId: string; code: string; message: string; reason?: string };
+  /** A child spending the receiver's own output of a stuck close, paying for both. */
+  | { kind: 'cpfp-broadcast'; channelId: string; txid: string; parent: string; packageFeeRate: FeeRate }
+  /** The channel's outcome is buried finalDepth blocks deep: the watcher has nothing more to do for it. */
+  | { kind: 'resolved'; channelId: string; outcome: SpendClassification; txid: string; height: number; claim?: string }
+  /** A call that failed (a refused broadcast, a backend that did not answer); the duty is retried on later polls. */
+  | { kind: 'error'; channelId?: string; code: string; message: string; reason?: string };
 
 export interface ReceiverWatcherOptions {
   readonly backend: ChainBackend;
-  /** Fee rate of the first penalty claim, sat/kw. */
+  /** Fee rate of the first penalty claim and of a CPFP child's first package, sat/kw. */
   readonly feeRate: FeeRate;
-  /** Where penalty claims pay. */
+  /** Where penalty claims and CPFP children pay. */
   readonly destinationScript: Uint8Array;
   /** First block height to read. */
   readonly fromHeight: number;
-  /** Replace an unconfirmed penalty after this many blocks (default 2). */
+  /** The rate doubles after this many blocks without confirmation (default 2). */
   readonly bumpAfterBlocks?: number;
-  /** Never bump past this rate (default 32 times the first). */
+  /** Ceiling of the ordinary schedule (default 32 times feeRate); only the last-blocks burn goes above it. */
   readonly maxFeeRate?: FeeRate;
+  /** A spend's outcome is final this many blocks deep (default 6). */
+  readonly finalDepth?: number;
+  /** With this many blocks left before the sender's timeout opens, pay maxFeeRate at once (default 6). */
+  readonly urgentWithin?: number;
+  /** With this many blocks left, give the whole revocable output but dust to fees (default 2). */
+  readonly burnWithin?: number;
+  /** A close of ours still unmined after this many blocks gets a CPFP child (default 2). */
+  readonly cpfpAfterBlocks?: number;
   /** At a CLTV cutoff: try a cooperative close first; return the signed close, or undefined to close unilaterally. */
   readonly onCutoff?: (receiver: Receiver) => Promise<Transaction | undefined>;
   /** Also look for spends in the mempool on every poll (default true). */
   readonly checkMempool?: boolean;
 }
 
-interface PenaltyRecord {
-  revokedTxid: string;
-  revokedTx: Uint8Array;
-  /** Every version broadcast, oldest first; the last is the live one. */
-  txids: string[];
-  feeRate: FeeRate;
-  broadcastHeight: number;
-  confirmedHeight?: number;
+/** Where a transaction stands: in a block (by hash), or unconfirmed. */
+interface Position {
+  height?: number;
+  hash?: string;
+}
+
+interface Spend extends Position {
+  readonly txid: string;
+  readonly tx: Transaction;
+  readonly classification: SpendClassification;
+  readonly state?: number;
+}
+
+interface Claim {
+  readonly txid: string;
+  readonly raw: Uint8Array;
+  readonly feeRate: FeeRate;
+}
+
+interface PenaltyDuty {
+  readonly revokedTxid: string;
+  readonly revokedTx: Uint8Array;
   readonly revokedHash: Uint8Array;
   /** Output of the revoked version paying the receiver's payout key, or -1. */
   readonly ownVout: number;
   readonly revocableVout: number;
-  /** False once something else spent that output (the receiver's own wallet may): claim the revocable output alone. */
+  readonly revocableValue: bigint;
+  /** False once something else spent our own output (our wallet may): claim the revocable output alone. */
   sweepOwn: boolean;
-  lost?: { txid: string; height: number };
+  /** Every claim broadcast, oldest first; the last one the node took is `live`. */
+  readonly claims: Claim[];
+  live?: Claim;
+  feeRate: FeeRate;
+  /** Tip height when the first claim was attempted. */
+  startHeight?: number;
+  /** Our claim, in a block. */
+  confirmed?: Position & { txid: string };
+  /** Someone else's spend of the revocable output, in a block. */
+  lost?: Position & { txid: string };
+  /** The chain was asked once whether the outputs are spent already (a watcher restarted after its claim). */
+  checkedChain: boolean;
+}
+
+/** A close of our own: at the CLTV cutoff, or asked for with closeUnilaterally. */
+interface CloseDuty {
+  readonly tx: Transaction;
+  readonly txid: string;
+  /** Tip height when it was first broadcast. */
+  startHeight?: number;
+  cpfp?: { txid: string; raw: Uint8Array; packageFeeRate: FeeRate; startHeight: number };
 }
 
 interface Watched {
   readonly receiver: Receiver;
   readonly channelId: string;
-  spend?: { txid: string; classification: SpendClassification; height?: number };
-  penalty?: PenaltyRecord;
+  spend?: Spend;
+  penalty?: PenaltyDuty;
+  close?: CloseDuty;
+  /** CLTV: the cutoff was handled (a close broadcast, or nothing to close with). */
   cutoffDone: boolean;
   /** The cutoff close was tried once (a cooperative close is asked for only then). */
-  cutoffAttempted?: boolean;
+  cutoffAttempted: boolean;
+  resolved?: { height: number };
+  /** The funding output on chain was compared with the channel's (once; a node without a tx index cannot show it). */
+  fundingChecked: boolean;
+}
+
+/**
+ * The funding transaction pays the channel's capacity to the 2-of-2 of its
+ * keys at its outpoint. A receiver restored from a damaged file, or handed
+ * another channel's outpoint, fails here instead of when a penalty is due.
+ */
+function checkFundingOutput(receiver: Receiver, raw: Uint8Array): void {
+  let tx: Transaction;
+  try {
+    tx = Transaction.fromBuffer(raw);
+  } catch {
+    return fail('INVALID_TRANSACTION', 'cannot parse the funding transaction');
+  }
+  const ctx = receiver.context;
+  const { txid, vout } = ctx.params.fundingOutpoint;
+  const out = tx.outs[vout];
+  if (tx.getId() !== txid || !out || out.value !== ctx.params.capacity || !bytesEqual(out.script, ctx.fundingScriptPubKey)) {
+    fail('FUNDING_MISMATCH', `funding output ${txid}:${vout} does not pay the channel's capacity to its 2-of-2`);
+  }
 }
 
 /**
@@ -100,79 +191,299 @@ export function* spendsIn<T>(txs: readonly Transaction[], watched: ReadonlyMap<s
 
 type Entry = { readonly kind: 'funding'; readonly w: Watched } | { readonly kind: 'revoked'; readonly w: Watched; readonly vout: number };
 
-function failure(w: Watched, e: unknown): WatcherEvent {
+function failure(e: unknown, channelId?: string): WatcherEvent {
   const reason = isChannelError(e) ? (e.details?.reason as string | undefined) : undefined;
   return {
-    kind: 'error', channelId: w.channelId, code: isChannelError(e) ? e.code : 'UNKNOWN', message: (e as Error).message,
-    ...(reason !== undefined ? { reason } : {}),
+    kind: 'error', ...(channelId !== undefined ? { channelId } : {}), code: isChannelError(e) ? e.code : 'UNKNOWN',
+    message: e instanceof Error ? e.message : String(e), ...(reason !== undefined ? { reason } : {}),
   };
 }
 
-export class ReceiverWatcher extends EventEmitter {
-  private readonly opts: ReceiverWatcherOptions;
+function positiveInt(v: number | undefined, fallback: number, what: string, min = 1): number {
+  if (v === undefined) return fallback;
+  if (!Number.isSafeInteger(v) || v < min) fail('INVALID_ARGUMENT', `${what} must be an integer of at least ${min}`);
+  return v;
+}
+
+export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
+  private readonly backend: ChainBackend;
+  private readonly feeRate: FeeRate;
+  private readonly maxFeeRate: FeeRate;
+  private readonly destinationScript: Uint8Array;
+  private readonly bumpAfterBlocks: number;
+  private readonly finalDepth: number;
+  private readonly urgentWithin: number;
+  private readonly burnWithin: number;
+  private readonly cpfpAfterBlocks: number;
+  private readonly checkMempool: boolean;
+  private readonly onCutoff?: (receiver: Receiver) => Promise<Transaction | undefined>;
+  private readonly follower: BlockFollower;
   private readonly byFunding = new Map<string, Watched>();
-  /** Funding outputs, and the outputs of revoked versions we have claimed (to see our claim, or anything else, spend them). */
+  /** Funding outputs, and the outputs of revoked versions (to see our claim, or anything else, spend them). */
   private readonly byOutpoint = new Map<string, Entry>();
-  private nextHeight: number;
+  /** Channels something was recorded for in a block, by block hash: what a reorg of that block touches. */
+  private readonly byBlock = new Map<string, Set<Watched>>();
+  /** Channels whose funding output was not compared with the chain yet. */
+  private readonly unchecked = new Set<Watched>();
+  /** Channels with a spend or a duty that is not resolved yet. */
+  private readonly active = new Set<Watched>();
   /** Mempool transactions already fetched, by txid. */
   private mempool = new Map<string, Transaction>();
+  /** Whether the last poll read the mempool: only then does absence from it mean anything. */
+  private mempoolRead = false;
+  private tip?: ChainTip;
 
   constructor(opts: ReceiverWatcherOptions) {
     super();
-    this.opts = opts;
-    this.nextHeight = opts.fromHeight;
+    if (opts === null || typeof opts !== 'object') fail('INVALID_ARGUMENT', 'watcher options must be an object');
+    if (opts.backend === null || typeof opts.backend !== 'object') fail('INVALID_ARGUMENT', 'backend must be a ChainBackend');
+    if (!(opts.destinationScript instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'destinationScript must be bytes');
+    this.backend = opts.backend;
+    this.feeRate = checkFeeRate(opts.feeRate);
+    this.maxFeeRate = opts.maxFeeRate === undefined ? opts.feeRate * 32n : checkFeeRate(opts.maxFeeRate);
+    this.destinationScript = Uint8Array.from(opts.destinationScript);
+    this.bumpAfterBlocks = positiveInt(opts.bumpAfterBlocks, 2, 'bumpAfterBlocks');
+    this.finalDepth = positiveInt(opts.finalDepth, 6, 'finalDepth');
+    this.urgentWithin = positiveInt(opts.urgentWithin, 6, 'urgentWithin', 0);
+    this.burnWithin = positiveInt(opts.burnWithin, 2, 'burnWithin', 0);
+    this.cpfpAfterBlocks = positiveInt(opts.cpfpAfterBlocks, 2, 'cpfpAfterBlocks');
+    this.checkMempool = opts.checkMempool ?? true;
+    if (opts.onCutoff !== undefined) this.onCutoff = opts.onCutoff;
+    this.follower = new BlockFollower(this.backend, opts.fromHeight, Math.max(144, this.finalDepth * 4));
   }
 
+  /** Height of the last block read. */
   get height(): number {
-    return this.nextHeight - 1;
+    return this.follower.height;
   }
 
-  watch(receiver: Receiver): void {
+  /**
+   * Watch a funded channel. Refused: a receiver without a funding outpoint,
+   * a second channel on an outpoint already watched. The funding output
+   * itself is checked against the chain on the next poll.
+   */
+  watch(receiver: Receiver, opts: { fundingTx?: Uint8Array } = {}): void {
+    if (!(receiver instanceof Receiver)) fail('INVALID_ARGUMENT', 'watch takes a Receiver');
+    if (opts === null || typeof opts !== 'object') fail('INVALID_ARGUMENT', 'watch options must be an object');
     const f = receiver.funding;
-    if (!f) throw new Error('receiver has no funding outpoint yet');
+    if (!f) fail('UNEXPECTED_MESSAGE', 'receiver has no funding outpoint yet');
+    if (!receiver.fundingConfirmed) fail('FUNDING_NOT_CONFIRMED', 'the receiver has not checked its funding output yet');
     const k = outpointKey(txidToHash(f.txid), f.vout);
-    const w: Watched = { receiver, channelId: toHex(receiver.channelId), cutoffDone: false };
+    if (this.byFunding.has(k)) fail('CHANNEL_ALREADY_WATCHED', `funding output ${f.txid}:${f.vout} is already watched`);
+    if (opts.fundingTx !== undefined) checkFundingOutput(receiver, opts.fundingTx);
+    const w: Watched = {
+      receiver, channelId: toHex(receiver.channelId), cutoffDone: false, cutoffAttempted: false, fundingChecked: opts.fundingTx !== undefined,
+    };
     this.byFunding.set(k, w);
     this.byOutpoint.set(k, { kind: 'funding', w });
+    if (!w.fundingChecked) this.unchecked.add(w);
   }
 
-  private emitEvent(e: WatcherEvent): void {
-    this.emit('event', e);
-    // 'error' is special to EventEmitter (it throws without a listener): failures travel on 'event' only.
-    if (e.kind !== 'error') this.emit(e.kind, e);
+  /**
+   * Close a channel with the receiver's latest version now (the sender
+   * stopped answering). The close is a duty like the cutoff's: broadcast on
+   * the next poll, re-broadcast while unmined, and given a CPFP child when
+   * stuck.
+   */
+  closeUnilaterally(receiver: Receiver): string {
+    const w = this.watchedOf(receiver);
+    const tx = receiver.latestTransaction();
+    if (!tx) fail('NOTHING_TO_CLAIM', 'the receiver holds no signed version that pays it');
+    if (receiver.phase !== 'closed') receiver.markClosed();
+    w.close = { tx, txid: tx.getId() };
+    w.cutoffDone = true;
+    this.active.add(w);
+    return w.close.txid;
   }
 
-  /** Read every new block up to the tip, then the mempool; then act on cutoffs and stuck penalties. */
+  /**
+   * Read every new block up to the tip (undoing any the node dropped), then
+   * the mempool, then work on every duty. A backend that fails is reported
+   * as an 'error' event and the poll goes on with what it knows: duties are
+   * never skipped because a read failed.
+   */
   async poll(): Promise<void> {
-    const tip = await this.opts.backend.getTip();
-    while (this.nextHeight <= tip.height) {
-      const h = this.nextHeight;
-      await this.scanBlock(Block.fromBuffer(await this.opts.backend.getBlock(h)), h);
-      this.nextHeight = h + 1;
-      this.emitEvent({ kind: 'block', height: h });
+    try {
+      this.tip = await this.follower.sync({
+        disconnect: (ref) => this.disconnect(ref),
+        connect: async (block, ref) => this.connect(block, ref),
+      });
+    } catch (e) {
+      this.emitEvent(failure(e));
     }
-    if (this.opts.checkMempool ?? true) await this.scanMempool();
-    // Most channels have nothing due: check that without an await each, which would cost more than the block's scan.
+    this.mempoolRead = false;
+    if (this.checkMempool) {
+      try {
+        await this.scanMempool();
+      } catch (e) {
+        this.emitEvent(failure(e));
+      }
+    }
+    const tip = this.tip;
+    if (tip === undefined) return;
+    for (const w of [...this.unchecked]) await this.checkFunding(w);
+    // Most channels have nothing due: a CLTV cutoff is one comparison, without an await.
     for (const w of this.byFunding.values()) {
-      if (!w.cutoffDone && !w.spend && w.receiver.variant.kind === 'cltv') await this.checkCutoff(w, tip);
-      if (w.penalty) await this.bumpPenalty(w, tip);
+      if (!w.cutoffDone && !w.spend && w.receiver.variant.kind === 'cltv' && cltvCutoffReached(w.receiver.variant, w.receiver.margin, tip)) this.active.add(w);
+    }
+    for (const w of [...this.active]) {
+      try {
+        await this.work(w, tip);
+      } catch (e) {
+        this.emitEvent(failure(e, w.channelId));
+      }
     }
   }
 
-  private async scanBlock(block: Block, height: number): Promise<void> {
-    for (const { tx, entry } of spendsIn(block.transactions ?? [], this.byOutpoint)) {
-      if (entry.kind === 'funding') await this.onFundingSpend(entry.w, tx, height);
-      else if (entry.w.penalty) await this.onRevokedOutputSpend(entry.w, entry.vout, tx, height);
+  /** Once per channel: a mismatching funding output is dropped from the watch; one the node cannot show is kept. */
+  private async checkFunding(w: Watched): Promise<void> {
+    const f = w.receiver.funding!;
+    try {
+      const got = await this.backend.getTransaction(f.txid);
+      w.fundingChecked = true;
+      this.unchecked.delete(w);
+      if (got === undefined) return;
+      checkFundingOutput(w.receiver, got.tx);
+    } catch (e) {
+      this.emitEvent(failure(e, w.channelId));
+      if (!isChannelError(e, 'FUNDING_MISMATCH')) return;
+      const k = outpointKey(txidToHash(f.txid), f.vout);
+      this.byFunding.delete(k);
+      this.byOutpoint.delete(k);
+      this.active.delete(w);
     }
+  }
+
+  // ---- reading the chain: records where things stand, never acts
+
+  private connect(block: Block, ref: BlockRef): void {
+    for (const { tx, entry } of spendsIn(block.transactions ?? [], this.byOutpoint)) {
+      if (entry.kind === 'funding') this.seeFundingSpend(entry.w, tx, ref);
+      else this.seeRevokedOutputSpend(entry.w, entry.vout, tx, ref);
+    }
+    this.emitEvent({ kind: 'block', height: ref.height, hash: ref.hash });
+  }
+
+  private disconnect(ref: BlockRef): void {
+    this.emitEvent({ kind: 'reorg', height: ref.height, hash: ref.hash });
+    const touched = this.byBlock.get(ref.hash);
+    if (!touched) return;
+    this.byBlock.delete(ref.hash);
+    for (const w of touched) {
+      const unconfirm = (p: Position | undefined) => {
+        if (p?.hash !== ref.hash) return;
+        delete p.height;
+        delete p.hash;
+      };
+      unconfirm(w.spend);
+      if (w.penalty?.confirmed?.hash === ref.hash) delete w.penalty.confirmed;
+      if (w.penalty?.lost?.hash === ref.hash) delete w.penalty.lost;
+      if (w.resolved) delete w.resolved;
+      this.active.add(w);
+    }
+  }
+
+  private markBlock(w: Watched, ref: BlockRef): void {
+    let set = this.byBlock.get(ref.hash);
+    if (!set) this.byBlock.set(ref.hash, (set = new Set()));
+    set.add(w);
+  }
+
+  private seeFundingSpend(w: Watched, tx: Transaction, ref: BlockRef | undefined): void {
+    const txid = tx.getId();
+    if (w.spend?.txid === txid) {
+      if (ref) {
+        w.spend.height = ref.height;
+        w.spend.hash = ref.hash;
+        this.markBlock(w, ref);
+      }
+      return;
+    }
+    // A different spend can replace one only while that one is unconfirmed (a conflict in the mempool, a reorg).
+    if (w.spend?.hash !== undefined && !ref) return;
+    const { classification, state } = classifyFundingSpend(w.receiver, tx);
+    w.spend = { txid, tx, classification, ...(state !== undefined ? { state } : {}), ...(ref ? { height: ref.height, hash: ref.hash } : {}) };
+    if (ref) this.markBlock(w, ref);
+    delete w.resolved;
+    this.active.add(w);
+    // Payments stop at the first sight of a close; whether it sticks is the duties' business.
+    if (w.receiver.phase !== 'closed') w.receiver.markClosed();
+    this.emitEvent({ kind: 'spend', channelId: w.channelId, txid, classification, ...(state !== undefined ? { state } : {}), ...(ref ? { height: ref.height } : {}) });
+    if (classification === 'revoked-sender-version') this.recordPenalty(w, tx);
+    else if (w.penalty) delete w.penalty;
+  }
+
+  /** The duty is recorded before anything is attempted; the revoked outputs are watched from now on. */
+  private recordPenalty(w: Watched, revoked: Transaction): void {
+    const revokedTxid = revoked.getId();
+    if (w.penalty?.revokedTxid === revokedTxid) return;
+    const revokedHash = revoked.getHash();
+    for (let vout = 0; vout < revoked.outs.length; vout++) this.byOutpoint.set(outpointKey(revokedHash, vout), { kind: 'revoked', w, vout });
+    const ownVout = revoked.outs.findIndex((o) => bytesEqual(o.script, w.receiver.context.receiverPayoutScript));
+    // A sender's version has the receiver's output (unless dust) and the sender's revocable one.
+    const revocableVout = revoked.outs.findIndex((_, vout) => vout !== ownVout);
+    w.penalty = {
+      revokedTxid, revokedHash, revokedTx: revoked.toBuffer(), ownVout, revocableVout, revocableValue: revoked.outs[revocableVout]?.value ?? 0n,
+      sweepOwn: true, claims: [], feeRate: this.feeRate, checkedChain: false,
+    };
+  }
+
+  /**
+   * Our claims spend the revocable output and pay only our destination (so a
+   * restarted watcher recognises one it broadcast before); anything else
+   * spending a revoked output is someone else's, our own wallet's included.
+   */
+  private isOurClaim(tx: Transaction, p: PenaltyDuty): boolean {
+    const spendsRevocable = tx.ins.some((i) => i.index === p.revocableVout && bytesEqual(i.hash, p.revokedHash));
+    return spendsRevocable && tx.outs.length > 0 && tx.outs.every((o) => bytesEqual(o.script, this.destinationScript));
+  }
+
+  private seeRevokedOutputSpend(w: Watched, vout: number, tx: Transaction, ref: BlockRef | undefined): void {
+    const p = w.penalty;
+    if (!p || !tx.ins.some((i) => bytesEqual(i.hash, p.revokedHash))) return;
+    const txid = tx.getId();
+    if (this.isOurClaim(tx, p)) {
+      if (!p.claims.some((c) => c.txid === txid)) p.claims.push({ txid, raw: tx.toBuffer(), feeRate: p.feeRate });
+      if (!ref) {
+        p.live = p.claims.find((c) => c.txid === txid);
+        return;
+      }
+      // A claim spending both outputs is met once per input.
+      if (p.confirmed?.txid === txid && p.confirmed.hash === ref.hash) return;
+      p.confirmed = { txid, height: ref.height, hash: ref.hash };
+      this.markBlock(w, ref);
+      this.emitEvent({ kind: 'penalty-confirmed', channelId: w.channelId, txid, height: ref.height });
+      return;
+    }
+    if (vout === p.ownVout) {
+      // Our own output went elsewhere (our wallet): the claim takes the revocable output alone from now on.
+      p.sweepOwn = false;
+      return;
+    }
+    // Someone else's spend of the revocable output: unconfirmed, our claim outbids it; confirmed, the claim is lost.
+    if (!ref || p.lost) return;
+    p.lost = { txid, height: ref.height, hash: ref.hash };
+    this.markBlock(w, ref);
+    this.emitEvent({ kind: 'penalty-lost', channelId: w.channelId, txid, height: ref.height });
   }
 
   private async scanMempool(): Promise<void> {
-    if (this.opts.backend.getMempoolTxids) return this.scanMempoolOnce(this.opts.backend.getMempoolTxids.bind(this.opts.backend));
-    // A backend that cannot list its mempool: ask for each channel still open.
+    const list = this.backend.getMempoolTxids?.bind(this.backend);
+    if (list) {
+      await this.scanMempoolOnce(list);
+      this.mempoolRead = true;
+      return;
+    }
+    // A backend that cannot list its mempool: ask for each channel still open or closing unconfirmed.
     for (const w of this.byFunding.values()) {
-      if (w.spend) continue;
-      const s = await this.opts.backend.getSpender(w.receiver.funding!);
-      if (s) await this.onFundingSpend(w, Transaction.fromBuffer(s.tx), s.blockHeight);
+      if (w.resolved || w.spend?.hash !== undefined) continue;
+      const s = await this.backend.getSpender(w.receiver.funding!);
+      if (s === undefined) {
+        if (w.spend) this.vanished(w);
+        continue;
+      }
+      if (s.blockHeight === undefined) this.seeFundingSpend(w, Transaction.fromBuffer(s.tx), undefined);
+      // A confirmed spender the blocks have not shown yet: the next block read records it with its hash.
     }
   }
 
@@ -188,7 +499,7 @@ export class ReceiverWatcher extends EventEmitter {
     for (const txid of txids) {
       let tx = this.mempool.get(txid);
       if (tx === undefined) {
-        const got = await this.opts.backend.getTransaction(txid);
+        const got = await this.backend.getTransaction(txid);
         if (got === undefined || got.blockHeight !== undefined) continue; // mined or gone meanwhile: blocks will show it
         tx = Transaction.fromBuffer(got.tx);
       }
@@ -196,167 +507,289 @@ export class ReceiverWatcher extends EventEmitter {
     }
     this.mempool = live;
     for (const { tx, entry } of spendsIn([...live.values()], this.byOutpoint)) {
-      if (entry.kind === 'funding') await this.onFundingSpend(entry.w, tx, undefined);
+      if (entry.kind === 'funding') this.seeFundingSpend(entry.w, tx, undefined);
+      else this.seeRevokedOutputSpend(entry.w, entry.vout, tx, undefined);
+    }
+    // An unconfirmed spend that is neither in a block nor in the mempool any more is gone.
+    for (const w of this.active) {
+      if (w.spend && w.spend.hash === undefined && !live.has(w.spend.txid)) this.vanished(w);
     }
   }
 
-  private async onFundingSpend(w: Watched, tx: Transaction, height: number | undefined): Promise<void> {
-    const txid = tx.getId();
-    if (w.spend?.txid === txid) {
-      if (height !== undefined && w.spend.height === undefined) w.spend.height = height;
+  private vanished(w: Watched): void {
+    const txid = w.spend!.txid;
+    delete w.spend;
+    delete w.penalty;
+    this.emitEvent({ kind: 'spend-vanished', channelId: w.channelId, txid });
+  }
+
+  // ---- duties
+
+  private async work(w: Watched, tip: ChainTip): Promise<void> {
+    if (w.resolved) {
+      this.active.delete(w);
       return;
     }
-    const { classification, state } = classifyFundingSpend(w.receiver, tx);
-    w.spend = { txid, classification, ...(height !== undefined ? { height } : {}) };
-    if (w.receiver.phase !== 'closed') w.receiver.markClosed();
-    this.emitEvent({ kind: 'spend', channelId: w.channelId, txid, classification, ...(state !== undefined ? { state } : {}), ...(height !== undefined ? { height } : {}) });
-    if (classification === 'revoked-sender-version') await this.punish(w, tx);
+    if (w.spend?.classification === 'revoked-sender-version' && w.penalty) await this.workPenalty(w, w.penalty, tip);
+    else if (!w.spend && !w.cutoffDone && w.receiver.variant.kind === 'cltv') await this.cutoff(w, tip);
+    if (w.close && (!w.spend || w.spend.txid === w.close.txid)) await this.workClose(w, w.close, tip);
+    this.checkResolved(w, tip);
+  }
+
+  private depth(p: Position | undefined, tip: ChainTip): number {
+    return p?.height === undefined ? 0 : tip.height - p.height + 1;
+  }
+
+  private checkResolved(w: Watched, tip: ChainTip): void {
+    const s = w.spend;
+    if (!s || this.depth(s, tip) < this.finalDepth) return;
+    let claim: string | undefined;
+    if (s.classification === 'revoked-sender-version') {
+      const p = w.penalty;
+      const end = p?.confirmed ?? p?.lost;
+      if (!end || this.depth(end, tip) < this.finalDepth) return;
+      claim = end.txid;
+    }
+    w.resolved = { height: tip.height };
+    this.active.delete(w);
+    this.emitEvent({
+      kind: 'resolved', channelId: w.channelId, outcome: s.classification, txid: s.txid, height: s.height!, ...(claim !== undefined ? { claim } : {}),
+    });
   }
 
   /**
-   * Our claims spend the revocable output and pay only our destination (so a
-   * restarted watcher recognises one it broadcast before); anything else
-   * spending a revoked output is someone else's, our own wallet's included.
+   * The block from which the sender's timeout branch of the revoked version
+   * can be mined: the claim must confirm before it. CSV: confirmation + D
+   * (unconfirmed: at least the next block + D). CLTV: the block after T; for
+   * a time lock, estimated from the median time past, which runs about an
+   * hour behind the tip.
    */
-  private isOurClaim(tx: Transaction, p: PenaltyRecord): boolean {
-    const spendsRevocable = tx.ins.some((i) => i.index === p.revocableVout && bytesEqual(i.hash, p.revokedHash));
-    return spendsRevocable && tx.outs.length > 0 && tx.outs.every((o) => bytesEqual(o.script, this.opts.destinationScript));
+  private deadlineOf(w: Watched, tip: ChainTip): number {
+    const v = w.receiver.variant;
+    if (v.kind === 'csv') return (w.spend?.height ?? tip.height + 1) + relativeLockValue(v.delay);
+    if ('height' in v.expiry) return v.expiry.height + 1;
+    return tip.height + Math.max(0, Math.floor((v.expiry.time - tip.medianTimePast) / 600) - 6);
   }
 
-  private async punish(w: Watched, revoked: Transaction): Promise<void> {
-    const revokedTxid = revoked.getId();
-    const raw = revoked.toBuffer();
-    const tip = await this.opts.backend.getTip();
-    // Outputs of the revoked version: register them first, so our own claim is recognised when it confirms.
-    const revokedHash = revoked.getHash();
-    for (let vout = 0; vout < revoked.outs.length; vout++) this.byOutpoint.set(outpointKey(revokedHash, vout), { kind: 'revoked', w, vout });
-    const ownVout = revoked.outs.findIndex((o) => bytesEqual(o.script, w.receiver.context.receiverPayoutScript));
-    // A sender's version has the receiver's output (unless dust) and the sender's revocable one.
-    const revocableVout = revoked.outs.findIndex((_, vout) => vout !== ownVout);
-    const record: PenaltyRecord = {
-      revokedTxid, revokedHash, revokedTx: raw, txids: [], feeRate: this.opts.feeRate, broadcastHeight: tip.height, ownVout, revocableVout, sweepOwn: true,
-    };
-    w.penalty = record;
-    // Already spent? Our claim (a restarted watcher seeing the same blocks) is only recorded; anyone else's is contested.
-    for (let vout = 0; vout < revoked.outs.length; vout++) {
-      const s = await this.opts.backend.getSpender({ txid: revokedTxid, vout });
+  private async workPenalty(w: Watched, p: PenaltyDuty, tip: ChainTip): Promise<void> {
+    if (p.confirmed || p.lost) return;
+    if (!p.checkedChain) await this.adoptEarlierClaim(w, p);
+    if (p.confirmed || p.lost) return;
+    p.startHeight ??= tip.height;
+    const blocksLeft = this.deadlineOf(w, tip) - (tip.height + 1);
+    const target = this.penaltyRate(w, p, tip, blocksLeft);
+    const live = p.live;
+    // The live claim is in the mempool: keep it unless the schedule asks for more.
+    if (live && target <= live.feeRate && (!this.mempoolRead || this.mempool.has(live.txid))) return;
+    if (live && target <= live.feeRate) {
+      // Evicted or reorged out: the same bytes again.
+      await this.rebroadcast(w, live.raw);
+      return;
+    }
+    await this.broadcastClaim(w, p, target, this.burnRateOf(w, p));
+  }
+
+  private burnRateOf(w: Watched, p: PenaltyDuty): FeeRate {
+    // Burning takes the revocable output alone: our own output is ours and under no deadline.
+    const weight = penaltyWeight(w.receiver.context.revocableTemplate, false, this.destinationScript.length);
+    return burnFeeRate(p.revocableValue, dustLimit(this.destinationScript), weight);
+  }
+
+  private penaltyRate(w: Watched, p: PenaltyDuty, tip: ChainTip, blocksLeft: number): FeeRate {
+    return deadlineFeeRate({
+      startRate: this.feeRate, maxRate: this.maxFeeRate, bumpAfterBlocks: this.bumpAfterBlocks, blocksWaited: tip.height - p.startHeight!,
+      blocksLeft, urgentWithin: this.urgentWithin, burnWithin: this.burnWithin, burnRate: this.burnRateOf(w, p),
+    });
+  }
+
+  /**
+   * Before the first claim: is a revoked output spent already? Our own claim
+   * (broadcast before a restart, by a watcher that started reading later) is
+   * adopted; a confirmed foreign spend ends the claim.
+   */
+  private async adoptEarlierClaim(w: Watched, p: PenaltyDuty): Promise<void> {
+    for (const vout of [p.revocableVout, p.ownVout]) {
+      if (vout < 0) continue;
+      const s = await this.backend.getSpender({ txid: p.revokedTxid, vout });
       if (!s) continue;
-      if (record.txids.includes(s.txid) || this.isOurClaim(Transaction.fromBuffer(s.tx), record)) {
-        if (!record.txids.includes(s.txid)) record.txids.push(s.txid);
-        if (s.blockHeight !== undefined) record.confirmedHeight = s.blockHeight;
+      const tx = Transaction.fromBuffer(s.tx);
+      if (s.blockHeight === undefined) {
+        this.seeRevokedOutputSpend(w, vout, tx, undefined);
+        continue;
+      }
+      // A confirmed spend the blocks did not show (read from a later height): its block hash makes it reorg-safe.
+      const hash = await this.backend.getBlockHash(s.blockHeight);
+      if (hash !== undefined) this.seeRevokedOutputSpend(w, vout, tx, { height: s.blockHeight, hash });
+    }
+    p.checkedChain = true;
+  }
+
+  /**
+   * Sign and broadcast a claim at `rate`; a node that refuses it for its fee
+   * gets one at a higher rate at once, up to the burn rate.
+   */
+  private async broadcastClaim(w: Watched, p: PenaltyDuty, rate: FeeRate, burnRate: FeeRate): Promise<void> {
+    let retried = false;
+    for (;;) {
+      const sweepOwn = p.sweepOwn && rate < burnRate;
+      const claim = w.receiver.penaltyTx(p.revokedTx, this.destinationScript, rate, { sweepReceiverOutput: sweepOwn });
+      const raw = claim.toBuffer();
+      try {
+        const txid = await this.backend.broadcast(raw);
+        const replaces = p.live?.txid;
+        const c: Claim = { txid, raw, feeRate: rate };
+        if (!p.claims.some((x) => x.txid === txid)) p.claims.push(c);
+        p.live = c;
+        p.feeRate = rate;
+        this.emitEvent({ kind: 'penalty-broadcast', channelId: w.channelId, txid, feeRate: rate, ...(replaces && replaces !== txid ? { replaces } : {}) });
+        return;
+      } catch (e) {
+        if (isFeeRejection(e) && rate < burnRate) {
+          rate = rate * 2n > burnRate ? burnRate : rate * 2n;
+          continue;
+        }
+        this.emitEvent(failure(e, w.channelId));
+        // A dropped connection: once more at once, as the claim cannot wait for the next poll's interval.
+        if (isChannelError(e, 'CHAIN_BACKEND') && !retried) {
+          retried = true;
+          continue;
+        }
+        // A node without replacement refuses the bump: the live claim stays, the next poll tries again.
+        if (p.live && (!this.mempoolRead || !this.mempool.has(p.live.txid))) await this.rebroadcast(w, p.live.raw);
         return;
       }
-      this.onForeignSpend(w, record, vout, s.txid, s.blockHeight);
     }
-    if (record.lost) return;
-    await this.broadcastPenalty(w, record, this.opts.feeRate);
   }
 
-  /**
-   * A spend of a revoked output that is not our claim. Of our own output it
-   * only shrinks the claim; of the revocable output, confirmed, it ends the
-   * claim; unconfirmed, our claim is broadcast anyway, since a node with
-   * replacement takes the higher fee.
-   */
-  private onForeignSpend(w: Watched, p: PenaltyRecord, vout: number, txid: string, height: number | undefined): void {
-    if (vout === p.ownVout) {
-      p.sweepOwn = false;
-      return;
-    }
-    if (height === undefined || p.lost) return;
-    p.lost = { txid, height };
-    this.emitEvent({ kind: 'penalty-lost', channelId: w.channelId, txid, height });
-  }
-
-  private async broadcastPenalty(w: Watched, record: PenaltyRecord, feeRate: FeeRate): Promise<void> {
-    let txid: string;
+  private async rebroadcast(w: Watched, raw: Uint8Array): Promise<boolean> {
     try {
-      const claim = w.receiver.penaltyTx(record.revokedTx, this.opts.destinationScript, feeRate, { sweepReceiverOutput: record.sweepOwn });
-      txid = await this.opts.backend.broadcast(claim.toBuffer());
+      await this.backend.broadcast(raw);
+      return true;
     } catch (e) {
-      // A node without replacement (or a full mempool) can refuse the bump: the live claim stays, and the next poll tries again.
-      this.emitEvent(failure(w, e));
-      return;
+      this.emitEvent(failure(e, w.channelId));
+      return false;
     }
-    const replaces = record.txids[record.txids.length - 1];
-    record.txids.push(txid);
-    record.feeRate = feeRate;
-    record.broadcastHeight = (await this.opts.backend.getTip()).height;
-    this.emitEvent({ kind: 'penalty-broadcast', channelId: w.channelId, txid, feeRate, ...(replaces ? { replaces } : {}) });
-  }
-
-  private async onRevokedOutputSpend(w: Watched, vout: number, tx: Transaction, height: number): Promise<void> {
-    const p = w.penalty!;
-    const txid = tx.getId();
-    if (p.confirmedHeight !== undefined || p.lost) return;
-    if (p.txids.includes(txid) || this.isOurClaim(tx, p)) {
-      p.confirmedHeight = height;
-      if (!p.txids.includes(txid)) p.txids.push(txid);
-      this.emitEvent({ kind: 'penalty-confirmed', channelId: w.channelId, txid, height });
-      return;
-    }
-    const sweptOwn = p.sweepOwn;
-    this.onForeignSpend(w, p, vout, txid, height);
-    // Our live claim spent the output that just went elsewhere: it can never confirm, so claim the rest now.
-    if (sweptOwn && !p.sweepOwn && !p.lost) await this.broadcastPenalty(w, p, p.feeRate);
-  }
-
-  private async bumpPenalty(w: Watched, tip: ChainTip): Promise<void> {
-    const p = w.penalty;
-    if (!p || p.confirmedHeight !== undefined || p.lost) return;
-    // Never broadcast (the node or the connection refused): try again at the same rate on every poll.
-    if (p.txids.length === 0) return this.broadcastPenalty(w, p, p.feeRate);
-    if (tip.height - p.broadcastHeight < (this.opts.bumpAfterBlocks ?? 2)) return;
-    const cap = this.opts.maxFeeRate ?? this.opts.feeRate * 32n;
-    const next = p.feeRate * 2n > cap ? cap : p.feeRate * 2n;
-    if (next <= p.feeRate) return;
-    await this.broadcastPenalty(w, p, next);
   }
 
   /**
-   * At the cutoff: close before the sender's timeout branch opens. Done only
-   * once a close is broadcast (or there is nothing to close with); a failed
-   * broadcast is tried again on every poll, with our own latest version after
-   * a cooperative close failed once.
+   * At the cutoff: close before the sender's timeout branch opens. A
+   * cooperative close is asked for once; our own latest version otherwise.
+   * The close is recorded as a duty before it is broadcast.
    */
-  private async checkCutoff(w: Watched, tip: ChainTip): Promise<void> {
+  private async cutoff(w: Watched, tip: ChainTip): Promise<void> {
     const r = w.receiver;
-    if (w.cutoffDone || w.spend || r.variant.kind !== 'cltv') return;
     if (!cltvCutoffReached(r.variant, r.margin, tip)) return;
     let tx: Transaction | undefined;
-    if (this.opts.onCutoff && !w.cutoffAttempted) {
+    if (this.onCutoff && !w.cutoffAttempted) {
+      w.cutoffAttempted = true;
       try {
-        tx = await this.opts.onCutoff(r);
+        tx = await this.onCutoff(r);
       } catch {
         tx = undefined; // fall back to our own version
       }
     }
     w.cutoffAttempted = true;
     tx ??= r.latestTransaction();
+    w.cutoffDone = true;
+    if (r.phase !== 'closed') r.markClosed();
     if (!tx) {
-      w.cutoffDone = true;
-      if (r.phase !== 'closed') r.markClosed();
+      this.active.delete(w);
       this.emitEvent({ kind: 'cutoff', channelId: w.channelId });
       return;
     }
-    let txid: string;
-    try {
-      txid = await this.opts.backend.broadcast(tx.toBuffer());
-    } catch (e) {
-      this.emitEvent(failure(w, e));
+    w.close = { tx, txid: tx.getId() };
+    this.emitEvent({ kind: 'cutoff', channelId: w.channelId, txid: w.close.txid });
+  }
+
+  /**
+   * Our close until it is mined: broadcast, again whenever it is not in the
+   * mempool, and with a CPFP child through our own output once it has waited
+   * cpfpAfterBlocks blocks; the child's package rate rises as the deadline
+   * (CLTV: the expiry) comes.
+   */
+  private async workClose(w: Watched, c: CloseDuty, tip: ChainTip): Promise<void> {
+    if (w.spend?.hash !== undefined) return; // mined (ours, or another spend that ended the channel)
+    if (!w.spend || (this.mempoolRead && !this.mempool.has(c.txid))) {
+      if (!(await this.rebroadcast(w, c.tx.toBuffer()))) return;
+      // Back after an eviction or a reorg: its rate was enough before, so it waits its turn again before a child pays.
+      c.startHeight = tip.height;
+    }
+    c.startHeight ??= tip.height;
+    const waited = tip.height - c.startHeight;
+    if (waited < this.cpfpAfterBlocks) return;
+    const v = w.receiver.variant;
+    const blocksLeft = v.kind === 'cltv' && 'height' in v.expiry ? v.expiry.height - (tip.height + 1) : undefined;
+    // Past the expiry the sender may race an old version: in the last blocks the close is worth all of our output.
+    const ctx = w.receiver.context;
+    const most = maxPackageFeeRate(ctx, c.tx, ctx.receiverPayoutScript, this.destinationScript);
+    const target = deadlineFeeRate({
+      startRate: this.feeRate, maxRate: this.maxFeeRate, bumpAfterBlocks: this.bumpAfterBlocks, blocksWaited: waited - this.cpfpAfterBlocks,
+      ...(blocksLeft !== undefined ? { blocksLeft } : {}), urgentWithin: this.urgentWithin, burnWithin: this.burnWithin, burnRate: most,
+    });
+    const child = c.cpfp;
+    if (child && child.packageFeeRate >= target) {
+      if (this.mempoolRead && !this.mempool.has(child.txid)) await this.rebroadcast(w, child.raw);
       return;
     }
-    w.cutoffDone = true;
-    if (r.phase !== 'closed') r.markClosed();
-    this.emitEvent({ kind: 'cutoff', channelId: w.channelId, txid });
+    let packageRate = target;
+    for (;;) {
+      let tx: Transaction;
+      try {
+        tx = w.receiver.childPaysForParent({ parent: c.tx, destinationScript: this.destinationScript, packageFeeRate: packageRate });
+      } catch (e) {
+        this.emitEvent(failure(e, w.channelId)); // our output cannot pay for it (none, or too small)
+        return;
+      }
+      const raw = tx.toBuffer();
+      try {
+        const txid = await this.backend.broadcast(raw);
+        c.cpfp = { txid, raw, packageFeeRate: packageRate, startHeight: tip.height };
+        this.emitEvent({ kind: 'cpfp-broadcast', channelId: w.channelId, txid, parent: c.txid, packageFeeRate: packageRate });
+        return;
+      } catch (e) {
+        if (isFeeRejection(e) && packageRate < most) {
+          packageRate = packageRate * 2n > most ? most : packageRate * 2n;
+          continue;
+        }
+        this.emitEvent(failure(e, w.channelId));
+        return;
+      }
+    }
+  }
+
+  private watchedOf(receiver: Receiver): Watched {
+    if (!(receiver instanceof Receiver)) fail('INVALID_ARGUMENT', 'expected a Receiver');
+    const f = receiver.funding;
+    const w = f && this.byFunding.get(outpointKey(txidToHash(f.txid), f.vout));
+    if (!w || w.receiver !== receiver) fail('NOT_FOUND', 'this receiver is not watched here');
+    return w;
+  }
+
+  private emitEvent(e: WatcherEvent): void {
+    this.emit('event', e);
+    // 'error' is special to EventEmitter (it throws without a listener): failures travel on 'event' only.
+    if (e.kind !== 'error') this.emit(e.kind, e);
   }
 
   /** What the watcher has done, per channel, for callers and tests. */
-  records(): { channelId: string; spend?: Watched['spend']; penalty?: { txids: string[]; feeRate: string; confirmedHeight?: number } }[] {
+  records(): {
+    channelId: string;
+    spend?: { txid: string; classification: SpendClassification; height?: number };
+    penalty?: { txids: string[]; feeRate: string; confirmedHeight?: number };
+    close?: { txid: string; cpfp?: string };
+    resolved: boolean;
+  }[] {
     return [...this.byFunding.values()].map((w) => ({
       channelId: w.channelId,
-      ...(w.spend ? { spend: { ...w.spend } } : {}),
-      ...(w.penalty ? { penalty: { txids: [...w.penalty.txids], feeRate: w.penalty.feeRate.toString(), ...(w.penalty.confirmedHeight !== undefined ? { confirmedHeight: w.penalty.confirmedHeight } : {}) } } : {}),
+      ...(w.spend ? { spend: { txid: w.spend.txid, classification: w.spend.classification, ...(w.spend.height !== undefined ? { height: w.spend.height } : {}) } } : {}),
+      ...(w.penalty ? {
+        penalty: {
+          txids: w.penalty.claims.map((c) => c.txid), feeRate: w.penalty.feeRate.toString(),
+          ...(w.penalty.confirmed?.height !== undefined ? { confirmedHeight: w.penalty.confirmed.height } : {}),
+        },
+      } : {}),
+      ...(w.close ? { close: { txid: w.close.txid, ...(w.close.cpfp ? { cpfp: w.close.cpfp.txid } : {}) } } : {}),
+      resolved: w.resolved !== undefined,
     }));
   }
 }

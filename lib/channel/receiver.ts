@@ -25,6 +25,7 @@ import {
   outpointFromJson, outpointToJson, readBig, readHex, readInt, readKey, readObject, readOptional, stateError, termsFromJson, termsToJson, expectMessage,
 } from './state';
 import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
+import { ChildPaysForParent, childPaysForParent } from './cpfp';
 import { DerivedChannel } from './derived';
 import { Json, hex } from './wire';
 import * as ecc from 'tiny-secp256k1';
@@ -331,6 +332,15 @@ export class Receiver {
   closeTransaction(): Transaction | undefined {
     const tx = this.s.close?.tx;
     return tx ? Transaction.fromBuffer(tx) : undefined;
+  }
+
+  /**
+   * A child spending the receiver's own output of an unconfirmed spend of the
+   * funding output (a close, our version), so that the pair reaches
+   * `packageFeeRate`: the way to hurry a close signed at an older, lower rate.
+   */
+  childPaysForParent(p: ChildPaysForParent): Transaction {
+    return childPaysForParent(this.context, p, this.context.params.receiverPayoutKey, this.secrets.payoutKey);
   }
 
   /** The state a spend of the funding output encodes, if it is a payment transaction of this channel. */

@@ -26,6 +26,7 @@ import {
   outpointToJson, readBig, readHex, readInt, readObject, readOptional, stateError, termsFromJson, termsToJson, expectMessage,
 } from './state';
 import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
+import { ChildPaysForParent, childPaysForParent } from './cpfp';
 import { DerivedChannel } from './derived';
 import { Json, hex } from './wire';
 
@@ -330,6 +331,15 @@ export class Sender {
   closeTransaction(): Transaction | undefined {
     const tx = this.s.close?.tx;
     return tx ? Transaction.fromBuffer(tx) : undefined;
+  }
+
+  /**
+   * A child spending the sender's plain output of an unconfirmed spend of the
+   * funding output (a cooperative close, a receiver's version) so that the
+   * pair reaches `packageFeeRate`.
+   */
+  childPaysForParent(p: ChildPaysForParent): Transaction {
+    return childPaysForParent(this.context, p, this.context.params.senderPayoutKey, this.secrets.payoutKey);
   }
 
   /** Sweep our output of a confirmed sender's version through the timeout branch. */

@@ -48,4 +48,7 @@ export const NOT_TARGETS: Readonly<Record<string, string>> = {
   addDescriptorChecksum: 'appends a BIP 380 checksum to any string in its character set; refusals tested in test/bip380-descriptors.spec.ts',
   parseInspectInput: 'reached through explainInput, fuzzed in test/fuzz.spec.ts; its refusals are tested in test/inspect.spec.ts',
   FileChannelStore: IO, MemoryChannelStore: IO, CoreRpcBackend: IO, ReceiverWatcher: IO, SenderWatcher: IO,
+  BlockFollower: IO, MAX_FEE_RATE: CONSTANT, DEFAULT_REMEMBERED_BLOCKS: CONSTANT,
+  burnFeeRate: 'fee arithmetic over checked values',
+  maxPackageFeeRate: CONTEXT,
 };
