@@ -10,7 +10,7 @@
  */
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  ErrorCode, MAX_MONEY, PaymentSigner, PrivateKey, Receiver, RevocationStore, Sender, derivePublicKey, deriveUpdateKey, deriveUpdateSecret, p2wpkhScript,
+  ErrorCode, MAX_MONEY, MIN_FEE_RATE, PaymentSigner, PrivateKey, Receiver, RevocationStore, Sender, derivePublicKey, deriveUpdateKey, deriveUpdateSecret, p2wpkhScript,
   updateIndex,
 } from '../lib';
 import { DELETE, Ref } from '../test/support/bad-inputs-codec';
@@ -243,6 +243,9 @@ export function partyFiles(): FileSpec[] {
     col.bad(T, 'receiverOpen3', 'a negative fee rate', co({ feeRate: -1n }), 'INVALID_FEE_RATE');
     col.bad(T, 'receiverOpen3', 'a fee rate as a number', co({ feeRate: 2000 }), 'INVALID_FEE_RATE');
     col.bad(T, 'receiverOpen3', 'a fee rate that eats the sender\'s output', co({ feeRate: 100_000_000n }), 'FEE_EXCEEDS_OUTPUT');
+    for (const f of [MIN_FEE_RATE - 1n, 0n]) {
+      col.bad(T, 'receiverOpen3', `a fee rate of ${f} sat/kw, below the relay floor, signed`, co({ feeRate: f, sig: asSender.sign(asSender.closeHash(2500n, f)) }), 'FEE_RATE_REFUSED');
+    }
     col.bad(T, 'receiverOpen3', 'the receiver\'s own signature', co({ sig: m.receiverCloseOffer.sig }), 'INVALID_SIGNATURE');
     sigCases(T, 'receiverOpen3', 'closeOffer', m.closeOffer.sig, (x) => [x]);
     col.bad(T, 'receiverPending', 'a close offer while a payment awaits its revoke', [new Ref('closeOffer')], 'PAYMENT_PENDING');
@@ -260,7 +263,8 @@ export function partyFiles(): FileSpec[] {
 
     const V = 'Receiver.proposeClose';
     for (const [name, f, code] of [['-1', -1n, 'INVALID_FEE_RATE'], ['1e8 + 1', 100_000_001n, 'INVALID_FEE_RATE'], ['a number', 1500, 'INVALID_FEE_RATE'],
-      ['a string', '1500', 'INVALID_FEE_RATE'], ['1e8 (eats the sender\'s output)', 100_000_000n, 'FEE_EXCEEDS_OUTPUT']] as const) {
+      ['a string', '1500', 'INVALID_FEE_RATE'], ['1e8 (eats the sender\'s output)', 100_000_000n, 'FEE_EXCEEDS_OUTPUT'],
+      ['252 (below the relay floor)', MIN_FEE_RATE - 1n, 'FEE_RATE_REFUSED'], ['0', 0n, 'FEE_RATE_REFUSED']] as const) {
       col.bad(V, 'receiverOpen3', `fee rate ${name}`, [f], code);
     }
     col.bad(V, 'receiverPending', 'while a payment awaits its revoke', [1500n], 'PAYMENT_PENDING');
@@ -381,7 +385,8 @@ export function partyFiles(): FileSpec[] {
   {
     const T = 'Sender.proposeClose';
     for (const [name, f, code] of [['-1', -1n, 'INVALID_FEE_RATE'], ['1e8 + 1', 100_000_001n, 'INVALID_FEE_RATE'], ['a number', 2000, 'INVALID_FEE_RATE'],
-      ['1e8 (eats the sender\'s output)', 100_000_000n, 'FEE_EXCEEDS_OUTPUT']] as const) {
+      ['1e8 (eats the sender\'s output)', 100_000_000n, 'FEE_EXCEEDS_OUTPUT'], ['252 (below the relay floor)', MIN_FEE_RATE - 1n, 'FEE_RATE_REFUSED'],
+      ['0', 0n, 'FEE_RATE_REFUSED']] as const) {
       col.bad(T, 'senderOpen3', `fee rate ${name}`, [f], code);
     }
     col.bad(T, 'senderPending', 'while a payment is in flight', [2000n], 'PAYMENT_PENDING');
@@ -399,6 +404,12 @@ export function partyFiles(): FileSpec[] {
     const co = (changes: Record<string, unknown>, max: unknown = 5000n) => [new Ref('receiverCloseOffer', changes), max];
     channelCases(V, 'senderOpen3', 'receiverCloseOffer', (x) => [x, 5000n]);
     col.bad(V, 'senderOpen3', 'a fee rate above our bound', co({}, 1000n), 'FEE_RATE_REFUSED');
+    for (const [name, max] of [['missing', undefined], ['null', null], ['a number', 5000], ['a string', '5000'], ['-1', -1n], ['1e8 + 1', 100_000_001n]] as const) {
+      col.bad(V, 'senderOpen3', `our bound ${name}`, name === 'missing' ? [new Ref('receiverCloseOffer')] : co({}, max), 'INVALID_FEE_RATE');
+    }
+    for (const f of [MIN_FEE_RATE - 1n, 0n]) {
+      col.bad(V, 'senderOpen3', `a fee rate of ${f} sat/kw, below the relay floor, signed`, co({ feeRate: f, sig: asReceiver.sign(asReceiver.closeHash(2500n, f)) }), 'FEE_RATE_REFUSED');
+    }
     col.bad(V, 'senderOpen3', 'an amount below the agreed one', co({ amount: 2499n }), 'UPDATE_NOT_MONOTONIC');
     col.bad(V, 'senderOpen3', 'an amount above the agreed one', co({ amount: 2501n }), 'UPDATE_NOT_MONOTONIC');
     col.bad(V, 'senderOpen3', 'a fee rate other than the signed one', co({ feeRate: 1501n }), 'INVALID_SIGNATURE');
@@ -431,12 +442,14 @@ export function partyFiles(): FileSpec[] {
     const opts = { capacity: CAPACITY, variant: CSV, feeRate: 1000n, margin: 10, secrets: new Ref('senderSecrets') };
     col.ok('Sender.open', 'a CSV channel', [opts]);
     col.ok('Sender.open', 'a CLTV channel without a margin (the default)', [{ ...opts, variant: CLTV, margin: undefined }]);
+    col.ok('Sender.open', 'a channel at the relay floor', [{ ...opts, feeRate: MIN_FEE_RATE }]);
     for (const [name, changes, code] of [
       ['capacity 0', { capacity: 0n }, 'INVALID_AMOUNT'], ['capacity -1', { capacity: -1n }, 'INVALID_AMOUNT'], ['capacity as a number', { capacity: 1_000_000 }, 'INVALID_AMOUNT'],
       ['capacity above 21e6 BTC', { capacity: MAX_MONEY + 1n }, 'INVALID_AMOUNT'],
       ['variant null', { variant: null }, 'INVALID_TIMELOCK'], ['CSV delay 0', { variant: { kind: 'csv', delay: { blocks: 0 } } }, 'INVALID_TIMELOCK'],
       ['CLTV height 0', { variant: { kind: 'cltv', expiry: { height: 0 } } }, 'INVALID_TIMELOCK'], ['an unknown variant', { variant: { kind: 'htlc' } }, 'INVALID_TIMELOCK'],
       ['fee rate -1', { feeRate: -1n }, 'INVALID_FEE_RATE'], ['fee rate as a number', { feeRate: 1000 }, 'INVALID_FEE_RATE'], ['fee rate 1e8 + 1', { feeRate: 100_000_001n }, 'INVALID_FEE_RATE'],
+      ['fee rate 252, below the relay floor', { feeRate: MIN_FEE_RATE - 1n }, 'FEE_RATE_REFUSED'], ['fee rate 0', { feeRate: 0n }, 'FEE_RATE_REFUSED'],
       ['margin -1', { margin: -1 }, 'INVALID_ARGUMENT'], ['margin 65536', { margin: 65536 }, 'INVALID_ARGUMENT'], ['margin 1.5', { margin: 1.5 }, 'INVALID_ARGUMENT'],
       ['margin as a string', { margin: '10' }, 'INVALID_ARGUMENT'],
       ['a zero funding key', { secrets: new Ref('senderSecrets', { fundingKey: new Uint8Array(32) }) }, 'INVALID_KEY'],
@@ -471,6 +484,9 @@ export function partyFiles(): FileSpec[] {
     col.bad(R, undefined, 'a temporary id of 31 bytes in memory', a(new Ref('open', { tempChannelId: m.open.tempChannelId.subarray(0, 31) })), 'INVALID_ARGUMENT');
     col.bad(R, undefined, 'a capacity as a number in memory', a(new Ref('open', { capacity: 1_000_000 })), 'INVALID_AMOUNT');
     col.bad(R, undefined, 'a fee rate as a number in memory', a(new Ref('open', { feeRate: 1000 })), 'INVALID_FEE_RATE');
+    col.bad(R, undefined, 'a fee rate of 252, below the relay floor', a(new Ref('open', { feeRate: MIN_FEE_RATE - 1n })), 'FEE_RATE_REFUSED');
+    col.bad(R, undefined, 'a fee rate of 0', a(new Ref('open', { feeRate: 0n })), 'FEE_RATE_REFUSED');
+    col.bad(R, undefined, 'a fee rate of 0 under a policy that allows it', a(new Ref('open', { feeRate: 0n }), { ...policy, minFeeRate: 0n }), 'FEE_RATE_REFUSED');
     col.bad(R, undefined, 'a margin of 1.5 in memory', a(new Ref('open', { margin: 1.5 })), 'INVALID_ARGUMENT');
     col.bad(R, undefined, 'a margin of 65536 in memory', a(new Ref('open', { margin: 65536 })), 'INVALID_ARGUMENT');
   }

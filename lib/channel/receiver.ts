@@ -14,7 +14,7 @@ import { PaymentSigner } from '../tx/payment-signer';
 import { PenaltyParams, signPenaltyTx } from '../tx/penalty';
 import { decodeStateNumber } from '../tx/state-number';
 import {
-  DUST_P2WSH, FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkFeeRate, derivePublicKey, feeForWeight,
+  DUST_P2WSH, FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey, feeForWeight,
 } from '../types';
 import { PAYMENT_WEIGHT } from '../tx/weights';
 import {
@@ -111,7 +111,7 @@ export class Receiver {
     // The decoder checks all of these, but a message may come from memory; once per channel, so checked here too.
     if (!(m.tempChannelId instanceof Uint8Array) || m.tempChannelId.length !== 32) fail('INVALID_ARGUMENT', 'tempChannelId must be 32 bytes');
     checkAmount(m.capacity, 'capacity', 1n);
-    checkFeeRate(m.feeRate);
+    checkRelayFeeRate(m.feeRate, 'channel fee rate');
     const variant = copyVariant(m.variant);
     if (!Number.isSafeInteger(m.margin) || m.margin < 0 || m.margin > 0xffff) fail('INVALID_ARGUMENT', 'margin must be in [0, 65535] blocks');
     asPublicKey(m.senderFundingKey, 'senderFundingKey');
@@ -297,13 +297,13 @@ export class Receiver {
 
   /**
    * The sender proposes to close. Its fee comes from the sender's side, so any
-   * rate the tx can carry is fine. It wins over a proposal of ours; a repeat
-   * of the close already signed is answered again.
+   * rate from the relay floor up that the tx can carry is fine. It wins over a
+   * proposal of ours; a repeat of the close already signed is answered again.
    */
   onCloseOffer(m: CloseOffer): { message: CloseSigned; tx: Transaction } {
     expectMessage(m, 'close_offer');
     this.expectChannel(m.channelId);
-    const { close, message, tx } = answerClose(this.closing, m, { mayAnswerOwn: true });
+    const { close, message, tx } = answerClose(this.closing, m, { mayAnswerOwn: true, maxFeeRate: MAX_FEE_RATE });
     if (close) this.s = { ...this.s, phase: 'closed', close };
     return { message, tx };
   }

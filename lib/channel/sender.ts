@@ -18,14 +18,14 @@ import { senderBalance } from '../tx/payment';
 import { decodeStateNumber } from '../tx/state-number';
 import { TimeoutParams, signTimeoutTx } from '../tx/timeout';
 import {
-  FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkFeeRate, derivePublicKey,
+  FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey,
 } from '../types';
 import { Accept, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, AcceptChannel, Offer, Revoke } from './messages';
 import {
   DEFAULT_MARGIN, OpenTerms, Presence, channelParamsOf, checkPhaseParts, copyVariant, outpointFromJson,
   outpointToJson, readBig, readHex, readInt, readObject, readOptional, stateError, termsFromJson, termsToJson, expectMessage,
 } from './state';
-import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
+import { ClosingParty, answerClose, checkCloseFeeBound, completeClose, proposeClose } from './close-flow';
 import { DerivedChannel } from './derived';
 import { Json, hex } from './wire';
 
@@ -93,7 +93,7 @@ export class Sender {
   static open(o: SenderOpenOptions): { sender: Sender; message: OpenChannel } {
     checkAmount(o.capacity, 'capacity', 1n);
     const variant = copyVariant(o.variant);
-    checkFeeRate(o.feeRate);
+    checkRelayFeeRate(o.feeRate, 'channel fee rate');
     const margin = o.margin ?? DEFAULT_MARGIN;
     if (!Number.isSafeInteger(margin) || margin < 0 || margin > 0xffff) fail('INVALID_ARGUMENT', 'margin must be in [0, 65535] blocks');
     const fundingKey = derivePublicKey(asPrivateKey(o.secrets.fundingKey, 'fundingKey'));
@@ -292,6 +292,7 @@ export class Sender {
    */
   onCloseOffer(m: CloseOffer, maxFeeRate: FeeRate): { message: CloseSigned; tx: Transaction } {
     expectMessage(m, 'close_offer');
+    checkCloseFeeBound(maxFeeRate);
     this.expectChannel(m.channelId);
     const { close, message, tx } = answerClose(this.closing(false), m, { mayAnswerOwn: false, maxFeeRate });
     if (close) this.s = { ...this.s, phase: 'closed', close, pending: undefined };

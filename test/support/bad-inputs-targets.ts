@@ -12,7 +12,7 @@ import {
   Receiver, ReceiverPaymentParams, RevocationStore, Sender, SenderPaymentParams, ScriptTemplate, TimeoutParams,
   absoluteLockValue, addPartialSignature, asPrivateKey, asPublicKey, assembleWitness, branchSigners, buildCooperativeCloseTx,
   buildFundingTx, buildPenaltyTx, buildReceiverPaymentTx, buildSenderPaymentTx, buildTimeoutTx, channelSeedPath, channelWitness,
-  checkAmount, checkDestinationScript, checkFeeRate, checkPath, checkState, checkTxid, checkVariant, checkVout, combinePsbts,
+  checkAmount, checkDestinationScript, checkFeeRate, checkPath, checkRelayFeeRate, checkState, checkTxid, checkVariant, checkVout, combinePsbts,
   compileFundingScript, compileRevocableScript, compileTemplate, createClosePsbt, createFundingPsbt, createPenaltyPsbt,
   createReceiverPaymentPsbt, createSenderPaymentPsbt, createTimeoutPsbt, decodeMessage, decodeMessageOf, decodeStateNumber, decoders,
   deriveChannelId, deriveChannelSeed, derivePublicKey, deriveSecret, deriveUpdateKey, deriveUpdateSecret, encodeStateNumber,
@@ -116,6 +116,7 @@ const builderTargets: [string, Target][] = [
   builder('checkVariant', (a) => checkVariant(a[0])),
   builder('checkAmount', (a) => checkAmount(a[0], 'amount', a[1], a[2])),
   builder('checkFeeRate', (a) => checkFeeRate(a[0])),
+  builder('checkRelayFeeRate', (a) => checkRelayFeeRate(a[0])),
   builder('checkTxid', (a) => checkTxid(a[0])),
   builder('checkVout', (a) => checkVout(a[0])),
 ];

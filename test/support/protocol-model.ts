@@ -13,7 +13,7 @@
  * other exception fails the run.
  */
 import {
-  CLOSE_WEIGHT, ChainView, ChannelError, Message, Receiver, Revoke, Sender, Variant, decodeMessage, deriveUpdateSecret, encodeMessage, feeForWeight,
+  CLOSE_WEIGHT, ChainView, ChannelError, Message, Receiver, Revoke, Sender, Variant, decodeMessage, deriveUpdateSecret, encodeMessage, feeForWeight, MIN_FEE_RATE,
 } from '../../lib';
 import { VARIANTS } from './channel';
 import { CHAIN, openChannel, receiverSecrets, senderSecrets } from './parties';
@@ -266,6 +266,7 @@ export class ProtocolRun {
     // A proposer may propose again while no close is signed.
     if (phase === 'closed') return 'CHANNEL_CLOSED';
     if (pending) return 'PAYMENT_PENDING';
+    if (feeRate < MIN_FEE_RATE) return 'FEE_RATE_REFUSED';
     const rest = this.capacity - amount - feeForWeight(CLOSE_WEIGHT, feeRate);
     if (rest < 0n || (amount < DUST_P2WPKH && rest < DUST_P2WPKH)) return 'FEE_EXCEEDS_OUTPUT';
     return undefined;
