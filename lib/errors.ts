@@ -42,6 +42,8 @@ export type ErrorCode =
   | 'CHANNEL_EXPIRED'
   | 'PAYMENT_PENDING'
   | 'FUNDING_NOT_CONFIRMED'
+  // the funding transaction the receiver was shown is not the agreed one (details.field: txid, vout, value or script)
+  | 'FUNDING_MISMATCH'
   | 'FEE_RATE_REFUSED'
   | 'STATE_INVALID'
   // chain

@@ -39,9 +39,11 @@ export * from './channel/messages';
 export { ChainView, DEFAULT_MARGIN, cltvCutoffReached, deriveChannelId } from './channel/state';
 export * from './channel/sender';
 export * from './channel/receiver';
+export { DEFAULT_FUNDING_DEPTH, FundingEvidence, FundingStatus, MAX_FUNDING_DEPTH } from './channel/funding-evidence';
 export * from './channel/store';
 
 export * from './chain/backend';
+export * from './chain/funding-check';
 export * from './chain/classify';
 export * from './chain/watcher';
 export * from './chain/sender-watcher';

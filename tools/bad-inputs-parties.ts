@@ -20,10 +20,11 @@ import { CaseSpec, FileSpec, PartySpec, ValidSpec } from './bad-inputs-format';
 import { CAPACITY, CLTV, CSV, runScenario } from './bad-inputs-scenario';
 import { BAD_KEYS, N, be32, malformedSignatures } from './bad-inputs-values';
 import { derSig } from './bad-inputs-checks';
+import { fundingCases, fundingExtras, fundingStateCases } from './bad-inputs-funding';
 
 type Json = Record<string, unknown>;
 
-class PartyCollector {
+export class PartyCollector {
   readonly cases = new Map<string, CaseSpec[]>();
   readonly valid = new Map<string, ValidSpec[]>();
   readonly used = new Map<string, Set<string>>();
@@ -39,9 +40,13 @@ class PartyCollector {
     }
   }
 
-  ok(target: string, name: string, input: unknown[]): void {
+  ok(target: string, name: string, input: unknown[], party?: string): void {
     if (!this.valid.has(target)) this.valid.set(target, []);
-    this.valid.get(target)!.push({ name, target, input });
+    this.valid.get(target)!.push({ name, target, input, ...(party ? { party } : {}) });
+    if (party) {
+      if (!this.used.has(target)) this.used.set(target, new Set());
+      this.used.get(target)!.add(party);
+    }
   }
 
   files(prefix: string, describe: (t: string) => string, baselines: Record<string, unknown>, parties: Record<string, PartySpec>): FileSpec[] {
@@ -77,7 +82,9 @@ export function partyFiles(): FileSpec[] {
 
   // --- baselines and parties ---------------------------------------------------------
   const forged = forgedReceiver();
+  const funding = fundingExtras(csv.txs.fundingTx);
   const baselines: Record<string, unknown> = {
+    ...funding.baselines,
     senderSecrets, receiverSecrets, chain: CHAIN, destination: dest,
     open: m.open, acceptChannel: m.acceptChannel, fundingCreated: m.fundingCreated, fundingSigned: m.fundingSigned,
     offer: m.offer, accept: m.accept, revoke: m.revoke, offer2: m.offer2, accept2: m.accept2, revoke1: m.revoke1,
@@ -101,7 +108,7 @@ export function partyFiles(): FileSpec[] {
     senderClosing: sender('senderClosing', 'onCloseSigned', [new Ref('closeSigned')]),
     senderClosed: sender('senderClosed', 'closeTransaction', []),
     receiverAccepted: receiver(S.receiverAccepted!, 'onFundingCreated', [new Ref('fundingCreated')]),
-    receiverFunded: receiver(S.receiverFunded!, 'markFundingConfirmed', []),
+    receiverFunded: receiver(S.receiverFunded!, 'markFundingConfirmed', [{ tx: new Ref('fundingTx'), confirmations: 3 }]),
     receiverOpen: receiver(S.receiverOpen!, 'onOffer', [new Ref('offer'), new Ref('chain')]),
     receiverPending: receiver(S.receiverPending!, 'onRevoke', [new Ref('revoke')]),
     receiverOpen3: receiver(S.receiverOpen3!, 'onCloseOffer', [new Ref('closeOffer')]),
@@ -109,6 +116,7 @@ export function partyFiles(): FileSpec[] {
     receiverClosed: receiver(S.receiverClosed!, 'closeTransaction', []),
     receiverCltv: receiver(cltv.states.receiverOpen!, 'onOffer', [new Ref('cltvOffer'), new Ref('chain')]),
     receiverForged: receiver(forged.state, 'latestTransaction', []),
+    ...funding.parties,
     store: { role: 'revocation-store', state: (S.receiverOpen3 as Json).revocations, secrets: null, next: { call: 'insertState', input: [3n, k(3)] } },
   };
 
@@ -226,9 +234,7 @@ export function partyFiles(): FileSpec[] {
     for (const b of BAD_KEYS) col.bad(T, 'receiverAccepted', `updateKey: ${b.name}`, fc({ updateKey: b.key }), 'INVALID_KEY');
     col.bad(T, 'receiverFunded', 'a second funding_created', [new Ref('fundingCreated')], 'UNEXPECTED_MESSAGE');
     col.bad(T, 'receiverOpen', 'funding_created on an open channel', [new Ref('fundingCreated')], 'UNEXPECTED_MESSAGE');
-    col.bad('Receiver.markFundingConfirmed', 'receiverAccepted', 'before funding_created', [], 'UNEXPECTED_MESSAGE');
-    col.bad('Receiver.markFundingConfirmed', 'receiverOpen', 'a second time', [], 'UNEXPECTED_MESSAGE');
-    col.bad('Receiver.markFundingConfirmed', 'receiverClosed', 'after close', [], 'CHANNEL_CLOSED');
+    fundingCases(col, csv.txs.fundingTx, asSender);
   }
 
   // --- receiver: closing ----------------------------------------------------------------
@@ -529,9 +535,9 @@ function forgedReceiver(): { state: Json; receiverFundingKey: Uint8Array; receiv
   const { sender, message: open } = Sender.open({ capacity: CAPACITY, variant: CSV, feeRate: 1000n, margin: 10, secrets: senderSecrets });
   const { receiver: r, message: acc } = Receiver.accept(open, receiverSecrets, policy, CHAIN);
   sender.onAcceptChannel(acc);
-  const { message: created } = sender.createFunding({ inputs: [walletCoin(CAPACITY + 50_000n)], changeScript: walletScript, feeRate: 1000n });
+  const { plan, message: created } = sender.createFunding({ inputs: [walletCoin(CAPACITY + 50_000n)], changeScript: walletScript, feeRate: 1000n });
   sender.onFundingSigned(r.onFundingCreated(created));
-  r.markFundingConfirmed();
+  r.markFundingConfirmed({ tx: plan.tx.toBuffer(), confirmations: 3 });
   r.onRevoke(sender.onAccept(r.onOffer(sender.pay(1000n), CHAIN)));
   const signer = new PaymentSigner(r.context, 'sender', senderSecrets.fundingKey);
   const forgedSecret = deriveUpdateSecret(new Uint8Array(32).fill(9), 2n);
@@ -578,8 +584,9 @@ function stateFiles(baselines: Record<string, unknown>): FileSpec[] {
   // Damage common to both parties' files.
   const common = (mk: (name: string, state: unknown, expect: ErrorCode) => CaseSpec, ref: (c: Record<string, unknown>) => Ref, own: Json): CaseSpec[] => [
     mk('not an object: null', null, I), mk('not an object: an array', [own], I), mk('not an object: the JSON text', JSON.stringify(own), I),
-    mk('format missing', ref({ format: DELETE }), I), mk('format of the other party', ref({ format: own.format === 'revchan-sender/1' ? 'revchan-receiver/1' : 'revchan-sender/1' }), I),
-    mk('format of a later version', ref({ format: String(own.format).replace('/1', '/2') }), I),
+    mk('format missing', ref({ format: DELETE }), I), mk('format of the other party', ref({ format: own.format === sState.format ? rState.format : sState.format }), I),
+    mk('format of a later version', ref({ format: String(own.format).replace(/\/(\d+)$/, (_, v: string) => `/${Number(v) + 1}`) }), I),
+    mk('format of an earlier version', ref({ format: String(own.format).replace(/\/(\d+)$/, (_, v: string) => `/${Number(v) - 1}`) }), I),
     mk('an unknown phase', ref({ phase: 'paying' }), I), mk('phase missing', ref({ phase: DELETE }), I), mk('phase as a number', ref({ phase: 3 }), I),
     mk('terms missing', ref({ terms: DELETE }), I), mk('terms null', ref({ terms: null }), I),
     mk('terms: capacity as a number', ref({ terms: t({ capacity: 1_000_000 }) }), I), mk('terms: capacity negative', ref({ terms: t({ capacity: '-1' }) }), I),
@@ -660,6 +667,7 @@ function stateFiles(baselines: Record<string, unknown>): FileSpec[] {
     receiver('the revocation key of another channel', r({}), 'INVALID_KEY', new Ref('receiverSecrets', { revocationKey: senderSecrets.fundingKey })),
     receiver('the secrets of another channel', r({}), 'INVALID_KEY', new Ref('receiverSecrets', { fundingKey: senderSecrets.fundingKey })),
     receiver('a zero revocation key', r({}), 'INVALID_KEY', new Ref('receiverSecrets', { revocationKey: new Uint8Array(32) })),
+    ...fundingStateCases(receiver),
   ];
   out.push({
     file: 'state-Sender.restore.json', description: 'Sender.restore: damaged saved states refused with a typed code', baselines,

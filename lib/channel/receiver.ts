@@ -14,7 +14,7 @@ import { PaymentSigner } from '../tx/payment-signer';
 import { PenaltyParams, signPenaltyTx } from '../tx/penalty';
 import { decodeStateNumber } from '../tx/state-number';
 import {
-  DUST_P2WSH, FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey, feeForWeight,
+  DUST_P2WSH, FeeRate, MAX_FEE_RATE, MAX_MONEY, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey, feeForWeight,
 } from '../types';
 import { PAYMENT_WEIGHT } from '../tx/weights';
 import {
@@ -25,6 +25,9 @@ import {
   outpointFromJson, outpointToJson, readBig, readHex, readInt, readKey, readObject, readOptional, stateError, termsFromJson, termsToJson, expectMessage,
 } from './state';
 import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
+import {
+  FundingEvidence, FundingPolicy, FundingStatus, MAX_FUNDING_DEPTH, checkFundingEvidence, fundingPolicyOf,
+} from './funding-evidence';
 import { DerivedChannel } from './derived';
 import { Json, hex } from './wire';
 import * as ecc from 'tiny-secp256k1';
@@ -45,6 +48,15 @@ export interface ReceiverPolicy {
   readonly minCsvDelay?: number;
   /** CLTV: the smallest margin before expiry at which it stops taking payments (default 144). */
   readonly minMargin?: number;
+  /** Confirmations of the funding transaction before payments are taken (default 3). */
+  readonly fundingDepth?: number;
+  /**
+   * Zero-conf, opted into: the channel opens on shallower evidence (the
+   * mempool included), and until the depth is reached accepts no payment that
+   * would bring the receiver's total above `budget`, which is what it risks
+   * if the funding never confirms.
+   */
+  readonly zeroConf?: { readonly budget: bigint };
 }
 
 export type ReceiverPhase = 'accepted' | 'funded' | 'open' | 'closing' | 'closed';
@@ -61,6 +73,8 @@ interface ReceiverState {
   readonly phase: ReceiverPhase;
   readonly terms: OpenTerms;
   readonly funding?: { txid: string; vout: number };
+  readonly fundingPolicy: FundingPolicy;
+  /** The funding transaction was seen at the policy depth: payments are no longer held to the zero-conf budget. */
   readonly fundingConfirmed: boolean;
   /** The latest state whose predecessor is revoked: its amount is final. */
   readonly current?: SignedState;
@@ -76,7 +90,8 @@ export interface PaymentReceived {
   readonly increment: bigint;
 }
 
-const FORMAT = 'revchan-receiver/1';
+/** 2: the funding policy (depth, zero-conf budget) is saved; a /1 state never checked its funding. */
+const FORMAT = 'revchan-receiver/2';
 
 type ReceiverPart = 'funding' | 'confirmed' | 'current' | 'pending' | 'close' | 'closeTx';
 
@@ -84,8 +99,8 @@ type ReceiverPart = 'funding' | 'confirmed' | 'current' | 'pending' | 'close' | 
 const PHASE_PARTS: Readonly<Record<ReceiverPhase, Readonly<Record<ReceiverPart, Presence>>>> = {
   accepted: { funding: 'absent', confirmed: 'absent', current: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
   funded: { funding: 'required', confirmed: 'absent', current: 'required', pending: 'absent', close: 'absent', closeTx: 'absent' },
-  open: { funding: 'required', confirmed: 'required', current: 'required', pending: 'either', close: 'absent', closeTx: 'absent' },
-  closing: { funding: 'required', confirmed: 'required', current: 'required', pending: 'absent', close: 'required', closeTx: 'absent' },
+  open: { funding: 'required', confirmed: 'either', current: 'required', pending: 'either', close: 'absent', closeTx: 'absent' },
+  closing: { funding: 'required', confirmed: 'either', current: 'required', pending: 'absent', close: 'required', closeTx: 'absent' },
   closed: { funding: 'either', confirmed: 'either', current: 'either', pending: 'absent', close: 'either', closeTx: 'either' },
 };
 
@@ -116,6 +131,8 @@ export class Receiver {
     if (!Number.isSafeInteger(m.margin) || m.margin < 0 || m.margin > 0xffff) fail('INVALID_ARGUMENT', 'margin must be in [0, 65535] blocks');
     asPublicKey(m.senderFundingKey, 'senderFundingKey');
     asPublicKey(m.senderPayoutKey, 'senderPayoutKey');
+    if (policy === null || typeof policy !== 'object') fail('INVALID_ARGUMENT', 'policy must be an object');
+    const fundingPolicy = fundingPolicyOf(policy);
     if (policy.minCapacity !== undefined && m.capacity < policy.minCapacity) fail('INVALID_AMOUNT', 'capacity below policy');
     if (policy.maxCapacity !== undefined && m.capacity > policy.maxCapacity) fail('INVALID_AMOUNT', 'capacity above policy');
     if (policy.minFeeRate !== undefined && m.feeRate < policy.minFeeRate) fail('FEE_RATE_REFUSED', 'fee rate below policy');
@@ -138,7 +155,7 @@ export class Receiver {
       tempChannelId: m.tempChannelId, capacity: m.capacity, variant, margin: m.margin, feeRate: m.feeRate,
       senderFundingKey: m.senderFundingKey, senderPayoutKey: m.senderPayoutKey, ...own,
     };
-    const receiver = new Receiver({ phase: 'accepted', terms, fundingConfirmed: false }, new RevocationStore(), secrets);
+    const receiver = new Receiver({ phase: 'accepted', terms, fundingPolicy, fundingConfirmed: false }, new RevocationStore(), secrets);
     return { receiver, message: { type: 'accept_channel', tempChannelId: m.tempChannelId, ...own } };
   }
 
@@ -150,7 +167,11 @@ export class Receiver {
   get index(): number { return this.s.current?.index ?? 0; }
   get pendingAmount(): bigint | undefined { return this.s.pending?.amount; }
   get funding(): { txid: string; vout: number } | undefined { return this.s.funding; }
+  /** The funding was seen at the policy depth. */
   get fundingConfirmed(): boolean { return this.s.fundingConfirmed; }
+  get fundingDepth(): number { return this.s.fundingPolicy.depth; }
+  /** While the funding is not deep: the most the receiver's total may reach (zero-conf); undefined once deep or without zero-conf. */
+  get zeroConfBudget(): bigint | undefined { return this.s.fundingConfirmed ? undefined : this.s.fundingPolicy.zeroConfBudget; }
   get variant(): Variant { return this.s.terms.variant; }
   get margin(): number { return this.s.terms.margin; }
   get revocationStore(): RevocationStore { return this.store; }
@@ -189,13 +210,22 @@ export class Receiver {
   }
 
   /**
-   * The funding transaction has the confirmations the caller requires (and pays
-   * the capacity to the 2-of-2: the watcher checks). Payments are refused before,
-   * because until then the sender could double-spend its funding inputs.
+   * Open the channel on evidence the receiver's own node gave: the funding
+   * transaction and its confirmations (see confirmFunding). It must be the
+   * agreed transaction paying the capacity to the 2-of-2 (FUNDING_MISMATCH)
+   * at the policy depth (FUNDING_NOT_CONFIRMED); with zero-conf, shallower
+   * evidence opens the channel within the budget, and deep evidence later
+   * lifts the budget. Payments are refused before: until then the sender
+   * could double-spend its funding inputs, or have named an output that
+   * pays less or pays someone else.
    */
-  markFundingConfirmed(): void {
-    this.expectPhase('funded', 'markFundingConfirmed');
-    this.s = { ...this.s, phase: 'open', fundingConfirmed: true };
+  markFundingConfirmed(evidence: FundingEvidence): FundingStatus {
+    if (this.s.phase !== 'open') this.expectPhase('funded', 'markFundingConfirmed');
+    const status = checkFundingEvidence(this.context, evidence, this.s.fundingPolicy);
+    // Once deep, a channel stays open without a budget: shallower evidence later is a reorg for the watcher to see.
+    const deep = this.s.fundingConfirmed || status.deep;
+    if (this.s.phase === 'funded' || deep !== this.s.fundingConfirmed) this.s = { ...this.s, phase: 'open', fundingConfirmed: deep };
+    return { confirmations: status.confirmations, deep };
   }
 
   // ---- payments
@@ -212,6 +242,10 @@ export class Receiver {
     if (typeof m.amount !== 'bigint' || m.amount <= cur.amount) fail('UPDATE_NOT_MONOTONIC', 'amount must increase');
     const ctx = this.context;
     if (m.amount > ctx.params.capacity - ctx.paymentFee) fail('AMOUNT_EXCEEDS_CAPACITY', 'amount exceeds what the sender has after fees');
+    const budget = this.zeroConfBudget;
+    if (budget !== undefined && m.amount > budget) {
+      fail('FUNDING_NOT_CONFIRMED', 'the funding is not deep enough for a total above the zero-conf budget', { amount: m.amount.toString(), budget: budget.toString() });
+    }
     if (!(m.updateKey instanceof Uint8Array) || m.updateKey.length !== 33 || !ecc.isPoint(m.updateKey)) fail('INVALID_KEY', 'update key is not a valid point');
     if (bytesEqual(m.updateKey, cur.updateKey)) fail('UPDATE_KEY_REUSED', 'update key equals the current one');
     if (this.s.terms.variant.kind === 'cltv') {
@@ -372,6 +406,8 @@ export class Receiver {
       phase: s.phase,
       terms: termsToJson(s.terms),
       funding: outpointToJson(s.funding),
+      fundingDepth: s.fundingPolicy.depth,
+      zeroConfBudget: s.fundingPolicy.zeroConfBudget?.toString() ?? null,
       fundingConfirmed: s.fundingConfirmed,
       current: signed(s.current),
       pending: signed(s.pending),
@@ -397,8 +433,13 @@ export class Receiver {
     const close = readOptional(o, 'close', (c) => ({
       amount: readBig(c, 'amount'), feeRate: readBig(c, 'feeRate'), ...(c.tx !== null ? { tx: readHex(c, 'tx') } : {}),
     }));
+    const depth = readInt(o, 'fundingDepth');
+    if (depth < 1 || depth > MAX_FUNDING_DEPTH) stateError('fundingDepth');
+    const budget = o.zeroConfBudget === null ? undefined : readBig(o, 'zeroConfBudget');
+    if (budget !== undefined && budget > MAX_MONEY) stateError('zeroConfBudget');
+    const fundingPolicy: FundingPolicy = budget === undefined ? { depth } : { depth, zeroConfBudget: budget };
     const s: ReceiverState = {
-      phase: o.phase as ReceiverPhase, terms, fundingConfirmed: o.fundingConfirmed,
+      phase: o.phase as ReceiverPhase, terms, fundingPolicy, fundingConfirmed: o.fundingConfirmed,
       ...(funding ? { funding } : {}), ...(current ? { current } : {}), ...(pending ? { pending } : {}), ...(close ? { close } : {}),
     };
     // The receiver's keys are in its terms from the start (Receiver.accept).
@@ -409,6 +450,12 @@ export class Receiver {
     // A payment in flight is always the state after the current one, paying more.
     if (current && pending && (pending.index !== current.index + 1 || pending.amount <= current.amount)) {
       stateError('pending: not the state after the current one');
+    }
+    // Open on shallow evidence only with a budget, and never past it.
+    if (!s.fundingConfirmed && (s.phase === 'open' || s.phase === 'closing')) {
+      const budget = fundingPolicy.zeroConfBudget;
+      if (budget === undefined) stateError(`phase ${s.phase} with the funding not confirmed and no zero-conf budget`);
+      if ((pending ?? current)!.amount > budget) stateError('an amount above the zero-conf budget while the funding is not confirmed');
     }
     const r = new Receiver(s, RevocationStore.fromJSON(o.revocations), secrets);
     // Every key the receiver signs or claims with: a wrong one would surface only when a penalty is due.
