@@ -516,11 +516,14 @@ export function partyFiles(): FileSpec[] {
       col.bad('RevocationStore.get', 'store', `index ${name}`, [i], 'SECRET_INDEX_OUT_OF_RANGE');
       col.bad('RevocationStore.getState', 'store', `state ${name}`, [i], 'SECRET_INDEX_OUT_OF_RANGE');
     }
+    for (const [name, i] of [['-1', -1n], ['2^48 + 1', (1n << 48n) + 1n], ['a number', 3], ['null', null], ['a string', '3']] as const) {
+      col.bad('RevocationStore.coversStatesBelow', 'store', `state ${name}`, [i], 'SECRET_INDEX_OUT_OF_RANGE');
+    }
   }
 
   return [
     ...col.files('parties', (t) => `${t}: bad messages and calls refused with a typed code; the party's saved state unchanged and its next valid call still taken`, baselines, parties),
-    ...stateFiles(baselines),
+    ...stateFiles(baselines, S),
   ];
 }
 
@@ -559,7 +562,7 @@ function forgedReceiver(): { state: Json; receiverFundingKey: Uint8Array; receiv
 // ---------------------------------------------------------------------------
 // Saved-state decoders.
 
-function stateFiles(baselines: Record<string, unknown>): FileSpec[] {
+function stateFiles(baselines: Record<string, unknown>, S: Readonly<Record<string, Json>>): FileSpec[] {
   const out: FileSpec[] = [];
   const sender = (name: string, state: unknown, expect: ErrorCode, a?: unknown, b?: string): CaseSpec => {
     const [secrets, pending] = typeof a === 'string' ? [new Ref('senderSecrets'), a] : [a ?? new Ref('senderSecrets'), b];
@@ -580,6 +583,7 @@ function stateFiles(baselines: Record<string, unknown>): FileSpec[] {
   const noReceiverKeys = { receiverFundingKey: null, receiverPayoutKey: null, receiverRevocationKey: null };
   const close = (tx: string | null = null) => ({ amount: '2500', feeRate: '2000', tx });
   const closeTx = Buffer.from(baselines.closeTx as Uint8Array).toString('hex');
+  const validKeyHex = Buffer.from(K(4)).toString('hex');
 
   // Damage common to both parties' files.
   const common = (mk: (name: string, state: unknown, expect: ErrorCode) => CaseSpec, ref: (c: Record<string, unknown>) => Ref, own: Json): CaseSpec[] => [
@@ -634,6 +638,16 @@ function stateFiles(baselines: Record<string, unknown>): FileSpec[] {
     sender('phase closed with a payment in flight', s({ phase: 'closed', pending: { index: 4, amount: '3000' } }), I),
     sender('pending: a state that skips one', s({ pending: { index: 5, amount: '3000' } }), I),
     sender('pending: an amount not above the current one', s({ pending: { index: 4, amount: '2500' } }), I),
+    // Re-derived on restore: the receiver's signature pins the index, the amount and the close.
+    sender('index raised by one: the receiver\'s signature is on state 3', s({ index: 4 }), I),
+    sender('index lowered by one', s({ index: 2 }), I),
+    sender('amount raised by one', s({ amount: '2501' }), I),
+    sender('the receiver\'s signature on state 2', s({ receiverSig: (S.senderOpen as Json).receiverSig }), I),
+    sender('a payment in flight the channel cannot carry', s({ pending: { index: 4, amount: '999999' } }), I),
+    sender('phase closed with an agreed state but without the receiver\'s signature', s({ phase: 'closed', receiverSig: null }), I),
+    sender('phase closed with a close of another amount', s({ phase: 'closed', close: { amount: '2000', feeRate: '2000', tx: closeTx } }), I),
+    sender('phase closed with a close whose record names another fee rate', s({ phase: 'closed', close: { amount: '2500', feeRate: '2100', tx: closeTx } }), I),
+    sender('phase closed with a payment version as the close', s({ phase: 'closed', close: { amount: '2500', feeRate: '2000', tx: Buffer.from(baselines.senderVersion3 as Uint8Array).toString('hex') } }), I),
     sender('the payout key of another channel', s({}), 'INVALID_KEY', new Ref('senderSecrets', { payoutKey: receiverSecrets.payoutKey })),
     sender('the secrets of another channel', s({}), 'INVALID_KEY', new Ref('senderSecrets', { fundingKey: receiverSecrets.fundingKey })),
     sender('a zero funding key', s({}), 'INVALID_KEY', new Ref('senderSecrets', { fundingKey: new Uint8Array(32) })),
@@ -663,6 +677,16 @@ function stateFiles(baselines: Record<string, unknown>): FileSpec[] {
     receiver('phase closed with a payment in flight', r({ phase: 'closed', pending: cur({ index: 4, amount: '3000' }) }), I),
     receiver('pending: a state that skips one', r({ pending: cur({ index: 5, amount: '3000' }) }), I),
     receiver('pending: an amount not above the current one', r({ pending: cur({ index: 4, amount: '2500' }) }), I),
+    // Re-derived on restore: the sender's signatures, the revealed secrets, the update keys and the close.
+    receiver('current: the sender\'s signature on state 2', r({ current: cur({ senderSig: ((S.receiverOpen as Json).current as Json).senderSig }) }), I),
+    receiver('current: index raised by one', r({ current: cur({ index: 4 }) }), I),
+    receiver('current: amount raised by one', r({ current: cur({ amount: '2501' }) }), I),
+    receiver('current: the update key of state 2, already revoked', r({ current: cur({ updateKey: ((S.receiverOpen as Json).current as Json).updateKey }) }), I),
+    receiver('revocations: the store of state 2 (the revoke of state 2 lost)', r({ revocations: (S.receiverOpen as Json).revocations }), I),
+    receiver('revocations: empty', r({ revocations: { version: 1, entries: [] } }), I),
+    receiver('pending: the next state without the sender\'s signature', r({ pending: cur({ index: 4, amount: '3000', senderSig: null, updateKey: validKeyHex }) }), I),
+    receiver('phase closed with a close of another amount', r({ phase: 'closed', close: { amount: '2000', feeRate: '2000', tx: closeTx } }), I),
+    receiver('phase closed with a payment version as the close', r({ phase: 'closed', close: { amount: '2500', feeRate: '2000', tx: Buffer.from(baselines.receiverVersion2 as Uint8Array).toString('hex') } }), I),
     receiver('the payout key of another channel', r({}), 'INVALID_KEY', new Ref('receiverSecrets', { payoutKey: senderSecrets.payoutKey })),
     receiver('the revocation key of another channel', r({}), 'INVALID_KEY', new Ref('receiverSecrets', { revocationKey: senderSecrets.fundingKey })),
     receiver('the secrets of another channel', r({}), 'INVALID_KEY', new Ref('receiverSecrets', { fundingKey: senderSecrets.fundingKey })),

@@ -23,7 +23,9 @@ import { Transaction } from 'bitcoinjs-lib';
 import { fail } from '../errors';
 import { PaymentSigner } from '../tx/payment-signer';
 import { FeeRate, MAX_FEE_RATE, checkFeeRate, checkRelayFeeRate } from '../types';
+import { bytesEqual } from '../tx/hash';
 import { CloseOffer, CloseSigned } from './messages';
+import { fieldError, savedField } from './state';
 
 export interface CloseRecord {
   readonly amount: bigint;
@@ -104,4 +106,31 @@ export function answerClose(
   const message: CloseSigned = { type: 'close_signed', channelId: p.channelId, sig: p.signer.sign(p.signer.closeHash(m.amount, m.feeRate)) };
   if (done !== undefined && done.feeRate === m.feeRate) return { message, tx };
   return { close: { amount: m.amount, feeRate: m.feeRate, tx: tx.toBuffer() }, message, tx };
+}
+
+/**
+ * A close record read from a saved state: of the party's last final amount,
+ * at a rate the close can carry, and if complete, exactly the close this
+ * state describes signed by both funding keys (our own signature is
+ * deterministic, so the saved bytes must be what completing it gives now).
+ */
+export function checkSavedClose(signer: PaymentSigner, c: CloseRecord, amount: bigint): void {
+  if (c.amount !== amount) fieldError('close.amount', 'not the last final amount');
+  savedField('close.feeRate', () => signer.closeHash(c.amount, checkFeeRate(c.feeRate)));
+  const saved = c.tx;
+  if (saved === undefined) return;
+  let tx: Transaction;
+  try {
+    tx = Transaction.fromBuffer(saved);
+  } catch {
+    return fieldError('close.tx', 'does not parse');
+  }
+  const signed = (tx.ins.length === 1 ? tx.ins[0]!.witness : []).some((sig) => {
+    try {
+      return bytesEqual(signer.completeClose(c.amount, c.feeRate, sig).toBuffer(), saved);
+    } catch {
+      return false;
+    }
+  });
+  if (!signed) fieldError('close.tx', 'not the close of this state signed by both funding keys');
 }

@@ -14,22 +14,26 @@ import { PaymentSigner } from '../tx/payment-signer';
 import { PenaltyParams, signPenaltyTx } from '../tx/penalty';
 import { decodeStateNumber } from '../tx/state-number';
 import {
-  DUST_P2WSH, FeeRate, MAX_FEE_RATE, MAX_MONEY, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey, feeForWeight,
+  DUST_P2WSH, FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey, feeForWeight,
 } from '../types';
 import { PAYMENT_WEIGHT } from '../tx/weights';
 import {
   Accept, AcceptChannel, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, Offer, Revoke,
 } from './messages';
 import {
-  ChainView, OpenTerms, Presence, channelParamsOf, checkChainView, checkPhaseParts, cltvCutoffReached, copyVariant,
-  outpointFromJson, outpointToJson, readBig, readHex, readInt, readKey, readObject, readOptional, stateError, termsFromJson, termsToJson, expectMessage,
+  ChainView, OpenTerms, channelParamsOf, checkChainView, cltvCutoffReached, copyVariant, expectMessage, fieldError, savedField,
 } from './state';
+import {
+  ReceiverPhase, ReceiverState, SignedState, readReceiverState, receiverStateToJson, verifyReceiverState,
+} from './receiver-state';
 import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
 import {
-  FundingEvidence, FundingPolicy, FundingStatus, MAX_FUNDING_DEPTH, checkFundingEvidence, fundingPolicyOf,
+  FundingEvidence, FundingStatus, checkFundingEvidence, fundingPolicyOf,
 } from './funding-evidence';
 import { DerivedChannel } from './derived';
-import { Json, hex } from './wire';
+import { Json } from './wire';
+
+export { ReceiverPhase };
 import * as ecc from 'tiny-secp256k1';
 
 export interface ReceiverSecrets {
@@ -59,50 +63,12 @@ export interface ReceiverPolicy {
   readonly zeroConf?: { readonly budget: bigint };
 }
 
-export type ReceiverPhase = 'accepted' | 'funded' | 'open' | 'closing' | 'closed';
-
-interface SignedState {
-  readonly index: number;
-  readonly amount: bigint;
-  readonly updateKey: PublicKey;
-  /** Sender's signature on the receiver's version (absent for state 0, which pays the receiver nothing). */
-  readonly senderSig?: Uint8Array;
-}
-
-interface ReceiverState {
-  readonly phase: ReceiverPhase;
-  readonly terms: OpenTerms;
-  readonly funding?: { txid: string; vout: number };
-  readonly fundingPolicy: FundingPolicy;
-  /** The funding transaction was seen at the policy depth: payments are no longer held to the zero-conf budget. */
-  readonly fundingConfirmed: boolean;
-  /** The latest state whose predecessor is revoked: its amount is final. */
-  readonly current?: SignedState;
-  /** Offered and accepted, awaiting the revoke of `current`. */
-  readonly pending?: SignedState;
-  readonly close?: { amount: bigint; feeRate: FeeRate; tx?: Uint8Array };
-}
-
 export interface PaymentReceived {
   readonly index: number;
   /** Receiver's final total. */
   readonly amount: bigint;
   readonly increment: bigint;
 }
-
-/** 2: the funding policy (depth, zero-conf budget) is saved; a /1 state never checked its funding. */
-const FORMAT = 'revchan-receiver/2';
-
-type ReceiverPart = 'funding' | 'confirmed' | 'current' | 'pending' | 'close' | 'closeTx';
-
-/** What a saved state of each phase holds (markClosed may end a channel in any phase, so a closed one may hold anything but a payment in flight). */
-const PHASE_PARTS: Readonly<Record<ReceiverPhase, Readonly<Record<ReceiverPart, Presence>>>> = {
-  accepted: { funding: 'absent', confirmed: 'absent', current: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
-  funded: { funding: 'required', confirmed: 'absent', current: 'required', pending: 'absent', close: 'absent', closeTx: 'absent' },
-  open: { funding: 'required', confirmed: 'either', current: 'required', pending: 'either', close: 'absent', closeTx: 'absent' },
-  closing: { funding: 'required', confirmed: 'either', current: 'required', pending: 'absent', close: 'required', closeTx: 'absent' },
-  closed: { funding: 'either', confirmed: 'either', current: 'either', pending: 'absent', close: 'either', closeTx: 'either' },
-};
 
 export class Receiver {
   private s: ReceiverState;
@@ -399,71 +365,31 @@ export class Receiver {
   // ---- saving and restoring
 
   toJSON(): Json {
-    const s = this.s;
-    const signed = (x: SignedState | undefined) => (x ? { index: x.index, amount: x.amount.toString(), updateKey: hex(x.updateKey), senderSig: x.senderSig ? hex(x.senderSig) : null } : null);
-    return {
-      format: FORMAT,
-      phase: s.phase,
-      terms: termsToJson(s.terms),
-      funding: outpointToJson(s.funding),
-      fundingDepth: s.fundingPolicy.depth,
-      zeroConfBudget: s.fundingPolicy.zeroConfBudget?.toString() ?? null,
-      fundingConfirmed: s.fundingConfirmed,
-      current: signed(s.current),
-      pending: signed(s.pending),
-      close: s.close ? { amount: s.close.amount.toString(), feeRate: s.close.feeRate.toString(), tx: s.close.tx ? hex(s.close.tx) : null } : null,
-      revocations: this.store.toJSON(),
-    };
+    return receiverStateToJson(this.s, this.store);
   }
 
+  /**
+   * A receiver from its saved state. Damage is STATE_INVALID (details.field
+   * names what re-deriving found wrong when it is not the shape); secrets of
+   * another channel are INVALID_KEY.
+   */
   static restore(json: unknown, secrets: ReceiverSecrets): Receiver {
-    const o = readObject(json, 'state');
-    if (o.format !== FORMAT) stateError('not a receiver state');
-    const phases: ReceiverPhase[] = ['accepted', 'funded', 'open', 'closing', 'closed'];
-    if (!phases.includes(o.phase as ReceiverPhase)) stateError('phase');
-    if (typeof o.fundingConfirmed !== 'boolean') stateError('fundingConfirmed');
-    const signed = (x: Json): SignedState => ({
-      index: readInt(x, 'index'), amount: readBig(x, 'amount'), updateKey: readKey(x, 'updateKey'),
-      ...(x.senderSig !== null ? { senderSig: readHex(x, 'senderSig') } : {}),
-    });
-    const terms = termsFromJson(o.terms);
-    const funding = outpointFromJson(o.funding);
-    const current = readOptional(o, 'current', signed);
-    const pending = readOptional(o, 'pending', signed);
-    const close = readOptional(o, 'close', (c) => ({
-      amount: readBig(c, 'amount'), feeRate: readBig(c, 'feeRate'), ...(c.tx !== null ? { tx: readHex(c, 'tx') } : {}),
-    }));
-    const depth = readInt(o, 'fundingDepth');
-    if (depth < 1 || depth > MAX_FUNDING_DEPTH) stateError('fundingDepth');
-    const budget = o.zeroConfBudget === null ? undefined : readBig(o, 'zeroConfBudget');
-    if (budget !== undefined && budget > MAX_MONEY) stateError('zeroConfBudget');
-    const fundingPolicy: FundingPolicy = budget === undefined ? { depth } : { depth, zeroConfBudget: budget };
-    const s: ReceiverState = {
-      phase: o.phase as ReceiverPhase, terms, fundingPolicy, fundingConfirmed: o.fundingConfirmed,
-      ...(funding ? { funding } : {}), ...(current ? { current } : {}), ...(pending ? { pending } : {}), ...(close ? { close } : {}),
-    };
-    // The receiver's keys are in its terms from the start (Receiver.accept).
-    if (!terms.receiverFundingKey) stateError('terms: a receiver state without the receiver\'s keys');
-    checkPhaseParts(s.phase, PHASE_PARTS[s.phase], {
-      funding: s.funding, confirmed: s.fundingConfirmed || undefined, current: s.current, pending: s.pending, close: s.close, closeTx: s.close?.tx,
-    });
-    // A payment in flight is always the state after the current one, paying more.
-    if (current && pending && (pending.index !== current.index + 1 || pending.amount <= current.amount)) {
-      stateError('pending: not the state after the current one');
-    }
-    // Open on shallow evidence only with a budget, and never past it.
-    if (!s.fundingConfirmed && (s.phase === 'open' || s.phase === 'closing')) {
-      const budget = fundingPolicy.zeroConfBudget;
-      if (budget === undefined) stateError(`phase ${s.phase} with the funding not confirmed and no zero-conf budget`);
-      if ((pending ?? current)!.amount > budget) stateError('an amount above the zero-conf budget while the funding is not confirmed');
-    }
-    const r = new Receiver(s, RevocationStore.fromJSON(o.revocations), secrets);
+    const { state, store } = readReceiverState(json);
+    if (secrets === null || typeof secrets !== 'object') fail('INVALID_ARGUMENT', 'secrets must be {fundingKey, payoutKey, revocationKey}');
+    const r = new Receiver(state, store, secrets);
+    const t = state.terms;
     // Every key the receiver signs or claims with: a wrong one would surface only when a penalty is due.
     const own: [PrivateKey, PublicKey | undefined][] = [
-      [secrets.fundingKey, terms.receiverFundingKey], [secrets.payoutKey, terms.receiverPayoutKey], [secrets.revocationKey, terms.receiverRevocationKey],
+      [secrets.fundingKey, t.receiverFundingKey], [secrets.payoutKey, t.receiverPayoutKey], [secrets.revocationKey, t.receiverRevocationKey],
     ];
     for (const [priv, pub] of own) {
       if (!pub || !bytesEqual(derivePublicKey(priv), pub)) fail('INVALID_KEY', 'secrets do not belong to this channel');
+    }
+    if (state.funding) {
+      savedField('terms', () => r.context);
+      verifyReceiverState(state, store, r.signer);
+    } else if (store.size() !== 0) {
+      fieldError('revocations', 'secrets before funding');
     }
     return r;
   }

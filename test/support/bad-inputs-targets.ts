@@ -153,7 +153,7 @@ const SENDER_METHODS = [
 const RECEIVER_METHODS = [
   'onFundingCreated', 'markFundingConfirmed', 'onOffer', 'onRevoke', 'proposeClose', 'onCloseSigned', 'onCloseOffer', 'penaltyTx', 'isRevoked',
 ];
-const STORE_METHODS = ['insert', 'insertState', 'get', 'getState'];
+const STORE_METHODS = ['insert', 'insertState', 'get', 'getState', 'coversStatesBelow'];
 
 const partyTargets: [string, Target][] = [
   ['Sender.open', T('builder', ['Sender'], (a) => Sender.open(a[0]))],

@@ -291,10 +291,10 @@ export class ProtocolRun {
 
   private restart(who: Party): void {
     if (who === 'sender') {
-      this.sender = this.withFault(Sender.restore(JSON.parse(this.savedSender), senderSecrets));
+      this.sender = this.withFault(restored('sender', () => Sender.restore(JSON.parse(this.savedSender), senderSecrets)));
       if (JSON.stringify(this.sender.toJSON()) !== this.savedSender) violation('restart', 'restored sender saves differently');
     } else {
-      this.receiver = Receiver.restore(JSON.parse(this.savedReceiver), receiverSecrets);
+      this.receiver = restored('receiver', () => Receiver.restore(JSON.parse(this.savedReceiver), receiverSecrets));
       if (JSON.stringify(this.receiver.toJSON()) !== this.savedReceiver) violation('restart', 'restored receiver saves differently');
     }
     this.oracle.forget(who);
@@ -575,6 +575,16 @@ export class ProtocolRun {
 
   spends(): void {
     this.oracle.spends(this.sender, this.receiver);
+  }
+}
+
+/** A party restored from what it saved: restore re-checks every signature, so a refusal means a save that lost or damaged something. */
+function restored<T>(who: Party, restore: () => T): T {
+  try {
+    return restore();
+  } catch (e) {
+    if (e instanceof ChannelError) violation('restore', `the ${who}'s saved state is refused: ${e.code} ${e.message}`);
+    throw e;
   }
 }
 
