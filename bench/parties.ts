@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  ChainView, PrivateKey, Receiver, ReceiverSecrets, Sender, SenderSecrets, Variant, asPrivateKey, derivePublicKey,
+  ChainView, DEFAULT_FUNDING_DEPTH, PrivateKey, Receiver, ReceiverSecrets, Sender, SenderSecrets, Variant, asPrivateKey, derivePublicKey,
   fundingOutpoint, p2wpkhScript,
 } from '../lib';
 
@@ -56,7 +56,7 @@ export function openChannel(variant: Variant, n = 0, capacity = 10_000_000_000n,
   const coin = { txid: prev.getId(), vout: 0, value: capacity + WALLET_EXTRA, script: walletScript, prevTx: prev.toBuffer() };
   const { plan, message: created } = sender.createFunding({ inputs: [coin], changeScript: walletScript, feeRate });
   sender.onFundingSigned(receiver.onFundingCreated(created));
-  receiver.markFundingConfirmed();
+  receiver.markFundingConfirmed({ tx: plan.tx.toBuffer(), confirmations: DEFAULT_FUNDING_DEPTH });
   if (fundingOutpoint(plan.tx).txid !== sender.funding!.txid) throw new Error('funding outpoint mismatch');
   return { sender, receiver, fundingTx: plan.tx, chain: CHAIN };
 }

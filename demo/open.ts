@@ -5,7 +5,7 @@
  */
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  ChainView, FeeRate, FundingInput, Receiver, Sender, Variant, bytesEqual, createFundingPsbt, extractTransaction, finalizePsbt,
+  ChainView, FeeRate, FundingInput, Receiver, Sender, Variant, confirmFunding, createFundingPsbt, extractTransaction, finalizePsbt,
   signPsbtWithKey,
 } from '../lib';
 import type { RegtestNode } from '../lib/chain/regtest-node';
@@ -70,15 +70,11 @@ export async function openChannel(node: RegtestNode, ledger: Ledger, o: OpenOpti
   if (sender.phase !== 'open') throw new DemoFailure(`sender in phase ${sender.phase} before funding broadcast`);
   await ledger.broadcast('funding', o.name, o.label, fundingTx, 'sender wallet');
   await ledger.mine(1);
+  await node.mine(receiver.fundingDepth - 1);
 
-  // The receiver checks the chain itself before taking payments.
-  const f = receiver.funding!;
-  const onChain = await node.getTransaction(f.txid);
-  const out = onChain && Transaction.fromBuffer(onChain.tx).outs[f.vout];
-  if (onChain?.blockHeight === undefined || !out || out.value !== o.capacity || !bytesEqual(out.script, receiver.context.fundingScriptPubKey)) {
-    throw new DemoFailure(`funding ${f.txid} is not confirmed or does not pay the channel`);
-  }
-  receiver.markFundingConfirmed();
+  // The receiver checks the chain itself before taking payments: the funding pays the capacity to the 2-of-2, deep enough.
+  const status = await confirmFunding(receiver, node);
+  if (!status.deep) throw new DemoFailure(`funding ${receiver.funding?.txid} has ${status.confirmations} confirmations`);
   return { name: o.name, label: o.label, sender, receiver, wire, capacity: o.capacity, fundingTx };
 }
 

@@ -42,6 +42,7 @@ export type ErrorCode =
   | 'CHANNEL_EXPIRED'
   | 'PAYMENT_PENDING'
   | 'FUNDING_NOT_CONFIRMED'
+  // the funding transaction the receiver was shown is not the agreed one (details.field: txid, vout, value or script)
   | 'FUNDING_MISMATCH'
   | 'CHANNEL_ALREADY_WATCHED'
   | 'FEE_RATE_REFUSED'

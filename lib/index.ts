@@ -41,11 +41,13 @@ export { ChainView, DEFAULT_MARGIN, cltvCutoffReached, deriveChannelId } from '.
 export * from './channel/sender';
 export * from './channel/receiver';
 export { ChildPaysForParent, maxPackageFeeRate } from './channel/cpfp';
+export { DEFAULT_FUNDING_DEPTH, FundingEvidence, FundingStatus, MAX_FUNDING_DEPTH } from './channel/funding-evidence';
 export * from './channel/store';
 
 export * from './chain/backend';
 export * from './chain/block-follower';
 export * from './chain/fee-schedule';
+export * from './chain/funding-check';
 export * from './chain/classify';
 export * from './chain/watcher';
 export * from './chain/sender-watcher';

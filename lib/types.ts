@@ -114,11 +114,29 @@ export function checkAmount(v: bigint, what: string, min = 0n, max = MAX_MONEY):
  */
 export type FeeRate = bigint;
 
-/** The highest fee rate anything accepts, sat/kw (400,000 sat/vB). */
+/** The largest fee rate any function takes: 1e8 sat/kw, a whole bitcoin for a 1000-weight transaction. */
 export const MAX_FEE_RATE: FeeRate = 100_000_000n;
+
+/**
+ * The lowest fee rate of a transaction that must relay: Bitcoin Core relays
+ * nothing below 1 sat/vB, which is 250 sat/kw, and counts a transaction's
+ * size in whole vbytes, so 253 leaves room for that rounding (LDK's floor).
+ */
+export const MIN_FEE_RATE: FeeRate = 253n;
 
 export function checkFeeRate(r: FeeRate): FeeRate {
   if (typeof r !== 'bigint' || r < 0n || r > MAX_FEE_RATE) fail('INVALID_FEE_RATE', 'fee rate must be a bigint sat/kw in [0, 1e8]');
+  return r;
+}
+
+/**
+ * A fee rate for a transaction both parties rely on relaying (the channel's
+ * payment versions, a cooperative close): malformed is INVALID_FEE_RATE,
+ * below MIN_FEE_RATE is FEE_RATE_REFUSED. The one place that decides it.
+ */
+export function checkRelayFeeRate(r: FeeRate, what = 'fee rate'): FeeRate {
+  checkFeeRate(r);
+  if (r < MIN_FEE_RATE) fail('FEE_RATE_REFUSED', `${what} ${r} sat/kw is below the relay floor of ${MIN_FEE_RATE} sat/kw`, { feeRate: r.toString(), min: MIN_FEE_RATE.toString() });
   return r;
 }
 

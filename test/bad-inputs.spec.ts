@@ -50,9 +50,10 @@ const files: [string, CorpusFile][] = readdirSync(DIR)
   .map((n) => [n, JSON.parse(readFileSync(path.join(DIR, n), 'utf8')) as CorpusFile]);
 const total = files.reduce((s, [, f]) => s + f.cases.length, 0);
 
-function thrown(run: () => unknown): unknown {
+/** What `run` throws, or what the promise it returns rejects with (confirmFunding is async). */
+async function thrown(run: () => unknown): Promise<unknown> {
   try {
-    run();
+    await run();
   } catch (e) {
     return e;
   }
@@ -78,13 +79,13 @@ function partyOf(file: CorpusFile, call: Call): { party: Party; spec: PartySpec 
   return { party: restoreParty(spec.role, spec.state, spec.secrets), spec };
 }
 
-function runNext(party: Party, spec: PartySpec): void {
+function runNext(party: Party, spec: PartySpec): unknown {
   const f = (party as unknown as Record<string, (...a: unknown[]) => unknown>)[spec.next.call];
   if (typeof f !== 'function') throw new Error(`no method ${spec.next.call}`);
-  f.apply(party, spec.next.input);
+  return f.apply(party, spec.next.input);
 }
 
-function runCase(file: CorpusFile, c: Case): void {
+async function runCase(file: CorpusFile, c: Case): Promise<void> {
   const target = TARGETS.get(c.target);
   if (target === undefined) throw new Error(`unknown target ${c.target}`);
   const args = argsOf(file, c);
@@ -93,31 +94,31 @@ function runCase(file: CorpusFile, c: Case): void {
   const before = snapshot(args);
   const stateBefore = p ? partyState(p.party) : undefined;
 
-  const e = thrown(() => target.run(args, p?.party));
+  const e = await thrown(() => target.run(args, p?.party));
   expect(codeOf(e), 'code').to.equal(c.expect);
   expect(snapshot(args), 'arguments unchanged').to.equal(before);
   if (p) {
     expect(partyState(p.party), 'party state unchanged').to.equal(stateBefore);
-    const next = thrown(() => runNext(p.party, p.spec));
+    const next = await thrown(() => runNext(p.party, p.spec));
     expect(codeOf(next), `the party still takes ${p.spec.next.call}`).to.equal('no error');
   }
   // A type's decoder, decodeMessageOf and decodeMessage answer alike (a message of another type is only wrong for the first two).
   const m = /^decoders\.(\w+)$/.exec(c.target);
   if (m) {
-    expect(codeOf(thrown(() => decodeMessageOf(argsOf(file, c)[0], m[1] as lib.MessageType))), 'decodeMessageOf').to.equal(c.expect);
-    const viaAny = codeOf(thrown(() => decodeMessage(argsOf(file, c)[0])));
+    expect(codeOf(await thrown(() => decodeMessageOf(argsOf(file, c)[0], m[1] as lib.MessageType))), 'decodeMessageOf').to.equal(c.expect);
+    const viaAny = codeOf(await thrown(() => decodeMessage(argsOf(file, c)[0])));
     if (c.expect === 'UNEXPECTED_MESSAGE') expect(viaAny, 'decodeMessage').to.equal('no error');
     else expect(viaAny, 'decodeMessage').to.equal(c.expect);
   }
 }
 
-function runValid(file: CorpusFile, v: Call): void {
+async function runValid(file: CorpusFile, v: Call): Promise<void> {
   const target = TARGETS.get(v.target);
   if (target === undefined) throw new Error(`unknown target ${v.target}`);
   const args = argsOf(file, v);
   const p = partyOf(file, v);
   const before = snapshot(args);
-  expect(codeOf(thrown(() => target.run(args, p?.party))), 'code').to.equal('no error');
+  expect(codeOf(await thrown(() => target.run(args, p?.party))), 'code').to.equal('no error');
   if (!target.mutates) expect(snapshot(args), 'arguments unchanged').to.equal(before);
 }
 
@@ -131,11 +132,11 @@ describe(`bad-input corpus: ${total} cases in ${files.length} files`, () => {
         it(`valid: ${v.target}${v.party ? ` on ${v.party}` : ''}: ${v.name}`, () => runValid(file, v));
       }
       for (const [p, t] of Object.entries(file.parties)) {
-        it(`valid: party ${p} restores to its saved state and takes its next call`, () => {
+        it(`valid: party ${p} restores to its saved state and takes its next call`, async () => {
           const spec = decode(t, file.baselines) as PartySpec;
           const party = restoreParty(spec.role, spec.state, spec.secrets);
           expect(partyState(party)).to.equal(JSON.stringify(spec.state));
-          expect(codeOf(thrown(() => runNext(party, spec)))).to.equal('no error');
+          expect(codeOf(await thrown(() => runNext(party, spec)))).to.equal('no error');
         });
       }
       for (const c of file.cases) {

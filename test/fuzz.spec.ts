@@ -147,12 +147,13 @@ describe(`fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
         typed(call);
       }
     });
+    const fundingTx = transactions().fundingTx!;
     fuzz('a restored receiver answers every call with a result or a ChannelError', mutatedJson(of('receiver')), (x) => {
       const r = typed(() => Receiver.restore(x, receiverSecrets));
       if (!('value' in r)) return;
       const p = r.value;
       for (const call of [() => p.latestTransaction() as unknown, () => p.onOffer(msgs.offer, CHAIN), () => p.onRevoke(msgs.revoke), () => p.onCloseOffer(msgs.closeOffer),
-        () => p.onCloseSigned(msgs.senderCloseSigned), () => p.proposeClose(1000n), () => p.markFundingConfirmed()]) {
+        () => p.onCloseSigned(msgs.senderCloseSigned), () => p.proposeClose(1000n), () => p.markFundingConfirmed({ tx: fundingTx, confirmations: 3 })]) {
         typed(call);
       }
     });

@@ -24,8 +24,10 @@ describe('README example', () => {
     const coin = { txid: 'aa'.repeat(32), vout: 0, value: 1_100_000n, script: wallet }; // a segwit coin of the sender's wallet
     const { plan, message: created } = sender.createFunding({ inputs: [coin], changeScript: wallet, feeRate: 1000n });
     sender.onFundingSigned(wire(receiver.onFundingCreated(wire(created))));
-    // Now your wallet signs the funding PSBT (createFunding also returns it) and you broadcast it; once it confirms:
-    receiver.markFundingConfirmed();
+    // Now your wallet signs the funding PSBT (createFunding also returns it) and you broadcast it. The receiver
+    // checks the funding with its own node (confirmFunding(receiver, backend) does this), 3 blocks deep by default:
+    const fundingTx = plan.tx.toBuffer(); // here the unsigned one: same txid, and the receiver reads only its outputs
+    receiver.markFundingConfirmed({ tx: fundingTx, confirmations: 3 });
 
     for (let i = 0; i < 3; i++) {
       const offer = sender.pay(1_000n);                  // sender -> receiver

@@ -23,6 +23,27 @@ function snapshot(store: RevocationStore): string {
 }
 
 describe('RevocationStore', () => {
+  it('coversStatesBelow(n): the secrets of exactly states 0 to n - 1, whatever the store went through a save', () => {
+    expect(new RevocationStore().coversStatesBelow(0n)).to.equal(true);
+    expect(new RevocationStore().coversStatesBelow(1n)).to.equal(false);
+    for (const n of [1, 2, 3, 4, 7, 8, 9, 100, 1025]) {
+      const store = RevocationStore.fromJSON(fill(MAX_STATE, n).toJSON());
+      expect(store.coversStatesBelow(BigInt(n)), `${n}`).to.equal(true);
+      expect(store.coversStatesBelow(BigInt(n - 1)), `${n} - 1`).to.equal(false);
+      expect(store.coversStatesBelow(BigInt(n + 1)), `${n} + 1`).to.equal(false);
+      expect(store.coversStatesBelow(0n)).to.equal(false);
+    }
+    // Inserts that did not start at state 0: covered only where an entry's subtree reaches state 0, and then every state below is derivable.
+    for (const [skip, n] of [[1, 5], [2, 6], [3, 9], [5, 30]] as const) {
+      const store = fill(MAX_STATE - BigInt(skip), n);
+      const covered = store.get(MAX_STATE) !== undefined;
+      expect(store.coversStatesBelow(BigInt(skip + n)), `from state ${skip}`).to.equal(covered);
+      if (covered) for (let i = 0n; i < BigInt(skip + n); i++) expect(store.getState(i), `state ${i}`).to.not.equal(undefined);
+    }
+    expect(codeOf(() => new RevocationStore().coversStatesBelow(-1n))).to.equal('SECRET_INDEX_OUT_OF_RANGE');
+    expect(codeOf(() => new RevocationStore().coversStatesBelow(3 as never))).to.equal('SECRET_INDEX_OUT_OF_RANGE');
+  });
+
   it('starts empty', () => {
     const store = new RevocationStore();
     expect(store.size()).to.equal(0);

@@ -6,7 +6,7 @@
 import { BIP32Factory } from 'bip32';
 import * as ecc from 'tiny-secp256k1';
 import {
-  FUNDING_TEMPLATE, MAX_MONEY, PaymentSigner, REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE, compileFundingScript,
+  FUNDING_TEMPLATE, MAX_MONEY, MIN_FEE_RATE, PaymentSigner, REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE, compileFundingScript,
   deriveObscuringFactor, encodeStateNumber, p2wpkhScript, toHex, verifyChannelParams,
 } from '../lib';
 import { DELETE, Ref } from '../test/support/bad-inputs-codec';
@@ -226,6 +226,9 @@ export function checkCases(col: Collector): void {
   col.bad('checkAmount', 'below its minimum', [0n, 1n, MAX_MONEY], 'INVALID_AMOUNT');
   col.ok('checkFeeRate', '1000 sat/kw', [1000n]);
   for (const [name, v] of [['-1', -1n], ['1e8 + 1', 100_000_001n], ['a number', 1000], ['a string', '1000'], ['null', null]] as const) col.bad('checkFeeRate', name, [v], 'INVALID_FEE_RATE');
+  col.ok('checkRelayFeeRate', 'the relay floor, 253 sat/kw', [MIN_FEE_RATE]);
+  for (const [name, v] of [['-1', -1n], ['1e8 + 1', 100_000_001n], ['a number', 1000], ['a string', '1000'], ['null', null]] as const) col.bad('checkRelayFeeRate', name, [v], 'INVALID_FEE_RATE');
+  for (const [name, v] of [['0', 0n], ['252, one below the floor', MIN_FEE_RATE - 1n], ['250 (1 sat/vB exactly)', 250n]] as const) col.bad('checkRelayFeeRate', name, [v], 'FEE_RATE_REFUSED');
   col.ok('checkTxid', 'a txid', [txid]);
   for (const [name, t] of [['uppercase', txid.toUpperCase()], ['63 characters', txid.slice(1)], ['65 characters', txid + '0'], ['bytes', Buffer.from(txid, 'hex')], ['null', null], ['0x prefix', '0x' + txid.slice(2)]] as const) {
     col.bad('checkTxid', name, [t], 'INVALID_ARGUMENT');

@@ -10,7 +10,7 @@
  */
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  ErrorCode, MAX_MONEY, PaymentSigner, PrivateKey, Receiver, RevocationStore, Sender, derivePublicKey, deriveUpdateKey, deriveUpdateSecret, p2wpkhScript,
+  ErrorCode, MAX_MONEY, MIN_FEE_RATE, PaymentSigner, PrivateKey, Receiver, RevocationStore, Sender, derivePublicKey, deriveUpdateKey, deriveUpdateSecret, p2wpkhScript,
   updateIndex,
 } from '../lib';
 import { DELETE, Ref } from '../test/support/bad-inputs-codec';
@@ -20,10 +20,11 @@ import { CaseSpec, FileSpec, PartySpec, ValidSpec } from './bad-inputs-format';
 import { CAPACITY, CLTV, CSV, runScenario } from './bad-inputs-scenario';
 import { BAD_KEYS, N, be32, malformedSignatures } from './bad-inputs-values';
 import { derSig } from './bad-inputs-checks';
+import { fundingCases, fundingExtras, fundingStateCases } from './bad-inputs-funding';
 
 type Json = Record<string, unknown>;
 
-class PartyCollector {
+export class PartyCollector {
   readonly cases = new Map<string, CaseSpec[]>();
   readonly valid = new Map<string, ValidSpec[]>();
   readonly used = new Map<string, Set<string>>();
@@ -39,9 +40,13 @@ class PartyCollector {
     }
   }
 
-  ok(target: string, name: string, input: unknown[]): void {
+  ok(target: string, name: string, input: unknown[], party?: string): void {
     if (!this.valid.has(target)) this.valid.set(target, []);
-    this.valid.get(target)!.push({ name, target, input });
+    this.valid.get(target)!.push({ name, target, input, ...(party ? { party } : {}) });
+    if (party) {
+      if (!this.used.has(target)) this.used.set(target, new Set());
+      this.used.get(target)!.add(party);
+    }
   }
 
   files(prefix: string, describe: (t: string) => string, baselines: Record<string, unknown>, parties: Record<string, PartySpec>): FileSpec[] {
@@ -77,7 +82,9 @@ export function partyFiles(): FileSpec[] {
 
   // --- baselines and parties ---------------------------------------------------------
   const forged = forgedReceiver();
+  const funding = fundingExtras(csv.txs.fundingTx);
   const baselines: Record<string, unknown> = {
+    ...funding.baselines,
     senderSecrets, receiverSecrets, chain: CHAIN, destination: dest,
     open: m.open, acceptChannel: m.acceptChannel, fundingCreated: m.fundingCreated, fundingSigned: m.fundingSigned,
     offer: m.offer, accept: m.accept, revoke: m.revoke, offer2: m.offer2, accept2: m.accept2, revoke1: m.revoke1,
@@ -101,7 +108,7 @@ export function partyFiles(): FileSpec[] {
     senderClosing: sender('senderClosing', 'onCloseSigned', [new Ref('closeSigned')]),
     senderClosed: sender('senderClosed', 'closeTransaction', []),
     receiverAccepted: receiver(S.receiverAccepted!, 'onFundingCreated', [new Ref('fundingCreated')]),
-    receiverFunded: receiver(S.receiverFunded!, 'markFundingConfirmed', []),
+    receiverFunded: receiver(S.receiverFunded!, 'markFundingConfirmed', [{ tx: new Ref('fundingTx'), confirmations: 3 }]),
     receiverOpen: receiver(S.receiverOpen!, 'onOffer', [new Ref('offer'), new Ref('chain')]),
     receiverPending: receiver(S.receiverPending!, 'onRevoke', [new Ref('revoke')]),
     receiverOpen3: receiver(S.receiverOpen3!, 'onCloseOffer', [new Ref('closeOffer')]),
@@ -109,6 +116,7 @@ export function partyFiles(): FileSpec[] {
     receiverClosed: receiver(S.receiverClosed!, 'closeTransaction', []),
     receiverCltv: receiver(cltv.states.receiverOpen!, 'onOffer', [new Ref('cltvOffer'), new Ref('chain')]),
     receiverForged: receiver(forged.state, 'latestTransaction', []),
+    ...funding.parties,
     store: { role: 'revocation-store', state: (S.receiverOpen3 as Json).revocations, secrets: null, next: { call: 'insertState', input: [3n, k(3)] } },
   };
 
@@ -226,9 +234,7 @@ export function partyFiles(): FileSpec[] {
     for (const b of BAD_KEYS) col.bad(T, 'receiverAccepted', `updateKey: ${b.name}`, fc({ updateKey: b.key }), 'INVALID_KEY');
     col.bad(T, 'receiverFunded', 'a second funding_created', [new Ref('fundingCreated')], 'UNEXPECTED_MESSAGE');
     col.bad(T, 'receiverOpen', 'funding_created on an open channel', [new Ref('fundingCreated')], 'UNEXPECTED_MESSAGE');
-    col.bad('Receiver.markFundingConfirmed', 'receiverAccepted', 'before funding_created', [], 'UNEXPECTED_MESSAGE');
-    col.bad('Receiver.markFundingConfirmed', 'receiverOpen', 'a second time', [], 'UNEXPECTED_MESSAGE');
-    col.bad('Receiver.markFundingConfirmed', 'receiverClosed', 'after close', [], 'CHANNEL_CLOSED');
+    fundingCases(col, csv.txs.fundingTx, asSender);
   }
 
   // --- receiver: closing ----------------------------------------------------------------
@@ -243,6 +249,9 @@ export function partyFiles(): FileSpec[] {
     col.bad(T, 'receiverOpen3', 'a negative fee rate', co({ feeRate: -1n }), 'INVALID_FEE_RATE');
     col.bad(T, 'receiverOpen3', 'a fee rate as a number', co({ feeRate: 2000 }), 'INVALID_FEE_RATE');
     col.bad(T, 'receiverOpen3', 'a fee rate that eats the sender\'s output', co({ feeRate: 100_000_000n }), 'FEE_EXCEEDS_OUTPUT');
+    for (const f of [MIN_FEE_RATE - 1n, 0n]) {
+      col.bad(T, 'receiverOpen3', `a fee rate of ${f} sat/kw, below the relay floor, signed`, co({ feeRate: f, sig: asSender.sign(asSender.closeHash(2500n, f)) }), 'FEE_RATE_REFUSED');
+    }
     col.bad(T, 'receiverOpen3', 'the receiver\'s own signature', co({ sig: m.receiverCloseOffer.sig }), 'INVALID_SIGNATURE');
     sigCases(T, 'receiverOpen3', 'closeOffer', m.closeOffer.sig, (x) => [x]);
     col.bad(T, 'receiverPending', 'a close offer while a payment awaits its revoke', [new Ref('closeOffer')], 'PAYMENT_PENDING');
@@ -260,7 +269,8 @@ export function partyFiles(): FileSpec[] {
 
     const V = 'Receiver.proposeClose';
     for (const [name, f, code] of [['-1', -1n, 'INVALID_FEE_RATE'], ['1e8 + 1', 100_000_001n, 'INVALID_FEE_RATE'], ['a number', 1500, 'INVALID_FEE_RATE'],
-      ['a string', '1500', 'INVALID_FEE_RATE'], ['1e8 (eats the sender\'s output)', 100_000_000n, 'FEE_EXCEEDS_OUTPUT']] as const) {
+      ['a string', '1500', 'INVALID_FEE_RATE'], ['1e8 (eats the sender\'s output)', 100_000_000n, 'FEE_EXCEEDS_OUTPUT'],
+      ['252 (below the relay floor)', MIN_FEE_RATE - 1n, 'FEE_RATE_REFUSED'], ['0', 0n, 'FEE_RATE_REFUSED']] as const) {
       col.bad(V, 'receiverOpen3', `fee rate ${name}`, [f], code);
     }
     col.bad(V, 'receiverPending', 'while a payment awaits its revoke', [1500n], 'PAYMENT_PENDING');
@@ -381,7 +391,8 @@ export function partyFiles(): FileSpec[] {
   {
     const T = 'Sender.proposeClose';
     for (const [name, f, code] of [['-1', -1n, 'INVALID_FEE_RATE'], ['1e8 + 1', 100_000_001n, 'INVALID_FEE_RATE'], ['a number', 2000, 'INVALID_FEE_RATE'],
-      ['1e8 (eats the sender\'s output)', 100_000_000n, 'FEE_EXCEEDS_OUTPUT']] as const) {
+      ['1e8 (eats the sender\'s output)', 100_000_000n, 'FEE_EXCEEDS_OUTPUT'], ['252 (below the relay floor)', MIN_FEE_RATE - 1n, 'FEE_RATE_REFUSED'],
+      ['0', 0n, 'FEE_RATE_REFUSED']] as const) {
       col.bad(T, 'senderOpen3', `fee rate ${name}`, [f], code);
     }
     col.bad(T, 'senderPending', 'while a payment is in flight', [2000n], 'PAYMENT_PENDING');
@@ -399,6 +410,12 @@ export function partyFiles(): FileSpec[] {
     const co = (changes: Record<string, unknown>, max: unknown = 5000n) => [new Ref('receiverCloseOffer', changes), max];
     channelCases(V, 'senderOpen3', 'receiverCloseOffer', (x) => [x, 5000n]);
     col.bad(V, 'senderOpen3', 'a fee rate above our bound', co({}, 1000n), 'FEE_RATE_REFUSED');
+    for (const [name, max] of [['missing', undefined], ['null', null], ['a number', 5000], ['a string', '5000'], ['-1', -1n], ['1e8 + 1', 100_000_001n]] as const) {
+      col.bad(V, 'senderOpen3', `our bound ${name}`, name === 'missing' ? [new Ref('receiverCloseOffer')] : co({}, max), 'INVALID_FEE_RATE');
+    }
+    for (const f of [MIN_FEE_RATE - 1n, 0n]) {
+      col.bad(V, 'senderOpen3', `a fee rate of ${f} sat/kw, below the relay floor, signed`, co({ feeRate: f, sig: asReceiver.sign(asReceiver.closeHash(2500n, f)) }), 'FEE_RATE_REFUSED');
+    }
     col.bad(V, 'senderOpen3', 'an amount below the agreed one', co({ amount: 2499n }), 'UPDATE_NOT_MONOTONIC');
     col.bad(V, 'senderOpen3', 'an amount above the agreed one', co({ amount: 2501n }), 'UPDATE_NOT_MONOTONIC');
     col.bad(V, 'senderOpen3', 'a fee rate other than the signed one', co({ feeRate: 1501n }), 'INVALID_SIGNATURE');
@@ -431,12 +448,14 @@ export function partyFiles(): FileSpec[] {
     const opts = { capacity: CAPACITY, variant: CSV, feeRate: 1000n, margin: 10, secrets: new Ref('senderSecrets') };
     col.ok('Sender.open', 'a CSV channel', [opts]);
     col.ok('Sender.open', 'a CLTV channel without a margin (the default)', [{ ...opts, variant: CLTV, margin: undefined }]);
+    col.ok('Sender.open', 'a channel at the relay floor', [{ ...opts, feeRate: MIN_FEE_RATE }]);
     for (const [name, changes, code] of [
       ['capacity 0', { capacity: 0n }, 'INVALID_AMOUNT'], ['capacity -1', { capacity: -1n }, 'INVALID_AMOUNT'], ['capacity as a number', { capacity: 1_000_000 }, 'INVALID_AMOUNT'],
       ['capacity above 21e6 BTC', { capacity: MAX_MONEY + 1n }, 'INVALID_AMOUNT'],
       ['variant null', { variant: null }, 'INVALID_TIMELOCK'], ['CSV delay 0', { variant: { kind: 'csv', delay: { blocks: 0 } } }, 'INVALID_TIMELOCK'],
       ['CLTV height 0', { variant: { kind: 'cltv', expiry: { height: 0 } } }, 'INVALID_TIMELOCK'], ['an unknown variant', { variant: { kind: 'htlc' } }, 'INVALID_TIMELOCK'],
       ['fee rate -1', { feeRate: -1n }, 'INVALID_FEE_RATE'], ['fee rate as a number', { feeRate: 1000 }, 'INVALID_FEE_RATE'], ['fee rate 1e8 + 1', { feeRate: 100_000_001n }, 'INVALID_FEE_RATE'],
+      ['fee rate 252, below the relay floor', { feeRate: MIN_FEE_RATE - 1n }, 'FEE_RATE_REFUSED'], ['fee rate 0', { feeRate: 0n }, 'FEE_RATE_REFUSED'],
       ['margin -1', { margin: -1 }, 'INVALID_ARGUMENT'], ['margin 65536', { margin: 65536 }, 'INVALID_ARGUMENT'], ['margin 1.5', { margin: 1.5 }, 'INVALID_ARGUMENT'],
       ['margin as a string', { margin: '10' }, 'INVALID_ARGUMENT'],
       ['a zero funding key', { secrets: new Ref('senderSecrets', { fundingKey: new Uint8Array(32) }) }, 'INVALID_KEY'],
@@ -471,6 +490,9 @@ export function partyFiles(): FileSpec[] {
     col.bad(R, undefined, 'a temporary id of 31 bytes in memory', a(new Ref('open', { tempChannelId: m.open.tempChannelId.subarray(0, 31) })), 'INVALID_ARGUMENT');
     col.bad(R, undefined, 'a capacity as a number in memory', a(new Ref('open', { capacity: 1_000_000 })), 'INVALID_AMOUNT');
     col.bad(R, undefined, 'a fee rate as a number in memory', a(new Ref('open', { feeRate: 1000 })), 'INVALID_FEE_RATE');
+    col.bad(R, undefined, 'a fee rate of 252, below the relay floor', a(new Ref('open', { feeRate: MIN_FEE_RATE - 1n })), 'FEE_RATE_REFUSED');
+    col.bad(R, undefined, 'a fee rate of 0', a(new Ref('open', { feeRate: 0n })), 'FEE_RATE_REFUSED');
+    col.bad(R, undefined, 'a fee rate of 0 under a policy that allows it', a(new Ref('open', { feeRate: 0n }), { ...policy, minFeeRate: 0n }), 'FEE_RATE_REFUSED');
     col.bad(R, undefined, 'a margin of 1.5 in memory', a(new Ref('open', { margin: 1.5 })), 'INVALID_ARGUMENT');
     col.bad(R, undefined, 'a margin of 65536 in memory', a(new Ref('open', { margin: 65536 })), 'INVALID_ARGUMENT');
   }
@@ -494,11 +516,14 @@ export function partyFiles(): FileSpec[] {
       col.bad('RevocationStore.get', 'store', `index ${name}`, [i], 'SECRET_INDEX_OUT_OF_RANGE');
       col.bad('RevocationStore.getState', 'store', `state ${name}`, [i], 'SECRET_INDEX_OUT_OF_RANGE');
     }
+    for (const [name, i] of [['-1', -1n], ['2^48 + 1', (1n << 48n) + 1n], ['a number', 3], ['null', null], ['a string', '3']] as const) {
+      col.bad('RevocationStore.coversStatesBelow', 'store', `state ${name}`, [i], 'SECRET_INDEX_OUT_OF_RANGE');
+    }
   }
 
   return [
     ...col.files('parties', (t) => `${t}: bad messages and calls refused with a typed code; the party's saved state unchanged and its next valid call still taken`, baselines, parties),
-    ...stateFiles(baselines),
+    ...stateFiles(baselines, S),
   ];
 }
 
@@ -513,9 +538,9 @@ function forgedReceiver(): { state: Json; receiverFundingKey: Uint8Array; receiv
   const { sender, message: open } = Sender.open({ capacity: CAPACITY, variant: CSV, feeRate: 1000n, margin: 10, secrets: senderSecrets });
   const { receiver: r, message: acc } = Receiver.accept(open, receiverSecrets, policy, CHAIN);
   sender.onAcceptChannel(acc);
-  const { message: created } = sender.createFunding({ inputs: [walletCoin(CAPACITY + 50_000n)], changeScript: walletScript, feeRate: 1000n });
+  const { plan, message: created } = sender.createFunding({ inputs: [walletCoin(CAPACITY + 50_000n)], changeScript: walletScript, feeRate: 1000n });
   sender.onFundingSigned(r.onFundingCreated(created));
-  r.markFundingConfirmed();
+  r.markFundingConfirmed({ tx: plan.tx.toBuffer(), confirmations: 3 });
   r.onRevoke(sender.onAccept(r.onOffer(sender.pay(1000n), CHAIN)));
   const signer = new PaymentSigner(r.context, 'sender', senderSecrets.fundingKey);
   const forgedSecret = deriveUpdateSecret(new Uint8Array(32).fill(9), 2n);
@@ -537,7 +562,7 @@ function forgedReceiver(): { state: Json; receiverFundingKey: Uint8Array; receiv
 // ---------------------------------------------------------------------------
 // Saved-state decoders.
 
-function stateFiles(baselines: Record<string, unknown>): FileSpec[] {
+function stateFiles(baselines: Record<string, unknown>, S: Readonly<Record<string, Json>>): FileSpec[] {
   const out: FileSpec[] = [];
   const sender = (name: string, state: unknown, expect: ErrorCode, a?: unknown, b?: string): CaseSpec => {
     const [secrets, pending] = typeof a === 'string' ? [new Ref('senderSecrets'), a] : [a ?? new Ref('senderSecrets'), b];
@@ -558,12 +583,14 @@ function stateFiles(baselines: Record<string, unknown>): FileSpec[] {
   const noReceiverKeys = { receiverFundingKey: null, receiverPayoutKey: null, receiverRevocationKey: null };
   const close = (tx: string | null = null) => ({ amount: '2500', feeRate: '2000', tx });
   const closeTx = Buffer.from(baselines.closeTx as Uint8Array).toString('hex');
+  const validKeyHex = Buffer.from(K(4)).toString('hex');
 
   // Damage common to both parties' files.
   const common = (mk: (name: string, state: unknown, expect: ErrorCode) => CaseSpec, ref: (c: Record<string, unknown>) => Ref, own: Json): CaseSpec[] => [
     mk('not an object: null', null, I), mk('not an object: an array', [own], I), mk('not an object: the JSON text', JSON.stringify(own), I),
-    mk('format missing', ref({ format: DELETE }), I), mk('format of the other party', ref({ format: own.format === 'revchan-sender/1' ? 'revchan-receiver/1' : 'revchan-sender/1' }), I),
-    mk('format of a later version', ref({ format: String(own.format).replace('/1', '/2') }), I),
+    mk('format missing', ref({ format: DELETE }), I), mk('format of the other party', ref({ format: own.format === sState.format ? rState.format : sState.format }), I),
+    mk('format of a later version', ref({ format: String(own.format).replace(/\/(\d+)$/, (_, v: string) => `/${Number(v) + 1}`) }), I),
+    mk('format of an earlier version', ref({ format: String(own.format).replace(/\/(\d+)$/, (_, v: string) => `/${Number(v) - 1}`) }), I),
     mk('an unknown phase', ref({ phase: 'paying' }), I), mk('phase missing', ref({ phase: DELETE }), I), mk('phase as a number', ref({ phase: 3 }), I),
     mk('terms missing', ref({ terms: DELETE }), I), mk('terms null', ref({ terms: null }), I),
     mk('terms: capacity as a number', ref({ terms: t({ capacity: 1_000_000 }) }), I), mk('terms: capacity negative', ref({ terms: t({ capacity: '-1' }) }), I),
@@ -611,6 +638,16 @@ function stateFiles(baselines: Record<string, unknown>): FileSpec[] {
     sender('phase closed with a payment in flight', s({ phase: 'closed', pending: { index: 4, amount: '3000' } }), I),
     sender('pending: a state that skips one', s({ pending: { index: 5, amount: '3000' } }), I),
     sender('pending: an amount not above the current one', s({ pending: { index: 4, amount: '2500' } }), I),
+    // Re-derived on restore: the receiver's signature pins the index, the amount and the close.
+    sender('index raised by one: the receiver\'s signature is on state 3', s({ index: 4 }), I),
+    sender('index lowered by one', s({ index: 2 }), I),
+    sender('amount raised by one', s({ amount: '2501' }), I),
+    sender('the receiver\'s signature on state 2', s({ receiverSig: (S.senderOpen as Json).receiverSig }), I),
+    sender('a payment in flight the channel cannot carry', s({ pending: { index: 4, amount: '999999' } }), I),
+    sender('phase closed with an agreed state but without the receiver\'s signature', s({ phase: 'closed', receiverSig: null }), I),
+    sender('phase closed with a close of another amount', s({ phase: 'closed', close: { amount: '2000', feeRate: '2000', tx: closeTx } }), I),
+    sender('phase closed with a close whose record names another fee rate', s({ phase: 'closed', close: { amount: '2500', feeRate: '2100', tx: closeTx } }), I),
+    sender('phase closed with a payment version as the close', s({ phase: 'closed', close: { amount: '2500', feeRate: '2000', tx: Buffer.from(baselines.senderVersion3 as Uint8Array).toString('hex') } }), I),
     sender('the payout key of another channel', s({}), 'INVALID_KEY', new Ref('senderSecrets', { payoutKey: receiverSecrets.payoutKey })),
     sender('the secrets of another channel', s({}), 'INVALID_KEY', new Ref('senderSecrets', { fundingKey: receiverSecrets.fundingKey })),
     sender('a zero funding key', s({}), 'INVALID_KEY', new Ref('senderSecrets', { fundingKey: new Uint8Array(32) })),
@@ -640,10 +677,21 @@ function stateFiles(baselines: Record<string, unknown>): FileSpec[] {
     receiver('phase closed with a payment in flight', r({ phase: 'closed', pending: cur({ index: 4, amount: '3000' }) }), I),
     receiver('pending: a state that skips one', r({ pending: cur({ index: 5, amount: '3000' }) }), I),
     receiver('pending: an amount not above the current one', r({ pending: cur({ index: 4, amount: '2500' }) }), I),
+    // Re-derived on restore: the sender's signatures, the revealed secrets, the update keys and the close.
+    receiver('current: the sender\'s signature on state 2', r({ current: cur({ senderSig: ((S.receiverOpen as Json).current as Json).senderSig }) }), I),
+    receiver('current: index raised by one', r({ current: cur({ index: 4 }) }), I),
+    receiver('current: amount raised by one', r({ current: cur({ amount: '2501' }) }), I),
+    receiver('current: the update key of state 2, already revoked', r({ current: cur({ updateKey: ((S.receiverOpen as Json).current as Json).updateKey }) }), I),
+    receiver('revocations: the store of state 2 (the revoke of state 2 lost)', r({ revocations: (S.receiverOpen as Json).revocations }), I),
+    receiver('revocations: empty', r({ revocations: { version: 1, entries: [] } }), I),
+    receiver('pending: the next state without the sender\'s signature', r({ pending: cur({ index: 4, amount: '3000', senderSig: null, updateKey: validKeyHex }) }), I),
+    receiver('phase closed with a close of another amount', r({ phase: 'closed', close: { amount: '2000', feeRate: '2000', tx: closeTx } }), I),
+    receiver('phase closed with a payment version as the close', r({ phase: 'closed', close: { amount: '2500', feeRate: '2000', tx: Buffer.from(baselines.receiverVersion2 as Uint8Array).toString('hex') } }), I),
     receiver('the payout key of another channel', r({}), 'INVALID_KEY', new Ref('receiverSecrets', { payoutKey: senderSecrets.payoutKey })),
     receiver('the revocation key of another channel', r({}), 'INVALID_KEY', new Ref('receiverSecrets', { revocationKey: senderSecrets.fundingKey })),
     receiver('the secrets of another channel', r({}), 'INVALID_KEY', new Ref('receiverSecrets', { fundingKey: senderSecrets.fundingKey })),
     receiver('a zero revocation key', r({}), 'INVALID_KEY', new Ref('receiverSecrets', { revocationKey: new Uint8Array(32) })),
+    ...fundingStateCases(receiver),
   ];
   out.push({
     file: 'state-Sender.restore.json', description: 'Sender.restore: damaged saved states refused with a typed code', baselines,

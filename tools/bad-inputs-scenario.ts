@@ -5,7 +5,7 @@
  */
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  Accept, AcceptChannel, CloseOffer, CloseSigned, FundingCreated, FundingSigned, Offer, OpenChannel, Receiver,
+  Accept, AcceptChannel, CloseOffer, DEFAULT_FUNDING_DEPTH, CloseSigned, FundingCreated, FundingSigned, Offer, OpenChannel, Receiver,
   Revoke, Sender, Variant,
 } from '../lib';
 import { walletCoin, walletScript } from '../test/support/channel';
@@ -73,7 +73,7 @@ export function runScenario(variant: Variant): Scenario {
   states.receiverFunded = snap(receiver);
   sender.onFundingSigned(fundingSigned);
   states.senderOpen0 = snap(sender);
-  receiver.markFundingConfirmed();
+  receiver.markFundingConfirmed({ tx: plan.tx.toBuffer(), confirmations: DEFAULT_FUNDING_DEPTH });
 
   const step = (amount: bigint) => {
     const offer = sender.pay(amount);

@@ -20,6 +20,7 @@
 import { Block, Transaction } from 'bitcoinjs-lib';
 import { fail, isChannelError } from '../errors';
 import { maxPackageFeeRate } from '../channel/cpfp';
+import { checkFundingEvidence } from '../channel/funding-evidence';
 import { Receiver } from '../channel/receiver';
 import { cltvCutoffReached } from '../channel/state';
 import { bytesEqual, toHex, txidToHash } from '../tx/hash';
@@ -151,18 +152,8 @@ interface Watched {
  * another channel's outpoint, fails here instead of when a penalty is due.
  */
 function checkFundingOutput(receiver: Receiver, raw: Uint8Array): void {
-  let tx: Transaction;
-  try {
-    tx = Transaction.fromBuffer(raw);
-  } catch {
-    return fail('INVALID_TRANSACTION', 'cannot parse the funding transaction');
-  }
-  const ctx = receiver.context;
-  const { txid, vout } = ctx.params.fundingOutpoint;
-  const out = tx.outs[vout];
-  if (tx.getId() !== txid || !out || out.value !== ctx.params.capacity || !bytesEqual(out.script, ctx.fundingScriptPubKey)) {
-    fail('FUNDING_MISMATCH', `funding output ${txid}:${vout} does not pay the channel's capacity to its 2-of-2`);
-  }
+  // The receiver's own check of its funding evidence, depth aside: the watcher only asks which output this is.
+  checkFundingEvidence(receiver.context, { tx: raw, confirmations: 0 }, { depth: 0 });
 }
 
 /**

@@ -13,12 +13,19 @@
  * - Once a close is complete, a close_offer of the same amount is answered
  *   still: the same one again for a lost reply (signatures are
  *   deterministic, so the same close_signed), another rate as a new close.
+ * - Every close either party proposes or signs has a fee rate between the
+ *   relay floor (MIN_FEE_RATE) and a bound: a close that cannot relay is
+ *   signed money neither side can move. The sender pays, so it names its
+ *   bound; the receiver's is MAX_FEE_RATE (a fee the sender's side cannot
+ *   carry is refused when the close is built).
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { fail } from '../errors';
 import { PaymentSigner } from '../tx/payment-signer';
-import { FeeRate, checkFeeRate } from '../types';
+import { FeeRate, MAX_FEE_RATE, checkFeeRate, checkRelayFeeRate } from '../types';
+import { bytesEqual } from '../tx/hash';
 import { CloseOffer, CloseSigned } from './messages';
+import { fieldError, savedField } from './state';
 
 export interface CloseRecord {
   readonly amount: bigint;
@@ -46,10 +53,23 @@ export function checkMayPropose(p: ClosingParty): void {
   if (p.paymentPending) fail('PAYMENT_PENDING', 'finish the payment in flight first');
 }
 
+/** The highest close fee rate a party signs: a valid rate, never absent (undefined would mean no bound at all). */
+export function checkCloseFeeBound(maxFeeRate: FeeRate): FeeRate {
+  if (typeof maxFeeRate !== 'bigint') fail('INVALID_FEE_RATE', 'the highest close fee rate to sign must be given, as a bigint sat/kw');
+  return checkFeeRate(maxFeeRate);
+}
+
+/** The one rule for a close's fee rate, for proposals and answers alike. */
+function checkCloseFeeRate(feeRate: FeeRate, maxFeeRate: FeeRate): void {
+  checkRelayFeeRate(feeRate, 'close fee rate');
+  if (feeRate > maxFeeRate) fail('FEE_RATE_REFUSED', 'close fee rate above our bound', { feeRate: feeRate.toString(), max: maxFeeRate.toString() });
+}
+
 export function proposeClose(p: ClosingParty, feeRate: FeeRate): { close: CloseRecord; message: CloseOffer } {
   checkMayPropose(p);
+  checkCloseFeeRate(feeRate, MAX_FEE_RATE);
   const amount = p.amount;
-  const sig = p.signer.sign(p.signer.closeHash(amount, checkFeeRate(feeRate)));
+  const sig = p.signer.sign(p.signer.closeHash(amount, feeRate));
   return { close: { amount, feeRate }, message: { type: 'close_offer', channelId: p.channelId, amount, feeRate, sig } };
 }
 
@@ -64,14 +84,14 @@ export function completeClose(p: ClosingParty, m: CloseSigned): { close: CloseRe
 
 /**
  * Sign the counterparty's proposal. `mayAnswerOwn` says whether a proposal of
- * ours may be outstanding (the receiver yields to the sender's); the sender,
- * who pays, bounds the rate with `maxFeeRate`. Once a close is complete, a
+ * ours may be outstanding (the receiver yields to the sender's); `maxFeeRate`
+ * is the highest rate we sign (checked by checkCloseFeeBound). Once a close is complete, a
  * proposal of the same amount is still answered (the proposer lost our reply,
  * or asks again at another rate): every such close pays each side the same
  * but for the sender's fee. `close` is undefined when nothing changes.
  */
 export function answerClose(
-  p: ClosingParty, m: CloseOffer, opts: { mayAnswerOwn: boolean; maxFeeRate?: FeeRate },
+  p: ClosingParty, m: CloseOffer, opts: { mayAnswerOwn: boolean; maxFeeRate: FeeRate },
 ): { close?: CloseRecord; message: CloseSigned; tx: Transaction } {
   const done = p.close?.tx !== undefined ? p.close : undefined;
   const answering = p.phase === 'open' || (opts.mayAnswerOwn && p.phase === 'closing') || (p.phase === 'closed' && done !== undefined);
@@ -81,9 +101,36 @@ export function answerClose(
   }
   if (p.paymentPending) fail('PAYMENT_PENDING', 'a payment is in flight');
   if (m.amount !== (done?.amount ?? p.amount)) fail('UPDATE_NOT_MONOTONIC', 'close amount differs from the last final amount');
-  if (opts.maxFeeRate !== undefined && m.feeRate > opts.maxFeeRate) fail('FEE_RATE_REFUSED', 'close fee rate above our bound');
+  checkCloseFeeRate(m.feeRate, opts.maxFeeRate);
   const tx = p.signer.completeClose(m.amount, m.feeRate, m.sig);
   const message: CloseSigned = { type: 'close_signed', channelId: p.channelId, sig: p.signer.sign(p.signer.closeHash(m.amount, m.feeRate)) };
   if (done !== undefined && done.feeRate === m.feeRate) return { message, tx };
   return { close: { amount: m.amount, feeRate: m.feeRate, tx: tx.toBuffer() }, message, tx };
+}
+
+/**
+ * A close record read from a saved state: of the party's last final amount,
+ * at a rate the close can carry, and if complete, exactly the close this
+ * state describes signed by both funding keys (our own signature is
+ * deterministic, so the saved bytes must be what completing it gives now).
+ */
+export function checkSavedClose(signer: PaymentSigner, c: CloseRecord, amount: bigint): void {
+  if (c.amount !== amount) fieldError('close.amount', 'not the last final amount');
+  savedField('close.feeRate', () => signer.closeHash(c.amount, checkFeeRate(c.feeRate)));
+  const saved = c.tx;
+  if (saved === undefined) return;
+  let tx: Transaction;
+  try {
+    tx = Transaction.fromBuffer(saved);
+  } catch {
+    return fieldError('close.tx', 'does not parse');
+  }
+  const signed = (tx.ins.length === 1 ? tx.ins[0]!.witness : []).some((sig) => {
+    try {
+      return bytesEqual(signer.completeClose(c.amount, c.feeRate, sig).toBuffer(), saved);
+    } catch {
+      return false;
+    }
+  });
+  if (!signed) fieldError('close.tx', 'not the close of this state signed by both funding keys');
 }

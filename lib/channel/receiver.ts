@@ -14,20 +14,27 @@ import { PaymentSigner } from '../tx/payment-signer';
 import { PenaltyParams, signPenaltyTx } from '../tx/penalty';
 import { decodeStateNumber } from '../tx/state-number';
 import {
-  DUST_P2WSH, FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkFeeRate, derivePublicKey, feeForWeight,
+  DUST_P2WSH, FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey, feeForWeight,
 } from '../types';
 import { PAYMENT_WEIGHT } from '../tx/weights';
 import {
   Accept, AcceptChannel, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, Offer, Revoke,
 } from './messages';
 import {
-  ChainView, OpenTerms, Presence, channelParamsOf, checkChainView, checkPhaseParts, cltvCutoffReached, copyVariant,
-  outpointFromJson, outpointToJson, readBig, readHex, readInt, readKey, readObject, readOptional, stateError, termsFromJson, termsToJson, expectMessage,
+  ChainView, OpenTerms, channelParamsOf, checkChainView, cltvCutoffReached, copyVariant, expectMessage, fieldError, savedField,
 } from './state';
+import {
+  ReceiverPhase, ReceiverState, SignedState, readReceiverState, receiverStateToJson, verifyReceiverState,
+} from './receiver-state';
 import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
 import { ChildPaysForParent, childPaysForParent } from './cpfp';
+import {
+  FundingEvidence, FundingStatus, checkFundingEvidence, fundingPolicyOf,
+} from './funding-evidence';
 import { DerivedChannel } from './derived';
-import { Json, hex } from './wire';
+import { Json } from './wire';
+
+export { ReceiverPhase };
 import * as ecc from 'tiny-secp256k1';
 
 export interface ReceiverSecrets {
@@ -46,28 +53,15 @@ export interface ReceiverPolicy {
   readonly minCsvDelay?: number;
   /** CLTV: the smallest margin before expiry at which it stops taking payments (default 144). */
   readonly minMargin?: number;
-}
-
-export type ReceiverPhase = 'accepted' | 'funded' | 'open' | 'closing' | 'closed';
-
-interface SignedState {
-  readonly index: number;
-  readonly amount: bigint;
-  readonly updateKey: PublicKey;
-  /** Sender's signature on the receiver's version (absent for state 0, which pays the receiver nothing). */
-  readonly senderSig?: Uint8Array;
-}
-
-interface ReceiverState {
-  readonly phase: ReceiverPhase;
-  readonly terms: OpenTerms;
-  readonly funding?: { txid: string; vout: number };
-  readonly fundingConfirmed: boolean;
-  /** The latest state whose predecessor is revoked: its amount is final. */
-  readonly current?: SignedState;
-  /** Offered and accepted, awaiting the revoke of `current`. */
-  readonly pending?: SignedState;
-  readonly close?: { amount: bigint; feeRate: FeeRate; tx?: Uint8Array };
+  /** Confirmations of the funding transaction before payments are taken (default 3). */
+  readonly fundingDepth?: number;
+  /**
+   * Zero-conf, opted into: the channel opens on shallower evidence (the
+   * mempool included), and until the depth is reached accepts no payment that
+   * would bring the receiver's total above `budget`, which is what it risks
+   * if the funding never confirms.
+   */
+  readonly zeroConf?: { readonly budget: bigint };
 }
 
 export interface PaymentReceived {
@@ -76,19 +70,6 @@ export interface PaymentReceived {
   readonly amount: bigint;
   readonly increment: bigint;
 }
-
-const FORMAT = 'revchan-receiver/1';
-
-type ReceiverPart = 'funding' | 'confirmed' | 'current' | 'pending' | 'close' | 'closeTx';
-
-/** What a saved state of each phase holds (markClosed may end a channel in any phase, so a closed one may hold anything but a payment in flight). */
-const PHASE_PARTS: Readonly<Record<ReceiverPhase, Readonly<Record<ReceiverPart, Presence>>>> = {
-  accepted: { funding: 'absent', confirmed: 'absent', current: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
-  funded: { funding: 'required', confirmed: 'absent', current: 'required', pending: 'absent', close: 'absent', closeTx: 'absent' },
-  open: { funding: 'required', confirmed: 'required', current: 'required', pending: 'either', close: 'absent', closeTx: 'absent' },
-  closing: { funding: 'required', confirmed: 'required', current: 'required', pending: 'absent', close: 'required', closeTx: 'absent' },
-  closed: { funding: 'either', confirmed: 'either', current: 'either', pending: 'absent', close: 'either', closeTx: 'either' },
-};
 
 export class Receiver {
   private s: ReceiverState;
@@ -112,11 +93,13 @@ export class Receiver {
     // The decoder checks all of these, but a message may come from memory; once per channel, so checked here too.
     if (!(m.tempChannelId instanceof Uint8Array) || m.tempChannelId.length !== 32) fail('INVALID_ARGUMENT', 'tempChannelId must be 32 bytes');
     checkAmount(m.capacity, 'capacity', 1n);
-    checkFeeRate(m.feeRate);
+    checkRelayFeeRate(m.feeRate, 'channel fee rate');
     const variant = copyVariant(m.variant);
     if (!Number.isSafeInteger(m.margin) || m.margin < 0 || m.margin > 0xffff) fail('INVALID_ARGUMENT', 'margin must be in [0, 65535] blocks');
     asPublicKey(m.senderFundingKey, 'senderFundingKey');
     asPublicKey(m.senderPayoutKey, 'senderPayoutKey');
+    if (policy === null || typeof policy !== 'object') fail('INVALID_ARGUMENT', 'policy must be an object');
+    const fundingPolicy = fundingPolicyOf(policy);
     if (policy.minCapacity !== undefined && m.capacity < policy.minCapacity) fail('INVALID_AMOUNT', 'capacity below policy');
     if (policy.maxCapacity !== undefined && m.capacity > policy.maxCapacity) fail('INVALID_AMOUNT', 'capacity above policy');
     if (policy.minFeeRate !== undefined && m.feeRate < policy.minFeeRate) fail('FEE_RATE_REFUSED', 'fee rate below policy');
@@ -139,7 +122,7 @@ export class Receiver {
       tempChannelId: m.tempChannelId, capacity: m.capacity, variant, margin: m.margin, feeRate: m.feeRate,
       senderFundingKey: m.senderFundingKey, senderPayoutKey: m.senderPayoutKey, ...own,
     };
-    const receiver = new Receiver({ phase: 'accepted', terms, fundingConfirmed: false }, new RevocationStore(), secrets);
+    const receiver = new Receiver({ phase: 'accepted', terms, fundingPolicy, fundingConfirmed: false }, new RevocationStore(), secrets);
     return { receiver, message: { type: 'accept_channel', tempChannelId: m.tempChannelId, ...own } };
   }
 
@@ -151,7 +134,11 @@ export class Receiver {
   get index(): number { return this.s.current?.index ?? 0; }
   get pendingAmount(): bigint | undefined { return this.s.pending?.amount; }
   get funding(): { txid: string; vout: number } | undefined { return this.s.funding; }
+  /** The funding was seen at the policy depth. */
   get fundingConfirmed(): boolean { return this.s.fundingConfirmed; }
+  get fundingDepth(): number { return this.s.fundingPolicy.depth; }
+  /** While the funding is not deep: the most the receiver's total may reach (zero-conf); undefined once deep or without zero-conf. */
+  get zeroConfBudget(): bigint | undefined { return this.s.fundingConfirmed ? undefined : this.s.fundingPolicy.zeroConfBudget; }
   get variant(): Variant { return this.s.terms.variant; }
   get margin(): number { return this.s.terms.margin; }
   get revocationStore(): RevocationStore { return this.store; }
@@ -190,13 +177,22 @@ export class Receiver {
   }
 
   /**
-   * The funding transaction has the confirmations the caller requires (and pays
-   * the capacity to the 2-of-2: the watcher checks). Payments are refused before,
-   * because until then the sender could double-spend its funding inputs.
+   * Open the channel on evidence the receiver's own node gave: the funding
+   * transaction and its confirmations (see confirmFunding). It must be the
+   * agreed transaction paying the capacity to the 2-of-2 (FUNDING_MISMATCH)
+   * at the policy depth (FUNDING_NOT_CONFIRMED); with zero-conf, shallower
+   * evidence opens the channel within the budget, and deep evidence later
+   * lifts the budget. Payments are refused before: until then the sender
+   * could double-spend its funding inputs, or have named an output that
+   * pays less or pays someone else.
    */
-  markFundingConfirmed(): void {
-    this.expectPhase('funded', 'markFundingConfirmed');
-    this.s = { ...this.s, phase: 'open', fundingConfirmed: true };
+  markFundingConfirmed(evidence: FundingEvidence): FundingStatus {
+    if (this.s.phase !== 'open') this.expectPhase('funded', 'markFundingConfirmed');
+    const status = checkFundingEvidence(this.context, evidence, this.s.fundingPolicy);
+    // Once deep, a channel stays open without a budget: shallower evidence later is a reorg for the watcher to see.
+    const deep = this.s.fundingConfirmed || status.deep;
+    if (this.s.phase === 'funded' || deep !== this.s.fundingConfirmed) this.s = { ...this.s, phase: 'open', fundingConfirmed: deep };
+    return { confirmations: status.confirmations, deep };
   }
 
   // ---- payments
@@ -213,6 +209,10 @@ export class Receiver {
     if (typeof m.amount !== 'bigint' || m.amount <= cur.amount) fail('UPDATE_NOT_MONOTONIC', 'amount must increase');
     const ctx = this.context;
     if (m.amount > ctx.params.capacity - ctx.paymentFee) fail('AMOUNT_EXCEEDS_CAPACITY', 'amount exceeds what the sender has after fees');
+    const budget = this.zeroConfBudget;
+    if (budget !== undefined && m.amount > budget) {
+      fail('FUNDING_NOT_CONFIRMED', 'the funding is not deep enough for a total above the zero-conf budget', { amount: m.amount.toString(), budget: budget.toString() });
+    }
     if (!(m.updateKey instanceof Uint8Array) || m.updateKey.length !== 33 || !ecc.isPoint(m.updateKey)) fail('INVALID_KEY', 'update key is not a valid point');
     if (bytesEqual(m.updateKey, cur.updateKey)) fail('UPDATE_KEY_REUSED', 'update key equals the current one');
     if (this.s.terms.variant.kind === 'cltv') {
@@ -298,13 +298,13 @@ export class Receiver {
 
   /**
    * The sender proposes to close. Its fee comes from the sender's side, so any
-   * rate the tx can carry is fine. It wins over a proposal of ours; a repeat
-   * of the close already signed is answered again.
+   * rate from the relay floor up that the tx can carry is fine. It wins over a
+   * proposal of ours; a repeat of the close already signed is answered again.
    */
   onCloseOffer(m: CloseOffer): { message: CloseSigned; tx: Transaction } {
     expectMessage(m, 'close_offer');
     this.expectChannel(m.channelId);
-    const { close, message, tx } = answerClose(this.closing, m, { mayAnswerOwn: true });
+    const { close, message, tx } = answerClose(this.closing, m, { mayAnswerOwn: true, maxFeeRate: MAX_FEE_RATE });
     if (close) this.s = { ...this.s, phase: 'closed', close };
     return { message, tx };
   }
@@ -375,58 +375,31 @@ export class Receiver {
   // ---- saving and restoring
 
   toJSON(): Json {
-    const s = this.s;
-    const signed = (x: SignedState | undefined) => (x ? { index: x.index, amount: x.amount.toString(), updateKey: hex(x.updateKey), senderSig: x.senderSig ? hex(x.senderSig) : null } : null);
-    return {
-      format: FORMAT,
-      phase: s.phase,
-      terms: termsToJson(s.terms),
-      funding: outpointToJson(s.funding),
-      fundingConfirmed: s.fundingConfirmed,
-      current: signed(s.current),
-      pending: signed(s.pending),
-      close: s.close ? { amount: s.close.amount.toString(), feeRate: s.close.feeRate.toString(), tx: s.close.tx ? hex(s.close.tx) : null } : null,
-      revocations: this.store.toJSON(),
-    };
+    return receiverStateToJson(this.s, this.store);
   }
 
+  /**
+   * A receiver from its saved state. Damage is STATE_INVALID (details.field
+   * names what re-deriving found wrong when it is not the shape); secrets of
+   * another channel are INVALID_KEY.
+   */
   static restore(json: unknown, secrets: ReceiverSecrets): Receiver {
-    const o = readObject(json, 'state');
-    if (o.format !== FORMAT) stateError('not a receiver state');
-    const phases: ReceiverPhase[] = ['accepted', 'funded', 'open', 'closing', 'closed'];
-    if (!phases.includes(o.phase as ReceiverPhase)) stateError('phase');
-    if (typeof o.fundingConfirmed !== 'boolean') stateError('fundingConfirmed');
-    const signed = (x: Json): SignedState => ({
-      index: readInt(x, 'index'), amount: readBig(x, 'amount'), updateKey: readKey(x, 'updateKey'),
-      ...(x.senderSig !== null ? { senderSig: readHex(x, 'senderSig') } : {}),
-    });
-    const terms = termsFromJson(o.terms);
-    const funding = outpointFromJson(o.funding);
-    const current = readOptional(o, 'current', signed);
-    const pending = readOptional(o, 'pending', signed);
-    const close = readOptional(o, 'close', (c) => ({
-      amount: readBig(c, 'amount'), feeRate: readBig(c, 'feeRate'), ...(c.tx !== null ? { tx: readHex(c, 'tx') } : {}),
-    }));
-    const s: ReceiverState = {
-      phase: o.phase as ReceiverPhase, terms, fundingConfirmed: o.fundingConfirmed,
-      ...(funding ? { funding } : {}), ...(current ? { current } : {}), ...(pending ? { pending } : {}), ...(close ? { close } : {}),
-    };
-    // The receiver's keys are in its terms from the start (Receiver.accept).
-    if (!terms.receiverFundingKey) stateError('terms: a receiver state without the receiver\'s keys');
-    checkPhaseParts(s.phase, PHASE_PARTS[s.phase], {
-      funding: s.funding, confirmed: s.fundingConfirmed || undefined, current: s.current, pending: s.pending, close: s.close, closeTx: s.close?.tx,
-    });
-    // A payment in flight is always the state after the current one, paying more.
-    if (current && pending && (pending.index !== current.index + 1 || pending.amount <= current.amount)) {
-      stateError('pending: not the state after the current one');
-    }
-    const r = new Receiver(s, RevocationStore.fromJSON(o.revocations), secrets);
+    const { state, store } = readReceiverState(json);
+    if (secrets === null || typeof secrets !== 'object') fail('INVALID_ARGUMENT', 'secrets must be {fundingKey, payoutKey, revocationKey}');
+    const r = new Receiver(state, store, secrets);
+    const t = state.terms;
     // Every key the receiver signs or claims with: a wrong one would surface only when a penalty is due.
     const own: [PrivateKey, PublicKey | undefined][] = [
-      [secrets.fundingKey, terms.receiverFundingKey], [secrets.payoutKey, terms.receiverPayoutKey], [secrets.revocationKey, terms.receiverRevocationKey],
+      [secrets.fundingKey, t.receiverFundingKey], [secrets.payoutKey, t.receiverPayoutKey], [secrets.revocationKey, t.receiverRevocationKey],
     ];
     for (const [priv, pub] of own) {
       if (!pub || !bytesEqual(derivePublicKey(priv), pub)) fail('INVALID_KEY', 'secrets do not belong to this channel');
+    }
+    if (state.funding) {
+      savedField('terms', () => r.context);
+      verifyReceiverState(state, store, r.signer);
+    } else if (store.size() !== 0) {
+      fieldError('revocations', 'secrets before funding');
     }
     return r;
   }

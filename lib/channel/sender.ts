@@ -18,17 +18,17 @@ import { senderBalance } from '../tx/payment';
 import { decodeStateNumber } from '../tx/state-number';
 import { TimeoutParams, signTimeoutTx } from '../tx/timeout';
 import {
-  FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkFeeRate, derivePublicKey,
+  FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey,
 } from '../types';
 import { Accept, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, AcceptChannel, Offer, Revoke } from './messages';
-import {
-  DEFAULT_MARGIN, OpenTerms, Presence, channelParamsOf, checkPhaseParts, copyVariant, outpointFromJson,
-  outpointToJson, readBig, readHex, readInt, readObject, readOptional, stateError, termsFromJson, termsToJson, expectMessage,
-} from './state';
-import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
 import { ChildPaysForParent, childPaysForParent } from './cpfp';
+import { DEFAULT_MARGIN, OpenTerms, channelParamsOf, copyVariant, expectMessage, savedField } from './state';
+import { SenderPhase, SenderState, readSenderState, senderStateToJson, verifySenderState } from './sender-state';
+import { ClosingParty, answerClose, checkCloseFeeBound, completeClose, proposeClose } from './close-flow';
 import { DerivedChannel } from './derived';
-import { Json, hex } from './wire';
+import { Json } from './wire';
+
+export { SenderPhase };
 
 export interface SenderSecrets {
   readonly fundingKey: PrivateKey;
@@ -44,34 +44,6 @@ export interface SenderOpenOptions {
   readonly margin?: number;
   readonly secrets: SenderSecrets;
 }
-
-export type SenderPhase = 'opening' | 'accepted' | 'funding_created' | 'open' | 'closing' | 'closed';
-
-interface SenderState {
-  readonly phase: SenderPhase;
-  readonly terms: OpenTerms;
-  readonly funding?: { txid: string; vout: number };
-  /** Latest agreed state: its index, the receiver's total, and the receiver's signature on our version. */
-  readonly index: number;
-  readonly amount: bigint;
-  readonly receiverSig?: Uint8Array;
-  readonly pending?: { index: number; amount: bigint };
-  readonly close?: { amount: bigint; feeRate: FeeRate; tx?: Uint8Array };
-}
-
-const FORMAT = 'revchan-sender/1';
-
-type SenderPart = 'receiverKeys' | 'funding' | 'receiverSig' | 'pending' | 'close' | 'closeTx';
-
-/** What a saved state of each phase holds (markClosed may end a channel in any phase, so a closed one may hold anything but a payment). */
-const PHASE_PARTS: Readonly<Record<SenderPhase, Readonly<Record<SenderPart, Presence>>>> = {
-  opening: { receiverKeys: 'absent', funding: 'absent', receiverSig: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
-  accepted: { receiverKeys: 'required', funding: 'absent', receiverSig: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
-  funding_created: { receiverKeys: 'required', funding: 'required', receiverSig: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
-  open: { receiverKeys: 'required', funding: 'required', receiverSig: 'required', pending: 'either', close: 'absent', closeTx: 'absent' },
-  closing: { receiverKeys: 'required', funding: 'required', receiverSig: 'required', pending: 'absent', close: 'required', closeTx: 'absent' },
-  closed: { receiverKeys: 'either', funding: 'either', receiverSig: 'either', pending: 'absent', close: 'either', closeTx: 'either' },
-};
 
 export class Sender {
   private s: SenderState;
@@ -94,7 +66,7 @@ export class Sender {
   static open(o: SenderOpenOptions): { sender: Sender; message: OpenChannel } {
     checkAmount(o.capacity, 'capacity', 1n);
     const variant = copyVariant(o.variant);
-    checkFeeRate(o.feeRate);
+    checkRelayFeeRate(o.feeRate, 'channel fee rate');
     const margin = o.margin ?? DEFAULT_MARGIN;
     if (!Number.isSafeInteger(margin) || margin < 0 || margin > 0xffff) fail('INVALID_ARGUMENT', 'margin must be in [0, 65535] blocks');
     const fundingKey = derivePublicKey(asPrivateKey(o.secrets.fundingKey, 'fundingKey'));
@@ -293,6 +265,7 @@ export class Sender {
    */
   onCloseOffer(m: CloseOffer, maxFeeRate: FeeRate): { message: CloseSigned; tx: Transaction } {
     expectMessage(m, 'close_offer');
+    checkCloseFeeBound(maxFeeRate);
     this.expectChannel(m.channelId);
     const { close, message, tx } = answerClose(this.closing(false), m, { mayAnswerOwn: false, maxFeeRate });
     if (close) this.s = { ...this.s, phase: 'closed', close, pending: undefined };
@@ -365,49 +338,24 @@ export class Sender {
   // ---- saving and restoring
 
   toJSON(): Json {
-    const s = this.s;
-    return {
-      format: FORMAT,
-      phase: s.phase,
-      terms: termsToJson(s.terms),
-      funding: outpointToJson(s.funding),
-      index: s.index,
-      amount: s.amount.toString(),
-      receiverSig: s.receiverSig ? hex(s.receiverSig) : null,
-      pending: s.pending ? { index: s.pending.index, amount: s.pending.amount.toString() } : null,
-      close: s.close ? { amount: s.close.amount.toString(), feeRate: s.close.feeRate.toString(), tx: s.close.tx ? hex(s.close.tx) : null } : null,
-    };
+    return senderStateToJson(this.s);
   }
 
+  /**
+   * A sender from its saved state. Damage is STATE_INVALID (details.field
+   * names what re-deriving found wrong when it is not the shape); secrets of
+   * another channel are INVALID_KEY.
+   */
   static restore(json: unknown, secrets: SenderSecrets): Sender {
-    const o = readObject(json, 'state');
-    if (o.format !== FORMAT) stateError('not a sender state');
-    const phases: SenderPhase[] = ['opening', 'accepted', 'funding_created', 'open', 'closing', 'closed'];
-    if (!phases.includes(o.phase as SenderPhase)) stateError('phase');
-    const terms = termsFromJson(o.terms);
-    const funding = outpointFromJson(o.funding);
-    const s: SenderState = {
-      phase: o.phase as SenderPhase,
-      terms,
-      ...(funding ? { funding } : {}),
-      index: readInt(o, 'index'),
-      amount: readBig(o, 'amount'),
-      ...(o.receiverSig !== null ? { receiverSig: readHex(o, 'receiverSig') } : {}),
-      ...(o.pending !== null ? { pending: readOptional(o, 'pending', (p) => ({ index: readInt(p, 'index'), amount: readBig(p, 'amount') }))! } : {}),
-      ...(o.close !== null ? {
-        close: readOptional(o, 'close', (c) => ({
-          amount: readBig(c, 'amount'), feeRate: readBig(c, 'feeRate'), ...(c.tx !== null ? { tx: readHex(c, 'tx') } : {}),
-        }))!,
-      } : {}),
-    };
-    checkPhaseParts(s.phase, PHASE_PARTS[s.phase], {
-      receiverKeys: s.terms.receiverFundingKey, funding: s.funding, receiverSig: s.receiverSig,
-      pending: s.pending, close: s.close, closeTx: s.close?.tx,
-    });
-    if (s.pending && (s.pending.index !== s.index + 1 || s.pending.amount <= s.amount)) stateError('pending: not the state after the current one');
+    const s = readSenderState(json);
+    if (secrets === null || typeof secrets !== 'object') fail('INVALID_ARGUMENT', 'secrets must be {fundingKey, payoutKey, updateSeed}');
     const sender = new Sender(s, secrets);
-    if (!bytesEqual(derivePublicKey(secrets.fundingKey), terms.senderFundingKey) || !bytesEqual(derivePublicKey(secrets.payoutKey), terms.senderPayoutKey)) {
+    if (!bytesEqual(derivePublicKey(secrets.fundingKey), s.terms.senderFundingKey) || !bytesEqual(derivePublicKey(secrets.payoutKey), s.terms.senderPayoutKey)) {
       fail('INVALID_KEY', 'secrets do not belong to this channel');
+    }
+    if (s.funding) {
+      savedField('terms', () => sender.context);
+      verifySenderState(s, sender.signer, (i) => sender.updateKey(i));
     }
     return sender;
   }

@@ -3,7 +3,7 @@
  * the sender's update seed are never part of it: they are handed to a party
  * when it is created or restored, so a saved state file reveals no key.
  */
-import { fail } from '../errors';
+import { fail, isChannelError } from '../errors';
 import { ChannelContext, ChannelParams, verifyChannelParams } from '../tx/channel-params';
 import { fromHex, hashToTxid, toHex, txidToHash } from '../tx/hash';
 import { AbsoluteLock, PublicKey, Variant, asPublicKey, checkTxid, checkVariant, checkVout } from '../types';
@@ -112,6 +112,21 @@ export function channelContextFor(t: OpenTerms, funding: { txid: string; vout: n
 
 export function stateError(what: string): never {
   return fail('STATE_INVALID', `saved state: ${what}`);
+}
+
+/** Damage found by re-deriving what the state claims: STATE_INVALID naming the field in details.field. */
+export function fieldError(field: string, why: string): never {
+  return fail('STATE_INVALID', `saved state: ${field}: ${why}`, { field });
+}
+
+/** Run a check of saved data; any refusal of it is damage to `field`. */
+export function savedField<T>(field: string, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (isChannelError(e, 'STATE_INVALID')) throw e;
+    return fieldError(field, e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** A part of a saved state that must be an object: STATE_INVALID, as for any other damage (the wire codec says MESSAGE_INVALID). */

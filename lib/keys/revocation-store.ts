@@ -110,6 +110,19 @@ export class RevocationStore {
     return this.count * ENTRY_BYTES;
   }
 
+  /**
+   * True if the store holds the secret of every state below `state` and of
+   * none from `state` up: what a receiver whose current state is `state` has
+   * been revealed. A store fromJSON accepted is what inserts from some index
+   * down to its lowest left, so its secrets cover every index from the
+   * lowest up to any index they cover: the lowest and state 0 settle it.
+   */
+  coversStatesBelow(state: bigint): boolean {
+    if (typeof state !== 'bigint' || state < 0n || state > MAX_STATE + 1n) fail('SECRET_INDEX_OUT_OF_RANGE', 'state must be a bigint in [0, 2^48]');
+    if (state === 0n) return this.count === 0;
+    return this.lowest === Number(updateIndex(state - 1n)) && this.get(updateIndex(0n)) !== undefined;
+  }
+
   insertState(state: bigint, secret: Uint8Array): void {
     this.insert(updateIndex(state), secret);
   }

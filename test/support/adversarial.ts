@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import {
-  ChainBackend, FeeRate, FundingInput, PrivateKey, Receiver, ReceiverSecrets, ReceiverWatcher, ReceiverWatcherOptions, Sender, SenderSecrets,
-  SenderWatcher, SenderWatcherEvent, WatcherEvent, derivePublicKey, extractTransaction, feeForWeight, finalizePsbt, p2wpkhScript,
+  ChainBackend, ChannelError, FeeRate, FundingInput, PrivateKey, Receiver, ReceiverSecrets, ReceiverWatcher, ReceiverWatcherOptions, Sender, SenderSecrets,
+  SenderWatcher, SenderWatcherEvent, WatcherEvent, confirmFunding, derivePublicKey, extractTransaction, feeForWeight, finalizePsbt, p2wpkhScript,
   P2WPKH_INPUT, segwitTxWeight, signPsbtWithKey,
 } from '../../lib';
 import type { RegtestNode } from '../../lib/chain/regtest-node';
@@ -64,7 +64,7 @@ export async function openAdversarialChannel(node: RegtestNode, name: VariantNam
   await node.broadcast(fundingTx.toBuffer());
   await node.mine(1);
   const fundingHeight = (await node.getTransaction(fundingTx.getId()))!.blockHeight!;
-  receiver.markFundingConfirmed();
+  expect((await confirmFunding(receiver, node)).deep).to.equal(true);
   return {
     node, sender, receiver, variant, capacity, fundingTx, fundingHeight, wallet, walletScript,
     receiverDest: p2wpkhScript(k('receiver destination').pub), senderSecrets, receiverSecrets, ...(expiry !== undefined ? { expiry } : {}),

@@ -8,12 +8,12 @@
 import { BIP32Interface } from 'bip32';
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import {
-  ChannelParams, CloseParams, CpfpParams, FundingParams, KeyOrigins, MessageType, PaymentSigner, PenaltyKeys, PenaltyParams, PrivateKey, PublicKey,
+  ChannelError, ChannelParams, CloseParams, CpfpParams, FundingBackend, FundingParams, KeyOrigins, MessageType, PaymentSigner, PenaltyKeys, PenaltyParams, PrivateKey, PublicKey,
   Receiver, ReceiverPaymentParams, RevocationStore, Sender, SenderPaymentParams, ScriptTemplate, TimeoutParams,
   absoluteLockValue, addPartialSignature, asPrivateKey, asPublicKey, assembleWitness, branchSigners, buildCooperativeCloseTx, buildCpfpTx,
   buildFundingTx, buildPenaltyTx, buildReceiverPaymentTx, buildSenderPaymentTx, buildTimeoutTx, channelSeedPath, channelWitness,
-  checkAmount, checkDestinationScript, checkFeeRate, checkPath, checkState, checkTxid, checkVariant, checkVout, combinePsbts,
-  compileFundingScript, compileRevocableScript, compileTemplate, createClosePsbt, createFundingPsbt, createPenaltyPsbt,
+  checkAmount, checkDestinationScript, checkFeeRate, checkPath, checkRelayFeeRate, checkState, checkTxid, checkVariant, checkVout, combinePsbts,
+  compileFundingScript, compileRevocableScript, compileTemplate, confirmFunding, createClosePsbt, createFundingPsbt, createPenaltyPsbt,
   createReceiverPaymentPsbt, createSenderPaymentPsbt, createTimeoutPsbt, decodeMessage, decodeMessageOf, decodeStateNumber, decoders,
   deriveChannelId, deriveChannelSeed, derivePublicKey, deriveSecret, deriveUpdateKey, deriveUpdateSecret, encodeStateNumber,
   extractTransaction, finalizePsbt, keyOrigin, maxWitnessSize, parseChannelSpend, planFunding, planPenalty, planTimeout,
@@ -118,6 +118,7 @@ const builderTargets: [string, Target][] = [
   builder('checkVariant', (a) => checkVariant(a[0])),
   builder('checkAmount', (a) => checkAmount(a[0], 'amount', a[1], a[2])),
   builder('checkFeeRate', (a) => checkFeeRate(a[0])),
+  builder('checkRelayFeeRate', (a) => checkRelayFeeRate(a[0])),
   builder('checkTxid', (a) => checkTxid(a[0])),
   builder('checkVout', (a) => checkVout(a[0])),
 ];
@@ -154,7 +155,7 @@ const SENDER_METHODS = [
 const RECEIVER_METHODS = [
   'onFundingCreated', 'markFundingConfirmed', 'onOffer', 'onRevoke', 'proposeClose', 'onCloseSigned', 'onCloseOffer', 'penaltyTx', 'isRevoked',
 ];
-const STORE_METHODS = ['insert', 'insertState', 'get', 'getState'];
+const STORE_METHODS = ['insert', 'insertState', 'get', 'getState', 'coversStatesBelow'];
 
 const partyTargets: [string, Target][] = [
   ['Sender.open', T('builder', ['Sender'], (a) => Sender.open(a[0]))],
@@ -162,12 +163,41 @@ const partyTargets: [string, Target][] = [
   ...SENDER_METHODS.map((m) => method('Sender', m)),
   ...RECEIVER_METHODS.map((m) => method('Receiver', m)),
   ...STORE_METHODS.map((m) => method('RevocationStore', m)),
+  ['confirmFunding', T('party', ['confirmFunding'], (a, party) => confirmFunding(party as Receiver, backendOf(a[0]) as FundingBackend))],
   ['Sender.restore', T('state', ['Sender'], (a) => Sender.restore(a[0], a[1]))],
   ['Receiver.restore', T('state', ['Receiver'], (a) => Receiver.restore(a[0], a[1]))],
   ['RevocationStore.fromJSON', T('state', ['RevocationStore'], (a) => RevocationStore.fromJSON(a[0]))],
 ];
 
 export const TARGETS: ReadonlyMap<string, Target> = new Map([...decoderTargets, ...builderTargets, ...psbtTargets, ...partyTargets]);
+
+interface ChainData {
+  readonly height: number;
+  readonly txs: Readonly<Record<string, unknown>>;
+  /** With it, the backend has getConfirmations answering this ('NOT_FOUND': throws that ChannelError). */
+  readonly confirmations?: unknown;
+  /** A method that throws a TypeError, as a buggy backend would. */
+  readonly throws?: string;
+}
+
+/** confirmFunding's backend, described as data in a corpus file: {chain: ChainData}; anything else is passed as it is. */
+function backendOf(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || !('chain' in v)) return v;
+  const c = (v as { chain: ChainData }).chain;
+  const broken = (m: string) => {
+    if (c.throws === m) throw new TypeError(`${m} is broken`);
+  };
+  return {
+    getTip: async () => (broken('getTip'), { height: c.height, medianTimePast: 0, hash: '00'.repeat(32) }),
+    getTransaction: async (txid: string) => (broken('getTransaction'), c.txs[txid]),
+    ...(c.confirmations === undefined ? {} : {
+      getConfirmations: async () => {
+        if (c.confirmations === 'NOT_FOUND') throw new ChannelError('NOT_FOUND', 'unknown transaction');
+        return c.confirmations;
+      },
+    }),
+  };
+}
 
 /** Restore the party a case is run against. */
 export function restoreParty(role: string, state: unknown, secrets: unknown): Party {

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import {
   ChainView, ChannelError, FeeRate, FundingInput, Message, PaymentReceived, Receiver, ReceiverPolicy, ReceiverSecrets, Sender,
-  SenderSecrets, Variant, createFundingPsbt, verifyPsbtMatches, decodeMessage, encodeMessage, extractTransaction, finalizePsbt, p2wpkhScript,
+  SenderSecrets, Variant, confirmFunding, createFundingPsbt, verifyPsbtMatches, decodeMessage, encodeMessage, extractTransaction, finalizePsbt, p2wpkhScript,
   signPsbtWithKey,
 } from '../../lib';
 import type { RegtestNode } from '../../lib/chain/regtest-node';
@@ -16,7 +16,8 @@ import { TestKey, testKey } from './keys';
 
 /** 1000 sat/kw = 4 sat/vB, above bcoin's 1 sat/vB minimum relay fee. */
 export const E2E_FEE_RATE: FeeRate = 1000n;
-export const E2E_POLICY: ReceiverPolicy = { minCsvDelay: 1, minMargin: 1 };
+/** Short delays, and funding taken at one confirmation, so that CLTV tests keep their blocks for the cutoff (test/funding-check.spec.ts uses the default depth). */
+export const E2E_POLICY: ReceiverPolicy = { minCsvDelay: 1, minMargin: 1, fundingDepth: 1 };
 export const CLTV_MARGIN = 10;
 export const CLTV_EXPIRY_AHEAD = 60;
 export const CSV_DELAY = 10;
@@ -126,7 +127,8 @@ export async function openFundedChannel(node: RegtestNode, name: VariantName, ca
   await node.mine(1);
   expect(await node.getConfirmations(txid)).to.equal(1);
   const fundingHeight = (await node.getTransaction(txid))!.blockHeight!;
-  receiver.markFundingConfirmed();
+  // The receiver reads the funding from the node itself, not from the sender.
+  expect(await confirmFunding(receiver, node)).to.deep.equal({ confirmations: 1, deep: true });
   expect(receiver.phase).to.equal('open');
 
   return {

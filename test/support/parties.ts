@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  ChainView, Receiver, ReceiverSecrets, Sender, SenderSecrets, Variant, decodeMessage, encodeMessage, Message,
+  ChainView, DEFAULT_FUNDING_DEPTH, Receiver, ReceiverSecrets, Sender, SenderSecrets, Variant, decodeMessage, encodeMessage, Message,
 } from '../../lib';
 import { keys, testKey } from './keys';
 import { walletCoin, walletScript } from './channel';
@@ -40,7 +40,8 @@ export function openChannel(variant: Variant, capacity = 1_000_000n, feeRate = 1
   const { plan, message: created } = sender.createFunding({ inputs: [walletCoin(capacity + 50_000n)], changeScript: walletScript, feeRate });
   const signed = receiver.onFundingCreated(wire(created));
   sender.onFundingSigned(wire(signed));
-  receiver.markFundingConfirmed();
+  // Off-chain tests: the unsigned funding transaction has the signed one's txid (every input is segwit).
+  receiver.markFundingConfirmed({ tx: plan.tx.toBuffer(), confirmations: DEFAULT_FUNDING_DEPTH });
   return { sender, receiver, fundingTx: plan.tx };
 }
 

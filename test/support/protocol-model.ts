@@ -13,7 +13,7 @@
  * other exception fails the run.
  */
 import {
-  CLOSE_WEIGHT, ChainView, ChannelError, Message, Receiver, Revoke, Sender, Variant, decodeMessage, deriveUpdateSecret, encodeMessage, feeForWeight,
+  CLOSE_WEIGHT, ChainView, ChannelError, Message, Receiver, Revoke, Sender, Variant, decodeMessage, deriveUpdateSecret, encodeMessage, feeForWeight, MIN_FEE_RATE,
 } from '../../lib';
 import { VARIANTS } from './channel';
 import { CHAIN, openChannel, receiverSecrets, senderSecrets } from './parties';
@@ -266,6 +266,7 @@ export class ProtocolRun {
     // A proposer may propose again while no close is signed.
     if (phase === 'closed') return 'CHANNEL_CLOSED';
     if (pending) return 'PAYMENT_PENDING';
+    if (feeRate < MIN_FEE_RATE) return 'FEE_RATE_REFUSED';
     const rest = this.capacity - amount - feeForWeight(CLOSE_WEIGHT, feeRate);
     if (rest < 0n || (amount < DUST_P2WPKH && rest < DUST_P2WPKH)) return 'FEE_EXCEEDS_OUTPUT';
     return undefined;
@@ -290,10 +291,10 @@ export class ProtocolRun {
 
   private restart(who: Party): void {
     if (who === 'sender') {
-      this.sender = this.withFault(Sender.restore(JSON.parse(this.savedSender), senderSecrets));
+      this.sender = this.withFault(restored('sender', () => Sender.restore(JSON.parse(this.savedSender), senderSecrets)));
       if (JSON.stringify(this.sender.toJSON()) !== this.savedSender) violation('restart', 'restored sender saves differently');
     } else {
-      this.receiver = Receiver.restore(JSON.parse(this.savedReceiver), receiverSecrets);
+      this.receiver = restored('receiver', () => Receiver.restore(JSON.parse(this.savedReceiver), receiverSecrets));
       if (JSON.stringify(this.receiver.toJSON()) !== this.savedReceiver) violation('restart', 'restored receiver saves differently');
     }
     this.oracle.forget(who);
@@ -574,6 +575,16 @@ export class ProtocolRun {
 
   spends(): void {
     this.oracle.spends(this.sender, this.receiver);
+  }
+}
+
+/** A party restored from what it saved: restore re-checks every signature, so a refusal means a save that lost or damaged something. */
+function restored<T>(who: Party, restore: () => T): T {
+  try {
+    return restore();
+  } catch (e) {
+    if (e instanceof ChannelError) violation('restore', `the ${who}'s saved state is refused: ${e.code} ${e.message}`);
+    throw e;
   }
 }
 

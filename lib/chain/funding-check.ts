@@ -1,0 +1,60 @@
+/**
+ * The receiver's side of "is the channel funded?", answered from its own
+ * node: fetch the funding transaction and its depth, and hand both to
+ * Receiver.markFundingConfirmed, which checks them against the channel.
+ * Call it after each block until `deep`; nothing the sender says is needed.
+ */
+import { ChannelError, fail, isChannelError } from '../errors';
+import { Receiver } from '../channel/receiver';
+import { FundingStatus } from '../channel/funding-evidence';
+import type { ChainBackend } from './backend';
+
+/** What confirmFunding asks of a backend; any ChainBackend has it. */
+export type FundingBackend = Pick<ChainBackend, 'getTransaction' | 'getTip'> & Partial<Pick<ChainBackend, 'getConfirmations'>>;
+
+export async function confirmFunding(receiver: Receiver, backend: FundingBackend): Promise<FundingStatus> {
+  if (!(receiver instanceof Receiver)) fail('INVALID_ARGUMENT', 'confirmFunding needs a Receiver');
+  if (backend === null || typeof backend !== 'object' || typeof backend.getTransaction !== 'function' || typeof backend.getTip !== 'function') {
+    fail('INVALID_ARGUMENT', 'backend must have getTransaction and getTip');
+  }
+  const funding = receiver.funding;
+  if (funding === undefined) fail('UNEXPECTED_MESSAGE', 'no funding outpoint yet: funding_created comes first');
+  const found = await ask(() => backend.getTransaction(funding.txid));
+  // Never broadcast, dropped from the mempool, or (Core without -txindex) confirmed and out of the node's sight: in each case nothing to pay on yet.
+  if (found === undefined) fail('FUNDING_NOT_CONFIRMED', `the node does not know the funding transaction ${funding.txid}`, { txid: funding.txid, seen: false });
+  if (found === null || typeof found !== 'object' || !(found.tx instanceof Uint8Array)) fail('CHAIN_BACKEND', 'getTransaction answered without the raw transaction');
+  const confirmations = await depthOf(backend, funding.txid, found.blockHeight);
+  return receiver.markFundingConfirmed({ tx: found.tx, confirmations });
+}
+
+async function depthOf(backend: FundingBackend, txid: string, blockHeight: number | undefined): Promise<number> {
+  let depth: unknown;
+  if (typeof backend.getConfirmations === 'function') {
+    const getConfirmations = backend.getConfirmations.bind(backend);
+    depth = await ask(() => getConfirmations(txid)).catch((e: unknown) => {
+      // Gone between the two calls (evicted, reorged out): as unknown as before.
+      if (isChannelError(e, 'NOT_FOUND')) fail('FUNDING_NOT_CONFIRMED', `the node no longer knows the funding transaction ${txid}`, { txid, seen: false });
+      throw e;
+    });
+  } else if (blockHeight === undefined) {
+    depth = 0;
+  } else {
+    const tip = await ask(() => backend.getTip());
+    if (tip === null || typeof tip !== 'object' || !Number.isSafeInteger(blockHeight) || !Number.isSafeInteger(tip.height) || blockHeight > tip.height) {
+      fail('CHAIN_BACKEND', 'the funding block height and the tip disagree');
+    }
+    depth = tip.height - blockHeight + 1;
+  }
+  if (!Number.isSafeInteger(depth) || (depth as number) < 0) fail('CHAIN_BACKEND', 'the backend gave no confirmation count');
+  return depth as number;
+}
+
+/** A backend is the caller's code: whatever it throws that is not a ChannelError becomes CHAIN_BACKEND. */
+async function ask<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (e instanceof ChannelError) throw e;
+    return fail('CHAIN_BACKEND', `backend failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
