@@ -11,6 +11,7 @@ import { Block } from 'bitcoinjs-lib';
 import { fail } from '../errors';
 import { hashToTxid } from '../tx/hash';
 import { ChainBackend, ChainTip } from './backend';
+import { blockFromBackend } from './parse';
 
 export interface BlockRef {
   readonly height: number;
@@ -79,7 +80,7 @@ export class BlockFollower {
   private async connectUpTo(handler: BlockHandler, height: number): Promise<boolean> {
     while (this.next <= height) {
       const h = this.next;
-      const block = Block.fromBuffer(await this.backend.getBlock(h));
+      const block = blockFromBackend(await this.backend.getBlock(h), h);
       const ref: BlockRef = { height: h, hash: block.getId() };
       const parent = this.last;
       if (parent !== undefined && hashToTxid(block.prevHash!) !== parent.hash) return false;

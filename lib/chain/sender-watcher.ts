@@ -22,6 +22,7 @@ import { ChainBackend, ChainTip } from './backend';
 import { deadlineFeeRate } from './fee-schedule';
 import { isFeeRejection } from './fee-reject';
 import { IsolatedEmitter } from './isolated-emitter';
+import { spenderOf } from './parse';
 
 export type SenderWatcherEvent =
   | { kind: 'closed'; txid: string; own: boolean; height?: number }
@@ -143,6 +144,7 @@ export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
   private async locate(outpoint: { txid: string; vout: number }): Promise<Seen | undefined> {
     const s = await this.opts.backend.getSpender(outpoint);
     if (!s) return undefined;
+    spenderOf(s, outpoint); // the node's answer must spend what we asked about
     const seen: Seen = { txid: s.txid, tx: s.tx };
     if (s.blockHeight !== undefined) {
       const hash = await this.opts.backend.getBlockHash(s.blockHeight);

@@ -33,6 +33,7 @@ import { SpendClassification, classifyFundingSpend } from './classify';
 import { burnFeeRate, deadlineFeeRate } from './fee-schedule';
 import { isFeeRejection } from './fee-reject';
 import { IsolatedEmitter } from './isolated-emitter';
+import { spenderOf, txFromBackend } from './parse';
 
 export type WatcherEvent =
   | { kind: 'block'; height: number; hash: string }
@@ -473,7 +474,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
         if (w.spend) this.vanished(w);
         continue;
       }
-      if (s.blockHeight === undefined) this.seeFundingSpend(w, Transaction.fromBuffer(s.tx), undefined);
+      if (s.blockHeight === undefined) this.seeFundingSpend(w, spenderOf(s, w.receiver.funding!), undefined);
       // A confirmed spender the blocks have not shown yet: the next block read records it with its hash.
     }
   }
@@ -492,7 +493,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
       if (tx === undefined) {
         const got = await this.backend.getTransaction(txid);
         if (got === undefined || got.blockHeight !== undefined) continue; // mined or gone meanwhile: blocks will show it
-        tx = Transaction.fromBuffer(got.tx);
+        tx = txFromBackend(got.tx, 'mempool', txid);
       }
       live.set(txid, tx);
     }
@@ -603,7 +604,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
       if (vout < 0) continue;
       const s = await this.backend.getSpender({ txid: p.revokedTxid, vout });
       if (!s) continue;
-      const tx = Transaction.fromBuffer(s.tx);
+      const tx = spenderOf(s, { txid: p.revokedTxid, vout });
       if (s.blockHeight === undefined) {
         this.seeRevokedOutputSpend(w, vout, tx, undefined);
         continue;
