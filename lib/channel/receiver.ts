@@ -70,6 +70,10 @@ export interface PaymentReceived {
   readonly increment: bigint;
 }
 
+function checkSecretsObject(secrets: ReceiverSecrets): void {
+  if (secrets === null || typeof secrets !== 'object') fail('INVALID_ARGUMENT', 'secrets must be {fundingKey, payoutKey, revocationKey}');
+}
+
 export class Receiver {
   private s: ReceiverState;
   private store: RevocationStore;
@@ -89,6 +93,7 @@ export class Receiver {
   /** Answer an open_channel: checks the terms against the policy and the chain (CLTV expiry far enough). */
   static accept(m: OpenChannel, secrets: ReceiverSecrets, policy: ReceiverPolicy = {}, chain?: ChainView): { receiver: Receiver; message: AcceptChannel } {
     expectMessage(m, 'open_channel');
+    checkSecretsObject(secrets);
     // The decoder checks all of these, but a message may come from memory; once per channel, so checked here too.
     if (!(m.tempChannelId instanceof Uint8Array) || m.tempChannelId.length !== 32) fail('INVALID_ARGUMENT', 'tempChannelId must be 32 bytes');
     checkAmount(m.capacity, 'capacity', 1n);
@@ -335,6 +340,7 @@ export class Receiver {
 
   /** The state a spend of the funding output encodes, if it is a payment transaction of this channel. */
   stateOf(tx: Transaction): bigint | undefined {
+    if (!(tx instanceof Transaction)) fail('INVALID_TRANSACTION', 'stateOf needs a Transaction');
     return decodeStateNumber(tx.locktime, tx.ins[0]?.sequence ?? 0, this.context.obscuringFactor);
   }
 
@@ -375,7 +381,7 @@ export class Receiver {
    */
   static restore(json: unknown, secrets: ReceiverSecrets): Receiver {
     const { state, store } = readReceiverState(json);
-    if (secrets === null || typeof secrets !== 'object') fail('INVALID_ARGUMENT', 'secrets must be {fundingKey, payoutKey, revocationKey}');
+    checkSecretsObject(secrets);
     const r = new Receiver(state, store, secrets);
     const t = state.terms;
     // Every key the receiver signs or claims with: a wrong one would surface only when a penalty is due.
