@@ -186,17 +186,16 @@ export class Receiver {
    * agreed transaction paying the capacity to the 2-of-2 (FUNDING_MISMATCH)
    * at the policy depth (FUNDING_NOT_CONFIRMED); with zero-conf, shallower
    * evidence opens the channel within the budget, and deep evidence later
-   * lifts the budget. Payments are refused before: until then the sender
+   * lifts the budget; on an open channel it is checked again and changes
+   * nothing else (a caller may ask after every block). Payments are refused before: until then the sender
    * could double-spend its funding inputs, or have named an output that
    * pays less or pays someone else.
    */
   markFundingConfirmed(evidence: FundingEvidence): FundingStatus {
     if (this.s.phase !== 'open') this.expectPhase('funded', 'markFundingConfirmed');
-    const status = checkFundingEvidence(this.context, evidence, this.s.fundingPolicy);
-    // Once deep, a channel stays open without a budget: shallower evidence later is a reorg for the watcher to see.
-    const deep = this.s.fundingConfirmed || status.deep;
-    if (this.s.phase === 'funded' || deep !== this.s.fundingConfirmed) this.s = { ...this.s, phase: 'open', fundingConfirmed: deep };
-    return { confirmations: status.confirmations, deep };
+    const status = checkFundingEvidence(this.context, evidence, this.s.fundingPolicy, this.s.fundingConfirmed);
+    if (this.s.phase === 'funded' || status.deep !== this.s.fundingConfirmed) this.s = { ...this.s, phase: 'open', fundingConfirmed: status.deep };
+    return status;
   }
 
   // ---- payments

@@ -294,7 +294,6 @@ export class Sender {
   }
 
   /** The chain settled the channel some other way (unilateral close seen by a watcher). */
-  /** The chain settled the channel some other way (unilateral close seen by a watcher). */
   markClosed(): void {
     this.s = { ...this.s, phase: 'closed', pending: undefined };
   }
