@@ -142,6 +142,8 @@ export function checkRelayFeeRate(r: FeeRate, what = 'fee rate'): FeeRate {
 
 /** fee = ceil(weight * rate / 1000): never below the rate the caller asked for. */
 export function feeForWeight(weight: number, rate: FeeRate): bigint {
+  if (!Number.isSafeInteger(weight) || weight < 0) fail('INVALID_ARGUMENT', 'weight must be a non-negative integer');
+  checkFeeRate(rate);
   return (BigInt(weight) * rate + 999n) / 1000n;
 }
 

@@ -218,6 +218,9 @@ describe('funding is checked, not trusted: a lying sender on the embedded regtes
     // Asked again (a caller polling each block), it answers the same and changes nothing.
     const opened = JSON.stringify(p.receiver.toJSON());
     expect(await confirmFunding(p.receiver, node)).to.deep.equal({ confirmations: 3, deep: true });
+    // Once deep, shallower evidence (a reorg) does not close the channel again; another transaction is still refused.
+    expect(p.receiver.markFundingConfirmed({ tx: fundingTx.toBuffer(), confirmations: 1 })).to.deep.equal({ confirmations: 1, deep: true });
+    expect(syncRejectionOf(() => p.receiver.markFundingConfirmed({ tx: p.coin.prevTx!, confirmations: 9 })).code).to.equal('FUNDING_MISMATCH');
     expect(JSON.stringify(p.receiver.toJSON())).to.equal(opened);
     // The offer refused while the funding was shallow goes through now.
     p.receiver.onRevoke(wire(p.sender.onAccept(wire(p.receiver.onOffer(wire(p.sender.pendingOffer()), await chainView(node))))));

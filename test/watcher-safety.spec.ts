@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
-import { ReceiverWatcher, SenderWatcher, WatcherEvent, SenderWatcherEvent, dustLimit, feeForWeight, penaltyWeight } from '../lib';
+import { ReceiverWatcher, SenderWatcher, WatcherEvent, SenderWatcherEvent, classifyFundingSpend, dustLimit, feeForWeight, penaltyWeight } from '../lib';
 import { RegtestNode } from '../lib/chain/regtest-node';
 import { CSV_DELAY, chainView, mineTo, payMany, payOnce, readConfirmed, sumOuts, valueTo, wire } from './support/e2e';
 import { AdversarialChannel, openAdversarialChannel, outputTo, receiverWatcher } from './support/adversarial';
@@ -376,6 +376,21 @@ describe('watchers against reorgs, evictions, failures and fees on the embedded 
       expect(codeOf(() => new ReceiverWatcher(null as never))).to.equal('INVALID_ARGUMENT');
       expect(codeOf(() => new ReceiverWatcher({ backend: node, feeRate: RATE, destinationScript: c.receiverDest, fromHeight: -1 }))).to.equal('INVALID_ARGUMENT');
       expect(codeOf(() => new SenderWatcher({} as never, { backend: node, destinationScript: c.walletScript, feeRate: RATE }))).to.equal('INVALID_ARGUMENT');
+      for (const bad of [null, undefined, 0, '', [], {}]) {
+        expect(codeOf(() => new SenderWatcher(c.sender, bad as never))).to.equal('INVALID_ARGUMENT');
+        expect(codeOf(() => w.closeUnilaterally(bad as never))).to.equal('INVALID_ARGUMENT');
+        expect(codeOf(() => classifyFundingSpend(bad as never, c.fundingTx))).to.equal('INVALID_ARGUMENT');
+        expect(codeOf(() => classifyFundingSpend(c.receiver, bad as never))).to.equal('INVALID_TRANSACTION');
+        expect(codeOf(() => w.watch(c.receiver, bad as never)), `watch options ${JSON.stringify(bad)}`).to.be.oneOf(['INVALID_ARGUMENT', 'CHANNEL_ALREADY_WATCHED']);
+      }
+      for (const [field, bad] of [['feeRate', 1], ['maxFeeRate', -1n], ['finalDepth', 0], ['bumpAfterBlocks', 1.5], ['destinationScript', 'hex'], ['backend', null]] as const) {
+        const opts = { backend: node, feeRate: RATE, destinationScript: c.receiverDest, fromHeight: 1, [field]: bad };
+        expect(codeOf(() => new ReceiverWatcher(opts as never)), field).to.be.oneOf(['INVALID_ARGUMENT', 'INVALID_FEE_RATE']);
+      }
+      // A receiver this watcher does not watch: nothing to close here.
+      const other = await open('CSV');
+      await payMany(other, 1);
+      expect(codeOf(() => w.closeUnilaterally(other.receiver))).to.equal('NOT_FOUND');
     });
   });
 });

@@ -32,6 +32,9 @@ export class BlockFollower {
   private next: number;
 
   constructor(private readonly backend: ChainBackend, private readonly fromHeight: number, private readonly remember = DEFAULT_REMEMBERED_BLOCKS) {
+    if (backend === null || typeof backend !== 'object' || typeof backend.getBlock !== 'function' || typeof backend.getBlockHash !== 'function') {
+      fail('INVALID_ARGUMENT', 'backend must be a ChainBackend');
+    }
     if (!Number.isSafeInteger(fromHeight) || fromHeight < 0) fail('INVALID_ARGUMENT', 'fromHeight must be a non-negative integer');
     if (!Number.isSafeInteger(remember) || remember < 1) fail('INVALID_ARGUMENT', 'remembered blocks must be a positive integer');
     this.next = fromHeight;

@@ -65,7 +65,10 @@ export function deadlineFeeRate(p: DeadlineFeeParams): FeeRate {
  * (400,000 sat/vB: past any fee a miner could be offered elsewhere).
  */
 export function burnFeeRate(value: bigint, keep: bigint, weight: number): FeeRate {
-  if (value <= keep || weight <= 0) return 0n;
+  if (typeof value !== 'bigint' || value < 0n) fail('INVALID_AMOUNT', 'value must be a non-negative bigint');
+  if (typeof keep !== 'bigint' || keep < 0n) fail('INVALID_AMOUNT', 'keep must be a non-negative bigint');
+  if (!Number.isSafeInteger(weight) || weight <= 0) fail('INVALID_ARGUMENT', 'weight must be a positive integer');
+  if (value <= keep) return 0n;
   const rate = ((value - keep) * 1000n) / BigInt(weight);
   return rate > MAX_FEE_RATE ? MAX_FEE_RATE : rate;
 }

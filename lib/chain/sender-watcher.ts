@@ -98,7 +98,9 @@ export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
   constructor(private readonly sender: Sender, private readonly opts: SenderWatcherOptions) {
     super();
     if (!(sender instanceof Sender)) fail('INVALID_ARGUMENT', 'SenderWatcher takes a Sender');
-    if (opts === null || typeof opts !== 'object' || opts.backend === null || typeof opts.backend !== 'object') fail('INVALID_ARGUMENT', 'options need a backend');
+    if (opts === null || typeof opts !== 'object' || opts.backend === null || typeof opts.backend !== 'object' || typeof opts.backend.getSpender !== 'function') {
+      fail('INVALID_ARGUMENT', 'options need a backend');
+    }
     if (!(opts.destinationScript instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'destinationScript must be bytes');
     this.feeRate = checkFeeRate(opts.feeRate);
     this.maxFeeRate = opts.maxFeeRate === undefined ? opts.feeRate * 32n : checkFeeRate(opts.maxFeeRate);

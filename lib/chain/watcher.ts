@@ -228,7 +228,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
   constructor(opts: ReceiverWatcherOptions) {
     super();
     if (opts === null || typeof opts !== 'object') fail('INVALID_ARGUMENT', 'watcher options must be an object');
-    if (opts.backend === null || typeof opts.backend !== 'object') fail('INVALID_ARGUMENT', 'backend must be a ChainBackend');
+    if (opts.backend === null || typeof opts.backend !== 'object' || typeof opts.backend.getTip !== 'function') fail('INVALID_ARGUMENT', 'backend must be a ChainBackend');
     if (!(opts.destinationScript instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'destinationScript must be bytes');
     this.backend = opts.backend;
     this.feeRate = checkFeeRate(opts.feeRate);

@@ -50,8 +50,12 @@ export function fundingPolicyOf(p: { readonly fundingDepth?: number; readonly ze
   return { depth, zeroConfBudget: checkAmount(p.zeroConf.budget, 'zeroConf.budget') };
 }
 
-/** Checks `e` against the channel and the policy; a refusal says which field is wrong. */
-export function checkFundingEvidence(ctx: ChannelContext, e: FundingEvidence, policy: FundingPolicy): FundingStatus {
+/**
+ * Checks `e` against the channel and the policy; a refusal says which field
+ * is wrong. A channel whose funding was once deep enough stays so
+ * (`wasDeep`): shallower evidence later is a reorg, the watcher's concern.
+ */
+export function checkFundingEvidence(ctx: ChannelContext, e: FundingEvidence, policy: FundingPolicy, wasDeep = false): FundingStatus {
   if (e === null || typeof e !== 'object' || Array.isArray(e)) fail('INVALID_ARGUMENT', 'funding evidence must be {tx, confirmations}');
   if (!(e.tx instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'evidence.tx must be the raw funding transaction');
   if (!Number.isSafeInteger(e.confirmations) || e.confirmations < 0) fail('INVALID_ARGUMENT', 'evidence.confirmations must be a non-negative integer');
@@ -68,7 +72,7 @@ export function checkFundingEvidence(ctx: ChannelContext, e: FundingEvidence, po
   if (out.value !== ctx.params.capacity) mismatch('value', `output ${vout} pays ${out.value} sat, not the capacity ${ctx.params.capacity}`);
   if (!bytesEqual(out.script, ctx.fundingScriptPubKey)) mismatch('script', `output ${vout} does not pay the channel's 2-of-2`);
   const confirmations = e.confirmations;
-  if (confirmations >= policy.depth) return { confirmations, deep: true };
+  if (wasDeep || confirmations >= policy.depth) return { confirmations, deep: true };
   if (policy.zeroConfBudget === undefined) {
     fail('FUNDING_NOT_CONFIRMED', `funding has ${confirmations} of the ${policy.depth} confirmations required`, { confirmations, depth: policy.depth });
   }

@@ -5,9 +5,10 @@
  * one strict decoder per message type.
  */
 import { fail } from '../errors';
-import { FeeRate, PublicKey, Variant } from '../types';
+import { toHex } from '../tx/hash';
+import { FeeRate, PublicKey, Variant, checkVariant } from '../types';
 import {
-  Json, dec, expectFields, expectObject, hex, hexField, intField, keyField, satsField, sigField,
+  Json, bad, expectFields, expectObject, hexField, intField, keyField, satsField, sigField,
   variantField,
 } from './wire';
 
@@ -104,28 +105,58 @@ function variantJson(v: Variant): Json {
   return v.kind === 'cltv' ? { kind: 'cltv', expiry: { ...v.expiry } } : { kind: 'csv', delay: { blocks: v.delay.blocks } };
 }
 
-/** The JSON form of a message. */
+/**
+ * The JSON form of a message. A message built in memory by other code than
+ * the parties' may hold anything: each field must be of its kind (bytes,
+ * bigint, integer), or MESSAGE_INVALID names it; lengths and points are the
+ * decoder's to check, on the other side.
+ */
 export function encodeMessage(m: Message): Json {
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) bad('message', 'must be an object');
+  if (!MESSAGE_TYPES.includes(m.type)) fail('MESSAGE_UNKNOWN_TYPE', `unknown message type ${preview(m.type)}`);
+  const o = m as unknown as Json;
+  const bytes = (f: string): string => {
+    const v = o[f];
+    if (!(v instanceof Uint8Array)) bad(f, 'must be bytes');
+    return toHex(v);
+  };
+  const sats = (f: string): string => {
+    const v = o[f];
+    if (typeof v !== 'bigint') bad(f, 'must be a bigint');
+    return v.toString(10);
+  };
+  const int = (f: string): number => {
+    const v = o[f];
+    if (!Number.isSafeInteger(v)) bad(f, 'must be an integer');
+    return v as number;
+  };
   const head = { type: m.type, version: PROTOCOL_VERSION };
   switch (m.type) {
-    case 'open_channel':
-      return { ...head, tempChannelId: hex(m.tempChannelId), capacity: dec(m.capacity), variant: variantJson(m.variant), margin: m.margin, feeRate: dec(m.feeRate), senderFundingKey: hex(m.senderFundingKey), senderPayoutKey: hex(m.senderPayoutKey) };
+    case 'open_channel': {
+      let variant: Json;
+      try {
+        variant = variantJson(checkVariant(m.variant));
+      } catch {
+        return bad('variant', 'must be {kind: cltv, expiry} or {kind: csv, delay}');
+      }
+      return { ...head, tempChannelId: bytes('tempChannelId'), capacity: sats('capacity'), variant, margin: int('margin'), feeRate: sats('feeRate'), senderFundingKey: bytes('senderFundingKey'), senderPayoutKey: bytes('senderPayoutKey') };
+    }
     case 'accept_channel':
-      return { ...head, tempChannelId: hex(m.tempChannelId), receiverFundingKey: hex(m.receiverFundingKey), receiverPayoutKey: hex(m.receiverPayoutKey), receiverRevocationKey: hex(m.receiverRevocationKey) };
+      return { ...head, tempChannelId: bytes('tempChannelId'), receiverFundingKey: bytes('receiverFundingKey'), receiverPayoutKey: bytes('receiverPayoutKey'), receiverRevocationKey: bytes('receiverRevocationKey') };
     case 'funding_created':
-      return { ...head, tempChannelId: hex(m.tempChannelId), fundingTxid: hex(m.fundingTxid), fundingVout: m.fundingVout, updateKey: hex(m.updateKey) };
+      return { ...head, tempChannelId: bytes('tempChannelId'), fundingTxid: bytes('fundingTxid'), fundingVout: int('fundingVout'), updateKey: bytes('updateKey') };
     case 'funding_signed':
-      return { ...head, channelId: hex(m.channelId), sig: hex(m.sig) };
+      return { ...head, channelId: bytes('channelId'), sig: bytes('sig') };
     case 'offer':
-      return { ...head, channelId: hex(m.channelId), index: m.index, amount: dec(m.amount), updateKey: hex(m.updateKey), sig: hex(m.sig) };
+      return { ...head, channelId: bytes('channelId'), index: int('index'), amount: sats('amount'), updateKey: bytes('updateKey'), sig: bytes('sig') };
     case 'accept':
-      return { ...head, channelId: hex(m.channelId), index: m.index, sig: hex(m.sig) };
+      return { ...head, channelId: bytes('channelId'), index: int('index'), sig: bytes('sig') };
     case 'revoke':
-      return { ...head, channelId: hex(m.channelId), index: m.index, secret: hex(m.secret) };
+      return { ...head, channelId: bytes('channelId'), index: int('index'), secret: bytes('secret') };
     case 'close_offer':
-      return { ...head, channelId: hex(m.channelId), amount: dec(m.amount), feeRate: dec(m.feeRate), sig: hex(m.sig) };
+      return { ...head, channelId: bytes('channelId'), amount: sats('amount'), feeRate: sats('feeRate'), sig: bytes('sig') };
     case 'close_signed':
-      return { ...head, channelId: hex(m.channelId), sig: hex(m.sig) };
+      return { ...head, channelId: bytes('channelId'), sig: bytes('sig') };
   }
 }
 

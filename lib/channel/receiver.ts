@@ -71,6 +71,10 @@ export interface PaymentReceived {
   readonly increment: bigint;
 }
 
+function checkSecretsObject(secrets: ReceiverSecrets): void {
+  if (secrets === null || typeof secrets !== 'object') fail('INVALID_ARGUMENT', 'secrets must be {fundingKey, payoutKey, revocationKey}');
+}
+
 export class Receiver {
   private s: ReceiverState;
   private store: RevocationStore;
@@ -90,6 +94,7 @@ export class Receiver {
   /** Answer an open_channel: checks the terms against the policy and the chain (CLTV expiry far enough). */
   static accept(m: OpenChannel, secrets: ReceiverSecrets, policy: ReceiverPolicy = {}, chain?: ChainView): { receiver: Receiver; message: AcceptChannel } {
     expectMessage(m, 'open_channel');
+    checkSecretsObject(secrets);
     // The decoder checks all of these, but a message may come from memory; once per channel, so checked here too.
     if (!(m.tempChannelId instanceof Uint8Array) || m.tempChannelId.length !== 32) fail('INVALID_ARGUMENT', 'tempChannelId must be 32 bytes');
     checkAmount(m.capacity, 'capacity', 1n);
@@ -182,17 +187,16 @@ export class Receiver {
    * agreed transaction paying the capacity to the 2-of-2 (FUNDING_MISMATCH)
    * at the policy depth (FUNDING_NOT_CONFIRMED); with zero-conf, shallower
    * evidence opens the channel within the budget, and deep evidence later
-   * lifts the budget. Payments are refused before: until then the sender
+   * lifts the budget; on an open channel it is checked again and changes
+   * nothing else (a caller may ask after every block). Payments are refused before: until then the sender
    * could double-spend its funding inputs, or have named an output that
    * pays less or pays someone else.
    */
   markFundingConfirmed(evidence: FundingEvidence): FundingStatus {
     if (this.s.phase !== 'open') this.expectPhase('funded', 'markFundingConfirmed');
-    const status = checkFundingEvidence(this.context, evidence, this.s.fundingPolicy);
-    // Once deep, a channel stays open without a budget: shallower evidence later is a reorg for the watcher to see.
-    const deep = this.s.fundingConfirmed || status.deep;
-    if (this.s.phase === 'funded' || deep !== this.s.fundingConfirmed) this.s = { ...this.s, phase: 'open', fundingConfirmed: deep };
-    return { confirmations: status.confirmations, deep };
+    const status = checkFundingEvidence(this.context, evidence, this.s.fundingPolicy, this.s.fundingConfirmed);
+    if (this.s.phase === 'funded' || status.deep !== this.s.fundingConfirmed) this.s = { ...this.s, phase: 'open', fundingConfirmed: status.deep };
+    return status;
   }
 
   // ---- payments
@@ -345,6 +349,7 @@ export class Receiver {
 
   /** The state a spend of the funding output encodes, if it is a payment transaction of this channel. */
   stateOf(tx: Transaction): bigint | undefined {
+    if (!(tx instanceof Transaction)) fail('INVALID_TRANSACTION', 'stateOf needs a Transaction');
     return decodeStateNumber(tx.locktime, tx.ins[0]?.sequence ?? 0, this.context.obscuringFactor);
   }
 
@@ -385,7 +390,7 @@ export class Receiver {
    */
   static restore(json: unknown, secrets: ReceiverSecrets): Receiver {
     const { state, store } = readReceiverState(json);
-    if (secrets === null || typeof secrets !== 'object') fail('INVALID_ARGUMENT', 'secrets must be {fundingKey, payoutKey, revocationKey}');
+    checkSecretsObject(secrets);
     const r = new Receiver(state, store, secrets);
     const t = state.terms;
     // Every key the receiver signs or claims with: a wrong one would surface only when a penalty is due.

@@ -45,6 +45,10 @@ export interface SenderOpenOptions {
   readonly secrets: SenderSecrets;
 }
 
+function checkSecretsObject(secrets: SenderSecrets): void {
+  if (secrets === null || typeof secrets !== 'object') fail('INVALID_ARGUMENT', 'secrets must be {fundingKey, payoutKey, updateSeed}');
+}
+
 export class Sender {
   private s: SenderState;
   private readonly secrets: SenderSecrets;
@@ -64,6 +68,8 @@ export class Sender {
 
   /** Start a channel: the returned open_channel goes to the receiver. */
   static open(o: SenderOpenOptions): { sender: Sender; message: OpenChannel } {
+    if (o === null || typeof o !== 'object') fail('INVALID_ARGUMENT', 'open options must be {capacity, variant, feeRate, margin?, secrets}');
+    checkSecretsObject(o.secrets);
     checkAmount(o.capacity, 'capacity', 1n);
     const variant = copyVariant(o.variant);
     checkRelayFeeRate(o.feeRate, 'channel fee rate');
@@ -116,6 +122,7 @@ export class Sender {
 
   /** K_state. The two most recent are kept: each payment needs K_{i+1} twice (offer, accept). */
   updateKey(state: number): PublicKey {
+    if (!Number.isSafeInteger(state) || state < 0) fail('SECRET_INDEX_OUT_OF_RANGE', 'state must be a non-negative integer');
     const memo = this.keyMemo;
     const hit = memo.find((e) => e.state === state);
     if (hit) return hit.key;
@@ -288,7 +295,6 @@ export class Sender {
   }
 
   /** The chain settled the channel some other way (unilateral close seen by a watcher). */
-  /** The chain settled the channel some other way (unilateral close seen by a watcher). */
   markClosed(): void {
     this.s = { ...this.s, phase: 'closed', pending: undefined };
   }
@@ -348,7 +354,7 @@ export class Sender {
    */
   static restore(json: unknown, secrets: SenderSecrets): Sender {
     const s = readSenderState(json);
-    if (secrets === null || typeof secrets !== 'object') fail('INVALID_ARGUMENT', 'secrets must be {fundingKey, payoutKey, updateSeed}');
+    checkSecretsObject(secrets);
     const sender = new Sender(s, secrets);
     if (!bytesEqual(derivePublicKey(secrets.fundingKey), s.terms.senderFundingKey) || !bytesEqual(derivePublicKey(secrets.payoutKey), s.terms.senderPayoutKey)) {
       fail('INVALID_KEY', 'secrets do not belong to this channel');

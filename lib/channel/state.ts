@@ -43,7 +43,10 @@ export function expectMessage(m: unknown, type: string): void {
 }
 
 export function cltvCutoffReached(variant: Variant, margin: number, chain: ChainView): boolean {
+  checkVariant(variant);
   if (variant.kind !== 'cltv') return false;
+  if (!isCount(margin)) fail('INVALID_ARGUMENT', 'margin must be a non-negative integer');
+  checkChainView(chain, 'the CLTV cutoff');
   const e: AbsoluteLock = variant.expiry;
   if ('height' in e) return chain.height + 1 >= e.height - margin;
   return chain.medianTimePast >= e.time - margin * SECONDS_PER_BLOCK;

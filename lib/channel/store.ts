@@ -40,7 +40,9 @@ export class FileChannelStore implements ChannelStore {
   private readonly queues = new Map<string, Promise<void>>();
   private swept?: Promise<void>;
 
-  constructor(readonly dir: string) {}
+  constructor(readonly dir: string) {
+    if (typeof dir !== 'string' || dir === '') fail('INVALID_ARGUMENT', 'dir must be a directory path');
+  }
 
   private file(key: string): string {
     return path.join(this.dir, `${checkKey(key)}.json`);

@@ -3,6 +3,7 @@
  * (satoshis and other big numbers as decimal strings, bytes as hex, as in the
  * channel messages).
  */
+import { ChannelError, fail } from '../errors';
 import { LOCKTIME_THRESHOLD, Variant } from '../types';
 import { ExplainedInput, ExplainedOutput, Explanation } from './explain';
 import { ExplainedScript, TEMPLATE_VALUE_ROLES } from './scripts';
@@ -141,7 +142,18 @@ function amountLines(e: Explanation): string[] {
   return lines;
 }
 
+/** The text of an explanation made by explainInput, explainPsbt or explainTransaction; anything else is INVALID_ARGUMENT. */
 export function renderExplanation(e: Explanation): string {
+  if (e === null || typeof e !== 'object' || !Array.isArray(e.inputs) || !Array.isArray(e.outputs)) fail('INVALID_ARGUMENT', 'not an explanation');
+  try {
+    return renderChecked(e);
+  } catch (err) {
+    if (err instanceof ChannelError) throw err;
+    return fail('INVALID_ARGUMENT', `not an explanation: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function renderChecked(e: Explanation): string {
   const lines: string[] = [];
   const source = e.source === 'psbt' ? 'PSBT' : 'transaction';
   lines.push(`${e.kindLabel}${e.certain ? '' : ' (unconfirmed)'}  [${source}, ${e.inputs.length} input${e.inputs.length === 1 ? '' : 's'}, ${e.outputs.length} output${e.outputs.length === 1 ? '' : 's'}]`);

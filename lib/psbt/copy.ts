@@ -7,7 +7,14 @@
 import { Psbt } from 'bitcoinjs-lib';
 import { fail } from '../errors';
 
+/** A bitcoinjs Psbt object, as every PSBT function takes (parse bytes or base64 with Psbt.fromBuffer / fromBase64 first). */
+export function expectPsbt(psbt: Psbt, what = 'psbt'): Psbt {
+  if (!(psbt instanceof Psbt)) fail('PSBT_INVALID', `${what} must be a bitcoinjs Psbt`);
+  return psbt;
+}
+
 export function copyPsbt(psbt: Psbt): Psbt {
+  expectPsbt(psbt);
   try {
     return psbt.clone();
   } catch (e) {

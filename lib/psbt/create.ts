@@ -4,6 +4,7 @@
  * transaction is byte-equal to what revchan signs without PSBT.
  */
 import { Psbt, Transaction } from 'bitcoinjs-lib';
+import { expectArray, expectObject } from '../arguments';
 import { fail } from '../errors';
 import { ChannelContext, revocableScriptFor, verifyChannelParams } from '../tx/channel-params';
 import { CloseParams, closeOutputs, closeTx } from '../tx/close';
@@ -69,7 +70,14 @@ export interface FundingPsbtOptions {
   readonly channelOrigins?: KeyOrigins;
 }
 
+/** Options are optional, but an options argument that is given must be an object. */
+function optionsOf<T>(opts: T): T {
+  return expectObject(opts, 'options');
+}
+
 export function createFundingPsbt(p: FundingParams, opts: FundingPsbtOptions = {}): Psbt {
+  optionsOf(opts);
+  if (opts.origins !== undefined) expectArray(opts.origins, 'origins');
   const { tx, fundingScript } = planFunding(p);
   const origins = [...(opts.origins ?? []), ...originList(opts.channelOrigins)];
   const psbt = newPsbt(tx);
@@ -127,6 +135,8 @@ export interface ChannelPsbtOptions {
 }
 
 export function createSenderPaymentPsbt(p: SenderPaymentParams, opts: ChannelPsbtOptions = {}): Psbt {
+  expectObject(p, 'payment params');
+  optionsOf(opts);
   const ctx = verifyChannelParams(p.channel);
   checkState(p.state);
   asPublicKey(p.updateKey, 'updateKey');
@@ -135,6 +145,8 @@ export function createSenderPaymentPsbt(p: SenderPaymentParams, opts: ChannelPsb
 }
 
 export function createReceiverPaymentPsbt(p: ReceiverPaymentParams, opts: ChannelPsbtOptions = {}): Psbt {
+  expectObject(p, 'payment params');
+  optionsOf(opts);
   const ctx = verifyChannelParams(p.channel);
   checkState(p.state);
   const tx = paymentTx(ctx, p.state, receiverPaymentOutputs(ctx, p.amount));
@@ -142,6 +154,8 @@ export function createReceiverPaymentPsbt(p: ReceiverPaymentParams, opts: Channe
 }
 
 export function createClosePsbt(p: CloseParams, opts: ChannelPsbtOptions = {}): Psbt {
+  expectObject(p, 'close params');
+  optionsOf(opts);
   const ctx = verifyChannelParams(p.channel);
   const tx = closeTx(ctx, closeOutputs(ctx, p.amount, p.feeRate));
   return fundingSpendPsbt(ctx, tx, originList(opts.origins), opts.fundingTx, []);
@@ -171,12 +185,16 @@ function revocableSpendPsbt(tx: Transaction, spent: Uint8Array, scripts: readonl
 }
 
 export function createPenaltyPsbt(p: PenaltyParams, opts: { origins?: KeyOrigins } = {}): Psbt {
+  expectObject(p, 'penalty params');
+  optionsOf(opts);
   const plan = planPenalty(verifyChannelParams(p.channel), p);
   const scripts = plan.inputs.map((i) => (i.kind === 'revocable' ? i.scriptCode : undefined));
   return revocableSpendPsbt(plan.tx, p.revokedTx, scripts, originList(opts.origins));
 }
 
 export function createTimeoutPsbt(p: TimeoutParams, opts: { origins?: KeyOrigins } = {}): Psbt {
+  expectObject(p, 'timeout params');
+  optionsOf(opts);
   const plan = planTimeout(verifyChannelParams(p.channel), p);
   return revocableSpendPsbt(plan.tx, p.senderTx, [plan.revocable.witnessScript], originList(opts.origins));
 }

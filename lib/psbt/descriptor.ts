@@ -8,9 +8,11 @@
  * Keys with a BIP32 origin are written `[fingerprint/path]hex`; per-update
  * keys K_i are never BIP32 keys (lib/keys/seed.ts) and are written bare.
  */
+import { expectObject } from '../arguments';
 import { fail } from '../errors';
 import { revocableTemplate } from '../scripts/compile';
 import { FUNDING_TEMPLATE, ScriptTemplate } from '../scripts/templates';
+import { checkTemplate } from '../scripts/template-check';
 import { ChannelParams, verifyChannelParams } from '../tx/channel-params';
 import { bytesEqual, toHex } from '../tx/hash';
 import {
@@ -108,6 +110,8 @@ function argumentText(t: ScriptTemplate, name: string, value: unknown): string {
 
 /** A template's descriptor with its placeholders filled in, checksum appended. */
 export function templateDescriptor(t: ScriptTemplate, args: DescriptorArgs): string {
+  checkTemplate(t);
+  if (typeof t.descriptor !== 'string') fail('TEMPLATE_ARGUMENT', `${t.name}: no descriptor`);
   if (args === null || typeof args !== 'object') fail('TEMPLATE_ARGUMENT', `${t.name}: arguments must be an object`);
   for (const name of Object.keys(args)) {
     if (!(name in t.params)) fail('TEMPLATE_ARGUMENT', `${t.name}: unknown parameter ${name}`);
@@ -123,6 +127,7 @@ export interface FundingDescriptorKeys {
 
 /** `wsh(sortedmulti(2,S_f,R_f))`: the funding output and every spend of it. */
 export function fundingDescriptor(k: FundingDescriptorKeys): string {
+  expectObject(k, 'funding keys');
   return templateDescriptor(FUNDING_TEMPLATE, { S_f: k.senderFundingKey, R_f: k.receiverFundingKey });
 }
 
@@ -136,6 +141,7 @@ export interface RevocableDescriptorKeys {
 
 /** The sender's revocable output of one state: `wsh(andor(pk(R_r),pk(K_i),and_v(v:pk(S_p),after(T)|older(D))))`. */
 export function revocableDescriptor(k: RevocableDescriptorKeys): string {
+  expectObject(k, 'revocable keys');
   const v = checkVariant(k.variant);
   const keys = { R_r: k.receiverRevocationKey, K_i: k.updateKey, S_p: k.senderPayoutKey };
   return v.kind === 'cltv'
@@ -163,6 +169,7 @@ export interface ChannelDescriptors {
  */
 export function channelDescriptors(p: ChannelParams, origins: ChannelKeyOrigins = {}): ChannelDescriptors {
   const ctx = verifyChannelParams(p);
+  expectObject(origins, 'origins');
   const withOrigin = (key: PublicKey, origin: KeyOrigin | undefined, role: string): DescriptorKey => {
     if (origin === undefined) return key;
     if (!(origin.pubkey instanceof Uint8Array) || !bytesEqual(origin.pubkey, key)) fail('INVALID_KEY', `origin given for ${role} is of another key`);

@@ -10,9 +10,12 @@ import { fail } from '../errors';
 import { bytesEqual } from '../tx/hash';
 import { matchTemplate } from '../scripts/match';
 import { assembleWitness, branchSigners } from '../scripts/witness';
-import { copyPsbt } from './copy';
+import { expectArray, expectBytes } from '../arguments';
+import { copyPsbt, expectPsbt } from './copy';
 
 export function serializeWitness(items: readonly Uint8Array[]): Uint8Array {
+  expectArray(items, 'witness items');
+  for (const it of items) expectBytes(it, 'witness item');
   const parts: number[] = [];
   const varint = (n: number) => {
     if (n < 0xfd) parts.push(n);
@@ -28,6 +31,8 @@ export function serializeWitness(items: readonly Uint8Array[]): Uint8Array {
 
 /** The channel witness for one input, or undefined if the input is not a channel script. */
 export function channelWitness(psbt: Psbt, index: number): { branch: string; witness: Uint8Array[] } | undefined {
+  expectPsbt(psbt);
+  if (!Number.isInteger(index)) return undefined;
   const input = psbt.data.inputs[index];
   if (!input?.witnessScript) return undefined;
   const m = matchTemplate(input.witnessScript);

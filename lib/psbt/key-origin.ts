@@ -45,6 +45,7 @@ export type KeyOrigins = ChannelKeyOrigins | readonly KeyOrigin[];
 
 export function originList(o: KeyOrigins | undefined): KeyOrigin[] {
   if (o === undefined) return [];
+  if (o === null || typeof o !== 'object') fail('INVALID_ARGUMENT', 'key origins must be an array or an object by role');
   if (Array.isArray(o)) return [...o];
   o = o as ChannelKeyOrigins;
   return [o.senderFunding, o.receiverFunding, o.senderPayout, o.receiverPayout, o.receiverRevocation]

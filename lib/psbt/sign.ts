@@ -11,7 +11,7 @@ import { bytesEqual, hash160 } from '../tx/hash';
 import { PrivateKey, PublicKey, asPrivateKey, asPublicKey, derivePublicKey } from '../types';
 import { decodeSignature } from '../tx/signature';
 import { SIGHASH_ALL } from '../tx/sighash';
-import { copyPsbt } from './copy';
+import { copyPsbt, expectPsbt } from './copy';
 
 function signer(priv: PrivateKey) {
   const publicKey = derivePublicKey(priv);
@@ -35,6 +35,7 @@ function isP2wpkhOf(script: Uint8Array, pub: Uint8Array): boolean {
 }
 
 function checkIndex(psbt: Psbt, index: number): void {
+  expectPsbt(psbt);
   if (!Number.isInteger(index) || index < 0 || index >= psbt.inputCount) fail('INVALID_ARGUMENT', 'input index out of range');
 }
 
@@ -66,6 +67,7 @@ function signAll(psbt: Psbt, inputs: readonly { index: number; key: PrivateKey }
 
 /** Sign every input that uses `key`; returns how many were signed. All or nothing. */
 export function signPsbtWithKey(psbt: Psbt, key: PrivateKey): number {
+  expectPsbt(psbt);
   asPrivateKey(key);
   const pub = derivePublicKey(key);
   const inputs: { index: number; key: PrivateKey }[] = [];
@@ -79,6 +81,8 @@ export function signPsbtWithKey(psbt: Psbt, key: PrivateKey): number {
  * path that derives the listed key. All or nothing.
  */
 export function signPsbtWithMaster(psbt: Psbt, master: BIP32Interface): number {
+  expectPsbt(psbt);
+  if (master === null || typeof master !== 'object' || typeof master.isNeutered !== 'function') fail('INVALID_KEY', 'master must be a BIP32 node');
   if (master.isNeutered()) fail('INVALID_KEY', 'master node has no private key');
   const inputs: { index: number; key: PrivateKey }[] = [];
   psbt.data.inputs.forEach((input, i) => {
@@ -132,11 +136,15 @@ export function addPartialSignature(psbt: Psbt, index: number, pubkey: PublicKey
 
 /** Partial signatures of one input, by public key hex. */
 export function partialSignatures(psbt: Psbt, index: number): { pubkey: Uint8Array; signature: Uint8Array }[] {
+  expectPsbt(psbt);
+  if (!Number.isInteger(index)) return [];
   return (psbt.data.inputs[index]?.partialSig ?? []).map((p) => ({ pubkey: p.pubkey, signature: p.signature }));
 }
 
 /** Merge the other party's PSBT of the same transaction into `base` (checked to be the same transaction). */
 export function combinePsbts(base: Psbt, other: Psbt): Psbt {
+  expectPsbt(base, 'base');
+  expectPsbt(other, 'other');
   const a = base.data.globalMap.unsignedTx.toBuffer();
   const b = other.data.globalMap.unsignedTx.toBuffer();
   if (!bytesEqual(a, b)) fail('PSBT_MISMATCH', 'PSBTs are of different transactions');

@@ -6,6 +6,7 @@
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import { fail } from '../errors';
 import { bytesEqual } from '../tx/hash';
+import { expectPsbt } from './copy';
 
 function unsignedTx(psbt: Psbt): Uint8Array {
   return psbt.data.globalMap.unsignedTx.toBuffer();
@@ -21,6 +22,8 @@ function withoutScriptSigs(tx: Transaction): Uint8Array {
 
 /** The PSBT's unsigned transaction must be byte-equal to `expected` (what we would build). */
 export function verifyPsbtTransaction(psbt: Psbt, expected: Transaction): void {
+  expectPsbt(psbt);
+  if (!(expected instanceof Transaction)) fail('INVALID_TRANSACTION', 'expected must be a Transaction');
   if (!bytesEqual(unsignedTx(psbt), withoutScriptSigs(expected))) fail('PSBT_MISMATCH', 'unsigned transaction differs from the one we would build');
 }
 
@@ -39,6 +42,8 @@ function prevTxMatches(psbt: Psbt, index: number, prevTx: Uint8Array, utxo: { sc
 
 /** Transaction, prevout amounts and scripts, and witness scripts must all match our own PSBT of the same thing. */
 export function verifyPsbtMatches(psbt: Psbt, expected: Psbt): void {
+  expectPsbt(psbt);
+  expectPsbt(expected, 'expected');
   if (!bytesEqual(unsignedTx(psbt), unsignedTx(expected))) fail('PSBT_MISMATCH', 'unsigned transaction differs');
   expected.data.inputs.forEach((e, i) => {
     const got = psbt.data.inputs[i]!;

@@ -7,9 +7,11 @@ import { opcodes } from 'bitcoinjs-lib';
 import { fail } from '../errors';
 import {
   AbsoluteLock, PublicKey, RelativeLock, Variant,
-  absoluteLockValue, asPublicKey, relativeLockValue,
+  absoluteLockValue, asPublicKey, checkVariant, relativeLockValue,
 } from '../types';
+import { expectBytes, expectObject } from '../arguments';
 import { FUNDING_TEMPLATE, REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE, ScriptTemplate } from './templates';
+import { checkTemplate } from './template-check';
 
 export type TemplateArgs = Readonly<Record<string, PublicKey | AbsoluteLock | RelativeLock>>;
 
@@ -60,6 +62,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 /** Values by placeholder name, after checking and (for sortedmulti) sorting. */
 export function templateValues(t: ScriptTemplate, args: TemplateArgs): Map<string, PublicKey | number> {
+  checkTemplate(t);
   if (args === null || typeof args !== 'object') fail('TEMPLATE_ARGUMENT', `${t.name}: arguments must be an object`);
   // Own names only: `in` finds inherited ones, so an argument named constructor would pass unused.
   for (const name of Object.keys(args)) {
@@ -115,6 +118,7 @@ export interface RevocableKeys {
 }
 
 export function revocableTemplate(variant: Variant): ScriptTemplate {
+  checkVariant(variant);
   return variant.kind === 'cltv' ? REVOCABLE_CLTV_TEMPLATE : REVOCABLE_CSV_TEMPLATE;
 }
 
@@ -132,6 +136,9 @@ export function compileRevocableScript(k: RevocableKeys): Uint8Array {
 
 /** The funding template's keys in script order, for the multisig witness. */
 export function sortedFundingKeys(k: FundingKeys): [PublicKey, PublicKey] {
+  expectObject(k, 'funding keys');
+  expectBytes(k.senderFundingKey, 'senderFundingKey', 33);
+  expectBytes(k.receiverFundingKey, 'receiverFundingKey', 33);
   return compareBytes(k.senderFundingKey, k.receiverFundingKey) < 0
     ? [k.senderFundingKey, k.receiverFundingKey]
     : [k.receiverFundingKey, k.senderFundingKey];

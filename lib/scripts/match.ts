@@ -4,7 +4,9 @@
  * signatures to the keys a branch needs) and by `revchan inspect`.
  */
 import { opcodes, script as bscript } from 'bitcoinjs-lib';
+import { fail } from '../errors';
 import { ScriptTemplate, TEMPLATES } from './templates';
+import { checkTemplate } from './template-check';
 
 export interface TemplateMatch {
   readonly template: ScriptTemplate;
@@ -28,6 +30,8 @@ function decodeNumber(chunk: number | Uint8Array): number | undefined {
 }
 
 export function matchTemplate(script: Uint8Array, templates: readonly ScriptTemplate[] = TEMPLATES): TemplateMatch | undefined {
+  if (!Array.isArray(templates as unknown)) fail('TEMPLATE_ARGUMENT', 'templates must be an array');
+  templates.forEach(checkTemplate);
   let chunks: (number | Uint8Array)[] | null;
   try {
     chunks = bscript.decompile(script);

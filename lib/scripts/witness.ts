@@ -4,12 +4,17 @@
  * PSBT finalizers both call it.
  */
 import { fail } from '../errors';
+import { expectBytes } from '../arguments';
 import { ScriptTemplate, TemplateBranch } from './templates';
+import { checkTemplate } from './template-check';
 
 /** A branch by name: own properties only, so `__proto__` or `constructor` is no branch. */
 function branchOf(t: ScriptTemplate, branch: string): TemplateBranch {
-  const b = Object.hasOwn(t.branches, branch) ? t.branches[branch] : undefined;
-  if (b === undefined) fail('TEMPLATE_ARGUMENT', `${t.name}: no branch ${branch}`);
+  checkTemplate(t);
+  const b = typeof branch === 'string' && Object.hasOwn(t.branches, branch) ? t.branches[branch] : undefined;
+  if (b === undefined || b === null || typeof b !== 'object' || !Array.isArray(b.witness) || !b.witness.every((w) => typeof w === 'string')) {
+    fail('TEMPLATE_ARGUMENT', `${t.name}: no branch ${String(branch)}`);
+  }
   return b;
 }
 
@@ -20,12 +25,15 @@ export function assembleWitness(
   script: Uint8Array,
 ): Uint8Array[] {
   const b = branchOf(t, branch);
+  if (sigs === null || typeof sigs !== 'object') fail('INVALID_ARGUMENT', 'signatures must be an object of key name to bytes');
+  expectBytes(script, 'script');
   const items = b.witness.map((item) => {
     if (item === '') return new Uint8Array(0);
     const m = /^<sig (\w+)>$/.exec(item);
     if (!m) fail('INVALID_SCRIPT', `${t.name}: bad witness item ${item}`);
     const sig = sigs[m[1]!];
     if (sig === undefined) fail('PSBT_INCOMPLETE', `${t.name}.${branch}: missing signature of ${m[1]}`);
+    if (!(sig instanceof Uint8Array)) fail('INVALID_SIGNATURE', `${t.name}.${branch}: the signature of ${m[1]} is not bytes`);
     return sig;
   });
   items.push(script);

@@ -3,7 +3,9 @@
  * that every builder works from. Scripts, fees and the sighash cache are
  * derived once here instead of on every payment.
  */
+import { expectBytes } from '../arguments';
 import { fail } from '../errors';
+import { expectContext, registerContext } from './context';
 import { compileFundingScript, compileRevocableScript, revocableTemplate } from '../scripts/compile';
 import { ScriptTemplate } from '../scripts/templates';
 import {
@@ -50,7 +52,7 @@ export const TX_VERSION = 2;
 
 /** Check every parameter once and derive what the builders need. */
 export function verifyChannelParams(p: ChannelParams): ChannelContext {
-  if (p === null || typeof p !== 'object') fail('INVALID_ARGUMENT', 'channel parameters must be an object');
+  if (p === null || typeof p !== 'object' || Array.isArray(p)) fail('INVALID_ARGUMENT', 'channel parameters must be an object');
   if (p.fundingOutpoint === null || typeof p.fundingOutpoint !== 'object') fail('INVALID_ARGUMENT', 'fundingOutpoint missing');
   checkTxid(p.fundingOutpoint.txid, 'fundingOutpoint.txid');
   checkVout(p.fundingOutpoint.vout);
@@ -73,7 +75,7 @@ export function verifyChannelParams(p: ChannelParams): ChannelContext {
     });
   }
   const fundingHash = txidToHash(p.fundingOutpoint.txid);
-  return {
+  return registerContext({
     params: p,
     fundingHash,
     fundingScript,
@@ -85,7 +87,7 @@ export function verifyChannelParams(p: ChannelParams): ChannelContext {
     obscuringFactor: deriveObscuringFactor(p.senderFundingKey, p.receiverFundingKey),
     paymentFee,
     sighash: new FundingSighash(TX_VERSION, fundingHash, p.fundingOutpoint.vout, fundingScript, p.capacity),
-  };
+  });
 }
 
 /**
@@ -109,6 +111,8 @@ function revocableParts(p: ChannelParams): { before: Uint8Array; after: Uint8Arr
 
 /** The revocable script for K_i; `updateKey` must already be checked (the channel's own key, or checked at the message boundary). */
 export function revocableScriptFor(ctx: ChannelContext, updateKey: PublicKey): Uint8Array {
+  expectContext(ctx);
+  expectBytes(updateKey, 'updateKey', 33);
   const { before, after } = ctx.revocableParts;
   const out = new Uint8Array(before.length + 33 + after.length);
   // before ends with the push opcode (0x21); the key follows.

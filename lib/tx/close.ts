@@ -4,7 +4,9 @@
  * payment version by its fields alone.
  */
 import { Transaction } from 'bitcoinjs-lib';
+import { expectObject } from '../arguments';
 import { fail } from '../errors';
+import { expectContext } from './context';
 import { DUST_P2WPKH, FeeRate, checkFeeRate, feeForWeight } from '../types';
 import { ChannelContext, ChannelParams, verifyChannelParams } from './channel-params';
 import { TxOut } from './outputs';
@@ -22,6 +24,7 @@ export interface CloseParams {
 }
 
 export function closeOutputs(ctx: ChannelContext, amount: bigint, feeRate: FeeRate): TxOut[] {
+  expectContext(ctx);
   checkFeeRate(feeRate);
   const cap = ctx.params.capacity;
   if (typeof amount !== 'bigint' || amount < 0n || amount > cap) fail('INVALID_AMOUNT', 'amount must be a bigint in [0, capacity]');
@@ -36,6 +39,7 @@ export function closeOutputs(ctx: ChannelContext, amount: bigint, feeRate: FeeRa
 }
 
 export function closeSighash(ctx: ChannelContext, outputs: readonly TxOut[]): Uint8Array {
+  expectContext(ctx);
   return ctx.sighash.hash(CLOSE_SEQUENCE, CLOSE_LOCKTIME, outputs);
 }
 
@@ -44,6 +48,7 @@ export function closeTx(ctx: ChannelContext, outputs: readonly TxOut[]): Transac
 }
 
 export function buildCooperativeCloseTx(p: CloseParams): Transaction {
+  expectObject(p, 'close params');
   const ctx = verifyChannelParams(p.channel);
   return closeTx(ctx, closeOutputs(ctx, p.amount, p.feeRate));
 }

@@ -5,6 +5,7 @@
  * then spend a txid that may never confirm.
  */
 import { Transaction } from 'bitcoinjs-lib';
+import { expectObject } from '../arguments';
 import { fail } from '../errors';
 import { compileFundingScript } from '../scripts/compile';
 import { FeeRate, PublicKey, checkAmount, checkFeeRate, checkTxid, checkVout, feeForWeight } from '../types';
@@ -84,6 +85,7 @@ export interface FundingPlan {
 }
 
 export function planFunding(p: FundingParams): FundingPlan {
+  expectObject(p, 'funding params');
   if (!Array.isArray(p.inputs) || p.inputs.length === 0) fail('INVALID_ARGUMENT', 'at least one input is needed');
   checkAmount(p.capacity, 'capacity', 1n);
   checkFeeRate(p.feeRate);
@@ -91,6 +93,7 @@ export function planFunding(p: FundingParams): FundingPlan {
   const fundingScript = compileFundingScript(p);
   const seen = new Set<string>();
   const shapes = p.inputs.map((i, n) => {
+    expectObject(i, `input ${n}`);
     checkTxid(i.txid, `input ${n} txid`);
     checkVout(i.vout);
     checkAmount(i.value, `input ${n} value`, 1n);
@@ -128,5 +131,6 @@ export function buildFundingTx(p: FundingParams): Transaction {
 }
 
 export function fundingOutpoint(tx: Transaction): { txid: string; vout: number } {
+  if (!(tx instanceof Transaction)) fail('INVALID_ARGUMENT', 'fundingOutpoint needs a Transaction');
   return { txid: hashToTxid(tx.getHash()), vout: FUNDING_OUTPUT_INDEX };
 }

@@ -1,3 +1,4 @@
+import { expectBytes } from '../arguments';
 import { fail } from '../errors';
 import { DUST_P2WPKH, DUST_P2WSH, PublicKey } from '../types';
 import { hash160, sha256 } from './hash';
@@ -8,6 +9,7 @@ export interface TxOut {
 }
 
 export function p2wpkhScript(pub: PublicKey): Uint8Array {
+  expectBytes(pub, 'public key');
   const out = new Uint8Array(22);
   out[0] = 0x00;
   out[1] = 0x14;
@@ -16,6 +18,7 @@ export function p2wpkhScript(pub: PublicKey): Uint8Array {
 }
 
 export function p2wshScript(witnessScript: Uint8Array): Uint8Array {
+  expectBytes(witnessScript, 'witness script');
   const out = new Uint8Array(34);
   out[0] = 0x00;
   out[1] = 0x20;
@@ -25,7 +28,9 @@ export function p2wshScript(witnessScript: Uint8Array): Uint8Array {
 
 export type ScriptType = 'p2wpkh' | 'p2wsh' | 'p2tr' | 'p2sh' | 'p2pkh' | 'other';
 
+/** 'other' for anything, bytes or not, that is none of the standard output types. */
 export function classifyScript(s: Uint8Array): ScriptType {
+  if (!(s instanceof Uint8Array)) return 'other';
   if (s.length === 22 && s[0] === 0x00 && s[1] === 0x14) return 'p2wpkh';
   if (s.length === 34 && s[0] === 0x00 && s[1] === 0x20) return 'p2wsh';
   if (s.length === 34 && s[0] === 0x51 && s[1] === 0x20) return 'p2tr';

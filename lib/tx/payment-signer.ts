@@ -8,6 +8,7 @@ import { fail } from '../errors';
 import { PrivateKey, PublicKey, asPrivateKey, asPublicKey, derivePublicKey } from '../types';
 import { ChannelContext, ChannelParams, verifyChannelParams } from './channel-params';
 import { closeOutputs, closeSighash, closeTx } from './close';
+import { isContext } from './context';
 import { bytesEqual } from './hash';
 import { TxOut } from './outputs';
 import { paymentSighash, paymentTx, receiverPaymentOutputs, senderPaymentOutputs, setFundingWitness } from './payment';
@@ -25,8 +26,8 @@ export class PaymentSigner {
   /** `fundingKey` is this party's funding private key; it must match the channel. */
   constructor(channel: ChannelParams | ChannelContext, party: Party, fundingKey: PrivateKey) {
     if (party !== 'sender' && party !== 'receiver') fail('INVALID_ARGUMENT', 'party must be sender or receiver');
-    const isContext = channel !== null && typeof channel === 'object' && 'sighash' in channel;
-    this.ctx = isContext ? channel : verifyChannelParams(channel as ChannelParams);
+    // A context verifyChannelParams made is used as it is; anything else is checked as parameters.
+    this.ctx = isContext(channel) ? channel as ChannelContext : verifyChannelParams(channel as ChannelParams);
     this.party = party;
     asPrivateKey(fundingKey, 'fundingKey');
     const p = this.ctx.params;

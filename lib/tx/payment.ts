@@ -4,14 +4,17 @@
  * with K_i) in the sender's version, plain P2WPKH in the receiver's.
  */
 import { Transaction } from 'bitcoinjs-lib';
+import { expectBytes, expectObject, expectUint32 } from '../arguments';
 import { fail } from '../errors';
+import { expectContext } from './context';
 import { FUNDING_TEMPLATE } from '../scripts/templates';
 import { assembleWitness } from '../scripts/witness';
 import { sortedFundingKeys } from '../scripts/compile';
-import { DUST_P2WPKH, DUST_P2WSH, PublicKey, asPublicKey } from '../types';
+import { DUST_P2WPKH, DUST_P2WSH, PublicKey, asPublicKey, checkAmount } from '../types';
 import { bytesEqual } from './hash';
 import { ChannelContext, ChannelParams, TX_VERSION, revocableScriptFor, verifyChannelParams } from './channel-params';
 import { TxOut, p2wshScript } from './outputs';
+import { checkTxOuts } from './check-outputs';
 import { checkState, encodeStateNumber } from './state-number';
 
 export type PaymentVersion = 'sender' | 'receiver';
@@ -30,6 +33,7 @@ export interface SenderPaymentParams extends ReceiverPaymentParams {
 
 /** The sender's balance in state i after fees; refuses amounts the channel cannot pay. */
 export function senderBalance(ctx: ChannelContext, amount: bigint): bigint {
+  expectContext(ctx);
   if (typeof amount !== 'bigint' || amount < 0n || amount > ctx.params.capacity) {
     fail('INVALID_AMOUNT', 'amount must be a bigint in [0, capacity]');
   }
@@ -40,6 +44,9 @@ export function senderBalance(ctx: ChannelContext, amount: bigint): bigint {
 
 /** Outputs in a fixed order (receiver, then sender); dust outputs are left out and go to fees. */
 export function paymentOutputs(ctx: ChannelContext, amount: bigint, senderScript: Uint8Array, senderDust: bigint): TxOut[] {
+  expectContext(ctx);
+  expectBytes(senderScript, 'sender script');
+  checkAmount(senderDust, 'sender dust limit');
   const rest = senderBalance(ctx, amount);
   const outs: TxOut[] = [];
   if (amount >= DUST_P2WPKH) outs.push({ script: ctx.receiverPayoutScript, value: amount });
@@ -49,21 +56,28 @@ export function paymentOutputs(ctx: ChannelContext, amount: bigint, senderScript
 }
 
 export function senderPaymentOutputs(ctx: ChannelContext, amount: bigint, updateKey: PublicKey): TxOut[] {
+  expectContext(ctx);
   return paymentOutputs(ctx, amount, p2wshScript(revocableScriptFor(ctx, updateKey)), DUST_P2WSH);
 }
 
 export function receiverPaymentOutputs(ctx: ChannelContext, amount: bigint): TxOut[] {
+  expectContext(ctx);
   return paymentOutputs(ctx, amount, ctx.senderPayoutScript, DUST_P2WPKH);
 }
 
 /** BIP 143 hash both parties sign for a payment version, from the channel's cached pieces. */
 export function paymentSighash(ctx: ChannelContext, state: bigint, outputs: readonly TxOut[]): Uint8Array {
+  expectContext(ctx);
   const { locktime, sequence } = encodeStateNumber(state, ctx.obscuringFactor);
   return ctx.sighash.hash(sequence, locktime, outputs);
 }
 
 /** A one-input spend of the funding output. */
 export function fundingSpendTx(ctx: ChannelContext, locktime: number, sequence: number, outputs: readonly TxOut[]): Transaction {
+  expectContext(ctx);
+  expectUint32(locktime, 'locktime');
+  expectUint32(sequence, 'sequence');
+  checkTxOuts(outputs);
   const tx = new Transaction();
   tx.version = TX_VERSION;
   tx.locktime = locktime;
@@ -73,12 +87,17 @@ export function fundingSpendTx(ctx: ChannelContext, locktime: number, sequence: 
 }
 
 export function paymentTx(ctx: ChannelContext, state: bigint, outputs: readonly TxOut[]): Transaction {
+  expectContext(ctx);
   const { locktime, sequence } = encodeStateNumber(state, ctx.obscuringFactor);
   return fundingSpendTx(ctx, locktime, sequence, outputs);
 }
 
 /** Fills in the 2-of-2 witness: signatures go in the script's sorted key order. */
 export function setFundingWitness(ctx: ChannelContext, tx: Transaction, senderSig: Uint8Array, receiverSig: Uint8Array): void {
+  expectContext(ctx);
+  if (!(tx instanceof Transaction) || tx.ins.length !== 1) fail('INVALID_TRANSACTION', 'a one-input spend of the funding output is needed');
+  expectBytes(senderSig, 'senderSig');
+  expectBytes(receiverSig, 'receiverSig');
   const [first] = sortedFundingKeys(ctx.params);
   const senderFirst = bytesEqual(first, ctx.params.senderFundingKey);
   const sigs = senderFirst ? { key_1: senderSig, key_2: receiverSig } : { key_1: receiverSig, key_2: senderSig };
@@ -86,6 +105,7 @@ export function setFundingWitness(ctx: ChannelContext, tx: Transaction, senderSi
 }
 
 export function buildSenderPaymentTx(p: SenderPaymentParams): Transaction {
+  expectObject(p, 'payment params');
   const ctx = verifyChannelParams(p.channel);
   checkState(p.state);
   asPublicKey(p.updateKey, 'updateKey');
@@ -93,6 +113,7 @@ export function buildSenderPaymentTx(p: SenderPaymentParams): Transaction {
 }
 
 export function buildReceiverPaymentTx(p: ReceiverPaymentParams): Transaction {
+  expectObject(p, 'payment params');
   const ctx = verifyChannelParams(p.channel);
   checkState(p.state);
   return paymentTx(ctx, p.state, receiverPaymentOutputs(ctx, p.amount));

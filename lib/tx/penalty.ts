@@ -5,6 +5,7 @@
  * sign it, so the receiver alone can replace it with a higher fee.
  */
 import { Transaction } from 'bitcoinjs-lib';
+import { expectObject } from '../arguments';
 import { fail } from '../errors';
 import { assembleWitness } from '../scripts/witness';
 import {
@@ -51,6 +52,7 @@ export interface PenaltyPlan {
 }
 
 export function planPenalty(ctx: ChannelContext, p: PenaltyParams): PenaltyPlan {
+  expectObject(p, 'penalty params');
   const { tx: revoked, output: rev } = revocableSpendOf(ctx, p.revokedTx, p);
 
   const txHash = revoked.getHash();
@@ -74,11 +76,14 @@ export function planPenalty(ctx: ChannelContext, p: PenaltyParams): PenaltyPlan 
 }
 
 export function buildPenaltyTx(p: PenaltyParams): Transaction {
+  expectObject(p, 'penalty params');
   return planPenalty(verifyChannelParams(p.channel), p).tx;
 }
 
 /** Builds and fully signs the claim; each key is checked against the channel before use. */
 export function signPenaltyTx(p: PenaltyParams, keys: PenaltyKeys): Transaction {
+  expectObject(p, 'penalty params');
+  expectObject(keys, 'penalty keys');
   const ctx = verifyChannelParams(p.channel);
   const plan = planPenalty(ctx, p);
   asPrivateKey(keys.updateSecret, 'updateSecret');

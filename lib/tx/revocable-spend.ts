@@ -5,11 +5,13 @@
  * this channel's funding output.
  */
 import { Transaction } from 'bitcoinjs-lib';
+import { expectObject } from '../arguments';
 import { fail } from '../errors';
+import { expectContext } from './context';
 import { FeeRate, PublicKey, asPublicKey, checkFeeRate } from '../types';
 import { bytesEqual } from './hash';
 import { ChannelContext, revocableScriptFor } from './channel-params';
-import { checkDestinationScript, p2wshScript } from './outputs';
+import { checkDestinationScript, classifyScript, p2wshScript } from './outputs';
 
 export interface RevocableOutput {
   readonly vout: number;
@@ -21,6 +23,7 @@ export interface RevocableOutput {
 export const RBF_SEQUENCE = 0xfffffffd;
 
 export function parseChannelSpend(ctx: ChannelContext, raw: Uint8Array | Transaction): Transaction {
+  expectContext(ctx);
   let tx: Transaction;
   try {
     tx = raw instanceof Transaction ? raw : Transaction.fromBuffer(raw);
@@ -36,6 +39,7 @@ export function parseChannelSpend(ctx: ChannelContext, raw: Uint8Array | Transac
 }
 
 export function findRevocableOutput(ctx: ChannelContext, tx: Transaction, updateKey: PublicKey): RevocableOutput | undefined {
+  if (!(tx instanceof Transaction)) fail('INVALID_TRANSACTION', 'findRevocableOutput needs a Transaction');
   const witnessScript = revocableScriptFor(ctx, updateKey);
   const spk = p2wshScript(witnessScript);
   const vout = tx.outs.findIndex((o) => bytesEqual(o.script, spk));
@@ -45,6 +49,7 @@ export function findRevocableOutput(ctx: ChannelContext, tx: Transaction, update
 
 /** BIP 143 scriptCode of a P2WPKH output: the P2PKH script of its key hash. */
 export function p2wpkhScriptCode(p2wpkh: Uint8Array): Uint8Array {
+  if (classifyScript(p2wpkh) !== 'p2wpkh') fail('INVALID_SCRIPT', 'p2wpkhScriptCode needs a P2WPKH output script');
   const code = new Uint8Array(25);
   code.set([0x76, 0xa9, 0x14], 0);
   code.set(p2wpkh.subarray(2, 22), 3);
@@ -60,6 +65,8 @@ export function p2wpkhScriptCode(p2wpkh: Uint8Array): Uint8Array {
 export function revocableSpendOf(
   ctx: ChannelContext, raw: Uint8Array, p: { updateKey: PublicKey; destinationScript: Uint8Array; feeRate: FeeRate },
 ): { tx: Transaction; output: RevocableOutput } {
+  expectContext(ctx);
+  expectObject(p, 'spend params');
   asPublicKey(p.updateKey, 'updateKey');
   checkDestinationScript(p.destinationScript);
   checkFeeRate(p.feeRate);

@@ -6,8 +6,12 @@
  * Only hashOutputs and nLockTime are new per payment.
  */
 import { Transaction } from 'bitcoinjs-lib';
+import { expectBytes, expectUint32 } from '../arguments';
+import { fail } from '../errors';
+import { checkAmount } from '../types';
 import { sha256d } from './hash';
 import { TxOut } from './outputs';
+import { checkTxOuts } from './check-outputs';
 
 export const SIGHASH_ALL = Transaction.SIGHASH_ALL;
 
@@ -25,6 +29,7 @@ function writeU64(buf: Uint8Array, off: number, v: bigint): void {
 
 /** Serialized outputs, as in a transaction and in hashOutputs. Scripts here are always < 253 bytes. */
 export function serializeOutputs(outputs: readonly TxOut[]): Uint8Array {
+  checkTxOuts(outputs);
   let size = 0;
   for (const o of outputs) size += 9 + o.script.length;
   const buf = new Uint8Array(size);
@@ -49,6 +54,11 @@ export class FundingSighash {
 
   /** `prevHash` is the little-endian funding txid; `scriptCode` the funding witness script. */
   constructor(version: number, prevHash: Uint8Array, prevIndex: number, scriptCode: Uint8Array, value: bigint) {
+    expectUint32(version, 'version');
+    expectBytes(prevHash, 'prevHash', 32);
+    expectUint32(prevIndex, 'prevIndex');
+    if (!(scriptCode instanceof Uint8Array) || scriptCode.length > 252) fail('INVALID_SCRIPT', 'scriptCode must be bytes, at most 252');
+    checkAmount(value, 'value');
     // scriptCode is < 253 bytes (the funding template's maximum is 71), so its length is one byte.
     const size = 4 + 32 + 32 + 36 + 1 + scriptCode.length + 8 + 4 + 32 + 4 + 4;
     const p = new Uint8Array(size);
@@ -70,6 +80,8 @@ export class FundingSighash {
   }
 
   hash(sequence: number, locktime: number, outputs: readonly TxOut[]): Uint8Array {
+    expectUint32(sequence, 'sequence');
+    expectUint32(locktime, 'locktime');
     const p = this.preimage;
     if (sequence !== this.cachedSequence) {
       const seq = new Uint8Array(4);

@@ -5,6 +5,7 @@
  */
 import { script as bscript } from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
+import { expectBytes } from '../arguments';
 import { fail } from '../errors';
 import { PrivateKey, PublicKey } from '../types';
 import { SIGHASH_ALL } from './sighash';
@@ -32,6 +33,8 @@ function derInteger(scalar: Uint8Array, from: number): Uint8Array {
  * about a tenth of the signature itself.
  */
 export function encodeSignature(compact: Uint8Array, hashType = SIGHASH_ALL): Uint8Array {
+  expectBytes(compact, 'compact signature', 64);
+  if (!Number.isInteger(hashType) || hashType < 0 || hashType > 0xff) fail('INVALID_ARGUMENT', 'hashType must be a byte');
   const r = derInteger(compact, 0);
   const s = derInteger(compact, 32);
   const out = new Uint8Array(2 + r.length + s.length + 1);

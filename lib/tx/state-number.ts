@@ -3,6 +3,7 @@
  * numbers do, obscured so that outsiders cannot count a channel's payments,
  * while a watcher that knows the factor maps a spend to its state in O(1).
  */
+import { expectBytes } from '../arguments';
 import { fail } from '../errors';
 import { PublicKey } from '../types';
 import { sha256 } from './hash';
@@ -12,6 +13,8 @@ const MASK_24 = 0xffffffn;
 
 /** Lower 48 bits of SHA256(opener's key || other key); the sender opens. */
 export function deriveObscuringFactor(senderKey: PublicKey, receiverKey: PublicKey): bigint {
+  expectBytes(senderKey, 'senderKey', 33);
+  expectBytes(receiverKey, 'receiverKey', 33);
   const h = sha256(Buffer.concat([senderKey, receiverKey]));
   let v = 0n;
   for (let i = 26; i < 32; i++) v = (v << 8n) | BigInt(h[i]!);

@@ -5,6 +5,7 @@
  * blocks after the payment transaction confirmed.
  */
 import { Transaction } from 'bitcoinjs-lib';
+import { expectObject } from '../arguments';
 import { fail } from '../errors';
 import { assembleWitness } from '../scripts/witness';
 import {
@@ -36,6 +37,7 @@ export interface TimeoutPlan {
 }
 
 export function planTimeout(ctx: ChannelContext, p: TimeoutParams): TimeoutPlan {
+  expectObject(p, 'timeout params');
   const { tx: senderTx, output: rev } = revocableSpendOf(ctx, p.senderTx, p);
 
   const tx = new Transaction();
@@ -55,10 +57,12 @@ export function planTimeout(ctx: ChannelContext, p: TimeoutParams): TimeoutPlan 
 }
 
 export function buildTimeoutTx(p: TimeoutParams): Transaction {
+  expectObject(p, 'timeout params');
   return planTimeout(verifyChannelParams(p.channel), p).tx;
 }
 
 export function signTimeoutTx(p: TimeoutParams, senderPayoutKey: PrivateKey): Transaction {
+  expectObject(p, 'timeout params');
   const ctx = verifyChannelParams(p.channel);
   const { tx, revocable } = planTimeout(ctx, p);
   asPrivateKey(senderPayoutKey, 'senderPayoutKey');

@@ -3,6 +3,7 @@
  * 73 bytes (the DER maximum plus the sighash byte), so both parties, whatever
  * signatures they end up with, compute the same fee and so the same bytes.
  */
+import { expectArray, expectCount, expectObject } from '../arguments';
 import { FUNDING_TEMPLATE, ScriptTemplate } from '../scripts/templates';
 import { maxWitnessSize } from '../scripts/witness';
 
@@ -17,10 +18,18 @@ function varintSize(n: number): number {
 }
 
 export function outputSize(scriptLength: number): number {
+  expectCount(scriptLength, 'script length');
   return 8 + varintSize(scriptLength) + scriptLength;
 }
 
 export function segwitTxWeight(inputs: readonly InputShape[], outputScriptLengths: readonly number[]): number {
+  expectArray(inputs, 'inputs');
+  expectArray(outputScriptLengths, 'output script lengths');
+  for (const i of inputs) {
+    expectObject(i, 'input shape');
+    expectCount(i.scriptSigLength, 'scriptSigLength');
+    expectCount(i.witnessSize, 'witnessSize');
+  }
   let base = 4 + varintSize(inputs.length) + varintSize(outputScriptLengths.length) + 4;
   let witness = 2; // marker and flag
   for (const i of inputs) {
@@ -51,11 +60,13 @@ export function revocableInput(t: ScriptTemplate, branch: 'penalty' | 'timeout')
 }
 
 export function penaltyWeight(t: ScriptTemplate, sweepsReceiverOutput: boolean, destinationLength: number): number {
+  expectCount(destinationLength, 'destination length');
   const inputs = [revocableInput(t, 'penalty')];
   if (sweepsReceiverOutput) inputs.push(P2WPKH_INPUT);
   return segwitTxWeight(inputs, [destinationLength]);
 }
 
 export function timeoutWeight(t: ScriptTemplate, destinationLength: number): number {
+  expectCount(destinationLength, 'destination length');
   return segwitTxWeight([revocableInput(t, 'timeout')], [destinationLength]);
 }

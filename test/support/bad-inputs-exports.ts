@@ -30,7 +30,7 @@ export const NOT_TARGETS: Readonly<Record<string, string>> = {
   bytesEqual: BYTES, sha256: BYTES, sha256d: BYTES, hash160: BYTES, toHex: BYTES, fromHex: BYTES, txidToHash: BYTES, hashToTxid: BYTES,
   p2wpkhScript: BYTES, p2wshScript: BYTES, p2wpkhScriptCode: BYTES, serializeOutputs: BYTES, serializeWitness: BYTES,
   encodeScriptNumber: 'a total function of a number (the compiler checks the numbers it encodes)',
-  encodeMessage: 'encodes a typed in-memory message the parties built; its output is what the decoders check',
+  encodeMessage: 'encodes a typed in-memory message the parties built (a field of the wrong kind is MESSAGE_INVALID: test/typed-errors.spec.ts); its output is what the decoders check',
   classifyScript: FUZZED_TOTAL, dustLimit: 'a total function of a script', matchTemplate: FUZZED_TOTAL, decodeSignature: FUZZED_TOTAL,
   findRevocableOutput: CONTEXT, senderBalance: CONTEXT, paymentOutputs: CONTEXT, senderPaymentOutputs: CONTEXT,
   receiverPaymentOutputs: CONTEXT, paymentSighash: CONTEXT, fundingSpendTx: CONTEXT, paymentTx: CONTEXT, setFundingWitness: CONTEXT,
