@@ -10,6 +10,7 @@ import type { ChainBackend } from '../lib/chain/backend';
 import { CoreRpcBackend } from '../lib/chain/core-rpc';
 import { RegtestNode, type FundedOutput } from '../lib/chain/regtest-node';
 import { checkInputError, verifyInputs } from './support/verify';
+import { rejectedCode, rejectionOf } from './support/errors';
 
 const ECPair = ECPairFactory(ecc);
 const key = ECPair.fromPrivateKey(createHash('sha256').update('revchan chain-backend spec').digest());
@@ -43,19 +44,8 @@ function corruptSignature(raw: Uint8Array): Uint8Array {
   return tx.toBuffer();
 }
 
-async function rejection(p: Promise<unknown>): Promise<ChannelError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).to.be.instanceOf(ChannelError);
-    return e as ChannelError;
-  }
-  throw new Error('expected a ChannelError');
-}
-
-async function codeOf(p: Promise<unknown>): Promise<ErrorCode> {
-  return (await rejection(p)).code;
-}
+const rejection = rejectionOf;
+const codeOf = rejectedCode;
 
 describe('chain backends over an in-process bcoin regtest node', function () {
   this.timeout(30_000);

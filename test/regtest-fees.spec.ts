@@ -11,6 +11,7 @@ import { ECPairFactory } from 'ecpair';
 import * as ecc from 'tiny-secp256k1';
 import { ChannelError, type ErrorCode, feeForWeight, isFeeRejection } from '../lib';
 import { RegtestNode } from '../lib/chain/regtest-node';
+import { rejectedCode, rejectionOf } from './support/errors';
 
 const ECPair = ECPairFactory(ecc);
 const key = ECPair.fromPrivateKey(createHash('sha256').update('revchan regtest-fees spec').digest());
@@ -57,19 +58,8 @@ const vsize = (weight: number): bigint => BigInt(Math.ceil(weight / 4));
 const outOf = (tx: bitcoin.Transaction): Coin => ({ txid: tx.getId(), vout: 0, value: tx.outs[0]!.value });
 const feeOf = (tx: bitcoin.Transaction, prev: Coin): bigint => prev.value - tx.outs[0]!.value;
 
-async function rejection(p: Promise<unknown>): Promise<ChannelError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).to.be.instanceOf(ChannelError);
-    return e as ChannelError;
-  }
-  throw new Error('expected a ChannelError');
-}
-
-async function codeOf(p: Promise<unknown>): Promise<ErrorCode> {
-  return (await rejection(p)).code;
-}
+const rejection = rejectionOf;
+const codeOf = rejectedCode;
 
 describe('RegtestNode under fee pressure', function () {
   this.timeout(30_000);

@@ -20,7 +20,7 @@ import { decodeStateNumber } from '../tx/state-number';
 import { FeeRate, absoluteLockValue, checkFeeRate, relativeLockValue } from '../types';
 import { ChainBackend, ChainTip } from './backend';
 import { deadlineFeeRate } from './fee-schedule';
-import { isFeeRejection } from './fee-reject';
+import { broadcastRaising } from './broadcast';
 import { IsolatedEmitter } from './isolated-emitter';
 import { spenderOf } from './parse';
 
@@ -224,23 +224,15 @@ export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
   }
 
   private async broadcastSweep(c: Closing, rate: FeeRate, tip: ChainTip, previous: Sweep | undefined): Promise<void> {
-    for (;;) {
-      const raw = this.sender.timeoutSweep(c.tx, this.opts.destinationScript, rate).toBuffer();
-      try {
-        const txid = await this.opts.backend.broadcast(raw);
-        this.sweep = { txid, tx: raw, raw, feeRate: rate, startHeight: previous?.startHeight ?? tip.height };
-        this.emitEvent({ kind: 'sweep-broadcast', txid, feeRate: rate, ...(previous && previous.txid !== txid ? { replaces: previous.txid } : {}) });
-        return;
-      } catch (e) {
-        if (isFeeRejection(e) && rate < this.maxFeeRate) {
-          rate = rate * 2n > this.maxFeeRate ? this.maxFeeRate : rate * 2n;
-          continue;
-        }
-        // A node without replacement refuses the bump while the first sweep waits: keep that one going.
-        this.report(e);
-        if (previous) await this.opts.backend.broadcast(previous.raw).catch(() => undefined);
-        return;
-      }
+    const build = (r: FeeRate) => this.sender.timeoutSweep(c.tx, this.opts.destinationScript, r).toBuffer();
+    try {
+      const sent = await broadcastRaising(this.opts.backend, build, rate, { ceiling: this.maxFeeRate });
+      this.sweep = { txid: sent.txid, tx: sent.raw, raw: sent.raw, feeRate: sent.rate, startHeight: previous?.startHeight ?? tip.height };
+      this.emitEvent({ kind: 'sweep-broadcast', txid: sent.txid, feeRate: sent.rate, ...(previous && previous.txid !== sent.txid ? { replaces: previous.txid } : {}) });
+    } catch (e) {
+      // A node without replacement refuses the bump while the first sweep waits: keep that one going.
+      this.report(e);
+      if (previous) await this.opts.backend.broadcast(previous.raw).catch(() => undefined);
     }
   }
 
@@ -262,22 +254,13 @@ export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
       await this.opts.backend.broadcast(c.cpfp.raw).catch((e) => this.report(e));
       return;
     }
-    let packageRate = rate;
-    for (;;) {
-      const raw = this.sender.childPaysForParent({ parent, destinationScript: this.opts.destinationScript, packageFeeRate: packageRate }).toBuffer();
-      try {
-        const txid = await this.opts.backend.broadcast(raw);
-        c.cpfp = { txid, raw, packageFeeRate: packageRate };
-        this.emitEvent({ kind: 'cpfp-broadcast', txid, parent: c.txid, packageFeeRate: packageRate });
-        return;
-      } catch (e) {
-        if (isFeeRejection(e) && packageRate < ceiling) {
-          packageRate = packageRate * 2n > ceiling ? ceiling : packageRate * 2n;
-          continue;
-        }
-        this.report(e);
-        return;
-      }
+    const build = (r: FeeRate) => this.sender.childPaysForParent({ parent, destinationScript: this.opts.destinationScript, packageFeeRate: r }).toBuffer();
+    try {
+      const sent = await broadcastRaising(this.opts.backend, build, rate, { ceiling });
+      c.cpfp = { txid: sent.txid, raw: sent.raw, packageFeeRate: sent.rate };
+      this.emitEvent({ kind: 'cpfp-broadcast', txid: sent.txid, parent: c.txid, packageFeeRate: sent.rate });
+    } catch (e) {
+      this.report(e);
     }
   }
 

@@ -31,7 +31,7 @@ import { ChainBackend, ChainTip } from './backend';
 import { BlockFollower, BlockRef } from './block-follower';
 import { SpendClassification, classifyFundingSpend } from './classify';
 import { burnFeeRate, deadlineFeeRate } from './fee-schedule';
-import { isFeeRejection } from './fee-reject';
+import { broadcastRaising } from './broadcast';
 import { IsolatedEmitter } from './isolated-emitter';
 import { spenderOf, txFromBackend } from './parse';
 
@@ -621,35 +621,21 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
    * gets one at a higher rate at once, up to the burn rate.
    */
   private async broadcastClaim(w: Watched, p: PenaltyDuty, rate: FeeRate, burnRate: FeeRate): Promise<void> {
-    let retried = false;
-    for (;;) {
-      const sweepOwn = p.sweepOwn && rate < burnRate;
-      const claim = w.receiver.penaltyTx(p.revokedTx, this.destinationScript, rate, { sweepReceiverOutput: sweepOwn });
-      const raw = claim.toBuffer();
-      try {
-        const txid = await this.backend.broadcast(raw);
-        const replaces = p.live?.txid;
-        const c: Claim = { txid, raw, feeRate: rate };
-        if (!p.claims.some((x) => x.txid === txid)) p.claims.push(c);
-        p.live = c;
-        p.feeRate = rate;
-        this.emitEvent({ kind: 'penalty-broadcast', channelId: w.channelId, txid, feeRate: rate, ...(replaces && replaces !== txid ? { replaces } : {}) });
-        return;
-      } catch (e) {
-        if (isFeeRejection(e) && rate < burnRate) {
-          rate = rate * 2n > burnRate ? burnRate : rate * 2n;
-          continue;
-        }
-        this.emitEvent(failure(e, w.channelId));
-        // A dropped connection: once more at once, as the claim cannot wait for the next poll's interval.
-        if (isChannelError(e, 'CHAIN_BACKEND') && !retried) {
-          retried = true;
-          continue;
-        }
-        // A node without replacement refuses the bump: the live claim stays, the next poll tries again.
-        if (p.live && (!this.mempoolRead || !this.mempool.has(p.live.txid))) await this.rebroadcast(w, p.live.raw);
-        return;
-      }
+    // At the burn rate the claim takes the revocable output alone: our own output is under no deadline.
+    const build = (r: FeeRate) => w.receiver.penaltyTx(p.revokedTx, this.destinationScript, r, { sweepReceiverOutput: p.sweepOwn && r < burnRate }).toBuffer();
+    try {
+      // A dropped connection is tried again at once: the claim cannot wait for the next poll's interval.
+      const sent = await broadcastRaising(this.backend, build, rate, { ceiling: burnRate, onTransient: (e) => this.emitEvent(failure(e, w.channelId)) });
+      const replaces = p.live?.txid;
+      const c: Claim = { txid: sent.txid, raw: sent.raw, feeRate: sent.rate };
+      if (!p.claims.some((x) => x.txid === c.txid)) p.claims.push(c);
+      p.live = c;
+      p.feeRate = c.feeRate;
+      this.emitEvent({ kind: 'penalty-broadcast', channelId: w.channelId, txid: c.txid, feeRate: c.feeRate, ...(replaces && replaces !== c.txid ? { replaces } : {}) });
+    } catch (e) {
+      this.emitEvent(failure(e, w.channelId));
+      // A node without replacement refuses the bump: the live claim stays, the next poll tries again.
+      if (p.live && (!this.mempoolRead || !this.mempool.has(p.live.txid))) await this.rebroadcast(w, p.live.raw);
     }
   }
 
@@ -723,29 +709,13 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
       if (this.mempoolRead && !this.mempool.has(child.txid)) await this.rebroadcast(w, child.raw);
       return;
     }
-    let packageRate = target;
-    for (;;) {
-      let tx: Transaction;
-      try {
-        tx = w.receiver.childPaysForParent({ parent: c.tx, destinationScript: this.destinationScript, packageFeeRate: packageRate });
-      } catch (e) {
-        this.emitEvent(failure(e, w.channelId)); // our output cannot pay for it (none, or too small)
-        return;
-      }
-      const raw = tx.toBuffer();
-      try {
-        const txid = await this.backend.broadcast(raw);
-        c.cpfp = { txid, raw, packageFeeRate: packageRate, startHeight: tip.height };
-        this.emitEvent({ kind: 'cpfp-broadcast', channelId: w.channelId, txid, parent: c.txid, packageFeeRate: packageRate });
-        return;
-      } catch (e) {
-        if (isFeeRejection(e) && packageRate < most) {
-          packageRate = packageRate * 2n > most ? most : packageRate * 2n;
-          continue;
-        }
-        this.emitEvent(failure(e, w.channelId));
-        return;
-      }
+    const build = (rate: FeeRate) => w.receiver.childPaysForParent({ parent: c.tx, destinationScript: this.destinationScript, packageFeeRate: rate }).toBuffer();
+    try {
+      const sent = await broadcastRaising(this.backend, build, target, { ceiling: most });
+      c.cpfp = { txid: sent.txid, raw: sent.raw, packageFeeRate: sent.rate, startHeight: tip.height };
+      this.emitEvent({ kind: 'cpfp-broadcast', channelId: w.channelId, txid: sent.txid, parent: c.txid, packageFeeRate: sent.rate });
+    } catch (e) {
+      this.emitEvent(failure(e, w.channelId)); // refused, or our output cannot pay for a child at all
     }
   }
 

@@ -221,16 +221,7 @@ export async function sumIns(node: RegtestNode, tx: Transaction): Promise<bigint
   return total;
 }
 
-/** The rejection a promise ends with, checked to be a ChannelError. */
-export async function rejectionOf(p: Promise<unknown>): Promise<ChannelError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).to.be.instanceOf(ChannelError);
-    return e as ChannelError;
-  }
-  throw new Error('expected a ChannelError rejection');
-}
+export { rejectionOf } from './errors';
 
 export function syncRejectionOf(fn: () => unknown): ChannelError {
   try {

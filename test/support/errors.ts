@@ -21,3 +21,19 @@ export function thrownCode(fn: () => unknown): ErrorCode {
   }
   throw new Error('expected a ChannelError');
 }
+
+/** The rejection a promise ends with, checked to be a ChannelError. */
+export async function rejectionOf(p: Promise<unknown>): Promise<ChannelError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).to.be.instanceOf(ChannelError);
+    return e as ChannelError;
+  }
+  throw new Error('expected a ChannelError rejection');
+}
+
+/** The code of the ChannelError a promise rejects with. */
+export async function rejectedCode(p: Promise<unknown>): Promise<ErrorCode> {
+  return (await rejectionOf(p)).code;
+}
