@@ -13,6 +13,7 @@
 import { expect } from 'chai';
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import {
+  ReceiverWatcher, WatcherEvent,
   DEFAULT_FUNDING_DEPTH, FundingInput, PrivateKey, PublicKey, Receiver, ReceiverSecrets, ReceiverPolicy, Sender, confirmFunding, createFundingPsbt, extractTransaction, finalizePsbt,
   fundingOutpoint, p2wpkhScript, signPsbtWithKey,
 } from '../lib';
@@ -259,6 +260,29 @@ describe('funding is checked, not trusted: a lying sender on the embedded regtes
     await pay(node, p, 50_000n);
     expect(p.receiver.amount).to.equal(BUDGET + 1n + 50_000n);
     expect(await exposure(node, p)).to.equal(0n);
+  });
+
+  it('zero-conf: a watcher takes the channel while its funding is unconfirmed and punishes a revoked version mined with it', async () => {
+    const { p, fundingTx } = await honest(node, { ...POLICY, zeroConf: { budget: BUDGET } });
+    await node.broadcast(fundingTx.toBuffer());
+    await confirmFunding(p.receiver, node);
+    const revoked = p.sender.latestTransaction();
+    await pay(node, p, 2_000n);
+    await pay(node, p, 3_000n);
+    expect(p.receiver.fundingConfirmed).to.equal(false);
+    const dest = p.receiverPayout;
+    const w = new ReceiverWatcher({ backend: node, feeRate: E2E_FEE_RATE, destinationScript: dest, fromHeight: (await node.getTip()).height });
+    w.watch(p.receiver, { fundingTx: fundingTx.toBuffer() });
+    const events: WatcherEvent[] = [];
+    w.on('event', (e: WatcherEvent) => events.push(e));
+    // The sender broadcasts its refund (state 0, revoked) right behind the funding.
+    await node.broadcast(revoked.toBuffer());
+    await w.poll();
+    await node.mine(1);
+    await w.poll();
+    const claim = events.find((e) => e.kind === 'penalty-confirmed') as Extract<WatcherEvent, { kind: 'penalty-confirmed' }>;
+    expect(claim, 'the claim confirmed').to.not.equal(undefined);
+    expect(valueTo((await readConfirmed(node, claim.txid)).tx, dest) > CAPACITY - 10_000n).to.equal(true);
   });
 
   it('zero-conf, and the sender double-spends its funding input: the receiver loses what it took, never more than the budget', async () => {

@@ -259,7 +259,6 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     if (opts === null || typeof opts !== 'object') fail('INVALID_ARGUMENT', 'watch options must be an object');
     const f = receiver.funding;
     if (!f) fail('UNEXPECTED_MESSAGE', 'receiver has no funding outpoint yet');
-    if (!receiver.fundingConfirmed) fail('FUNDING_NOT_CONFIRMED', 'the receiver has not checked its funding output yet');
     const k = outpointKey(txidToHash(f.txid), f.vout);
     if (this.byFunding.has(k)) fail('CHANNEL_ALREADY_WATCHED', `funding output ${f.txid}:${f.vout} is already watched`);
     if (opts.fundingTx !== undefined) checkFundingOutput(receiver, opts.fundingTx);
