@@ -7,9 +7,11 @@
  * transaction (or cannot be read), 2 the command line is wrong.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ChannelError, ExplainOptions, explainInput, explanationToJson, isChannelError, renderExplanation } from '../lib';
 
 const USAGE = `usage: revchan inspect [options] <input>
+       revchan --version
 
 Explains a revchan channel PSBT or transaction: its kind and variant, the
 state number, amounts and fee, each script as ASM and miniscript, which
@@ -26,6 +28,7 @@ options:
                               with --sender-funding-key: decode the state of a
                               transaction that does not show its funding script
   -h, --help                  show this help
+  --version                   print revchan's version
 
 exit status: 0 explained, 1 not a channel PSBT or transaction, 2 usage error
 `;
@@ -44,10 +47,16 @@ function keyOption(name: string, value: string | undefined): Uint8Array {
   return Uint8Array.from(Buffer.from(value, 'hex'));
 }
 
-function parseArgs(argv: readonly string[]): Args | 'help' {
+/** The version of the package this command belongs to, from its own package.json (dist/bin/ -> the package root). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function parseArgs(argv: readonly string[]): Args | 'help' | 'version' {
   const [command, ...rest] = argv;
   if (command === undefined) throw new UsageError('no command given');
   if (command === '-h' || command === '--help' || command === 'help') return 'help';
+  if (command === '--version') return 'version';
   if (command !== 'inspect') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   let json = false;
   let sender: Uint8Array | undefined;
@@ -93,7 +102,7 @@ function readInput(arg: string): string | Uint8Array {
 }
 
 function main(argv: readonly string[]): number {
-  let args: Args | 'help';
+  let args: Args | 'help' | 'version';
   try {
     args = parseArgs(argv);
   } catch (e) {
@@ -103,6 +112,10 @@ function main(argv: readonly string[]): number {
   }
   if (args === 'help') {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (args === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
   try {

@@ -6,7 +6,7 @@
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { ChannelError, hashToTxid, toHex } from '../lib';
-import type { RegtestNode } from '../lib/chain/regtest-node';
+import type { RegtestNode } from '../test/kit/regtest-node';
 
 export class DemoFailure extends Error {
   override readonly name = 'DemoFailure';

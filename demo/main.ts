@@ -5,7 +5,7 @@
  * B (CLTV) takes 50 payments and closes cooperatively. Every transaction is
  * checked with the node: accepted, then confirmed. Any failure exits non-zero.
  */
-import { RegtestNode } from '../lib/chain/regtest-node';
+import { RegtestNode } from '../test/kit/regtest-node';
 import { ReceiverWatcher, WatcherEvent } from '../lib/chain/watcher';
 import { runChannelA } from './channel-a';
 import { runChannelB } from './channel-b';

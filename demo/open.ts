@@ -8,7 +8,7 @@ import {
   ChainView, FeeRate, FundingInput, Receiver, Sender, Variant, confirmFunding, createFundingPsbt, extractTransaction, finalizePsbt,
   signPsbtWithKey,
 } from '../lib';
-import type { RegtestNode } from '../lib/chain/regtest-node';
+import type { RegtestNode } from '../test/kit/regtest-node';
 import { receiverSecrets, senderSecrets, senderWallet } from './keys';
 import { DemoFailure, Ledger } from './ledger';
 import { Wire } from './wire';

@@ -9,7 +9,7 @@
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import { CLOSE_WEIGHT, cltvCutoffReached, feeForWeight, penaltyWeight, timeoutWeight } from '../lib';
-import { RegtestNode } from '../lib/chain/regtest-node';
+import { RegtestNode } from './kit/regtest-node';
 import {
   CLTV_MARGIN, CSV_DELAY, Confirmed, E2E_VARIANTS, broadcastAndConfirm, chainView, mineTo, payMany, readConfirmed, sumIns, sumOuts,
   syncRejectionOf, valueTo, wire,

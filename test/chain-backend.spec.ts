@@ -8,7 +8,7 @@ import * as ecc from 'tiny-secp256k1';
 import { ChannelError, type ErrorCode } from '../lib/errors';
 import type { ChainBackend } from '../lib/chain/backend';
 import { CoreRpcBackend } from '../lib/chain/core-rpc';
-import { RegtestNode, type FundedOutput } from '../lib/chain/regtest-node';
+import { RegtestNode, type FundedOutput } from './kit/regtest-node';
 import { checkInputError, verifyInputs } from './support/verify';
 import { rejectedCode, rejectionOf } from './support/errors';
 

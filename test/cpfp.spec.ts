@@ -9,7 +9,7 @@ import {
   CPFP_MIN_FEE_RATE, ChannelError, CpfpParams, DUST_P2WPKH, RBF_SEQUENCE, buildCpfpTx, cpfpMaxWeight, decodeSignature, feeForWeight,
   p2wpkhScript, p2wshScript, signCpfpTx,
 } from '../lib';
-import { RegtestNode } from '../lib/chain/regtest-node';
+import { RegtestNode } from './kit/regtest-node';
 import { spendP2wpkh } from './support/adversarial';
 import { testKey } from './support/keys';
 import { verifyInputs } from './support/verify';

@@ -8,7 +8,7 @@ import { Transaction } from 'bitcoinjs-lib';
 import {
   CLOSE_WEIGHT, cltvCutoffReached, feeForWeight, p2wshScript, penaltyWeight, revocableScriptFor, timeoutWeight,
 } from '../lib';
-import { RegtestNode } from '../lib/chain/regtest-node';
+import { RegtestNode } from './kit/regtest-node';
 import {
   CLTV_MARGIN, CSV_DELAY, E2E_VARIANTS, FundedChannel, broadcastAndConfirm, chainView, mineTo, openFundedChannel, payMany,
   rejectionOf, sumIns, sumOuts, syncRejectionOf, valueTo, wire,

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import { ChannelError, ErrorCode, p2wpkhScript } from '../lib';
-import { RegtestNode } from '../lib/chain/regtest-node';
+import { RegtestNode } from './kit/regtest-node';
 import { spendP2wpkh } from './support/adversarial';
 import { flaky } from './support/flaky-backend';
 import { testKey } from './support/keys';

@@ -17,7 +17,7 @@ import {
   DEFAULT_FUNDING_DEPTH, FundingInput, PrivateKey, PublicKey, Receiver, ReceiverSecrets, ReceiverPolicy, Sender, confirmFunding, createFundingPsbt, extractTransaction, finalizePsbt,
   fundingOutpoint, p2wpkhScript, signPsbtWithKey,
 } from '../lib';
-import { RegtestNode } from '../lib/chain/regtest-node';
+import { RegtestNode } from './kit/regtest-node';
 import { E2E_FEE_RATE, chainView, readConfirmed, rejectionOf, syncRejectionOf, valueTo, wire } from './support/e2e';
 import { testKey } from './support/keys';
 

@@ -10,7 +10,7 @@ import * as bitcoin from 'bitcoinjs-lib';
 import { ECPairFactory } from 'ecpair';
 import * as ecc from 'tiny-secp256k1';
 import { ChannelError, type ErrorCode, feeForWeight, isFeeRejection } from '../lib';
-import { RegtestNode } from '../lib/chain/regtest-node';
+import { RegtestNode } from './kit/regtest-node';
 import { rejectedCode, rejectionOf } from './support/errors';
 
 const ECPair = ECPairFactory(ecc);

@@ -10,7 +10,7 @@ import * as bitcoin from 'bitcoinjs-lib';
 import { ECPairFactory } from 'ecpair';
 import * as ecc from 'tiny-secp256k1';
 import { ChannelError, type ErrorCode } from '../lib';
-import { RegtestNode } from '../lib/chain/regtest-node';
+import { RegtestNode } from './kit/regtest-node';
 
 const ECPair = ECPairFactory(ecc);
 const key = ECPair.fromPrivateKey(createHash('sha256').update('revchan regtest-reorg spec').digest());

@@ -9,7 +9,7 @@
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import { ReceiverWatcher, SenderWatcher, WatcherEvent, SenderWatcherEvent, classifyFundingSpend, dustLimit, feeForWeight, penaltyWeight } from '../lib';
-import { RegtestNode } from '../lib/chain/regtest-node';
+import { RegtestNode } from './kit/regtest-node';
 import { CSV_DELAY, chainView, mineTo, payMany, payOnce, readConfirmed, sumOuts, valueTo, wire } from './support/e2e';
 import { AdversarialChannel, openAdversarialChannel, outputTo, receiverWatcher } from './support/adversarial';
 import { flaky } from './support/flaky-backend';

@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import { ChainBackend, ReceiverWatcher, SenderWatcher, WatcherEvent, feeForWeight, penaltyWeight, toHex } from '../lib';
-import { RegtestNode } from '../lib/chain/regtest-node';
+import { RegtestNode } from './kit/regtest-node';
 import { E2E_VARIANTS, FundedChannel, openFundedChannel, payMany, readConfirmed, sumOuts, valueTo } from './support/e2e';
 
 function collect(w: ReceiverWatcher): WatcherEvent[] {

@@ -5,7 +5,26 @@
  */
 import { EventEmitter } from 'node:events';
 
-export class IsolatedEmitter<E> extends EventEmitter {
+type Listener = (...args: any[]) => void;
+
+/**
+ * The listener methods of Node's EventEmitter that the watchers offer, typed
+ * here so that the package's declarations need no @types/node.
+ */
+export interface WatcherEmitter {
+  on(name: string | symbol, listener: Listener): this;
+  addListener(name: string | symbol, listener: Listener): this;
+  once(name: string | symbol, listener: Listener): this;
+  off(name: string | symbol, listener: Listener): this;
+  removeListener(name: string | symbol, listener: Listener): this;
+  removeAllListeners(name?: string | symbol): this;
+  listenerCount(name: string | symbol): number;
+  emit(name: string | symbol, ...args: unknown[]): boolean;
+}
+
+const EmitterBase: new () => WatcherEmitter = EventEmitter;
+
+export class IsolatedEmitter<E> extends EmitterBase {
   private failures = 0;
   private lastFailure: unknown;
 
@@ -15,7 +34,7 @@ export class IsolatedEmitter<E> extends EventEmitter {
   }
 
   override emit(name: string | symbol, ...args: unknown[]): boolean {
-    const listeners = this.rawListeners(name) as ((...a: unknown[]) => unknown)[];
+    const listeners = (this as unknown as EventEmitter).rawListeners(name) as ((...a: unknown[]) => unknown)[];
     for (const l of listeners) {
       try {
         l.apply(this, args);

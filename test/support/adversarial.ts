@@ -13,7 +13,7 @@ import {
   SenderWatcher, SenderWatcherEvent, WatcherEvent, confirmFunding, derivePublicKey, extractTransaction, feeForWeight, finalizePsbt, p2wpkhScript,
   P2WPKH_INPUT, segwitTxWeight, signPsbtWithKey,
 } from '../../lib';
-import type { RegtestNode } from '../../lib/chain/regtest-node';
+import type { RegtestNode } from '../kit/regtest-node';
 import {
   CLTV_MARGIN, CSV_DELAY, E2E_FEE_RATE, E2E_POLICY, FundedChannel, VariantName, chainView, rejectionOf, wire,
 } from './e2e';

@@ -11,7 +11,7 @@ import {
   SenderSecrets, Variant, confirmFunding, createFundingPsbt, verifyPsbtMatches, decodeMessage, encodeMessage, extractTransaction, finalizePsbt, p2wpkhScript,
   signPsbtWithKey,
 } from '../../lib';
-import type { RegtestNode } from '../../lib/chain/regtest-node';
+import type { RegtestNode } from '../kit/regtest-node';
 import { TestKey, testKey } from './keys';
 
 /** 1000 sat/kw = 4 sat/vB, above bcoin's 1 sat/vB minimum relay fee. */

@@ -6,9 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import bcoin from 'bcoin';
-import { ChannelError, fail } from '../errors';
-import { FeeRate, checkFeeRate, checkTxid, checkVout } from '../types';
-import type { ChainBackend, ChainTip, SpendInfo } from './backend';
+import { ChannelError, fail } from '../../lib/errors';
+import { FeeRate, checkFeeRate, checkTxid, checkVout } from '../../lib/types';
+import type { ChainBackend, ChainTip, SpendInfo } from '../../lib/chain/backend';
 import { coinsAtFork, emptyTemplate, fillAboveFeeRate, fillFromFork } from './regtest-templates';
 
 /**
