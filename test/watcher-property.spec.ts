@@ -25,7 +25,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { RegtestNode } from '../lib/chain/regtest-node';
+import { RegtestNode } from './kit/regtest-node';
 import { openAdversarialChannel, receiverWatcher, senderWatcher } from './support/adversarial';
 import { CSV_DELAY, payMany } from './support/e2e';
 import { RunStats } from './support/protocol-invariants';
@@ -44,7 +44,7 @@ const RUNS = envInt('REVCHAN_WATCHER_RUNS', 12);
 /** The path fast-check prints with a counterexample: with the same seed it replays that run alone. */
 const PATH = process.env.REVCHAN_WATCHER_PATH;
 const SHRINK = process.env.REVCHAN_WATCHER_SHRINK === '1';
-const SENDER_REPORTS = process.env.REVCHAN_WATCHER_SENDER_REPORTS === '1';
+const SENDER_REPORTS = process.env.REVCHAN_WATCHER_SENDER_REPORTS !== '0';
 const replay = PATH ? { path: PATH } : {};
 const onTrace = process.env.REVCHAN_WATCHER_TRACE === '1'
   ? (t: readonly string[]) => console.log(`      run:\n        ${t.join('\n        ')}`)
@@ -102,20 +102,20 @@ describe('watcher properties on the embedded regtest node', function () {
   });
 });
 
-// Found by these runs; pending until lib/ handles it. The property counts it
-// ('sender watcher: sweep-confirmed of a transaction not paying the sender')
-// instead of failing, so that invariants 1-4 keep being checked.
+// Found by these runs, and fixed: the sender's watcher tells its own sweep from
+// the receiver's claim (REVCHAN_WATCHER_SENDER_REPORTS=0 only counts it).
 describe('found by the watcher property runs', function () {
   this.timeout(120_000);
 
-  // SenderWatcher.workSweep follows "whatever spent" the revocable output of
+  // SenderWatcher.workSweep followed "whatever spent" the revocable output of
   // the sender's version as its own sweep. When that version was revoked, the
-  // spender is the receiver's penalty claim, and the sender's watcher reports
+  // spender is the receiver's penalty claim, and the sender's watcher reported
   // it as 'sweep-confirmed' and 'resolved' with sweep = the claim: a sender
-  // restored from an old backup is told it swept the money the receiver took.
+  // restored from an old backup was told it swept the money the receiver took.
+  // Now it reports 'sweep-lost' and resolves with lost = the claim.
   // Property counterexample: REVCHAN_WATCHER_SEED=20240611 with the sender
   // reports checked (checkSenderReports: true), path "0".
-  it.skip('the sender\'s watcher does not report the receiver\'s claim of a revoked version as its own sweep', async () => {
+  it('the sender\'s watcher does not report the receiver\'s claim of a revoked version as its own sweep', async () => {
     const node = await RegtestNode.start();
     try {
       const c = await openAdversarialChannel(node, 'CSV');
@@ -135,6 +135,8 @@ describe('found by the watcher property runs', function () {
       expect(sw.of('closed')[0]).to.include({ txid: revoked.getId(), own: true });
       expect(sw.of('sweep-confirmed').map((e) => e.txid), 'sweeps the sender\'s watcher reports').to.not.include(claim);
       expect(sw.of('resolved').map((e) => e.sweep)).to.not.include(claim);
+      expect(sw.of('sweep-lost').map((e) => e.txid)).to.deep.equal([claim]);
+      expect(sw.of('resolved').map((e) => e.lost)).to.deep.equal([claim]);
     } finally {
       await node.stop();
     }

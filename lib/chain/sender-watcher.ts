@@ -32,7 +32,9 @@ export type SenderWatcherEvent =
   | { kind: 'sweep-confirmed'; txid: string; height: number }
   | { kind: 'cpfp-broadcast'; txid: string; parent: string; packageFeeRate: FeeRate }
   /** The outcome is buried finalDepth blocks deep: nothing more to do. */
-  | { kind: 'resolved'; txid: string; own: boolean; sweep?: string }
+  /** Someone else's spend of our version's revocable output confirmed (the receiver's claim: the version was revoked). */
+  | { kind: 'sweep-lost'; txid: string; height: number }
+  | { kind: 'resolved'; txid: string; own: boolean; sweep?: string; lost?: string }
   | { kind: 'error'; code: string; message: string; reason?: string };
 
 export interface SenderWatcherOptions {
@@ -71,6 +73,8 @@ interface Closing extends Seen {
   /** Tip height when first seen unconfirmed. */
   seenAt: number;
   cpfp?: { txid: string; raw: Uint8Array; packageFeeRate: FeeRate };
+  /** A confirmed spend of the revocable output that is not our sweep. */
+  lost?: Seen;
 }
 
 interface Sweep extends Seen {
@@ -194,15 +198,23 @@ export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
     const b = this.opts.backend;
     const vout = findRevocableOutput(this.sender.context, Transaction.fromBuffer(c.tx), this.sender.updateKey(this.stateOf(c)))!.vout;
     const spent = await this.locate({ txid: c.txid, vout });
+    if (spent && !this.isOurSweep(spent)) {
+      // Not ours: the receiver's claim (this version was revoked: the state was an old one). Confirmed, nothing is left to sweep.
+      if (spent.height !== undefined) {
+        if (c.lost?.txid !== spent.txid || c.lost.height === undefined) this.emitEvent({ kind: 'sweep-lost', txid: spent.txid, height: spent.height });
+        c.lost = spent;
+        return;
+      }
+    } else if (c.lost) delete c.lost;
     const sw = this.sweep;
-    if (spent && (!sw || spent.txid !== sw.txid)) {
+    if (spent && this.isOurSweep(spent) && (!sw || spent.txid !== sw.txid)) {
       // A sweep of ours from before a restart, or our bump the node took: follow whatever spent it.
       const feeRate = sw?.txid === spent.txid ? sw.feeRate : this.feeRate;
       this.sweep = { ...spent, raw: spent.tx, feeRate, startHeight: sw?.startHeight ?? tip.height };
       if (spent.height !== undefined) this.emitEvent({ kind: 'sweep-confirmed', txid: spent.txid, height: spent.height });
       return;
     }
-    if (spent && sw) {
+    if (spent && sw && spent.txid === sw.txid) {
       if (spent.height !== undefined && sw.height === undefined) this.emitEvent({ kind: 'sweep-confirmed', txid: spent.txid, height: spent.height });
       Object.assign(sw, { height: spent.height, hash: spent.hash });
       if (spent.height !== undefined) return;
@@ -212,10 +224,16 @@ export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
       urgentWithin: 0, burnWithin: 0,
     });
     if (sw && rate <= sw.feeRate) {
-      if (!spent) await b.broadcast(sw.raw).catch((e) => this.report(e)); // evicted or reorged out: the same bytes again
+      if (!spent || spent.txid !== sw.txid) await b.broadcast(sw.raw).catch((e) => this.report(e)); // evicted or reorged out: the same bytes again
       return;
     }
     await this.broadcastSweep(c, rate, tip, sw);
+  }
+
+  /** Our sweeps pay only our destination. */
+  private isOurSweep(s: Seen): boolean {
+    const tx = Transaction.fromBuffer(s.tx);
+    return tx.outs.length > 0 && tx.outs.every((o) => bytesEqual(o.script, this.opts.destinationScript));
   }
 
   private stateOf(c: Seen): number {
@@ -267,12 +285,10 @@ export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
   private checkResolved(tip: ChainTip): void {
     const c = this.closing;
     if (!c || c.height === undefined || tip.height - c.height + 1 < this.finalDepth) return;
-    if (c.own) {
-      const sw = this.sweep;
-      if (!sw || sw.height === undefined || tip.height - sw.height + 1 < this.finalDepth) return;
-    }
+    const end = c.own ? c.lost ?? this.sweep : undefined;
+    if (c.own && (!end || end.height === undefined || tip.height - end.height + 1 < this.finalDepth)) return;
     this.resolved = true;
-    this.emitEvent({ kind: 'resolved', txid: c.txid, own: c.own, ...(c.own ? { sweep: this.sweep!.txid } : {}) });
+    this.emitEvent({ kind: 'resolved', txid: c.txid, own: c.own, ...(end ? (end === c.lost ? { lost: end.txid } : { sweep: end.txid }) : {}) });
   }
 
   /** What the watcher knows, for callers and tests. */

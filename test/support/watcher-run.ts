@@ -28,7 +28,7 @@ import fc from 'fast-check';
 import {
   ChainBackend, FeeRate, ReceiverWatcher, ReceiverWatcherOptions, SenderWatcher, SenderWatcherEvent, WatcherEvent, isChannelError, p2wpkhScript, toHex,
 } from '../../lib';
-import { RegtestNode } from '../../lib/chain/regtest-node';
+import { RegtestNode } from '../kit/regtest-node';
 import { AdversarialChannel, openAdversarialChannel } from './adversarial';
 import { payOnce, wire } from './e2e';
 import { BackendMethod, Fault, FlakyPlan, flaky } from './flaky-backend';
