@@ -1,8 +1,9 @@
 /**
  * The bad-input corpus (fixtures/bad-inputs/*.json, written by
  * tools/generate-bad-inputs.ts) as one table test. Every case must throw a
- * ChannelError with exactly the expected code and change nothing: its
- * arguments are deep-equal before and after, and a party's saved state is
+ * ChannelError with exactly the expected code (and the details it names, if
+ * any) and change nothing: its arguments are deep-equal before and after (a
+ * party among them saves the same state), and a party's saved state is
  * byte-equal and the party still takes the next valid message. Each file also
  * lists valid calls, the baselines its cases change one thing of, which must
  * succeed.
@@ -28,6 +29,8 @@ interface Case extends Call {
   readonly expect: string;
   /** A known defect outside this corpus's reach: the case runs as pending, with the reason. */
   readonly pending?: string;
+  /** What the error's details must hold besides its code. */
+  readonly details?: Tagged;
 }
 interface CorpusFile {
   readonly description: string;
@@ -65,18 +68,28 @@ function codeOf(e: unknown): string {
   return e instanceof ChannelError ? e.code : `not a ChannelError: ${String(e).slice(0, 200)}`;
 }
 
-function argsOf(file: CorpusFile, call: Call): unknown[] {
-  const args = decode(call.input, file.baselines);
+function restoreNamed(file: CorpusFile, call: Call, name: string): { party: Party; spec: PartySpec } {
+  const t = file.parties[name];
+  if (t === undefined) throw new Error(`${call.name}: unknown party ${name}`);
+  const spec = decode(t, file.baselines) as PartySpec;
+  return { party: restoreParty(spec.role, spec.state, spec.secrets), spec };
+}
+
+/** The call's arguments; a {"$party": name} among them is the case's own party when it names it, else restored once per name. */
+function argsOf(file: CorpusFile, call: Call, own?: Party): unknown[] {
+  const restored = new Map<string, Party>();
+  if (own !== undefined && call.party !== undefined) restored.set(call.party, own);
+  const party = (name: string): Party => {
+    if (!restored.has(name)) restored.set(name, restoreNamed(file, call, name).party);
+    return restored.get(name)!;
+  };
+  const args = decode(call.input, file.baselines, party);
   if (!Array.isArray(args)) throw new Error(`${call.name}: input must be an argument list`);
   return args;
 }
 
 function partyOf(file: CorpusFile, call: Call): { party: Party; spec: PartySpec } | undefined {
-  if (call.party === undefined) return undefined;
-  const t = file.parties[call.party];
-  if (t === undefined) throw new Error(`${call.name}: unknown party ${call.party}`);
-  const spec = decode(t, file.baselines) as PartySpec;
-  return { party: restoreParty(spec.role, spec.state, spec.secrets), spec };
+  return call.party === undefined ? undefined : restoreNamed(file, call, call.party);
 }
 
 function runNext(party: Party, spec: PartySpec): unknown {
@@ -88,14 +101,15 @@ function runNext(party: Party, spec: PartySpec): unknown {
 async function runCase(file: CorpusFile, c: Case): Promise<void> {
   const target = TARGETS.get(c.target);
   if (target === undefined) throw new Error(`unknown target ${c.target}`);
-  const args = argsOf(file, c);
   const p = partyOf(file, c);
+  const args = argsOf(file, c, p?.party);
   if (target.kind === 'party' && p === undefined) throw new Error(`${c.target} needs a party`);
   const before = snapshot(args);
   const stateBefore = p ? partyState(p.party) : undefined;
 
   const e = await thrown(() => target.run(args, p?.party));
   expect(codeOf(e), 'code').to.equal(c.expect);
+  if (c.details !== undefined) expect((e as ChannelError).details, 'details').to.deep.include(decode(c.details) as object);
   expect(snapshot(args), 'arguments unchanged').to.equal(before);
   if (p) {
     expect(partyState(p.party), 'party state unchanged').to.equal(stateBefore);
@@ -115,8 +129,8 @@ async function runCase(file: CorpusFile, c: Case): Promise<void> {
 async function runValid(file: CorpusFile, v: Call): Promise<void> {
   const target = TARGETS.get(v.target);
   if (target === undefined) throw new Error(`unknown target ${v.target}`);
-  const args = argsOf(file, v);
   const p = partyOf(file, v);
+  const args = argsOf(file, v, p?.party);
   const before = snapshot(args);
   expect(codeOf(await thrown(() => target.run(args, p?.party))), 'code').to.equal('no error');
   if (!target.mutates) expect(snapshot(args), 'arguments unchanged').to.equal(before);

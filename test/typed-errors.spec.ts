@@ -6,8 +6,9 @@
  * corpus where it has one; also with every argument bad at once. Whatever
  * it throws, or a promise it returns rejects with, must be a ChannelError.
  * The watchers and the funding-spend classifier need a chain: their bad
- * arguments are checked in test/watcher-safety.spec.ts, and what a backend
- * may answer them in test/watcher-fuzz.spec.ts; the file
+ * arguments are in the bad-input corpus (over a stub backend) and
+ * test/watcher-safety.spec.ts, and what a backend may answer them in
+ * test/watcher-fuzz.spec.ts; the file
  * store and the RPC backend do I/O, so only their constructors are called.
  */
 import { readFileSync, readdirSync } from 'node:fs';

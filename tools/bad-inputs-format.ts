@@ -16,6 +16,8 @@ export interface CaseSpec {
   readonly party?: string;
   /** A known defect in a module this corpus does not own: the spec runs the case as pending, with this reason. */
   readonly pending?: string;
+  /** What the error's details must hold besides its code (FUNDING_MISMATCH: the field that differs). */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 export interface ValidSpec {
@@ -55,6 +57,17 @@ function refsIn(t: Tagged, out: Set<string>): void {
   for (const v of Object.values(t)) refsIn(v, out);
 }
 
+/** Names of the parties ({"$party"}) passed as arguments. */
+function partyRefsIn(t: Tagged, out: Set<string>): void {
+  if (t === null || typeof t !== 'object') return;
+  if (Array.isArray(t)) {
+    for (const x of t) partyRefsIn(x, out);
+    return;
+  }
+  if (typeof t.$party === 'string') out.add(t.$party);
+  for (const v of Object.values(t)) partyRefsIn(v, out);
+}
+
 function line(v: unknown): string {
   return JSON.stringify(v);
 }
@@ -67,12 +80,15 @@ export function renderFile(spec: FileSpec): string {
   const valid = spec.valid.map((v) => ({ name: v.name, target: v.target, ...(v.party ? { party: v.party } : {}), input: encode(v.input) }));
   const cases = spec.cases.map((c) => ({
     name: c.name, target: c.target, ...(c.party ? { party: c.party } : {}), input: encode(c.input), expect: c.expect,
-    ...(c.pending ? { pending: c.pending } : {}),
+    ...(c.details ? { details: encode(c.details) } : {}), ...(c.pending ? { pending: c.pending } : {}),
   }));
   const parties: Record<string, Tagged> = {};
   for (const [name, p] of Object.entries(spec.parties ?? {})) {
     parties[name] = encode({ role: p.role, secrets: p.secrets, state: p.state, next: p.next }) as Tagged;
   }
+  const partyNames = new Set<string>();
+  for (const t of [...valid.map((v) => v.input), ...cases.map((c) => c.input)]) partyRefsIn(t, partyNames);
+  for (const n of partyNames) if (!(n in parties)) throw new Error(`${spec.file}: an argument names party ${n}, which the file does not hold`);
   const all = spec.baselines ?? {};
   const needed = new Set<string>();
   const pending: Tagged[] = [...valid.map((v) => v.input), ...cases.map((c) => c.input), ...Object.values(parties)];

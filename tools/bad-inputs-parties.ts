@@ -13,11 +13,11 @@ import {
   ErrorCode, MAX_MONEY, MIN_FEE_RATE, PaymentSigner, PrivateKey, Receiver, RevocationStore, Sender, derivePublicKey, deriveUpdateKey, deriveUpdateSecret, p2wpkhScript,
   updateIndex,
 } from '../lib';
-import { DELETE, Ref } from '../test/support/bad-inputs-codec';
+import { DELETE, PartyRef, Ref } from '../test/support/bad-inputs-codec';
 import { walletCoin, walletScript } from '../test/support/channel';
 import { CHAIN, other, policy, receiverSecrets, senderSecrets } from '../test/support/parties';
 import { CaseSpec, FileSpec, PartySpec, ValidSpec } from './bad-inputs-format';
-import { CAPACITY, CLTV, CSV, runScenario } from './bad-inputs-scenario';
+import { CAPACITY, CLTV, CSV, Scenario, runScenario } from './bad-inputs-scenario';
 import { BAD_KEYS, N, be32, malformedSignatures } from './bad-inputs-values';
 import { derSig } from './bad-inputs-checks';
 import { fundingCases, fundingExtras, fundingStateCases } from './bad-inputs-funding';
@@ -29,24 +29,28 @@ export class PartyCollector {
   readonly valid = new Map<string, ValidSpec[]>();
   readonly used = new Map<string, Set<string>>();
 
-  bad(target: string, party: string | undefined, name: string, input: unknown[], expect: ErrorCode, pending?: string): void {
+  /** `extra`: a pending reason, or the details the error must hold. */
+  bad(target: string, party: string | undefined, name: string, input: unknown[], expect: ErrorCode, extra?: string | { details: Record<string, unknown> }): void {
     if (!this.cases.has(target)) this.cases.set(target, []);
     const list = this.cases.get(target)!;
     if (list.some((c) => c.name === name && c.party === party)) throw new Error(`${target}: two cases named ${name}`);
-    list.push({ name, target, input, expect, ...(party ? { party } : {}), ...(pending ? { pending } : {}) });
-    if (party) {
-      if (!this.used.has(target)) this.used.set(target, new Set());
-      this.used.get(target)!.add(party);
-    }
+    const more = typeof extra === 'string' ? { pending: extra } : extra ?? {};
+    list.push({ name, target, input, expect, ...(party ? { party } : {}), ...more });
+    this.use(target, party, input);
   }
 
   ok(target: string, name: string, input: unknown[], party?: string): void {
     if (!this.valid.has(target)) this.valid.set(target, []);
     this.valid.get(target)!.push({ name, target, input, ...(party ? { party } : {}) });
-    if (party) {
-      if (!this.used.has(target)) this.used.set(target, new Set());
-      this.used.get(target)!.add(party);
-    }
+    this.use(target, party, input);
+  }
+
+  /** The file of `target` holds the case's party and every party passed as an argument. */
+  private use(target: string, party: string | undefined, input: unknown): void {
+    if (!this.used.has(target)) this.used.set(target, new Set());
+    const used = this.used.get(target)!;
+    if (party) used.add(party);
+    for (const p of partyRefsIn(input)) used.add(p);
   }
 
   files(prefix: string, describe: (t: string) => string, baselines: Record<string, unknown>, parties: Record<string, PartySpec>): FileSpec[] {
@@ -65,22 +69,40 @@ export class PartyCollector {
   }
 }
 
+/** Names of the parties passed as arguments (PartyRef) in an input, at any depth. */
+function partyRefsIn(v: unknown, out: string[] = []): string[] {
+  if (v instanceof PartyRef) out.push(v.name);
+  else if (Array.isArray(v)) for (const x of v) partyRefsIn(x, out);
+  else if (v instanceof Ref) for (const x of Object.values(v.changes)) partyRefsIn(x, out);
+  else if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) partyRefsIn(x, out);
+  return out;
+}
+
 const K = (i: number) => deriveUpdateKey(senderSecrets.updateSeed, BigInt(i));
 const k = (i: number) => deriveUpdateSecret(senderSecrets.updateSeed, BigInt(i));
 
-export function partyFiles(): FileSpec[] {
+/** The channel runs, baselines and saved parties the party files (and the chain files) share. */
+export interface PartyFixtures {
+  readonly csv: Scenario;
+  readonly cltv: Scenario;
+  readonly baselines: Record<string, unknown>;
+  readonly parties: Record<string, PartySpec>;
+  readonly forged: ReturnType<typeof forgedReceiver>;
+}
+
+let fixtures: PartyFixtures | undefined;
+
+export function partyFixtures(): PartyFixtures {
+  fixtures ??= makeFixtures();
+  return fixtures;
+}
+
+function makeFixtures(): PartyFixtures {
   const csv = runScenario(CSV);
   const cltv = runScenario(CLTV);
   const S = csv.states;
   const m = csv.messages;
-  const ctx = Receiver.restore(S.receiverOpen!, receiverSecrets).context;
-  const asSender = new PaymentSigner(ctx, 'sender', senderSecrets.fundingKey);
-  const asReceiver = new PaymentSigner(ctx, 'receiver', receiverSecrets.fundingKey);
   const dest = p2wpkhScript(other.pub);
-  const channelId = m.offer.channelId;
-  const otherId = new Uint8Array(32).fill(0xab);
-
-  // --- baselines and parties ---------------------------------------------------------
   const forged = forgedReceiver();
   const funding = fundingExtras(csv.txs.fundingTx);
   const baselines: Record<string, unknown> = {
@@ -119,6 +141,19 @@ export function partyFiles(): FileSpec[] {
     ...funding.parties,
     store: { role: 'revocation-store', state: (S.receiverOpen3 as Json).revocations, secrets: null, next: { call: 'insertState', input: [3n, k(3)] } },
   };
+  return { csv, cltv, baselines, parties, forged };
+}
+
+export function partyFiles(): FileSpec[] {
+  const { csv, cltv, baselines, parties, forged } = partyFixtures();
+  const S = csv.states;
+  const m = csv.messages;
+  const ctx = Receiver.restore(S.receiverOpen!, receiverSecrets).context;
+  const asSender = new PaymentSigner(ctx, 'sender', senderSecrets.fundingKey);
+  const asReceiver = new PaymentSigner(ctx, 'receiver', receiverSecrets.fundingKey);
+  const dest = p2wpkhScript(other.pub);
+  const channelId = m.offer.channelId;
+  const otherId = new Uint8Array(32).fill(0xab);
 
   const col = new PartyCollector();
   const sigCases = (target: string, party: string, base: string, good: Uint8Array, args: (msg: Ref) => unknown[]) => {

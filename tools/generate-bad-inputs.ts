@@ -12,6 +12,7 @@ import { FileSpec, renderFile } from './bad-inputs-format';
 import { BUILDER_BASELINES, Collector, transactionBuilderCases } from './bad-inputs-builders';
 import { CHECK_BASELINES, checkCases } from './bad-inputs-checks';
 import { CPFP_BASELINES, cpfpCases } from './bad-inputs-cpfp';
+import { chainFiles } from './bad-inputs-chain';
 import { messageFiles } from './bad-inputs-messages';
 import { partyFiles } from './bad-inputs-parties';
 import { psbtFiles } from './bad-inputs-psbt';
@@ -28,7 +29,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const OUT = path.join(ROOT, 'fixtures', 'bad-inputs');
 
 function allFiles(): FileSpec[] {
-  const files = [...messageFiles(), ...builderFiles(), ...psbtFiles(), ...partyFiles()];
+  const files = [...messageFiles(), ...builderFiles(), ...psbtFiles(), ...partyFiles(), ...chainFiles()];
   const names = new Set<string>();
   for (const f of files) {
     if (names.has(f.file)) throw new Error(`two specs write ${f.file}`);

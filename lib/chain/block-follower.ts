@@ -11,6 +11,7 @@ import { Block } from 'bitcoinjs-lib';
 import { fail } from '../errors';
 import { hashToTxid } from '../tx/hash';
 import { ChainBackend, ChainTip } from './backend';
+import { checkChainBackend } from './watcher-options';
 import { blockFromBackend } from './parse';
 
 export interface BlockRef {
@@ -32,9 +33,7 @@ export class BlockFollower {
   private next: number;
 
   constructor(private readonly backend: ChainBackend, private readonly fromHeight: number, private readonly remember = DEFAULT_REMEMBERED_BLOCKS) {
-    if (backend === null || typeof backend !== 'object' || typeof backend.getBlock !== 'function' || typeof backend.getBlockHash !== 'function') {
-      fail('INVALID_ARGUMENT', 'backend must be a ChainBackend');
-    }
+    checkChainBackend(backend, ['getTip', 'getBlock', 'getBlockHash']);
     if (!Number.isSafeInteger(fromHeight) || fromHeight < 0) fail('INVALID_ARGUMENT', 'fromHeight must be a non-negative integer');
     if (!Number.isSafeInteger(remember) || remember < 1) fail('INVALID_ARGUMENT', 'remembered blocks must be a positive integer');
     this.next = fromHeight;

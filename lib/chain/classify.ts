@@ -1,12 +1,14 @@
 /**
  * What a spend of a channel's funding output is, from the receiver's point of
  * view. The state number in nLockTime/nSequence tells which state it is in
- * O(1); a P2WSH output tells the sender's version from the receiver's.
+ * O(1); a P2WSH output tells the sender's version from the receiver's. A
+ * transaction that does not spend the funding output is INVALID_TRANSACTION.
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { Receiver } from '../channel/receiver';
 import { fail } from '../errors';
 import { CLOSE_LOCKTIME } from '../tx/close';
+import { bytesEqual, txidToHash } from '../tx/hash';
 
 export type SpendClassification =
   | 'latest-sender-version'
@@ -18,6 +20,13 @@ export type SpendClassification =
 export function classifyFundingSpend(receiver: Receiver, tx: Transaction): { classification: SpendClassification; state?: number } {
   if (!(receiver instanceof Receiver)) fail('INVALID_ARGUMENT', 'classifyFundingSpend takes a Receiver');
   if (!(tx instanceof Transaction)) fail('INVALID_TRANSACTION', 'classifyFundingSpend takes a parsed Transaction');
+  // Anything with nLockTime 0 would pass for a cooperative close: only a spend of the funding output is classified.
+  const f = receiver.funding;
+  if (!f) fail('UNEXPECTED_MESSAGE', 'the receiver has no funding outpoint yet');
+  const fundingHash = txidToHash(f.txid);
+  if (!tx.ins.some((i) => i.index === f.vout && bytesEqual(i.hash, fundingHash))) {
+    fail('INVALID_TRANSACTION', `the transaction does not spend the funding output ${f.txid}:${f.vout}`);
+  }
   const state = receiver.stateOf(tx);
   if (state === undefined) {
     return { classification: tx.locktime === CLOSE_LOCKTIME ? 'cooperative-close' : 'unknown' };

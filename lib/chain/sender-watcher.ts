@@ -15,10 +15,12 @@ import { fail, isChannelError } from '../errors';
 import { maxPackageFeeRate } from '../channel/cpfp';
 import { Sender } from '../channel/sender';
 import { bytesEqual } from '../tx/hash';
+import { checkDestinationScript } from '../tx/outputs';
 import { findRevocableOutput } from '../tx/revocable-spend';
 import { decodeStateNumber } from '../tx/state-number';
-import { FeeRate, absoluteLockValue, checkFeeRate, relativeLockValue } from '../types';
+import { FeeRate, absoluteLockValue, relativeLockValue } from '../types';
 import { ChainBackend, ChainTip } from './backend';
+import { checkChainBackend, watcherFeeRates } from './watcher-options';
 import { deadlineFeeRate } from './fee-schedule';
 import { broadcastRaising } from './broadcast';
 import { IsolatedEmitter } from './isolated-emitter';
@@ -39,10 +41,11 @@ export type SenderWatcherEvent =
 
 export interface SenderWatcherOptions {
   readonly backend: ChainBackend;
+  /** Where the sweep and CPFP children pay: a standard script (checkDestinationScript). */
   readonly destinationScript: Uint8Array;
-  /** Rate of the first sweep and of a CPFP child's first package, sat/kw. */
+  /** Rate of the first sweep and of a CPFP child's first package, sat/kw; at least the relay floor (MIN_FEE_RATE). */
   readonly feeRate: FeeRate;
-  /** Ceiling of the bumps (default 32 times feeRate). */
+  /** Ceiling of the bumps, not below feeRate (default 32 times feeRate, at most MAX_FEE_RATE). */
   readonly maxFeeRate?: FeeRate;
   /** The rate doubles after this many blocks without confirmation (default 2). */
   readonly bumpAfterBlocks?: number;
@@ -102,12 +105,11 @@ export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
   constructor(private readonly sender: Sender, private readonly opts: SenderWatcherOptions) {
     super();
     if (!(sender instanceof Sender)) fail('INVALID_ARGUMENT', 'SenderWatcher takes a Sender');
-    if (opts === null || typeof opts !== 'object' || opts.backend === null || typeof opts.backend !== 'object' || typeof opts.backend.getSpender !== 'function') {
-      fail('INVALID_ARGUMENT', 'options need a backend');
-    }
-    if (!(opts.destinationScript instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'destinationScript must be bytes');
-    this.feeRate = checkFeeRate(opts.feeRate);
-    this.maxFeeRate = opts.maxFeeRate === undefined ? opts.feeRate * 32n : checkFeeRate(opts.maxFeeRate);
+    if (opts === null || typeof opts !== 'object') fail('INVALID_ARGUMENT', 'watcher options must be an object');
+    checkChainBackend(opts.backend);
+    // A sweep to a script no node relays, or no wallet can spend, would fail on every poll.
+    checkDestinationScript(opts.destinationScript, 'destinationScript');
+    ({ feeRate: this.feeRate, maxFeeRate: this.maxFeeRate } = watcherFeeRates(opts.feeRate, opts.maxFeeRate));
     this.bumpAfterBlocks = positiveInt(opts.bumpAfterBlocks, 2, 'bumpAfterBlocks');
     this.finalDepth = positiveInt(opts.finalDepth, 6, 'finalDepth');
     this.cpfpAfterBlocks = positiveInt(opts.cpfpAfterBlocks, 2, 'cpfpAfterBlocks');

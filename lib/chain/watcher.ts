@@ -24,10 +24,11 @@ import { checkFundingEvidence } from '../channel/funding-evidence';
 import { Receiver } from '../channel/receiver';
 import { cltvCutoffReached } from '../channel/state';
 import { bytesEqual, toHex, txidToHash } from '../tx/hash';
-import { dustLimit } from '../tx/outputs';
+import { checkDestinationScript, dustLimit } from '../tx/outputs';
 import { penaltyWeight } from '../tx/weights';
-import { FeeRate, checkFeeRate, relativeLockValue } from '../types';
+import { FeeRate, relativeLockValue } from '../types';
 import { ChainBackend, ChainTip } from './backend';
+import { checkChainBackend, watcherFeeRates } from './watcher-options';
 import { BlockFollower, BlockRef } from './block-follower';
 import { SpendClassification, classifyFundingSpend } from './classify';
 import { burnFeeRate, deadlineFeeRate } from './fee-schedule';
@@ -56,15 +57,15 @@ export type WatcherEvent =
 
 export interface ReceiverWatcherOptions {
   readonly backend: ChainBackend;
-  /** Fee rate of the first penalty claim and of a CPFP child's first package, sat/kw. */
+  /** Fee rate of the first penalty claim and of a CPFP child's first package, sat/kw; at least the relay floor (MIN_FEE_RATE). */
   readonly feeRate: FeeRate;
-  /** Where penalty claims and CPFP children pay. */
+  /** Where penalty claims and CPFP children pay: a standard script (checkDestinationScript). */
   readonly destinationScript: Uint8Array;
   /** First block height to read. */
   readonly fromHeight: number;
   /** The rate doubles after this many blocks without confirmation (default 2). */
   readonly bumpAfterBlocks?: number;
-  /** Ceiling of the ordinary schedule (default 32 times feeRate); only the last-blocks burn goes above it. */
+  /** Ceiling of the ordinary schedule, not below feeRate (default 32 times feeRate, at most MAX_FEE_RATE); only the last-blocks burn goes above it. */
   readonly maxFeeRate?: FeeRate;
   /** A spend's outcome is final this many blocks deep (default 6). */
   readonly finalDepth?: number;
@@ -228,18 +229,18 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
   constructor(opts: ReceiverWatcherOptions) {
     super();
     if (opts === null || typeof opts !== 'object') fail('INVALID_ARGUMENT', 'watcher options must be an object');
-    if (opts.backend === null || typeof opts.backend !== 'object' || typeof opts.backend.getTip !== 'function') fail('INVALID_ARGUMENT', 'backend must be a ChainBackend');
-    if (!(opts.destinationScript instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'destinationScript must be bytes');
-    this.backend = opts.backend;
-    this.feeRate = checkFeeRate(opts.feeRate);
-    this.maxFeeRate = opts.maxFeeRate === undefined ? opts.feeRate * 32n : checkFeeRate(opts.maxFeeRate);
-    this.destinationScript = Uint8Array.from(opts.destinationScript);
+    this.backend = checkChainBackend(opts.backend);
+    // A claim to a script no node relays, or no wallet can spend, would fail on every poll until the deadline.
+    this.destinationScript = Uint8Array.from(checkDestinationScript(opts.destinationScript, 'destinationScript'));
+    ({ feeRate: this.feeRate, maxFeeRate: this.maxFeeRate } = watcherFeeRates(opts.feeRate, opts.maxFeeRate));
     this.bumpAfterBlocks = positiveInt(opts.bumpAfterBlocks, 2, 'bumpAfterBlocks');
     this.finalDepth = positiveInt(opts.finalDepth, 6, 'finalDepth');
     this.urgentWithin = positiveInt(opts.urgentWithin, 6, 'urgentWithin', 0);
     this.burnWithin = positiveInt(opts.burnWithin, 2, 'burnWithin', 0);
     this.cpfpAfterBlocks = positiveInt(opts.cpfpAfterBlocks, 2, 'cpfpAfterBlocks');
+    if (opts.checkMempool !== undefined && typeof opts.checkMempool !== 'boolean') fail('INVALID_ARGUMENT', 'checkMempool must be a boolean');
     this.checkMempool = opts.checkMempool ?? true;
+    if (opts.onCutoff !== undefined && typeof opts.onCutoff !== 'function') fail('INVALID_ARGUMENT', 'onCutoff must be a function');
     if (opts.onCutoff !== undefined) this.onCutoff = opts.onCutoff;
     this.follower = new BlockFollower(this.backend, opts.fromHeight, Math.max(144, this.finalDepth * 4));
   }

@@ -8,7 +8,7 @@ import { fail } from '../errors';
 import { ChannelContext } from '../tx/channel-params';
 import { cpfpMaxWeight, signCpfpTx } from '../tx/cpfp';
 import { bytesEqual } from '../tx/hash';
-import { dustLimit } from '../tx/outputs';
+import { checkDestinationScript, dustLimit } from '../tx/outputs';
 import { parseChannelSpend } from '../tx/revocable-spend';
 import { FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey } from '../types';
 
@@ -32,10 +32,13 @@ function ownOutput(ctx: ChannelContext, raw: Transaction | Uint8Array, script: U
  * The highest package rate a child spending the output paying `script` can
  * reach while leaving a dust output to `destinationScript`: everything the
  * output holds goes to fees at that rate. 0 when the output cannot pay for
- * the child at all.
+ * the child at all. A destination that is not a standard script is
+ * INVALID_SCRIPT, as for the child itself.
  */
 export function maxPackageFeeRate(ctx: ChannelContext, parentTx: Transaction | Uint8Array, script: Uint8Array, destinationScript: Uint8Array): FeeRate {
   const { parent, vout, parentFee } = ownOutput(ctx, parentTx, script);
+  // signCpfpTx refuses a child to any other destination (and a destination that is not bytes was a TypeError here).
+  checkDestinationScript(destinationScript);
   const spendable = parent.outs[vout]!.value - dustLimit(destinationScript);
   if (spendable <= 0n) return 0n;
   // fee = ceil(weight * rate / 1000) must not pass what is there: round the rate down, then one lower for the ceiling.

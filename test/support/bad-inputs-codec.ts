@@ -16,6 +16,9 @@
  *   {"$bip32": "<xprv|xpub>"}    a BIP32 node (tprv/tpub: testnet)
  *   {"$ref": "name", "$with": {...}}   a fresh copy of the file's baseline `name`,
  *                                       with the listed keys replaced (or deleted)
+ *   {"$party": "name"}           in a call's arguments only: the file's party `name`,
+ *                                restored from its saved state (the case's own party
+ *                                when the case names it; one object per name in a call)
  *
  * Every decode builds fresh objects, so a case can check its arguments were
  * not changed without another case seeing the change.
@@ -23,6 +26,7 @@
 import { BIP32Factory, BIP32Interface } from 'bip32';
 import { Psbt, Transaction, networks } from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
+import { Receiver, RevocationStore, Sender } from '../../lib';
 
 export type Tagged = null | boolean | number | string | Tagged[] | { [key: string]: Tagged };
 
@@ -31,6 +35,10 @@ const bip32 = BIP32Factory(ecc);
 /** A reference to a baseline, as the generator writes it: encodes to {"$ref", "$with"}. */
 export class Ref {
   constructor(readonly name: string, readonly changes: Readonly<Record<string, unknown>> = {}) {}
+}
+/** A party of the corpus file, passed as an argument: encodes to {"$party": name}. */
+export class PartyRef {
+  constructor(readonly name: string) {}
 }
 /** Marks a key for deletion inside Ref changes. */
 export const DELETE: unique symbol = Symbol('delete');
@@ -73,6 +81,7 @@ export function encode(v: unknown): Tagged {
     for (const [k, c] of Object.entries(v.changes)) changes[k] = c === DELETE ? { $delete: true } : encode(c);
     return Object.keys(changes).length === 0 ? { $ref: v.name } : { $ref: v.name, $with: changes };
   }
+  if (v instanceof PartyRef) return { $party: v.name };
   if (v instanceof JsonText) return { $json: v.text };
   if (v instanceof RawPsbt) return { $psbt: Buffer.from(v.bytes).toString('base64') };
   if (v instanceof Nested) return { $nested: { depth: v.depth, leaf: encode(v.leaf) } };
@@ -110,16 +119,23 @@ function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
   Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
-export function decode(t: Tagged, baselines: Baselines = {}, depth = 0): unknown {
+/** The party object a {"$party": name} stands for (the spec restores it). */
+export type PartyResolver = (name: string) => unknown;
+
+export function decode(t: Tagged, baselines: Baselines = {}, parties?: PartyResolver): unknown {
+  return decodeAt(t, baselines, parties, 0);
+}
+
+function decodeAt(t: Tagged, baselines: Baselines, parties: PartyResolver | undefined, depth: number): unknown {
   if (depth > 64) throw new Error('baseline references nest too deep (a cycle?)');
   if (t === null || typeof t !== 'object') return t;
-  if (Array.isArray(t)) return t.map((x) => decode(x, baselines, depth));
+  if (Array.isArray(t)) return t.map((x) => decodeAt(x, baselines, parties, depth));
   const tag = tagOf(t);
   const arg = tag === undefined ? undefined : t[tag]!;
   switch (tag) {
     case undefined: {
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(t)) setOwn(out, k, decode(t[k]!, baselines, depth));
+      for (const k of Object.keys(t)) setOwn(out, k, decodeAt(t[k]!, baselines, parties, depth));
       return out;
     }
     case '$bigint': return BigInt(arg as string);
@@ -132,15 +148,19 @@ export function decode(t: Tagged, baselines: Baselines = {}, depth = 0): unknown
     case '$json': return JSON.parse(arg as string);
     case '$nested': {
       const { depth: n, leaf } = arg as { depth: number; leaf: Tagged };
-      let v = decode(leaf, baselines, depth);
+      let v = decodeAt(leaf, baselines, parties, depth);
       for (let i = 0; i < n; i++) v = [v];
       return v;
     }
     case '$object': {
       const out: Record<string, unknown> = {};
       const o = arg as Record<string, Tagged>;
-      for (const k of Object.keys(o)) setOwn(out, k, decode(o[k]!, baselines, depth));
+      for (const k of Object.keys(o)) setOwn(out, k, decodeAt(o[k]!, baselines, parties, depth));
       return out;
+    }
+    case '$party': {
+      if (parties === undefined) throw new Error(`{"$party": ${JSON.stringify(arg)}} outside a call's arguments`);
+      return parties(arg as string);
     }
     case '$tx': return Transaction.fromHex(arg as string);
     case '$psbt': return Psbt.fromBase64(arg as string);
@@ -148,7 +168,7 @@ export function decode(t: Tagged, baselines: Baselines = {}, depth = 0): unknown
     case '$ref': {
       const name = arg as string;
       if (!(name in baselines)) throw new Error(`unknown baseline ${name}`);
-      const base = decode(baselines[name]!, baselines, depth + 1);
+      const base = decodeAt(baselines[name]!, baselines, parties, depth + 1);
       const changes = (t.$with ?? {}) as Record<string, Tagged>;
       if (Object.keys(changes).length === 0) return base;
       if (base === null || typeof base !== 'object' || Array.isArray(base)) throw new Error(`$with on baseline ${name}, which is not an object`);
@@ -156,7 +176,7 @@ export function decode(t: Tagged, baselines: Baselines = {}, depth = 0): unknown
       for (const k of Object.keys(changes)) {
         const c = changes[k]!;
         if (c !== null && typeof c === 'object' && !Array.isArray(c) && tagOf(c) === '$delete') delete out[k];
-        else setOwn(out, k, decode(c, baselines, depth));
+        else setOwn(out, k, decodeAt(c, baselines, parties, depth));
       }
       return out;
     }
@@ -180,6 +200,8 @@ export function snapshot(v: unknown): string {
     if (x instanceof Transaction) return `tx:${x.toHex()}`;
     if (x instanceof Psbt) return `psbt:${x.toBase64()}`;
     if (isBip32(x)) return `bip32:${x.toBase58()}`;
+    // A party passed as an argument: what it would save.
+    if (x instanceof Sender || x instanceof Receiver || x instanceof RevocationStore) return `${x.constructor.name}:${JSON.stringify(x.toJSON())}`;
     seen.add(x);
     let out: string;
     if (Array.isArray(x)) {

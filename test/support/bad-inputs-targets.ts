@@ -4,6 +4,11 @@
  * also get the party (a Sender, a Receiver or a RevocationStore) the method is
  * called on. `exports` names what lib/index.ts exports that the target
  * exercises, for the coverage table.
+ *
+ * Chain targets (the watchers, the block follower, the funding-spend
+ * classifier) take parties as arguments ({"$party": name} in the file: the
+ * case's own party when it names it) and a backend described as data, served
+ * by a stub in memory: no node is involved, only argument handling is tested.
  */
 import { BIP32Interface } from 'bip32';
 import { Psbt, Transaction } from 'bitcoinjs-lib';
@@ -19,9 +24,12 @@ import {
   extractTransaction, finalizePsbt, keyOrigin, maxWitnessSize, parseChannelSpend, planFunding, planPenalty, planTimeout,
   relativeLockValue, signCpfpTx, signPenaltyTx, signPsbtInput, signPsbtWithKey, signPsbtWithMaster, signSighash, signTimeoutTx, templateValues,
   updateIndex, verifyChannelParams, verifyPsbtMatches, verifyPsbtTransaction, verifySighashSignature,
+  BlockFollower, ChainBackend, DeadlineFeeParams, ReceiverWatcher, ReceiverWatcherOptions, SenderWatcher, SenderWatcherOptions, burnFeeRate,
+  classifyFundingSpend, deadlineFeeRate, fail, maxPackageFeeRate,
 } from '../../lib';
 
-export type TargetKind = 'decoder' | 'builder' | 'psbt' | 'party' | 'state';
+/** chain: the watchers and what they are made of; a party, when the case names one, is also among its arguments. */
+export type TargetKind = 'decoder' | 'builder' | 'psbt' | 'party' | 'state' | 'chain';
 
 /** What a party target is called on; restored from the corpus file for every case. */
 export type Party = Sender | Receiver | RevocationStore;
@@ -38,7 +46,7 @@ export interface Target {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Args = any[];
 
-const T = (kind: TargetKind, exports: readonly string[], run: (a: Args, party?: Party) => unknown): Target => ({ kind, exports, run });
+const T = (kind: TargetKind, exports: readonly string[], run: (a: Args, party?: Party) => unknown, mutates = false): Target => ({ kind, exports, run, ...(mutates ? { mutates } : {}) });
 const builder = (name: string, run: (a: Args) => unknown): [string, Target] => [name, T('builder', [name], run)];
 
 const ctxOf = (c: unknown) => verifyChannelParams(c as ChannelParams);
@@ -121,6 +129,10 @@ const builderTargets: [string, Target][] = [
   builder('checkRelayFeeRate', (a) => checkRelayFeeRate(a[0])),
   builder('checkTxid', (a) => checkTxid(a[0])),
   builder('checkVout', (a) => checkVout(a[0])),
+  // Fee schedules of the watchers.
+  builder('deadlineFeeRate', (a) => deadlineFeeRate(a[0] as DeadlineFeeParams)),
+  builder('burnFeeRate', (a) => burnFeeRate(a[0], a[1], a[2])),
+  builder('maxPackageFeeRate', (a) => maxPackageFeeRate(ctxOf(a[0]), a[1], a[2], a[3])),
 ];
 
 const psbt = (name: string, run: (a: Args) => unknown, mutates = false): [string, Target] => [name, { ...T('psbt', [name], run), mutates }];
@@ -150,10 +162,11 @@ const method = (cls: 'Sender' | 'Receiver' | 'RevocationStore', name: string): [
 
 const SENDER_METHODS = [
   'onAcceptChannel', 'createFunding', 'fundingCreated', 'onFundingSigned', 'pay', 'pendingOffer', 'onAccept', 'lastRevoke',
-  'proposeClose', 'onCloseSigned', 'onCloseOffer', 'latestTransaction', 'timeoutSweep',
+  'proposeClose', 'onCloseSigned', 'onCloseOffer', 'latestTransaction', 'timeoutSweep', 'childPaysForParent',
 ];
 const RECEIVER_METHODS = [
   'onFundingCreated', 'markFundingConfirmed', 'onOffer', 'onRevoke', 'proposeClose', 'onCloseSigned', 'onCloseOffer', 'penaltyTx', 'isRevoked',
+  'childPaysForParent',
 ];
 const STORE_METHODS = ['insert', 'insertState', 'get', 'getState', 'coversStatesBelow'];
 
@@ -169,7 +182,42 @@ const partyTargets: [string, Target][] = [
   ['RevocationStore.fromJSON', T('state', ['RevocationStore'], (a) => RevocationStore.fromJSON(a[0]))],
 ];
 
-export const TARGETS: ReadonlyMap<string, Target> = new Map([...decoderTargets, ...builderTargets, ...psbtTargets, ...partyTargets]);
+/** Options of a watcher as a corpus file writes them: the backend described as data (see backendOf). */
+function withBackend(o: unknown): unknown {
+  if (o === null || typeof o !== 'object' || Array.isArray(o) || !('backend' in o)) return o;
+  return { ...o, backend: backendOf((o as { backend: unknown }).backend) };
+}
+
+/** The watcher of the ReceiverWatcher method targets: an empty stub chain, a P2WPKH destination. */
+const STUB_CHAIN = { chain: { height: 500, txs: {} } };
+const STUB_DESTINATION = Uint8Array.from([0x00, 0x14, ...new Uint8Array(20).fill(0x11)]);
+
+/**
+ * ReceiverWatcher method targets: the first input lists the receivers the
+ * watcher watches before the call (the corpus cannot name a watcher itself),
+ * the rest are the method's arguments.
+ */
+function watcherMethod(name: 'watch' | 'closeUnilaterally'): (a: Args) => unknown {
+  return (a) => {
+    const [watching, ...args] = a;
+    if (!Array.isArray(watching)) throw new Error(`ReceiverWatcher.${name}: the first input must list the receivers watched before the call`);
+    const w = new ReceiverWatcher({ backend: backendOf(STUB_CHAIN) as ChainBackend, feeRate: 1000n, destinationScript: STUB_DESTINATION, fromHeight: 0 });
+    for (const r of watching) w.watch(r as Receiver);
+    return (w[name] as (...x: unknown[]) => unknown).apply(w, args);
+  };
+}
+
+const chainTargets: [string, Target][] = [
+  ['ReceiverWatcher', T('chain', ['ReceiverWatcher'], (a) => new ReceiverWatcher(withBackend(a[0]) as ReceiverWatcherOptions))],
+  ['ReceiverWatcher.watch', T('chain', ['ReceiverWatcher'], watcherMethod('watch'))],
+  // Marks the receiver closed when it succeeds.
+  ['ReceiverWatcher.closeUnilaterally', T('chain', ['ReceiverWatcher'], watcherMethod('closeUnilaterally'), true)],
+  ['SenderWatcher', T('chain', ['SenderWatcher'], (a) => new SenderWatcher(a[0] as Sender, withBackend(a[1]) as SenderWatcherOptions))],
+  ['BlockFollower', T('chain', ['BlockFollower'], (a) => new BlockFollower(backendOf(a[0]) as ChainBackend, a[1], a[2]))],
+  ['classifyFundingSpend', T('chain', ['classifyFundingSpend'], (a) => classifyFundingSpend(a[0] as Receiver, a[1] as Transaction))],
+];
+
+export const TARGETS: ReadonlyMap<string, Target> = new Map([...decoderTargets, ...builderTargets, ...psbtTargets, ...partyTargets, ...chainTargets]);
 
 interface ChainData {
   readonly height: number;
@@ -178,16 +226,25 @@ interface ChainData {
   readonly confirmations?: unknown;
   /** A method that throws a TypeError, as a buggy backend would. */
   readonly throws?: string;
+  /** Methods the backend lacks: it is not a ChainBackend. */
+  readonly without?: readonly string[];
+  /** Methods the backend has as a string instead of a function. */
+  readonly notFunctions?: readonly string[];
 }
 
-/** confirmFunding's backend, described as data in a corpus file: {chain: ChainData}; anything else is passed as it is. */
+/**
+ * A backend described as data in a corpus file, {chain: ChainData}: a stub in
+ * memory holding `txs` (by txid) at a tip of `height`, with no blocks, no
+ * spenders and an empty mempool; it takes any transaction that parses.
+ * Anything else is passed as it is.
+ */
 function backendOf(v: unknown): unknown {
   if (v === null || typeof v !== 'object' || !('chain' in v)) return v;
   const c = (v as { chain: ChainData }).chain;
   const broken = (m: string) => {
     if (c.throws === m) throw new TypeError(`${m} is broken`);
   };
-  return {
+  const stub: Record<string, unknown> = {
     getTip: async () => (broken('getTip'), { height: c.height, medianTimePast: 0, hash: '00'.repeat(32) }),
     getTransaction: async (txid: string) => (broken('getTransaction'), c.txs[txid]),
     ...(c.confirmations === undefined ? {} : {
@@ -196,7 +253,15 @@ function backendOf(v: unknown): unknown {
         return c.confirmations;
       },
     }),
+    broadcast: async (raw: Uint8Array) => (broken('broadcast'), Transaction.fromBuffer(raw).getId()),
+    getBlock: async (height: number) => (broken('getBlock'), fail('NOT_FOUND', `no block at height ${height}`)),
+    getBlockHash: async () => (broken('getBlockHash'), undefined),
+    getSpender: async () => (broken('getSpender'), undefined),
+    getMempoolTxids: async () => (broken('getMempoolTxids'), []),
   };
+  for (const m of c.without ?? []) delete stub[m];
+  for (const m of c.notFunctions ?? []) stub[m] = `${m} is not a function`;
+  return stub;
 }
 
 /** Restore the party a case is run against. */
