@@ -1,0 +1,218 @@
+/**
+ * Attacks on the watchers: a sender that lets a version it broadcast sit
+ * unmined until the CLTV expiry, a backend that answers one question wrongly,
+ * a receiver's wallet that spends its own output of a revoked version, a
+ * watcher without a mempool listing, claims at rates that eat the receiver's
+ * own output, a block read that fails while a spend is mined, a backend whose
+ * blocks do not link, a time-locked CLTV close. Each test states what the
+ * honest party must hold, or do, in the end.
+ */
+import { expect } from 'chai';
+import { Block, Transaction } from 'bitcoinjs-lib';
+import {
+  BlockFollower, BlockRef, ChainBackend, ChainTip, ChannelError, Receiver, ReceiverWatcher, Sender, SpendInfo, Variant, WatcherEvent,
+  confirmFunding, dustLimit, extractTransaction, feeForWeight, finalizePsbt, p2wpkhScript, penaltyWeight, signPsbtWithKey,
+} from '../lib';
+import { RegtestNode } from '../lib/chain/regtest-node';
+import {
+  CLTV_MARGIN, CSV_DELAY, E2E_FEE_RATE, E2E_POLICY, chainView, payMany, payOnce, readConfirmed, sumOuts, wire,
+} from './support/e2e';
+import { AdversarialChannel, openAdversarialChannel, outputTo, receiverWatcher, spendP2wpkh } from './support/adversarial';
+import { flaky } from './support/flaky-backend';
+import { testKey } from './support/keys';
+
+const RATE = 1000n;
+
+/** Every method of `node`, with some replaced. */
+function backendOver(node: RegtestNode, over: Partial<ChainBackend>): ChainBackend {
+  return {
+    getTip: () => node.getTip(),
+    broadcast: (raw) => node.broadcast(raw),
+    getTransaction: (txid) => node.getTransaction(txid),
+    getBlock: (h) => node.getBlock(h),
+    getBlockHash: (h) => node.getBlockHash(h),
+    getSpender: (o) => node.getSpender(o),
+    getConfirmations: (txid) => node.getConfirmations(txid),
+    getMempoolTxids: () => node.getMempoolTxids(),
+    ...over,
+  };
+}
+
+describe('attacks on the watchers (embedded regtest node)', function () {
+  this.timeout(180_000);
+  let node: RegtestNode;
+  beforeEach(async () => { node = await RegtestNode.start(); });
+  afterEach(async () => { await node?.stop(); });
+
+  const open = (name: 'CLTV' | 'CSV') => openAdversarialChannel(node, name);
+
+  /** What the confirmed chain pays the receiver from the funding spend: its own unspent output, and what children of the spend pay its destination. */
+  async function receiverHolds(c: AdversarialChannel): Promise<bigint> {
+    const spend = await node.getSpender(c.sender.funding!);
+    expect(spend?.blockHeight, 'funding spend confirmed').to.be.a('number');
+    const tx = Transaction.fromBuffer(spend!.tx);
+    let total = 0n;
+    const children = new Set<string>();
+    for (const [vout, out] of tx.outs.entries()) {
+      const child = await node.getSpender({ txid: spend!.txid, vout });
+      const own = Buffer.from(out.script).equals(Buffer.from(c.receiver.context.receiverPayoutScript));
+      if (child?.blockHeight === undefined) {
+        if (own) total += out.value;
+        continue;
+      }
+      if (children.has(child.txid)) continue;
+      children.add(child.txid);
+      for (const o of Transaction.fromBuffer(child.tx).outs) if (Buffer.from(o.script).equals(Buffer.from(c.receiverDest))) total += o.value;
+    }
+    return total;
+  }
+
+  async function mineAndPoll(n: number, w: { poll(): Promise<void> }): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      await node.mine(1);
+      await w.poll();
+    }
+  }
+
+  it('CLTV: the sender\'s latest version left unmined in the mempool through the cutoff is made to confirm before the expiry', async () => {
+    // The sender broadcasts its latest version before the cutoff at the channel's
+    // rate, which the blocks no longer take. The receiver cannot close with its
+    // own version (it conflicts), so unless it pays for the sender's version
+    // through its own output, the version is still unmined at T; then it leaves
+    // the mempool (expiry, eviction, a miner paid aside) and the sender
+    // broadcasts its refund and sweeps it in the same block.
+    const c = await open('CLTV');
+    const refund = c.sender.latestTransaction();
+    await payOnce(c, 200_000n);
+    const final = c.receiver.amount;
+    const latest = c.sender.latestTransaction();
+    const w = await receiverWatcher(c, RATE);
+    await node.broadcast(latest.toBuffer());
+    await w.poll();
+    expect(w.of('spend')[0]).to.include({ classification: 'latest-sender-version', txid: latest.getId() });
+    const congestion = 4n * RATE;
+    while ((await node.getTip()).height < c.expiry!) {
+      // bcoin 1.0.2 replaces nothing: an older child leaves before a new one comes.
+      for (const e of w.of('cpfp-broadcast')) node.evict(e.txid);
+      await w.poll();
+      await node.mineAboveFeeRate(1, congestion);
+    }
+    const mined = (await node.getTransaction(latest.getId()))?.blockHeight;
+    // The attack at T: the latest version is gone from the mempool, the refund and its sweep go in.
+    if (node.mempoolHas(latest.getId())) node.evict(latest.getId());
+    await node.broadcast(refund.toBuffer()).catch(() => undefined);
+    await node.broadcast(c.sender.timeoutSweep(refund.toBuffer(), c.walletScript, RATE).toBuffer()).catch(() => undefined);
+    await w.poll();
+    await mineAndPoll(1, w);
+    const holds = await receiverHolds(c);
+    const childFees = await Promise.all(w.of('cpfp-broadcast').map(async (e) => ((await node.getTransaction(e.txid))?.blockHeight !== undefined ? (await readConfirmed(node, e.txid)).fee : 0n)));
+    expect(holds + childFees.reduce((a, b) => a + b, 0n), `the receiver holds ${holds} of its final ${final}`).to.equal(final);
+    expect(mined, 'the latest version confirmed before the expiry').to.be.a('number');
+    expect(mined!).to.be.below(c.expiry!);
+  });
+
+  it('a backend that once answers the funding txid with another transaction does not take the channel off the watch', async () => {
+    const c = await open('CSV');
+    const versions = [c.sender.latestTransaction()];
+    await payMany(c, 3, (tx) => versions.push(tx));
+    const revoked = versions[1]!;
+    let lies = 1;
+    const backend = backendOver(node, {
+      getTransaction: async (txid) => (txid === c.receiver.funding!.txid && lies-- > 0 ? node.getTransaction(revoked.getId()) : node.getTransaction(txid)),
+    });
+    await node.broadcast(revoked.toBuffer());
+    const w = await receiverWatcher(c, RATE, { backend });
+    await mineAndPoll(2, w);
+    expect(w.of('penalty-confirmed'), 'the revoked version is punished').to.have.length(1);
+    const claim = await readConfirmed(node, w.of('penalty-confirmed')[0]!.txid);
+    expect(await receiverHolds(c)).to.equal(sumOuts(revoked) - claim.fee);
+  });
+
+  it('once the receiver\'s wallet spent its own output of the revoked version, the claim that took both is rebuilt on the revocable output alone at once', async () => {
+    // The first claim (both outputs) fell out of the mempool, and the wallet,
+    // which sees a coin of its own, spent it. The same claim bytes can never
+    // enter again; the watcher must not wait for the schedule to raise its rate
+    // (here it never does: maxFeeRate = feeRate) while the deadline comes.
+    const c = await open('CSV');
+    const versions = [c.sender.latestTransaction()];
+    await payMany(c, 3, (tx) => versions.push(tx));
+    const revoked = versions[1]!;
+    const w = await receiverWatcher(c, RATE, { maxFeeRate: RATE });
+    await node.broadcast(revoked.toBuffer());
+    await mineAndPoll(1, w);
+    const [first] = w.of('penalty-broadcast');
+    expect(first, 'a claim').to.not.equal(undefined);
+    expect(node.evict(first!.txid)).to.equal(true);
+    const own = outputTo(revoked, c.receiver.context.receiverPayoutScript);
+    const walletSpend = spendP2wpkh(revoked, own, c.receiverSecrets.payoutKey, c.walletScript, RATE);
+    await node.broadcast(walletSpend.toBuffer());
+    await mineAndPoll(2, w);
+    const confirmed = w.of('penalty-confirmed');
+    expect(confirmed, 'a claim of the revocable output confirmed within two blocks').to.have.length(1);
+    const claim = await readConfirmed(node, confirmed[0]!.txid);
+    expect(claim.tx.ins.map((i) => i.index)).to.deep.equal([1 - own]);
+    expect(claim.fee).to.equal(feeForWeight(penaltyWeight(c.receiver.context.revocableTemplate, false, c.receiverDest.length), RATE));
+  });
+
+  it('without a mempool listing, a claim whose block is reorged out and dropped is broadcast again', async () => {
+    // checkMempool: false, as a backend without getMempoolTxids: the watcher cannot
+    // tell whether its claim is still in the mempool, so it must send it again.
+    const c = await open('CSV');
+    const versions = [c.sender.latestTransaction()];
+    await payMany(c, 3, (tx) => versions.push(tx));
+    const revoked = versions[1]!;
+    const w = await receiverWatcher(c, RATE, { checkMempool: false, maxFeeRate: RATE });
+    await node.broadcast(revoked.toBuffer());
+    await mineAndPoll(1, w);
+    const [claim] = w.of('penalty-broadcast');
+    await mineAndPoll(1, w);
+    expect(w.of('penalty-confirmed').map((e) => e.txid)).to.deep.equal([claim!.txid]);
+    await node.reorg(1, { drop: [claim!.txid] });
+    await w.poll();
+    expect(node.mempoolHas(claim!.txid), 'the claim is in the mempool again').to.equal(true);
+    await mineAndPoll(1, w);
+    const again = await readConfirmed(node, w.of('penalty-confirmed').at(-1)!.txid);
+    expect(again.fee, 'not a burn').to.equal(feeForWeight(penaltyWeight(c.receiver.context.revocableTemplate, true, c.receiverDest.length), RATE));
+  });
+
+  it('a claim at a rate the revocable output cannot pay alone does not spend the receiver\'s own output on fees', async () => {
+    // An old state in which the sender kept little: its revocable output holds
+    // about 19k sat, the receiver's own output 980k. A claim of both at
+    // 30,000 sat/kw pays more fees than the revocable output holds; the
+    // difference comes out of the receiver's own output, which is under no
+    // deadline and was the receiver's anyway.
+    const c = await open('CSV');
+    await payOnce(c, 980_000n);
+    const revoked = c.sender.latestTransaction();
+    await payOnce(c, 1_000n);
+    const own = outputTo(revoked, c.receiver.context.receiverPayoutScript);
+    const ownValue = revoked.outs[own]!.value;
+    const revocableValue = revoked.outs[1 - own]!.value;
+    const w = await receiverWatcher(c, 30_000n);
+    await node.broadcast(revoked.toBuffer());
+    await mineAndPoll(2, w);
+    const [confirmed] = w.of('penalty-confirmed');
+    expect(confirmed, 'a claim confirmed').to.not.equal(undefined);
+    const claim = await readConfirmed(node, confirmed!.txid);
+    expect(claim.fee <= revocableValue - dustLimit(c.receiverDest), `claim fee ${claim.fee}, revocable output ${revocableValue}`).to.equal(true);
+    expect(await receiverHolds(c) >= ownValue, 'the receiver keeps at least its own output').to.equal(true);
+  });
+
+  it('a block read that fails while a watched spend is mined does not report the spend as vanished', async () => {
+    const c = await open('CSV');
+    const versions = [c.sender.latestTransaction()];
+    await payMany(c, 3, (tx) => versions.push(tx));
+    let blocksFail = false;
+    const w = await receiverWatcher(c, RATE, { backend: flaky(node, { getBlock: () => blocksFail }) });
+    await node.broadcast(versions[1]!.toBuffer());
+    await w.poll();
+    expect(w.of('penalty-broadcast')).to.have.length(1);
+    await node.mine(1); // the revoked version and the claim
+    blocksFail = true;
+    await w.poll();
+    blocksFail = false;
+    expect(w.of('spend-vanished'), 'nothing vanished: both are in a block').to.deep.equal([]);
+    await w.poll();
+    expect(w.of('penalty-confirmed')).to.have.length(1);
+  });
+});
