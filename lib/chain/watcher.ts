@@ -327,11 +327,17 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     }
   }
 
-  /** Once per channel: a mismatching funding output is dropped from the watch; one the node cannot show is kept. */
+  /**
+   * Once per channel: a mismatching funding output is dropped from the watch;
+   * one the node cannot show is kept. An answer that is not the funding
+   * transaction (bytes that do not parse, or another txid) is the backend's
+   * failure, not evidence: the channel stays watched and is checked again.
+   */
   private async checkFunding(w: Watched): Promise<void> {
     const f = w.receiver.funding!;
     try {
       const got = await this.backend.getTransaction(f.txid);
+      if (got !== undefined) txFromBackend(got.tx, 'funding', f.txid);
       w.fundingChecked = true;
       this.unchecked.delete(w);
       if (got === undefined) return;
