@@ -627,8 +627,13 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
    * gets one at a higher rate at once, up to the burn rate.
    */
   private async broadcastClaim(w: Watched, p: PenaltyDuty, rate: FeeRate, burnRate: FeeRate): Promise<void> {
-    // At the burn rate the claim takes the revocable output alone: our own output is under no deadline.
-    const build = (r: FeeRate) => w.receiver.penaltyTx(p.revokedTx, this.destinationScript, r, { sweepReceiverOutput: p.sweepOwn && r < burnRate }).toBuffer();
+    // Our own output is under no deadline: it rides along only while the revocable output alone pays the whole fee
+    // (never at the burn rate), so no rate the deadline asks for is paid out of it.
+    const bothWeight = penaltyWeight(w.receiver.context.revocableTemplate, true, this.destinationScript.length);
+    const sweepOwnUpTo = burnFeeRate(p.revocableValue, dustLimit(this.destinationScript), bothWeight);
+    const build = (r: FeeRate) => w.receiver.penaltyTx(p.revokedTx, this.destinationScript, r, {
+      sweepReceiverOutput: p.sweepOwn && r < burnRate && r <= sweepOwnUpTo,
+    }).toBuffer();
     try {
       // A dropped connection is tried again at once: the claim cannot wait for the next poll's interval.
       const sent = await broadcastRaising(this.backend, build, rate, { ceiling: burnRate, onTransient: (e) => this.emitEvent(failure(e, w.channelId)) });
