@@ -97,6 +97,8 @@ interface Claim {
   readonly txid: string;
   readonly raw: Uint8Array;
   readonly feeRate: FeeRate;
+  /** It spends the receiver's own output of the revoked version too. */
+  readonly spendsOwn: boolean;
 }
 
 interface PenaltyDuty {
@@ -436,12 +438,25 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     return spendsRevocable && tx.outs.length > 0 && tx.outs.every((o) => bytesEqual(o.script, this.destinationScript));
   }
 
+  private spendsOwn(tx: Transaction, p: PenaltyDuty): boolean {
+    return p.ownVout >= 0 && tx.ins.some((i) => i.index === p.ownVout && bytesEqual(i.hash, p.revokedHash));
+  }
+
+  /**
+   * The claim to keep going: the last one the node took, unless it also
+   * spends our own output and something else has spent that since (our
+   * wallet): those bytes can never be mined again.
+   */
+  private liveClaim(p: PenaltyDuty): Claim | undefined {
+    return p.live && !(p.live.spendsOwn && !p.sweepOwn) ? p.live : undefined;
+  }
+
   private seeRevokedOutputSpend(w: Watched, vout: number, tx: Transaction, ref: BlockRef | undefined): void {
     const p = w.penalty;
     if (!p || !tx.ins.some((i) => bytesEqual(i.hash, p.revokedHash))) return;
     const txid = tx.getId();
     if (this.isOurClaim(tx, p)) {
-      if (!p.claims.some((c) => c.txid === txid)) p.claims.push({ txid, raw: tx.toBuffer(), feeRate: p.feeRate });
+      if (!p.claims.some((c) => c.txid === txid)) p.claims.push({ txid, raw: tx.toBuffer(), feeRate: p.feeRate, spendsOwn: this.spendsOwn(tx, p) });
       if (!ref) {
         p.live = p.claims.find((c) => c.txid === txid);
         return;
@@ -576,7 +591,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     p.startHeight ??= tip.height;
     const blocksLeft = this.deadlineOf(w, tip) - (tip.height + 1);
     const target = this.penaltyRate(w, p, tip, blocksLeft);
-    const live = p.live;
+    const live = this.liveClaim(p);
     // The live claim is in the mempool: keep it unless the schedule asks for more.
     if (live && target <= live.feeRate && (!this.mempoolRead || this.mempool.has(live.txid))) return;
     if (live && target <= live.feeRate) {
@@ -638,7 +653,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
       // A dropped connection is tried again at once: the claim cannot wait for the next poll's interval.
       const sent = await broadcastRaising(this.backend, build, rate, { ceiling: burnRate, onTransient: (e) => this.emitEvent(failure(e, w.channelId)) });
       const replaces = p.live?.txid;
-      const c: Claim = { txid: sent.txid, raw: sent.raw, feeRate: sent.rate };
+      const c: Claim = { txid: sent.txid, raw: sent.raw, feeRate: sent.rate, spendsOwn: this.spendsOwn(Transaction.fromBuffer(sent.raw), p) };
       if (!p.claims.some((x) => x.txid === c.txid)) p.claims.push(c);
       p.live = c;
       p.feeRate = c.feeRate;
@@ -646,7 +661,8 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     } catch (e) {
       this.emitEvent(failure(e, w.channelId));
       // A node without replacement refuses the bump: the live claim stays, the next poll tries again.
-      if (p.live && (!this.mempoolRead || !this.mempool.has(p.live.txid))) await this.rebroadcast(w, p.live.raw);
+      const live = this.liveClaim(p);
+      if (live && (!this.mempoolRead || !this.mempool.has(live.txid))) await this.rebroadcast(w, live.raw);
     }
   }
 
