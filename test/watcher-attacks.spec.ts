@@ -175,6 +175,28 @@ describe('attacks on the watchers (embedded regtest node)', function () {
     expect(again.fee, 'not a burn').to.equal(feeForWeight(penaltyWeight(c.receiver.context.revocableTemplate, true, c.receiverDest.length), RATE));
   });
 
+  it('CLTV without a mempool listing: a cutoff close stuck under congestion still gets a child and confirms before the expiry', async () => {
+    // With checkMempool: false the close is never seen unconfirmed; each poll
+    // broadcast it again and restarted its wait, so no child was ever built.
+    const c = await open('CLTV');
+    await payOnce(c, 200_000n);
+    const final = c.receiver.amount;
+    const w = await receiverWatcher(c, 2n * RATE, { checkMempool: false, cpfpAfterBlocks: 1, bumpAfterBlocks: 1 });
+    const congestion = 6n * RATE;
+    const closeMined = async () => (await node.getTransaction(w.of('cutoff')[0]?.txid ?? '00'.repeat(32)))?.blockHeight !== undefined;
+    while ((await node.getTip()).height < c.expiry! - 1 && !(await closeMined())) {
+      for (const e of w.of('cpfp-broadcast')) node.evict(e.txid);
+      await w.poll();
+      await node.mineAboveFeeRate(1, congestion);
+    }
+    const [cutoff] = w.of('cutoff');
+    expect(cutoff?.txid).to.be.a('string');
+    expect(w.of('cpfp-broadcast'), 'a child').to.not.deep.equal([]);
+    const closed = await readConfirmed(node, cutoff!.txid!);
+    expect(closed.height).to.be.below(c.expiry!);
+    expect(closed.tx.outs[outputTo(closed.tx, c.receiver.context.receiverPayoutScript)]!.value).to.equal(final);
+  });
+
   it('a claim at a rate the revocable output cannot pay alone does not spend the receiver\'s own output on fees', async () => {
     // An old state in which the sender kept little: its revocable output holds
     // about 19k sat, the receiver's own output 980k. A claim of both at
