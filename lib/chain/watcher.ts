@@ -593,9 +593,9 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     const target = this.penaltyRate(w, p, tip, blocksLeft);
     const live = this.liveClaim(p);
     // The live claim is in the mempool: keep it unless the schedule asks for more.
-    if (live && target <= live.feeRate && (!this.mempoolRead || this.mempool.has(live.txid))) return;
+    if (live && target <= live.feeRate && this.mempoolRead && this.mempool.has(live.txid)) return;
     if (live && target <= live.feeRate) {
-      // Evicted or reorged out: the same bytes again.
+      // Evicted, reorged out, or no listing to tell: the same bytes again (a node that holds them says so at once).
       await this.rebroadcast(w, live.raw);
       return;
     }
@@ -714,10 +714,12 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
    */
   private async workClose(w: Watched, c: CloseDuty, tip: ChainTip): Promise<void> {
     if (w.spend?.hash !== undefined) return; // mined (ours, or another spend that ended the channel)
-    if (!w.spend || (this.mempoolRead && !this.mempool.has(c.txid))) {
+    if (!w.spend || !(this.mempoolRead && this.mempool.has(c.txid))) {
+      // Not known to be in the mempool (never seen there, evicted, reorged out, or no listing to tell): the same bytes again.
       if (!(await this.rebroadcast(w, c.tx.toBuffer()))) return;
-      // Back after an eviction or a reorg: its rate was enough before, so it waits its turn again before a child pays.
-      c.startHeight = tip.height;
+      // Known to have left it (the listing lacks it): back after an eviction or a reorg, its rate was enough before,
+      // so it waits its turn again before a child pays. Without a listing nothing is known, and the wait goes on.
+      if (this.mempoolRead || c.startHeight === undefined) c.startHeight = tip.height;
     }
     c.startHeight ??= tip.height;
     const waited = tip.height - c.startHeight;
@@ -733,7 +735,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     });
     const child = c.cpfp;
     if (child && child.packageFeeRate >= target) {
-      if (this.mempoolRead && !this.mempool.has(child.txid)) await this.rebroadcast(w, child.raw);
+      if (!(this.mempoolRead && this.mempool.has(child.txid))) await this.rebroadcast(w, child.raw);
       return;
     }
     const build = (rate: FeeRate) => w.receiver.childPaysForParent({ parent: c.tx, destinationScript: this.destinationScript, packageFeeRate: rate }).toBuffer();
