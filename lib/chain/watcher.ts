@@ -523,9 +523,14 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
       if (entry.kind === 'funding') this.seeFundingSpend(entry.w, tx, undefined);
       else this.seeRevokedOutputSpend(entry.w, entry.vout, tx, undefined);
     }
-    // An unconfirmed spend that is neither in a block nor in the mempool any more is gone.
-    for (const w of this.active) {
-      if (w.spend && w.spend.hash === undefined && !live.has(w.spend.txid)) this.vanished(w);
+    // An unconfirmed spend that is neither in a block nor in the mempool any more is gone, unless it was mined in a
+    // block not read yet (after this poll's blocks, or in one whose read failed): the next block read records it.
+    for (const w of [...this.active]) {
+      if (!w.spend || w.spend.hash !== undefined || live.has(w.spend.txid)) continue;
+      const txid = w.spend.txid;
+      const got = await this.backend.getTransaction(txid);
+      if (got?.blockHeight !== undefined && got.blockHeight > this.follower.height) continue;
+      if (w.spend?.txid === txid && w.spend.hash === undefined) this.vanished(w);
     }
   }
 
