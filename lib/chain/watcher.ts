@@ -47,7 +47,7 @@ export type WatcherEvent =
   /** Someone else's spend of the revoked version's revocable output confirmed first (the sender's sweep after the lock): nothing left to claim. */
   | { kind: 'penalty-lost'; channelId: string; txid: string; height: number }
   | { kind: 'cutoff'; channelId: string; txid?: string }
-  /** A child spending the receiver's own output of a stuck close, paying for both. */
+  /** A child spending the receiver's own output of a stuck close (ours, or past a CLTV cutoff any spend paying us), paying for both. */
   | { kind: 'cpfp-broadcast'; channelId: string; txid: string; parent: string; packageFeeRate: FeeRate }
   /** The channel's outcome is buried finalDepth blocks deep: the watcher has nothing more to do for it. */
   | { kind: 'resolved'; channelId: string; outcome: SpendClassification; txid: string; height: number; claim?: string }
@@ -140,6 +140,12 @@ interface Watched {
   spend?: Spend;
   penalty?: PenaltyDuty;
   close?: CloseDuty;
+  /**
+   * CLTV: a spend that pays us but that we did not broadcast (the sender's
+   * latest version, a close it broadcast), unmined past the cutoff: hurried
+   * like a close of ours, since it too must confirm before the expiry.
+   */
+  hurry?: CloseDuty;
   /** CLTV: the cutoff was handled (a close broadcast, or nothing to close with). */
   cutoffDone: boolean;
   /** The cutoff close was tried once (a cooperative close is asked for only then). */
@@ -538,6 +544,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     const txid = w.spend!.txid;
     delete w.spend;
     delete w.penalty;
+    delete w.hurry;
     this.emitEvent({ kind: 'spend-vanished', channelId: w.channelId, txid });
   }
 
@@ -551,7 +558,28 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     if (w.spend?.classification === 'revoked-sender-version' && w.penalty) await this.workPenalty(w, w.penalty, tip);
     else if (!w.spend && !w.cutoffDone && w.receiver.variant.kind === 'cltv') await this.cutoff(w, tip);
     if (w.close && (!w.spend || w.spend.txid === w.close.txid)) await this.workClose(w, w.close, tip);
+    else if (this.mustHurry(w, tip)) {
+      const s = w.spend!;
+      if (w.hurry?.txid !== s.txid) w.hurry = { tx: s.tx, txid: s.txid };
+      await this.workClose(w, w.hurry, tip);
+    }
     this.checkResolved(w, tip);
+  }
+
+  /**
+   * A CLTV channel past its cutoff whose funding output is spent, unmined, by
+   * a transaction that pays us and is not a revoked version: it must confirm
+   * before the expiry like our own close, or once it leaves the mempool the
+   * sender broadcasts an old version and sweeps it at once. A child through
+   * our output pays for it.
+   */
+  private mustHurry(w: Watched, tip: ChainTip): boolean {
+    const s = w.spend;
+    const v = w.receiver.variant;
+    if (!s || s.hash !== undefined || s.classification === 'revoked-sender-version' || v.kind !== 'cltv') return false;
+    if (!cltvCutoffReached(v, w.receiver.margin, tip)) return false;
+    const ours = w.receiver.context.receiverPayoutScript;
+    return s.tx.outs.some((o) => bytesEqual(o.script, ours));
   }
 
   private depth(p: Position | undefined, tip: ChainTip): number {
