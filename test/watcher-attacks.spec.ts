@@ -7,6 +7,7 @@
  * blocks do not link, a time-locked CLTV close. Each test states what the
  * honest party must hold, or do, in the end.
  */
+import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { Block, Transaction } from 'bitcoinjs-lib';
 import {
@@ -17,7 +18,7 @@ import { RegtestNode } from '../lib/chain/regtest-node';
 import {
   CLTV_MARGIN, CSV_DELAY, E2E_FEE_RATE, E2E_POLICY, chainView, payMany, payOnce, readConfirmed, sumOuts, wire,
 } from './support/e2e';
-import { AdversarialChannel, openAdversarialChannel, outputTo, receiverWatcher, spendP2wpkh } from './support/adversarial';
+import { AdversarialChannel, openAdversarialChannel, outputTo, receiverWatcher, senderWatcher, spendP2wpkh } from './support/adversarial';
 import { flaky } from './support/flaky-backend';
 import { testKey } from './support/keys';
 
@@ -220,6 +221,81 @@ describe('attacks on the watchers (embedded regtest node)', function () {
     expect(await receiverHolds(c) >= ownValue, 'the receiver keeps at least its own output').to.equal(true);
   });
 
+  it('a spender the backend places in a block that does not hold it does not end the claim', async () => {
+    // getSpender answers with a spend of the revocable output from a block that
+    // was replaced while it scanned (or a wrong answer): the block now at that
+    // height holds no such spend, and never will be disconnected.
+    const c = await open('CSV');
+    const versions = [c.sender.latestTransaction()];
+    await payMany(c, 3, (tx) => versions.push(tx));
+    const revoked = versions[1]!;
+    const revocable = 1 - outputTo(revoked, c.receiver.context.receiverPayoutScript);
+    const ghost = new Transaction();
+    ghost.version = 2;
+    ghost.addInput(revoked.getHash(), revocable, 0xfffffffd);
+    ghost.addOutput(c.walletScript, revoked.outs[revocable]!.value - 1000n);
+    const backend = backendOver(node, {
+      getSpender: async (o) => {
+        if (o.txid === revoked.getId() && o.vout === revocable) {
+          const real = await node.getSpender(o);
+          if (real === undefined) return { txid: ghost.getId(), tx: ghost.toBuffer(), inputIndex: 0, blockHeight: (await node.getTip()).height };
+          return real;
+        }
+        return node.getSpender(o);
+      },
+    });
+    await node.broadcast(revoked.toBuffer());
+    await node.mine(1);
+    const w = await receiverWatcher(c, RATE, { backend });
+    expect(w.of('penalty-lost'), 'not lost to a spend no block holds').to.deep.equal([]);
+    await mineAndPoll(1, w);
+    expect(w.of('penalty-confirmed')).to.have.length(1);
+  });
+
+  it('CLTV by time: a cutoff close stuck under congestion is hurried against the time lock as against a height lock', async () => {
+    // For a height lock the close's child jumps to the ceiling, then to all of
+    // our output, in the last blocks before T; for a time lock it had no
+    // deadline at all and only doubled every bumpAfterBlocks (here: never).
+    const c = await openTimeLocked(node);
+    await payOnce(c, 200_000n);
+    const w = await receiverWatcher(c, 2n * RATE, { cpfpAfterBlocks: 1, bumpAfterBlocks: 1000 });
+    for (let i = 0; i < 80 && w.of('cutoff').length === 0; i++) await mineAndPoll(1, w);
+    const [cutoff] = w.of('cutoff');
+    expect(cutoff?.txid, 'a cutoff close').to.be.a('string');
+    const mined = async () => (await node.getTransaction(cutoff!.txid!))?.blockHeight !== undefined;
+    for (let i = 0; i < 4 && !(await mined()); i++) {
+      for (const e of w.of('cpfp-broadcast')) node.evict(e.txid);
+      await w.poll();
+      await node.mineAboveFeeRate(1, 6n * RATE);
+    }
+    expect(await mined(), `the close confirmed; children at ${w.of('cpfp-broadcast').map((e) => e.packageFeeRate).join(', ')} sat/kw`).to.equal(true);
+  });
+
+  // Left failing: what the sender's watcher should report instead is an API choice.
+  it.skip('the sender\'s watcher does not report the receiver\'s penalty claim as its own sweep', async () => {
+    // A sender restored from an old backup broadcasts a revoked version; the
+    // receiver claims its revocable output. Once the lock would have opened the
+    // sender's watcher finds the output spent, adopts whatever spent it as "our
+    // sweep from before a restart", emits sweep-confirmed with the claim's txid
+    // and resolves with sweep: claim. The sender is told it has its money.
+    const c = await open('CSV');
+    const versions = [c.sender.latestTransaction()];
+    await payMany(c, 3, (tx) => versions.push(tx));
+    const w = await receiverWatcher(c, RATE);
+    const sw = senderWatcher(c, RATE);
+    await node.broadcast(versions[1]!.toBuffer());
+    await w.poll();
+    const [claim] = w.of('penalty-broadcast');
+    for (let i = 0; i < CSV_DELAY + 8; i++) {
+      await node.mine(1);
+      await w.poll();
+      await sw.poll();
+    }
+    expect(w.of('penalty-confirmed').map((e) => e.txid)).to.deep.equal([claim!.txid]);
+    expect(sw.of('sweep-confirmed').map((e) => e.txid)).to.not.include(claim!.txid);
+    expect(sw.of('resolved').map((e) => e.sweep)).to.not.include(claim!.txid);
+  });
+
   it('a block read that fails while a watched spend is mined does not report the spend as vanished', async () => {
     const c = await open('CSV');
     const versions = [c.sender.latestTransaction()];
@@ -236,5 +312,89 @@ describe('attacks on the watchers (embedded regtest node)', function () {
     expect(w.of('spend-vanished'), 'nothing vanished: both are in a block').to.deep.equal([]);
     await w.poll();
     expect(w.of('penalty-confirmed')).to.have.length(1);
+  });
+});
+
+/** A channel like openAdversarialChannel's, but CLTV by time: the cutoff a few seconds of median time past ahead. */
+async function openTimeLocked(node: RegtestNode): Promise<AdversarialChannel> {
+  const label = `attacks time-locked ${Date.now()}`;
+  const k = (what: string) => testKey(`${label} ${what}`);
+  const senderSecrets = { fundingKey: k('sender funding').priv, payoutKey: k('sender payout').priv, updateSeed: Uint8Array.from(createHash('sha256').update(label).digest()) };
+  const receiverSecrets = { fundingKey: k('receiver funding').priv, payoutKey: k('receiver payout').priv, revocationKey: k('receiver revocation').priv };
+  const wallet = k('sender wallet');
+  const walletScript = p2wpkhScript(wallet.pub);
+  // bcoin's regtest median time past creeps about a second every six quick blocks.
+  const time = (await node.getTip()).medianTimePast + CLTV_MARGIN * 600 + 3;
+  const variant: Variant = { kind: 'cltv', expiry: { time } };
+  const coin = await node.fund(walletScript, 1_100_000n);
+  const { sender, message: openMsg } = Sender.open({ capacity: 1_000_000n, variant, feeRate: E2E_FEE_RATE, secrets: senderSecrets, margin: CLTV_MARGIN });
+  const { receiver, message: acc } = Receiver.accept(wire(openMsg), receiverSecrets, E2E_POLICY, await chainView(node));
+  sender.onAcceptChannel(wire(acc));
+  const { psbt, message: created } = sender.createFunding({
+    inputs: [{ txid: coin.txid, vout: coin.vout, value: coin.value, script: walletScript, prevTx: coin.tx }], changeScript: walletScript, feeRate: E2E_FEE_RATE,
+  });
+  sender.onFundingSigned(wire(receiver.onFundingCreated(wire(created))));
+  expect(signPsbtWithKey(psbt, wallet.priv)).to.equal(1);
+  const fundingTx = extractTransaction(finalizePsbt(psbt));
+  await node.broadcast(fundingTx.toBuffer());
+  await node.mine(1);
+  const fundingHeight = (await node.getTransaction(fundingTx.getId()))!.blockHeight!;
+  expect((await confirmFunding(receiver, node)).deep).to.equal(true);
+  return {
+    node, sender, receiver, variant, capacity: 1_000_000n, fundingTx, fundingHeight, wallet, walletScript,
+    receiverDest: p2wpkhScript(k('receiver destination').pub), senderSecrets, receiverSecrets,
+  };
+}
+
+/** An in-memory chain whose blocks link by hash; branches share blocks up to their fork. */
+function makeBlock(parent: Block | undefined, tag: number): Block {
+  const b = new Block();
+  b.version = 0x20000000;
+  b.prevHash = parent ? parent.getHash() : new Uint8Array(32);
+  b.timestamp = 1_700_000_000 + tag;
+  b.bits = 0x207fffff;
+  b.nonce = tag;
+  const coinbase = new Transaction();
+  coinbase.addInput(new Uint8Array(32), 0xffffffff, 0xffffffff, Uint8Array.from([2, tag & 0xff, tag >> 8]));
+  coinbase.addOutput(Uint8Array.from([0x51]), 0n);
+  b.transactions = [coinbase];
+  b.merkleRoot = Block.calculateMerkleRoot(b.transactions);
+  return b;
+}
+
+describe('BlockFollower against a backend whose answers do not agree', () => {
+  it('a block that never links to the last block read fails the sync with CHAIN_BACKEND instead of asking forever', async () => {
+    // Two nodes behind one endpoint on different branches: getBlockHash answers
+    // from one (the follower's last block is still there), getBlock from the
+    // other (whose next block builds on another parent). Each pass finds no
+    // fork, reads a block that does not link, and starts over: poll() never
+    // returned, and every duty of the watcher waited on it.
+    const a: Block[] = [];
+    for (let h = 0; h < 10; h++) a.push(makeBlock(a[h - 1], h + 1));
+    const b: Block[] = a.slice(0, 9);
+    for (let h = 9; h < 12; h++) b.push(makeBlock(b[h - 1], 100 + h));
+    let view = a;
+    let getBlockCalls = 0;
+    const backend: ChainBackend = {
+      getTip: async (): Promise<ChainTip> => ({ height: view.length - 1, medianTimePast: 0, hash: view[view.length - 1]!.getId() }),
+      getBlock: async (h) => {
+        if (++getBlockCalls > 500) throw new Error('runaway: the follower keeps asking');
+        return (view === a ? a : b)[h]!.toBuffer();
+      },
+      getBlockHash: async (h) => (h < a.length ? a[h]!.getId() : view[h]?.getId()),
+      broadcast: async () => { throw new Error('unused'); },
+      getTransaction: async () => undefined,
+      getSpender: async (): Promise<SpendInfo | undefined> => undefined,
+    };
+    const follower = new BlockFollower(backend, 5);
+    const handler = { disconnect: (_: BlockRef) => undefined, connect: async () => undefined };
+    await follower.sync(handler);
+    expect(follower.height).to.equal(9);
+    view = b;
+    const outcome = await follower.sync(handler).then(() => 'synced', (e: unknown) => e);
+    expect(outcome, 'the sync fails').to.be.instanceOf(ChannelError);
+    expect((outcome as ChannelError).code).to.equal('CHAIN_BACKEND');
+    expect(getBlockCalls).to.be.below(50);
+    expect(follower.height, 'still at the last block it could link').to.equal(9);
   });
 });
