@@ -33,7 +33,7 @@ import { SpendClassification, classifyFundingSpend } from './classify';
 import { burnFeeRate, deadlineFeeRate } from './fee-schedule';
 import { broadcastRaising } from './broadcast';
 import { IsolatedEmitter } from './isolated-emitter';
-import { spenderOf, txFromBackend } from './parse';
+import { blockFromBackend, spenderOf, txFromBackend } from './parse';
 
 export type WatcherEvent =
   | { kind: 'block'; height: number; hash: string }
@@ -665,7 +665,12 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
       }
       // A confirmed spend the blocks did not show (read from a later height): its block hash makes it reorg-safe.
       const hash = await this.backend.getBlockHash(s.blockHeight);
-      if (hash !== undefined) this.seeRevokedOutputSpend(w, vout, tx, { height: s.blockHeight, hash });
+      if (hash === undefined) continue;
+      // Only if that block holds it: a spender found in a block replaced since (or a wrong answer) would otherwise
+      // end the claim for good, as no reorg of the block now there will ever undo it.
+      const block = blockFromBackend(await this.backend.getBlock(s.blockHeight), s.blockHeight);
+      if (block.getId() !== hash || !(block.transactions ?? []).some((t) => t.getId() === s.txid)) continue;
+      this.seeRevokedOutputSpend(w, vout, tx, { height: s.blockHeight, hash });
     }
     p.checkedChain = true;
   }
