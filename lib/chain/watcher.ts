@@ -763,7 +763,9 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     const waited = tip.height - c.startHeight;
     if (waited < this.cpfpAfterBlocks) return;
     const v = w.receiver.variant;
-    const blocksLeft = v.kind === 'cltv' && 'height' in v.expiry ? v.expiry.height - (tip.height + 1) : undefined;
+    // CLTV: mined at the latest in the block before the first one the sender's timeout branch can enter, by height
+    // or (a time lock) as estimated from the median time past, the same deadline the penalty claims follow.
+    const blocksLeft = v.kind === 'cltv' ? this.deadlineOf(w, tip) - (tip.height + 2) : undefined;
     // Past the expiry the sender may race an old version: in the last blocks the close is worth all of our output.
     const ctx = w.receiver.context;
     const most = maxPackageFeeRate(ctx, c.tx, ctx.receiverPayoutScript, this.destinationScript);
