@@ -112,6 +112,33 @@ describe('attacks on the watchers (embedded regtest node)', function () {
     expect(mined!).to.be.below(c.expiry!);
   });
 
+  it('CLTV: a sender that never answers the cooperative close asked for at the cutoff does not hold the watcher', async () => {
+    // onCutoff asks the sender to sign a close; the sender accepts the request
+    // and never answers. poll() awaited it: it never returned, no close was
+    // broadcast, and at T the sender could broadcast its refund and sweep it.
+    const c = await open('CLTV');
+    await payOnce(c, 200_000n);
+    const final = c.receiver.amount;
+    let asked = 0;
+    const w = await receiverWatcher(c, RATE, {
+      onCutoff: () => { asked++; return new Promise<undefined>(() => undefined); },
+      ...({ onCutoffTimeoutMs: 200 } as object),
+    });
+    const settled = (p: Promise<void>) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
+    while ((await node.getTip()).height < c.expiry! - 1 && asked === 0) {
+      await node.mine(1);
+      expect(await settled(w.poll()), 'poll() returns').to.equal(true);
+    }
+    expect(asked).to.equal(1);
+    expect(await settled(w.poll()), 'poll() returns').to.equal(true);
+    const [cutoff] = w.of('cutoff');
+    expect(cutoff?.txid, 'our own version at the cutoff').to.be.a('string');
+    await node.mine(1);
+    const closed = await readConfirmed(node, cutoff!.txid!);
+    expect(closed.height).to.be.below(c.expiry!);
+    expect(closed.tx.outs[outputTo(closed.tx, c.receiver.context.receiverPayoutScript)]!.value).to.equal(final);
+  });
+
   it('a backend that once answers the funding txid with another transaction does not take the channel off the watch', async () => {
     const c = await open('CSV');
     const versions = [c.sender.latestTransaction()];
