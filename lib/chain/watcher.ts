@@ -76,6 +76,12 @@ export interface ReceiverWatcherOptions {
   readonly cpfpAfterBlocks?: number;
   /** At a CLTV cutoff: try a cooperative close first; return the signed close, or undefined to close unilaterally. */
   readonly onCutoff?: (receiver: Receiver) => Promise<Transaction | undefined>;
+  /**
+   * How long onCutoff may take, ms (default 30,000); past it the watcher closes
+   * with our own version. The sender is at the other end of a cooperative close:
+   * one that never answers must not hold the watcher until the expiry.
+   */
+  readonly onCutoffTimeoutMs?: number;
   /** Also look for spends in the mempool on every poll (default true). */
   readonly checkMempool?: boolean;
 }
@@ -199,6 +205,17 @@ function failure(e: unknown, channelId?: string): WatcherEvent {
   };
 }
 
+/** `p`'s value, or undefined if it has not settled within `ms`. */
+async function settleWithin<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function positiveInt(v: number | undefined, fallback: number, what: string, min = 1): number {
   if (v === undefined) return fallback;
   if (!Number.isSafeInteger(v) || v < min) fail('INVALID_ARGUMENT', `${what} must be an integer of at least ${min}`);
@@ -217,6 +234,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
   private readonly cpfpAfterBlocks: number;
   private readonly checkMempool: boolean;
   private readonly onCutoff?: (receiver: Receiver) => Promise<Transaction | undefined>;
+  private readonly onCutoffTimeoutMs: number;
   private readonly follower: BlockFollower;
   private readonly byFunding = new Map<string, Watched>();
   /** Funding outputs, and the outputs of revoked versions (to see our claim, or anything else, spend them). */
@@ -249,6 +267,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     this.cpfpAfterBlocks = positiveInt(opts.cpfpAfterBlocks, 2, 'cpfpAfterBlocks');
     this.checkMempool = opts.checkMempool ?? true;
     if (opts.onCutoff !== undefined) this.onCutoff = opts.onCutoff;
+    this.onCutoffTimeoutMs = positiveInt(opts.onCutoffTimeoutMs, 30_000, 'onCutoffTimeoutMs');
     this.follower = new BlockFollower(this.backend, opts.fromHeight, Math.max(144, this.finalDepth * 4));
   }
 
@@ -726,7 +745,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     if (this.onCutoff && !w.cutoffAttempted) {
       w.cutoffAttempted = true;
       try {
-        tx = await this.onCutoff(r);
+        tx = await settleWithin(this.onCutoff(r), this.onCutoffTimeoutMs);
       } catch {
         tx = undefined; // fall back to our own version
       }
