@@ -323,6 +323,33 @@ describe('attacks on the watchers (embedded regtest node)', function () {
     expect(sw.of('resolved').map((e) => e.sweep)).to.not.include(claim!.txid);
   });
 
+  it('a tip that lags behind the one read before (another node behind the endpoint) does not stop the claim', async () => {
+    // The fee schedule counted blocks waited as tip - first attempt: below
+    // zero, deadlineFeeRate threw INVALID_ARGUMENT and the evicted claim was
+    // not sent again on that poll.
+    const c = await open('CSV');
+    const versions = [c.sender.latestTransaction()];
+    await payMany(c, 3, (tx) => versions.push(tx));
+    let lag = false;
+    const backend = backendOver(node, {
+      getTip: async () => {
+        const tip = await node.getTip();
+        if (!lag) return tip;
+        return { height: tip.height - 1, medianTimePast: tip.medianTimePast, hash: (await node.getBlockHash(tip.height - 1))! };
+      },
+    });
+    const w = await receiverWatcher(c, RATE, { backend });
+    await node.broadcast(versions[1]!.toBuffer());
+    await mineAndPoll(1, w);
+    const [claim] = w.of('penalty-broadcast');
+    expect(node.evict(claim!.txid)).to.equal(true);
+    lag = true;
+    await w.poll();
+    lag = false;
+    expect(w.of('error').map((e) => e.code)).to.not.include('INVALID_ARGUMENT');
+    expect(node.mempoolHas(claim!.txid), 'the claim sent again').to.equal(true);
+  });
+
   it('a block read that fails while a watched spend is mined does not report the spend as vanished', async () => {
     const c = await open('CSV');
     const versions = [c.sender.latestTransaction()];
