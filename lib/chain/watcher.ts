@@ -662,7 +662,9 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
 
   private penaltyRate(w: Watched, p: PenaltyDuty, tip: ChainTip, blocksLeft: number): FeeRate {
     return deadlineFeeRate({
-      startRate: this.feeRate, maxRate: this.maxFeeRate, bumpAfterBlocks: this.bumpAfterBlocks, blocksWaited: tip.height - p.startHeight!,
+      startRate: this.feeRate, maxRate: this.maxFeeRate, bumpAfterBlocks: this.bumpAfterBlocks,
+      // A tip below the one of the first attempt (a reorg to a shorter chain, a lagging node) has waited nothing.
+      blocksWaited: Math.max(0, tip.height - p.startHeight!),
       blocksLeft, urgentWithin: this.urgentWithin, burnWithin: this.burnWithin, burnRate: this.burnRateOf(w, p),
     });
   }
