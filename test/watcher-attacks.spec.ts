@@ -1,17 +1,19 @@
 /**
  * Attacks on the watchers: a sender that lets a version it broadcast sit
- * unmined until the CLTV expiry, a backend that answers one question wrongly,
- * a receiver's wallet that spends its own output of a revoked version, a
- * watcher without a mempool listing, claims at rates that eat the receiver's
- * own output, a block read that fails while a spend is mined, a backend whose
- * blocks do not link, a time-locked CLTV close. Each test states what the
- * honest party must hold, or do, in the end.
+ * unmined until the CLTV expiry, or never answers the cutoff's cooperative
+ * close; a backend that answers one question wrongly (the funding
+ * transaction, a spender no block holds, a lagging tip, blocks that do not
+ * link); a receiver's wallet that spends its own output of a revoked version;
+ * a watcher without a mempool listing; claims at rates that eat the
+ * receiver's own output; a block read that fails while a spend is mined; a
+ * time-locked CLTV close. Each test states what the honest party must hold,
+ * or do, in the end.
  */
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { Block, Transaction } from 'bitcoinjs-lib';
 import {
-  BlockFollower, BlockRef, ChainBackend, ChainTip, ChannelError, Receiver, ReceiverWatcher, Sender, SpendInfo, Variant, WatcherEvent,
+  BlockFollower, BlockRef, ChainBackend, ChainTip, ChannelError, Receiver, Sender, SpendInfo, Variant,
   confirmFunding, dustLimit, extractTransaction, feeForWeight, finalizePsbt, p2wpkhScript, penaltyWeight, signPsbtWithKey,
 } from '../lib';
 import { RegtestNode } from '../lib/chain/regtest-node';
