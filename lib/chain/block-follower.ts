@@ -28,6 +28,9 @@ export interface BlockHandler {
 /** More blocks than this in one reorg are beyond what a watcher can undo: it reports them and rescans. */
 export const DEFAULT_REMEMBERED_BLOCKS = 144;
 
+/** Passes over a chain that moved under one sync before it gives up (CHAIN_BACKEND); the next sync starts again. */
+export const MAX_SYNC_PASSES = 8;
+
 export class BlockFollower {
   private readonly seen: BlockRef[] = [];
   private next: number;
@@ -56,9 +59,14 @@ export class BlockFollower {
    */
   async sync(handler: BlockHandler): Promise<ChainTip> {
     let tip = await this.backend.getTip();
-    for (;;) {
+    for (let pass = 1; ; pass++) {
       tip = await this.findFork(handler, tip);
       if (await this.connectUpTo(handler, tip.height)) return tip;
+      // A chain that really moves settles within a pass or two; one whose hashes and blocks never agree (two nodes
+      // behind one endpoint, a stale cache) would be asked forever, and the caller's duties with it.
+      if (pass >= MAX_SYNC_PASSES) {
+        fail('CHAIN_BACKEND', `block ${this.next} does not link to block ${this.next - 1} read before, after ${pass} passes: the backend's blocks and hashes disagree`, { height: this.next });
+      }
       tip = await this.backend.getTip();
     }
   }

@@ -222,7 +222,7 @@ export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
       if (spent.height !== undefined) return;
     }
     const rate = deadlineFeeRate({
-      startRate: this.feeRate, maxRate: this.maxFeeRate, bumpAfterBlocks: this.bumpAfterBlocks, blocksWaited: sw ? tip.height - sw.startHeight : 0,
+      startRate: this.feeRate, maxRate: this.maxFeeRate, bumpAfterBlocks: this.bumpAfterBlocks, blocksWaited: sw ? Math.max(0, tip.height - sw.startHeight) : 0,
       urgentWithin: 0, burnWithin: 0,
     });
     if (sw && rate <= sw.feeRate) {

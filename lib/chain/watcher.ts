@@ -34,7 +34,7 @@ import { SpendClassification, classifyFundingSpend } from './classify';
 import { burnFeeRate, deadlineFeeRate } from './fee-schedule';
 import { broadcastRaising } from './broadcast';
 import { IsolatedEmitter } from './isolated-emitter';
-import { spenderOf, txFromBackend } from './parse';
+import { blockFromBackend, spenderOf, txFromBackend } from './parse';
 
 export type WatcherEvent =
   | { kind: 'block'; height: number; hash: string }
@@ -48,7 +48,7 @@ export type WatcherEvent =
   /** Someone else's spend of the revoked version's revocable output confirmed first (the sender's sweep after the lock): nothing left to claim. */
   | { kind: 'penalty-lost'; channelId: string; txid: string; height: number }
   | { kind: 'cutoff'; channelId: string; txid?: string }
-  /** A child spending the receiver's own output of a stuck close, paying for both. */
+  /** A child spending the receiver's own output of a stuck close (ours, or past a CLTV cutoff any spend paying us), paying for both. */
   | { kind: 'cpfp-broadcast'; channelId: string; txid: string; parent: string; packageFeeRate: FeeRate }
   /** The channel's outcome is buried finalDepth blocks deep: the watcher has nothing more to do for it. */
   | { kind: 'resolved'; channelId: string; outcome: SpendClassification; txid: string; height: number; claim?: string }
@@ -77,6 +77,12 @@ export interface ReceiverWatcherOptions {
   readonly cpfpAfterBlocks?: number;
   /** At a CLTV cutoff: try a cooperative close first; return the signed close, or undefined to close unilaterally. */
   readonly onCutoff?: (receiver: Receiver) => Promise<Transaction | undefined>;
+  /**
+   * How long onCutoff may take, ms (default 30,000); past it the watcher closes
+   * with our own version. The sender is at the other end of a cooperative close:
+   * one that never answers must not hold the watcher until the expiry.
+   */
+  readonly onCutoffTimeoutMs?: number;
   /** Also look for spends in the mempool on every poll (default true). */
   readonly checkMempool?: boolean;
 }
@@ -98,6 +104,8 @@ interface Claim {
   readonly txid: string;
   readonly raw: Uint8Array;
   readonly feeRate: FeeRate;
+  /** It spends the receiver's own output of the revoked version too. */
+  readonly spendsOwn: boolean;
 }
 
 interface PenaltyDuty {
@@ -139,6 +147,12 @@ interface Watched {
   spend?: Spend;
   penalty?: PenaltyDuty;
   close?: CloseDuty;
+  /**
+   * CLTV: a spend that pays us but that we did not broadcast (the sender's
+   * latest version, a close it broadcast), unmined past the cutoff: hurried
+   * like a close of ours, since it too must confirm before the expiry.
+   */
+  hurry?: CloseDuty;
   /** CLTV: the cutoff was handled (a close broadcast, or nothing to close with). */
   cutoffDone: boolean;
   /** The cutoff close was tried once (a cooperative close is asked for only then). */
@@ -192,6 +206,17 @@ function failure(e: unknown, channelId?: string): WatcherEvent {
   };
 }
 
+/** `p`'s value, or undefined if it has not settled within `ms`. */
+async function settleWithin<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function positiveInt(v: number | undefined, fallback: number, what: string, min = 1): number {
   if (v === undefined) return fallback;
   if (!Number.isSafeInteger(v) || v < min) fail('INVALID_ARGUMENT', `${what} must be an integer of at least ${min}`);
@@ -210,6 +235,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
   private readonly cpfpAfterBlocks: number;
   private readonly checkMempool: boolean;
   private readonly onCutoff?: (receiver: Receiver) => Promise<Transaction | undefined>;
+  private readonly onCutoffTimeoutMs: number;
   private readonly follower: BlockFollower;
   private readonly byFunding = new Map<string, Watched>();
   /** Funding outputs, and the outputs of revoked versions (to see our claim, or anything else, spend them). */
@@ -242,6 +268,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     this.checkMempool = opts.checkMempool ?? true;
     if (opts.onCutoff !== undefined && typeof opts.onCutoff !== 'function') fail('INVALID_ARGUMENT', 'onCutoff must be a function');
     if (opts.onCutoff !== undefined) this.onCutoff = opts.onCutoff;
+    this.onCutoffTimeoutMs = positiveInt(opts.onCutoffTimeoutMs, 30_000, 'onCutoffTimeoutMs');
     this.follower = new BlockFollower(this.backend, opts.fromHeight, Math.max(144, this.finalDepth * 4));
   }
 
@@ -327,11 +354,17 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     }
   }
 
-  /** Once per channel: a mismatching funding output is dropped from the watch; one the node cannot show is kept. */
+  /**
+   * Once per channel: a mismatching funding output is dropped from the watch;
+   * one the node cannot show is kept. An answer that is not the funding
+   * transaction (bytes that do not parse, or another txid) is the backend's
+   * failure, not evidence: the channel stays watched and is checked again.
+   */
   private async checkFunding(w: Watched): Promise<void> {
     const f = w.receiver.funding!;
     try {
       const got = await this.backend.getTransaction(f.txid);
+      if (got !== undefined) txFromBackend(got.tx, 'funding', f.txid);
       w.fundingChecked = true;
       this.unchecked.delete(w);
       if (got === undefined) return;
@@ -430,12 +463,25 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     return spendsRevocable && tx.outs.length > 0 && tx.outs.every((o) => bytesEqual(o.script, this.destinationScript));
   }
 
+  private spendsOwn(tx: Transaction, p: PenaltyDuty): boolean {
+    return p.ownVout >= 0 && tx.ins.some((i) => i.index === p.ownVout && bytesEqual(i.hash, p.revokedHash));
+  }
+
+  /**
+   * The claim to keep going: the last one the node took, unless it also
+   * spends our own output and something else has spent that since (our
+   * wallet): those bytes can never be mined again.
+   */
+  private liveClaim(p: PenaltyDuty): Claim | undefined {
+    return p.live && !(p.live.spendsOwn && !p.sweepOwn) ? p.live : undefined;
+  }
+
   private seeRevokedOutputSpend(w: Watched, vout: number, tx: Transaction, ref: BlockRef | undefined): void {
     const p = w.penalty;
     if (!p || !tx.ins.some((i) => bytesEqual(i.hash, p.revokedHash))) return;
     const txid = tx.getId();
     if (this.isOurClaim(tx, p)) {
-      if (!p.claims.some((c) => c.txid === txid)) p.claims.push({ txid, raw: tx.toBuffer(), feeRate: p.feeRate });
+      if (!p.claims.some((c) => c.txid === txid)) p.claims.push({ txid, raw: tx.toBuffer(), feeRate: p.feeRate, spendsOwn: this.spendsOwn(tx, p) });
       if (!ref) {
         p.live = p.claims.find((c) => c.txid === txid);
         return;
@@ -502,9 +548,14 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
       if (entry.kind === 'funding') this.seeFundingSpend(entry.w, tx, undefined);
       else this.seeRevokedOutputSpend(entry.w, entry.vout, tx, undefined);
     }
-    // An unconfirmed spend that is neither in a block nor in the mempool any more is gone.
-    for (const w of this.active) {
-      if (w.spend && w.spend.hash === undefined && !live.has(w.spend.txid)) this.vanished(w);
+    // An unconfirmed spend that is neither in a block nor in the mempool any more is gone, unless it was mined in a
+    // block not read yet (after this poll's blocks, or in one whose read failed): the next block read records it.
+    for (const w of [...this.active]) {
+      if (!w.spend || w.spend.hash !== undefined || live.has(w.spend.txid)) continue;
+      const txid = w.spend.txid;
+      const got = await this.backend.getTransaction(txid);
+      if (got?.blockHeight !== undefined && got.blockHeight > this.follower.height) continue;
+      if (w.spend?.txid === txid && w.spend.hash === undefined) this.vanished(w);
     }
   }
 
@@ -512,6 +563,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     const txid = w.spend!.txid;
     delete w.spend;
     delete w.penalty;
+    delete w.hurry;
     this.emitEvent({ kind: 'spend-vanished', channelId: w.channelId, txid });
   }
 
@@ -525,7 +577,28 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     if (w.spend?.classification === 'revoked-sender-version' && w.penalty) await this.workPenalty(w, w.penalty, tip);
     else if (!w.spend && !w.cutoffDone && w.receiver.variant.kind === 'cltv') await this.cutoff(w, tip);
     if (w.close && (!w.spend || w.spend.txid === w.close.txid)) await this.workClose(w, w.close, tip);
+    else if (this.mustHurry(w, tip)) {
+      const s = w.spend!;
+      if (w.hurry?.txid !== s.txid) w.hurry = { tx: s.tx, txid: s.txid };
+      await this.workClose(w, w.hurry, tip);
+    }
     this.checkResolved(w, tip);
+  }
+
+  /**
+   * A CLTV channel past its cutoff whose funding output is spent, unmined, by
+   * a transaction that pays us and is not a revoked version: it must confirm
+   * before the expiry like our own close, or once it leaves the mempool the
+   * sender broadcasts an old version and sweeps it at once. A child through
+   * our output pays for it.
+   */
+  private mustHurry(w: Watched, tip: ChainTip): boolean {
+    const s = w.spend;
+    const v = w.receiver.variant;
+    if (!s || s.hash !== undefined || s.classification === 'revoked-sender-version' || v.kind !== 'cltv') return false;
+    if (!cltvCutoffReached(v, w.receiver.margin, tip)) return false;
+    const ours = w.receiver.context.receiverPayoutScript;
+    return s.tx.outs.some((o) => bytesEqual(o.script, ours));
   }
 
   private depth(p: Position | undefined, tip: ChainTip): number {
@@ -570,11 +643,11 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     p.startHeight ??= tip.height;
     const blocksLeft = this.deadlineOf(w, tip) - (tip.height + 1);
     const target = this.penaltyRate(w, p, tip, blocksLeft);
-    const live = p.live;
+    const live = this.liveClaim(p);
     // The live claim is in the mempool: keep it unless the schedule asks for more.
-    if (live && target <= live.feeRate && (!this.mempoolRead || this.mempool.has(live.txid))) return;
+    if (live && target <= live.feeRate && this.mempoolRead && this.mempool.has(live.txid)) return;
     if (live && target <= live.feeRate) {
-      // Evicted or reorged out: the same bytes again.
+      // Evicted, reorged out, or no listing to tell: the same bytes again (a node that holds them says so at once).
       await this.rebroadcast(w, live.raw);
       return;
     }
@@ -589,7 +662,9 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
 
   private penaltyRate(w: Watched, p: PenaltyDuty, tip: ChainTip, blocksLeft: number): FeeRate {
     return deadlineFeeRate({
-      startRate: this.feeRate, maxRate: this.maxFeeRate, bumpAfterBlocks: this.bumpAfterBlocks, blocksWaited: tip.height - p.startHeight!,
+      startRate: this.feeRate, maxRate: this.maxFeeRate, bumpAfterBlocks: this.bumpAfterBlocks,
+      // A tip below the one of the first attempt (a reorg to a shorter chain, a lagging node) has waited nothing.
+      blocksWaited: Math.max(0, tip.height - p.startHeight!),
       blocksLeft, urgentWithin: this.urgentWithin, burnWithin: this.burnWithin, burnRate: this.burnRateOf(w, p),
     });
   }
@@ -611,7 +686,12 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
       }
       // A confirmed spend the blocks did not show (read from a later height): its block hash makes it reorg-safe.
       const hash = await this.backend.getBlockHash(s.blockHeight);
-      if (hash !== undefined) this.seeRevokedOutputSpend(w, vout, tx, { height: s.blockHeight, hash });
+      if (hash === undefined) continue;
+      // Only if that block holds it: a spender found in a block replaced since (or a wrong answer) would otherwise
+      // end the claim for good, as no reorg of the block now there will ever undo it.
+      const block = blockFromBackend(await this.backend.getBlock(s.blockHeight), s.blockHeight);
+      if (block.getId() !== hash || !(block.transactions ?? []).some((t) => t.getId() === s.txid)) continue;
+      this.seeRevokedOutputSpend(w, vout, tx, { height: s.blockHeight, hash });
     }
     p.checkedChain = true;
   }
@@ -621,13 +701,18 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
    * gets one at a higher rate at once, up to the burn rate.
    */
   private async broadcastClaim(w: Watched, p: PenaltyDuty, rate: FeeRate, burnRate: FeeRate): Promise<void> {
-    // At the burn rate the claim takes the revocable output alone: our own output is under no deadline.
-    const build = (r: FeeRate) => w.receiver.penaltyTx(p.revokedTx, this.destinationScript, r, { sweepReceiverOutput: p.sweepOwn && r < burnRate }).toBuffer();
+    // Our own output is under no deadline: it rides along only while the revocable output alone pays the whole fee
+    // (never at the burn rate), so no rate the deadline asks for is paid out of it.
+    const bothWeight = penaltyWeight(w.receiver.context.revocableTemplate, true, this.destinationScript.length);
+    const sweepOwnUpTo = burnFeeRate(p.revocableValue, dustLimit(this.destinationScript), bothWeight);
+    const build = (r: FeeRate) => w.receiver.penaltyTx(p.revokedTx, this.destinationScript, r, {
+      sweepReceiverOutput: p.sweepOwn && r < burnRate && r <= sweepOwnUpTo,
+    }).toBuffer();
     try {
       // A dropped connection is tried again at once: the claim cannot wait for the next poll's interval.
       const sent = await broadcastRaising(this.backend, build, rate, { ceiling: burnRate, onTransient: (e) => this.emitEvent(failure(e, w.channelId)) });
       const replaces = p.live?.txid;
-      const c: Claim = { txid: sent.txid, raw: sent.raw, feeRate: sent.rate };
+      const c: Claim = { txid: sent.txid, raw: sent.raw, feeRate: sent.rate, spendsOwn: this.spendsOwn(Transaction.fromBuffer(sent.raw), p) };
       if (!p.claims.some((x) => x.txid === c.txid)) p.claims.push(c);
       p.live = c;
       p.feeRate = c.feeRate;
@@ -635,7 +720,8 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     } catch (e) {
       this.emitEvent(failure(e, w.channelId));
       // A node without replacement refuses the bump: the live claim stays, the next poll tries again.
-      if (p.live && (!this.mempoolRead || !this.mempool.has(p.live.txid))) await this.rebroadcast(w, p.live.raw);
+      const live = this.liveClaim(p);
+      if (live && (!this.mempoolRead || !this.mempool.has(live.txid))) await this.rebroadcast(w, live.raw);
     }
   }
 
@@ -661,7 +747,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     if (this.onCutoff && !w.cutoffAttempted) {
       w.cutoffAttempted = true;
       try {
-        tx = await this.onCutoff(r);
+        tx = await settleWithin(this.onCutoff(r), this.onCutoffTimeoutMs);
       } catch {
         tx = undefined; // fall back to our own version
       }
@@ -687,16 +773,20 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
    */
   private async workClose(w: Watched, c: CloseDuty, tip: ChainTip): Promise<void> {
     if (w.spend?.hash !== undefined) return; // mined (ours, or another spend that ended the channel)
-    if (!w.spend || (this.mempoolRead && !this.mempool.has(c.txid))) {
+    if (!w.spend || !(this.mempoolRead && this.mempool.has(c.txid))) {
+      // Not known to be in the mempool (never seen there, evicted, reorged out, or no listing to tell): the same bytes again.
       if (!(await this.rebroadcast(w, c.tx.toBuffer()))) return;
-      // Back after an eviction or a reorg: its rate was enough before, so it waits its turn again before a child pays.
-      c.startHeight = tip.height;
+      // Known to have left it (the listing lacks it): back after an eviction or a reorg, its rate was enough before,
+      // so it waits its turn again before a child pays. Without a listing nothing is known, and the wait goes on.
+      if (this.mempoolRead || c.startHeight === undefined) c.startHeight = tip.height;
     }
     c.startHeight ??= tip.height;
     const waited = tip.height - c.startHeight;
     if (waited < this.cpfpAfterBlocks) return;
     const v = w.receiver.variant;
-    const blocksLeft = v.kind === 'cltv' && 'height' in v.expiry ? v.expiry.height - (tip.height + 1) : undefined;
+    // CLTV: mined at the latest in the block before the first one the sender's timeout branch can enter, by height
+    // or (a time lock) as estimated from the median time past, the same deadline the penalty claims follow.
+    const blocksLeft = v.kind === 'cltv' ? this.deadlineOf(w, tip) - (tip.height + 2) : undefined;
     // Past the expiry the sender may race an old version: in the last blocks the close is worth all of our output.
     const ctx = w.receiver.context;
     const most = maxPackageFeeRate(ctx, c.tx, ctx.receiverPayoutScript, this.destinationScript);
@@ -706,7 +796,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     });
     const child = c.cpfp;
     if (child && child.packageFeeRate >= target) {
-      if (this.mempoolRead && !this.mempool.has(child.txid)) await this.rebroadcast(w, child.raw);
+      if (!(this.mempoolRead && this.mempool.has(child.txid))) await this.rebroadcast(w, child.raw);
       return;
     }
     const build = (rate: FeeRate) => w.receiver.childPaysForParent({ parent: c.tx, destinationScript: this.destinationScript, packageFeeRate: rate }).toBuffer();
