@@ -113,8 +113,8 @@ describe('found by the watcher property runs', function () {
   // spender is the receiver's penalty claim, and the sender's watcher reports
   // it as 'sweep-confirmed' and 'resolved' with sweep = the claim: a sender
   // restored from an old backup is told it swept the money the receiver took.
-  // Property counterexample: REVCHAN_WATCHER_SEED=20240611 with the sender
-  // reports checked (checkSenderReports: true), path "0".
+  // Property counterexample: REVCHAN_WATCHER_SENDER_REPORTS=1
+  // REVCHAN_WATCHER_SEED=20240611 REVCHAN_WATCHER_PATH=0 (the first run).
   it.skip('the sender\'s watcher does not report the receiver\'s claim of a revoked version as its own sweep', async () => {
     const node = await RegtestNode.start();
     try {
