@@ -69,8 +69,8 @@ describe('watcher properties on the embedded regtest node', function () {
   it(`keeps every invariant over ${RUNS} random runs (seed ${SEED})`, async () => {
     const stats = new RunStats();
     const started = Date.now();
-    // Invariant 5 (the sender's watcher reports only its own sweeps) is only counted unless REVCHAN_WATCHER_SENDER_REPORTS=1,
-    // pending the fix of the bug below.
+    // Invariant 5 (the sender's watcher reports only its own sweeps) is checked; REVCHAN_WATCHER_SENDER_REPORTS=0 only counts it,
+    // as it did before the fix of the bug below.
     const details = await check({ stats, checkSenderReports: SENDER_REPORTS }, { seed: SEED, numRuns: RUNS, endOnFailure: !SHRINK, ...replay });
     console.log(`      ${details.numRuns} runs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     console.log(`      ${stats.summary()}`);

@@ -789,6 +789,8 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     const blocksLeft = v.kind === 'cltv' ? this.deadlineOf(w, tip) - (tip.height + 2) : undefined;
     // Past the expiry the sender may race an old version: in the last blocks the close is worth all of our output.
     const ctx = w.receiver.context;
+    // A close that pays us nothing (we were owed nothing) has no output of ours to pay for it: nothing to do.
+    if (!c.tx.outs.some((o) => bytesEqual(o.script, ctx.receiverPayoutScript))) return;
     const most = maxPackageFeeRate(ctx, c.tx, ctx.receiverPayoutScript, this.destinationScript);
     const target = deadlineFeeRate({
       startRate: this.feeRate, maxRate: this.maxFeeRate, bumpAfterBlocks: this.bumpAfterBlocks, blocksWaited: waited - this.cpfpAfterBlocks,
