@@ -1,11 +1,11 @@
 /**
  * ECDSA over a precomputed sighash. Signatures are RFC 6979 deterministic and
- * low-S (tiny-secp256k1), DER-encoded with the SIGHASH_ALL byte. Verification
+ * low-S (the ECC library in use, lib/ecc.ts), DER-encoded with the SIGHASH_ALL byte. Verification
  * is strict: DER (BIP 66), SIGHASH_ALL only, low-S.
  */
 import { script as bscript } from 'bitcoinjs-lib';
-import * as ecc from 'tiny-secp256k1';
 import { expectBytes } from '../arguments';
+import { ecc } from '../ecc';
 import { fail } from '../errors';
 import { PrivateKey, PublicKey } from '../types';
 import { SIGHASH_ALL } from './sighash';
@@ -50,15 +50,15 @@ export function signSighash(hash: Uint8Array, key: PrivateKey): Uint8Array {
   checkSighash(hash);
   let compact: Uint8Array;
   try {
-    compact = ecc.sign(hash, key);
+    compact = ecc().sign(hash, key);
   } catch {
-    // The hash is checked above: what tiny-secp256k1 refuses is the key.
+    // The hash is checked above: what the ECC library refuses is the key.
     return fail('INVALID_KEY', 'private key must be a 32-byte scalar in [1, n-1]');
   }
   return encodeSignature(compact);
 }
 
-/** r and s of a compact signature are both in [1, n-1]; tiny-secp256k1 throws rather than answer false otherwise. */
+/** r and s of a compact signature are both in [1, n-1]; the ECC library may throw rather than answer false otherwise. */
 const N = Uint8Array.from(Buffer.from('fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141', 'hex'));
 function scalarInRange(b: Uint8Array): boolean {
   if (b.every((x) => x === 0)) return false;
@@ -84,9 +84,9 @@ export function verifySighashSignature(hash: Uint8Array, key: PublicKey, sig: Ui
   if (compact === undefined) return false;
   try {
     // strict = true refuses high-S, which standard relay refuses too.
-    return ecc.verify(hash, key, compact, true);
+    return ecc().verify(hash, key, compact, true);
   } catch {
-    // The hash and the signature are checked above: what tiny-secp256k1 refuses is the key.
+    // The hash and the signature are checked above: what the ECC library refuses is the key.
     return fail('INVALID_KEY', 'public key must be a 33-byte compressed point');
   }
 }
