@@ -1,9 +1,8 @@
 /**
  * ECDSA over a precomputed sighash. Signatures are RFC 6979 deterministic and
- * low-S (the ECC library in use, lib/ecc.ts), DER-encoded with the SIGHASH_ALL byte. Verification
- * is strict: DER (BIP 66), SIGHASH_ALL only, low-S.
+ * low-S (the ECC library in use, lib/ecc.ts), DER-encoded with the SIGHASH_ALL
+ * byte. Verification is strict: DER (BIP 66), SIGHASH_ALL only, low-S.
  */
-import { script as bscript } from 'bitcoinjs-lib';
 import { expectBytes } from '../arguments';
 import { ecc } from '../ecc';
 import { fail } from '../errors';
@@ -66,16 +65,39 @@ function scalarInRange(b: Uint8Array): boolean {
   return false;
 }
 
-/** The 64-byte compact signature inside a strict DER SIGHASH_ALL signature, or undefined. */
+/** A strict DER integer of `len` bytes at `at` into 32 bytes of `out` at `to`: false if its value needs more than 32. */
+function readScalar(sig: Uint8Array, at: number, len: number, out: Uint8Array, to: number): boolean {
+  if (sig[at] === 0) {
+    at++;
+    len--;
+  }
+  if (len > 32) return false;
+  out.set(sig.subarray(at, at + len), to + 32 - len);
+  return true;
+}
+
+/**
+ * The 64-byte compact signature inside a strict DER (BIP 66) SIGHASH_ALL
+ * signature, or undefined. Written out, as the encoder is: bitcoinjs's
+ * decoder gives the same answers (test/hot-path.spec.ts) at a fifth of a
+ * native verification's cost, twice per payment.
+ */
 export function decodeSignature(sig: Uint8Array): Uint8Array | undefined {
   if (!(sig instanceof Uint8Array) || sig.length < 9 || sig.length > 73) return undefined;
-  try {
-    const d = bscript.signature.decode(sig);
-    if (d.hashType !== SIGHASH_ALL || !scalarInRange(d.signature.subarray(0, 32)) || !scalarInRange(d.signature.subarray(32))) return undefined;
-    return d.signature;
-  } catch {
-    return undefined;
-  }
+  const n = sig.length - 1;
+  if (sig[n] !== SIGHASH_ALL) return undefined;
+  if (sig[0] !== 0x30 || sig[1] !== n - 2 || sig[2] !== 0x02) return undefined;
+  const lenR = sig[3]!;
+  if (lenR === 0 || 5 + lenR >= n || sig[4 + lenR] !== 0x02) return undefined;
+  const lenS = sig[5 + lenR]!;
+  if (lenS === 0 || 6 + lenR + lenS !== n) return undefined;
+  // Negative, or padded with a zero byte the next one does not need.
+  if (sig[4]! & 0x80 || (lenR > 1 && sig[4] === 0 && !(sig[5]! & 0x80))) return undefined;
+  if (sig[6 + lenR]! & 0x80 || (lenS > 1 && sig[6 + lenR] === 0 && !(sig[7 + lenR]! & 0x80))) return undefined;
+  const compact = new Uint8Array(64);
+  if (!readScalar(sig, 4, lenR, compact, 0) || !readScalar(sig, 6 + lenR, lenS, compact, 32)) return undefined;
+  if (!scalarInRange(compact.subarray(0, 32)) || !scalarInRange(compact.subarray(32))) return undefined;
+  return compact;
 }
 
 export function verifySighashSignature(hash: Uint8Array, key: PublicKey, sig: Uint8Array): boolean {
