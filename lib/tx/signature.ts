@@ -79,8 +79,8 @@ function readScalar(sig: Uint8Array, at: number, len: number, out: Uint8Array, t
 /**
  * The 64-byte compact signature inside a strict DER (BIP 66) SIGHASH_ALL
  * signature, or undefined. Written out, as the encoder is: bitcoinjs's
- * decoder gives the same answers (test/hot-path.spec.ts) at a fifth of a
- * native verification's cost, twice per payment.
+ * decoder gives the same answers (test/hot-path.spec.ts), but its Buffer
+ * copies and allocations cost about 3% of a payment with the native backend.
  */
 export function decodeSignature(sig: Uint8Array): Uint8Array | undefined {
   if (!(sig instanceof Uint8Array) || sig.length < 9 || sig.length > 73) return undefined;
