@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'SCRIPT_TOO_LONG'
   | 'TEMPLATE_ARGUMENT'
   | 'NOTHING_TO_CLAIM'
+  // useEcc was given a library without EccLib's functions or with other answers
+  | 'INVALID_ECC_LIB'
   // a PSBT or transaction that parses but is none of the channel's transactions
   | 'NOT_A_CHANNEL_TX'
   // PSBT handling

@@ -1,6 +1,7 @@
 // The package entry: re-exports only.
 export * from './errors';
 export * from './types';
+export { EccLib, currentEcc, useEcc } from './ecc';
 
 export * from './scripts/templates';
 export * from './scripts/compile';

@@ -3,7 +3,7 @@
  * passed where a sender key belongs, or a block height where a delay belongs,
  * fails to compile instead of producing a valid-looking but wrong script.
  */
-import * as ecc from 'tiny-secp256k1';
+import { ecc } from './ecc';
 import { fail } from './errors';
 
 declare const brand: unique symbol;
@@ -18,12 +18,12 @@ export function asPublicKey(bytes: Uint8Array, what = 'public key'): PublicKey {
   if (!(bytes instanceof Uint8Array) || bytes.length !== 33 || (bytes[0] !== 2 && bytes[0] !== 3)) {
     fail('INVALID_KEY', `${what} must be a 33-byte compressed point`);
   }
-  if (!ecc.isPoint(bytes)) fail('INVALID_KEY', `${what} is not on the curve`);
+  if (!ecc().isPoint(bytes)) fail('INVALID_KEY', `${what} is not on the curve`);
   return bytes as PublicKey;
 }
 
 export function asPrivateKey(bytes: Uint8Array, what = 'private key'): PrivateKey {
-  if (!(bytes instanceof Uint8Array) || bytes.length !== 32 || !ecc.isPrivate(bytes)) {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== 32 || !ecc().isPrivate(bytes)) {
     fail('INVALID_KEY', `${what} must be a 32-byte scalar in [1, n-1]`);
   }
   return bytes as PrivateKey;
@@ -31,9 +31,9 @@ export function asPrivateKey(bytes: Uint8Array, what = 'private key'): PrivateKe
 
 /** secp256k1 private-to-public, compressed. */
 export function derivePublicKey(priv: PrivateKey): PublicKey {
-  // tiny-secp256k1 refuses a bad scalar too, but with a TypeError. The payment hot path, whose secrets are checked already, uses shachain's updateKeyOf.
+  // The ECC library refuses a bad scalar too, but with its own error. The payment hot path, whose secrets are checked already, uses shachain's updateKeyOf.
   asPrivateKey(priv);
-  const pub = ecc.pointFromScalar(priv, true);
+  const pub = ecc().pointFromScalar(priv, true);
   if (pub === null) fail('INVALID_KEY', 'private key has no public key');
   return pub as PublicKey;
 }

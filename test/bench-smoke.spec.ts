@@ -7,8 +7,10 @@
 import { expect } from 'chai';
 import { CLOSE_WEIGHT, FUNDING_SPEND_INPUT, P2WPKH_INPUT, PAYMENT_WEIGHT, penaltyWeight, revocableTemplate, segwitTxWeight, timeoutWeight } from '../lib';
 import { BenchOptions, BenchResult, runBench } from '../bench/main';
+import { nativeBackend } from '../bench/backends';
 import { VARIANTS } from '../bench/parties';
 import { Row, formatTable } from '../bench/report';
+import { NATIVE_SPEEDUP_TARGET } from '../bench/throughput';
 import { BOLT3_COMMITMENT_NO_HTLC, BOLT5_PENALTY_TO_LOCAL, BOLT5_PENALTY_TO_LOCAL_AND_REMOTE } from '../bench/weights';
 
 const TINY: BenchOptions = {
@@ -48,6 +50,15 @@ describe('benchmark (tiny sizes)', function () {
     for (const n of ['payments, csv, in memory', 'payments, cltv, in memory']) expect(named(n)).to.include({ ratioOf: 'of floor', target: '>= 0.80' });
     expect(named('payments, csv, JSON wire').ratioOf).to.equal('of floor');
     expect(named('payments, csv, receiver saved to file').ratioOf).to.equal('of in-memory');
+  });
+
+  it('gives each ECC backend its floor and payment rate as a ratio to it, and the native speed-up over WASM against its target', () => {
+    const backends = ['@bitcoinerlab/secp256k1', ...('lib' in nativeBackend() ? ['native secp256k1'] : [])];
+    for (const b of backends) {
+      expect(named(`crypto floor, ${b}`).unit).to.equal('payments/s');
+      expect(named(`payments, csv, in memory, ${b}`)).to.include({ ratioOf: 'of its floor', unit: 'payments/s' });
+    }
+    if (backends.length === 2) expect(named('payments, csv, in memory: native / WASM')).to.include({ unit: 'x', target: `>= ${NATIVE_SPEEDUP_TARGET.toFixed(2)}` });
   });
 
   it('weighs every kind in both variants at the builders\' maximum, each signed transaction within it', () => {

@@ -100,6 +100,50 @@ describe('payment hot path', () => {
       }
     });
 
+    it('decodes as bitcoinjs does: every byte of real signatures changed, lengths changed, edge integers', () => {
+      // The decoder it replaced: bitcoinjs's strict DER, then SIGHASH_ALL and r, s in [1, n-1].
+      const N = BigInt('0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141');
+      const reference = (sig: Uint8Array): string => {
+        if (sig.length < 9 || sig.length > 73) return 'undefined';
+        try {
+          const d = bscript.signature.decode(sig);
+          const r = BigInt(`0x${hex(d.signature.subarray(0, 32))}`);
+          const s = BigInt(`0x${hex(d.signature.subarray(32))}`);
+          if (d.hashType !== 1 || r === 0n || s === 0n || r >= N || s >= N) return 'undefined';
+          return hex(d.signature);
+        } catch {
+          return 'undefined';
+        }
+      };
+      const inputs: Uint8Array[] = [];
+      for (let i = 0; i < 20; i++) {
+        const sig = signSighash(createHash('sha256').update(`decode ${i}`).digest(), keys.senderFunding.priv);
+        for (let at = 0; at < sig.length; at++) {
+          for (const v of [0x00, 0x01, 0x02, 0x20, 0x21, 0x30, 0x7f, 0x80, 0xff, sig[at]! ^ 1]) {
+            const m = Uint8Array.from(sig);
+            m[at] = v;
+            inputs.push(m);
+          }
+          inputs.push(Uint8Array.from([...sig.subarray(0, at), ...sig.subarray(at + 1)]), Uint8Array.from([...sig.subarray(0, at), 0, ...sig.subarray(at)]));
+        }
+      }
+      const der = (r: number[], s: number[], hashType = 1) => Uint8Array.from([0x30, 4 + r.length + s.length, 2, r.length, ...r, 2, s.length, ...s, hashType]);
+      const big = (first: number, len: number) => [first, ...new Array<number>(len - 1).fill(0x11)];
+      for (const [r, s] of [
+        [[0], [1]], [[1], [0]], [[0, 0x80], [1]], [[0, 0x7f], [1]], [big(0x7f, 32), big(0x11, 32)], [[0, ...big(0x80, 32)], big(0x11, 32)],
+        [[0, 0, ...big(0x80, 31)], [1]], [big(0x11, 33), [1]], [[0, ...big(0x80, 33)], [1]], [[0, ...new Array<number>(32).fill(0xff)], [1]],
+      ] as number[][][]) {
+        inputs.push(der(r!, s!), der(s!, r!), der(r!, s!, 0x81), der(r!, s!, 2));
+      }
+      let decoded = 0;
+      for (const input of inputs) {
+        const got = decodeSignature(input);
+        if (got !== undefined) decoded++;
+        expect(got === undefined ? 'undefined' : hex(got), hex(input)).to.equal(reference(input));
+      }
+      expect(decoded).to.be.greaterThan(1000);
+    });
+
     it('signs what verifies, and a flipped byte does not', () => {
       const hash = createHash('sha256').update('one').digest();
       const sig = signSighash(hash, keys.receiverFunding.priv);

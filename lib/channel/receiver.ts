@@ -5,6 +5,7 @@
  * payment. Every handler checks everything before it changes anything.
  */
 import { Transaction } from 'bitcoinjs-lib';
+import { ecc } from '../ecc';
 import { fail } from '../errors';
 import { RevocationStore } from '../keys/revocation-store';
 import { updateKeyOf } from '../keys/shachain';
@@ -35,7 +36,6 @@ import { DerivedChannel } from './derived';
 import { Json } from './wire';
 
 export { ReceiverPhase };
-import * as ecc from 'tiny-secp256k1';
 
 export interface ReceiverSecrets {
   readonly fundingKey: PrivateKey;
@@ -217,7 +217,7 @@ export class Receiver {
     if (budget !== undefined && m.amount > budget) {
       fail('FUNDING_NOT_CONFIRMED', 'the funding is not deep enough for a total above the zero-conf budget', { amount: m.amount.toString(), budget: budget.toString() });
     }
-    if (!(m.updateKey instanceof Uint8Array) || m.updateKey.length !== 33 || !ecc.isPoint(m.updateKey)) fail('INVALID_KEY', 'update key is not a valid point');
+    if (!(m.updateKey instanceof Uint8Array) || m.updateKey.length !== 33 || !ecc().isPoint(m.updateKey)) fail('INVALID_KEY', 'update key is not a valid point');
     if (bytesEqual(m.updateKey, cur.updateKey)) fail('UPDATE_KEY_REUSED', 'update key equals the current one');
     if (this.s.terms.variant.kind === 'cltv') {
       if (cltvCutoffReached(this.s.terms.variant, this.s.terms.margin, checkChainView(chain, 'a payment in a CLTV channel'))) fail('CHANNEL_EXPIRED', 'past the payment cutoff');
@@ -274,7 +274,7 @@ export class Receiver {
     const pending = this.s.pending;
     if (!pending) fail('UNEXPECTED_MESSAGE', 'revoke without an accepted offer');
     if (m.index !== cur.index) fail('UPDATE_INDEX_MISMATCH', `revoke of state ${m.index}, expected ${cur.index}`);
-    if (!(m.secret instanceof Uint8Array) || m.secret.length !== 32 || !ecc.isPrivate(m.secret)) fail('REVOKED_SECRET_MISMATCH', 'secret is not a valid key');
+    if (!(m.secret instanceof Uint8Array) || m.secret.length !== 32 || !ecc().isPrivate(m.secret)) fail('REVOKED_SECRET_MISMATCH', 'secret is not a valid key');
     // Checked to be a scalar just above: updateKeyOf does not check it again.
     if (!bytesEqual(updateKeyOf(m.secret as PrivateKey), cur.updateKey)) fail('REVOKED_SECRET_MISMATCH', 'secret does not match K_i');
     // The store refuses a secret inconsistent with earlier ones and is left unchanged when it does.

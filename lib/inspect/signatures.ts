@@ -5,7 +5,7 @@
  * against the PSBT's own sighash; a final witness is read by position.
  */
 import { Psbt } from 'bitcoinjs-lib';
-import * as ecc from 'tiny-secp256k1';
+import { ecc } from '../ecc';
 import { TemplateMatch } from '../scripts/match';
 import { bytesEqual, hash160, toHex } from '../tx/hash';
 import { classifyScript } from '../tx/outputs';
@@ -89,7 +89,7 @@ function singleKeySigner(i: InputView, name: string, role: string): SignerSpec |
 function verifyPartial(psbt: Psbt | undefined, index: number, pubkey: Uint8Array): boolean | undefined {
   if (psbt === undefined) return undefined;
   try {
-    return psbt.validateSignaturesOfInput(index, (pub, hash, sig) => ecc.verify(hash, pub, sig), pubkey);
+    return psbt.validateSignaturesOfInput(index, (pub, hash, sig) => ecc().verify(hash, pub, sig), pubkey);
   } catch {
     return false;
   }

@@ -5,7 +5,7 @@
  * the indices just above it. Revealing secrets in decreasing index order is
  * therefore what lets the receiver keep only O(log n) of them.
  */
-import * as ecc from 'tiny-secp256k1';
+import { ecc } from '../ecc';
 import { fail } from '../errors';
 import { sha256 } from '../tx/hash';
 import { asPrivateKey, type PrivateKey, type PublicKey } from '../types';
@@ -100,11 +100,11 @@ export function deriveUpdateKey(seed: Uint8Array, state: bigint): PublicKey {
 
 /**
  * @internal K_i of a secret the caller has just checked (asPrivateKey, or
- * ecc.isPrivate on a revoke): derivePublicKey would check it a second time,
+ * ecc().isPrivate on a revoke): derivePublicKey would check it a second time,
  * once per payment on each side. Not exported from the package.
  */
 export function updateKeyOf(secret: PrivateKey): PublicKey {
-  const pub = ecc.pointFromScalar(secret, true);
+  const pub = ecc().pointFromScalar(secret, true);
   if (pub === null) fail('INVALID_KEY', 'update secret has no public key');
   return pub as PublicKey;
 }

@@ -5,7 +5,7 @@
  */
 import type { BIP32Interface } from 'bip32';
 import { Psbt } from 'bitcoinjs-lib';
-import * as ecc from 'tiny-secp256k1';
+import { ecc } from '../ecc';
 import { fail } from '../errors';
 import { bytesEqual, hash160 } from '../tx/hash';
 import { PrivateKey, PublicKey, asPrivateKey, asPublicKey, derivePublicKey } from '../types';
@@ -15,7 +15,7 @@ import { copyPsbt, expectPsbt } from './copy';
 
 function signer(priv: PrivateKey) {
   const publicKey = derivePublicKey(priv);
-  return { publicKey, sign: (hash: Uint8Array) => ecc.sign(hash, priv) };
+  return { publicKey, sign: (hash: Uint8Array) => ecc().sign(hash, priv) };
 }
 
 function inputMentions(psbt: Psbt, index: number, pub: Uint8Array): boolean {
@@ -126,7 +126,7 @@ export function addPartialSignature(psbt: Psbt, index: number, pubkey: PublicKey
   }
   let ok = false;
   try {
-    ok = trial.validateSignaturesOfInput(index, (pub, hash, sig) => ecc.verify(hash, pub, sig, true), pubkey);
+    ok = trial.validateSignaturesOfInput(index, (pub, hash, sig) => ecc().verify(hash, pub, sig, true), pubkey);
   } catch {
     ok = false;
   }
