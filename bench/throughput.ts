@@ -11,9 +11,10 @@ import * as path from 'node:path';
 import * as ecc from 'tiny-secp256k1';
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  ChannelContext, FileChannelStore, Message, PrivateKey, SIGHASH_ALL, TxOut, decodeMessage, derivePublicKey, encodeMessage,
+  ChannelContext, Message, PrivateKey, SIGHASH_ALL, TxOut, decodeMessage, derivePublicKey, encodeMessage,
   encodeStateNumber, receiverPaymentOutputs, senderPaymentOutputs,
 } from '../lib';
+import { FileChannelStore } from '../lib/node';
 import { SecretSchedule } from '../lib/keys/shachain';
 import { Case, alternate, median, wallNow } from './measure';
 import { Channel, VARIANTS, openChannel, payOnce, receiverSecrets, senderSecrets } from './parties';
