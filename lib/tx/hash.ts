@@ -27,7 +27,7 @@ export function toHex(b: Uint8Array): string {
   return tools.toHex(b);
 }
 
-/** Lenient as Buffer is: it stops at the first non-hex pair. Decoders that must refuse bad hex check it first. */
+/** Lenient: decodes up to the first pair that is not hex, and drops an odd last digit. Decoders that must refuse bad hex check it first. */
 export function fromHex(h: string): Uint8Array {
   if (typeof h !== 'string') fail('INVALID_ARGUMENT', 'hex must be a string');
   return tools.fromHex(h);
