@@ -7,7 +7,7 @@
 import * as tiny from 'tiny-secp256k1';
 import * as bitcoinerlab from '@bitcoinerlab/secp256k1';
 import { EccLib } from '../lib';
-import { loadNativeEcc } from '../lib/node-ecc';
+import { loadNativeEcc } from '../lib/node';
 
 export interface Backend {
   readonly key: 'wasm' | 'native' | 'bitcoinerlab';

@@ -12,9 +12,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  ChannelContext, EccLib, FileChannelStore, Message, PrivateKey, SIGHASH_ALL, TxOut, decodeMessage, derivePublicKey, encodeMessage,
+  ChannelContext, EccLib, Message, PrivateKey, SIGHASH_ALL, TxOut, decodeMessage, derivePublicKey, encodeMessage,
   encodeStateNumber, receiverPaymentOutputs, senderPaymentOutputs, useEcc,
 } from '../lib';
+import { FileChannelStore } from '../lib/node';
 import { SecretSchedule } from '../lib/keys/shachain';
 import { BITCOINERLAB, Backend, WASM, nativeBackend } from './backends';
 import { Alternated, Case, alternate, median, wallNow } from './measure';

@@ -43,7 +43,7 @@ export * from './channel/sender';
 export * from './channel/receiver';
 export { ChildPaysForParent, maxPackageFeeRate } from './channel/cpfp';
 export { DEFAULT_FUNDING_DEPTH, FundingEvidence, FundingStatus, MAX_FUNDING_DEPTH } from './channel/funding-evidence';
-export * from './channel/store';
+export { ChannelStore, MemoryChannelStore } from './channel/store';
 
 export * from './chain/backend';
 export * from './chain/block-follower';
@@ -53,7 +53,6 @@ export * from './chain/classify';
 export * from './chain/watcher';
 export * from './chain/sender-watcher';
 export * from './chain/fee-reject';
-export { CoreRpcBackend, CoreRpcOptions } from './chain/core-rpc';
 
 export { InspectInput, parseInspectInput } from './inspect/parse';
 export { ExplainedScript } from './inspect/scripts';

@@ -12,6 +12,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import * as lib from '../lib';
+import * as nodeEntry from '../lib/node';
 import { ChannelError, MESSAGE_TYPES, decodeMessage, decodeMessageOf, decoders } from '../lib';
 import { Baselines, Tagged, decode, snapshot } from './support/bad-inputs-codec';
 import { BUILDER_OR_DECODER, NOT_TARGETS } from './support/bad-inputs-exports';
@@ -194,7 +195,8 @@ describe(`bad-input corpus: ${total} cases in ${files.length} files`, () => {
       }
     });
 
-    const exported = Object.keys(lib).sort();
+    // Both package entries: revchan and revchan/node.
+    const exported = Object.keys({ ...lib, ...nodeEntry }).sort();
     const coveredBy = new Map<string, string[]>();
     for (const [t, target] of TARGETS) for (const e of target.exports) coveredBy.set(e, [...(coveredBy.get(e) ?? []), t]);
 

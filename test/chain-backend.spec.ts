@@ -1,13 +1,16 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import * as bitcoin from 'bitcoinjs-lib';
 import { ECPairFactory } from 'ecpair';
 import * as ecc from 'tiny-secp256k1';
 import { ChannelError, type ErrorCode } from '../lib/errors';
 import type { ChainBackend } from '../lib/chain/backend';
-import { CoreRpcBackend } from '../lib/chain/core-rpc';
+import { CoreRpcBackend } from '../lib/node';
 import { RegtestNode, type FundedOutput } from './kit/regtest-node';
 import { checkInputError, verifyInputs } from './support/verify';
 import { rejectedCode, rejectionOf } from './support/errors';
@@ -304,7 +307,19 @@ describe('chain backends over an in-process bcoin regtest node', function () {
       expect(await codeOf(refused.getTip())).to.equal('CHAIN_BACKEND');
       refused.close();
 
-      expect(() => new CoreRpcBackend({ url: 'https://127.0.0.1:1' })).to.throw(ChannelError);
+      expect(() => new CoreRpcBackend({ url: 'ftp://127.0.0.1:1' })).to.throw(ChannelError);
+    });
+
+    it('authenticates with a cookie file (bcoin checks only the password, its API key)', async () => {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'revchan-cookie-'));
+      try {
+        const cookieFile = path.join(dir, '.cookie');
+        await fs.writeFile(cookieFile, `__cookie__:${API_KEY}`);
+        const cookie = new CoreRpcBackend({ url: node.rpcUrl!, cookieFile });
+        expect(await cookie.getTip()).to.deep.equal(await node.getTip());
+      } finally {
+        await fs.rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('refuses a mempool listing that is not a list of txids', async () => {

@@ -14,7 +14,7 @@ import {
   ChannelError, EccLib, asPrivateKey, asPublicKey, createFundingPsbt, currentEcc, derivePublicKey,
   encodeMessage, explainPsbt, extractTransaction, finalizePsbt, signPsbtWithKey, signSighash, useEcc, verifySighashSignature,
 } from '../lib';
-import { loadNativeEcc } from '../lib/node-ecc';
+import { loadNativeEcc } from '../lib/node';
 import { VARIANTS, fundingParams, wallet } from './support/channel';
 import { CHAIN, destination, openChannel, wire } from './support/parties';
 

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ChannelError, FileChannelStore, MemoryChannelStore, Receiver, Sender } from '../lib';
+import { ChannelError, MemoryChannelStore, Receiver, Sender } from '../lib';
+import { FileChannelStore } from '../lib/node';
 import { VARIANTS } from './support/channel';
 import { openChannel, pay, receiverSecrets, senderSecrets, CHAIN, wire } from './support/parties';
 

@@ -15,6 +15,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import * as lib from '../lib';
+import * as nodeEntry from '../lib/node';
 import * as classify from '../lib/chain/classify';
 import * as watcher from '../lib/chain/watcher';
 import * as senderWatcher from '../lib/chain/sender-watcher';
@@ -29,6 +30,8 @@ const BAD: readonly [string, () => unknown][] = [
 ];
 const OTHER_MODULES = new Set([...Object.keys(classify), ...Object.keys(watcher), ...Object.keys(senderWatcher)]);
 const IO_CLASSES = new Set(['FileChannelStore', 'CoreRpcBackend']);
+/** Both package entries: revchan and revchan/node. */
+const ENTRIES: Record<string, unknown> = { ...lib, ...nodeEntry };
 
 const DIR = path.resolve(__dirname, '..', '..', 'fixtures', 'bad-inputs');
 interface CorpusFile {
@@ -153,7 +156,7 @@ interface Subject {
 
 function subjects(): Subject[] {
   const out: Subject[] = [];
-  for (const [name, value] of Object.entries(lib).sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [name, value] of Object.entries(ENTRIES).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (OTHER_MODULES.has(name)) continue;
     if (name === 'decoders') {
       for (const [t, d] of Object.entries(value as Record<string, Fn>)) out.push({ name: `decoders.${t}`, arity: d.length, call: (a) => d(...a) });
@@ -192,7 +195,7 @@ describe('only typed errors: every export called with null, undefined, {}, [], 0
 
   it('covers the entry: every exported function, class and decoder outside the watchers is called', () => {
     const names = new Set(all.map((s) => s.name.replace(/^new /, '').replace(/[.#].*$/, '')));
-    const exported = Object.entries(lib).filter(([n, v]) => (typeof v === 'function' || n === 'decoders') && !OTHER_MODULES.has(n)).map(([n]) => n);
+    const exported = Object.entries(ENTRIES).filter(([n, v]) => (typeof v === 'function' || n === 'decoders') && !OTHER_MODULES.has(n)).map(([n]) => n);
     expect(exported.filter((n) => !names.has(n))).to.deep.equal([]);
     expect(all.length).to.be.greaterThan(200);
     expect(PRIVATE.get('Receiver')?.has('acceptAgain'), 'private members read from the declarations').to.equal(true);

@@ -12,19 +12,32 @@
  * Node requirements: getTransaction/getConfirmations need a transaction index
  * for confirmed transactions (Core: -txindex=1; bcoin: index-tx). Without one
  * they only see mempool transactions.
+ *
+ * Requests go through the runtime's fetch (http:// or https://, certificates
+ * checked against the runtime's trust store). Node only (package entry
+ * revchan/node): the cookie file is read from disk, and a browser page could
+ * not call a node's RPC port anyway (it sends no CORS headers).
  */
-import * as http from 'node:http';
+import { promises as fs } from 'node:fs';
 import { Block, Transaction } from 'bitcoinjs-lib';
+import { fromUtf8, toBase64 } from 'uint8array-tools';
 import { ChannelError, fail, isChannelError } from '../errors';
+import { bytesEqual, fromHex, toHex } from '../tx/hash';
 import { checkTxid, checkVout } from '../types';
 import type { ChainBackend, ChainTip, SpendInfo } from './backend';
 
 export interface CoreRpcOptions {
-  /** http://host:port[/path]; credentials in the URL are used when username/password are not given. */
+  /** http(s)://host:port[/path]; credentials in the URL are used when username/password are not given. */
   url: string;
   /** bcoin ignores the username and checks only the password (its API key). */
   username?: string;
   password?: string;
+  /**
+   * Bitcoin Core's cookie file (`<datadir>/.cookie`, `__cookie__:<password>`),
+   * instead of username/password: read at the first call, and again when the
+   * node answers 401 (it writes a new cookie each time it starts).
+   */
+  cookieFile?: string;
   /**
    * Lowest block height getSpender scans when the node cannot tell where the
    * spent output was confirmed (no tx index). Default 0, i.e. the whole chain.
@@ -50,14 +63,8 @@ const RPC_VERIFY_REJECTED = -26;
 const RPC_VERIFY_ALREADY_IN_CHAIN = -27;
 const RPC_METHOD_NOT_FOUND = -32601;
 const TXID = /^[0-9a-f]{64}$/;
-
-function toHex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-}
-
-function fromHex(h: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(h, 'hex'));
-}
+/** Heights the chain scan asks for per request: one batch of getblockhash, then one of getblock (a few MB per block on mainnet). */
+const SCAN_WINDOW = 8;
 
 function isHex(v: unknown): v is string {
   return typeof v === 'string' && v.length % 2 === 0 && /^[0-9a-fA-F]*$/.test(v);
@@ -79,18 +86,46 @@ function isNotFound(e: unknown): boolean {
 }
 
 function spends(tx: Transaction, prevHash: Uint8Array, vout: number): number {
-  return tx.ins.findIndex((i) => i.index === vout && Buffer.compare(i.hash, prevHash) === 0);
+  return tx.ins.findIndex((i) => i.index === vout && bytesEqual(i.hash, prevHash));
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The result of one JSON-RPC answer; an error answer or a malformed one is CHAIN_BACKEND. */
+function resultOf(method: string, status: number, answer: unknown): unknown {
+  if (answer === null || typeof answer !== 'object') fail('CHAIN_BACKEND', `${method}: malformed JSON-RPC answer`, { method, status });
+  const json = answer as { result?: unknown; error?: { code?: unknown; message?: unknown } | null };
+  // Core reports RPC errors with HTTP 404/500 and bcoin with 200, both with this body.
+  if (json.error != null) {
+    const rpcMessage = String(json.error.message);
+    fail('CHAIN_BACKEND', `${method}: ${rpcMessage}`, { method, status, rpcCode: json.error.code, rpcMessage });
+  }
+  if (status !== 200) fail('CHAIN_BACKEND', `${method}: HTTP ${status}`, { method, status });
+  return json.result;
+}
+
+function basicAuth(user: string, pass: string): string {
+  return 'Basic ' + toBase64(fromUtf8(`${user}:${pass}`));
+}
+
+/** What a failed fetch says, with the cause node's fetch hides behind 'fetch failed'. */
+function failureText(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  const cause = e instanceof Error ? (e as { cause?: unknown }).cause : undefined;
+  return cause instanceof Error && cause.message !== '' ? `${m}: ${cause.message}` : m;
+}
+
 export class CoreRpcBackend implements ChainBackend {
-  private readonly target: { hostname: string; port: number; path: string };
+  private readonly endpoint: string;
+  /** Fixed credentials; undefined with none or with a cookie file. */
   private readonly auth: string | undefined;
+  private readonly cookieFile: string | undefined;
+  /** The cookie file's credentials as last read. */
+  private cookie: Promise<string> | undefined;
   private readonly scanFromHeight: number;
   private readonly timeoutMs: number;
   private readonly mempoolWaitMs: number;
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  private readonly inFlight = new Set<AbortController>();
   private nextId = 0;
   /** undefined until the node has been asked once. */
   private hasSpendingPrevout: boolean | undefined;
@@ -102,15 +137,20 @@ export class CoreRpcBackend implements ChainBackend {
     } catch {
       fail('INVALID_ARGUMENT', 'url is not a valid URL');
     }
-    if (url.protocol !== 'http:') fail('INVALID_ARGUMENT', 'url must be http:// (node:http only)');
-    this.target = {
-      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: url.port === '' ? 80 : Number(url.port),
-      path: url.pathname + url.search,
-    };
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') fail('INVALID_ARGUMENT', 'url must be http:// or https://');
     const user = opts.username ?? decodeURIComponent(url.username);
     const pass = opts.password ?? decodeURIComponent(url.password);
-    if (user !== '' || pass !== '') this.auth = 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64');
+    // fetch refuses a URL with credentials: they travel in the header.
+    url.username = '';
+    url.password = '';
+    this.endpoint = url.href;
+    if (opts.cookieFile !== undefined) {
+      if (typeof opts.cookieFile !== 'string' || opts.cookieFile === '') fail('INVALID_ARGUMENT', 'cookieFile must be a file path');
+      if (user !== '' || pass !== '') fail('INVALID_ARGUMENT', 'give a cookie file or credentials, not both');
+      this.cookieFile = opts.cookieFile;
+    } else if (user !== '' || pass !== '') {
+      this.auth = basicAuth(user, pass);
+    }
 
     this.scanFromHeight = opts.scanFromHeight ?? 0;
     if (!Number.isSafeInteger(this.scanFromHeight) || this.scanFromHeight < 0) fail('INVALID_ARGUMENT', 'scanFromHeight must be a non-negative integer');
@@ -120,9 +160,13 @@ export class CoreRpcBackend implements ChainBackend {
     if (!(this.mempoolWaitMs >= 0)) fail('INVALID_ARGUMENT', 'mempoolWaitMs must be non-negative');
   }
 
-  /** Drops idle keep-alive connections. The backend stays usable. */
+  /**
+   * Aborts the calls in flight (they fail with CHAIN_BACKEND). The backend
+   * stays usable; idle connections belong to the runtime's fetch, which
+   * closes them after a few seconds.
+   */
   close(): void {
-    this.agent.destroy();
+    for (const c of this.inFlight) c.abort(new Error('backend closed'));
   }
 
   /**
@@ -130,29 +174,47 @@ export class CoreRpcBackend implements ChainBackend {
    * is 'CHAIN_BACKEND' with details { method, status?, rpcCode?, rpcMessage? }.
    */
   async call<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
-    const body = JSON.stringify({ jsonrpc: '1.0', id: ++this.nextId, method, params });
-    let res: { status: number; text: string };
-    try {
-      res = await this.post(body);
-    } catch (e) {
-      fail('CHAIN_BACKEND', `${method}: ${(e as Error).message}`, { method });
+    const { status, json } = await this.exchange(method, { jsonrpc: '1.0', id: ++this.nextId, method, params });
+    return resultOf(method, status, json) as T;
+  }
+
+  /**
+   * Calls of one method in one JSON-RPC batch request (Core and bcoin both
+   * take them): each answer is its result or the CHAIN_BACKEND error the call
+   * alone would have thrown, in call order.
+   */
+  private async batch(method: string, paramsList: readonly unknown[][]): Promise<({ result: unknown } | { error: ChannelError })[]> {
+    const calls = paramsList.map((params) => ({ jsonrpc: '1.0', id: ++this.nextId, method, params }));
+    const { status, json } = await this.exchange(method, calls);
+    if (!Array.isArray(json) || json.length !== calls.length) fail('CHAIN_BACKEND', `${method}: malformed JSON-RPC batch answer`, { method, status });
+    const byId = new Map<unknown, unknown>(json.map((a: unknown) => [a !== null && typeof a === 'object' ? (a as { id?: unknown }).id : undefined, a]));
+    return calls.map(({ id }) => {
+      try {
+        return { result: resultOf(method, status, byId.get(id)) };
+      } catch (e) {
+        if (isChannelError(e)) return { error: e };
+        throw e;
+      }
+    });
+  }
+
+  /** One request: the answer's HTTP status and parsed JSON. A 401 with a cookie file reads the file again and, if it changed, asks again. */
+  private async exchange(method: string, payload: unknown): Promise<{ status: number; json: unknown }> {
+    const body = JSON.stringify(payload);
+    const sent = await this.authorization(method, false);
+    let res = await this.post(method, body, sent);
+    if (res.status === 401 && this.cookieFile !== undefined) {
+      // The node restarted and wrote a new cookie.
+      const fresh = await this.authorization(method, true);
+      if (fresh !== sent) res = await this.post(method, body, fresh);
     }
     const { status, text } = res;
     if (status === 401 || status === 403) fail('CHAIN_BACKEND', `${method}: authentication failed (HTTP ${status})`, { method, status });
-    let json: { result?: unknown; error?: { code?: unknown; message?: unknown } | null };
     try {
-      json = JSON.parse(text);
+      return { status, json: JSON.parse(text) };
     } catch {
-      fail('CHAIN_BACKEND', `${method}: HTTP ${status} without a JSON body`, { method, status });
+      return fail('CHAIN_BACKEND', `${method}: HTTP ${status} without a JSON body`, { method, status });
     }
-    if (json === null || typeof json !== 'object') fail('CHAIN_BACKEND', `${method}: malformed JSON-RPC answer`, { method, status });
-    // Core reports RPC errors with HTTP 404/500 and bcoin with 200, both with this body.
-    if (json.error != null) {
-      const rpcMessage = String(json.error.message);
-      fail('CHAIN_BACKEND', `${method}: ${rpcMessage}`, { method, status, rpcCode: json.error.code, rpcMessage });
-    }
-    if (status !== 200) fail('CHAIN_BACKEND', `${method}: HTTP ${status}`, { method, status });
-    return json.result as T;
   }
 
   async getTip(): Promise<ChainTip> {
@@ -233,8 +295,9 @@ export class CoreRpcBackend implements ChainBackend {
    *     mempool entry;
    *  2. one gettxout: an output still in the UTXO set has no confirmed spender;
    *  3. otherwise a linear scan from the block that confirmed the output
-   *     (known with a tx index) or from scanFromHeight, up to the tip: two
-   *     calls and one full block download and parse per height.
+   *     (known with a tx index) or from scanFromHeight, up to the tip: one
+   *     full block download and parse per height, asked for SCAN_WINDOW
+   *     heights at a time (two batch requests).
    */
   async getSpender(outpoint: { txid: string; vout: number }): Promise<SpendInfo | undefined> {
     checkTxid(outpoint.txid);
@@ -256,15 +319,35 @@ export class CoreRpcBackend implements ChainBackend {
       if (funding.blockHeight === undefined) return undefined;
       from = Math.max(from, funding.blockHeight);
     }
-    const tipHeight = await this.call<number>('getblockcount');
-    for (let h = from; h <= tipHeight; h++) {
-      const hash = await this.blockHash(h);
-      if (hash === undefined) break; // reorganised shorter meanwhile
-      const block = Block.fromBuffer(await this.rawBlock(hash));
-      for (const tx of block.transactions ?? []) {
-        const inputIndex = spends(tx, prevHash, outpoint.vout);
-        if (inputIndex >= 0) return { txid: tx.getId(), tx: Uint8Array.from(tx.toBuffer()), inputIndex, blockHeight: h };
+    const tipHeight = await this.call<unknown>('getblockcount');
+    if (typeof tipHeight !== 'number' || !Number.isSafeInteger(tipHeight)) fail('CHAIN_BACKEND', 'getblockcount: expected a height');
+    for (let h = from; h <= tipHeight; h += SCAN_WINDOW) {
+      const heights = Array.from({ length: Math.min(SCAN_WINDOW, tipHeight - h + 1) }, (_, i) => [h + i]);
+      const hashes: string[] = [];
+      for (const a of await this.batch('getblockhash', heights)) {
+        if ('error' in a) {
+          if (rpcCode(a.error) === RPC_INVALID_PARAMETER) break; // reorganised shorter meanwhile
+          throw a.error;
+        }
+        if (typeof a.result !== 'string' || !TXID.test(a.result)) fail('CHAIN_BACKEND', 'getblockhash: expected a block hash');
+        hashes.push(a.result);
       }
+      const blocks = hashes.length === 0 ? [] : await this.batch('getblock', hashes.map((hash) => [hash, 0]));
+      for (const [i, a] of blocks.entries()) {
+        if ('error' in a) throw a.error;
+        if (!isHex(a.result)) fail('CHAIN_BACKEND', 'getblock: expected hex');
+        let block: Block;
+        try {
+          block = Block.fromBuffer(fromHex(a.result));
+        } catch (e) {
+          return fail('CHAIN_BACKEND', `getblock: block ${hashes[i]} does not parse: ${(e as Error).message}`);
+        }
+        for (const tx of block.transactions ?? []) {
+          const inputIndex = spends(tx, prevHash, outpoint.vout);
+          if (inputIndex >= 0) return { txid: tx.getId(), tx: Uint8Array.from(tx.toBuffer()), inputIndex, blockHeight: h + i };
+        }
+      }
+      if (hashes.length < heights.length) break;
     }
     return undefined;
   }
@@ -357,37 +440,46 @@ export class CoreRpcBackend implements ChainBackend {
     return fromHex(hex);
   }
 
-  private post(body: string): Promise<{ status: number; text: string }> {
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const finish = (err: Error | undefined, value?: { status: number; text: string }) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (err) reject(err);
-        else resolve(value!);
-      };
-      const headers: Record<string, string | number> = {
-        'Content-Type': 'application/json',
-        'Content-Length': Buffer.byteLength(body),
-      };
-      if (this.auth !== undefined) headers.Authorization = this.auth;
-      const req = http.request(
-        { ...this.target, method: 'POST', agent: this.agent, headers },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', (e) => finish(e));
-          res.on('aborted', () => finish(new Error('connection closed mid-answer')));
-        },
-      );
-      const timer = setTimeout(() => {
-        finish(new Error(`no complete answer within ${this.timeoutMs} ms`));
-        req.destroy();
-      }, this.timeoutMs);
-      req.on('error', (e) => finish(e));
-      req.end(body);
-    });
+  /** The Authorization header: fixed credentials, or the cookie file's (read again when `reread`). */
+  private async authorization(method: string, reread: boolean): Promise<string | undefined> {
+    const file = this.cookieFile;
+    if (file === undefined) return this.auth;
+    if (reread || this.cookie === undefined) {
+      const reading = fs.readFile(file, 'utf8').then((text) => {
+        const line = text.replace(/\r?\n$/, '');
+        const colon = line.indexOf(':');
+        if (colon < 0) throw new Error('it is not user:password');
+        return basicAuth(line.slice(0, colon), line.slice(colon + 1));
+      });
+      this.cookie = reading;
+      // A failed read is not kept: the next call reads again (the node may be starting).
+      reading.catch(() => {
+        if (this.cookie === reading) this.cookie = undefined;
+      });
+    }
+    try {
+      return await this.cookie;
+    } catch (e) {
+      return fail('CHAIN_BACKEND', `${method}: cannot read the cookie file ${file}: ${failureText(e)}`, { method, cookieFile: file });
+    }
+  }
+
+  /** One POST, connect to last byte within timeoutMs; transport failures are CHAIN_BACKEND. */
+  private async post(method: string, body: string, authorization: string | undefined): Promise<{ status: number; text: string }> {
+    const abort = new AbortController();
+    this.inFlight.add(abort);
+    const timer = setTimeout(() => abort.abort(new Error(`no complete answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    try {
+      const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+      if (authorization !== undefined) headers.Authorization = authorization;
+      const res = await fetch(this.endpoint, { method: 'POST', headers, body, signal: abort.signal, redirect: 'error' });
+      return { status: res.status, text: await res.text() };
+    } catch (e) {
+      const why = abort.signal.aborted ? failureText(abort.signal.reason) : failureText(e);
+      return fail('CHAIN_BACKEND', `${method}: ${why}`, { method });
+    } finally {
+      clearTimeout(timer);
+      this.inFlight.delete(abort);
+    }
   }
 }

@@ -1,30 +1,25 @@
 /**
- * An EventEmitter whose listeners cannot stop the emitter's own work: each
- * listener is called on its own, and one that throws is counted, not
+ * A small event emitter whose listeners cannot stop the emitter's own work:
+ * each listener is called on its own, and one that throws is counted, not
  * propagated. A watcher's penalty must not wait on a caller's logging bug.
+ *
+ * Portable (no node:events): the listener methods of Node's EventEmitter that
+ * callers use, with its order and removal rules: listeners run in the order
+ * added, a listener removed or added during an emit does not change that
+ * emit, `once` listeners are removed before they run, and off() removes the
+ * most recently added registration of the function. 'error' is not special.
  */
-import { EventEmitter } from 'node:events';
+import { fail } from '../errors';
 
 type Listener = (...args: any[]) => void;
 
-/**
- * The listener methods of Node's EventEmitter that the watchers offer, typed
- * here so that the package's declarations need no @types/node.
- */
-export interface WatcherEmitter {
-  on(name: string | symbol, listener: Listener): this;
-  addListener(name: string | symbol, listener: Listener): this;
-  once(name: string | symbol, listener: Listener): this;
-  off(name: string | symbol, listener: Listener): this;
-  removeListener(name: string | symbol, listener: Listener): this;
-  removeAllListeners(name?: string | symbol): this;
-  listenerCount(name: string | symbol): number;
-  emit(name: string | symbol, ...args: unknown[]): boolean;
+interface Registration {
+  readonly listener: Listener;
+  readonly once: boolean;
 }
 
-const EmitterBase: new () => WatcherEmitter = EventEmitter;
-
-export class IsolatedEmitter<E> extends EmitterBase {
+export class IsolatedEmitter<E> {
+  private readonly registrations = new Map<string | symbol, Registration[]>();
   private failures = 0;
   private lastFailure: unknown;
 
@@ -33,21 +28,78 @@ export class IsolatedEmitter<E> extends EmitterBase {
     return { count: this.failures, ...(this.failures > 0 ? { last: this.lastFailure } : {}) };
   }
 
-  override emit(name: string | symbol, ...args: unknown[]): boolean {
-    const listeners = (this as unknown as EventEmitter).rawListeners(name) as ((...a: unknown[]) => unknown)[];
-    for (const l of listeners) {
+  on(name: string | symbol, listener: Listener): this {
+    return this.add(name, listener, false);
+  }
+
+  addListener(name: string | symbol, listener: Listener): this {
+    return this.add(name, listener, false);
+  }
+
+  /** Called at most once: removed before it runs. */
+  once(name: string | symbol, listener: Listener): this {
+    return this.add(name, listener, true);
+  }
+
+  off(name: string | symbol, listener: Listener): this {
+    const list = this.registrations.get(name) ?? [];
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (list[i]!.listener === listener) return this.remove(name, list[i]!);
+    }
+    return this;
+  }
+
+  removeListener(name: string | symbol, listener: Listener): this {
+    return this.off(name, listener);
+  }
+
+  removeAllListeners(name?: string | symbol): this {
+    if (name === undefined) this.registrations.clear();
+    else this.registrations.delete(name);
+    return this;
+  }
+
+  /** The listeners of an event, in call order (a copy). */
+  listeners(name: string | symbol): Listener[] {
+    return (this.registrations.get(name) ?? []).map((r) => r.listener);
+  }
+
+  listenerCount(name: string | symbol): number {
+    return this.registrations.get(name)?.length ?? 0;
+  }
+
+  /** Calls every listener of `name`; one that throws is counted in listenerFailures and the others still run. */
+  emit(name: string | symbol, ...args: unknown[]): boolean {
+    const list = this.registrations.get(name);
+    if (list === undefined) return false;
+    for (const r of list) {
+      if (r.once) this.remove(name, r);
       try {
-        l.apply(this, args);
+        r.listener.apply(this, args);
       } catch (e) {
         this.failures++;
         this.lastFailure = e;
       }
     }
-    return listeners.length > 0;
+    return true;
   }
 
   /** Typed subscription to every event. */
   onEvent(listener: (e: E) => void): this {
-    return this.on('event', listener as (...a: unknown[]) => void);
+    return this.on('event', listener);
+  }
+
+  private add(name: string | symbol, listener: Listener, once: boolean): this {
+    if (typeof listener !== 'function') fail('INVALID_ARGUMENT', 'listener must be a function');
+    this.registrations.set(name, [...(this.registrations.get(name) ?? []), { listener, once }]);
+    return this;
+  }
+
+  private remove(name: string | symbol, r: Registration): this {
+    // A new array: an emit in progress keeps iterating the old one.
+    const rest = (this.registrations.get(name) ?? []).filter((x) => x !== r);
+    if (rest.length === 0) this.registrations.delete(name);
+    else this.registrations.set(name, rest);
+    return this;
   }
 }

@@ -5,14 +5,15 @@
  * onAccept, that is, only once it holds the receiver's valid signature on its
  * version of state i+1. Save the state (toJSON) before sending that revoke.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2';
+import { utf8ToBytes } from '@noble/hashes/utils';
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import { fail } from '../errors';
 import { SecretSchedule, deriveUpdateSecret, updateKeyOf } from '../keys/shachain';
 import { ChannelContext, verifyChannelParams } from '../tx/channel-params';
 import { FundingParams, FundingPlan, fundingOutpoint, planFunding } from '../tx/funding';
 import { createFundingPsbt } from '../psbt/create';
-import { bytesEqual, toHex } from '../tx/hash';
+import { bytesEqual, fromHex, toHex } from '../tx/hash';
 import { PaymentSigner } from '../tx/payment-signer';
 import { senderBalance } from '../tx/payment';
 import { decodeStateNumber } from '../tx/state-number';
@@ -78,7 +79,7 @@ export class Sender {
     const fundingKey = derivePublicKey(asPrivateKey(o.secrets.fundingKey, 'fundingKey'));
     const payoutKey = derivePublicKey(asPrivateKey(o.secrets.payoutKey, 'payoutKey'));
     // A temporary id that needs no randomness: unique because the seed is unique per channel.
-    const tempChannelId = createHash('sha256').update('revchan/temp-channel-id').update(derivePublicKey(deriveUpdateSecret(o.secrets.updateSeed, 0n))).digest();
+    const tempChannelId = sha256.create().update(utf8ToBytes('revchan/temp-channel-id')).update(derivePublicKey(deriveUpdateSecret(o.secrets.updateSeed, 0n))).digest();
     const terms: OpenTerms = {
       tempChannelId: Uint8Array.from(tempChannelId), capacity: o.capacity, variant, margin, feeRate: o.feeRate,
       senderFundingKey: fundingKey, senderPayoutKey: payoutKey,
@@ -181,7 +182,7 @@ export class Sender {
     const ctx = verifyChannelParams(channelParamsOf(terms, outpoint));
     this.s = { ...this.s, phase: 'funding_created', funding: outpoint };
     this.derived.funded(ctx);
-    return { type: 'funding_created', tempChannelId: terms.tempChannelId, fundingTxid: Uint8Array.from(Buffer.from(outpoint.txid, 'hex')), fundingVout: outpoint.vout, updateKey: this.updateKey(0) };
+    return { type: 'funding_created', tempChannelId: terms.tempChannelId, fundingTxid: fromHex(outpoint.txid), fundingVout: outpoint.vout, updateKey: this.updateKey(0) };
   }
 
   /** The receiver's signature on state 0, our refund. After this the funding transaction may be broadcast. */

@@ -4,7 +4,7 @@
  * anything but the one canonical spelling, so a message has one encoding.
  */
 import { ErrorCode, fail } from '../errors';
-import { toHex } from '../tx/hash';
+import { fromHex, toHex } from '../tx/hash';
 import { AbsoluteLock, PublicKey, RelativeLock, Variant, asPublicKey, checkVariant } from '../types';
 
 export type Json = Record<string, unknown>;
@@ -28,7 +28,7 @@ export function hexField(o: Json, f: string, length: number): Uint8Array {
   const v = o[f];
   if (typeof v !== 'string') bad(f, 'must be a hex string');
   if (v.length !== length * 2 || !/^[0-9a-f]*$/.test(v)) bad(f, `must be ${length} bytes of lowercase hex`);
-  return Uint8Array.from(Buffer.from(v, 'hex'));
+  return fromHex(v);
 }
 
 /** A DER signature with its sighash byte: 9 to 73 bytes. Its validity is checked by the party, over its own bytes. */
@@ -37,7 +37,7 @@ export function sigField(o: Json, f: string): Uint8Array {
   if (typeof v !== 'string' || v.length < 18 || v.length > 146 || v.length % 2 !== 0 || !/^[0-9a-f]*$/.test(v)) {
     bad(f, 'must be a 9..73-byte signature in lowercase hex', 'INVALID_SIGNATURE');
   }
-  return Uint8Array.from(Buffer.from(v, 'hex'));
+  return fromHex(v);
 }
 
 export function keyField(o: Json, f: string): PublicKey {

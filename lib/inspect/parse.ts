@@ -5,6 +5,7 @@
  * the two it failed to be.
  */
 import { Psbt, Transaction } from 'bitcoinjs-lib';
+import { fromBase64, fromHex } from 'uint8array-tools';
 import { fail } from '../errors';
 
 export type InspectInput =
@@ -19,7 +20,7 @@ function hasPsbtMagic(b: Uint8Array): boolean {
 
 function parsePsbt(bytes: Uint8Array, form: string): InspectInput {
   try {
-    return { kind: 'psbt', psbt: Psbt.fromBuffer(Buffer.from(bytes)) };
+    return { kind: 'psbt', psbt: Psbt.fromBuffer(Uint8Array.from(bytes)) };
   } catch (e) {
     return fail('PSBT_INVALID', `${form} PSBT does not parse: ${(e as Error).message}`);
   }
@@ -46,11 +47,11 @@ function parseText(text: string): InspectInput {
   if (s === '') fail('INVALID_ARGUMENT', 'input is empty: expected a PSBT (base64 or hex) or a transaction (hex)');
   if (/^[0-9a-fA-F]+$/.test(s)) {
     if (s.length % 2 !== 0) fail('INVALID_TRANSACTION', `hex input has an odd number of digits (${s.length})`);
-    const bytes = Buffer.from(s, 'hex');
+    const bytes = fromHex(s);
     return hasPsbtMagic(bytes) ? parsePsbt(bytes, 'hex') : parseTransaction(bytes, 'hex input');
   }
   if (/^[A-Za-z0-9+/]+={0,2}$/.test(s) && s.length % 4 === 0) {
-    const bytes = Buffer.from(s, 'base64');
+    const bytes = fromBase64(s);
     if (!hasPsbtMagic(bytes)) fail('PSBT_INVALID', 'base64 input is not a PSBT (it does not start with the PSBT magic "psbt\\xff")');
     return parsePsbt(bytes, 'base64');
   }
@@ -65,5 +66,8 @@ export function parseInspectInput(data: string | Uint8Array): InspectInput {
   if (!(data instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'input must be a string or bytes');
   if (hasPsbtMagic(data)) return parsePsbt(data, 'binary');
   if (data.length > 0 && !isText(data)) return parseTransaction(data, 'binary input');
-  return parseText(Buffer.from(data).toString('latin1'));
+  // Text bytes are ASCII (isText), one character each.
+  let text = '';
+  for (const c of data) text += String.fromCharCode(c);
+  return parseText(text);
 }

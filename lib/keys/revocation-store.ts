@@ -6,6 +6,7 @@
  * entries are kept however many updates the channel sees.
  */
 import { fail } from '../errors';
+import { fromHex, toHex } from '../tx/hash';
 import { checkSecretIndex, deriveFromBase, MAX_STATE, SECRET_INDEX_BITS, trailingZeros, updateIndex } from './shachain';
 
 const BUCKETS = SECRET_INDEX_BITS + 1;
@@ -23,10 +24,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
   return diff === 0;
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
 function checkSecret(secret: Uint8Array): void {
@@ -172,7 +169,7 @@ export class RevocationStore {
       if (bucket <= previousBucket) return invalid('entries must be in increasing bucket order, one per bucket');
       previousBucket = bucket;
       store.indices[bucket] = i;
-      store.secrets[bucket] = new Uint8Array(Buffer.from(secret, 'hex'));
+      store.secrets[bucket] = fromHex(secret);
       store.count++;
       if (store.lowest === undefined || i < store.lowest) store.lowest = i;
     }

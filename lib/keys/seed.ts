@@ -11,7 +11,8 @@
  * tagged hash of the child key rather than the key itself, so even the
  * channel-level key never leaves this module in usable form.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2';
+import { utf8ToBytes } from '@noble/hashes/utils';
 import type { BIP32Interface } from 'bip32';
 import { fail } from '../errors';
 
@@ -37,8 +38,8 @@ function checkChannelIndex(channelIndex: number): void {
 
 /** BIP340-style tagged hash, so the seed cannot collide with any other use of the same key. */
 function taggedHash(tag: string, msg: Uint8Array): Uint8Array {
-  const tagHash = createHash('sha256').update(tag, 'utf8').digest();
-  return new Uint8Array(createHash('sha256').update(tagHash).update(tagHash).update(msg).digest());
+  const tagHash = sha256(utf8ToBytes(tag));
+  return sha256.create().update(tagHash).update(tagHash).update(msg).digest();
 }
 
 /**

@@ -1,14 +1,16 @@
-/** Node's native hashes: several times faster than pure-JS ones on the payment hot path. */
-import * as crypto from 'node:crypto';
+/**
+ * Hashes and hex, portable: @noble/hashes and uint8array-tools (bitcoinjs's
+ * own), so the package entry needs neither node:crypto nor Buffer.
+ */
+import { ripemd160 } from '@noble/hashes/legacy';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2';
+import * as tools from 'uint8array-tools';
 import { expectBytes } from '../arguments';
 import { fail } from '../errors';
 
-// The one-shot crypto.hash (Node >= 20.12) costs half of a createHash object for the short inputs hashed per payment.
-const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
-
 export function sha256(data: Uint8Array): Uint8Array {
   expectBytes(data, 'data');
-  return oneShot ? oneShot('sha256', data, 'buffer') : crypto.createHash('sha256').update(data).digest();
+  return nobleSha256(data);
 }
 
 export function sha256d(data: Uint8Array): Uint8Array {
@@ -17,18 +19,18 @@ export function sha256d(data: Uint8Array): Uint8Array {
 
 export function hash160(data: Uint8Array): Uint8Array {
   expectBytes(data, 'data');
-  return crypto.createHash('ripemd160').update(sha256(data)).digest();
+  return ripemd160(nobleSha256(data));
 }
 
 export function toHex(b: Uint8Array): string {
   expectBytes(b, 'bytes');
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  return tools.toHex(b);
 }
 
-/** Lenient as Buffer is: it stops at the first non-hex pair. Decoders that must refuse bad hex check it first. */
+/** Lenient: decodes up to the first pair that is not hex, and drops an odd last digit. Decoders that must refuse bad hex check it first. */
 export function fromHex(h: string): Uint8Array {
   if (typeof h !== 'string') fail('INVALID_ARGUMENT', 'hex must be a string');
-  return Uint8Array.from(Buffer.from(h, 'hex'));
+  return tools.fromHex(h);
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

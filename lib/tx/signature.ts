@@ -7,6 +7,7 @@ import { expectBytes } from '../arguments';
 import { ecc } from '../ecc';
 import { fail } from '../errors';
 import { PrivateKey, PublicKey } from '../types';
+import { fromHex } from './hash';
 import { SIGHASH_ALL } from './sighash';
 
 function checkSighash(hash: Uint8Array): void {
@@ -58,7 +59,7 @@ export function signSighash(hash: Uint8Array, key: PrivateKey): Uint8Array {
 }
 
 /** r and s of a compact signature are both in [1, n-1]; the ECC library may throw rather than answer false otherwise. */
-const N = Uint8Array.from(Buffer.from('fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141', 'hex'));
+const N = fromHex('fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141');
 function scalarInRange(b: Uint8Array): boolean {
   if (b.every((x) => x === 0)) return false;
   for (let i = 0; i < 32; i++) if (b[i] !== N[i]) return b[i]! < N[i]!;

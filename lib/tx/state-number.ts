@@ -15,7 +15,10 @@ const MASK_24 = 0xffffffn;
 export function deriveObscuringFactor(senderKey: PublicKey, receiverKey: PublicKey): bigint {
   expectBytes(senderKey, 'senderKey', 33);
   expectBytes(receiverKey, 'receiverKey', 33);
-  const h = sha256(Buffer.concat([senderKey, receiverKey]));
+  const keys = new Uint8Array(66);
+  keys.set(senderKey, 0);
+  keys.set(receiverKey, 33);
+  const h = sha256(keys);
   let v = 0n;
   for (let i = 26; i < 32; i++) v = (v << 8n) | BigInt(h[i]!);
   return v;

@@ -24,8 +24,9 @@
 import { createHash } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import {
-  Accept, FileChannelStore, Receiver, Revoke, Sender, Variant,
+  Accept, Receiver, Revoke, Sender, Variant,
 } from '../../lib';
+import { FileChannelStore } from '../../lib/node';
 import { CHAIN, openChannel, receiverSecrets, senderSecrets, wire } from './parties';
 
 export const CRASH_VARIANT: Variant = { kind: 'csv', delay: { blocks: 144 } };
