@@ -80,7 +80,7 @@ function readScalar(sig: Uint8Array, at: number, len: number, out: Uint8Array, t
 /**
  * The 64-byte compact signature inside a strict DER (BIP 66) SIGHASH_ALL
  * signature, or undefined. Written out, as the encoder is: bitcoinjs's
- * decoder gives the same answers (test/hot-path.spec.ts), but its Buffer
+ * decoder gives the same answers (test/hot-path.spec.ts), but its byte
  * copies and allocations cost about 3% of a payment with the native backend.
  */
 export function decodeSignature(sig: Uint8Array): Uint8Array | undefined {
