@@ -15,8 +15,7 @@ import {
   syncRejectionOf, valueTo, wire,
 } from './support/e2e';
 import {
-  AdversarialChannel, P2WPKH_SPEND_WEIGHT, expectRefused, flakyBroadcasts, openAdversarialChannel, outputTo, receiverWatcher, senderWatcher, spendP2wpkh,
-} from './support/adversarial';
+  AdversarialChannel, P2WPKH_SPEND_WEIGHT, expectRefused, flakyBroadcasts, openAdversarialChannel, outputTo, receiverWatcher, senderWatcher, spendP2wpkh, receiverHolds } from './support/adversarial';
 
 const INCREMENT = 7_000n;
 const PENALTY_RATE = 2000n;
@@ -364,24 +363,6 @@ describe('adversarial counterparties on the embedded regtest node', function () 
     return { sweep };
   }
 
-  /** Everything the confirmed chain pays the receiver from this channel's funding spend and its children. */
-  async function receiverHolds(c: AdversarialChannel): Promise<bigint> {
-    const spend = await node.getSpender(c.sender.funding!);
-    expect(spend?.blockHeight, 'funding spend confirmed').to.be.a('number');
-    const tx = Transaction.fromBuffer(spend!.tx);
-    let total = 0n;
-    for (const [vout, out] of tx.outs.entries()) {
-      const child = await node.getSpender({ txid: spend!.txid, vout });
-      const owner = Buffer.from(out.script).equals(Buffer.from(c.receiver.context.receiverPayoutScript));
-      if (child?.blockHeight === undefined) {
-        if (owner) total += out.value;
-        continue;
-      }
-      const claim = Transaction.fromBuffer(child.tx);
-      for (const o of claim.outs) if (Buffer.from(o.script).equals(Buffer.from(c.receiverDest))) total += o.value;
-    }
-    return total;
-  }
 
   // A dropped connection at the cutoff must not leave the channel open past
   // its expiry, where the sender could broadcast a revoked version and sweep it.

@@ -20,7 +20,7 @@ import { RegtestNode } from './kit/regtest-node';
 import {
   CLTV_MARGIN, CSV_DELAY, E2E_FEE_RATE, E2E_POLICY, chainView, payMany, payOnce, readConfirmed, sumOuts, wire,
 } from './support/e2e';
-import { AdversarialChannel, openAdversarialChannel, outputTo, receiverWatcher, senderWatcher, spendP2wpkh } from './support/adversarial';
+import { AdversarialChannel, openAdversarialChannel, outputTo, receiverWatcher, senderWatcher, spendP2wpkh, receiverHolds } from './support/adversarial';
 import { flaky } from './support/flaky-backend';
 import { testKey } from './support/keys';
 
@@ -49,26 +49,6 @@ describe('attacks on the watchers (embedded regtest node)', function () {
 
   const open = (name: 'CLTV' | 'CSV') => openAdversarialChannel(node, name);
 
-  /** What the confirmed chain pays the receiver from the funding spend: its own unspent output, and what children of the spend pay its destination. */
-  async function receiverHolds(c: AdversarialChannel): Promise<bigint> {
-    const spend = await node.getSpender(c.sender.funding!);
-    expect(spend?.blockHeight, 'funding spend confirmed').to.be.a('number');
-    const tx = Transaction.fromBuffer(spend!.tx);
-    let total = 0n;
-    const children = new Set<string>();
-    for (const [vout, out] of tx.outs.entries()) {
-      const child = await node.getSpender({ txid: spend!.txid, vout });
-      const own = Buffer.from(out.script).equals(Buffer.from(c.receiver.context.receiverPayoutScript));
-      if (child?.blockHeight === undefined) {
-        if (own) total += out.value;
-        continue;
-      }
-      if (children.has(child.txid)) continue;
-      children.add(child.txid);
-      for (const o of Transaction.fromBuffer(child.tx).outs) if (Buffer.from(o.script).equals(Buffer.from(c.receiverDest))) total += o.value;
-    }
-    return total;
-  }
 
   async function mineAndPoll(n: number, w: { poll(): Promise<void> }): Promise<void> {
     for (let i = 0; i < n; i++) {

@@ -11,7 +11,7 @@ import { Transaction } from 'bitcoinjs-lib';
 import { ReceiverWatcher, SenderWatcher, WatcherEvent, SenderWatcherEvent, classifyFundingSpend, dustLimit, feeForWeight, penaltyWeight } from '../lib';
 import { RegtestNode } from './kit/regtest-node';
 import { CSV_DELAY, chainView, mineTo, payMany, payOnce, readConfirmed, sumOuts, valueTo, wire } from './support/e2e';
-import { AdversarialChannel, openAdversarialChannel, outputTo, receiverWatcher } from './support/adversarial';
+import { AdversarialChannel, openAdversarialChannel, outputTo, receiverWatcher, receiverHolds } from './support/adversarial';
 import { flaky } from './support/flaky-backend';
 
 const RATE = 1000n;
@@ -30,26 +30,6 @@ describe('watchers against reorgs, evictions, failures and fees on the embedded 
     return versions;
   }
 
-  /** Everything the confirmed chain pays the receiver from the funding spend: its own output or what claims took from the spend's outputs. */
-  async function receiverHolds(c: AdversarialChannel): Promise<bigint> {
-    const spend = await node.getSpender(c.sender.funding!);
-    expect(spend?.blockHeight, 'funding spend confirmed').to.be.a('number');
-    const tx = Transaction.fromBuffer(spend!.tx);
-    let total = 0n;
-    const children = new Set<string>();
-    for (const [vout, out] of tx.outs.entries()) {
-      const child = await node.getSpender({ txid: spend!.txid, vout });
-      const own = Buffer.from(out.script).equals(Buffer.from(c.receiver.context.receiverPayoutScript));
-      if (child?.blockHeight === undefined) {
-        if (own) total += out.value;
-        continue;
-      }
-      if (children.has(child.txid)) continue; // a claim of both outputs counts once
-      children.add(child.txid);
-      for (const o of Transaction.fromBuffer(child.tx).outs) if (Buffer.from(o.script).equals(Buffer.from(c.receiverDest))) total += o.value;
-    }
-    return total;
-  }
 
   async function mineAndPoll(n: number, ...watchers: { poll(): Promise<void> }[]): Promise<void> {
     for (let i = 0; i < n; i++) {

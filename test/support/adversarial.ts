@@ -132,3 +132,30 @@ export function spendP2wpkh(parent: Transaction, vout: number, key: PrivateKey, 
 export function flakyBroadcasts(node: RegtestNode, n: number): ChainBackend {
   return flaky(node, { broadcast: (call) => call <= n });
 }
+
+/**
+ * Everything the confirmed chain pays the receiver from the channel's funding
+ * spend: its own output while unspent, and what each confirmed child of the
+ * spend's outputs (a claim, a CPFP child) pays its destination, a child of
+ * two outputs counted once.
+ */
+export async function receiverHolds(c: AdversarialChannel): Promise<bigint> {
+  const node = c.node;
+  const spend = await node.getSpender(c.sender.funding!);
+  expect(spend?.blockHeight, 'funding spend confirmed').to.be.a('number');
+  const tx = Transaction.fromBuffer(spend!.tx);
+  let total = 0n;
+  const children = new Set<string>();
+  for (const [vout, out] of tx.outs.entries()) {
+    const child = await node.getSpender({ txid: spend!.txid, vout });
+    const own = Buffer.from(out.script).equals(Buffer.from(c.receiver.context.receiverPayoutScript));
+    if (child?.blockHeight === undefined) {
+      if (own) total += out.value;
+      continue;
+    }
+    if (children.has(child.txid)) continue;
+    children.add(child.txid);
+    for (const o of Transaction.fromBuffer(child.tx).outs) if (Buffer.from(o.script).equals(Buffer.from(c.receiverDest))) total += o.value;
+  }
+  return total;
+}
