@@ -11,19 +11,10 @@ import { ECPairFactory } from 'ecpair';
 import * as ecc from 'tiny-secp256k1';
 import { ChannelError, type ErrorCode, feeForWeight, isFeeRejection } from '../lib';
 import { RegtestNode } from './kit/regtest-node';
+import { Coin, spendKey } from './support/spend-key';
 import { rejectedCode, rejectionOf } from './support/errors';
 
-const ECPair = ECPairFactory(ecc);
-const key = ECPair.fromPrivateKey(createHash('sha256').update('revchan regtest-fees spec').digest());
-const payment = bitcoin.payments.p2wpkh({ pubkey: key.publicKey });
-const SCRIPT = payment.output!;
-const SCRIPT_CODE = bitcoin.payments.p2pkh({ hash: payment.hash! }).output!;
-
-interface Coin {
-  txid: string;
-  vout: number;
-  value: bigint;
-}
+const { key, SCRIPT, SCRIPT_CODE } = spendKey('revchan regtest-fees spec');
 
 function signed(prev: Coin, fee: bigint, locktime = 0): bitcoin.Transaction {
   const tx = new bitcoin.Transaction();

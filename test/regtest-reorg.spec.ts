@@ -11,18 +11,9 @@ import { ECPairFactory } from 'ecpair';
 import * as ecc from 'tiny-secp256k1';
 import { ChannelError, type ErrorCode } from '../lib';
 import { RegtestNode } from './kit/regtest-node';
+import { Coin, spendKey } from './support/spend-key';
 
-const ECPair = ECPairFactory(ecc);
-const key = ECPair.fromPrivateKey(createHash('sha256').update('revchan regtest-reorg spec').digest());
-const payment = bitcoin.payments.p2wpkh({ pubkey: key.publicKey });
-const SCRIPT = payment.output!;
-const SCRIPT_CODE = bitcoin.payments.p2pkh({ hash: payment.hash! }).output!;
-
-interface Coin {
-  txid: string;
-  vout: number;
-  value: bigint;
-}
+const { key, SCRIPT, SCRIPT_CODE } = spendKey('revchan regtest-reorg spec');
 
 /** A signed one-in one-out P2WPKH spend of `prev` back to SCRIPT. */
 function spend(prev: Coin, o: { fee?: bigint; locktime?: number } = {}): bitcoin.Transaction {
