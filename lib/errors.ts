@@ -17,6 +17,11 @@ export type ErrorCode =
   | 'INSUFFICIENT_FUNDS'
   | 'SCRIPT_TOO_LONG'
   | 'TEMPLATE_ARGUMENT'
+  // the template registry: a name taken, or a template that could match a registered one's scripts (details.conflictsWith)
+  | 'TEMPLATE_DUPLICATE'
+  | 'TEMPLATE_AMBIGUOUS'
+  // a preimage that does not hash to the value its script or PSBT record names
+  | 'PREIMAGE_MISMATCH'
   | 'NOTHING_TO_CLAIM'
   // useEcc was given a library without EccLib's functions or with other answers
   | 'INVALID_ECC_LIB'
@@ -26,6 +31,10 @@ export type ErrorCode =
   | 'PSBT_MISMATCH'
   | 'PSBT_INVALID'
   | 'PSBT_INCOMPLETE'
+  // the transaction's nLockTime, nSequence or version does not meet the branch's locks: wait, or build it with them
+  | 'LOCK_NOT_MET'
+  // several branches are satisfiable: the caller names one (finalizePsbt options.branches)
+  | 'BRANCH_AMBIGUOUS'
   // per-update secrets
   | 'SECRET_INDEX_OUT_OF_RANGE'
   | 'REVOKED_SECRET_MISMATCH'

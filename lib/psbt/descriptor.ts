@@ -8,7 +8,7 @@
  * Keys with a BIP32 origin are written `[fingerprint/path]hex`; per-update
  * keys K_i are never BIP32 keys (lib/keys/seed.ts) and are written bare.
  */
-import { expectObject } from '../arguments';
+import { expectBytes, expectObject } from '../arguments';
 import { fail } from '../errors';
 import { revocableTemplate } from '../scripts/compile';
 import { FUNDING_TEMPLATE, ScriptTemplate } from '../scripts/templates';
@@ -105,6 +105,7 @@ function argumentText(t: ScriptTemplate, name: string, value: unknown): string {
     case 'pubkey': return keyExpression(value as DescriptorKey, `${t.name}.${name}`);
     case 'absolute_locktime': return String(absoluteLockValue(value as AbsoluteLock));
     case 'relative_locktime': return String(relativeLockValue(value as RelativeLock));
+    case 'sha256': return toHex(expectBytes(value, `${t.name}.${name} (a SHA-256 hash)`, 32));
   }
 }
 

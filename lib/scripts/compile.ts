@@ -3,47 +3,26 @@
  * the ASM, emit minimal pushes, enforce the template's maximum length.
  * Miniscript is used only in tests, to prove the ASM equals the policy.
  */
-import { opcodes } from 'bitcoinjs-lib';
 import { fail } from '../errors';
 import {
   AbsoluteLock, PublicKey, RelativeLock, Variant,
   absoluteLockValue, asPublicKey, checkVariant, relativeLockValue,
 } from '../types';
 import { expectBytes, expectObject } from '../arguments';
-import { FUNDING_TEMPLATE, REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE, ScriptTemplate } from './templates';
-import { checkTemplate } from './template-check';
+import { FUNDING_TEMPLATE, ScriptTemplate } from './templates';
+import { REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE } from './revocable-templates';
+import { parseTemplate } from './template-check';
+import { pushData, pushNumber } from './chunks';
 
-export type TemplateArgs = Readonly<Record<string, PublicKey | AbsoluteLock | RelativeLock>>;
+export { encodeScriptNumber } from './chunks';
 
-const OPS = opcodes as unknown as Record<string, number>;
+/** Arguments by parameter name: keys, locks, and 32-byte hashes for `sha256` parameters. */
+export type TemplateArgs = Readonly<Record<string, PublicKey | AbsoluteLock | RelativeLock | Uint8Array>>;
 
-/** Bitcoin script number encoding (little-endian, sign bit in the top byte). */
-export function encodeScriptNumber(n: number): Uint8Array {
-  if (n === 0) return new Uint8Array(0);
-  const out: number[] = [];
-  let abs = Math.abs(n);
-  while (abs > 0) {
-    out.push(abs & 0xff);
-    abs = Math.floor(abs / 256);
-  }
-  if (out[out.length - 1]! & 0x80) out.push(n < 0 ? 0x80 : 0);
-  else if (n < 0) out[out.length - 1]! |= 0x80;
-  return Uint8Array.from(out);
-}
+/** A checked argument: key or hash bytes, or a lock's number. */
+export type TemplateValue = Uint8Array | number;
 
-function pushData(data: Uint8Array, out: number[]): void {
-  // Only short pushes occur in these templates (keys and numbers); refuse anything else.
-  if (data.length > 75) fail('INVALID_SCRIPT', 'push longer than 75 bytes');
-  out.push(data.length);
-  for (const b of data) out.push(b);
-}
-
-function pushNumber(n: number, out: number[]): void {
-  if (n >= 1 && n <= 16) out.push(OPS.OP_1! + n - 1); // MINIMALDATA: small numbers are opcodes
-  else pushData(encodeScriptNumber(n), out);
-}
-
-function checkedArgument(t: ScriptTemplate, name: string, value: unknown): PublicKey | number {
+function checkedArgument(t: ScriptTemplate, name: string, value: unknown): TemplateValue {
   const kind = t.params[name];
   if (kind === undefined) fail('TEMPLATE_ARGUMENT', `${t.name}: unknown parameter ${name}`);
   if (value === undefined) fail('TEMPLATE_ARGUMENT', `${t.name}: missing parameter ${name}`);
@@ -51,6 +30,7 @@ function checkedArgument(t: ScriptTemplate, name: string, value: unknown): Publi
     case 'pubkey': return asPublicKey(value as Uint8Array, `${t.name}.${name}`);
     case 'absolute_locktime': return absoluteLockValue(value as AbsoluteLock);
     case 'relative_locktime': return relativeLockValue(value as RelativeLock);
+    case 'sha256': return expectBytes(value, `${t.name}.${name} (a SHA-256 hash)`, 32);
   }
 }
 
@@ -60,15 +40,24 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-/** Values by placeholder name, after checking and (for sortedmulti) sorting. */
-export function templateValues(t: ScriptTemplate, args: TemplateArgs): Map<string, PublicKey | number> {
-  checkTemplate(t);
+/**
+ * Values by placeholder name, after checking and (for sortedmulti) sorting.
+ * @param t - a template (registered or not; checked either way)
+ * @param args - one argument per parameter, no others
+ * @returns placeholder name -> key or hash bytes, or lock number
+ * @throws ChannelError `TEMPLATE_ARGUMENT` for a malformed template or a missing
+ *   or unknown argument; `INVALID_SCRIPT` for a bad token or witness item;
+ *   `INVALID_KEY`, `INVALID_TIMELOCK` or `INVALID_ARGUMENT` (hash not 32 bytes)
+ *   for a bad value
+ */
+export function templateValues(t: ScriptTemplate, args: TemplateArgs): Map<string, TemplateValue> {
+  parseTemplate(t);
   if (args === null || typeof args !== 'object') fail('TEMPLATE_ARGUMENT', `${t.name}: arguments must be an object`);
   // Own names only: `in` finds inherited ones, so an argument named constructor would pass unused.
   for (const name of Object.keys(args)) {
     if (!Object.hasOwn(t.params, name)) fail('TEMPLATE_ARGUMENT', `${t.name}: unknown parameter ${name}`);
   }
-  const values = new Map<string, PublicKey | number>();
+  const values = new Map<string, TemplateValue>();
   for (const name of Object.keys(t.params)) values.set(name, checkedArgument(t, name, Object.hasOwn(args, name) ? args[name] : undefined));
   if (t.sorted) {
     const keys = t.sorted.from.map((n) => values.get(n) as PublicKey).sort(compareBytes);
@@ -77,19 +66,23 @@ export function templateValues(t: ScriptTemplate, args: TemplateArgs): Map<strin
   return values;
 }
 
+/**
+ * The script a template gives for these arguments.
+ * @param t - a template (registered or not; checked either way)
+ * @param args - one argument per parameter, no others
+ * @returns the script, pushes minimal
+ * @throws ChannelError as templateValues, and `SCRIPT_TOO_LONG` above the template's maxLength
+ */
 export function compileTemplate(t: ScriptTemplate, args: TemplateArgs): Uint8Array {
   const values = templateValues(t, args);
   const out: number[] = [];
-  for (const token of t.asm.split(' ')) {
-    if (token.startsWith('<') && token.endsWith('>')) {
-      const v = values.get(token.slice(1, -1));
-      if (v === undefined) fail('TEMPLATE_ARGUMENT', `${t.name}: no value for ${token}`);
+  for (const token of parseTemplate(t).tokens) {
+    if (token.type === 'op') out.push(token.op);
+    else if (token.type === 'number') pushNumber(token.value, out);
+    else {
+      const v = values.get(token.name)!;
       if (typeof v === 'number') pushNumber(v, out);
       else pushData(v, out);
-    } else {
-      const op = OPS[token];
-      if (op === undefined) fail('INVALID_SCRIPT', `${t.name}: unknown opcode ${token}`);
-      out.push(op);
     }
   }
   if (out.length > t.maxLength) fail('SCRIPT_TOO_LONG', `${t.name}: ${out.length} > ${t.maxLength} bytes`);
