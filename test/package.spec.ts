@@ -183,8 +183,8 @@ describe(`the package as installed from npm pack`, function () {
 
   it('the tarball holds the build, the ES module entry, the sources its maps name and the notices, and no test, fixture, bench, tools or demo file', () => {
     for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/lib/index.js', 'dist/lib/index.d.ts',
-      'esm/index.mjs', 'esm/index.d.mts', 'dist/bin/revchan.js', 'dist/scripts-templates/funding.json',
-      'dist/scripts-templates/revocable-cltv.json', 'dist/scripts-templates/revocable-csv.json']) {
+      'esm/index.mjs', 'esm/index.d.mts', 'dist/bin/revchan.js', 'dist/scripts-templates/core/funding.json',
+      'dist/scripts-templates/revocable/cltv.json', 'dist/scripts-templates/revocable/csv.json']) {
       expect(files, f).to.include(f);
     }
     const stray = files.filter((f) => /^(dist\/)?(test|fixtures|bench|tools|demo|types|node_modules)\//.test(f) || /\.spec\./.test(f) || /\.tgz$/.test(f));
