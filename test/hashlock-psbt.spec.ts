@@ -247,6 +247,7 @@ describe('hashlock templates through PSBTs, on a regtest node', function () {
       expect(codeOf(() => addPreimage(psbt, 0, Uint8Array.from([...o.preimage, 0])))).to.equal('INVALID_ARGUMENT');
       expect(codeOf(() => addPreimage(psbt, 1, o.preimage))).to.equal('INVALID_ARGUMENT');
       expect(codeOf(() => addPreimage({} as Psbt, 0, o.preimage))).to.equal('PSBT_INVALID');
+      expect(codeOf(() => inputPreimages({} as Psbt, 0))).to.equal('PSBT_INVALID');
       expect(psbt.toBase64()).to.equal(before);
 
       // Another tool's PSBT whose record under H holds something else.

@@ -29,9 +29,13 @@ function records(psbt: Psbt, index: number): KeyValue[] {
 /**
  * The input's PSBT_IN_SHA256 records, each checked: key 0x0b plus 32 bytes,
  * and sha256(value) equal to those 32 bytes.
- * @throws ChannelError `PREIMAGE_MISMATCH` for a record that is not the preimage of its hash; `PSBT_INVALID` for a malformed key
+ * @param psbt - the PSBT
+ * @param index - the input (none for an index the PSBT lacks)
+ * @returns hash and preimage of each record
+ * @throws ChannelError `PREIMAGE_MISMATCH` for a record that is not the preimage of its hash; `PSBT_INVALID` for a malformed key or a psbt that is not a Psbt
  */
 export function inputPreimages(psbt: Psbt, index: number): { hash: Uint8Array; preimage: Uint8Array }[] {
+  expectPsbt(psbt);
   return records(psbt, index).map((kv) => {
     if (kv.key.length !== 33) fail('PSBT_INVALID', `input ${index}: a PSBT_IN_SHA256 key must be 0x0b and a 32-byte hash`);
     const hash = kv.key.subarray(1);

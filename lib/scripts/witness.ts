@@ -95,6 +95,8 @@ export function maxWitnessSize(t: ScriptTemplate, branch: string): number {
 
 /**
  * Signer names a branch needs, in witness order.
+ * @param t - the template
+ * @param branch - the branch's name
  * @throws ChannelError `TEMPLATE_ARGUMENT` for an unknown branch
  */
 export function branchSigners(t: ScriptTemplate, branch: string): string[] {
@@ -103,6 +105,8 @@ export function branchSigners(t: ScriptTemplate, branch: string): string[] {
 
 /**
  * The sha256 parameters whose preimages a branch reveals, in witness order.
+ * @param t - the template
+ * @param branch - the branch's name
  * @throws ChannelError `TEMPLATE_ARGUMENT` for an unknown branch
  */
 export function branchPreimages(t: ScriptTemplate, branch: string): string[] {
