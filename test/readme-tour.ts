@@ -7,9 +7,10 @@
  * types, no test library.
  */
 import {
-  BIP32Interface, ChainBackend, ChannelStore, FundingInput, MemoryChannelStore, Message, MessageType, PrivateKey, Receiver,
-  ReceiverWatcher, Sender, SenderWatcher, SenderWatcherEvent, WatcherEvent, asPrivateKey, confirmFunding, decodeMessageOf,
-  deriveChannelSeed, derivePublicKey, encodeMessage, extractTransaction, finalizePsbt, isChannelError, p2wpkhScript, signPsbtWithKey,
+  BIP32Interface, ChainBackend, ChannelStore, FundingInput, MemoryChannelStore, Message, MessageType, PrivateKey,
+  Receiver, ReceiverWatcher, Sender, SenderWatcher, SenderWatcherEvent, WatcherEvent, asPrivateKey, confirmFunding,
+  decodeMessageOf, deriveChannelSeed, derivePublicKey, encodeMessage, extractTransaction, finalizePsbt, isChannelError,
+  p2wpkhScript, signPsbtWithKey,
 } from '../lib';
 
 /** What your app provides. The tour plays both parties; in real life each is a separate app with its own wallet. */
@@ -113,7 +114,7 @@ export async function runReadmeTour(app: TourInputs) {
   // 6. The sender's app restarts: its state comes back from the store, its secrets from its wallet.
   const saved = await store.load('sender');
   const restarted = Sender.restore(saved, senderSecrets);
-  const restored = restarted.toJSON();
+  const restored = restarted.toJSON(); // the same state again (the tests compare the two)
 
   // 7. Close cooperatively: the sender proposes (it pays the fee), the receiver signs, either broadcasts.
   const closeOffer = restarted.proposeClose(2_000n);
@@ -130,12 +131,13 @@ export async function runReadmeTour(app: TourInputs) {
   const senderWatcher = new SenderWatcher(restarted, { backend, feeRate: 1000n, destinationScript: change });
   const senderEvents: SenderWatcherEvent[] = [];
   senderWatcher.onEvent((e) => senderEvents.push(e));
-  const resolved = () => receiverEvents.some((e) => e.kind === 'resolved') && senderEvents.some((e) => e.kind === 'resolved');
-  for (let polls = 0; polls < 20 && !resolved(); polls++) {
+  const resolved = (events: readonly { kind: string }[]) => events.some((e) => e.kind === 'resolved');
+  for (let polls = 0; polls < 20 && !(resolved(receiverEvents) && resolved(senderEvents)); polls++) {
     await waitForBlocks(1);
     await watcher.poll();
     await senderWatcher.poll();
   }
 
+  // What happened, for your logs (and for the tests, which check it on chain).
   return { paid, fundingTxid: fundingTx.getId(), closeTxid, saved, restored, store, receiverEvents, senderEvents };
 }
