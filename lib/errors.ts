@@ -31,7 +31,7 @@ export type ErrorCode =
   | 'PSBT_MISMATCH'
   | 'PSBT_INVALID'
   | 'PSBT_INCOMPLETE'
-  // the transaction's nLockTime, nSequence or version does not meet the branch's locks: wait, or build it with them
+  // the transaction's nLockTime, nSequence or version does not meet the branch's locks: build it with fields that do
   | 'LOCK_NOT_MET'
   // several branches are satisfiable: the caller names one (finalizePsbt options.branches)
   | 'BRANCH_AMBIGUOUS'
@@ -96,6 +96,9 @@ export const ERROR_ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   INSUFFICIENT_FUNDS: 'ignore',
   SCRIPT_TOO_LONG: 'ignore',
   TEMPLATE_ARGUMENT: 'ignore',
+  TEMPLATE_DUPLICATE: 'ignore',
+  TEMPLATE_AMBIGUOUS: 'ignore',
+  PREIMAGE_MISMATCH: 'ignore',
   NOTHING_TO_CLAIM: 'ignore',
   INVALID_ECC_LIB: 'ignore',
   NOT_A_CHANNEL_TX: 'ignore',
@@ -103,6 +106,10 @@ export const ERROR_ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   PSBT_INVALID: 'ignore',
   // More signatures may arrive: finalize again once they have.
   PSBT_INCOMPLETE: 'retry',
+  // The locks are the transaction's own fields: waiting changes nothing, a transaction built with them does.
+  LOCK_NOT_MET: 'ignore',
+  // Name the branch (finalizePsbt options.branches) and finalize again.
+  BRANCH_AMBIGUOUS: 'ignore',
   SECRET_INDEX_OUT_OF_RANGE: 'ignore',
   // A revoke whose secret does not open the revoked state: the sender keeps
   // a spendable old state, so nothing more may be delivered on this channel.
