@@ -4,11 +4,11 @@ import {
   AbsoluteLock, ChannelError, FUNDING_TEMPLATE, REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE, RelativeLock, ScriptTemplate,
   assembleWitness, branchPreimages, branchSigners, compileFundingScript, compileRevocableScript, compileTemplate, describeLocks,
   fromHex, matchTemplate, maxWitnessSize, registerTemplate, registeredTemplates, revocableScriptFor, templateByName, templateValues,
-  toHex, unmetLocks, verifyChannelParams,
+  templateDescriptor, toHex, unmetLocks, verifyChannelParams,
 } from '../lib';
 import { VARIANTS, channelParams } from './support/channel';
 import { testKey } from './support/keys';
-import { miniscriptWitnessScript } from './support/descriptor-script';
+import { descriptorScripts, miniscriptWitnessScript } from './support/descriptor-script';
 import { codeOf } from './support/errors';
 import { SampleLocks, registerTestTemplates, sampleArgs, testPreimage, testTemplate, testTemplateData } from './support/test-templates';
 
@@ -101,6 +101,16 @@ describe('script templates', () => {
       for (const t of registeredTemplates()) {
         const args = sampleArgs(t, 'longest', { absolute: { time: 0x7fffffff }, relative: { blocks: 0xffff } });
         expect(compileTemplate(t, args).length, t.name).to.equal(t.maxLength);
+      }
+    });
+
+    it('each descriptor field describes the compiled script (read by an independent descriptor parser)', () => {
+      for (const t of registeredTemplates()) {
+        for (const locks of [LOCK_SETS[0]!, LOCK_SETS[10]!]) {
+          const args = sampleArgs(t, 'descriptor', locks);
+          const d = descriptorScripts(templateDescriptor(t, args));
+          expect(toHex(d.witnessScript!), t.name).to.equal(toHex(compileTemplate(t, args)));
+        }
       }
     });
 
@@ -281,6 +291,7 @@ describe('script templates', () => {
         ['delay with other bits set', { nSequence: 'D' }, { version: 2, locktime: 0, sequence: 0x00010010 }, 0],
         ['delay not reached', { nSequence: 'D' }, { version: 2, locktime: 0, sequence: 9 }, 1],
         ['version 1', { nSequence: 'D' }, { version: 1, locktime: 0, sequence: 10 }, 1],
+        ['version -1, which BIP 68 reads as 2^32-1', { nSequence: 'D' }, { version: -1, locktime: 0, sequence: 10 }, 0],
         ['relative lock turned off', { nSequence: 'D' }, { version: 2, locktime: 0, sequence: 0x80000010 }, 1],
         ['a time-based relative lock', { nSequence: 'D' }, { version: 2, locktime: 0, sequence: 0x00400010 }, 1],
         ['both, met', { nLockTime: 'T', nSequence: 'D' }, { version: 2, locktime: 1600, sequence: 10 }, 0],

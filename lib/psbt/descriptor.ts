@@ -23,7 +23,8 @@ import { ChannelKeyOrigins, KeyOrigin, checkPath } from './key-origin';
 /** A key as a descriptor names it: with its BIP32 origin, or bare (per-update keys). */
 export type DescriptorKey = PublicKey | KeyOrigin;
 
-export type DescriptorArgs = Readonly<Record<string, DescriptorKey | AbsoluteLock | RelativeLock>>;
+/** Arguments by parameter name: keys (bare or with their origin), locks, and 32-byte hashes for `sha256` parameters. */
+export type DescriptorArgs = Readonly<Record<string, DescriptorKey | AbsoluteLock | RelativeLock | Uint8Array>>;
 
 // BIP 380 "Checksum": the character set in three groups of 32, and the BCH code's generator.
 const INPUT_CHARSET = '0123456789()[],\'/*abcdefgh@:$%{}IJKLMNOPQRSTUVWXYZ&+-.;<=>?!^_|~ijklmnopqrstuvwxyzABCDEFGH`#"\\ ';

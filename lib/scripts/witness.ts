@@ -12,7 +12,8 @@ import { matchOne } from './match-one';
 
 /** A branch by name: own names only, so `__proto__` or `constructor` is no branch. */
 function branchOf(t: ScriptTemplate, branch: string): ParsedBranch {
-  const b = typeof branch === 'string' ? parseTemplate(t).branches.get(branch) : undefined;
+  const parsed = parseTemplate(t);
+  const b = typeof branch === 'string' ? parsed.branches.get(branch) : undefined;
   if (b === undefined) fail('TEMPLATE_ARGUMENT', `${t.name}: no branch ${String(branch)}`);
   return b;
 }
