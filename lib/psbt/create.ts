@@ -68,7 +68,7 @@ function newPsbt(tx: Transaction): Psbt {
 export interface FundingPsbtOptions {
   /** Origins of the wallet keys spending each input and of the change key (for the wallet to recognise its change). */
   readonly origins?: readonly KeyOrigin[];
-/** Origins of the channel's keys, so a wallet recognises the funding output's keys as its own. */
+  /** Origins of the channel's keys, so a wallet recognises the funding output's keys as its own. */
   readonly channelOrigins?: KeyOrigins;
 }
 
@@ -148,7 +148,7 @@ function fundingSpendPsbt(ctx: ChannelContext, tx: Transaction, origins: readonl
 
 /** What a PSBT of a funding spend carries beyond the transaction. */
 export interface ChannelPsbtOptions {
-/** Origins of the channel's keys, as bip32Derivation of the inputs and outputs they appear in. */
+  /** Origins of the channel's keys, as bip32Derivation of the inputs and outputs they appear in. */
   readonly origins?: KeyOrigins;
   /** The funding transaction, added as nonWitnessUtxo for wallets that insist on it. */
   readonly fundingTx?: Uint8Array;

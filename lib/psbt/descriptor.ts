@@ -153,9 +153,9 @@ export function templateDescriptor(t: ScriptTemplate, args: DescriptorArgs): str
 
 /** The funding output's two keys, with or without origins. */
 export interface FundingDescriptorKeys {
-/** The sender's funding key. */
+  /** The sender's funding key. */
   readonly senderFundingKey: DescriptorKey;
-/** The receiver's funding key. */
+  /** The receiver's funding key. */
   readonly receiverFundingKey: DescriptorKey;
 }
 
@@ -174,13 +174,13 @@ export function fundingDescriptor(k: FundingDescriptorKeys): string {
 
 /** The keys and timeout of one state's revocable output. */
 export interface RevocableDescriptorKeys {
-/** The receiver's revocation key R_r. */
+  /** The receiver's revocation key R_r. */
   readonly receiverRevocationKey: DescriptorKey;
   /** K_i: bare, it has no BIP32 origin. */
   readonly updateKey: DescriptorKey;
-/** The sender's payout key S_p. */
+  /** The sender's payout key S_p. */
   readonly senderPayoutKey: DescriptorKey;
-/** The channel's timeout. */
+  /** The channel's timeout. */
   readonly variant: Variant;
 }
 
@@ -215,17 +215,18 @@ export function p2wpkhDescriptor(key: DescriptorKey): string {
 
 /** Descriptors of every script of one channel; `revocable` for the K_i of a state. */
 export interface ChannelDescriptors {
-/** `wsh(sortedmulti(2,...))` of the funding output. */
+  /** `wsh(sortedmulti(2,...))` of the funding output. */
   readonly funding: string;
-/** `wpkh(...)` of the receiver's payout key. */
+  /** `wpkh(...)` of the receiver's payout key. */
   readonly receiverPayout: string;
-/** `wpkh(...)` of the sender's payout key (the close's output). */
+  /** `wpkh(...)` of the sender's payout key (the close's output). */
   readonly senderPayout: string;
-/**
- * The revocable output of the state whose update key is K_i.
- *
- * @param updateKey - K_i.
- */
+  /**
+   * The revocable output of the state whose update key is K_i.
+   *
+   * @param updateKey - K_i.
+   * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
+   */
   revocable(updateKey: PublicKey): string;
 }
 

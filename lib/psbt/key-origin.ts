@@ -9,11 +9,11 @@ import { PublicKey, asPublicKey } from '../types';
 
 /** A public key with the BIP32 origin a wallet needs to sign for it. */
 export interface KeyOrigin {
-/** The key itself. */
+  /** The key itself. */
   readonly pubkey: PublicKey;
-/** The first 4 bytes of hash160 of the master public key. */
+  /** The first 4 bytes of hash160 of the master public key. */
   readonly masterFingerprint: Uint8Array;
-/** The derivation path from the master, such as `m/84'/0'/0'/0/5`. */
+  /** The derivation path from the master, such as `m/84'/0'/0'/0/5`. */
   readonly path: string;
 }
 
@@ -59,15 +59,15 @@ export function keyOrigin(root: BIP32Interface, path: string): KeyOrigin {
 
 /** Roles' key origins, as many as the caller knows; unknown roles are simply not annotated. */
 export interface ChannelKeyOrigins {
-/** The origin of the sender's funding key. */
+  /** The origin of the sender's funding key. */
   readonly senderFunding?: KeyOrigin;
-/** The origin of the receiver's funding key. */
+  /** The origin of the receiver's funding key. */
   readonly receiverFunding?: KeyOrigin;
-/** The origin of the sender's payout key. */
+  /** The origin of the sender's payout key. */
   readonly senderPayout?: KeyOrigin;
-/** The origin of the receiver's payout key. */
+  /** The origin of the receiver's payout key. */
   readonly receiverPayout?: KeyOrigin;
-/** The origin of the receiver's revocation key. */
+  /** The origin of the receiver's revocation key. */
   readonly receiverRevocation?: KeyOrigin;
 }
 

@@ -21,21 +21,21 @@ import { PAYMENT_WEIGHT } from './weights';
 
 /** Everything both parties agree on at open: the funding outpoint, the keys, the timeout and the payment fee rate. */
 export interface ChannelParams {
-/** The funding transaction's 2-of-2 output. */
+  /** The funding transaction's 2-of-2 output. */
   readonly fundingOutpoint: OutPoint;
-/** The funding output's value in satoshis. */
+  /** The funding output's value in satoshis. */
   readonly capacity: bigint;
-/** The sender's key in the funding 2-of-2. */
+  /** The sender's key in the funding 2-of-2. */
   readonly senderFundingKey: PublicKey;
-/** The receiver's key in the funding 2-of-2. */
+  /** The receiver's key in the funding 2-of-2. */
   readonly receiverFundingKey: PublicKey;
-/** The sender's key in the revocable output's timeout branch, and its close output. */
+  /** The sender's key in the revocable output's timeout branch, and its close output. */
   readonly senderPayoutKey: PublicKey;
-/** The key of the receiver's P2WPKH output in every payment and the close. */
+  /** The key of the receiver's P2WPKH output in every payment and the close. */
   readonly receiverPayoutKey: PublicKey;
-/** The receiver's key in the revocable output's penalty branch, with the update key K_i. */
+  /** The receiver's key in the revocable output's penalty branch, with the update key K_i. */
   readonly receiverRevocationKey: PublicKey;
-/** The timeout that guards the sender's revocable output. */
+  /** The timeout that guards the sender's revocable output. */
   readonly variant: Variant;
   /** Fee rate of the payment transactions, sat per 1000 weight units. */
   readonly feeRate: FeeRate;
@@ -43,19 +43,19 @@ export interface ChannelParams {
 
 /** The checked view of {@link ChannelParams} that every builder works from; made only by {@link verifyChannelParams}. */
 export interface ChannelContext {
-/** The parameters it was made from. */
+  /** The parameters it was made from. */
   readonly params: ChannelParams;
-/** The funding txid as the little-endian hash inside transactions. */
+  /** The funding txid as the little-endian hash inside transactions. */
   readonly fundingHash: Uint8Array;
-/** The funding 2-of-2 witness script. */
+  /** The funding 2-of-2 witness script. */
   readonly fundingScript: Uint8Array;
-/** The funding output's P2WSH script. */
+  /** The funding output's P2WSH script. */
   readonly fundingScriptPubKey: Uint8Array;
-/** The receiver's P2WPKH output script. */
+  /** The receiver's P2WPKH output script. */
   readonly receiverPayoutScript: Uint8Array;
-/** The sender's P2WPKH output script (the close's). */
+  /** The sender's P2WPKH output script (the close's). */
   readonly senderPayoutScript: Uint8Array;
-/** The revocable template of the channel's variant. */
+  /** The revocable template of the channel's variant. */
   readonly revocableTemplate: ScriptTemplate;
   /** The revocable script around K_i, which is the only part that changes from state to state. */
   readonly revocableParts: {
@@ -64,11 +64,11 @@ export interface ChannelContext {
     /** The script after K_i. */
     readonly after: Uint8Array;
   };
-/** The factor XORed into state numbers ({@link deriveObscuringFactor}). */
+  /** The factor XORed into state numbers ({@link deriveObscuringFactor}). */
   readonly obscuringFactor: bigint;
   /** Fee of either payment version: the same for both so their amounts match. */
   readonly paymentFee: bigint;
-/** The BIP 143 pieces of the funding input, computed once. */
+  /** The BIP 143 pieces of the funding input, computed once. */
   readonly sighash: FundingSighash;
 }
 

@@ -20,11 +20,11 @@ export const CLOSE_SEQUENCE = 0xffffffff;
 
 /** What fixes the cooperative close. */
 export interface CloseParams {
-/** The channel's parameters, checked on each call. */
+  /** The channel's parameters, checked on each call. */
   readonly channel: ChannelParams;
   /** Final amount paid to the receiver. */
   readonly amount: bigint;
-/** The close's fee rate, sat/kw, paid from the sender's balance. */
+  /** The close's fee rate, sat/kw, paid from the sender's balance. */
   readonly feeRate: FeeRate;
 }
 

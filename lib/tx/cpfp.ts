@@ -29,7 +29,7 @@ export const CPFP_MIN_FEE_RATE: FeeRate = 253n;
 export interface CpfpParams {
   /** The unconfirmed parent as it is broadcast (signed, with its witnesses). */
   readonly parent: Uint8Array;
-/** The parent's output the child spends; it must pay wpkh(outputKey). */
+  /** The parent's output the child spends; it must pay wpkh(outputKey). */
   readonly vout: number;
   /** The key whose wpkh() script the spent output pays. */
   readonly outputKey: PublicKey;
@@ -37,7 +37,7 @@ export interface CpfpParams {
   readonly parentFee: bigint;
   /** The rate, sat/kw, the parent and child together must reach. */
   readonly packageFeeRate: FeeRate;
-/** Where the child pays: a standard output script. */
+  /** Where the child pays: a standard output script. */
   readonly destinationScript: Uint8Array;
   /** The child's own rate is never below this (default CPFP_MIN_FEE_RATE), so it relays by itself. */
   readonly minFeeRate?: FeeRate;

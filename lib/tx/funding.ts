@@ -20,11 +20,11 @@ export const FUNDING_SEQUENCE = 0xfffffffe;
 
 /** A coin of the sender's wallet that the funding transaction spends. It must be segwit: P2WPKH, P2SH-P2WPKH or P2TR key path. */
 export interface FundingInput {
-/** The coin's txid, display order. */
+  /** The coin's txid, display order. */
   readonly txid: string;
-/** The coin's output index. */
+  /** The coin's output index. */
   readonly vout: number;
-/** The coin's value in satoshis. */
+  /** The coin's value in satoshis. */
   readonly value: bigint;
   /** scriptPubKey of the coin being spent. */
   readonly script: Uint8Array;
@@ -36,17 +36,17 @@ export interface FundingInput {
 
 /** What fixes the funding transaction. */
 export interface FundingParams {
-/** The coins to spend, at least one; each once. */
+  /** The coins to spend, at least one; each once. */
   readonly inputs: readonly FundingInput[];
-/** The funding output's value in satoshis. */
+  /** The funding output's value in satoshis. */
   readonly capacity: bigint;
-/** The sender's key in the 2-of-2. */
+  /** The sender's key in the 2-of-2. */
   readonly senderFundingKey: PublicKey;
-/** The receiver's key in the 2-of-2. */
+  /** The receiver's key in the 2-of-2. */
   readonly receiverFundingKey: PublicKey;
   /** Where change goes; left out when it would be dust. */
   readonly changeScript: Uint8Array;
-/** The funding transaction's fee rate, sat/kw. */
+  /** The funding transaction's fee rate, sat/kw. */
   readonly feeRate: FeeRate;
 }
 
@@ -90,13 +90,13 @@ function checkPrevTx(i: FundingInput, n: number): void {
 
 /** The funding transaction and how its value splits. */
 export interface FundingPlan {
-/** The unsigned funding transaction. */
+  /** The unsigned funding transaction. */
   readonly tx: Transaction;
-/** The fee it pays, in satoshis (dust change included). */
+  /** The fee it pays, in satoshis (dust change included). */
   readonly fee: bigint;
-/** The change output's value, 0 when there is none. */
+  /** The change output's value, 0 when there is none. */
   readonly change: bigint;
-/** The 2-of-2 witness script of the funding output. */
+  /** The 2-of-2 witness script of the funding output. */
   readonly fundingScript: Uint8Array;
 }
 

@@ -5,9 +5,9 @@ import { hash160, sha256 } from './hash';
 
 /** A transaction output. */
 export interface TxOut {
-/** The output script (scriptPubKey). */
+  /** The output script (scriptPubKey). */
   readonly script: Uint8Array;
-/** The amount in satoshis. */
+  /** The amount in satoshis. */
   readonly value: bigint;
 }
 

@@ -32,9 +32,9 @@ export type Party = 'sender' | 'receiver';
  * ```
  */
 export class PaymentSigner {
-/** The channel's checked context. */
+  /** The channel's checked context. */
   readonly ctx: ChannelContext;
-/** The party this signer signs for. */
+  /** The party this signer signs for. */
   readonly party: Party;
   private readonly key: PrivateKey;
   private readonly counterpartyKey: PublicKey;
@@ -62,17 +62,17 @@ export class PaymentSigner {
     this.counterpartyKey = party === 'sender' ? p.receiverFundingKey : p.senderFundingKey;
   }
 
-/**
- * The sighash of the sender's version of a state.
- *
- * @param state - The state number.
- * @param amount - Total paid to the receiver in that state.
- * @param updateKey - K_i of the state.
- * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1].
- * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
- * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
- */
+  /**
+   * The sighash of the sender's version of a state.
+   *
+   * @param state - The state number.
+   * @param amount - Total paid to the receiver in that state.
+   * @param updateKey - K_i of the state.
+   * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1].
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
+   */
   senderVersionHash(state: bigint, amount: bigint, updateKey: PublicKey): Uint8Array {
     asPublicKey(updateKey, 'updateKey');
     return this.trustedSenderVersionHash(state, amount, updateKey);
@@ -94,38 +94,38 @@ export class PaymentSigner {
     return paymentSighash(this.ctx, state, senderPaymentOutputs(this.ctx, amount, updateKey));
   }
 
-/**
- * The sighash of the receiver's version of a state.
- *
- * @param state - The state number.
- * @param amount - Total paid to the receiver in that state.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1].
- * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
- * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
- */
+  /**
+   * The sighash of the receiver's version of a state.
+   *
+   * @param state - The state number.
+   * @param amount - Total paid to the receiver in that state.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1].
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
+   */
   receiverVersionHash(state: bigint, amount: bigint): Uint8Array {
     return paymentSighash(this.ctx, state, receiverPaymentOutputs(this.ctx, amount));
   }
 
-/**
- * The sighash of the cooperative close.
- *
- * @param amount - Final amount paid to the receiver.
- * @param feeRate - The close's fee rate, sat/kw.
- * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
- * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
- * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
- */
+  /**
+   * The sighash of the cooperative close.
+   *
+   * @param amount - Final amount paid to the receiver.
+   * @param feeRate - The close's fee rate, sat/kw.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
+   */
   closeHash(amount: bigint, feeRate: FeeRate): Uint8Array {
     return closeSighash(this.ctx, closeOutputs(this.ctx, amount, feeRate));
   }
 
-/**
- * This party's signature of a sighash, with its funding key.
- *
- * @param hash - A 32-byte sighash from this signer.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `hash` is not 32 bytes.
- */
+  /**
+   * This party's signature of a sighash, with its funding key.
+   *
+   * @param hash - A 32-byte sighash from this signer.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `hash` is not 32 bytes.
+   */
   sign(hash: Uint8Array): Uint8Array {
     return signSighash(hash, this.key);
   }
@@ -148,53 +148,53 @@ export class PaymentSigner {
     return tx;
   }
 
-/**
- * The sender's version of a state, with both signatures in its witness.
- *
- * @param state - The state number.
- * @param amount - Total paid to the receiver in that state.
- * @param updateKey - K_i of the state.
- * @param counterpartySig - The other party's signature of this version.
- * @returns The broadcastable transaction.
- * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1].
- * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
- * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
- * @throws {@link ChannelError} `INVALID_SIGNATURE` if `counterpartySig` does not verify.
- */
+  /**
+   * The sender's version of a state, with both signatures in its witness.
+   *
+   * @param state - The state number.
+   * @param amount - Total paid to the receiver in that state.
+   * @param updateKey - K_i of the state.
+   * @param counterpartySig - The other party's signature of this version.
+   * @returns The broadcastable transaction.
+   * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1].
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `counterpartySig` does not verify.
+   */
   completeSenderVersion(state: bigint, amount: bigint, updateKey: PublicKey, counterpartySig: Uint8Array): Transaction {
     asPublicKey(updateKey, 'updateKey');
     return this.completeSigned(state, senderPaymentOutputs(this.ctx, amount, updateKey), counterpartySig);
   }
 
-/**
- * The receiver's version of a state, with both signatures in its witness.
- *
- * @param state - The state number.
- * @param amount - Total paid to the receiver in that state.
- * @param counterpartySig - The other party's signature of this version.
- * @returns The broadcastable transaction.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1].
- * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
- * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
- * @throws {@link ChannelError} `INVALID_SIGNATURE` if `counterpartySig` does not verify.
- */
+  /**
+   * The receiver's version of a state, with both signatures in its witness.
+   *
+   * @param state - The state number.
+   * @param amount - Total paid to the receiver in that state.
+   * @param counterpartySig - The other party's signature of this version.
+   * @returns The broadcastable transaction.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1].
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `counterpartySig` does not verify.
+   */
   completeReceiverVersion(state: bigint, amount: bigint, counterpartySig: Uint8Array): Transaction {
     return this.completeSigned(state, receiverPaymentOutputs(this.ctx, amount), counterpartySig);
   }
 
-/**
- * The cooperative close, with both signatures in its witness.
- *
- * @param amount - Final amount paid to the receiver.
- * @param feeRate - The close's fee rate, sat/kw.
- * @param counterpartySig - The other party's signature of the close.
- * @returns The broadcastable transaction.
- * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
- * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
- * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
- * @throws {@link ChannelError} `INVALID_SIGNATURE` if `counterpartySig` does not verify.
- */
+  /**
+   * The cooperative close, with both signatures in its witness.
+   *
+   * @param amount - Final amount paid to the receiver.
+   * @param feeRate - The close's fee rate, sat/kw.
+   * @param counterpartySig - The other party's signature of the close.
+   * @returns The broadcastable transaction.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `counterpartySig` does not verify.
+   */
   completeClose(amount: bigint, feeRate: FeeRate, counterpartySig: Uint8Array): Transaction {
     const outs = closeOutputs(this.ctx, amount, feeRate);
     const hash = closeSighash(this.ctx, outs);

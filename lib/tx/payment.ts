@@ -22,9 +22,9 @@ export type PaymentVersion = 'sender' | 'receiver';
 
 /** What fixes the receiver's version of a payment transaction. */
 export interface ReceiverPaymentParams {
-/** The channel's parameters, checked on each call. */
+  /** The channel's parameters, checked on each call. */
   readonly channel: ChannelParams;
-/** The state number i, in [0, 2^48-1]. */
+  /** The state number i, in [0, 2^48-1]. */
   readonly state: bigint;
   /** Total paid to the receiver so far, a_i. */
   readonly amount: bigint;

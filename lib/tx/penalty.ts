@@ -21,15 +21,15 @@ import { penaltyWeight } from './weights';
 
 /** What fixes the penalty claim. */
 export interface PenaltyParams {
-/** The channel's parameters, checked on each call. */
+  /** The channel's parameters, checked on each call. */
   readonly channel: ChannelParams;
   /** The revoked sender's version as seen on chain. */
   readonly revokedTx: Uint8Array;
   /** K_i of the revoked state (k_i * G from the revealed secret). */
   readonly updateKey: PublicKey;
-/** Where the claim pays: a standard output script of the receiver's wallet. */
+  /** Where the claim pays: a standard output script of the receiver's wallet. */
   readonly destinationScript: Uint8Array;
-/** The claim's fee rate, sat/kw. */
+  /** The claim's fee rate, sat/kw. */
   readonly feeRate: FeeRate;
   /** Also spend the receiver's own output of the revoked version (default true). */
   readonly sweepReceiverOutput?: boolean;
@@ -37,9 +37,9 @@ export interface PenaltyParams {
 
 /** The receiver's private keys that sign the claim. */
 export interface PenaltyKeys {
-/** k_i, the revoked state's secret, revealed by the sender's revoke. */
+  /** k_i, the revoked state's secret, revealed by the sender's revoke. */
   readonly updateSecret: PrivateKey;
-/** The private key of the channel's `receiverRevocationKey`. */
+  /** The private key of the channel's `receiverRevocationKey`. */
   readonly revocationKey: PrivateKey;
   /** Needed only when the receiver's output is swept too. */
   readonly receiverPayoutKey?: PrivateKey;
@@ -47,9 +47,9 @@ export interface PenaltyKeys {
 
 /** One input of a penalty claim, with what signing it needs. */
 export interface PenaltyInput {
-/** The revocable output (penalty branch) or the receiver's own P2WPKH output. */
+  /** The revocable output (penalty branch) or the receiver's own P2WPKH output. */
   readonly kind: 'revocable' | 'receiver';
-/** The value of the output spent. */
+  /** The value of the output spent. */
   readonly value: bigint;
   /** BIP 143 scriptCode: the witness script, or the P2PKH form for P2WPKH. */
   readonly scriptCode: Uint8Array;
@@ -57,11 +57,11 @@ export interface PenaltyInput {
 
 /** An unsigned penalty claim and what signing it needs. */
 export interface PenaltyPlan {
-/** The unsigned claim. */
+  /** The unsigned claim. */
   readonly tx: Transaction;
-/** Its inputs, in order. */
+  /** Its inputs, in order. */
   readonly inputs: readonly PenaltyInput[];
-/** The fee it pays, in satoshis. */
+  /** The fee it pays, in satoshis. */
   readonly fee: bigint;
 }
 

@@ -15,11 +15,11 @@ import { checkDestinationScript, classifyScript, p2wshScript } from './outputs';
 
 /** The revocable output of a sender's version, found by its script. */
 export interface RevocableOutput {
-/** Its index in the transaction. */
+  /** Its index in the transaction. */
   readonly vout: number;
-/** Its value in satoshis. */
+  /** Its value in satoshis. */
   readonly value: bigint;
-/** The revocable script it pays to. */
+  /** The revocable script it pays to. */
   readonly witnessScript: Uint8Array;
 }
 

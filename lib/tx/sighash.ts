@@ -108,17 +108,17 @@ export class FundingSighash {
     this.preimage = p;
   }
 
-/**
- * The sighash of the spend with these fields.
- *
- * @param sequence - The funding input's nSequence.
- * @param locktime - The transaction's nLockTime.
- * @param outputs - The spend's outputs, in order.
- * @returns 32 bytes, to sign.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `sequence` or `locktime` is not a uint32, or `outputs` not an array.
- * @throws {@link ChannelError} `INVALID_SCRIPT` if an output's script is not bytes of at most 252.
- * @throws {@link ChannelError} `INVALID_AMOUNT` if an output's value is not in [0, MAX_MONEY].
- */
+  /**
+   * The sighash of the spend with these fields.
+   *
+   * @param sequence - The funding input's nSequence.
+   * @param locktime - The transaction's nLockTime.
+   * @param outputs - The spend's outputs, in order.
+   * @returns 32 bytes, to sign.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `sequence` or `locktime` is not a uint32, or `outputs` not an array.
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if an output's script is not bytes of at most 252.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if an output's value is not in [0, MAX_MONEY].
+   */
   hash(sequence: number, locktime: number, outputs: readonly TxOut[]): Uint8Array {
     expectUint32(sequence, 'sequence');
     expectUint32(locktime, 'locktime');

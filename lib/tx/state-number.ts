@@ -56,9 +56,9 @@ function isUint32(n: number): boolean {
 
 /** A state number as a payment transaction carries it. */
 export interface EncodedState {
-/** nLockTime: 0x20 in the top byte, the obscured state's lower 24 bits below. */
+  /** nLockTime: 0x20 in the top byte, the obscured state's lower 24 bits below. */
   readonly locktime: number;
-/** The funding input's nSequence: 0x80 in the top byte, the obscured state's upper 24 bits below. */
+  /** The funding input's nSequence: 0x80 in the top byte, the obscured state's upper 24 bits below. */
   readonly sequence: number;
 }
 

@@ -22,25 +22,25 @@ import { timeoutWeight } from './weights';
 
 /** What fixes the sender's timeout sweep. */
 export interface TimeoutParams {
-/** The channel's parameters, checked on each call. */
+  /** The channel's parameters, checked on each call. */
   readonly channel: ChannelParams;
   /** The sender's version that confirmed. */
   readonly senderTx: Uint8Array;
   /** K_i of that version. */
   readonly updateKey: PublicKey;
-/** Where the sweep pays: a standard output script of the sender's wallet. */
+  /** Where the sweep pays: a standard output script of the sender's wallet. */
   readonly destinationScript: Uint8Array;
-/** The sweep's fee rate, sat/kw. */
+  /** The sweep's fee rate, sat/kw. */
   readonly feeRate: FeeRate;
 }
 
 /** An unsigned timeout sweep and what signing it needs. */
 export interface TimeoutPlan {
-/** The unsigned sweep. */
+  /** The unsigned sweep. */
   readonly tx: Transaction;
-/** The revocable output it spends. */
+  /** The revocable output it spends. */
   readonly revocable: RevocableOutput;
-/** The fee it pays, in satoshis. */
+  /** The fee it pays, in satoshis. */
   readonly fee: bigint;
 }
 

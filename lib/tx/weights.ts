@@ -9,7 +9,7 @@ import { maxWitnessSize } from '../scripts/witness';
 
 /** What an input adds to a transaction's weight beyond its outpoint and nSequence. */
 export interface InputShape {
-/** The scriptSig's length in bytes: 0 for a native segwit input. */
+  /** The scriptSig's length in bytes: 0 for a native segwit input. */
   readonly scriptSigLength: number;
   /** Serialized witness including its item count; 1 for an input without witness. */
   readonly witnessSize: number;
