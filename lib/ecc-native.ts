@@ -48,8 +48,8 @@ let loaded: EccLib | undefined;
  * not installed or its prebuilt binary does not load on this platform.
  * The same object on every call.
  *
- * @returns The native library as an {@link EccLib}.
- * @throws {@link ChannelError} `INVALID_ECC_LIB` if the `secp256k1` package or its binary does not load.
+ * @returns The native library as an {@link revchan!EccLib}.
+ * @throws {@link revchan!ChannelError} `INVALID_ECC_LIB` if the `secp256k1` package or its binary does not load.
  *
  * @example
  * ```ts

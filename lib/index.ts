@@ -1,4 +1,14 @@
 // The package entry: re-exports only.
+/**
+ * Bitcoin payment channels with revocable per-update keys: script templates,
+ * transaction builders, PSBT helpers, penalty claims, the sender's and the
+ * receiver's state machines, and a chain watcher. Runs in Node and in a
+ * browser; the pieces that need Node are in `revchan/node`.
+ *
+ * Every failure is a {@link ChannelError} with a stable `code`.
+ *
+ * @module revchan
+ */
 export * from './errors';
 export * from './types';
 export { EccLib, currentEcc, useEcc } from './ecc';
