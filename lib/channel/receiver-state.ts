@@ -18,6 +18,11 @@ import {
 } from './state';
 import { Json, hex } from './wire';
 
+/**
+ * Where the receiver is in the channel's life: `accepted` (accept_channel
+ * sent), `funded` (funding_signed sent, funding not yet confirmed), `open`
+ * (payments flow), `closing` (close signed, not yet seen on chain), `closed`.
+ */
 export type ReceiverPhase = 'accepted' | 'funded' | 'open' | 'closing' | 'closed';
 
 export interface SignedState {

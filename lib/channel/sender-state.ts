@@ -15,6 +15,12 @@ import {
 } from './state';
 import { Json, hex } from './wire';
 
+/**
+ * Where the sender is in the channel's life: `opening` (open_channel sent),
+ * `accepted` (accept_channel received), `funding_created` (funding_created
+ * sent), `open` (funding signed: payments flow), `closing` (close offered),
+ * `closed`.
+ */
 export type SenderPhase = 'opening' | 'accepted' | 'funding_created' | 'open' | 'closing' | 'closed';
 
 export interface SenderState {
