@@ -37,7 +37,7 @@ function processAlive(pid: number): boolean {
  *
  * const store = new FileChannelStore('/var/lib/myapp/channels');
  * await store.save('alice', sender.toJSON()); // before sending what the transition returned
- * const sender = Sender.fromJSON(await store.load('alice'), secrets);
+ * const restored = Sender.restore(await store.load('alice'), secrets);
  * ```
  */
 export class FileChannelStore implements ChannelStore {

@@ -21,7 +21,8 @@ import { Json, hex } from './wire';
 /**
  * Where the receiver is in the channel's life: `accepted` (accept_channel
  * sent), `funded` (funding_signed sent, funding not yet confirmed), `open`
- * (payments flow), `closing` (close signed, not yet seen on chain), `closed`.
+ * (payments flow), `closing` (the receiver proposed a close), `closed` (a
+ * close complete, or the channel settled on chain).
  */
 export type ReceiverPhase = 'accepted' | 'funded' | 'open' | 'closing' | 'closed';
 
