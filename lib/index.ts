@@ -63,6 +63,7 @@ export * from './chain/classify';
 export * from './chain/watcher';
 export * from './chain/sender-watcher';
 export * from './chain/fee-reject';
+export { Listener } from './chain/isolated-emitter';
 
 export { InspectInput, parseInspectInput } from './inspect/parse';
 export { ExplainedScript } from './inspect/scripts';
