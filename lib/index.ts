@@ -46,6 +46,8 @@ export {
 } from './keys/shachain';
 export * from './keys/revocation-store';
 export * from './keys/seed';
+// The type of the master node deriveChannelSeed, keyOrigin and signPsbtWithMaster take, so callers need not name bip32.
+export type { BIP32Interface } from 'bip32';
 
 export * from './channel/messages';
 export { ChainView, DEFAULT_MARGIN, cltvCutoffReached, deriveChannelId } from './channel/state';

@@ -974,7 +974,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     if (!(receiver instanceof Receiver)) fail('INVALID_ARGUMENT', 'expected a Receiver');
     const f = receiver.funding;
     const w = f && this.byFunding.get(outpointKey(txidToHash(f.txid), f.vout));
-    if (!w || w.receiver !== receiver) fail('NOT_FOUND', 'this receiver is not watched here');
+    if (!w || w.receiver !== receiver) fail('NOT_FOUND', 'this receiver is not watched here', undefined, { action: 'ignore' });
     return w;
   }
 

@@ -151,7 +151,7 @@ export function signPenaltyTx(p: PenaltyParams, keys: PenaltyKeys): Transaction 
   const plan = planPenalty(ctx, p);
   asPrivateKey(keys.updateSecret, 'updateSecret');
   asPrivateKey(keys.revocationKey, 'revocationKey');
-  if (!bytesEqual(derivePublicKey(keys.updateSecret), p.updateKey)) fail('REVOKED_SECRET_MISMATCH', 'update secret does not match updateKey');
+  if (!bytesEqual(derivePublicKey(keys.updateSecret), p.updateKey)) fail('REVOKED_SECRET_MISMATCH', 'update secret does not match updateKey', undefined, { action: 'ignore' }); // the caller's argument, not the counterparty's revoke
   if (!bytesEqual(derivePublicKey(keys.revocationKey), ctx.params.receiverRevocationKey)) fail('INVALID_KEY', 'revocation key does not match the channel');
   const { tx } = plan;
   plan.inputs.forEach((input, i) => {
