@@ -50,6 +50,7 @@ export * from './keys/seed';
 export type { BIP32Interface } from 'bip32';
 
 export * from './channel/messages';
+export { Json } from './channel/wire';
 export { ChainView, DEFAULT_MARGIN, cltvCutoffReached, deriveChannelId } from './channel/state';
 export * from './channel/sender';
 export * from './channel/receiver';
