@@ -538,7 +538,6 @@ export class Sender {
     return signTimeoutTx(p, this.secrets.payoutKey);
   }
 
-  /** What the sender has left in the latest agreed state, after the payment fee. */
   /**
    * What the sender has left in the latest agreed state, after the payment fee.
    *
