@@ -144,12 +144,35 @@ export interface ChannelErrorOptions {
   readonly action?: ErrorAction;
 }
 
+/**
+ * The one error revchan throws. Branch on {@link ChannelError.code} (stable),
+ * act on {@link ChannelError.action}; the message is for people and may change.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   receiver.onOffer(offer);
+ * } catch (e) {
+ *   if (!isChannelError(e)) throw e;
+ *   if (e.action === 'close') await closeChannel();
+ *   else if (e.code === 'FUNDING_NOT_CONFIRMED') await later();
+ * }
+ * ```
+ */
 export class ChannelError extends Error {
+  /** What went wrong, from a fixed list. */
   readonly code: ErrorCode;
+  /** Facts about it (the field, the value, the node's reason), when there are any. */
   readonly details?: Record<string, unknown>;
   /** What the caller should do now: see {@link ErrorAction}. */
   readonly action: ErrorAction;
 
+  /**
+   * @param code - What went wrong.
+   * @param message - It in words; `code: ` is put before it.
+   * @param details - Facts for a program to read.
+   * @param options - An action other than the code's usual one.
+   */
   constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: ChannelErrorOptions) {
     super(`${code}: ${message}`);
     this.name = 'ChannelError';
@@ -159,10 +182,24 @@ export class ChannelError extends Error {
   }
 }
 
+/**
+ * Throw a {@link ChannelError} with the given code; it never returns.
+ *
+ * @param code - What went wrong.
+ * @param message - It in words.
+ * @param details - Facts for a program to read.
+ * @param options - An action other than the code's usual one.
+ */
 export function fail(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: ChannelErrorOptions): never {
   throw new ChannelError(code, message, details, options);
 }
 
+/**
+ * Whether `e` is a {@link ChannelError}, of `code` if one is given.
+ *
+ * @param e - Anything caught.
+ * @param code - The code to look for; any code if absent.
+ */
 export function isChannelError(e: unknown, code?: ErrorCode): e is ChannelError {
   return e instanceof ChannelError && (code === undefined || e.code === code);
 }

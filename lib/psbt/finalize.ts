@@ -18,6 +18,12 @@ import { expectArray, expectBytes, expectObject } from '../arguments';
 import { copyPsbt, expectPsbt } from './copy';
 import { clearPreimages, inputPreimages } from './preimage';
 
+/**
+ * A witness stack serialized as a PSBT's finalScriptWitness holds it.
+ *
+ * @param items - The witness items, bottom first.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `items` is not an array of byte arrays.
+ */
 export function serializeWitness(items: readonly Uint8Array[]): Uint8Array {
   expectArray(items, 'witness items');
   for (const it of items) expectBytes(it, 'witness item');
@@ -37,6 +43,7 @@ export function serializeWitness(items: readonly Uint8Array[]): Uint8Array {
 /** Branch names by input index, for inputs whose script has more than one branch the PSBT can take. */
 export type BranchChoice = Readonly<Record<number, string>>;
 
+/** Options of {@link finalizePsbt}. */
 export interface FinalizeOptions {
   /** The branch each listed input takes; required where more than one branch is satisfiable, checked where given. */
   readonly branches?: BranchChoice;
@@ -121,17 +128,25 @@ function channelWitnessOf(psbt: Psbt, index: number, chosen: string | undefined)
 
 /**
  * The channel witness for one input, or undefined if the input is not a registered template's script.
- * @param psbt - the PSBT
- * @param index - the input
- * @param branch - the branch to take; by default the only satisfiable one
- * @returns the branch taken and the witness stack
- * @throws ChannelError `PSBT_INCOMPLETE` if no branch (or the named one) has its signatures and
- *   preimages; `LOCK_NOT_MET` if those that have them are locked for this transaction;
- *   `BRANCH_AMBIGUOUS` if several are satisfiable and none is named; `TEMPLATE_ARGUMENT` for a
- *   branch the template lacks; `PREIMAGE_MISMATCH` for a PSBT_IN_SHA256 record that is not the
- *   preimage of its hash
+ *
+ * @param psbt - The PSBT.
+ * @param index - The input's index.
+ * @param branch - The branch to take; by default the only satisfiable one.
+ * @returns The branch taken and its witness items, the script last.
+ * @throws {@link ChannelError} `PSBT_INVALID` if `psbt` is not a bitcoinjs Psbt.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `branch` is not a string.
+ * @throws {@link ChannelError} `PSBT_INCOMPLETE` if no branch (or the named one) has its signatures and preimages.
+ * @throws {@link ChannelError} `LOCK_NOT_MET` if those that have them are locked for this transaction.
+ * @throws {@link ChannelError} `BRANCH_AMBIGUOUS` if several are satisfiable and none is named.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if the named branch is not the template's.
+ * @throws {@link ChannelError} `PREIMAGE_MISMATCH` if a PSBT_IN_SHA256 record does not hold the preimage of its hash.
  */
-export function channelWitness(psbt: Psbt, index: number, branch?: string): { branch: string; witness: Uint8Array[] } | undefined {
+export function channelWitness(psbt: Psbt, index: number, branch?: string): {
+  /** The branch taken. */
+  branch: string;
+  /** Its witness items, the script last. */
+  witness: Uint8Array[];
+} | undefined {
   expectPsbt(psbt);
   if (!Number.isInteger(index)) return undefined;
   if (branch !== undefined && typeof branch !== 'string') fail('INVALID_ARGUMENT', 'branch must be a string');
@@ -177,11 +192,25 @@ function checkChoice(psbt: Psbt, opts: FinalizeOptions): BranchChoice {
  * finalized. Inputs that are already final are kept. A template input takes
  * the branch named in `opts.branches`, else its only satisfiable branch
  * (signatures and preimages present, locks met by this transaction).
- * @param psbt - the PSBT, finalized in place
- * @param opts - `branches`: the branch by input index
- * @returns the same PSBT
- * @throws ChannelError `PSBT_INVALID` if psbt is not a Psbt or does not survive its encoding;
- *   `INVALID_ARGUMENT` for bad options; and as channelWitness. A refusal finalizes nothing.
+ *
+ * @param psbt - The PSBT; finalized in place.
+ * @param opts - `branches`: the branch to take, by input index.
+ * @returns `psbt`.
+ * @throws {@link ChannelError} `PSBT_INVALID` if `psbt` is not a bitcoinjs Psbt or does not survive its own encoding.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `opts` is not an object or names an input that is not a template's script.
+ * @throws {@link ChannelError} `PSBT_INCOMPLETE` if an input lacks a signature or preimage it needs; then no input is finalized.
+ * @throws {@link ChannelError} `LOCK_NOT_MET` if the branches an input has everything for are locked for this transaction.
+ * @throws {@link ChannelError} `BRANCH_AMBIGUOUS` if several branches of an input are satisfiable and `opts.branches` names none.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `opts.branches` names a branch the input's template lacks.
+ * @throws {@link ChannelError} `PREIMAGE_MISMATCH` if a PSBT_IN_SHA256 record does not hold the preimage of its hash.
+ *
+ * @example
+ * ```ts
+ * const combined = combinePsbts(ours, theirs);
+ * const tx = extractTransaction(finalizePsbt(combined));
+ * // A hashlock whose success and timeout branches both have their signatures:
+ * finalizePsbt(htlcClaim, { branches: { 0: 'success' } });
+ * ```
  */
 export function finalizePsbt(psbt: Psbt, opts: FinalizeOptions = {}): Psbt {
   const choice = checkChoice(expectPsbt(psbt), opts);
@@ -190,6 +219,12 @@ export function finalizePsbt(psbt: Psbt, opts: FinalizeOptions = {}): Psbt {
   return psbt;
 }
 
+/**
+ * The signed transaction of a finalized PSBT.
+ *
+ * @param psbt - A PSBT whose every input is final.
+ * @throws {@link ChannelError} `PSBT_INCOMPLETE` if an input is not finalized (or bitcoinjs refuses the extraction, such as for a fee rate it finds too high).
+ */
 export function extractTransaction(psbt: Psbt): Transaction {
   try {
     return psbt.extractTransaction();

@@ -29,12 +29,19 @@ function records(psbt: Psbt, index: number): KeyValue[] {
 /**
  * The input's PSBT_IN_SHA256 records, each checked: key 0x0b plus 32 bytes,
  * and sha256(value) equal to those 32 bytes.
- * @param psbt - the PSBT
- * @param index - the input (none for an index the PSBT lacks)
- * @returns hash and preimage of each record
- * @throws ChannelError `PREIMAGE_MISMATCH` for a record that is not the preimage of its hash; `PSBT_INVALID` for a malformed key or a psbt that is not a Psbt
+ *
+ * @param psbt - The PSBT.
+ * @param index - The input's index (none for an index the PSBT lacks).
+ * @returns The hash and preimage of each record.
+ * @throws {@link ChannelError} `PSBT_INVALID` if `psbt` is not a bitcoinjs Psbt, or a record's key is not 0x0b and 32 bytes.
+ * @throws {@link ChannelError} `PREIMAGE_MISMATCH` if a record does not hold the preimage of its hash.
  */
-export function inputPreimages(psbt: Psbt, index: number): { hash: Uint8Array; preimage: Uint8Array }[] {
+export function inputPreimages(psbt: Psbt, index: number): {
+  /** The SHA-256 hash, the record's key after its type byte. */
+  hash: Uint8Array;
+  /** The record's value. */
+  preimage: Uint8Array;
+}[] {
   expectPsbt(psbt);
   return records(psbt, index).map((kv) => {
     if (kv.key.length !== 33) fail('PSBT_INVALID', `input ${index}: a PSBT_IN_SHA256 key must be 0x0b and a 32-byte hash`);
@@ -54,13 +61,21 @@ function scriptHashes(psbt: Psbt, index: number): Uint8Array[] {
 
 /**
  * Adds a preimage to an input as a PSBT_IN_SHA256 record, for the finalizer
- * of a branch that reveals it. Adding the same preimage twice changes nothing.
- * @param psbt - the PSBT
- * @param index - the input; its witness script must be a registered template with a sha256 parameter
- * @param preimage - 32 bytes (the templates check SIZE 32)
- * @throws ChannelError `PSBT_INVALID` if psbt is not a Psbt; `INVALID_ARGUMENT` for an index out
- *   of range or a preimage that is not 32 bytes; `PREIMAGE_MISMATCH` if its hash is not one the
- *   input's script asks for. A refusal leaves the PSBT as it was.
+ * of a branch that reveals it. Adding the same preimage twice changes
+ * nothing; a refusal leaves the PSBT as it was.
+ *
+ * @param psbt - The PSBT.
+ * @param index - The input's index; its witness script must be a registered template with a sha256 parameter.
+ * @param preimage - 32 bytes (the templates check SIZE 32).
+ * @throws {@link ChannelError} `PSBT_INVALID` if `psbt` is not a bitcoinjs Psbt.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if the index is out of range or the preimage is not 32 bytes.
+ * @throws {@link ChannelError} `PREIMAGE_MISMATCH` if its hash is not one the input's script asks for.
+ *
+ * @example
+ * ```ts
+ * addPreimage(claim, 0, preimage);
+ * const tx = extractTransaction(finalizePsbt(claim));
+ * ```
  */
 export function addPreimage(psbt: Psbt, index: number, preimage: Uint8Array): void {
   expectPsbt(psbt);

@@ -30,7 +30,11 @@ const LOCK_RANGE: Readonly<Partial<Record<ParamKind, readonly [number, number]>>
 /** The largest literal number a template may write: CLTV reads at most 5 bytes, arithmetic 4. */
 export const MAX_LITERAL = 0x7fffffff;
 
-/** Bitcoin script number encoding (little-endian, sign bit in the top byte). */
+/**
+ * Bitcoin script number encoding (little-endian, sign bit in the top byte).
+ *
+ * @param n - The number.
+ */
 export function encodeScriptNumber(n: number): Uint8Array {
   if (n === 0) return new Uint8Array(0);
   const out: number[] = [];

@@ -16,7 +16,9 @@ const SEQUENCE_MASK = 0x0000ffff;
 
 /** The fields of a spending transaction that locks read. */
 export interface LockFields {
+  /** The transaction's version (signed, as bitcoinjs reads it, or unsigned). */
   readonly version: number;
+  /** The transaction's nLockTime. */
   readonly locktime: number;
   /** The spending input's nSequence. */
   readonly sequence: number;
@@ -24,8 +26,10 @@ export interface LockFields {
 
 /**
  * The locks as people read them, as `revchan inspect` prints them.
- * @param locks - a branch's locks
- * @returns e.g. `nLockTime >= T`, `nSequence >= D (blocks), version 2`, or `none`
+ *
+ * @param locks - A branch's locks.
+ * @returns For example `nLockTime >= T`, `nSequence >= D (blocks), version 2`, or `none`.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `locks` is not an object.
  */
 export function describeLocks(locks: BranchLocks): string {
   expectObject(locks, 'locks');
@@ -36,12 +40,16 @@ export function describeLocks(locks: BranchLocks): string {
 }
 
 /**
- * What the transaction lacks for a branch's locks, in words; empty when they are met.
- * @param locks - the branch's locks
- * @param values - the script's values (lock parameters as numbers)
- * @param tx - the spending transaction's version and nLockTime, and the input's nSequence
- * @returns one sentence per unmet condition
- * @throws ChannelError `INVALID_ARGUMENT` if the locks, values or fields are not of their kinds, or a lock names no number among the values
+ * What the transaction lacks for a branch's locks, in words; empty when they
+ * are met. The same checks as OP_CHECKLOCKTIMEVERIFY and
+ * OP_CHECKSEQUENCEVERIFY make of the spending transaction; whether the chain
+ * has reached the lock is the node's to say.
+ *
+ * @param locks - The branch's locks.
+ * @param values - The script's values, as {@link matchTemplate} gives them (lock parameters as numbers).
+ * @param tx - The spending transaction's version and nLockTime, and the input's nSequence.
+ * @returns One sentence per unmet condition.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if the locks, values or fields are not of their kinds, or a lock names no number among the values.
  */
 export function unmetLocks(locks: BranchLocks, values: ReadonlyMap<string, Uint8Array | number>, tx: LockFields): string[] {
   expectObject(locks, 'locks');

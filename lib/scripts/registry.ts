@@ -52,15 +52,20 @@ function longestScript(t: ScriptTemplate): number {
 
 /**
  * Adds a template to the registry and returns the registered copy (frozen;
- * compare templates by this object).
- * @param t - the template as data (scripts-templates/README.md)
- * @returns the registered template
- * @throws ChannelError `TEMPLATE_ARGUMENT` if the template is malformed or its
- *   maxLength is not the longest script it compiles to; `INVALID_SCRIPT` for an
- *   unknown opcode, a bad literal or a bad witness item; `TEMPLATE_DUPLICATE`
- *   if a template of that name is registered; `TEMPLATE_AMBIGUOUS` if some
- *   script could match both it and a registered template (details.conflictsWith).
- *   A refused template leaves the registry as it was.
+ * compare templates by this object). A refused template leaves the registry
+ * as it was.
+ *
+ * @param t - The template as data (scripts-templates/README.md).
+ * @returns The registered template.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if the template is malformed or its `maxLength` is not the longest script it compiles to.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if its ASM has an unknown opcode or a bad literal, or a branch a bad witness item.
+ * @throws {@link ChannelError} `TEMPLATE_DUPLICATE` if a template of that name is registered.
+ * @throws {@link ChannelError} `TEMPLATE_AMBIGUOUS` if some script could match both it and a registered template (`details.conflictsWith`).
+ *
+ * @example
+ * ```ts
+ * export const SPILLMAN_CLTV_TEMPLATE = registerTemplate(spillmanCltvJson as ScriptTemplate);
+ * ```
  */
 export function registerTemplate(t: ScriptTemplate): ScriptTemplate {
   const sealed = sealTemplate(t);
@@ -79,8 +84,9 @@ export function registerTemplate(t: ScriptTemplate): ScriptTemplate {
 
 /**
  * A registered template by name.
- * @param name - the template's `name`
- * @returns the registered template, or undefined if none has that name
+ *
+ * @param name - The template's `name`.
+ * @returns The registered template, or undefined if none has that name.
  */
 export function templateByName(name: string): ScriptTemplate | undefined {
   return registered.find((t) => t.name === name);
@@ -88,7 +94,8 @@ export function templateByName(name: string): ScriptTemplate | undefined {
 
 /**
  * Every registered template, in registration order (which no match depends on).
- * @returns a frozen list, as it stands now
+ *
+ * @returns A frozen list, as it stands now.
  */
 export function registeredTemplates(): readonly ScriptTemplate[] {
   return registered;

@@ -23,18 +23,20 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * The witness of one branch: its items bottom first, then the script.
- * @param t - the template the script was compiled from
- * @param branch - the branch's name
- * @param sigs - signatures by key placeholder name (DER with sighash byte)
- * @param script - the witness script
- * @param preimages - preimages by sha256 parameter name, for branches that reveal one
- * @returns the witness stack
- * @throws ChannelError `TEMPLATE_ARGUMENT` for an unknown branch; `PSBT_INCOMPLETE`
- *   if a signature or preimage is missing; `INVALID_SIGNATURE` if a signature is not
- *   bytes; `INVALID_SCRIPT` if a branch reveals a preimage and the script is not
- *   this template's; `PREIMAGE_MISMATCH` if a preimage is not 32 bytes or does not
- *   hash to the script's value
+ * The witness of a branch: its items bottom first (signatures, preimages and
+ * constants filled in), then the script.
+ *
+ * @param t - The template the script was compiled from.
+ * @param branch - The branch's name.
+ * @param sigs - Signatures by the template's key names (DER with the sighash byte).
+ * @param script - The witness script.
+ * @param preimages - Preimages by the template's sha256 parameter names, for a branch that reveals one.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `t` is not a template or has no such branch.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `sigs` or `preimages` is not an object, or `script` or a preimage not bytes.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if the branch has a witness item it cannot fill, or reveals a preimage and `script` is not the template's.
+ * @throws {@link ChannelError} `PSBT_INCOMPLETE` if a signature or preimage the branch needs is missing.
+ * @throws {@link ChannelError} `INVALID_SIGNATURE` if a signature is not bytes.
+ * @throws {@link ChannelError} `PREIMAGE_MISMATCH` if a preimage is not 32 bytes or does not hash to the script's value.
  */
 export function assembleWitness(
   t: ScriptTemplate,
@@ -79,10 +81,11 @@ function varintSize(n: number): number {
 
 /**
  * Largest serialized witness for a branch: DER signatures at their 73-byte maximum.
- * @param t - the template
- * @param branch - the branch's name
- * @returns bytes, item count included
- * @throws ChannelError `TEMPLATE_ARGUMENT` for an unknown branch
+ *
+ * @param t - The template.
+ * @param branch - The branch's name.
+ * @returns Bytes, the item count included.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `t` is not a template or has no such branch.
  */
 export function maxWitnessSize(t: ScriptTemplate, branch: string): number {
   const b = branchOf(t, branch);
@@ -96,9 +99,10 @@ export function maxWitnessSize(t: ScriptTemplate, branch: string): number {
 
 /**
  * Signer names a branch needs, in witness order.
- * @param t - the template
- * @param branch - the branch's name
- * @throws ChannelError `TEMPLATE_ARGUMENT` for an unknown branch
+ *
+ * @param t - The template.
+ * @param branch - The branch's name.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `t` is not a template or has no such branch.
  */
 export function branchSigners(t: ScriptTemplate, branch: string): string[] {
   return branchOf(t, branch).items.flatMap((i) => (i.type === 'sig' ? [i.key] : []));
@@ -106,9 +110,10 @@ export function branchSigners(t: ScriptTemplate, branch: string): string[] {
 
 /**
  * The sha256 parameters whose preimages a branch reveals, in witness order.
- * @param t - the template
- * @param branch - the branch's name
- * @throws ChannelError `TEMPLATE_ARGUMENT` for an unknown branch
+ *
+ * @param t - The template.
+ * @param branch - The branch's name.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `t` is not a template or has no such branch.
  */
 export function branchPreimages(t: ScriptTemplate, branch: string): string[] {
   return branchOf(t, branch).items.flatMap((i) => (i.type === 'preimage' ? [i.hash] : []));
