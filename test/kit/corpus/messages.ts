@@ -4,11 +4,11 @@
  * lengthened, or set to a non-canonical spelling; plus envelope-level cases
  * common to every type (wire.json).
  */
-import { ErrorCode, MESSAGE_TYPES, MessageType, encodeMessage, toHex } from '../lib';
-import { DELETE, JsonText, Nested, Ref } from '../test/support/bad-inputs-codec';
-import { CaseSpec, FileSpec } from './bad-inputs-format';
-import { P, be32, offCurveKey } from './bad-inputs-values';
-import { CLTV, CSV, runScenario } from './bad-inputs-scenario';
+import { ErrorCode, MESSAGE_TYPES, MessageType, encodeMessage, toHex } from '../../../lib';
+import { DELETE, JsonText, Nested, Ref } from '../../support/bad-inputs-codec';
+import { CaseSpec, FileSpec } from './format';
+import { P, be32, offCurveKey } from './values';
+import { CLTV, CSV, runScenario } from './scenario';
 
 type Kind =
   | { kind: 'hex32' }
