@@ -73,6 +73,11 @@ export function compileTable(table: FieldTable): TableCodec {
 /**
  * Decode the members of `o` that `t` names into `out`; the caller has checked
  * that `o` has exactly those members.
+ * @param t - the compiled table
+ * @param o - the object as it arrived
+ * @param out - the object being built
+ * @param prefix - the table's path and a dot (`variant.`), or '' for a message's own fields
+ * @throws ChannelError as each member's kind refuses (MESSAGE_INVALID, INVALID_KEY, INVALID_SIGNATURE, a checked kind's code)
  */
 export function decodeTable(t: TableCodec, o: Json, out: Json, prefix: string): void {
   const { names, codecs, isOptional } = t;
@@ -83,7 +88,13 @@ export function decodeTable(t: TableCodec, o: Json, out: Json, prefix: string): 
   }
 }
 
-/** Encode the members of `m` that `t` names into `out`, leaving out optional members that are undefined. */
+/**
+ * Encode the members of `m` that `t` names into `out`, leaving out optional members that are undefined.
+ * @param t - the compiled table
+ * @param m - the in-memory object
+ * @param out - the JSON object being built
+ * @throws ChannelError MESSAGE_INVALID naming the first member not of its kind
+ */
 export function encodeTable(t: TableCodec, m: Json, out: Json): void {
   const { names, codecs, isOptional } = t;
   for (let i = 0; i < names.length; i++) {
