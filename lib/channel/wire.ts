@@ -30,7 +30,7 @@ const variantCodec = codecOf(VARIANT);
  * @param o - the object
  * @param f - the member
  * @param length - its number of bytes
- * @throws ChannelError MESSAGE_INVALID unless `length` bytes of lowercase hex
+ * @throws {@link ChannelError} `MESSAGE_INVALID` unless `length` bytes of lowercase hex
  */
 export function hexField(o: Json, f: string, length: number): Uint8Array {
   return decodeHex(o[f], f, length);
@@ -40,7 +40,7 @@ export function hexField(o: Json, f: string, length: number): Uint8Array {
  * A DER signature with its sighash byte: 9 to 73 bytes. Its validity is checked by the party, over its own bytes.
  * @param o - the object
  * @param f - the member
- * @throws ChannelError INVALID_SIGNATURE unless 9..73 bytes of lowercase hex
+ * @throws {@link ChannelError} `INVALID_SIGNATURE` unless 9..73 bytes of lowercase hex
  */
 export function sigField(o: Json, f: string): Uint8Array {
   return decodeSignatureHex(o[f], f);
@@ -49,7 +49,7 @@ export function sigField(o: Json, f: string): Uint8Array {
 /**
  * @param o - the object
  * @param f - the member
- * @throws ChannelError MESSAGE_INVALID unless 33 bytes of lowercase hex; INVALID_KEY unless a point on the curve
+ * @throws {@link ChannelError} `MESSAGE_INVALID` unless 33 bytes of lowercase hex; `INVALID_KEY` unless a point on the curve
  */
 export function keyField(o: Json, f: string): PublicKey {
   return decodePubkey(o[f], f);
@@ -59,7 +59,7 @@ export function keyField(o: Json, f: string): PublicKey {
  * @param o - the object
  * @param f - the member
  * @param max - the largest value accepted (default: 21 million bitcoin)
- * @throws ChannelError MESSAGE_INVALID unless a canonical decimal string, at most `max`
+ * @throws {@link ChannelError} `MESSAGE_INVALID` unless a canonical decimal string, at most `max`
  */
 export function satsField(o: Json, f: string, max?: bigint): bigint {
   return decodeSats(o[f], f, max);
@@ -70,7 +70,7 @@ export function satsField(o: Json, f: string, max?: bigint): bigint {
  * @param f - the member
  * @param min - the smallest value accepted
  * @param max - the largest value accepted
- * @throws ChannelError MESSAGE_INVALID unless a safe integer in `[min, max]`
+ * @throws {@link ChannelError} `MESSAGE_INVALID` unless a safe integer in `[min, max]`
  */
 export function intField(o: Json, f: string, min: number, max: number): number {
   return decodeInt(o[f], f, min, max);
@@ -80,7 +80,7 @@ export function intField(o: Json, f: string, min: number, max: number): number {
  * @param o - the object
  * @param f - the member
  * @param values - the strings accepted
- * @throws ChannelError MESSAGE_INVALID unless one of `values`
+ * @throws {@link ChannelError} `MESSAGE_INVALID` unless one of `values`
  */
 export function literalField<T extends string>(o: Json, f: string, values: readonly T[]): T {
   return decodeLiteral(o[f], f, values);
@@ -90,7 +90,7 @@ export function literalField<T extends string>(o: Json, f: string, values: reado
  * The timelock variant in its wire form, into a new object (nothing else of the input is kept).
  * @param o - the object
  * @param f - the member
- * @throws ChannelError MESSAGE_INVALID for a misspelt variant; INVALID_TIMELOCK for a lock out of range
+ * @throws {@link ChannelError} `MESSAGE_INVALID` for a misspelt variant; `INVALID_TIMELOCK` for a lock out of range
  */
 export function variantField(o: Json, f: string): Variant {
   return variantCodec.decode(o[f], f, f) as Variant;

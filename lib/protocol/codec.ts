@@ -40,7 +40,7 @@ const compiled = new WeakMap<FieldKind, FieldCodec>();
 /**
  * The codec of a field kind (compiled once per kind object).
  * @param f - the kind
- * @throws ChannelError INVALID_ARGUMENT if the kind is not one this module knows, or a table names a member `__proto__`
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if the kind is not one this module knows, or a table names a member `__proto__`
  */
 export function codecOf(f: FieldKind): FieldCodec {
   let c = compiled.get(f);
@@ -54,7 +54,7 @@ export function codecOf(f: FieldKind): FieldCodec {
 /**
  * Compile a field table.
  * @param table - the members, by name, in wire order
- * @throws ChannelError INVALID_ARGUMENT for a member named `__proto__` or of an unknown kind
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` for a member named `__proto__` or of an unknown kind
  */
 export function compileTable(table: FieldTable): TableCodec {
   const names = Object.keys(table);
@@ -77,7 +77,7 @@ export function compileTable(table: FieldTable): TableCodec {
  * @param o - the object as it arrived
  * @param out - the object being built
  * @param prefix - the table's path and a dot (`variant.`), or '' for a message's own fields
- * @throws ChannelError as each member's kind refuses (MESSAGE_INVALID, INVALID_KEY, INVALID_SIGNATURE, a checked kind's code)
+ * @throws {@link ChannelError} as each member's kind refuses (`MESSAGE_INVALID`, `INVALID_KEY`, `INVALID_SIGNATURE`, a checked kind's code)
  */
 export function decodeTable(t: TableCodec, o: Json, out: Json, prefix: string): void {
   const { names, codecs, isOptional } = t;
@@ -93,7 +93,7 @@ export function decodeTable(t: TableCodec, o: Json, out: Json, prefix: string): 
  * @param t - the compiled table
  * @param m - the in-memory object
  * @param out - the JSON object being built
- * @throws ChannelError MESSAGE_INVALID naming the first member not of its kind
+ * @throws {@link ChannelError} `MESSAGE_INVALID` naming the first member not of its kind
  */
 export function encodeTable(t: TableCodec, m: Json, out: Json): void {
   const { names, codecs, isOptional } = t;

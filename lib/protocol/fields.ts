@@ -13,7 +13,7 @@ import { ErrorCode, fail } from '../errors';
 import { fromHex, toHex } from '../tx/hash';
 import { MAX_MONEY, PublicKey, asPublicKey } from '../types';
 
-/** A JSON object as it arrives: any member may hold anything. */
+/** A message or saved state in JSON form: an object of JSON values (as it arrives, any member may hold anything). */
 export type Json = Record<string, unknown>;
 
 declare const valueType: unique symbol;
@@ -203,7 +203,7 @@ export function checked<T>(of: Field<T>, rule: { name: string; code: ErrorCode; 
  * @param field - the field's name or path, given as `details.field`
  * @param why - for people
  * @param code - the error code (default MESSAGE_INVALID)
- * @throws ChannelError always, with `code` and `details.field`
+ * @throws {@link ChannelError} always, with `code` and `details.field`
  */
 export function bad(field: string, why: string, code: ErrorCode = 'MESSAGE_INVALID'): never {
   return fail(code, `${field}: ${why}`, { field });
@@ -213,7 +213,7 @@ export function bad(field: string, why: string, code: ErrorCode = 'MESSAGE_INVAL
  * A JSON object: not null, not an array.
  * @param v - the value
  * @param field - its name, for the error
- * @throws ChannelError MESSAGE_INVALID otherwise
+ * @throws {@link ChannelError} `MESSAGE_INVALID` otherwise
  */
 export function expectObject(v: unknown, field: string): Json {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) bad(field, 'must be an object');
@@ -226,7 +226,7 @@ export function expectObject(v: unknown, field: string): Json {
  * @param fields - the members it must have, in the order missing ones are reported
  * @param where - its path: errors name `${where}.${member}`
  * @param optional - members it may also have
- * @throws ChannelError MESSAGE_INVALID for the first missing member, then the first unexpected one
+ * @throws {@link ChannelError} `MESSAGE_INVALID` for the first missing member, then the first unexpected one
  */
 export function expectFields(o: Json, fields: readonly string[], where: string, optional: readonly string[] = []): void {
   for (const f of fields) if (!(f in o)) bad(`${where}.${f}`, 'missing');
@@ -240,7 +240,7 @@ const CANONICAL_DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
  * @param v - the value
  * @param name - its name, for the error
  * @param length - the number of bytes
- * @throws ChannelError MESSAGE_INVALID unless `v` is `length` bytes of lowercase hex
+ * @throws {@link ChannelError} `MESSAGE_INVALID` unless `v` is `length` bytes of lowercase hex
  */
 export function decodeHex(v: unknown, name: string, length: number): Uint8Array {
   if (typeof v !== 'string') bad(name, 'must be a hex string');
@@ -251,7 +251,7 @@ export function decodeHex(v: unknown, name: string, length: number): Uint8Array 
 /**
  * @param v - the value
  * @param name - its name, for the error
- * @throws ChannelError MESSAGE_INVALID unless 33 bytes of lowercase hex; INVALID_KEY unless a compressed point on the curve
+ * @throws {@link ChannelError} `MESSAGE_INVALID` unless 33 bytes of lowercase hex; `INVALID_KEY` unless a compressed point on the curve
  */
 export function decodePubkey(v: unknown, name: string): PublicKey {
   const b = decodeHex(v, name, 33);
@@ -267,7 +267,7 @@ export function decodePubkey(v: unknown, name: string): PublicKey {
  * @param name - its name, for the error
  * @param minLength - fewest bytes
  * @param maxLength - most bytes
- * @throws ChannelError INVALID_SIGNATURE unless `minLength..maxLength` bytes of lowercase hex
+ * @throws {@link ChannelError} `INVALID_SIGNATURE` unless `minLength..maxLength` bytes of lowercase hex
  */
 export function decodeSignatureHex(v: unknown, name: string, minLength = 9, maxLength = 73): Uint8Array {
   if (typeof v !== 'string' || v.length < minLength * 2 || v.length > maxLength * 2 || v.length % 2 !== 0 || !LOWER_HEX.test(v)) {
@@ -280,7 +280,7 @@ export function decodeSignatureHex(v: unknown, name: string, minLength = 9, maxL
  * @param v - the value
  * @param name - its name, for the error
  * @param max - the largest value accepted
- * @throws ChannelError MESSAGE_INVALID unless a canonical decimal string of at most 16 digits, at most `max`
+ * @throws {@link ChannelError} `MESSAGE_INVALID` unless a canonical decimal string of at most 16 digits, at most `max`
  */
 export function decodeSats(v: unknown, name: string, max: bigint = MAX_MONEY): bigint {
   if (typeof v !== 'string' || !CANONICAL_DECIMAL.test(v)) bad(name, 'must be a canonical decimal string');
@@ -294,7 +294,7 @@ export function decodeSats(v: unknown, name: string, max: bigint = MAX_MONEY): b
  * @param name - its name, for the error
  * @param min - the smallest value accepted
  * @param max - the largest value accepted
- * @throws ChannelError MESSAGE_INVALID unless a safe integer in `[min, max]`
+ * @throws {@link ChannelError} `MESSAGE_INVALID` unless a safe integer in `[min, max]`
  */
 export function decodeInt(v: unknown, name: string, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) bad(name, `must be an integer in [${min}, ${max}]`);
@@ -305,7 +305,7 @@ export function decodeInt(v: unknown, name: string, min: number, max: number): n
  * @param v - the value
  * @param name - its name, for the error
  * @param values - the strings accepted
- * @throws ChannelError MESSAGE_INVALID unless one of `values`
+ * @throws {@link ChannelError} `MESSAGE_INVALID` unless one of `values`
  */
 export function decodeLiteral<T extends string>(v: unknown, name: string, values: readonly T[]): T {
   if (typeof v !== 'string' || !values.includes(v as T)) bad(name, `must be one of ${values.join(', ')}`);

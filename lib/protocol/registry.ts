@@ -14,7 +14,7 @@ export class MessageRegistry {
   /**
    * Add schemas; all or none.
    * @param schemas - schemas of types not registered yet
-   * @throws ChannelError INVALID_ARGUMENT if a type is registered already or
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if a type is registered already or
    *   given twice, or an element is not a schema; nothing is added then
    */
   register(schemas: readonly MessageSchema[]): void {
@@ -46,10 +46,10 @@ export class MessageRegistry {
   /**
    * Decode a message of any registered type.
    * @param json - the parsed JSON
-   * @throws ChannelError MESSAGE_INVALID (not an object; a field missing,
-   *   unexpected or misspelt: `details.field`), MESSAGE_UNKNOWN_TYPE,
-   *   MESSAGE_UNSUPPORTED_VERSION, INVALID_KEY, INVALID_SIGNATURE, or a checked
-   *   field's own code (INVALID_TIMELOCK)
+   * @throws {@link ChannelError} `MESSAGE_INVALID` (not an object; a field missing,
+   *   unexpected or misspelt: `details.field`), `MESSAGE_UNKNOWN_TYPE`,
+   *   `MESSAGE_UNSUPPORTED_VERSION`, `INVALID_KEY`, `INVALID_SIGNATURE`, or a checked
+   *   field's own code (`INVALID_TIMELOCK`)
    */
   decode(json: unknown): MessageBase {
     const o = expectObject(json, 'message');
@@ -64,8 +64,8 @@ export class MessageRegistry {
    * so a malformed message of another type is refused for what is wrong in it.
    * @param json - the parsed JSON
    * @param type - the type expected
-   * @throws ChannelError INVALID_ARGUMENT if `type` is not registered;
-   *   UNEXPECTED_MESSAGE for a valid message of another type; else as `decode`
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `type` is not registered;
+   *   `UNEXPECTED_MESSAGE` for a valid message of another type; else as `decode`
    */
   decodeOf(json: unknown, type: string): MessageBase {
     if (this.schema(type) === undefined) fail('INVALID_ARGUMENT', `no message type ${preview(type)} to expect`);
@@ -77,8 +77,8 @@ export class MessageRegistry {
   /**
    * The JSON form of a message of any registered type.
    * @param m - the message, built in memory
-   * @throws ChannelError MESSAGE_INVALID if `m` is not an object or a field is
-   *   not of its kind (`details.field`); MESSAGE_UNKNOWN_TYPE
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not an object or a field is
+   *   not of its kind (`details.field`); `MESSAGE_UNKNOWN_TYPE`
    */
   encode(m: MessageBase): Json {
     if (m === null || typeof m !== 'object' || Array.isArray(m)) bad('message', 'must be an object');
@@ -94,7 +94,7 @@ export const messageRegistry = new MessageRegistry();
 /**
  * Add a construction's messages to the registry decodeMessage dispatches on.
  * @param schemas - the construction's schemas (defineMessage)
- * @throws ChannelError INVALID_ARGUMENT if a type is registered already; nothing is added then
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if a type is registered already; nothing is added then
  */
 export function registerMessages(schemas: readonly MessageSchema[]): void {
   messageRegistry.register(schemas);

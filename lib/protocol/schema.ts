@@ -10,7 +10,7 @@ import { fail } from '../errors';
 import { TableCodec, compileTable, decodeTable, encodeTable } from './codec';
 import { Field, FieldTable, Json, bad, expectFields, expectObject } from './fields';
 
-/** The envelope version every message carries. */
+/** The wire format's version, in every message's `version` field. */
 export const PROTOCOL_VERSION = 1;
 
 /** What every message has in memory: its type. */
@@ -36,31 +36,31 @@ export interface MessageSchema<M extends MessageBase = MessageBase> {
    * (bytes, bigint, integer...); lengths and points are the decoder's to check,
    * on the other side.
    * @param m - the message
-   * @throws ChannelError MESSAGE_INVALID naming the first field not of its kind
-   *   (`details.field`); UNEXPECTED_MESSAGE if `m` is of another type
+   * @throws {@link ChannelError} `MESSAGE_INVALID` naming the first field not of its kind
+   *   (`details.field`); `UNEXPECTED_MESSAGE` if `m` is of another type
    */
   encode(m: M): Json;
   /**
    * Decode a message of this type, strictly: exactly its fields, each in its
    * one spelling.
    * @param json - the parsed JSON
-   * @throws ChannelError MESSAGE_INVALID (not an object, a field missing,
-   *   unexpected or misspelt: `details.field`), MESSAGE_UNKNOWN_TYPE (no type
-   *   string), UNEXPECTED_MESSAGE (another type), MESSAGE_UNSUPPORTED_VERSION,
-   *   INVALID_KEY, INVALID_SIGNATURE, or a checked field's own code
+   * @throws {@link ChannelError} `MESSAGE_INVALID` (not an object, a field missing,
+   *   unexpected or misspelt: `details.field`), `MESSAGE_UNKNOWN_TYPE` (no type
+   *   string), `UNEXPECTED_MESSAGE` (another type), `MESSAGE_UNSUPPORTED_VERSION`,
+   *   `INVALID_KEY`, `INVALID_SIGNATURE`, or a checked field's own code
    */
   decode(json: unknown): M;
   /**
    * The members after the envelope, for a registry that has matched `type`
    * and `version` already.
    * @param o - the message object
-   * @throws ChannelError as `decode`, but for the envelope codes
+   * @throws {@link ChannelError} `MESSAGE_INVALID`, `INVALID_KEY`, `INVALID_SIGNATURE` or a checked field's code, as `decode`
    */
   decodeBody(o: Json): M;
   /**
    * The JSON form, for a registry that has matched `m.type` already.
    * @param m - the message
-   * @throws ChannelError MESSAGE_INVALID as `encode`
+   * @throws {@link ChannelError} `MESSAGE_INVALID` as `encode`
    */
   encodeBody(m: M): Json;
 }
@@ -86,7 +86,7 @@ export function preview(v: unknown): string {
  *   const OFFER = defineMessage<Offer>({ type: 'offer', fields: { channelId: bytes(32), index: int(1, MAX) } });
  *
  * @param spec - `type`, the string on the wire; `fields`, its members in wire order
- * @throws ChannelError INVALID_ARGUMENT if `type` is empty, or a field is
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `type` is empty, or a field is
  *   named `type`, `version` or `__proto__`
  */
 export function defineMessage<M extends MessageBase>(spec: { readonly type: M['type']; readonly fields: MessageFields<M> }): MessageSchema<M> {
