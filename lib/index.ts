@@ -9,37 +9,37 @@
  *
  * @module revchan
  */
-export * from './errors';
-export * from './types';
-export { EccLib, currentEcc, useEcc } from './ecc';
+export * from './core/errors';
+export * from './core/types';
+export { EccLib, currentEcc, useEcc } from './core/ecc';
 
-export * from './scripts/templates';
-export * from './scripts/registry';
-export * from './scripts/compile';
-export * from './scripts/match';
-export * from './scripts/witness';
-export * from './scripts/locks';
+export * from './script/templates';
+export * from './script/registry';
+export * from './script/compile';
+export * from './script/match';
+export * from './script/witness';
+export * from './script/locks';
 // The revocable construction's templates; loading registers them.
-export * from './scripts/revocable-templates';
+export * from './constructions/revocable/templates';
 
-export * from './tx/hash';
+export * from './core/hash';
 export * from './tx/outputs';
-export * from './tx/state-number';
+export * from './constructions/revocable/tx/state-number';
 export * from './tx/weights';
 export * from './tx/sighash';
 export * from './tx/signature';
-export * from './tx/channel-params';
+export * from './constructions/revocable/params';
 export * from './tx/funding';
-export * from './tx/payment';
-export * from './tx/close';
-export * from './tx/revocable-spend';
-export * from './tx/penalty';
-export * from './tx/timeout';
-export * from './tx/payment-signer';
+export * from './constructions/revocable/tx/payment';
+export * from './constructions/revocable/tx/close';
+export * from './constructions/revocable/tx/revocable-spend';
+export * from './constructions/revocable/tx/penalty';
+export * from './constructions/revocable/tx/timeout';
+export * from './constructions/revocable/tx/payment-signer';
 export * from './tx/cpfp';
 
 export * from './psbt/key-origin';
-export * from './psbt/create';
+export * from './constructions/revocable/psbt/create';
 export * from './psbt/sign';
 export * from './psbt/finalize';
 export { PSBT_IN_SHA256, addPreimage, inputPreimages } from './psbt/preimage';
@@ -54,14 +54,14 @@ export * from './keys/seed';
 // The type of the master node deriveChannelSeed, keyOrigin and signPsbtWithMaster take, so callers need not name bip32.
 export type { BIP32Interface } from 'bip32';
 
-export * from './channel/messages';
-export { Json } from './channel/wire';
-export { ChainView, DEFAULT_MARGIN, cltvCutoffReached, deriveChannelId } from './channel/state';
-export * from './channel/sender';
-export * from './channel/receiver';
-export { ChildPaysForParent, maxPackageFeeRate } from './channel/cpfp';
-export { DEFAULT_FUNDING_DEPTH, FundingEvidence, FundingStatus, MAX_FUNDING_DEPTH } from './channel/funding-evidence';
-export { ChannelStore, MemoryChannelStore } from './channel/store';
+export * from './constructions/revocable/protocol/messages';
+export { Json } from './protocol/wire';
+export { ChainView, DEFAULT_MARGIN, cltvCutoffReached, deriveChannelId } from './protocol/party';
+export * from './constructions/revocable/protocol/sender';
+export * from './constructions/revocable/protocol/receiver';
+export { ChildPaysForParent, maxPackageFeeRate } from './constructions/revocable/protocol/cpfp';
+export { DEFAULT_FUNDING_DEPTH, FundingEvidence, FundingStatus, MAX_FUNDING_DEPTH } from './protocol/funding-evidence';
+export { ChannelStore, MemoryChannelStore } from './protocol/store';
 
 export * from './chain/backend';
 export * from './chain/block-follower';
@@ -77,7 +77,7 @@ export { InspectInput, parseInspectInput } from './inspect/parse';
 export { ExplainedScript } from './inspect/scripts';
 export { ExplainedSigner, InputSignatures } from './inspect/signatures';
 export { PLAUSIBLE_STATE_LIMIT, StateBasis, StateReading } from './inspect/state';
-export { ChannelTxKind, KIND_LABELS } from './inspect/classify';
+export { ChannelTxKind, KIND_LABELS } from './constructions/revocable/inspect/recognize';
 export * from './inspect/explain';
 export { ExplainedAmounts, SANE_FEE_PERCENT_OF_INPUTS, SANE_FEE_RATE_SAT_PER_VBYTE } from './inspect/amounts';
 export { InspectWarning, InspectWarningCode } from './inspect/warnings';

@@ -6,6 +6,6 @@
  *
  * @module revchan/node
  */
-export { FileChannelStore } from './channel/file-store';
+export { FileChannelStore } from './protocol/file-store';
 export { CoreRpcBackend, CoreRpcOptions } from './chain/core-rpc';
-export { loadNativeEcc } from './ecc-native';
+export { loadNativeEcc } from './core/ecc-native';

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import * as bitcoin from 'bitcoinjs-lib';
 import { ECPairFactory } from 'ecpair';
 import * as ecc from 'tiny-secp256k1';
-import { ChannelError, type ErrorCode } from '../lib/errors';
+import { ChannelError, type ErrorCode } from '../lib/core/errors';
 import type { ChainBackend } from '../lib/chain/backend';
 import { CoreRpcBackend } from '../lib/node';
 import { RegtestNode, type FundedOutput } from './kit/regtest-node';

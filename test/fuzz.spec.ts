@@ -25,7 +25,7 @@ import {
 } from '../lib';
 import {
   expectFields, expectObject, hexField, intField, keyField, literalField, satsField, sigField, variantField,
-} from '../lib/channel/wire';
+} from '../lib/protocol/wire';
 import { codecOf } from '../lib/protocol/codec';
 import { FieldKind } from '../lib/protocol/fields';
 import { messageRegistry } from '../lib/protocol/registry';

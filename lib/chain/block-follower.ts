@@ -8,8 +8,8 @@
  * a block the node has dropped.
  */
 import { Block } from 'bitcoinjs-lib';
-import { fail } from '../errors';
-import { hashToTxid } from '../tx/hash';
+import { fail } from '../core/errors';
+import { hashToTxid } from '../core/hash';
 import { ChainBackend, ChainTip } from './backend';
 import { checkChainBackend } from './watcher-options';
 import { blockFromBackend } from './parse';

@@ -4,8 +4,8 @@
  * up to a ceiling; waiting for the next poll at a rate the node has already
  * refused would only lose blocks before a deadline.
  */
-import { isChannelError } from '../errors';
-import { FeeRate } from '../types';
+import { isChannelError } from '../core/errors';
+import { FeeRate } from '../core/types';
 import { ChainBackend } from './backend';
 import { isFeeRejection } from './fee-reject';
 

@@ -21,9 +21,9 @@
 import { promises as fs } from 'node:fs';
 import { Block, Transaction } from 'bitcoinjs-lib';
 import { fromUtf8, toBase64 } from 'uint8array-tools';
-import { ChannelError, fail, isChannelError } from '../errors';
-import { bytesEqual, fromHex, toHex } from '../tx/hash';
-import { checkTxid, checkVout } from '../types';
+import { ChannelError, fail, isChannelError } from '../core/errors';
+import { bytesEqual, fromHex, toHex } from '../core/hash';
+import { checkTxid, checkVout } from '../core/types';
 import type { ChainBackend, ChainTip, SpendInfo } from './backend';
 
 /** Where a {@link CoreRpcBackend} finds the node, and how it asks. */

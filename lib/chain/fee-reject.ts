@@ -20,7 +20,7 @@
  *                             coins are too young to relay free
  *   'rate limited free transaction', 'mempool full'
  */
-import { isChannelError } from '../errors';
+import { isChannelError } from '../core/errors';
 
 const FEE_REASONS: ReadonlySet<string> = new Set([
   'min relay fee not met',

@@ -6,8 +6,8 @@
  * last blocks gives everything but a dust output to the miners: better to
  * burn the money than to let the cheater take it.
  */
-import { fail } from '../errors';
-import { FeeRate, MAX_FEE_RATE, checkFeeRate } from '../types';
+import { fail } from '../core/errors';
+import { FeeRate, MAX_FEE_RATE, checkFeeRate } from '../core/types';
 
 /** A deadline fee schedule, and where a transaction is in it. */
 export interface DeadlineFeeParams {

@@ -4,9 +4,9 @@
  * Receiver.markFundingConfirmed, which checks them against the channel.
  * Call it after each block until `deep`; nothing the sender says is needed.
  */
-import { ChannelError, fail, isChannelError } from '../errors';
-import { Receiver } from '../channel/receiver';
-import { FundingStatus } from '../channel/funding-evidence';
+import { ChannelError, fail, isChannelError } from '../core/errors';
+import { Receiver } from '../constructions/revocable/protocol/receiver';
+import { FundingStatus } from '../protocol/funding-evidence';
 import type { ChainBackend } from './backend';
 
 /** What confirmFunding asks of a backend; any ChainBackend has it. */

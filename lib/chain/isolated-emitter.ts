@@ -9,7 +9,7 @@
  * emit, `once` listeners are removed before they run, and off() removes the
  * most recently added registration of the function. 'error' is not special.
  */
-import { fail } from '../errors';
+import { fail } from '../core/errors';
 
 /** A function called with an event's arguments. */
 export type Listener = (...args: any[]) => void;

@@ -4,8 +4,8 @@
  * parser's own error escaping from a watcher.
  */
 import { Block, Transaction } from 'bitcoinjs-lib';
-import { fail } from '../errors';
-import { txidToHash, bytesEqual } from '../tx/hash';
+import { fail } from '../core/errors';
+import { txidToHash, bytesEqual } from '../core/hash';
 import { SpendInfo } from './backend';
 
 export function txFromBackend(raw: unknown, what: string, txid?: string): Transaction {

@@ -11,14 +11,14 @@
  * child through the sender's output.
  */
 import { Transaction } from 'bitcoinjs-lib';
-import { fail, isChannelError } from '../errors';
-import { maxPackageFeeRate } from '../channel/cpfp';
-import { Sender } from '../channel/sender';
-import { bytesEqual } from '../tx/hash';
+import { fail, isChannelError } from '../core/errors';
+import { maxPackageFeeRate } from '../constructions/revocable/protocol/cpfp';
+import { Sender } from '../constructions/revocable/protocol/sender';
+import { bytesEqual } from '../core/hash';
 import { checkDestinationScript } from '../tx/outputs';
-import { findRevocableOutput } from '../tx/revocable-spend';
-import { decodeStateNumber } from '../tx/state-number';
-import { FeeRate, absoluteLockValue, relativeLockValue } from '../types';
+import { findRevocableOutput } from '../constructions/revocable/tx/revocable-spend';
+import { decodeStateNumber } from '../constructions/revocable/tx/state-number';
+import { FeeRate, absoluteLockValue, relativeLockValue } from '../core/types';
 import { ChainBackend, ChainTip } from './backend';
 import { checkChainBackend, watcherFeeRates } from './watcher-options';
 import { deadlineFeeRate } from './fee-schedule';

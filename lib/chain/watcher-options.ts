@@ -4,8 +4,8 @@
  * it would only surface on later polls, as a failure reported again and
  * again while a deadline passes. Not exported from the package.
  */
-import { fail } from '../errors';
-import { FeeRate, MAX_FEE_RATE, checkFeeRate, checkRelayFeeRate } from '../types';
+import { fail } from '../core/errors';
+import { FeeRate, MAX_FEE_RATE, checkFeeRate, checkRelayFeeRate } from '../core/types';
 import { ChainBackend } from './backend';
 
 /** Every method a ChainBackend must have. */

@@ -18,15 +18,15 @@
  * broadcasts nothing twice.
  */
 import { Block, Transaction } from 'bitcoinjs-lib';
-import { fail, isChannelError } from '../errors';
-import { maxPackageFeeRate } from '../channel/cpfp';
-import { checkFundingEvidence } from '../channel/funding-evidence';
-import { Receiver } from '../channel/receiver';
-import { cltvCutoffReached } from '../channel/state';
-import { bytesEqual, toHex, txidToHash } from '../tx/hash';
+import { fail, isChannelError } from '../core/errors';
+import { maxPackageFeeRate } from '../constructions/revocable/protocol/cpfp';
+import { checkFundingEvidence } from '../protocol/funding-evidence';
+import { Receiver } from '../constructions/revocable/protocol/receiver';
+import { cltvCutoffReached } from '../protocol/party';
+import { bytesEqual, toHex, txidToHash } from '../core/hash';
 import { checkDestinationScript, dustLimit } from '../tx/outputs';
 import { penaltyWeight } from '../tx/weights';
-import { FeeRate, relativeLockValue } from '../types';
+import { FeeRate, relativeLockValue } from '../core/types';
 import { ChainBackend, ChainTip } from './backend';
 import { checkChainBackend, watcherFeeRates } from './watcher-options';
 import { BlockFollower, BlockRef } from './block-follower';

@@ -4,12 +4,12 @@
  * its fee is unknown. Until every input is signed the weight is the maximum,
  * from the same input shapes the builders compute their fees with.
  */
-import { maxWitnessSize } from '../scripts/witness';
+import { maxWitnessSize } from '../script/witness';
 import { classifyScript } from '../tx/outputs';
 import {
   FUNDING_SPEND_INPUT, InputShape, P2SH_P2WPKH_INPUT, P2TR_KEYPATH_INPUT, P2WPKH_INPUT, segwitTxWeight,
 } from '../tx/weights';
-import { Classification } from './classify';
+import { Classification } from '../constructions/revocable/inspect/recognize';
 import { InputView, TxView } from './view';
 import { InspectWarning } from './warnings';
 

@@ -6,14 +6,14 @@
  * reported as unknown, with the reason.
  */
 import { Psbt, Transaction } from 'bitcoinjs-lib';
-import { fail } from '../errors';
-import { describeLocks } from '../scripts/locks';
-import { TemplateMatch, matchTemplate } from '../scripts/match';
-import { FUNDING_TEMPLATE, ScriptTemplate } from '../scripts/templates';
-import { bytesEqual } from '../tx/hash';
+import { fail } from '../core/errors';
+import { describeLocks } from '../script/locks';
+import { TemplateMatch, matchTemplate } from '../script/match';
+import { FUNDING_TEMPLATE, ScriptTemplate } from '../script/templates';
+import { bytesEqual } from '../core/hash';
 import { classifyScript, dustLimit, p2wshScript } from '../tx/outputs';
-import { LOCKTIME_THRESHOLD, Variant, asPublicKey } from '../types';
-import { ChannelTxKind, Classification, KIND_LABELS, classifyView } from './classify';
+import { LOCKTIME_THRESHOLD, Variant, asPublicKey } from '../core/types';
+import { ChannelTxKind, Classification, KIND_LABELS, classifyView } from '../constructions/revocable/inspect/recognize';
 import { ExplainedAmounts, explainAmounts } from './amounts';
 import { parseInspectInput } from './parse';
 import { ExplainedScript, explainOutputScript, explainWitnessScript } from './scripts';

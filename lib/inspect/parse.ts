@@ -6,7 +6,7 @@
  */
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import { fromBase64, fromHex } from 'uint8array-tools';
-import { fail } from '../errors';
+import { fail } from '../core/errors';
 
 /** A parsed PSBT or transaction, as {@link parseInspectInput} gives it. */
 export type InspectInput =

@@ -3,8 +3,8 @@
  * (satoshis and other big numbers as decimal strings, bytes as hex, as in the
  * channel messages).
  */
-import { ChannelError, fail } from '../errors';
-import { LOCKTIME_THRESHOLD, Variant } from '../types';
+import { ChannelError, fail } from '../core/errors';
+import { LOCKTIME_THRESHOLD, Variant } from '../core/types';
 import { ExplainedInput, ExplainedOutput, Explanation } from './explain';
 import { ExplainedScript, TEMPLATE_VALUE_ROLES } from './scripts';
 import { ExplainedSigner, InputSignatures } from './signatures';

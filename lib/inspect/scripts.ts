@@ -4,9 +4,9 @@
  * equal; any other script in plain ASM with its standard type.
  */
 import { script as bscript } from 'bitcoinjs-lib';
-import { matchTemplate } from '../scripts/match';
-import { ScriptTemplate } from '../scripts/templates';
-import { toHex } from '../tx/hash';
+import { matchTemplate } from '../script/match';
+import { ScriptTemplate } from '../script/templates';
+import { toHex } from '../core/hash';
 import { ScriptType, classifyScript } from '../tx/outputs';
 
 /** What each key or lock name in the templates stands for. */

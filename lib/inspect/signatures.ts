@@ -5,9 +5,9 @@
  * against the PSBT's own sighash; a final witness is read by position.
  */
 import { Psbt } from 'bitcoinjs-lib';
-import { ecc } from '../ecc';
-import { TemplateMatch } from '../scripts/match';
-import { bytesEqual, hash160, toHex } from '../tx/hash';
+import { ecc } from '../core/ecc';
+import { TemplateMatch } from '../script/match';
+import { bytesEqual, hash160, toHex } from '../core/hash';
 import { classifyScript } from '../tx/outputs';
 import { TEMPLATE_VALUE_ROLES } from './scripts';
 import { InputView } from './view';

@@ -8,10 +8,10 @@
  * uniformly random 48-bit number, below 2^32 only once in 65,536 channels.
  */
 import { Transaction } from 'bitcoinjs-lib';
-import { fail } from '../errors';
-import { bytesEqual, toHex } from '../tx/hash';
-import { decodeStateNumber, deriveObscuringFactor } from '../tx/state-number';
-import { PublicKey } from '../types';
+import { fail } from '../core/errors';
+import { bytesEqual, toHex } from '../core/hash';
+import { decodeStateNumber, deriveObscuringFactor } from '../constructions/revocable/tx/state-number';
+import { PublicKey } from '../core/types';
 
 /** States below 2^32 are plausible; the wrong key order gives one below it only once in 65,536 channels. */
 export const PLAUSIBLE_STATE_LIMIT = 1n << 32n;

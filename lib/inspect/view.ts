@@ -4,9 +4,9 @@
  * script it reveals, which signatures it carries, and what each output pays.
  */
 import { Psbt, Transaction } from 'bitcoinjs-lib';
-import { fail } from '../errors';
-import { matchTemplate } from '../scripts/match';
-import { bytesEqual, hashToTxid, sha256 } from '../tx/hash';
+import { fail } from '../core/errors';
+import { matchTemplate } from '../script/match';
+import { bytesEqual, hashToTxid, sha256 } from '../core/hash';
 import { TxOut } from '../tx/outputs';
 
 export interface PartialSignature {

@@ -4,7 +4,7 @@
  */
 import { classifyScript } from '../tx/outputs';
 import { SIGHASH_ALL } from '../tx/sighash';
-import { Classification } from './classify';
+import { Classification } from '../constructions/revocable/inspect/recognize';
 import { InputSignatures } from './signatures';
 import { InputView, TxView } from './view';
 

@@ -5,8 +5,8 @@
  * zeros: every older secret is derivable from one of them, so at most 49
  * entries are kept however many updates the channel sees.
  */
-import { fail } from '../errors';
-import { fromHex, toHex } from '../tx/hash';
+import { fail } from '../core/errors';
+import { fromHex, toHex } from '../core/hash';
 import { checkSecretIndex, deriveFromBase, MAX_STATE, SECRET_INDEX_BITS, trailingZeros, updateIndex } from './shachain';
 
 const BUCKETS = SECRET_INDEX_BITS + 1;

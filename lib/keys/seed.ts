@@ -14,7 +14,7 @@
 import { sha256 } from '@noble/hashes/sha2';
 import { utf8ToBytes } from '@noble/hashes/utils';
 import type { BIP32Interface } from 'bip32';
-import { fail } from '../errors';
+import { fail } from '../core/errors';
 
 /** BIP32 purpose index reserved for revchan update seeds. */
 export const UPDATE_SEED_PURPOSE = 1017;

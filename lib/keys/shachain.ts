@@ -5,10 +5,10 @@
  * the indices just above it. Revealing secrets in decreasing index order is
  * therefore what lets the receiver keep only O(log n) of them.
  */
-import { ecc } from '../ecc';
-import { fail } from '../errors';
-import { sha256 } from '../tx/hash';
-import { asPrivateKey, type PrivateKey, type PublicKey } from '../types';
+import { ecc } from '../core/ecc';
+import { fail } from '../core/errors';
+import { sha256 } from '../core/hash';
+import { asPrivateKey, type PrivateKey, type PublicKey } from '../core/types';
 
 /** Number of index bits; indices live in [0, 2^48 - 1]. */
 export const SECRET_INDEX_BITS = 48;

@@ -3,8 +3,8 @@
  * object: the per-message work is a loop over an array of closures, with no
  * look-up of the kind on the hot path.
  */
-import { fail } from '../errors';
-import { toHex } from '../tx/hash';
+import { fail } from '../core/errors';
+import { toHex } from '../core/hash';
 import {
   FieldKind, FieldTable, Json, bad, decodeHex, decodeInt, decodeLiteral, decodePubkey, decodeSats, decodeSignatureHex, expectFields,
   expectObject,

@@ -9,9 +9,9 @@
  * field (`details.field` is its bare name); structural errors (missing,
  * unexpected, not an object) name its path (`variant.delay`).
  */
-import { ErrorCode, fail } from '../errors';
-import { fromHex, toHex } from '../tx/hash';
-import { MAX_MONEY, PublicKey, asPublicKey } from '../types';
+import { ErrorCode, fail } from '../core/errors';
+import { fromHex, toHex } from '../core/hash';
+import { MAX_MONEY, PublicKey, asPublicKey } from '../core/types';
 
 /** A message or saved state in JSON form: an object of JSON values (as it arrives, any member may hold anything). */
 export type Json = Record<string, unknown>;

@@ -3,7 +3,7 @@
  * encodeMessage dispatch here, and each construction adds its messages with
  * one `registerMessages` call. The registry never lists types itself.
  */
-import { fail } from '../errors';
+import { fail } from '../core/errors';
 import { Json, bad, expectObject } from './fields';
 import { MessageBase, MessageSchema, PROTOCOL_VERSION, preview } from './schema';
 

@@ -6,7 +6,7 @@
  * On the wire a message is a JSON object: `type`, `version`, then its fields
  * in declared order.
  */
-import { fail } from '../errors';
+import { fail } from '../core/errors';
 import { TableCodec, compileTable, decodeTable, encodeTable } from './codec';
 import { Field, FieldTable, Json, bad, expectFields, expectObject } from './fields';
 

@@ -5,7 +5,7 @@
  * which ends the map. Such a PSBT is refused as PSBT_INVALID.
  */
 import { Psbt } from 'bitcoinjs-lib';
-import { fail } from '../errors';
+import { fail } from '../core/errors';
 
 /** A bitcoinjs Psbt object, as every PSBT function takes (parse bytes or base64 with Psbt.fromBuffer / fromBase64 first). */
 export function expectPsbt(psbt: Psbt, what = 'psbt'): Psbt {

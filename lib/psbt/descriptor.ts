@@ -8,16 +8,16 @@
  * Keys with a BIP32 origin are written `[fingerprint/path]hex`; per-update
  * keys K_i are never BIP32 keys (lib/keys/seed.ts) and are written bare.
  */
-import { expectBytes, expectObject } from '../arguments';
-import { fail } from '../errors';
-import { revocableTemplate } from '../scripts/compile';
-import { FUNDING_TEMPLATE, ScriptTemplate } from '../scripts/templates';
-import { checkTemplate } from '../scripts/template-check';
-import { ChannelParams, verifyChannelParams } from '../tx/channel-params';
-import { bytesEqual, toHex } from '../tx/hash';
+import { expectBytes, expectObject } from '../core/arguments';
+import { fail } from '../core/errors';
+import { revocableTemplate } from '../script/compile';
+import { FUNDING_TEMPLATE, ScriptTemplate } from '../script/templates';
+import { checkTemplate } from '../script/template-check';
+import { ChannelParams, verifyChannelParams } from '../constructions/revocable/params';
+import { bytesEqual, toHex } from '../core/hash';
 import {
   AbsoluteLock, PublicKey, RelativeLock, Variant, absoluteLockValue, asPublicKey, checkVariant, relativeLockValue,
-} from '../types';
+} from '../core/types';
 import { ChannelKeyOrigins, KeyOrigin, checkPath } from './key-origin';
 
 /** A key as a descriptor names it: with its BIP32 origin, or bare (per-update keys). */

@@ -9,12 +9,12 @@
  * standard finalizer.
  */
 import { Psbt, Transaction } from 'bitcoinjs-lib';
-import { fail } from '../errors';
-import { bytesEqual } from '../tx/hash';
-import { TemplateMatch, matchTemplate } from '../scripts/match';
-import { assembleWitness, branchPreimages, branchSigners } from '../scripts/witness';
-import { unmetLocks } from '../scripts/locks';
-import { expectArray, expectBytes, expectObject } from '../arguments';
+import { fail } from '../core/errors';
+import { bytesEqual } from '../core/hash';
+import { TemplateMatch, matchTemplate } from '../script/match';
+import { assembleWitness, branchPreimages, branchSigners } from '../script/witness';
+import { unmetLocks } from '../script/locks';
+import { expectArray, expectBytes, expectObject } from '../core/arguments';
 import { copyPsbt, expectPsbt } from './copy';
 import { clearPreimages, inputPreimages } from './preimage';
 

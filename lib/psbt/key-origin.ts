@@ -4,8 +4,8 @@
  * never BIP32 keys (see lib/keys/seed.ts), so they never carry an origin.
  */
 import type { BIP32Interface } from 'bip32';
-import { fail } from '../errors';
-import { PublicKey, asPublicKey } from '../types';
+import { fail } from '../core/errors';
+import { PublicKey, asPublicKey } from '../core/types';
 
 /** A public key with the BIP32 origin a wallet needs to sign for it. */
 export interface KeyOrigin {

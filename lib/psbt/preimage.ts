@@ -8,10 +8,10 @@
  */
 import { sha256 } from '@noble/hashes/sha2';
 import { Psbt } from 'bitcoinjs-lib';
-import { expectBytes } from '../arguments';
-import { fail } from '../errors';
-import { matchTemplate } from '../scripts/match';
-import { bytesEqual, toHex } from '../tx/hash';
+import { expectBytes } from '../core/arguments';
+import { fail } from '../core/errors';
+import { matchTemplate } from '../script/match';
+import { bytesEqual, toHex } from '../core/hash';
 import { expectPsbt } from './copy';
 
 /** BIP 174 PSBT_IN_SHA256. */

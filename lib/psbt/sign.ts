@@ -5,10 +5,10 @@
  */
 import type { BIP32Interface } from 'bip32';
 import { Psbt } from 'bitcoinjs-lib';
-import { ecc } from '../ecc';
-import { fail } from '../errors';
-import { bytesEqual, hash160 } from '../tx/hash';
-import { PrivateKey, PublicKey, asPrivateKey, asPublicKey, derivePublicKey } from '../types';
+import { ecc } from '../core/ecc';
+import { fail } from '../core/errors';
+import { bytesEqual, hash160 } from '../core/hash';
+import { PrivateKey, PublicKey, asPrivateKey, asPublicKey, derivePublicKey } from '../core/types';
 import { decodeSignature } from '../tx/signature';
 import { SIGHASH_ALL } from '../tx/sighash';
 import { copyPsbt, expectPsbt } from './copy';

@@ -4,8 +4,8 @@
  * shows its user, are what we expect.
  */
 import { Psbt, Transaction } from 'bitcoinjs-lib';
-import { fail } from '../errors';
-import { bytesEqual } from '../tx/hash';
+import { fail } from '../core/errors';
+import { bytesEqual } from '../core/hash';
 import { expectPsbt } from './copy';
 
 function unsignedTx(psbt: Psbt): Uint8Array {

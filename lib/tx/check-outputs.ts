@@ -1,6 +1,6 @@
-import { expectArray } from '../arguments';
-import { fail } from '../errors';
-import { checkAmount } from '../types';
+import { expectArray } from '../core/arguments';
+import { fail } from '../core/errors';
+import { checkAmount } from '../core/types';
 import { TxOut } from './outputs';
 
 /** Outputs a caller hands to a serializer or a transaction: scripts under 253 bytes (one length byte), values in [0, MAX_MONEY]. */

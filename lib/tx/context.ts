@@ -5,7 +5,7 @@
  * JavaScript, or a context edited after the fact) is refused instead of
  * failing somewhere inside with a TypeError.
  */
-import { fail } from '../errors';
+import { fail } from '../core/errors';
 
 const made = new WeakSet<object>();
 

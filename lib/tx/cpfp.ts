@@ -6,14 +6,14 @@
  * (parent fee + child fee) / (parent weight + child weight).
  */
 import { Transaction } from 'bitcoinjs-lib';
-import { fail } from '../errors';
+import { fail } from '../core/errors';
 import {
   FeeRate, PrivateKey, PublicKey, asPrivateKey, asPublicKey, checkAmount, checkFeeRate, checkVout, derivePublicKey, feeForWeight,
-} from '../types';
-import { TX_VERSION } from './channel-params';
-import { bytesEqual } from './hash';
+} from '../core/types';
+import { TX_VERSION } from '../constructions/revocable/params';
+import { bytesEqual } from '../core/hash';
 import { checkDestinationScript, dustLimit, p2wpkhScript } from './outputs';
-import { RBF_SEQUENCE, p2wpkhScriptCode } from './revocable-spend';
+import { RBF_SEQUENCE, p2wpkhScriptCode } from '../constructions/revocable/tx/revocable-spend';
 import { SIGHASH_ALL } from './sighash';
 import { signSighash } from './signature';
 import { P2WPKH_INPUT, segwitTxWeight } from './weights';

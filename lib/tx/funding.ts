@@ -5,11 +5,11 @@
  * then spend a txid that may never confirm.
  */
 import { Transaction } from 'bitcoinjs-lib';
-import { expectObject } from '../arguments';
-import { fail } from '../errors';
-import { compileFundingScript } from '../scripts/compile';
-import { FeeRate, PublicKey, checkAmount, checkFeeRate, checkTxid, checkVout, feeForWeight } from '../types';
-import { bytesEqual, hash160, hashToTxid, txidToHash } from './hash';
+import { expectObject } from '../core/arguments';
+import { fail } from '../core/errors';
+import { compileFundingScript } from '../script/compile';
+import { FeeRate, PublicKey, checkAmount, checkFeeRate, checkTxid, checkVout, feeForWeight } from '../core/types';
+import { bytesEqual, hash160, hashToTxid, txidToHash } from '../core/hash';
 import { checkDestinationScript, classifyScript, dustLimit, p2wshScript } from './outputs';
 import { InputShape, P2SH_P2WPKH_INPUT, P2TR_KEYPATH_INPUT, P2WPKH_INPUT, segwitTxWeight } from './weights';
 

@@ -1,7 +1,7 @@
-import { expectBytes } from '../arguments';
-import { fail } from '../errors';
-import { DUST_P2WPKH, DUST_P2WSH, PublicKey } from '../types';
-import { hash160, sha256 } from './hash';
+import { expectBytes } from '../core/arguments';
+import { fail } from '../core/errors';
+import { DUST_P2WPKH, DUST_P2WSH, PublicKey } from '../core/types';
+import { hash160, sha256 } from '../core/hash';
 
 /** A transaction output. */
 export interface TxOut {

@@ -6,10 +6,10 @@
  * Only hashOutputs and nLockTime are new per payment.
  */
 import { Transaction } from 'bitcoinjs-lib';
-import { expectBytes, expectUint32 } from '../arguments';
-import { fail } from '../errors';
-import { checkAmount } from '../types';
-import { sha256d } from './hash';
+import { expectBytes, expectUint32 } from '../core/arguments';
+import { fail } from '../core/errors';
+import { checkAmount } from '../core/types';
+import { sha256d } from '../core/hash';
 import { TxOut } from './outputs';
 import { checkTxOuts } from './check-outputs';
 

@@ -3,11 +3,11 @@
  * low-S (the ECC library in use, lib/ecc.ts), DER-encoded with the SIGHASH_ALL
  * byte. Verification is strict: DER (BIP 66), SIGHASH_ALL only, low-S.
  */
-import { expectBytes } from '../arguments';
-import { ecc } from '../ecc';
-import { fail } from '../errors';
-import { PrivateKey, PublicKey } from '../types';
-import { fromHex } from './hash';
+import { expectBytes } from '../core/arguments';
+import { ecc } from '../core/ecc';
+import { fail } from '../core/errors';
+import { PrivateKey, PublicKey } from '../core/types';
+import { fromHex } from '../core/hash';
 import { SIGHASH_ALL } from './sighash';
 
 function checkSighash(hash: Uint8Array): void {

@@ -3,9 +3,9 @@
  * 73 bytes (the DER maximum plus the sighash byte), so both parties, whatever
  * signatures they end up with, compute the same fee and so the same bytes.
  */
-import { expectArray, expectCount, expectObject } from '../arguments';
-import { FUNDING_TEMPLATE, ScriptTemplate } from '../scripts/templates';
-import { maxWitnessSize } from '../scripts/witness';
+import { expectArray, expectCount, expectObject } from '../core/arguments';
+import { FUNDING_TEMPLATE, ScriptTemplate } from '../script/templates';
+import { maxWitnessSize } from '../script/witness';
 
 /** What an input adds to a transaction's weight beyond its outpoint and nSequence. */
 export interface InputShape {

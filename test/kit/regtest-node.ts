@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import bcoin from 'bcoin';
-import { ChannelError, fail } from '../../lib/errors';
-import { FeeRate, checkFeeRate, checkTxid, checkVout } from '../../lib/types';
+import { ChannelError, fail } from '../../lib/core/errors';
+import { FeeRate, checkFeeRate, checkTxid, checkVout } from '../../lib/core/types';
 import type { ChainBackend, ChainTip, SpendInfo } from '../../lib/chain/backend';
 import { coinsAtFork, emptyTemplate, fillAboveFeeRate, fillFromFork } from './regtest-templates';
 

@@ -1,0 +1,641 @@
+/**
+ * The receiver's side of a channel. A payment is final for the receiver only
+ * when the sender's revoke for the previous state has been checked and stored:
+ * `onOffer` returns an accept but reports nothing paid; `onRevoke` reports the
+ * payment. Every handler checks everything before it changes anything.
+ */
+import { Transaction } from 'bitcoinjs-lib';
+import { ecc } from '../../../core/ecc';
+import { fail } from '../../../core/errors';
+import { RevocationStore } from '../../../keys/revocation-store';
+import { updateKeyOf } from '../../../keys/shachain';
+import { ChannelContext, verifyChannelParams } from '../params';
+import { bytesEqual, toHex } from '../../../core/hash';
+import { PaymentSigner } from '../tx/payment-signer';
+import { PenaltyParams, signPenaltyTx } from '../tx/penalty';
+import { decodeStateNumber } from '../tx/state-number';
+import {
+  DUST_P2WSH, FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey, feeForWeight,
+} from '../../../core/types';
+import { PAYMENT_WEIGHT } from '../../../tx/weights';
+import {
+  Accept, AcceptChannel, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, Offer, Revoke,
+} from './messages';
+import {
+  ChainView, OpenTerms, channelParamsOf, checkChainView, cltvCutoffReached, copyVariant, expectMessage, fieldError, savedField,
+} from '../../../protocol/party';
+import {
+  ReceiverPhase, ReceiverState, SignedState, readReceiverState, receiverStateToJson, verifyReceiverState,
+} from './receiver-state';
+import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
+import { ChildPaysForParent, childPaysForParent } from './cpfp';
+import {
+  FundingEvidence, FundingStatus, checkFundingEvidence, fundingPolicyOf,
+} from '../../../protocol/funding-evidence';
+import { DerivedChannel } from './derived';
+import { Json } from '../../../protocol/wire';
+
+export { ReceiverPhase };
+
+/** The receiver's long-lived keys: never part of its saved state, handed in at accept and at every restore. */
+export interface ReceiverSecrets {
+  /** The private key of the receiver's funding key in the 2-of-2. */
+  readonly fundingKey: PrivateKey;
+  /** The private key of the receiver's payout key: its output in every payment and the close. */
+  readonly payoutKey: PrivateKey;
+  /** The private key of the receiver's revocation key R_r, which signs penalty claims. */
+  readonly revocationKey: PrivateKey;
+}
+
+/** What a receiver agrees to at open. */
+export interface ReceiverPolicy {
+  /** The smallest capacity accepted, in satoshis. */
+  readonly minCapacity?: bigint;
+  /** The largest capacity accepted, in satoshis. */
+  readonly maxCapacity?: bigint;
+  /** The lowest payment fee rate accepted, sat/kw (never below {@link MIN_FEE_RATE}). */
+  readonly minFeeRate?: FeeRate;
+  /** The highest payment fee rate accepted, sat/kw. */
+  readonly maxFeeRate?: FeeRate;
+  /** CSV: the smallest delay the receiver can watch within (default 144 blocks). */
+  readonly minCsvDelay?: number;
+  /** CLTV: the smallest margin before expiry at which it stops taking payments (default 144). */
+  readonly minMargin?: number;
+  /** Confirmations of the funding transaction before payments are taken (default 3). */
+  readonly fundingDepth?: number;
+  /**
+   * Zero-conf, opted into: the channel opens on shallower evidence (the
+   * mempool included), and until the depth is reached accepts no payment that
+   * would bring the receiver's total above `budget`, which is what it risks
+   * if the funding never confirms.
+   */
+  readonly zeroConf?: {
+    /** The most the receiver's total may reach before the funding is deep, in satoshis. */
+    readonly budget: bigint;
+  };
+}
+
+/** A payment that became final with a revoke. */
+export interface PaymentReceived {
+  /** The state the payment made current. */
+  readonly index: number;
+  /** Receiver's final total. */
+  readonly amount: bigint;
+  /** What this payment added to the total. */
+  readonly increment: bigint;
+}
+
+function checkSecretsObject(secrets: ReceiverSecrets): void {
+  if (secrets === null || typeof secrets !== 'object') fail('INVALID_ARGUMENT', 'secrets must be {fundingKey, payoutKey, revocationKey}');
+}
+
+/**
+ * The receiver's side of a channel: it accepts the sender's terms, signs its
+ * refund, waits for the funding to confirm on its own node, accepts offers,
+ * and counts a payment only once the sender has revoked the state before it.
+ * It keeps the sender's revealed secrets, so it can claim everything of a
+ * revoked state the sender broadcasts ({@link Receiver.penaltyTx}, or a
+ * {@link ReceiverWatcher}). Each handler either throws a {@link ChannelError}
+ * leaving the receiver as it was, or moves on and returns what to send.
+ *
+ * @example
+ * ```ts
+ * const { receiver, message: accept } = Receiver.accept(decodeMessageOf(openJson, 'open_channel'), receiverSecrets);
+ * const signed = receiver.onFundingCreated(decodeMessageOf(createdJson, 'funding_created'));
+ * await confirmFunding(receiver, backend); // the funding, from the receiver's own node
+ * const acc = receiver.onOffer(decodeMessageOf(offerJson, 'offer'));
+ * const paid = receiver.onRevoke(decodeMessageOf(revokeJson, 'revoke')); // { index, amount, increment }
+ * await store.save('channel-1', receiver.toJSON());
+ * ```
+ */
+export class Receiver {
+  private s: ReceiverState;
+  private store: RevocationStore;
+  private readonly secrets: ReceiverSecrets;
+  private readonly derived: DerivedChannel;
+
+  private constructor(s: ReceiverState, store: RevocationStore, secrets: ReceiverSecrets) {
+    asPrivateKey(secrets.fundingKey, 'fundingKey');
+    asPrivateKey(secrets.payoutKey, 'payoutKey');
+    asPrivateKey(secrets.revocationKey, 'revocationKey');
+    this.s = s;
+    this.store = store;
+    this.secrets = secrets;
+    this.derived = new DerivedChannel('receiver', secrets.fundingKey);
+  }
+
+  /**
+   * Answer an open_channel: checks the terms against the policy and the chain (CLTV expiry far enough).
+   *
+   * @param m - The sender's open_channel.
+   * @param secrets - The receiver's keys.
+   * @param policy - What the receiver agrees to: capacity and fee bounds, timeouts, funding depth, zero-conf.
+   * @param chain - The chain tip; required for a CLTV channel.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `secrets` or `policy` is not an object, `tempChannelId` is not 32 bytes, `margin` is not in [0, 65535], `fundingDepth` or `zeroConf` is malformed, or a CLTV channel comes without `chain`.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `capacity` or the zero-conf budget is not a valid amount, or `capacity` is outside the policy.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `feeRate` is below {@link MIN_FEE_RATE} or outside the policy.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the capacity does not cover the payment fee plus a non-dust refund.
+   * @throws {@link ChannelError} `INVALID_TIMELOCK` if `variant` is malformed, a CSV delay is below `minCsvDelay`, or a CLTV margin below `minMargin`.
+   * @throws {@link ChannelError} `CHANNEL_EXPIRED` if a CLTV channel's cutoff is already reached.
+   * @throws {@link ChannelError} `INVALID_KEY` if a sender key or a receiver secret is malformed, or the sender uses one of the receiver's keys.
+   */
+  static accept(m: OpenChannel, secrets: ReceiverSecrets, policy: ReceiverPolicy = {}, chain?: ChainView): {
+    /** The new receiver, in phase `accepted`. */
+    receiver: Receiver;
+    /** The accept_channel to send. */
+    message: AcceptChannel;
+  } {
+    expectMessage(m, 'open_channel');
+    checkSecretsObject(secrets);
+    // The decoder checks all of these, but a message may come from memory; once per channel, so checked here too.
+    if (!(m.tempChannelId instanceof Uint8Array) || m.tempChannelId.length !== 32) fail('INVALID_ARGUMENT', 'tempChannelId must be 32 bytes');
+    checkAmount(m.capacity, 'capacity', 1n);
+    checkRelayFeeRate(m.feeRate, 'channel fee rate');
+    const variant = copyVariant(m.variant);
+    if (!Number.isSafeInteger(m.margin) || m.margin < 0 || m.margin > 0xffff) fail('INVALID_ARGUMENT', 'margin must be in [0, 65535] blocks');
+    asPublicKey(m.senderFundingKey, 'senderFundingKey');
+    asPublicKey(m.senderPayoutKey, 'senderPayoutKey');
+    if (policy === null || typeof policy !== 'object') fail('INVALID_ARGUMENT', 'policy must be an object');
+    const fundingPolicy = fundingPolicyOf(policy);
+    if (policy.minCapacity !== undefined && m.capacity < policy.minCapacity) fail('INVALID_AMOUNT', 'capacity below policy');
+    if (policy.maxCapacity !== undefined && m.capacity > policy.maxCapacity) fail('INVALID_AMOUNT', 'capacity above policy');
+    if (policy.minFeeRate !== undefined && m.feeRate < policy.minFeeRate) fail('FEE_RATE_REFUSED', 'fee rate below policy');
+    if (policy.maxFeeRate !== undefined && m.feeRate > policy.maxFeeRate) fail('FEE_RATE_REFUSED', 'fee rate above policy');
+    if (m.capacity < feeForWeight(PAYMENT_WEIGHT, m.feeRate) + DUST_P2WSH) fail('FEE_EXCEEDS_OUTPUT', 'capacity does not cover fees');
+    if (variant.kind === 'csv' && variant.delay.blocks < (policy.minCsvDelay ?? 144)) fail('INVALID_TIMELOCK', 'CSV delay too short to watch');
+    if (variant.kind === 'cltv') {
+      if (m.margin < (policy.minMargin ?? 144)) fail('INVALID_TIMELOCK', 'margin too small');
+      if (cltvCutoffReached(variant, m.margin, checkChainView(chain, 'a CLTV channel'))) fail('CHANNEL_EXPIRED', 'expiry is too close', undefined, { action: 'ignore' }); // refuses the open: no channel to close
+    }
+    const own = {
+      receiverFundingKey: derivePublicKey(asPrivateKey(secrets.fundingKey, 'fundingKey')),
+      receiverPayoutKey: derivePublicKey(asPrivateKey(secrets.payoutKey, 'payoutKey')),
+      receiverRevocationKey: derivePublicKey(asPrivateKey(secrets.revocationKey, 'revocationKey')),
+    };
+    for (const k of Object.values(own)) {
+      if (bytesEqual(k, m.senderFundingKey) || bytesEqual(k, m.senderPayoutKey)) fail('INVALID_KEY', 'sender uses one of our keys');
+    }
+    const terms: OpenTerms = {
+      tempChannelId: m.tempChannelId, capacity: m.capacity, variant, margin: m.margin, feeRate: m.feeRate,
+      senderFundingKey: m.senderFundingKey, senderPayoutKey: m.senderPayoutKey, ...own,
+    };
+    const receiver = new Receiver({ phase: 'accepted', terms, fundingPolicy, fundingConfirmed: false }, new RevocationStore(), secrets);
+    return { receiver, message: { type: 'accept_channel', tempChannelId: m.tempChannelId, ...own } };
+  }
+
+  // ---- views
+
+  /** Where the receiver is in the channel's life. */
+  get phase(): ReceiverPhase { return this.s.phase; }
+  /** Final total received: only states whose predecessor is revoked count. */
+  get amount(): bigint { return this.s.current?.amount ?? 0n; }
+  /** The current state's number: the latest whose predecessor is revoked. */
+  get index(): number { return this.s.current?.index ?? 0; }
+  /** The receiver's total in the accepted offer awaiting its revoke, if any. */
+  get pendingAmount(): bigint | undefined { return this.s.pending?.amount; }
+  /** The funding outpoint, once funding_created is received. */
+  get funding(): {
+    /** The funding txid. */
+    txid: string;
+    /** The funding output's index. */
+    vout: number;
+  } | undefined { return this.s.funding; }
+  /** The funding was seen at the policy depth. */
+  get fundingConfirmed(): boolean { return this.s.fundingConfirmed; }
+  /** The confirmations the receiver's policy wants. */
+  get fundingDepth(): number { return this.s.fundingPolicy.depth; }
+  /** While the funding is not deep: the most the receiver's total may reach (zero-conf); undefined once deep or without zero-conf. */
+  get zeroConfBudget(): bigint | undefined { return this.s.fundingConfirmed ? undefined : this.s.fundingPolicy.zeroConfBudget; }
+  /** The channel's timeout. */
+  get variant(): Variant { return this.s.terms.variant; }
+  /** CLTV: blocks before expiry at which the receiver stops taking payments. */
+  get margin(): number { return this.s.terms.margin; }
+  /** The sender's revealed secrets. */
+  get revocationStore(): RevocationStore { return this.store; }
+  /** The channel id: temporary before funding, BOLT 2's after (a copy). */
+  get channelId(): Uint8Array {
+    return Uint8Array.from(this.id);
+  }
+
+  /** The channel id, computed once per funding outpoint; callers get copies of it. */
+  private get id(): Uint8Array {
+    return this.derived.channelId(this.s.terms, this.s.funding);
+  }
+
+  /**
+   * The checked channel parameters (after funding_created).
+   *
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   */
+  get context(): ChannelContext {
+    return this.derived.context(this.s.terms, this.s.funding);
+  }
+
+  private get signer(): PaymentSigner {
+    return this.derived.signer(this.s.terms, this.s.funding);
+  }
+
+  // ---- opening
+
+  /**
+   * Sign the sender's refund (state 0). The sender broadcasts funding only after it has this.
+   *
+   * @param m - The sender's funding_created.
+   * @returns The funding_signed to send.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `accepted`.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel's temporary id.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if the funding txid or vout is malformed.
+   * @throws {@link ChannelError} `INVALID_KEY` if `m.updateKey` is not a valid public key.
+   */
+  onFundingCreated(m: FundingCreated): FundingSigned {
+    expectMessage(m, 'funding_created');
+    this.expectPhase('accepted', m.type);
+    if (!(m.tempChannelId instanceof Uint8Array) || !bytesEqual(m.tempChannelId, this.s.terms.tempChannelId)) fail('WRONG_CHANNEL', 'funding_created for another channel');
+    if (!(m.fundingTxid instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'fundingTxid must be bytes');
+    const funding = { txid: toHex(m.fundingTxid), vout: m.fundingVout };
+    const ctx = verifyChannelParams(channelParamsOf(this.s.terms, funding));
+    const signer = new PaymentSigner(ctx, 'receiver', this.secrets.fundingKey);
+    const sig = signer.sign(signer.senderVersionHash(0n, 0n, m.updateKey));
+    this.s = { ...this.s, phase: 'funded', funding, current: { index: 0, amount: 0n, updateKey: m.updateKey } };
+    this.derived.funded(ctx, signer);
+    return { type: 'funding_signed', channelId: this.channelId, sig };
+  }
+
+  /**
+   * Open the channel on evidence the receiver's own node gave: the funding
+   * transaction and its confirmations (see confirmFunding). It must be the
+   * agreed transaction paying the capacity to the 2-of-2 (FUNDING_MISMATCH)
+   * at the policy depth (FUNDING_NOT_CONFIRMED); with zero-conf, shallower
+   * evidence opens the channel within the budget, and deep evidence later
+   * lifts the budget; on an open channel it is checked again and changes
+   * nothing else (a caller may ask after every block). Payments are refused before: until then the sender
+   * could double-spend its funding inputs, or have named an output that
+   * pays less or pays someone else.
+   *
+   * @param evidence - The raw funding transaction and its confirmations, from the receiver's own node.
+   * @returns The confirmations and whether the policy depth is reached.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is not funded or open.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `evidence` is not `{tx, confirmations}` of the right kinds.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if `evidence.tx` does not parse.
+   * @throws {@link ChannelError} `FUNDING_MISMATCH` if it is not the agreed transaction paying the capacity to the 2-of-2 (`details.field`: txid, vout, value or script).
+   * @throws {@link ChannelError} `FUNDING_NOT_CONFIRMED` if it is not deep enough and zero-conf is off.
+   * @throws {@link ChannelError} `NON_SEGWIT_INPUT` if zero-conf evidence is unconfirmed with an input that has no witness.
+   */
+  markFundingConfirmed(evidence: FundingEvidence): FundingStatus {
+    if (this.s.phase !== 'open') this.expectPhase('funded', 'markFundingConfirmed');
+    const status = checkFundingEvidence(this.context, evidence, this.s.fundingPolicy, this.s.fundingConfirmed);
+    if (this.s.phase === 'funded' || status.deep !== this.s.fundingConfirmed) this.s = { ...this.s, phase: 'open', fundingConfirmed: status.deep };
+    return status;
+  }
+
+  // ---- payments
+
+  /**
+   * Check an offer and sign the sender's version of the new state. Nothing is final yet.
+   *
+   * @param m - The sender's offer.
+   * @param chain - The chain tip; required in a CLTV channel.
+   * @returns The accept to send.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `FUNDING_NOT_CONFIRMED` if the funding is not confirmed yet, or the new total is above the zero-conf budget.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `open`.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if another offer is accepted and awaits its revoke (the same offer again is answered again).
+   * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if `m.index` is not the next state.
+   * @throws {@link ChannelError} `UPDATE_NOT_MONOTONIC` if the amount does not increase.
+   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the amount exceeds what the sender has after fees.
+   * @throws {@link ChannelError} `INVALID_KEY` if `m.updateKey` is not a valid point.
+   * @throws {@link ChannelError} `UPDATE_KEY_REUSED` if `m.updateKey` is the current state's.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if a CLTV channel's offer comes without `chain`.
+   * @throws {@link ChannelError} `CHANNEL_EXPIRED` if a CLTV channel is past its payment cutoff.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if every output of the new state would be dust.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `m.sig` does not sign the receiver's version of the new state.
+   */
+  onOffer(m: Offer, chain?: ChainView): Accept {
+    expectMessage(m, 'offer');
+    if (this.s.phase === 'funded') fail('FUNDING_NOT_CONFIRMED', 'funding is not confirmed yet');
+    this.expectPhase('open', m.type);
+    this.expectChannel(m.channelId);
+    const cur = this.s.current!;
+    if (this.s.pending) return this.acceptAgain(this.s.pending, m);
+    if (m.index !== cur.index + 1) fail('UPDATE_INDEX_MISMATCH', `offer for state ${m.index}, expected ${cur.index + 1}`);
+    if (typeof m.amount !== 'bigint' || m.amount <= cur.amount) fail('UPDATE_NOT_MONOTONIC', 'amount must increase');
+    const ctx = this.context;
+    if (m.amount > ctx.params.capacity - ctx.paymentFee) fail('AMOUNT_EXCEEDS_CAPACITY', 'amount exceeds what the sender has after fees');
+    const budget = this.zeroConfBudget;
+    if (budget !== undefined && m.amount > budget) {
+      fail('FUNDING_NOT_CONFIRMED', 'the funding is not deep enough for a total above the zero-conf budget', { amount: m.amount.toString(), budget: budget.toString() });
+    }
+    if (!(m.updateKey instanceof Uint8Array) || m.updateKey.length !== 33 || !ecc().isPoint(m.updateKey)) fail('INVALID_KEY', 'update key is not a valid point');
+    if (bytesEqual(m.updateKey, cur.updateKey)) fail('UPDATE_KEY_REUSED', 'update key equals the current one');
+    if (this.s.terms.variant.kind === 'cltv') {
+      if (cltvCutoffReached(this.s.terms.variant, this.s.terms.margin, checkChainView(chain, 'a payment in a CLTV channel'))) fail('CHANNEL_EXPIRED', 'past the payment cutoff');
+    }
+    const signer = this.signer;
+    if (!signer.verifyCounterparty(signer.receiverVersionHash(BigInt(m.index), m.amount), m.sig)) {
+      fail('INVALID_SIGNATURE', 'offer signature does not sign our version of the new state');
+    }
+    // m.updateKey passed the point check above; a second check would cost as much as a signature hash does.
+    const updateKey = Uint8Array.from(m.updateKey) as PublicKey;
+    const sig = signer.sign(signer.trustedSenderVersionHash(BigInt(m.index), m.amount, updateKey));
+    this.s = { ...this.s, pending: { index: m.index, amount: m.amount, updateKey, senderSig: Uint8Array.from(m.sig) } };
+    return { type: 'accept', channelId: this.channelId, index: m.index, sig };
+  }
+
+  /**
+   * The accept of the offer in flight again, for a resend after a lost
+   * message or a restart. It signs nothing new: the same state, the same
+   * deterministic signature.
+   *
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no accepted offer awaits its revoke.
+   */
+  pendingAccept(): Accept {
+    const p = this.s.pending;
+    if (!p) fail('UNEXPECTED_MESSAGE', 'no accepted offer awaits its revoke');
+    return this.acceptOf(p);
+  }
+
+  /**
+   * An offer while one is accepted: the same one again (its accept was lost)
+   * is answered again; any other is refused. In particular the sender's
+   * version of this state is never signed with a second update key, since a
+   * version whose key is never revoked could be broadcast unpunished later.
+   */
+  private acceptAgain(p: SignedState, m: Offer): Accept {
+    const same = m.index === p.index && m.amount === p.amount && m.updateKey instanceof Uint8Array && bytesEqual(m.updateKey, p.updateKey);
+    if (!same) fail('PAYMENT_PENDING', `an offer for state ${p.index} is already accepted and awaits its revoke`);
+    const signer = this.signer;
+    if (!signer.verifyCounterparty(signer.receiverVersionHash(BigInt(m.index), m.amount), m.sig)) {
+      fail('INVALID_SIGNATURE', 'offer signature does not sign our version of the new state');
+    }
+    return this.acceptOf(p);
+  }
+
+  private acceptOf(p: SignedState): Accept {
+    const signer = this.signer;
+    return { type: 'accept', channelId: this.channelId, index: p.index, sig: signer.sign(signer.trustedSenderVersionHash(BigInt(p.index), p.amount, p.updateKey)) };
+  }
+
+  /**
+   * The sender revealed k_i: the pending payment is now final.
+   *
+   * @param m - The sender's revoke.
+   * @returns The payment that became final.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `open`.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no offer is accepted.
+   * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if `m.index` is not the current state's.
+   * @throws {@link ChannelError} `REVOKED_SECRET_MISMATCH` if `m.secret` is not a valid key or not the secret of the current state's update key.
+   * @throws {@link ChannelError} `SECRET_STORE_INCONSISTENT` if the secret does not derive the secrets revealed before it.
+   */
+  onRevoke(m: Revoke): PaymentReceived {
+    expectMessage(m, 'revoke');
+    this.expectPhase('open', m.type);
+    this.expectChannel(m.channelId);
+    const cur = this.s.current!;
+    const pending = this.s.pending;
+    if (!pending) fail('UNEXPECTED_MESSAGE', 'revoke without an accepted offer');
+    if (m.index !== cur.index) fail('UPDATE_INDEX_MISMATCH', `revoke of state ${m.index}, expected ${cur.index}`);
+    if (!(m.secret instanceof Uint8Array) || m.secret.length !== 32 || !ecc().isPrivate(m.secret)) fail('REVOKED_SECRET_MISMATCH', 'secret is not a valid key');
+    // Checked to be a scalar just above: updateKeyOf does not check it again.
+    if (!bytesEqual(updateKeyOf(m.secret as PrivateKey), cur.updateKey)) fail('REVOKED_SECRET_MISMATCH', 'secret does not match K_i');
+    // The store refuses a secret inconsistent with earlier ones and is left unchanged when it does.
+    this.store.insertState(BigInt(m.index), Uint8Array.from(m.secret));
+    this.s = { ...this.s, current: pending, pending: undefined };
+    return { index: pending.index, amount: pending.amount, increment: pending.amount - cur.amount };
+  }
+
+  // ---- closing
+
+  /**
+   * Propose a cooperative close of the final amount; again at another rate while no close is signed.
+   *
+   * @param feeRate - The close's fee rate, sat/kw, paid from the sender's side.
+   * @returns The close_offer to send.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if a close is complete or the channel closed, `UNEXPECTED_MESSAGE` if the channel is not open.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an accepted offer awaits its revoke.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `feeRate` is below {@link MIN_FEE_RATE}.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
+   */
+  proposeClose(feeRate: FeeRate): CloseOffer {
+    const { close, message } = proposeClose(this.closing, feeRate);
+    this.s = { ...this.s, phase: 'closing', close };
+    return message;
+  }
+
+  /**
+   * The sender's signature on our close proposal: the close is complete.
+   *
+   * @param m - The sender's close_signed.
+   * @returns The signed close, to broadcast.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closed, `UNEXPECTED_MESSAGE` if no proposal is outstanding.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `m.sig` does not sign the proposed close.
+   */
+  onCloseSigned(m: CloseSigned): Transaction {
+    expectMessage(m, 'close_signed');
+    this.expectChannel(m.channelId);
+    const { close, tx } = completeClose(this.closing, m);
+    this.s = { ...this.s, phase: 'closed', close };
+    return tx;
+  }
+
+  /**
+   * The sender proposes to close. Its fee comes from the sender's side, so any
+   * rate from the relay floor up that the tx can carry is fine. It wins over a
+   * proposal of ours; a repeat of the close already signed is answered again.
+   *
+   * @param m - The sender's close_offer.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel closed another way, `UNEXPECTED_MESSAGE` if it is not open.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an accepted offer awaits its revoke.
+   * @throws {@link ChannelError} `UPDATE_NOT_MONOTONIC` if the close's amount is not the last final amount.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `m.feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `m.feeRate` is below {@link MIN_FEE_RATE}.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `m.sig` does not sign the close.
+   */
+  onCloseOffer(m: CloseOffer): {
+    /** The close_signed to send. */
+    message: CloseSigned;
+    /** The signed close, to broadcast. */
+    tx: Transaction;
+  } {
+    expectMessage(m, 'close_offer');
+    this.expectChannel(m.channelId);
+    const { close, message, tx } = answerClose(this.closing, m, { mayAnswerOwn: true, maxFeeRate: MAX_FEE_RATE });
+    if (close) this.s = { ...this.s, phase: 'closed', close };
+    return { message, tx };
+  }
+
+  private get closing(): ClosingParty {
+    return { phase: this.s.phase, close: this.s.close, paymentPending: this.s.pending !== undefined, amount: this.amount, signer: this.signer, channelId: this.channelId };
+  }
+
+  /** The chain settled the channel some other way (a unilateral close seen by a watcher). */
+  markClosed(): void {
+    this.s = { ...this.s, phase: 'closed', pending: undefined };
+  }
+
+  // ---- what the receiver can broadcast
+
+  /**
+   * Our best version: the pending state if the sender has signed one (it pays
+   * us more), else the latest final one. Undefined while we are owed nothing.
+   */
+  latestTransaction(): Transaction | undefined {
+    const st = this.s.pending ?? this.s.current;
+    if (!st?.senderSig) return undefined;
+    return this.signer.completeReceiverVersion(BigInt(st.index), st.amount, st.senderSig);
+  }
+
+  /** The signed cooperative close, once both signatures are held. */
+  closeTransaction(): Transaction | undefined {
+    const tx = this.s.close?.tx;
+    return tx ? Transaction.fromBuffer(tx) : undefined;
+  }
+
+  /**
+   * A child spending the receiver's own output of an unconfirmed spend of the
+   * funding output (a close, our version), so that the pair reaches
+   * `packageFeeRate`: the way to hurry a close signed at an older, lower rate.
+   *
+   * @param p - The parent, the package rate to reach and the child's destination.
+   * @returns The signed child.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if the parent does not parse or does not spend the funding output alone.
+   * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if the parent pays the receiver nothing.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if the parent pays no fee.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `packageFeeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the child's fee leaves a dust output.
+   */
+  childPaysForParent(p: ChildPaysForParent): Transaction {
+    return childPaysForParent(this.context, p, this.context.params.receiverPayoutKey, this.secrets.payoutKey);
+  }
+
+  /**
+   * The state a spend of the funding output encodes, if it is a payment transaction of this channel.
+   *
+   * @param tx - A spend of the funding output.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if `tx` is not a Transaction.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   */
+  stateOf(tx: Transaction): bigint | undefined {
+    if (!(tx instanceof Transaction)) fail('INVALID_TRANSACTION', 'stateOf needs a Transaction');
+    return decodeStateNumber(tx.locktime, tx.ins[0]?.sequence ?? 0, this.context.obscuringFactor);
+  }
+
+  /**
+   * True if state `index` has been revoked (its secret is in our store).
+   *
+   * @param index - The state number.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not an integer.
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not in [0, 2^48-1].
+   */
+  isRevoked(index: number): boolean {
+    // BigInt throws a RangeError for a fraction; the store checks the range.
+    if (!Number.isSafeInteger(index)) fail('INVALID_ARGUMENT', 'index must be an integer');
+    return this.store.getState(BigInt(index)) !== undefined;
+  }
+
+  /**
+   * Penalty claim against a revoked sender's version, from the broadcast transaction alone.
+   *
+   * @param revokedTx - The sender's version seen on chain, serialized.
+   * @param destinationScript - Where the claim pays.
+   * @param feeRate - The claim's fee rate, sat/kw.
+   * @param opts - Whether to sweep the receiver's own output of that version too (by default it does).
+   * @returns The signed claim, to broadcast.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if `revokedTx` does not parse or does not spend the funding output alone.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if it is not a payment transaction of this channel, its state is not revoked, or it has no revocable output (the receiver's version).
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
+   */
+  penaltyTx(revokedTx: Uint8Array, destinationScript: Uint8Array, feeRate: FeeRate, opts: {
+    /** Also spend the receiver's own output of the revoked version (default true). */
+    sweepReceiverOutput?: boolean;
+  } = {}): Transaction {
+    let tx: Transaction;
+    try {
+      tx = Transaction.fromBuffer(revokedTx);
+    } catch {
+      return fail('INVALID_TRANSACTION', 'cannot parse transaction');
+    }
+    const state = this.stateOf(tx);
+    if (state === undefined) fail('NOTHING_TO_CLAIM', 'not a payment transaction of this channel');
+    const secret = this.store.getState(state);
+    if (secret === undefined) fail('NOTHING_TO_CLAIM', `state ${state} is not revoked`);
+    const updateKey = derivePublicKey(secret as PrivateKey);
+    const p: PenaltyParams = { channel: this.context.params, revokedTx, updateKey, destinationScript, feeRate, ...(opts.sweepReceiverOutput === false ? { sweepReceiverOutput: false } : {}) };
+    return signPenaltyTx(p, { updateSecret: secret as PrivateKey, revocationKey: this.secrets.revocationKey, receiverPayoutKey: this.secrets.payoutKey });
+  }
+
+  // ---- saving and restoring
+
+  /** The receiver's state and revocation store as JSON (no private key), for {@link Receiver.restore}. */
+  toJSON(): Json {
+    return receiverStateToJson(this.s, this.store);
+  }
+
+  /**
+   * A receiver from its saved state. Damage is STATE_INVALID (details.field
+   * names what re-deriving found wrong when it is not the shape); secrets of
+   * another channel are INVALID_KEY.
+   *
+   * @param json - What {@link Receiver.toJSON} gave, parsed.
+   * @param secrets - The receiver's keys.
+   * @throws {@link ChannelError} `STATE_INVALID` if `json` is damaged: malformed, its parts disagree, a signature does not verify, or the revealed secrets are not those of exactly the states below the current one.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `secrets` is not an object.
+   * @throws {@link ChannelError} `INVALID_KEY` if a secret key is malformed or not this channel's.
+   *
+   * @example
+   * ```ts
+   * const receiver = Receiver.restore(await store.load('channel-1'), receiverSecrets);
+   * ```
+   */
+  static restore(json: unknown, secrets: ReceiverSecrets): Receiver {
+    const { state, store } = readReceiverState(json);
+    checkSecretsObject(secrets);
+    const r = new Receiver(state, store, secrets);
+    const t = state.terms;
+    // Every key the receiver signs or claims with: a wrong one would surface only when a penalty is due.
+    const own: [PrivateKey, PublicKey | undefined][] = [
+      [secrets.fundingKey, t.receiverFundingKey], [secrets.payoutKey, t.receiverPayoutKey], [secrets.revocationKey, t.receiverRevocationKey],
+    ];
+    for (const [priv, pub] of own) {
+      if (!pub || !bytesEqual(derivePublicKey(priv), pub)) fail('INVALID_KEY', 'secrets do not belong to this channel');
+    }
+    if (state.funding) {
+      savedField('terms', () => r.context);
+      verifyReceiverState(state, store, r.signer);
+    } else if (store.size() !== 0) {
+      fieldError('revocations', 'secrets before funding');
+    }
+    return r;
+  }
+
+  // ---- checks
+
+  private expectPhase(phase: ReceiverPhase, what: string): void {
+    if (this.s.phase === phase) return;
+    if (this.s.phase === 'closed' || this.s.phase === 'closing') fail('CHANNEL_CLOSED', `${what}: channel is ${this.s.phase}`);
+    fail('UNEXPECTED_MESSAGE', `${what} in phase ${this.s.phase}`);
+  }
+
+  private expectChannel(id: Uint8Array): void {
+    if (!(id instanceof Uint8Array) || !bytesEqual(id, this.id)) fail('WRONG_CHANNEL', 'message for another channel');
+  }
+}
+
+

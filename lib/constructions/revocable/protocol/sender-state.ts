@@ -1,0 +1,116 @@
+/**
+ * The sender's saved state: its JSON form, and the checks a restored one must
+ * pass. The index matters most: the sender reveals the secret of every state
+ * below it (lastRevoke), so a raised index in a damaged file would hand the
+ * receiver the key of the latest state, which it could then punish. The
+ * receiver's signature pins it: it must verify on our version of exactly
+ * that state, rebuilt with our own K_index.
+ */
+import { FeeRate, PublicKey } from '../../../core/types';
+import { PaymentSigner } from '../tx/payment-signer';
+import { checkSavedClose } from './close-flow';
+import {
+  OpenTerms, Presence, checkPhaseParts, fieldError, outpointFromJson, outpointToJson, readBig, readHex, readInt, readObject, readOptional,
+  savedField, stateError, termsFromJson, termsToJson,
+} from '../../../protocol/party';
+import { Json, hex } from '../../../protocol/wire';
+
+/**
+ * Where the sender is in the channel's life: `opening` (open_channel sent),
+ * `accepted` (accept_channel received), `funding_created` (funding_created
+ * sent), `open` (funding signed: payments flow), `closing` (the sender
+ * proposed a close), `closed` (a close complete, or the channel settled on
+ * chain).
+ */
+export type SenderPhase = 'opening' | 'accepted' | 'funding_created' | 'open' | 'closing' | 'closed';
+
+export interface SenderState {
+  readonly phase: SenderPhase;
+  readonly terms: OpenTerms;
+  readonly funding?: { txid: string; vout: number };
+  /** Latest agreed state: its index, the receiver's total, and the receiver's signature on our version. */
+  readonly index: number;
+  readonly amount: bigint;
+  readonly receiverSig?: Uint8Array;
+  readonly pending?: { index: number; amount: bigint };
+  readonly close?: { amount: bigint; feeRate: FeeRate; tx?: Uint8Array };
+}
+
+const FORMAT = 'revchan-sender/1';
+const PHASES: readonly SenderPhase[] = ['opening', 'accepted', 'funding_created', 'open', 'closing', 'closed'];
+
+type SenderPart = 'receiverKeys' | 'funding' | 'receiverSig' | 'pending' | 'close' | 'closeTx';
+
+/** What a saved state of each phase holds (markClosed may end a channel in any phase, so a closed one may hold anything but a payment). */
+const PHASE_PARTS: Readonly<Record<SenderPhase, Readonly<Record<SenderPart, Presence>>>> = {
+  opening: { receiverKeys: 'absent', funding: 'absent', receiverSig: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
+  accepted: { receiverKeys: 'required', funding: 'absent', receiverSig: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
+  funding_created: { receiverKeys: 'required', funding: 'required', receiverSig: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
+  open: { receiverKeys: 'required', funding: 'required', receiverSig: 'required', pending: 'either', close: 'absent', closeTx: 'absent' },
+  closing: { receiverKeys: 'required', funding: 'required', receiverSig: 'required', pending: 'absent', close: 'required', closeTx: 'absent' },
+  closed: { receiverKeys: 'either', funding: 'either', receiverSig: 'either', pending: 'absent', close: 'either', closeTx: 'either' },
+};
+
+export function senderStateToJson(s: SenderState): Json {
+  return {
+    format: FORMAT,
+    phase: s.phase,
+    terms: termsToJson(s.terms),
+    funding: outpointToJson(s.funding),
+    index: s.index,
+    amount: s.amount.toString(),
+    receiverSig: s.receiverSig ? hex(s.receiverSig) : null,
+    pending: s.pending ? { index: s.pending.index, amount: s.pending.amount.toString() } : null,
+    close: s.close ? { amount: s.close.amount.toString(), feeRate: s.close.feeRate.toString(), tx: s.close.tx ? hex(s.close.tx) : null } : null,
+  };
+}
+
+/** The state as written, with its parts checked against each other; nothing is re-derived yet (see verifySenderState). */
+export function readSenderState(json: unknown): SenderState {
+  const o = readObject(json, 'state');
+  if (o.format !== FORMAT) stateError('not a sender state');
+  if (!PHASES.includes(o.phase as SenderPhase)) stateError('phase');
+  const terms = termsFromJson(o.terms);
+  const funding = outpointFromJson(o.funding);
+  const s: SenderState = {
+    phase: o.phase as SenderPhase,
+    terms,
+    ...(funding ? { funding } : {}),
+    index: readInt(o, 'index'),
+    amount: readBig(o, 'amount'),
+    ...(o.receiverSig !== null ? { receiverSig: readHex(o, 'receiverSig') } : {}),
+    ...(o.pending !== null ? { pending: readOptional(o, 'pending', (p) => ({ index: readInt(p, 'index'), amount: readBig(p, 'amount') }))! } : {}),
+    ...(o.close !== null ? {
+      close: readOptional(o, 'close', (c) => ({
+        amount: readBig(c, 'amount'), feeRate: readBig(c, 'feeRate'), ...(c.tx !== null ? { tx: readHex(c, 'tx') } : {}),
+      }))!,
+    } : {}),
+  };
+  checkPhaseParts(s.phase, PHASE_PARTS[s.phase], {
+    receiverKeys: s.terms.receiverFundingKey, funding: s.funding, receiverSig: s.receiverSig,
+    pending: s.pending, close: s.close, closeTx: s.close?.tx,
+  });
+  if (s.pending && (s.pending.index !== s.index + 1 || s.pending.amount <= s.amount)) stateError('pending: not the state after the current one');
+  // Only the receiver's signature on state 0 moves the sender past it: without one, nothing was agreed or revealed.
+  if (s.receiverSig === undefined && (s.index !== 0 || s.amount !== 0n || s.close !== undefined)) {
+    fieldError('index', 'an agreed state or a close without the receiver\'s signature');
+  }
+  if (s.receiverSig !== undefined && s.funding === undefined) fieldError('receiverSig', 'a signature without a funding outpoint');
+  return s;
+}
+
+/**
+ * What a funded sender's state claims, re-derived: the receiver's signature
+ * on our version of state `index` (with K_index from our seed), a payment in
+ * flight the channel can carry, and the close.
+ */
+export function verifySenderState(s: SenderState, signer: PaymentSigner, updateKey: (state: number) => PublicKey): void {
+  if (s.receiverSig === undefined) return;
+  const hash = savedField('amount', () => signer.trustedSenderVersionHash(BigInt(s.index), s.amount, updateKey(s.index)));
+  if (!signer.verifyCounterparty(hash, s.receiverSig)) {
+    fieldError('receiverSig', `does not sign our version of state ${s.index} paying ${s.amount}: the index, the amount or the signature is damaged`);
+  }
+  const p = s.pending;
+  if (p) savedField('pending.amount', () => signer.receiverVersionHash(BigInt(p.index), p.amount));
+  if (s.close) checkSavedClose(signer, s.close, s.amount);
+}

@@ -1,0 +1,602 @@
+/**
+ * The sender's side of a channel. Every handler checks the whole message
+ * against its own state first and changes nothing until all checks pass; the
+ * state is then replaced in one assignment. The sender reveals k_i only from
+ * onAccept, that is, only once it holds the receiver's valid signature on its
+ * version of state i+1. Save the state (toJSON) before sending that revoke.
+ */
+import { sha256 } from '@noble/hashes/sha2';
+import { utf8ToBytes } from '@noble/hashes/utils';
+import { Psbt, Transaction } from 'bitcoinjs-lib';
+import { fail } from '../../../core/errors';
+import { SecretSchedule, deriveUpdateSecret, updateKeyOf } from '../../../keys/shachain';
+import { ChannelContext, verifyChannelParams } from '../params';
+import { FundingParams, FundingPlan, fundingOutpoint, planFunding } from '../../../tx/funding';
+import { createFundingPsbt } from '../psbt/create';
+import { bytesEqual, fromHex, toHex } from '../../../core/hash';
+import { PaymentSigner } from '../tx/payment-signer';
+import { senderBalance } from '../tx/payment';
+import { decodeStateNumber } from '../tx/state-number';
+import { TimeoutParams, signTimeoutTx } from '../tx/timeout';
+import {
+  FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey,
+} from '../../../core/types';
+import { Accept, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, AcceptChannel, Offer, Revoke } from './messages';
+import { ChildPaysForParent, childPaysForParent } from './cpfp';
+import { DEFAULT_MARGIN, OpenTerms, channelParamsOf, copyVariant, expectMessage, savedField } from '../../../protocol/party';
+import { SenderPhase, SenderState, readSenderState, senderStateToJson, verifySenderState } from './sender-state';
+import { ClosingParty, answerClose, checkCloseFeeBound, completeClose, proposeClose } from './close-flow';
+import { DerivedChannel } from './derived';
+import { Json } from '../../../protocol/wire';
+
+export { SenderPhase };
+
+/** The sender's long-lived secrets: never part of its saved state, handed in at open and at every restore. */
+export interface SenderSecrets {
+  /** The private key of the sender's funding key in the 2-of-2. */
+  readonly fundingKey: PrivateKey;
+  /** The private key of the sender's payout key: its close output and the revocable output's timeout branch. */
+  readonly payoutKey: PrivateKey;
+  /** Per-channel shachain seed (see deriveChannelSeed). */
+  readonly updateSeed: Uint8Array;
+}
+
+/** What the sender proposes in open_channel. */
+export interface SenderOpenOptions {
+  /** The funding output's value in satoshis. */
+  readonly capacity: bigint;
+  /** The timeout of the sender's revocable output: a CLTV expiry or a CSV delay. */
+  readonly variant: Variant;
+  /** The payment transactions' fee rate, sat/kw; at least {@link MIN_FEE_RATE}. */
+  readonly feeRate: FeeRate;
+  /** CLTV: blocks before expiry at which the receiver stops taking payments, in [0, 65535] ({@link DEFAULT_MARGIN} by default). */
+  readonly margin?: number;
+  /** The sender's keys and update seed. */
+  readonly secrets: SenderSecrets;
+}
+
+function checkSecretsObject(secrets: SenderSecrets): void {
+  if (secrets === null || typeof secrets !== 'object') fail('INVALID_ARGUMENT', 'secrets must be {fundingKey, payoutKey, updateSeed}');
+}
+
+/**
+ * The sender's side of a channel: it opens and funds the channel, pays by
+ * offers, revokes old states once the receiver has signed the new one, and
+ * closes. Each handler takes the receiver's message, checks all of it, and
+ * either throws a {@link ChannelError} leaving the sender as it was, or moves
+ * to the next state and returns what to send. Save {@link Sender.toJSON}
+ * before sending what a handler returned.
+ *
+ * @example
+ * ```ts
+ * const { sender, message: open } = Sender.open({
+ *   capacity: 1_000_000n, variant: { kind: 'csv', delay: { blocks: 144 } }, feeRate: 1000n, secrets: senderSecrets,
+ * });
+ * // send open, receive accept_channel
+ * sender.onAcceptChannel(decodeMessageOf(acceptJson, 'accept_channel'));
+ * const { psbt, message: created } = sender.createFunding({ inputs: [coin], changeScript: wallet, feeRate: 1000n });
+ * sender.onFundingSigned(decodeMessageOf(signedJson, 'funding_signed'));
+ * // the wallet signs psbt; broadcast the funding transaction
+ * const offer = sender.pay(1_000n);
+ * const revoke = sender.onAccept(decodeMessageOf(acceptJson2, 'accept'));
+ * await store.save('channel-1', sender.toJSON()); // then send revoke
+ * ```
+ */
+export class Sender {
+  private s: SenderState;
+  private readonly secrets: SenderSecrets;
+  private readonly derived: DerivedChannel;
+  private readonly schedule: SecretSchedule;
+  private readonly keyMemo: { state: number; key: PublicKey }[] = [];
+
+  private constructor(s: SenderState, secrets: SenderSecrets) {
+    asPrivateKey(secrets.fundingKey, 'fundingKey');
+    asPrivateKey(secrets.payoutKey, 'payoutKey');
+    if (!(secrets.updateSeed instanceof Uint8Array) || secrets.updateSeed.length !== 32) fail('INVALID_ARGUMENT', 'updateSeed must be 32 bytes');
+    this.s = s;
+    this.secrets = secrets;
+    this.derived = new DerivedChannel('sender', secrets.fundingKey);
+    this.schedule = new SecretSchedule(secrets.updateSeed);
+  }
+
+  /**
+   * Start a channel: the returned open_channel goes to the receiver.
+   *
+   * @param o - Capacity, variant, payment fee rate, CLTV margin and the sender's secrets.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `o` or `o.secrets` is not an object, `margin` is not in [0, 65535], or `updateSeed` is not 32 bytes.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `capacity` is not in [1, MAX_MONEY].
+   * @throws {@link ChannelError} `INVALID_TIMELOCK` if `variant` is malformed or its lock out of range.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `feeRate` is below {@link MIN_FEE_RATE}.
+   * @throws {@link ChannelError} `INVALID_KEY` if `fundingKey` or `payoutKey` is not a valid private key.
+   */
+  static open(o: SenderOpenOptions): {
+    /** The new sender, in phase `opening`. */
+    sender: Sender;
+    /** The open_channel to send. */
+    message: OpenChannel;
+  } {
+    if (o === null || typeof o !== 'object') fail('INVALID_ARGUMENT', 'open options must be {capacity, variant, feeRate, margin?, secrets}');
+    checkSecretsObject(o.secrets);
+    checkAmount(o.capacity, 'capacity', 1n);
+    const variant = copyVariant(o.variant);
+    checkRelayFeeRate(o.feeRate, 'channel fee rate');
+    const margin = o.margin ?? DEFAULT_MARGIN;
+    if (!Number.isSafeInteger(margin) || margin < 0 || margin > 0xffff) fail('INVALID_ARGUMENT', 'margin must be in [0, 65535] blocks');
+    const fundingKey = derivePublicKey(asPrivateKey(o.secrets.fundingKey, 'fundingKey'));
+    const payoutKey = derivePublicKey(asPrivateKey(o.secrets.payoutKey, 'payoutKey'));
+    // A temporary id that needs no randomness: unique because the seed is unique per channel.
+    const tempChannelId = sha256.create().update(utf8ToBytes('revchan/temp-channel-id')).update(derivePublicKey(deriveUpdateSecret(o.secrets.updateSeed, 0n))).digest();
+    const terms: OpenTerms = {
+      tempChannelId: Uint8Array.from(tempChannelId), capacity: o.capacity, variant, margin, feeRate: o.feeRate,
+      senderFundingKey: fundingKey, senderPayoutKey: payoutKey,
+    };
+    const sender = new Sender({ phase: 'opening', terms, index: 0, amount: 0n }, o.secrets);
+    const message: OpenChannel = {
+      type: 'open_channel', tempChannelId: terms.tempChannelId, capacity: o.capacity, variant, margin,
+      feeRate: o.feeRate, senderFundingKey: fundingKey, senderPayoutKey: payoutKey,
+    };
+    return { sender, message };
+  }
+
+  // ---- views
+
+  /** Where the sender is in the channel's life. */
+  get phase(): SenderPhase { return this.s.phase; }
+  /** Receiver's total in the latest agreed state. */
+  get amount(): bigint { return this.s.amount; }
+  /** The latest agreed state's number. */
+  get index(): number { return this.s.index; }
+  /** The payment offered and not yet accepted, if any. */
+  get pending(): {
+    /** The offered state's number. */
+    index: number;
+    /** The receiver's total in it. */
+    amount: bigint;
+  } | undefined { return this.s.pending; }
+  /** The funding outpoint, once funding_created is made. */
+  get funding(): {
+    /** The funding txid. */
+    txid: string;
+    /** The funding output's index. */
+    vout: number;
+  } | undefined { return this.s.funding; }
+  /** The channel's timeout. */
+  get variant(): Variant { return this.s.terms.variant; }
+  /** CLTV: blocks before expiry at which the receiver stops taking payments. */
+  get margin(): number { return this.s.terms.margin; }
+  /** The channel id: temporary before funding, BOLT 2's after (a copy). */
+  get channelId(): Uint8Array {
+    return Uint8Array.from(this.id);
+  }
+
+  /** The channel id, computed once per funding outpoint; callers get copies of it. */
+  private get id(): Uint8Array {
+    return this.derived.channelId(this.s.terms, this.s.funding);
+  }
+
+  /**
+   * The checked channel parameters (after funding_created).
+   *
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   */
+  get context(): ChannelContext {
+    return this.derived.context(this.s.terms, this.s.funding);
+  }
+
+  private get signer(): PaymentSigner {
+    return this.derived.signer(this.s.terms, this.s.funding);
+  }
+
+  /**
+   * K_state. The two most recent are kept: each payment needs K_{i+1} twice (offer, accept).
+   *
+   * @param state - The state number.
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `state` is not a non-negative integer below 2^48.
+   */
+  updateKey(state: number): PublicKey {
+    if (!Number.isSafeInteger(state) || state < 0) fail('SECRET_INDEX_OUT_OF_RANGE', 'state must be a non-negative integer');
+    const memo = this.keyMemo;
+    const hit = memo.find((e) => e.state === state);
+    if (hit) return hit.key;
+    // deriveUpdateSecret has checked the scalar: no second check per payment.
+    const key = updateKeyOf(this.schedule.deriveUpdateSecret(BigInt(state)));
+    memo.unshift({ state, key });
+    memo.length = Math.min(memo.length, 2);
+    return key;
+  }
+
+  // ---- opening
+
+  /**
+   * The receiver's keys: the channel's terms are complete.
+   *
+   * @param m - The receiver's accept_channel.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `opening`.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `INVALID_KEY` if a receiver key is not a valid public key, reuses one of the sender's keys, or the revocation key equals the sender's payout key.
+   */
+  onAcceptChannel(m: AcceptChannel): void {
+    expectMessage(m, 'accept_channel');
+    this.expectPhase('opening', m.type);
+    if (!(m.tempChannelId instanceof Uint8Array) || !bytesEqual(m.tempChannelId, this.s.terms.tempChannelId)) fail('WRONG_CHANNEL', 'accept_channel for another channel');
+    const t = this.s.terms;
+    // The decoder checks these points, but a message may come from memory; once per channel, so checked here too.
+    for (const [k, what] of [[m.receiverFundingKey, 'receiverFundingKey'], [m.receiverPayoutKey, 'receiverPayoutKey'], [m.receiverRevocationKey, 'receiverRevocationKey']] as const) {
+      asPublicKey(k, what);
+    }
+    for (const k of [m.receiverFundingKey, m.receiverPayoutKey, m.receiverRevocationKey]) {
+      if ([t.senderFundingKey, t.senderPayoutKey].some((own) => bytesEqual(own, k))) fail('INVALID_KEY', 'receiver reused one of the sender\'s keys');
+    }
+    if (bytesEqual(m.receiverRevocationKey, t.senderPayoutKey)) fail('INVALID_KEY', 'revocation key equals the sender payout key');
+    this.s = {
+      ...this.s, phase: 'accepted',
+      terms: { ...t, receiverFundingKey: m.receiverFundingKey, receiverPayoutKey: m.receiverPayoutKey, receiverRevocationKey: m.receiverRevocationKey },
+    };
+  }
+
+  /**
+   * Build the funding transaction from the sender's wallet coins. It must not be
+   * broadcast before onFundingSigned has accepted the receiver's signature on state 0.
+   *
+   * @param f - The wallet's coins, the change script and the funding fee rate (the rest comes from the channel's terms).
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `accepted`.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_FEE_RATE`, `INVALID_SCRIPT`, `NON_SEGWIT_INPUT`, `INVALID_TRANSACTION` or `INSUFFICIENT_FUNDS` if {@link planFunding} refuses the coins, change script or fee rate.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the capacity does not cover the payment fee plus a non-dust refund.
+   */
+  createFunding(f: Omit<FundingParams, 'capacity' | 'senderFundingKey' | 'receiverFundingKey'>): {
+    /** The funding transaction, its fee and change. */
+    plan: FundingPlan;
+    /** The funding transaction as a PSBT, for the wallet to sign. */
+    psbt: Psbt;
+    /** The funding_created to send. */
+    message: FundingCreated;
+  } {
+    this.expectPhase('accepted', 'createFunding');
+    const t = this.s.terms;
+    const params: FundingParams = { ...f, capacity: t.capacity, senderFundingKey: t.senderFundingKey, receiverFundingKey: t.receiverFundingKey! };
+    const plan = planFunding(params);
+    // The wallet signs this PSBT; it is built from the same parameters, so its txid is the one funding_created names.
+    const psbt = createFundingPsbt(params);
+    const message = this.fundingCreatedFor(fundingOutpoint(plan.tx));
+    return { plan, psbt, message };
+  }
+
+  /**
+   * For a funding transaction built elsewhere: its outpoint must pay the capacity to the 2-of-2, all inputs segwit.
+   *
+   * @param outpoint - The funding output.
+   * @returns The funding_created to send.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `accepted`.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `outpoint` is missing or its txid or vout malformed.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the capacity does not cover the payment fee plus a non-dust refund.
+   */
+  fundingCreated(outpoint: { txid: string; vout: number }): FundingCreated {
+    this.expectPhase('accepted', 'fundingCreated');
+    return this.fundingCreatedFor(outpoint);
+  }
+
+  private fundingCreatedFor(outpoint: { txid: string; vout: number }): FundingCreated {
+    const terms = this.s.terms;
+    // Checks capacity against fees and every key before committing.
+    const ctx = verifyChannelParams(channelParamsOf(terms, outpoint));
+    this.s = { ...this.s, phase: 'funding_created', funding: outpoint };
+    this.derived.funded(ctx);
+    return { type: 'funding_created', tempChannelId: terms.tempChannelId, fundingTxid: fromHex(outpoint.txid), fundingVout: outpoint.vout, updateKey: this.updateKey(0) };
+  }
+
+  /**
+   * The receiver's signature on state 0, our refund. After this the funding transaction may be broadcast.
+   *
+   * @param m - The receiver's funding_signed.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `funding_created`.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `m.sig` does not sign the sender's version of state 0.
+   */
+  onFundingSigned(m: FundingSigned): void {
+    expectMessage(m, 'funding_signed');
+    this.expectPhase('funding_created', m.type);
+    this.expectChannel(m.channelId);
+    const hash = this.signer.senderVersionHash(0n, 0n, this.updateKey(0));
+    if (!this.signer.verifyCounterparty(hash, m.sig)) fail('INVALID_SIGNATURE', 'funding_signed does not sign our refund');
+    this.s = { ...this.s, phase: 'open', receiverSig: Uint8Array.from(m.sig) };
+  }
+
+  // ---- payments
+
+  /**
+   * Offer to pay `increment` more. The receiver's version of the new state is signed here.
+   *
+   * @param increment - Satoshis to add to the receiver's total, more than 0.
+   * @returns The offer to send.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `open`.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an offer is already in flight.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `increment` is not a positive bigint.
+   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the new total plus the payment fee exceeds the capacity.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if every output of the new state would be dust.
+   */
+  pay(increment: bigint): Offer {
+    this.expectPhase('open', 'pay');
+    if (this.s.pending) fail('PAYMENT_PENDING', 'a payment is already in flight');
+    if (typeof increment !== 'bigint' || increment <= 0n) fail('INVALID_AMOUNT', 'increment must be a positive bigint');
+    const amount = this.s.amount + increment;
+    if (amount > this.s.terms.capacity) fail('AMOUNT_EXCEEDS_CAPACITY', 'payment exceeds the channel');
+    const ctx = this.context;
+    if (ctx.params.capacity - amount - ctx.paymentFee < 0n) fail('AMOUNT_EXCEEDS_CAPACITY', 'payment exceeds what the sender has after fees');
+    const index = this.s.index + 1;
+    const sig = this.signer.sign(this.signer.receiverVersionHash(BigInt(index), amount));
+    this.s = { ...this.s, pending: { index, amount } };
+    return { type: 'offer', channelId: this.channelId, index, amount, updateKey: this.updateKey(index), sig };
+  }
+
+  /**
+   * The offer in flight again (identical bytes: signatures are deterministic), for a resend.
+   *
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no offer is in flight.
+   */
+  pendingOffer(): Offer {
+    const p = this.s.pending;
+    if (!p) fail('UNEXPECTED_MESSAGE', 'no payment in flight');
+    const sig = this.signer.sign(this.signer.receiverVersionHash(BigInt(p.index), p.amount));
+    return { type: 'offer', channelId: this.channelId, index: p.index, amount: p.amount, updateKey: this.updateKey(p.index), sig };
+  }
+
+  /**
+   * The receiver signed our version of the new state: it is safe now to revoke the old one.
+   *
+   * @param m - The receiver's accept.
+   * @returns The revoke to send, once the sender's state is saved.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `open`.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no offer is in flight.
+   * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if `m` accepts another state than the one offered.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `m.sig` does not sign the sender's version of the offered state.
+   */
+  onAccept(m: Accept): Revoke {
+    expectMessage(m, 'accept');
+    this.expectPhase('open', m.type);
+    this.expectChannel(m.channelId);
+    const p = this.s.pending;
+    if (!p) fail('UNEXPECTED_MESSAGE', 'accept without an offer in flight');
+    if (m.index !== p.index) fail('UPDATE_INDEX_MISMATCH', `accept for state ${m.index}, expected ${p.index}`);
+    // K_{i+1} is derived from our own seed, so it needs no point check.
+    const hash = this.signer.trustedSenderVersionHash(BigInt(p.index), p.amount, this.updateKey(p.index));
+    if (!this.signer.verifyCounterparty(hash, m.sig)) fail('INVALID_SIGNATURE', 'accept does not sign our version of the new state');
+    const revoked = this.s.index;
+    this.s = { ...this.s, index: p.index, amount: p.amount, receiverSig: Uint8Array.from(m.sig), pending: undefined };
+    return this.revokeFor(revoked);
+  }
+
+  /**
+   * The last revoke again, for a resend after a lost message.
+   *
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if nothing is revoked yet.
+   */
+  lastRevoke(): Revoke {
+    if (this.s.index === 0) fail('UNEXPECTED_MESSAGE', 'nothing revoked yet');
+    return this.revokeFor(this.s.index - 1);
+  }
+
+  private revokeFor(index: number): Revoke {
+    return { type: 'revoke', channelId: this.channelId, index, secret: this.schedule.deriveUpdateSecret(BigInt(index)) };
+  }
+
+  // ---- closing
+
+  /**
+   * Propose a cooperative close of the latest agreed state at `feeRate` (paid
+   * from the sender's side); again at another rate while no close is signed.
+   *
+   * @param feeRate - The close's fee rate, sat/kw.
+   * @returns The close_offer to send.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if a close is complete or the channel closed, `UNEXPECTED_MESSAGE` if the channel is not open.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an offer is in flight.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `feeRate` is below {@link MIN_FEE_RATE}.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
+   */
+  proposeClose(feeRate: FeeRate): CloseOffer {
+    const { close, message } = proposeClose(this.closing(true), feeRate);
+    this.s = { ...this.s, phase: 'closing', close };
+    return message;
+  }
+
+  /**
+   * The receiver's signature on our close proposal: the close is complete.
+   *
+   * @param m - The receiver's close_signed.
+   * @returns The signed close, to broadcast.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closed, `UNEXPECTED_MESSAGE` if no proposal is outstanding.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `m.sig` does not sign the proposed close.
+   */
+  onCloseSigned(m: CloseSigned): Transaction {
+    expectMessage(m, 'close_signed');
+    this.expectChannel(m.channelId);
+    const { close, tx } = completeClose(this.closing(true), m);
+    this.s = { ...this.s, phase: 'closed', close };
+    return tx;
+  }
+
+  /**
+   * The receiver proposes to close; the sender pays the fee, so it bounds the
+   * rate. While its own proposal is out the sender refuses (the receiver signs
+   * the sender's); a repeat of the close already signed is answered again.
+   *
+   * @param m - The receiver's close_offer.
+   * @param maxFeeRate - The highest close fee rate the sender signs, sat/kw.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `maxFeeRate` is not a valid fee rate, or `m.feeRate` is not one.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the sender's own proposal is out or the channel closed another way, `UNEXPECTED_MESSAGE` if the channel is not open.
+   * @throws {@link ChannelError} `UPDATE_NOT_MONOTONIC` if the close's amount is not the last final amount.
+   * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `m.feeRate` is below {@link MIN_FEE_RATE} or above `maxFeeRate`.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `m.sig` does not sign the close.
+   */
+  onCloseOffer(m: CloseOffer, maxFeeRate: FeeRate): {
+    /** The close_signed to send. */
+    message: CloseSigned;
+    /** The signed close, to broadcast. */
+    tx: Transaction;
+  } {
+    expectMessage(m, 'close_offer');
+    checkCloseFeeBound(maxFeeRate);
+    this.expectChannel(m.channelId);
+    const { close, message, tx } = answerClose(this.closing(false), m, { mayAnswerOwn: false, maxFeeRate });
+    if (close) this.s = { ...this.s, phase: 'closed', close, pending: undefined };
+    return { message, tx };
+  }
+
+  /**
+   * The sender proposes a close only with no offer in flight (the offer must
+   * be answered first), but answers the receiver's proposal even with one: a
+   * receiver that proposed a close never accepts a payment again, so the
+   * offer is dead and is dropped, its k_i never revealed. The receiver may
+   * hold our signature on its version of the offered state; that risk the
+   * offer already took, and the close adds none. Without this, an offer the
+   * receiver refused for good (past the CLTV cutoff, say) would leave only a
+   * unilateral close.
+   */
+  private closing(offerBlocks: boolean): ClosingParty {
+    const paymentPending = offerBlocks && this.s.pending !== undefined;
+    return { phase: this.s.phase, close: this.s.close, paymentPending, amount: this.s.amount, signer: this.signer, channelId: this.channelId };
+  }
+
+  /** The chain settled the channel some other way (unilateral close seen by a watcher). */
+  markClosed(): void {
+    this.s = { ...this.s, phase: 'closed', pending: undefined };
+  }
+
+  // ---- what the sender can broadcast
+
+  /**
+   * Our version of the latest agreed state, fully signed: what to broadcast to close alone.
+   *
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no state is signed yet.
+   */
+  latestTransaction(): Transaction {
+    if (!this.s.receiverSig) fail('UNEXPECTED_MESSAGE', 'no signed state yet');
+    return this.signer.completeSenderVersion(BigInt(this.s.index), this.s.amount, this.updateKey(this.s.index), this.s.receiverSig);
+  }
+
+  /** The signed cooperative close, once both signatures are held. */
+  closeTransaction(): Transaction | undefined {
+    const tx = this.s.close?.tx;
+    return tx ? Transaction.fromBuffer(tx) : undefined;
+  }
+
+  /**
+   * A child spending the sender's plain output of an unconfirmed spend of the
+   * funding output (a cooperative close, a receiver's version) so that the
+   * pair reaches `packageFeeRate`.
+   *
+   * @param p - The parent, the package rate to reach and the child's destination.
+   * @returns The signed child.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if the parent does not parse or does not spend the funding output alone.
+   * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if the parent pays the sender nothing.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if the parent pays no fee.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `packageFeeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the child's fee leaves a dust output.
+   */
+  childPaysForParent(p: ChildPaysForParent): Transaction {
+    return childPaysForParent(this.context, p, this.context.params.senderPayoutKey, this.secrets.payoutKey);
+  }
+
+  /**
+   * Sweep our output of a confirmed sender's version through the timeout branch.
+   *
+   * @param senderTx - The sender's version that confirmed, serialized.
+   * @param destinationScript - Where the sweep pays.
+   * @param feeRate - The sweep's fee rate, sat/kw.
+   * @returns The signed sweep; the node takes it once the timeout has passed.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if `senderTx` does not parse, is not a payment transaction of this channel, or does not spend the funding output alone.
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `senderTx` has no revocable output of the sender's (the receiver's version).
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
+   */
+  timeoutSweep(senderTx: Uint8Array, destinationScript: Uint8Array, feeRate: FeeRate): Transaction {
+    const ctx = this.context;
+    let tx: Transaction;
+    try {
+      tx = Transaction.fromBuffer(senderTx);
+    } catch {
+      return fail('INVALID_TRANSACTION', 'cannot parse the sender transaction');
+    }
+    const state = decodeStateNumber(tx.locktime, tx.ins[0]?.sequence ?? 0, ctx.obscuringFactor);
+    if (state === undefined) fail('INVALID_TRANSACTION', 'not a payment transaction of this channel');
+    const p: TimeoutParams = { channel: ctx.params, senderTx, updateKey: this.updateKey(Number(state)), destinationScript, feeRate };
+    return signTimeoutTx(p, this.secrets.payoutKey);
+  }
+
+  /**
+   * What the sender has left in the latest agreed state, after the payment fee.
+   *
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   */
+  balance(): bigint {
+    return senderBalance(this.context, this.s.amount);
+  }
+
+  // ---- saving and restoring
+
+  /** The sender's state as JSON (no private key or seed), for {@link Sender.restore}. */
+  toJSON(): Json {
+    return senderStateToJson(this.s);
+  }
+
+  /**
+   * A sender from its saved state. Damage is STATE_INVALID (details.field
+   * names what re-deriving found wrong when it is not the shape); secrets of
+   * another channel are INVALID_KEY.
+   *
+   * @param json - What {@link Sender.toJSON} gave, parsed.
+   * @param secrets - The sender's keys and update seed.
+   * @throws {@link ChannelError} `STATE_INVALID` if `json` is damaged: malformed, its parts disagree, or a signature it holds does not verify.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `secrets` is not an object or `updateSeed` is not 32 bytes.
+   * @throws {@link ChannelError} `INVALID_KEY` if a secret key is malformed or not this channel's.
+   *
+   * @example
+   * ```ts
+   * const sender = Sender.restore(await store.load('channel-1'), senderSecrets);
+   * ```
+   */
+  static restore(json: unknown, secrets: SenderSecrets): Sender {
+    const s = readSenderState(json);
+    checkSecretsObject(secrets);
+    const sender = new Sender(s, secrets);
+    if (!bytesEqual(derivePublicKey(secrets.fundingKey), s.terms.senderFundingKey) || !bytesEqual(derivePublicKey(secrets.payoutKey), s.terms.senderPayoutKey)) {
+      fail('INVALID_KEY', 'secrets do not belong to this channel');
+    }
+    if (s.funding) {
+      savedField('terms', () => sender.context);
+      verifySenderState(s, sender.signer, (i) => sender.updateKey(i));
+    }
+    return sender;
+  }
+
+  // ---- checks
+
+  private expectPhase(phase: SenderPhase, what: string): void {
+    if (this.s.phase === phase) return;
+    if (this.s.phase === 'closed' || this.s.phase === 'closing') fail('CHANNEL_CLOSED', `${what}: channel is ${this.s.phase}`);
+    fail('UNEXPECTED_MESSAGE', `${what} in phase ${this.s.phase}`);
+  }
+
+  private expectChannel(id: Uint8Array): void {
+    // An in-memory message may hold anything here; bytesEqual and toHex need bytes.
+    if (!(id instanceof Uint8Array)) fail('WRONG_CHANNEL', 'channel id is not bytes');
+    if (!bytesEqual(id, this.id)) fail('WRONG_CHANNEL', `message for channel ${toHex(id)}`);
+  }
+}
+
+

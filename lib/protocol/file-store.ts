@@ -1,0 +1,155 @@
+/**
+ * A ChannelStore of one JSON file per key in a directory (Node only: package
+ * entry revchan/node). It never leaves a half-written file: it writes a
+ * temporary file, fsyncs it, renames it over the old one, and fsyncs the
+ * directory, so after a crash at any point the file holds either the old
+ * state or the new one. Saves of one key run in call order, each through its
+ * own temporary file, so when several are in flight the last call's state is
+ * the one left on disk.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { fail } from '../core/errors';
+import { ChannelStore, checkStoreKey } from './store';
+
+/** `<key>.json.<pid>.<hex>.tmp`: what save() writes before the rename. */
+const TEMPORARY = /^[A-Za-z0-9_-]{1,128}\.json\.(\d+)\.[0-9a-f]+\.tmp$/;
+
+/** False only when the process is known to be gone (a pid we may not signal is alive). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * A {@link revchan!ChannelStore} of one JSON file per key in a directory, written
+ * so that a crash leaves either the old state or the new one.
+ *
+ * @example
+ * ```ts
+ * import { Sender } from 'revchan';
+ * import { FileChannelStore } from 'revchan/node';
+ *
+ * const store = new FileChannelStore('/var/lib/myapp/channels');
+ * await store.save('alice', sender.toJSON()); // before sending what the transition returned
+ * const restored = Sender.restore(await store.load('alice'), secrets);
+ * ```
+ */
+export class FileChannelStore implements ChannelStore {
+  private readonly queues = new Map<string, Promise<void>>();
+  private swept?: Promise<void>;
+
+  /**
+   * @param dir - The directory; created at the first save.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` if `dir` is not a non-empty string.
+   */
+  constructor(readonly dir: string) {
+    if (typeof dir !== 'string' || dir === '') fail('INVALID_ARGUMENT', 'dir must be a directory path');
+  }
+
+  private file(key: string): string {
+    return path.join(this.dir, `${checkStoreKey(key)}.json`);
+  }
+
+  /**
+   * The state saved under `key`, or undefined if there is none.
+   *
+   * @param key - 1-128 characters of [A-Za-z0-9_-], the file's name without `.json`.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` is not of that form.
+   * @throws {@link revchan!ChannelError} `STATE_INVALID` (the promise rejects) if the file is not JSON; other file system errors reject as they are.
+   */
+  async load(key: string): Promise<unknown | undefined> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file(key), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      return fail('STATE_INVALID', `stored state ${key} is not JSON`);
+    }
+  }
+
+  /**
+   * Save `state` under `key`: resolved once the file and the directory are synced.
+   *
+   * @param key - 1-128 characters of [A-Za-z0-9_-].
+   * @param state - A JSON value (a party's `toJSON()`), serialized at the call.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` is not of that form; file system errors reject as they are.
+   */
+  async save(key: string, state: unknown): Promise<void> {
+    const target = this.file(key);
+    // Serialized now: the caller may change its object before an earlier save of the key is done.
+    const data = JSON.stringify(state);
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const run = previous.then(() => this.write(target, data));
+    const tail = run.catch(() => undefined);
+    this.queues.set(key, tail);
+    void tail.then(() => {
+      if (this.queues.get(key) === tail) this.queues.delete(key);
+    });
+    return run;
+  }
+
+  private async write(target: string, data: string): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true });
+    // Best effort: a directory we cannot list must not stop saves.
+    this.swept ??= this.removeStaleTemporaryFiles().catch(() => undefined);
+    await this.swept;
+    // A name no other save can have: two saves in the same millisecond once shared one file and tore it.
+    const tmp = `${target}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`;
+    const fh = await fs.open(tmp, 'wx', 0o600);
+    try {
+      try {
+        await fh.writeFile(data, 'utf8');
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fs.rename(tmp, target);
+    } catch (e) {
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
+      throw e;
+    }
+    const dh = await fs.open(this.dir, 'r');
+    try {
+      await dh.sync();
+    } finally {
+      await dh.close();
+    }
+  }
+
+  /**
+   * Temporary files left by a process that died mid-save are never read (only
+   * `<key>.json` is), but would pile up with every crash: remove those whose
+   * process is gone, once per store, before its first save.
+   */
+  private async removeStaleTemporaryFiles(): Promise<void> {
+    for (const name of await fs.readdir(this.dir)) {
+      const m = TEMPORARY.exec(name);
+      if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) {
+        await fs.rm(path.join(this.dir, name), { force: true });
+      }
+    }
+  }
+
+  /** Every key with a saved file, sorted; none if the directory does not exist. */
+  async keys(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    return names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).sort();
+  }
+}
