@@ -1,4 +1,4 @@
-// The package entry: re-exports only.
+// The package entry: re-exports only, layer by layer (README, Layers).
 /**
  * Bitcoin payment channels with revocable per-update keys: script templates,
  * transaction builders, PSBT helpers, penalty claims, the sender's and the
@@ -9,43 +9,40 @@
  *
  * @module revchan
  */
+
+// Core: errors, branded types, the elliptic-curve library, bytes and hashes.
 export * from './core/errors';
 export * from './core/types';
 export { EccLib, currentEcc, useEcc } from './core/ecc';
+export * from './core/hash';
 
+// Scripts: the template registry, compiler, matcher and witness assembler.
 export * from './script/templates';
-export * from './script/registry';
+export { defineTemplate, registerTemplate, registeredTemplates, templateByName } from './script/registry';
 export * from './script/compile';
 export * from './script/match';
 export * from './script/witness';
 export * from './script/locks';
-// The revocable construction's templates; loading registers them.
-export * from './constructions/revocable/templates';
 
-export * from './core/hash';
+// Generic transaction pieces.
 export * from './tx/outputs';
-export * from './constructions/revocable/tx/state-number';
+export * from './tx/spend';
 export * from './tx/weights';
 export * from './tx/sighash';
 export * from './tx/signature';
-export * from './constructions/revocable/params';
 export * from './tx/funding';
-export * from './constructions/revocable/tx/payment';
-export * from './constructions/revocable/tx/close';
-export * from './constructions/revocable/tx/revocable-spend';
-export * from './constructions/revocable/tx/penalty';
-export * from './constructions/revocable/tx/timeout';
-export * from './constructions/revocable/tx/payment-signer';
 export * from './tx/cpfp';
 
+// PSBT and descriptors.
 export * from './psbt/key-origin';
-export * from './constructions/revocable/psbt/create';
+export { FundingPsbtOptions, createFundingPsbt } from './psbt/from-plan';
 export * from './psbt/sign';
 export * from './psbt/finalize';
 export { PSBT_IN_SHA256, addPreimage, inputPreimages } from './psbt/preimage';
 export * from './psbt/verify';
 export * from './psbt/descriptor';
 
+// Per-update keys.
 export {
   MAX_STATE as MAX_UPDATE_STATE, deriveSecret, deriveUpdateKey, deriveUpdateSecret, updateIndex,
 } from './keys/shachain';
@@ -54,15 +51,36 @@ export * from './keys/seed';
 // The type of the master node deriveChannelSeed, keyOrigin and signPsbtWithMaster take, so callers need not name bip32.
 export type { BIP32Interface } from 'bip32';
 
-export * from './constructions/revocable/protocol/messages';
+// Protocol: message schemas' shared pieces, party helpers, stores.
 export { Json } from './protocol/wire';
 export { ChainView, DEFAULT_MARGIN, cltvCutoffReached, deriveChannelId } from './protocol/party';
-export * from './constructions/revocable/protocol/sender';
-export * from './constructions/revocable/protocol/receiver';
-export { ChildPaysForParent, maxPackageFeeRate } from './constructions/revocable/protocol/cpfp';
 export { DEFAULT_FUNDING_DEPTH, FundingEvidence, FundingStatus, MAX_FUNDING_DEPTH } from './protocol/funding-evidence';
 export { ChannelStore, MemoryChannelStore } from './protocol/store';
 
+// Constructions: the registry, and the registration of those the package ships.
+export * from './constructions';
+
+// The revocable construction.
+export * from './constructions/revocable/templates';
+export * from './constructions/revocable/kinds';
+export * from './constructions/revocable/params';
+export * from './constructions/revocable/tx/state-number';
+export * from './constructions/revocable/tx/weights';
+export * from './constructions/revocable/tx/payment';
+export * from './constructions/revocable/tx/close';
+export * from './constructions/revocable/tx/revocable-spend';
+export * from './constructions/revocable/tx/penalty';
+export * from './constructions/revocable/tx/timeout';
+export * from './constructions/revocable/tx/payment-signer';
+export * from './constructions/revocable/psbt/create';
+export * from './constructions/revocable/psbt/descriptors';
+export * from './constructions/revocable/protocol/messages';
+export * from './constructions/revocable/protocol/sender';
+export * from './constructions/revocable/protocol/receiver';
+export { ChildPaysForParent, maxPackageFeeRate } from './constructions/revocable/protocol/cpfp';
+export { PLAUSIBLE_STATE_LIMIT } from './constructions/revocable/inspect/state';
+
+// Chain: backends, the block follower, fee schedules, watchers.
 export * from './chain/backend';
 export * from './chain/block-follower';
 export * from './chain/fee-schedule';
@@ -73,11 +91,13 @@ export * from './chain/sender-watcher';
 export * from './chain/fee-reject';
 export { Listener } from './chain/isolated-emitter';
 
+// Inspect: what a PSBT or transaction is, asked of the registered constructions.
 export { InspectInput, parseInspectInput } from './inspect/parse';
 export { ExplainedScript } from './inspect/scripts';
 export { ExplainedSigner, InputSignatures } from './inspect/signatures';
-export { PLAUSIBLE_STATE_LIMIT, StateBasis, StateReading } from './inspect/state';
-export { ChannelTxKind, KIND_LABELS } from './constructions/revocable/inspect/recognize';
+export { StateBasis, StateReading } from './inspect/state';
+export { ChannelInput, NotMine, Recognition, TxInspector } from './inspect/inspector';
+export { InputView, OutputView, PartialSignature, TxView } from './inspect/view';
 export * from './inspect/explain';
 export { ExplainedAmounts, SANE_FEE_PERCENT_OF_INPUTS, SANE_FEE_RATE_SAT_PER_VBYTE } from './inspect/amounts';
 export { InspectWarning, InspectWarningCode } from './inspect/warnings';

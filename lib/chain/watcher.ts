@@ -25,7 +25,7 @@ import { Receiver } from '../constructions/revocable/protocol/receiver';
 import { cltvCutoffReached } from '../protocol/party';
 import { bytesEqual, toHex, txidToHash } from '../core/hash';
 import { checkDestinationScript, dustLimit } from '../tx/outputs';
-import { penaltyWeight } from '../tx/weights';
+import { penaltyWeight } from '../constructions/revocable/tx/weights';
 import { FeeRate, relativeLockValue } from '../core/types';
 import { ChainBackend, ChainTip } from './backend';
 import { checkChainBackend, watcherFeeRates } from './watcher-options';

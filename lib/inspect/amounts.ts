@@ -7,9 +7,9 @@
 import { maxWitnessSize } from '../script/witness';
 import { classifyScript } from '../tx/outputs';
 import {
-  FUNDING_SPEND_INPUT, InputShape, P2SH_P2WPKH_INPUT, P2TR_KEYPATH_INPUT, P2WPKH_INPUT, segwitTxWeight,
+  InputShape, P2SH_P2WPKH_INPUT, P2TR_KEYPATH_INPUT, P2WPKH_INPUT, segwitTxWeight,
 } from '../tx/weights';
-import { Classification } from '../constructions/revocable/inspect/recognize';
+import type { Recognition } from './inspector';
 import { InputView, TxView } from './view';
 import { InspectWarning } from './warnings';
 
@@ -48,14 +48,15 @@ function witnessSize(items: readonly Uint8Array[]): number {
   return items.reduce((s, it) => s + v(it.length) + it.length, v(items.length));
 }
 
-function inputShape(c: Classification, i: InputView): InputShape | undefined {
+function inputShape(c: Recognition, i: InputView): InputShape | undefined {
   if (i.witness !== undefined || i.scriptSig !== undefined) {
     return { scriptSigLength: i.scriptSig?.length ?? 0, witnessSize: i.witness ? witnessSize(i.witness) : 1 };
   }
   const ch = c.channelInput;
   if (ch?.index === i.index) return { scriptSigLength: 0, witnessSize: maxWitnessSize(ch.match.template, ch.branch) };
-  // A payment version whose 2-of-2 is not visible still spends one, as the state number says.
-  if (c.kind === 'sender-version' || c.kind === 'receiver-version') return FUNDING_SPEND_INPUT;
+  // A script not in view may still be known from the kind (a payment version spends the 2-of-2, as its state number says).
+  const assumed = c.assumedInput(i);
+  if (assumed !== undefined) return assumed;
   const s = i.prevout?.script;
   if (s === undefined) return undefined;
   switch (classifyScript(s)) {
@@ -66,7 +67,7 @@ function inputShape(c: Classification, i: InputView): InputShape | undefined {
   }
 }
 
-function weightOf(view: TxView, c: Classification): { weight?: number; exact: boolean } {
+function weightOf(view: TxView, c: Recognition): { weight?: number; exact: boolean } {
   if (view.final) return { weight: view.tx.weight(), exact: true };
   const shapes = view.inputs.map((i) => inputShape(c, i));
   if (shapes.some((s) => s === undefined)) return { exact: false };
@@ -74,7 +75,7 @@ function weightOf(view: TxView, c: Classification): { weight?: number; exact: bo
 }
 
 /** Values, fee and weight; fee warnings are added to `warnings`. */
-export function explainAmounts(view: TxView, c: Classification, warnings: InspectWarning[]): ExplainedAmounts {
+export function explainAmounts(view: TxView, c: Recognition, warnings: InspectWarning[]): ExplainedAmounts {
   const outputs = view.outputs.reduce((s, o) => s + o.value, 0n);
   const { weight, exact } = weightOf(view, c);
   const vsize = weight === undefined ? undefined : Math.ceil(weight / 4);

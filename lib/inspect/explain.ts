@@ -3,32 +3,27 @@
  * report out (kind, variant, state number, amounts and fee, every script as
  * ASM and miniscript, signatures present and missing, warnings). Nothing is
  * signed, fetched or trusted: what cannot be known from the input alone is
- * reported as unknown, with the reason.
+ * reported as unknown, with the reason. Which transaction it is, and every
+ * answer that depends on that, comes from the registered construction that
+ * recognises it (inspector.ts); this module knows no kind.
  */
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import { fail } from '../core/errors';
-import { describeLocks } from '../script/locks';
-import { TemplateMatch, matchTemplate } from '../script/match';
-import { FUNDING_TEMPLATE, ScriptTemplate } from '../script/templates';
 import { bytesEqual } from '../core/hash';
-import { classifyScript, dustLimit, p2wshScript } from '../tx/outputs';
-import { LOCKTIME_THRESHOLD, Variant, asPublicKey } from '../core/types';
-import { ChannelTxKind, Classification, KIND_LABELS, classifyView } from '../constructions/revocable/inspect/recognize';
+import { Variant, asPublicKey } from '../core/types';
+import { describeLocks } from '../script/locks';
+import { ScriptTemplate } from '../script/templates';
+import { dustLimit } from '../tx/outputs';
 import { ExplainedAmounts, explainAmounts } from './amounts';
+import { ExplainOptions, Recognition, recognize } from './inspector';
 import { parseInspectInput } from './parse';
 import { ExplainedScript, explainOutputScript, explainWitnessScript } from './scripts';
-import { FundingKeyRoles, InputSignatures, channelInputSignatures, singleKeySignatures } from './signatures';
-import { StateReading, readState } from './state';
+import { FundingKeyRoles, InputSignatures, channelInputSignatures } from './signatures';
+import { StateReading } from './state';
 import { InputView, TxView, viewPsbt, viewTransaction } from './view';
 import { InspectWarning, inputWarnings } from './warnings';
 
-/** What the caller knows beyond the input, to make the report exact. */
-export interface ExplainOptions {
-  /** The sender's funding key S_f: tells the two sorted funding keys apart, so the state number is exact. */
-  readonly senderFundingKey?: Uint8Array;
-  /** With senderFundingKey: reads the state of a transaction that does not show the funding script. */
-  readonly receiverFundingKey?: Uint8Array;
-}
+export { ExplainOptions } from './inspector';
 
 /** One input, as a person checks it. */
 export interface ExplainedInput {
@@ -87,8 +82,8 @@ export interface ExplainedOutput {
 export interface Explanation {
   /** What was explained. */
   readonly source: 'psbt' | 'transaction';
-  /** Which channel transaction it is. */
-  readonly kind: ChannelTxKind;
+  /** Which channel transaction it is: a kind of the construction that recognised it (the revocable construction's are {@link ChannelTxKind}). */
+  readonly kind: string;
   /** The kind in words. */
   readonly kindLabel: string;
   /** False when only the transaction's shape was recognised, not a channel script. */
@@ -130,94 +125,9 @@ export interface Explanation {
 
 interface Context {
   readonly view: TxView;
-  readonly c: Classification;
+  readonly c: Recognition;
   readonly opts: ExplainOptions;
   readonly warnings: InspectWarning[];
-}
-
-// ---------------------------------------------------------------------------
-// Variant and state.
-
-function variantOf(m: TemplateMatch): Variant {
-  if (m.template.name === 'revocable-cltv') {
-    const t = m.values.get('T') as number;
-    return { kind: 'cltv', expiry: t < LOCKTIME_THRESHOLD ? { height: t } : { time: t } };
-  }
-  return { kind: 'csv', delay: { blocks: m.values.get('D') as number } };
-}
-
-/** The revocable script a sender's version PSBT carries on its P2WSH output. */
-function revocableOutputMatch(view: TxView): TemplateMatch | undefined {
-  for (const o of view.outputs) {
-    if (o.witnessScript === undefined || !bytesEqual(o.script, p2wshScript(o.witnessScript))) continue;
-    const m = matchTemplate(o.witnessScript);
-    if (m !== undefined && m.template !== FUNDING_TEMPLATE) return m;
-  }
-  return undefined;
-}
-
-function variant(ctx: Context): { variant?: Variant; variantNote?: string } {
-  const { c, view } = ctx;
-  if (c.kind === 'penalty' || c.kind === 'timeout') return { variant: variantOf(c.channelInput!.match) };
-  if (c.kind === 'sender-version') {
-    const m = revocableOutputMatch(view);
-    if (m !== undefined) return { variant: variantOf(m) };
-    return { variantNote: 'not visible: the revocable output is only a script hash here (its PSBT carries the script)' };
-  }
-  if (c.kind === 'funding') return { variantNote: 'not part of a funding transaction: it is set in the revocable script of the sender\'s versions' };
-  return { variantNote: 'not visible: only a sender\'s version, penalty claim or timeout sweep carries the revocable script' };
-}
-
-function fundingKeysOf(m: TemplateMatch | undefined): [Uint8Array, Uint8Array] | undefined {
-  if (m === undefined || m.template !== FUNDING_TEMPLATE) return undefined;
-  return [m.values.get('key_1') as Uint8Array, m.values.get('key_2') as Uint8Array];
-}
-
-/** The funding keys from a signed spend of the funding output (its witness reveals the 2-of-2). */
-function revealedFundingKeys(tx: Transaction): [Uint8Array, Uint8Array] | undefined {
-  const w = tx.ins[0]?.witness;
-  if (tx.ins.length !== 1 || w === undefined || w.length < 2) return undefined;
-  return fundingKeysOf(matchTemplate(w[w.length - 1]!));
-}
-
-function optionKeys(opts: ExplainOptions): [Uint8Array, Uint8Array] | undefined {
-  return opts.senderFundingKey && opts.receiverFundingKey ? [opts.senderFundingKey, opts.receiverFundingKey] : undefined;
-}
-
-function state(ctx: Context): { state?: StateReading; stateNote?: string } {
-  const { c, view, opts } = ctx;
-  if (c.kind === 'sender-version' || c.kind === 'receiver-version') {
-    const keys = fundingKeysOf(c.channelInput?.match) ?? optionKeys(opts);
-    const s = readState(view.tx, keys, opts.senderFundingKey)!;
-    return { state: s };
-  }
-  if (c.kind === 'penalty' || c.kind === 'timeout') {
-    const input = view.inputs[c.channelInput!.index]!;
-    const parent = input.parentProblem === undefined ? input.parent : undefined;
-    const spent = c.kind === 'penalty' ? 'the revoked sender\'s version' : 'the sender\'s version';
-    if (parent === undefined) return { stateNote: `unknown: it is carried by ${spent} this spends, which is not included (a PSBT carries it as nonWitnessUtxo)` };
-    const s = readState(parent, revealedFundingKeys(parent) ?? optionKeys(opts), opts.senderFundingKey);
-    if (s === undefined) return { stateNote: 'unknown: the transaction this spends (nonWitnessUtxo) carries no state number' };
-    return { state: s, stateNote: `of ${spent} this spends (${parent.getId()})` };
-  }
-  if (c.kind === 'cooperative-close') return { stateNote: 'none: a cooperative close carries no state number (nLockTime 0)' };
-  return { stateNote: 'none: a funding transaction carries no state number' };
-}
-
-// ---------------------------------------------------------------------------
-// Inputs.
-
-function describeSpend(ctx: Context, i: InputView): string {
-  const { c } = ctx;
-  if (c.channelInput?.index === i.index) {
-    if (c.channelInput.match.template === FUNDING_TEMPLATE) return 'funding output (2-of-2)';
-    return c.kind === 'penalty' ? 'revocable output of the revoked sender\'s version' : 'revocable output of the sender\'s version';
-  }
-  switch (c.kind) {
-    case 'funding': return 'wallet coin';
-    case 'penalty': return 'receiver\'s output of the revoked sender\'s version';
-    default: return 'funding output (2-of-2; script not visible)';
-  }
 }
 
 function branchInfo(t: ScriptTemplate, name: string): ExplainedInput['branch'] {
@@ -232,11 +142,7 @@ function fundingRoles(opts: ExplainOptions): FundingKeyRoles {
 function inputSignatures(ctx: Context, i: InputView): InputSignatures {
   const { c, view, opts } = ctx;
   if (c.channelInput?.index === i.index) return channelInputSignatures(i, c.channelInput.match, c.channelInput.branch, fundingRoles(opts), view.psbt);
-  if (c.kind === 'funding') return singleKeySignatures(i, 'wallet key', 'sender\'s wallet key', view.psbt);
-  if (c.kind === 'penalty') return singleKeySignatures(i, 'R_p', 'receiver\'s payout key', view.psbt);
-  if (i.witness !== undefined) return { present: [], missing: [], note: 'signed, but its script is not visible' };
-  const where = view.source === 'psbt' ? 'the PSBT input has no witness script' : 'the transaction is unsigned';
-  return { present: [], missing: [], note: `the 2-of-2's keys are not visible: ${where}` };
+  return c.signatures(i);
 }
 
 function describeInput(ctx: Context, i: InputView): ExplainedInput {
@@ -247,7 +153,7 @@ function describeInput(ctx: Context, i: InputView): ExplainedInput {
     txid: i.txid,
     vout: i.vout,
     sequence: i.sequence,
-    spends: describeSpend(ctx, i),
+    spends: c.spends(i),
     final: i.witness !== undefined || i.scriptSig !== undefined,
     signatures: inputSignatures(ctx, i),
     ...(i.prevout ? { value: i.prevout.value, prevoutScript: explainOutputScript(i.prevout.script) } : {}),
@@ -255,29 +161,6 @@ function describeInput(ctx: Context, i: InputView): ExplainedInput {
     ...(channel ? { branch: branchInfo(channel.match.template, channel.branch) } : {}),
     ...(i.sighashType !== undefined ? { sighashType: i.sighashType } : {}),
   };
-}
-
-// ---------------------------------------------------------------------------
-// Outputs.
-
-function outputRole(ctx: Context, index: number, script: Uint8Array): string {
-  const { c, view } = ctx;
-  const type = classifyScript(script);
-  switch (c.kind) {
-    case 'funding':
-      if (index === c.fundingOutput) return c.certain ? 'funding output (2-of-2)' : 'funding output, if this is a funding transaction (P2WSH; script not visible)';
-      return 'change';
-    case 'sender-version':
-      return type === 'p2wsh' ? 'sender\'s revocable output' : 'receiver\'s output';
-    case 'receiver-version':
-    case 'cooperative-close':
-      if (view.outputs.length === 2) return index === 0 ? 'receiver\'s output' : 'sender\'s output';
-      return 'receiver\'s or sender\'s output (the other was dust and left out)';
-    case 'penalty':
-      return 'receiver\'s destination';
-    case 'timeout':
-      return 'sender\'s destination';
-  }
 }
 
 function explainOutputs(ctx: Context): ExplainedOutput[] {
@@ -288,7 +171,7 @@ function explainOutputs(ctx: Context): ExplainedOutput[] {
     return {
       index: o.index,
       value: o.value,
-      role: outputRole(ctx, o.index, o.script),
+      role: ctx.c.outputRole(o),
       script: explainOutputScript(o.script),
       dustLimit: limit,
       dust,
@@ -311,7 +194,7 @@ function checkOptions(opts: ExplainOptions): void {
 
 function explainView(view: TxView, opts: ExplainOptions): Explanation {
   checkOptions(opts);
-  const c = classifyView(view);
+  const { inspector, recognition: c } = recognize(view, opts);
   const ctx: Context = { view, c, opts, warnings: [] };
   const inputs = view.inputs.map((i) => describeInput(ctx, i));
   const outputs = explainOutputs(ctx);
@@ -324,14 +207,14 @@ function explainView(view: TxView, opts: ExplainOptions): Explanation {
   return {
     source: view.source,
     kind: c.kind,
-    kindLabel: KIND_LABELS[c.kind],
+    kindLabel: inspector.kinds[c.kind] ?? c.kind,
     certain: c.certain,
     recognisedBy: c.basis,
-    ...variant(ctx),
+    ...c.variant(),
     txid: view.tx.getId(),
     version: view.tx.version,
     locktime: view.tx.locktime,
-    ...state(ctx),
+    ...c.state(),
     inputs,
     outputs,
     amounts: amt,

@@ -6,7 +6,8 @@
 import { ChannelError, fail } from '../core/errors';
 import { LOCKTIME_THRESHOLD, Variant } from '../core/types';
 import { ExplainedInput, ExplainedOutput, Explanation } from './explain';
-import { ExplainedScript, TEMPLATE_VALUE_ROLES } from './scripts';
+import { inspectorOfKind } from './inspector';
+import { ExplainedScript, valueRole } from './scripts';
 import { ExplainedSigner, InputSignatures } from './signatures';
 import { StateReading } from './state';
 
@@ -29,17 +30,20 @@ function hex32(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
 }
 
-const STATE_KINDS = new Set(['sender-version', 'receiver-version']);
+/** Whether the transaction's own nLockTime and nSequence carry its state number (not those of a transaction it spends). */
+function carriesState(e: Explanation): boolean {
+  return e.state !== undefined && e.state.txid === e.txid;
+}
 
 function locktimeNote(e: Explanation): string {
-  if (STATE_KINDS.has(e.kind)) return 'carries the obscured state number; as a time in 1987 it locks nothing';
+  if (carriesState(e)) return 'carries the obscured state number; as a time in 1987 it locks nothing';
   if (e.locktime === 0) return 'no lock';
   if (e.locktime < LOCKTIME_THRESHOLD) return `not valid before block ${e.locktime}`;
   return `not valid before ${new Date(e.locktime * 1000).toISOString()}`;
 }
 
 function sequenceNote(e: Explanation, n: number): string {
-  if (STATE_KINDS.has(e.kind)) return 'carries the obscured state number';
+  if (carriesState(e)) return 'carries the obscured state number';
   if (n === 0xffffffff) return 'final';
   if (n === 0xfffffffe) return 'no replacement (BIP 125)';
   if ((n & 0x80000000) !== 0) return 'replaceable (BIP 125)';
@@ -47,12 +51,11 @@ function sequenceNote(e: Explanation, n: number): string {
   return `relative lock of ${lock} after the spent output confirms (BIP 68); replaceable`;
 }
 
-function describeVariant(v: Variant): string {
-  if (v.kind === 'csv') return `CSV: the sender's timeout branch opens ${v.delay.blocks} blocks after the sender's version confirms`;
-  const e = v.expiry;
-  return 'height' in e
-    ? `CLTV: the sender's timeout branch opens at block height ${e.height}`
-    : `CLTV: the sender's timeout branch opens at time ${e.time} (${new Date(e.time * 1000).toISOString()})`;
+/** The variant in the words of the construction the kind is of. */
+function describeVariant(e: Explanation, v: Variant): string {
+  const inspector = inspectorOfKind(e.kind);
+  if (inspector !== undefined) return inspector.describeVariant(v);
+  return v.kind === 'csv' ? `CSV: ${v.delay.blocks} blocks` : `CLTV: ${'height' in v.expiry ? `block height ${v.expiry.height}` : `time ${v.expiry.time}`}`;
 }
 
 /** A headline (the state, or why it is unknown) and a line on how it was read. */
@@ -81,7 +84,7 @@ function describeState(s: StateReading): [string, string] {
 function scriptLines(title: string, s: ExplainedScript, indent: string): string[] {
   const lines = [`${indent}${title}${s.template ? ` (${s.template} template: ${s.templateMiniscript})` : ''}`];
   for (const [name, v] of Object.entries(s.values ?? {})) {
-    const role = TEMPLATE_VALUE_ROLES[name];
+    const role = valueRole(s.template, name);
     lines.push(row(name, `${v}${role ? `  ${role}` : ''}`, `${indent}  `));
   }
   lines.push(row('asm', s.asm, `${indent}  `));
@@ -169,7 +172,7 @@ function renderChecked(e: Explanation): string {
   const source = e.source === 'psbt' ? 'PSBT' : 'transaction';
   lines.push(`${e.kindLabel}${e.certain ? '' : ' (unconfirmed)'}  [${source}, ${e.inputs.length} input${e.inputs.length === 1 ? '' : 's'}, ${e.outputs.length} output${e.outputs.length === 1 ? '' : 's'}]`);
   lines.push(row('recognised', e.recognisedBy));
-  lines.push(row('variant', e.variant ? describeVariant(e.variant) : e.variantNote ?? 'unknown'));
+  lines.push(row('variant', e.variant ? describeVariant(e, e.variant) : e.variantNote ?? 'unknown'));
   if (e.state) {
     const [headline, how] = describeState(e.state);
     lines.push(row('state', `${headline}${e.stateNote ? `, ${e.stateNote}` : ''}`), row('', how));

@@ -1,27 +1,36 @@
 /**
- * Scripts as a person checks them before signing: the channel templates'
+ * Scripts as a person checks them before signing: the registered templates'
  * scripts in ASM with their values filled in and as the miniscript they
- * equal; any other script in plain ASM with its standard type.
+ * equal; any other script in plain ASM with its standard type. What a
+ * template's placeholders stand for comes from the construction that
+ * registered it (its inspector's valueRoles); the funding template's are here.
  */
 import { script as bscript } from 'bitcoinjs-lib';
 import { matchTemplate } from '../script/match';
-import { ScriptTemplate } from '../script/templates';
+import { FUNDING_TEMPLATE, ScriptTemplate } from '../script/templates';
 import { toHex } from '../core/hash';
 import { ScriptType, classifyScript } from '../tx/outputs';
+import { registeredInspectors } from './inspector';
 
-/** What each key or lock name in the templates stands for. */
-export const TEMPLATE_VALUE_ROLES: Readonly<Record<string, string>> = {
+/** What the funding template's keys stand for: the one template every construction shares. */
+export const FUNDING_VALUE_ROLES = {
   key_1: 'funding key, first in sorted order',
   key_2: 'funding key, second in sorted order',
   S_f: 'sender\'s funding key',
   R_f: 'receiver\'s funding key',
-  R_r: 'receiver\'s revocation key',
-  K_i: 'sender\'s per-update key of the state',
-  S_p: 'sender\'s payout key',
-  R_p: 'receiver\'s payout key',
-  T: 'channel expiry (CLTV)',
-  D: 'sender\'s delay in blocks (CSV)',
-};
+} as const;
+
+/** What a placeholder of a template stands for, as the construction that registered the template says. */
+export function valueRole(template: string | undefined, name: string): string | undefined {
+  if (template === undefined) return undefined;
+  const own = (roles: Readonly<Record<string, string>> | undefined) => (roles !== undefined && Object.hasOwn(roles, name) ? roles[name] : undefined);
+  if (template === FUNDING_TEMPLATE.name) return own(FUNDING_VALUE_ROLES);
+  for (const i of registeredInspectors()) {
+    const role = Object.hasOwn(i.valueRoles, template) ? own(i.valueRoles[template]) : undefined;
+    if (role !== undefined) return role;
+  }
+  return undefined;
+}
 
 /** A script as a person checks it: bytes, ASM, and for a channel template its miniscript and values. */
 export interface ExplainedScript {

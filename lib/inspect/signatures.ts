@@ -1,6 +1,6 @@
 /**
  * Which signatures an input has and which it still needs: for a channel
- * script, the signers of the branch it takes (lib/scripts branchSigners);
+ * script, the signers of the branch it takes (lib/script branchSigners);
  * for a wallet coin, its one key. A PSBT's partial signatures are checked
  * against the PSBT's own sighash; a final witness is read by position.
  */
@@ -9,7 +9,7 @@ import { ecc } from '../core/ecc';
 import { TemplateMatch } from '../script/match';
 import { bytesEqual, hash160, toHex } from '../core/hash';
 import { classifyScript } from '../tx/outputs';
-import { TEMPLATE_VALUE_ROLES } from './scripts';
+import { FUNDING_VALUE_ROLES, valueRole } from './scripts';
 import { InputView } from './view';
 
 /** A key that signs, or must sign, an input. */
@@ -60,9 +60,9 @@ function templateSigners(m: TemplateMatch, branch: string, roles: FundingKeyRole
     if (item === '') return;
     const name = item.slice(5, -1);
     const pubkey = m.values.get(name) as Uint8Array;
-    let role = TEMPLATE_VALUE_ROLES[name] ?? name;
-    if (roles.sender && bytesEqual(roles.sender, pubkey)) role = TEMPLATE_VALUE_ROLES.S_f!;
-    else if (roles.receiver && bytesEqual(roles.receiver, pubkey)) role = TEMPLATE_VALUE_ROLES.R_f!;
+    let role = valueRole(m.template.name, name) ?? name;
+    if (roles.sender && bytesEqual(roles.sender, pubkey)) role = FUNDING_VALUE_ROLES.S_f;
+    else if (roles.receiver && bytesEqual(roles.receiver, pubkey)) role = FUNDING_VALUE_ROLES.R_f;
     specs.push({ name, role, pubkey, position });
   });
   return specs;

@@ -4,7 +4,7 @@
  */
 import { classifyScript } from '../tx/outputs';
 import { SIGHASH_ALL } from '../tx/sighash';
-import { Classification } from '../constructions/revocable/inspect/recognize';
+import type { Recognition } from './inspector';
 import { InputSignatures } from './signatures';
 import { InputView, TxView } from './view';
 
@@ -53,11 +53,11 @@ function segwitProblem(i: InputView, source: TxView['source']): string | undefin
 }
 
 /** Problems with the inputs (segwit, parent transactions, sighash types) and their signatures. */
-export function inputWarnings(view: TxView, c: Classification, inputs: readonly { index: number; signatures: InputSignatures }[]): InspectWarning[] {
+export function inputWarnings(view: TxView, c: Recognition, inputs: readonly { index: number; signatures: InputSignatures }[]): InspectWarning[] {
   const warnings: InspectWarning[] = [];
   for (const i of view.inputs) {
     if (i.parentProblem !== undefined) warnings.push({ code: 'UTXO_MISMATCH', input: i.index, message: `input ${i.index}: ${i.parentProblem}` });
-    if (c.kind === 'funding') {
+    if (c.fundsChannel) {
       const problem = segwitProblem(i, view.source);
       if (problem !== undefined) {
         warnings.push({ code: 'NON_SEGWIT_INPUT', input: i.index, message: `funding input ${i.index} ${problem}: the funding txid could change and the signed refund would be lost` });

@@ -8,7 +8,6 @@
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { fail } from '../core/errors';
-import { ChannelContext } from '../constructions/revocable/params';
 import { bytesEqual } from '../core/hash';
 import { checkAmount } from '../core/types';
 
@@ -55,12 +54,20 @@ export function fundingPolicyOf(p: { readonly fundingDepth?: number; readonly ze
   return { depth, zeroConfBudget: checkAmount(p.zeroConf.budget, 'zeroConf.budget') };
 }
 
+/** What funding evidence is checked against: the agreed outpoint, value and script (a construction's channel context has them). */
+export interface FundingTerms {
+  /** The agreed outpoint and the capacity. */
+  readonly params: { readonly fundingOutpoint: { readonly txid: string; readonly vout: number }; readonly capacity: bigint };
+  /** The funding output's P2WSH script. */
+  readonly fundingScriptPubKey: Uint8Array;
+}
+
 /**
  * Checks `e` against the channel and the policy; a refusal says which field
  * is wrong. A channel whose funding was once deep enough stays so
  * (`wasDeep`): shallower evidence later is a reorg, the watcher's concern.
  */
-export function checkFundingEvidence(ctx: ChannelContext, e: FundingEvidence, policy: FundingPolicy, wasDeep = false): FundingStatus {
+export function checkFundingEvidence(ctx: FundingTerms, e: FundingEvidence, policy: FundingPolicy, wasDeep = false): FundingStatus {
   if (e === null || typeof e !== 'object' || Array.isArray(e)) fail('INVALID_ARGUMENT', 'funding evidence must be {tx, confirmations}');
   if (!(e.tx instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'evidence.tx must be the raw funding transaction');
   if (!Number.isSafeInteger(e.confirmations) || e.confirmations < 0) fail('INVALID_ARGUMENT', 'evidence.confirmations must be a non-negative integer');

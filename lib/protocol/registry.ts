@@ -1,7 +1,7 @@
 /**
  * The message types the library speaks, by type: decodeMessage and
- * encodeMessage dispatch here, and each construction adds its messages with
- * one `registerMessages` call. The registry never lists types itself.
+ * encodeMessage dispatch here, and registerConstruction adds each
+ * construction's messages. The registry never lists types itself.
  */
 import { fail } from '../core/errors';
 import { Json, bad, expectObject } from './fields';
@@ -18,6 +18,16 @@ export class MessageRegistry {
    *   given twice, or an element is not a schema; nothing is added then
    */
   register(schemas: readonly MessageSchema[]): void {
+    this.check(schemas);
+    for (const s of schemas) this.byType.set(s.type, s);
+  }
+
+  /**
+   * Refuse schemas as register would, adding nothing.
+   * @param schemas - schemas of types not registered yet
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` as register
+   */
+  check(schemas: readonly MessageSchema[]): void {
     if (!Array.isArray(schemas)) fail('INVALID_ARGUMENT', 'schemas must be an array');
     const seen = new Set<string>();
     for (const s of schemas) {
@@ -27,7 +37,6 @@ export class MessageRegistry {
       if (this.byType.has(s.type) || seen.has(s.type)) fail('INVALID_ARGUMENT', `message type ${preview(s.type)} is registered already`, { type: s.type });
       seen.add(s.type);
     }
-    for (const s of schemas) this.byType.set(s.type, s);
   }
 
   /**

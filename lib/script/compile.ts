@@ -5,12 +5,10 @@
  */
 import { fail } from '../core/errors';
 import {
-  AbsoluteLock, PublicKey, RelativeLock, Variant,
-  absoluteLockValue, asPublicKey, checkVariant, relativeLockValue,
+  AbsoluteLock, PublicKey, RelativeLock, absoluteLockValue, asPublicKey, relativeLockValue,
 } from '../core/types';
 import { expectBytes, expectObject } from '../core/arguments';
 import { FUNDING_TEMPLATE, ScriptTemplate } from './templates';
-import { REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE } from '../constructions/revocable/templates';
 import { parseTemplate } from './template-check';
 import { pushData, pushNumber } from './chunks';
 
@@ -123,49 +121,6 @@ export function compileFundingScript(k: FundingKeys): Uint8Array {
     fail('INVALID_KEY', 'sender and receiver funding keys must differ');
   }
   return compileTemplate(FUNDING_TEMPLATE, { S_f: k.senderFundingKey, R_f: k.receiverFundingKey });
-}
-
-/** The keys and timeout of one state's revocable output. */
-export interface RevocableKeys {
-  /** The receiver's revocation key R_r. */
-  readonly receiverRevocationKey: PublicKey;
-  /** K_i, the state's update key. */
-  readonly updateKey: PublicKey;
-  /** The sender's payout key S_p. */
-  readonly senderPayoutKey: PublicKey;
-  /** The channel's timeout. */
-  readonly variant: Variant;
-}
-
-/**
- * The revocable template of a variant.
- *
- * @param variant - The channel's timeout.
- * @throws {@link ChannelError} `INVALID_TIMELOCK` if `variant` is malformed or its lock out of range.
- */
-export function revocableTemplate(variant: Variant): ScriptTemplate {
-  checkVariant(variant);
-  return variant.kind === 'cltv' ? REVOCABLE_CLTV_TEMPLATE : REVOCABLE_CSV_TEMPLATE;
-}
-
-/**
- * A state's revocable witness script.
- *
- * @param k - R_r, K_i, S_p and the variant.
- * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `k` is not an object or a key is missing.
- * @throws {@link ChannelError} `INVALID_TIMELOCK` if the variant is malformed or its lock out of range.
- * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key.
- */
-export function compileRevocableScript(k: RevocableKeys): Uint8Array {
-  if (k === null || typeof k !== 'object') fail('TEMPLATE_ARGUMENT', 'revocable keys must be an object');
-  const v = k.variant;
-  if (v === null || typeof v !== 'object' || (v.kind !== 'cltv' && v.kind !== 'csv')) {
-    fail('INVALID_TIMELOCK', 'variant kind must be cltv or csv');
-  }
-  const base = { R_r: k.receiverRevocationKey, K_i: k.updateKey, S_p: k.senderPayoutKey };
-  return v.kind === 'cltv'
-    ? compileTemplate(REVOCABLE_CLTV_TEMPLATE, { ...base, T: v.expiry })
-    : compileTemplate(REVOCABLE_CSV_TEMPLATE, { ...base, D: v.delay });
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * The template registry: every script template the loaded code knows, the
  * list matchTemplate (and through it the PSBT finalizer and inspect) tries.
- * The core registers the funding template (templates.ts); each construction
- * registers its own on load, so adding one is a folder and a registration.
+ * The core registers the funding template (templates.ts); a construction
+ * defines its own with defineTemplate and registerConstruction registers
+ * them (lib/constructions/registry.ts).
  *
  * A template is refused if it could match a script that a registered one
  * also matches, so no answer of the matcher depends on registration order.
@@ -50,12 +51,41 @@ function longestScript(t: ScriptTemplate): number {
   return parseTemplate(t).tokens.reduce((n, tok) => n + (tok.type === 'param' ? maxPushLength(tok.kind) : literalChunk(tok).raw.length), 0);
 }
 
+/** Templates defineTemplate made: checked, sealed, and registered as they are. */
+const defined = new WeakSet<ScriptTemplate>();
+
 /**
- * Adds a template to the registry and returns the registered copy (frozen;
- * compare templates by this object). A refused template leaves the registry
- * as it was.
+ * A template checked and sealed but not registered: what a construction
+ * declares, so its code holds the very object registerConstruction later
+ * registers (compare templates by this object).
  *
  * @param t - The template as data (scripts-templates/README.md).
+ * @returns The sealed template (frozen); the same object if `t` is one already.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if the template is malformed or its `maxLength` is not the longest script it compiles to.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if its ASM has an unknown opcode or a bad literal, or a branch a bad witness item.
+ *
+ * @example
+ * ```ts
+ * export const SPILLMAN_CLTV_TEMPLATE = defineTemplate(spillmanCltvJson as ScriptTemplate);
+ * ```
+ */
+export function defineTemplate(t: ScriptTemplate): ScriptTemplate {
+  if (defined.has(t)) return t;
+  const sealed = sealTemplate(t);
+  const longest = longestScript(sealed);
+  if (sealed.maxLength !== longest) {
+    fail('TEMPLATE_ARGUMENT', `${sealed.name}: maxLength is ${sealed.maxLength}, the longest script it compiles to is ${longest} bytes`);
+  }
+  defined.add(sealed);
+  return sealed;
+}
+
+/**
+ * Adds a template to the registry and returns the registered template
+ * (frozen; compare templates by this object): `t` itself if defineTemplate
+ * made it, else a sealed copy. A refused template leaves the registry as it was.
+ *
+ * @param t - The template as data (scripts-templates/README.md), or from {@link defineTemplate}.
  * @returns The registered template.
  * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if the template is malformed or its `maxLength` is not the longest script it compiles to.
  * @throws {@link ChannelError} `INVALID_SCRIPT` if its ASM has an unknown opcode or a bad literal, or a branch a bad witness item.
@@ -64,22 +94,39 @@ function longestScript(t: ScriptTemplate): number {
  *
  * @example
  * ```ts
- * export const SPILLMAN_CLTV_TEMPLATE = registerTemplate(spillmanCltvJson as ScriptTemplate);
+ * const hashlock = registerTemplate(hashlockJson as ScriptTemplate);
  * ```
  */
 export function registerTemplate(t: ScriptTemplate): ScriptTemplate {
-  const sealed = sealTemplate(t);
-  const longest = longestScript(sealed);
-  if (sealed.maxLength !== longest) {
-    fail('TEMPLATE_ARGUMENT', `${sealed.name}: maxLength is ${sealed.maxLength}, the longest script it compiles to is ${longest} bytes`);
+  return registerTemplates([t])[0]!;
+}
+
+/**
+ * Templates as registerTemplate would register them one after another, all or
+ * none; nothing is registered yet. registerConstruction checks a
+ * construction's templates with this before it registers anything.
+ */
+export function checkNewTemplates(ts: readonly ScriptTemplate[]): ScriptTemplate[] {
+  const accepted: ScriptTemplate[] = [];
+  for (const t of ts) {
+    const sealed = defineTemplate(t);
+    if (templateByName(sealed.name) !== undefined || accepted.some((a) => a.name === sealed.name)) {
+      fail('TEMPLATE_DUPLICATE', `a template named ${sealed.name} is registered`, { name: sealed.name });
+    }
+    const other = [...registered, ...accepted].find((r) => templatesOverlap(r, sealed));
+    if (other !== undefined) {
+      fail('TEMPLATE_AMBIGUOUS', `${sealed.name} could match the same scripts as ${other.name}`, { name: sealed.name, conflictsWith: other.name });
+    }
+    accepted.push(sealed);
   }
-  if (templateByName(sealed.name) !== undefined) fail('TEMPLATE_DUPLICATE', `a template named ${sealed.name} is registered`, { name: sealed.name });
-  const other = registered.find((r) => templatesOverlap(r, sealed));
-  if (other !== undefined) {
-    fail('TEMPLATE_AMBIGUOUS', `${sealed.name} could match the same scripts as ${other.name}`, { name: sealed.name, conflictsWith: other.name });
-  }
-  registered = Object.freeze([...registered, sealed]);
-  return sealed;
+  return accepted;
+}
+
+/** Register templates, all or none (as {@link checkNewTemplates} refuses them); returns the registered ones in order. */
+export function registerTemplates(ts: readonly ScriptTemplate[]): readonly ScriptTemplate[] {
+  const accepted = checkNewTemplates(ts);
+  registered = Object.freeze([...registered, ...accepted]);
+  return accepted;
 }
 
 /**

@@ -10,10 +10,10 @@ import { fail } from '../core/errors';
 import {
   FeeRate, PrivateKey, PublicKey, asPrivateKey, asPublicKey, checkAmount, checkFeeRate, checkVout, derivePublicKey, feeForWeight,
 } from '../core/types';
-import { TX_VERSION } from '../constructions/revocable/params';
+import { TX_VERSION } from './spend';
 import { bytesEqual } from '../core/hash';
 import { checkDestinationScript, dustLimit, p2wpkhScript } from './outputs';
-import { RBF_SEQUENCE, p2wpkhScriptCode } from '../constructions/revocable/tx/revocable-spend';
+import { RBF_SEQUENCE, p2wpkhScriptCode } from './spend';
 import { SIGHASH_ALL } from './sighash';
 import { signSighash } from './signature';
 import { P2WPKH_INPUT, segwitTxWeight } from './weights';

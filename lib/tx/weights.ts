@@ -1,10 +1,12 @@
 /**
- * Maximum weights, from which every fee is computed. Signatures are counted at
+ * Maximum weights, from which every fee is computed: the generic pieces
+ * (input shapes, a segwit transaction's weight); each construction computes
+ * its own transactions' weights from them. Signatures are counted at
  * 73 bytes (the DER maximum plus the sighash byte), so both parties, whatever
  * signatures they end up with, compute the same fee and so the same bytes.
  */
 import { expectArray, expectCount, expectObject } from '../core/arguments';
-import { FUNDING_TEMPLATE, ScriptTemplate } from '../script/templates';
+import { FUNDING_TEMPLATE } from '../script/templates';
 import { maxWitnessSize } from '../script/witness';
 
 /** What an input adds to a transaction's weight beyond its outpoint and nSequence. */
@@ -56,9 +58,6 @@ export function segwitTxWeight(inputs: readonly InputShape[], outputScriptLength
   return base * 4 + witness;
 }
 
-const P2WPKH_LEN = 22;
-const P2WSH_LEN = 34;
-
 /** The funding output's 2-of-2 spend: two signatures at their largest. */
 export const FUNDING_SPEND_INPUT: InputShape = { scriptSigLength: 0, witnessSize: maxWitnessSize(FUNDING_TEMPLATE, 'multisig') };
 /** P2WPKH spend: count, 73-byte signature, 33-byte key. */
@@ -67,48 +66,3 @@ export const P2WPKH_INPUT: InputShape = { scriptSigLength: 0, witnessSize: 1 + 7
 export const P2SH_P2WPKH_INPUT: InputShape = { scriptSigLength: 23, witnessSize: 1 + 74 + 34 };
 /** Taproot key path: count, 65-byte signature (64 plus a sighash byte at most). */
 export const P2TR_KEYPATH_INPUT: InputShape = { scriptSigLength: 0, witnessSize: 1 + 66 };
-
-/** Sender's version: receiver P2WPKH + revocable P2WSH. Both versions use this, so their amounts match. */
-export const PAYMENT_WEIGHT = segwitTxWeight([FUNDING_SPEND_INPUT], [P2WPKH_LEN, P2WSH_LEN]);
-/** Cooperative close: two P2WPKH outputs. */
-export const CLOSE_WEIGHT = segwitTxWeight([FUNDING_SPEND_INPUT], [P2WPKH_LEN, P2WPKH_LEN]);
-
-/**
- * The shape of a spend of a revocable output.
- *
- * @param t - The revocable template.
- * @param branch - Which branch spends it.
- * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `t` is not a valid template or has no such branch.
- */
-export function revocableInput(t: ScriptTemplate, branch: 'penalty' | 'timeout'): InputShape {
-  return { scriptSigLength: 0, witnessSize: maxWitnessSize(t, branch) };
-}
-
-/**
- * The weight of a penalty transaction.
- *
- * @param t - The revocable output's template.
- * @param sweepsReceiverOutput - Whether the claim also spends the receiver's own P2WPKH output.
- * @param destinationLength - The length of the claim's output script.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `destinationLength` is not a non-negative integer.
- * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `t` is not a valid template or has no penalty branch.
- */
-export function penaltyWeight(t: ScriptTemplate, sweepsReceiverOutput: boolean, destinationLength: number): number {
-  expectCount(destinationLength, 'destination length');
-  const inputs = [revocableInput(t, 'penalty')];
-  if (sweepsReceiverOutput) inputs.push(P2WPKH_INPUT);
-  return segwitTxWeight(inputs, [destinationLength]);
-}
-
-/**
- * The weight of the sender's timeout claim.
- *
- * @param t - The revocable output's template.
- * @param destinationLength - The length of the claim's output script.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `destinationLength` is not a non-negative integer.
- * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `t` is not a valid template or has no timeout branch.
- */
-export function timeoutWeight(t: ScriptTemplate, destinationLength: number): number {
-  expectCount(destinationLength, 'destination length');
-  return segwitTxWeight([revocableInput(t, 'timeout')], [destinationLength]);
-}

@@ -6,7 +6,8 @@
 import { expectBytes } from '../../core/arguments';
 import { fail } from '../../core/errors';
 import { expectContext, registerContext } from '../../tx/context';
-import { compileFundingScript, compileRevocableScript, revocableTemplate } from '../../script/compile';
+import { compileFundingScript } from '../../script/compile';
+import { compileRevocableScript, revocableTemplate } from './templates';
 import { ScriptTemplate } from '../../script/templates';
 import {
   FeeRate, OutPoint, PublicKey, Variant,
@@ -16,8 +17,9 @@ import { bytesEqual, txidToHash } from '../../core/hash';
 import { DUST_P2WSH } from '../../core/types';
 import { p2wpkhScript, p2wshScript } from '../../tx/outputs';
 import { FundingSighash } from '../../tx/sighash';
+import { TX_VERSION } from '../../tx/spend';
 import { deriveObscuringFactor } from './tx/state-number';
-import { PAYMENT_WEIGHT } from '../../tx/weights';
+import { PAYMENT_WEIGHT } from './tx/weights';
 
 /** Everything both parties agree on at open: the funding outpoint, the keys, the timeout and the payment fee rate. */
 export interface ChannelParams {
@@ -71,9 +73,6 @@ export interface ChannelContext {
   /** The BIP 143 pieces of the funding input, computed once. */
   readonly sighash: FundingSighash;
 }
-
-/** The version of every channel transaction: 2, so that nSequence relative locks apply. */
-export const TX_VERSION = 2;
 
 /**
  * Check every parameter once and derive what the builders need.

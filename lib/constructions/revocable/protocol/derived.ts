@@ -6,7 +6,7 @@
 import { ChannelContext } from '../params';
 import { Party, PaymentSigner } from '../tx/payment-signer';
 import { PrivateKey } from '../../../core/types';
-import { OpenTerms, channelContextFor, channelIdFor } from '../../../protocol/party';
+import { OpenTerms, channelContextFor, channelIdFor } from './terms';
 
 type Outpoint = { txid: string; vout: number };
 

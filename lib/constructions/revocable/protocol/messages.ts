@@ -8,7 +8,7 @@
  */
 import { fail } from '../../../core/errors';
 import { bytes, int, pubkey, sats, signature } from '../../../protocol/fields';
-import { messageRegistry, registerMessages } from '../../../protocol/registry';
+import { messageRegistry } from '../../../protocol/registry';
 import { MessageOf, defineMessage, preview } from '../../../protocol/schema';
 import { FeeRate, PublicKey, Variant } from '../../../core/types';
 import { Json, VARIANT } from '../../../protocol/wire';
@@ -179,7 +179,8 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const schemasCoverMessages: Same<MessageOf<(typeof SCHEMAS)[number]>, Message> = true;
 void schemasCoverMessages;
 
-registerMessages(SCHEMAS);
+/** The construction's message schemas, in protocol order; registerConstruction registers them. */
+export const REVOCABLE_MESSAGES: readonly (typeof SCHEMAS)[number][] = SCHEMAS;
 
 /** Every message type. */
 export const MESSAGE_TYPES: readonly MessageType[] = SCHEMAS.map((s) => s.type);

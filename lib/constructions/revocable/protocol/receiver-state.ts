@@ -12,10 +12,8 @@ import { PaymentSigner } from '../tx/payment-signer';
 import { FeeRate, MAX_MONEY, PrivateKey, PublicKey } from '../../../core/types';
 import { checkSavedClose } from './close-flow';
 import { FundingPolicy, MAX_FUNDING_DEPTH } from '../../../protocol/funding-evidence';
-import {
-  OpenTerms, Presence, checkPhaseParts, fieldError, outpointFromJson, outpointToJson, readBig, readHex, readInt, readKey, readObject,
-  readOptional, savedField, stateError, termsFromJson, termsToJson,
-} from '../../../protocol/party';
+import { Presence, checkPhaseParts, fieldError, outpointFromJson, outpointToJson, readBig, readHex, readInt, readKey, readObject, readOptional, savedField, stateError } from '../../../protocol/party';
+import { OpenTerms, termsFromJson, termsToJson } from './terms';
 import { Json, hex } from '../../../protocol/wire';
 
 /**

@@ -17,13 +17,12 @@ import { decodeStateNumber } from '../tx/state-number';
 import {
   DUST_P2WSH, FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey, feeForWeight,
 } from '../../../core/types';
-import { PAYMENT_WEIGHT } from '../../../tx/weights';
+import { PAYMENT_WEIGHT } from '../tx/weights';
 import {
   Accept, AcceptChannel, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, Offer, Revoke,
 } from './messages';
-import {
-  ChainView, OpenTerms, channelParamsOf, checkChainView, cltvCutoffReached, copyVariant, expectMessage, fieldError, savedField,
-} from '../../../protocol/party';
+import { ChainView, checkChainView, cltvCutoffReached, copyVariant, expectMessage, fieldError, savedField } from '../../../protocol/party';
+import { OpenTerms, channelParamsOf } from './terms';
 import {
   ReceiverPhase, ReceiverState, SignedState, readReceiverState, receiverStateToJson, verifyReceiverState,
 } from './receiver-state';

@@ -9,10 +9,8 @@
 import { FeeRate, PublicKey } from '../../../core/types';
 import { PaymentSigner } from '../tx/payment-signer';
 import { checkSavedClose } from './close-flow';
-import {
-  OpenTerms, Presence, checkPhaseParts, fieldError, outpointFromJson, outpointToJson, readBig, readHex, readInt, readObject, readOptional,
-  savedField, stateError, termsFromJson, termsToJson,
-} from '../../../protocol/party';
+import { Presence, checkPhaseParts, fieldError, outpointFromJson, outpointToJson, readBig, readHex, readInt, readObject, readOptional, savedField, stateError } from '../../../protocol/party';
+import { OpenTerms, termsFromJson, termsToJson } from './terms';
 import { Json, hex } from '../../../protocol/wire';
 
 /**

@@ -12,7 +12,7 @@ import { fail } from '../../../core/errors';
 import { SecretSchedule, deriveUpdateSecret, updateKeyOf } from '../../../keys/shachain';
 import { ChannelContext, verifyChannelParams } from '../params';
 import { FundingParams, FundingPlan, fundingOutpoint, planFunding } from '../../../tx/funding';
-import { createFundingPsbt } from '../psbt/create';
+import { createFundingPsbt } from '../../../psbt/from-plan';
 import { bytesEqual, fromHex, toHex } from '../../../core/hash';
 import { PaymentSigner } from '../tx/payment-signer';
 import { senderBalance } from '../tx/payment';
@@ -23,7 +23,8 @@ import {
 } from '../../../core/types';
 import { Accept, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, AcceptChannel, Offer, Revoke } from './messages';
 import { ChildPaysForParent, childPaysForParent } from './cpfp';
-import { DEFAULT_MARGIN, OpenTerms, channelParamsOf, copyVariant, expectMessage, savedField } from '../../../protocol/party';
+import { DEFAULT_MARGIN, copyVariant, expectMessage, savedField } from '../../../protocol/party';
+import { OpenTerms, channelParamsOf } from './terms';
 import { SenderPhase, SenderState, readSenderState, senderStateToJson, verifySenderState } from './sender-state';
 import { ClosingParty, answerClose, checkCloseFeeBound, completeClose, proposeClose } from './close-flow';
 import { DerivedChannel } from './derived';

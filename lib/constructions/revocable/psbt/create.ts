@@ -1,127 +1,31 @@
 /**
- * PSBTs for every transaction kind, for hardware wallets and interop. Each is
- * a wrapper around the same builder the hot path uses, so a PSBT's unsigned
- * transaction is byte-equal to what revchan signs without PSBT.
+ * The revocable construction's transactions as PSBTs, for hardware wallets
+ * and interop. Each is a wrapper around the same builder the hot path uses,
+ * described as a plan (lib/tx/plan.ts) for the generic PSBT maker, so a
+ * PSBT's unsigned transaction is byte-equal to what revchan signs without PSBT.
  */
 import { Psbt, Transaction } from 'bitcoinjs-lib';
-import { expectArray, expectObject } from '../../../core/arguments';
+import { expectObject } from '../../../core/arguments';
 import { fail } from '../../../core/errors';
+import { bytesEqual } from '../../../core/hash';
+import { asPublicKey } from '../../../core/types';
+import { KeyOrigin, KeyOrigins, originList } from '../../../psbt/key-origin';
+import { psbtFromPlan } from '../../../psbt/from-plan';
 import { ChannelContext, revocableScriptFor, verifyChannelParams } from '../params';
 import { CloseParams, closeOutputs, closeTx } from '../tx/close';
-import { FundingParams, planFunding } from '../../../tx/funding';
-import { bytesEqual, sha256 } from '../../../core/hash';
-import { p2wpkhScript } from '../../../tx/outputs';
 import {
   ReceiverPaymentParams, SenderPaymentParams, paymentTx, receiverPaymentOutputs, senderPaymentOutputs,
 } from '../tx/payment';
 import { PenaltyParams, planPenalty } from '../tx/penalty';
-import { SIGHASH_ALL } from '../../../tx/sighash';
 import { TimeoutParams, planTimeout } from '../tx/timeout';
 import { checkState } from '../tx/state-number';
-import { asPublicKey } from '../../../core/types';
-import { KeyOrigin, KeyOrigins, originList } from '../../../psbt/key-origin';
-
-type Derivation = { masterFingerprint: Uint8Array; pubkey: Uint8Array; path: string };
-
-function derivationsFor(keys: readonly Uint8Array[], origins: readonly KeyOrigin[]): Derivation[] | undefined {
-  const out = origins
-    .filter((o) => keys.some((k) => bytesEqual(k, o.pubkey)))
-    .map((o) => ({ masterFingerprint: o.masterFingerprint, pubkey: o.pubkey, path: o.path }));
-  return out.length > 0 ? out : undefined;
-}
-
-/** Keys a script mentions: pushes of 33 bytes. */
-function scriptKeys(script: Uint8Array): Uint8Array[] {
-  const keys: Uint8Array[] = [];
-  for (let i = 0; i < script.length;) {
-    const op = script[i]!;
-    if (op >= 1 && op <= 75) {
-      if (op === 33) keys.push(script.subarray(i + 1, i + 34));
-      i += 1 + op;
-    } else i += 1;
-  }
-  return keys;
-}
-
-function addOutputs(psbt: Psbt, tx: Transaction, origins: readonly KeyOrigin[], witnessScripts: readonly Uint8Array[]): void {
-  for (const o of tx.outs) {
-    const ws = witnessScripts.find((w) => bytesEqual(o.script.subarray(2), sha256(w)) && o.script.length === 34);
-    const keys = ws ? scriptKeys(ws) : origins.filter((k) => bytesEqual(p2wpkhScript(k.pubkey), o.script)).map((k) => k.pubkey);
-    const bip32Derivation = derivationsFor(keys, origins);
-    psbt.addOutput({
-      script: o.script,
-      value: o.value,
-      ...(ws ? { witnessScript: ws } : {}),
-      ...(bip32Derivation ? { bip32Derivation } : {}),
-    });
-  }
-}
-
-function newPsbt(tx: Transaction): Psbt {
-  const psbt = new Psbt();
-  psbt.setVersion(tx.version);
-  psbt.setLocktime(tx.locktime);
-  return psbt;
-}
-
-/** What {@link createFundingPsbt} adds to the PSBT beyond the transaction. */
-export interface FundingPsbtOptions {
-  /** Origins of the wallet keys spending each input and of the change key (for the wallet to recognise its change). */
-  readonly origins?: readonly KeyOrigin[];
-  /** Origins of the channel's keys, so a wallet recognises the funding output's keys as its own. */
-  readonly channelOrigins?: KeyOrigins;
-}
 
 /** Options are optional, but an options argument that is given must be an object. */
 function optionsOf<T>(opts: T): T {
   return expectObject(opts, 'options');
 }
 
-/**
- * The funding transaction as a PSBT for the sender's wallet to sign: witnessUtxo
- * (and nonWitnessUtxo where `prevTx` is given) on every input, the funding output's
- * witnessScript, and bip32Derivation of every key whose origin is given.
- *
- * @param p - As {@link planFunding}.
- * @param opts - Key origins of the wallet and of the channel.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `opts` is not an object, `opts.origins` is not an array, or `p` is refused as by {@link planFunding}.
- * @throws {@link ChannelError} `INVALID_AMOUNT`, `INVALID_FEE_RATE`, `INVALID_SCRIPT`, `INVALID_KEY`, `NON_SEGWIT_INPUT`, `INVALID_TRANSACTION` or `INSUFFICIENT_FUNDS` as {@link planFunding}.
- *
- * @example
- * ```ts
- * const psbt = createFundingPsbt(fundingParams, { origins: [keyOrigin(wallet, "m/84'/0'/0'/0/3")] });
- * const signed = signPsbtWithMaster(psbt, wallet);
- * ```
- */
-export function createFundingPsbt(p: FundingParams, opts: FundingPsbtOptions = {}): Psbt {
-  optionsOf(opts);
-  if (opts.origins !== undefined) expectArray(opts.origins, 'origins');
-  const { tx, fundingScript } = planFunding(p);
-  const origins = [...(opts.origins ?? []), ...originList(opts.channelOrigins)];
-  const psbt = newPsbt(tx);
-  p.inputs.forEach((inp, i) => {
-    const keys = origins.filter((k) => {
-      const spk = p2wpkhScript(k.pubkey);
-      return bytesEqual(spk, inp.script) || (inp.redeemScript !== undefined && bytesEqual(spk, inp.redeemScript));
-    }).map((k) => k.pubkey);
-    const bip32Derivation = derivationsFor(keys, origins);
-    psbt.addInput({
-      hash: tx.ins[i]!.hash,
-      index: inp.vout,
-      sequence: tx.ins[i]!.sequence,
-      witnessUtxo: { script: inp.script, value: inp.value },
-      sighashType: SIGHASH_ALL,
-      ...(inp.prevTx ? { nonWitnessUtxo: inp.prevTx } : {}),
-      ...(inp.redeemScript ? { redeemScript: inp.redeemScript } : {}),
-      ...(bip32Derivation ? { bip32Derivation } : {}),
-    });
-  });
-  addOutputs(psbt, tx, origins, [fundingScript]);
-  return psbt;
-}
-
 function fundingSpendPsbt(ctx: ChannelContext, tx: Transaction, origins: readonly KeyOrigin[], fundingTx: Uint8Array | undefined, witnessScripts: readonly Uint8Array[]): Psbt {
-  const psbt = newPsbt(tx);
   if (fundingTx !== undefined) {
     let f: Transaction;
     try {
@@ -131,19 +35,12 @@ function fundingSpendPsbt(ctx: ChannelContext, tx: Transaction, origins: readonl
     }
     if (!bytesEqual(f.getHash(), ctx.fundingHash)) fail('INVALID_TRANSACTION', 'fundingTx is not this channel\'s funding transaction');
   }
-  const bip32Derivation = derivationsFor(scriptKeys(ctx.fundingScript), origins);
-  psbt.addInput({
-    hash: ctx.fundingHash,
-    index: ctx.params.fundingOutpoint.vout,
-    sequence: tx.ins[0]!.sequence,
-    witnessUtxo: { script: ctx.fundingScriptPubKey, value: ctx.params.capacity },
+  const input = {
+    prevout: { script: ctx.fundingScriptPubKey, value: ctx.params.capacity },
     witnessScript: ctx.fundingScript,
-    sighashType: SIGHASH_ALL,
-    ...(fundingTx ? { nonWitnessUtxo: fundingTx } : {}),
-    ...(bip32Derivation ? { bip32Derivation } : {}),
-  });
-  addOutputs(psbt, tx, origins, witnessScripts);
-  return psbt;
+    ...(fundingTx ? { prevTx: fundingTx } : {}),
+  };
+  return psbtFromPlan({ tx, inputs: [input], outputWitnessScripts: witnessScripts }, origins);
 }
 
 /** What a PSBT of a funding spend carries beyond the transaction. */
@@ -216,26 +113,13 @@ export function createClosePsbt(p: CloseParams, opts: ChannelPsbtOptions = {}): 
 }
 
 function revocableSpendPsbt(tx: Transaction, spent: Uint8Array, scripts: readonly (Uint8Array | undefined)[], origins: readonly KeyOrigin[]): Psbt {
-  const psbt = newPsbt(tx);
   const prev = Transaction.fromBuffer(spent);
-  tx.ins.forEach((input, i) => {
+  const inputs = tx.ins.map((input, i) => {
     const out = prev.outs[input.index]!;
     const ws = scripts[i];
-    const keys = ws ? scriptKeys(ws) : origins.filter((k) => bytesEqual(p2wpkhScript(k.pubkey), out.script)).map((k) => k.pubkey);
-    const bip32Derivation = derivationsFor(keys, origins);
-    psbt.addInput({
-      hash: input.hash,
-      index: input.index,
-      sequence: input.sequence,
-      witnessUtxo: { script: out.script, value: out.value },
-      nonWitnessUtxo: spent,
-      sighashType: SIGHASH_ALL,
-      ...(ws ? { witnessScript: ws } : {}),
-      ...(bip32Derivation ? { bip32Derivation } : {}),
-    });
+    return { prevout: { script: out.script, value: out.value }, prevTx: spent, ...(ws ? { witnessScript: ws } : {}) };
   });
-  addOutputs(psbt, tx, origins, []);
-  return psbt;
+  return psbtFromPlan({ tx, inputs, outputWitnessScripts: [] }, origins);
 }
 
 /**

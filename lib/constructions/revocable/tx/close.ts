@@ -11,7 +11,7 @@ import { DUST_P2WPKH, FeeRate, checkFeeRate, feeForWeight } from '../../../core/
 import { ChannelContext, ChannelParams, verifyChannelParams } from '../params';
 import { TxOut } from '../../../tx/outputs';
 import { fundingSpendTx } from './payment';
-import { CLOSE_WEIGHT } from '../../../tx/weights';
+import { CLOSE_WEIGHT } from './weights';
 
 /** The close's nLockTime: 0, which no payment version has (theirs carry 0x20 in the top byte). */
 export const CLOSE_LOCKTIME = 0;

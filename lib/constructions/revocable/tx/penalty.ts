@@ -11,13 +11,15 @@ import { assembleWitness } from '../../../script/witness';
 import {
   FeeRate, PrivateKey, PublicKey, asPrivateKey, derivePublicKey, feeForWeight,
 } from '../../../core/types';
-import { ChannelContext, ChannelParams, TX_VERSION, verifyChannelParams } from '../params';
+import { ChannelContext, ChannelParams, verifyChannelParams } from '../params';
+import { TX_VERSION } from '../../../tx/spend';
 import { bytesEqual } from '../../../core/hash';
 import { dustLimit } from '../../../tx/outputs';
-import { RBF_SEQUENCE, p2wpkhScriptCode, revocableSpendOf } from './revocable-spend';
+import { revocableSpendOf } from './revocable-spend';
+import { RBF_SEQUENCE, p2wpkhScriptCode } from '../../../tx/spend';
 import { SIGHASH_ALL } from '../../../tx/sighash';
 import { signSighash } from '../../../tx/signature';
-import { penaltyWeight } from '../../../tx/weights';
+import { penaltyWeight } from './weights';
 
 /** What fixes the penalty claim. */
 export interface PenaltyParams {

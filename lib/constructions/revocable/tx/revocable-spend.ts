@@ -11,7 +11,7 @@ import { expectContext } from '../../../tx/context';
 import { FeeRate, PublicKey, asPublicKey, checkFeeRate } from '../../../core/types';
 import { bytesEqual } from '../../../core/hash';
 import { ChannelContext, revocableScriptFor } from '../params';
-import { checkDestinationScript, classifyScript, p2wshScript } from '../../../tx/outputs';
+import { checkDestinationScript, p2wshScript } from '../../../tx/outputs';
 
 /** The revocable output of a sender's version, found by its script. */
 export interface RevocableOutput {
@@ -22,9 +22,6 @@ export interface RevocableOutput {
   /** The revocable script it pays to. */
   readonly witnessScript: Uint8Array;
 }
-
-/** RBF signalling, so a stuck claim can be replaced with a higher fee. */
-export const RBF_SEQUENCE = 0xfffffffd;
 
 /**
  * Parse a transaction and check that it spends this channel's funding output, and only that.
@@ -67,21 +64,6 @@ export function findRevocableOutput(ctx: ChannelContext, tx: Transaction, update
   const vout = tx.outs.findIndex((o) => bytesEqual(o.script, spk));
   if (vout < 0) return undefined;
   return { vout, value: tx.outs[vout]!.value, witnessScript };
-}
-
-/**
- * BIP 143 scriptCode of a P2WPKH output: the P2PKH script of its key hash.
- *
- * @param p2wpkh - The P2WPKH output script.
- * @throws {@link ChannelError} `INVALID_SCRIPT` if `p2wpkh` is not a P2WPKH script.
- */
-export function p2wpkhScriptCode(p2wpkh: Uint8Array): Uint8Array {
-  if (classifyScript(p2wpkh) !== 'p2wpkh') fail('INVALID_SCRIPT', 'p2wpkhScriptCode needs a P2WPKH output script');
-  const code = new Uint8Array(25);
-  code.set([0x76, 0xa9, 0x14], 0);
-  code.set(p2wpkh.subarray(2, 22), 3);
-  code.set([0x88, 0xac], 23);
-  return code;
 }
 
 /**

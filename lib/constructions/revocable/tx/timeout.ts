@@ -12,13 +12,15 @@ import {
   FeeRate, PrivateKey, PublicKey, absoluteLockValue, asPrivateKey, derivePublicKey,
   feeForWeight, relativeLockValue,
 } from '../../../core/types';
-import { ChannelContext, ChannelParams, TX_VERSION, verifyChannelParams } from '../params';
+import { ChannelContext, ChannelParams, verifyChannelParams } from '../params';
+import { TX_VERSION } from '../../../tx/spend';
 import { bytesEqual } from '../../../core/hash';
 import { dustLimit } from '../../../tx/outputs';
-import { RBF_SEQUENCE, RevocableOutput, revocableSpendOf } from './revocable-spend';
+import { RevocableOutput, revocableSpendOf } from './revocable-spend';
+import { RBF_SEQUENCE } from '../../../tx/spend';
 import { SIGHASH_ALL } from '../../../tx/sighash';
 import { signSighash } from '../../../tx/signature';
-import { timeoutWeight } from '../../../tx/weights';
+import { timeoutWeight } from './weights';
 
 /** What fixes the sender's timeout sweep. */
 export interface TimeoutParams {
