@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { Transaction } from 'bitcoinjs-lib';
 import { FundingSighash, SIGHASH_ALL, hash160, sha256, sha256d, toHex } from '../lib';
+import { sha256Into, sha256PartsInto } from '../lib/tx/sha256';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const ossl = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -62,6 +63,34 @@ describe('sha256', () => {
       expect(hex(sha256d(b))).to.equal(ossl(createHash('sha256').update(b).digest()));
       expect(hex(hash160(b))).to.equal(createHash('ripemd160').update(createHash('sha256').update(b).digest()).digest('hex'));
     }
+  });
+
+  it('hashes parts as their concatenation, at every split, into the place it is given', () => {
+    for (const n of [0, 1, 55, 56, 64, 112, 130, 200]) {
+      const b = bytes(`parts ${n}`, n);
+      for (let i = 0; i <= n; i += 7) {
+        for (let j = i; j <= n; j += 13) {
+          const out = new Uint8Array(40).fill(0xee);
+          sha256PartsInto([b.subarray(0, i), b.subarray(i, j), new Uint8Array(0), b.subarray(j)], out, 3);
+          expect(hex(out.subarray(3, 35)), `${n} split at ${i}, ${j}`).to.equal(ossl(b));
+          expect([...out.subarray(0, 3), ...out.subarray(35)].every((x) => x === 0xee)).to.equal(true);
+        }
+      }
+    }
+  });
+
+  it('hashes a buffer into itself: a chain of hashes in one buffer', () => {
+    const buf = bytes('chain', 32);
+    let expected = Buffer.from(buf);
+    for (let k = 0; k < 5; k++) {
+      sha256Into(buf, 32, buf, 0);
+      expected = createHash('sha256').update(expected).digest();
+      expect(hex(buf)).to.equal(expected.toString('hex'));
+    }
+    const long = bytes('long', 100);
+    const want = ossl(long.subarray(0, 90));
+    sha256Into(long, 90, long, 10);
+    expect(hex(long.subarray(10, 42))).to.equal(want);
   });
 
   it('refuses what is not bytes with INVALID_ARGUMENT', () => {

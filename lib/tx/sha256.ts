@@ -33,20 +33,24 @@ const STATE = new Int32Array(8);
 /** The last one or two blocks: the message's tail, the 0x80 byte, zeros and the bit length. */
 const TAIL = new Uint8Array(128);
 
-/** One 64-byte block of `b` at `o` into `s`. */
+/** One 64-byte block of `b` at `o` into `s`; each round extends the message schedule as it goes. */
 function compress(s: Int32Array, b: Uint8Array, o: number): void {
-  for (let t = 0; t < 16; t++, o += 4) W[t] = (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
-  for (let t = 16; t < 64; t++) {
-    const x = W[t - 15]!;
-    const y = W[t - 2]!;
-    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-    W[t] = (W[t - 16]! + s0 + W[t - 7]! + s1) | 0;
-  }
   let a = s[0]!, b1 = s[1]!, c = s[2]!, d = s[3]!, e = s[4]!, f = s[5]!, g = s[6]!, h = s[7]!;
   for (let t = 0; t < 64; t++) {
+    let w: number;
+    if (t < 16) {
+      w = (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
+      o += 4;
+    } else {
+      const x = W[t - 15]!;
+      const y = W[t - 2]!;
+      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+      w = (W[t - 16]! + s0 + W[t - 7]! + s1) | 0;
+    }
+    W[t] = w;
     const sigma1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (h + sigma1 + ((e & f) ^ (~e & g)) + K[t]! + W[t]!) | 0;
+    const t1 = (h + sigma1 + ((e & f) ^ (~e & g)) + K[t]! + w) | 0;
     const sigma0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
     const t2 = (sigma0 + ((a & b1) ^ (a & c) ^ (b1 & c))) | 0;
     h = g;
@@ -69,15 +73,15 @@ function compress(s: Int32Array, b: Uint8Array, o: number): void {
 }
 
 /**
- * Hash `data` into STATE, which holds the state after `before` bytes (a
- * multiple of 64) that came earlier; then pad for a message of `before +
- * data.length` bytes and return the digest.
+ * Hash `data[from, to)` into STATE, which holds the state after `before`
+ * bytes (a multiple of 64) that came earlier; then pad for a message of
+ * `before + to - from` bytes and write the digest to `out` at `at`.
  */
-function finish(data: Uint8Array, before: number): Uint8Array {
-  const n = data.length;
-  const full = n - (n % 64);
-  for (let o = 0; o < full; o += 64) compress(STATE, data, o);
-  const rest = n - full;
+function finish(data: Uint8Array, from: number, to: number, before: number, out: Uint8Array, at: number): void {
+  const n = to - from;
+  const full = from + n - (n % 64);
+  for (let o = from; o < full; o += 64) compress(STATE, data, o);
+  const rest = to - full;
   const end = rest + 9 > 64 ? 128 : 64;
   TAIL.fill(0, 0, end);
   for (let i = 0; i < rest; i++) TAIL[i] = data[full + i]!;
@@ -95,21 +99,62 @@ function finish(data: Uint8Array, before: number): Uint8Array {
   TAIL[end - 1] = bits;
   compress(STATE, TAIL, 0);
   if (end === 128) compress(STATE, TAIL, 64);
-  const out = new Uint8Array(32);
   for (let i = 0; i < 8; i++) {
     const v = STATE[i]!;
-    out[4 * i] = v >>> 24;
-    out[4 * i + 1] = v >>> 16;
-    out[4 * i + 2] = v >>> 8;
-    out[4 * i + 3] = v;
+    out[at + 4 * i] = v >>> 24;
+    out[at + 4 * i + 1] = v >>> 16;
+    out[at + 4 * i + 2] = v >>> 8;
+    out[at + 4 * i + 3] = v;
   }
-  return out;
 }
+
+/** The first of two hashes, where a double hash needs it and nobody else sees it. */
+const INNER = new Uint8Array(32);
 
 /** SHA-256 of `data`. The caller has checked that it is a Uint8Array. */
 export function sha256Bytes(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(32);
   STATE.set(IV);
-  return finish(data, 0);
+  finish(data, 0, data.length, 0, out, 0);
+  return out;
+}
+
+/**
+ * SHA-256 of `data[0, length)` written to `out` at `at`. The input is read in
+ * full before the digest is written, so `out` may be `data` itself: a chain
+ * of hashes can run in one buffer.
+ */
+export function sha256Into(data: Uint8Array, length: number, out: Uint8Array, at: number): void {
+  STATE.set(IV);
+  finish(data, 0, length, 0, out, at);
+}
+
+const BLOCK = new Uint8Array(64);
+
+/** SHA-256 of the concatenation of `parts`, written to `out` at `at`, without joining them. */
+export function sha256PartsInto(parts: readonly Uint8Array[], out: Uint8Array, at: number): void {
+  STATE.set(IV);
+  let fill = 0;
+  let total = 0;
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i++) {
+      BLOCK[fill++] = part[i]!;
+      if (fill === 64) {
+        compress(STATE, BLOCK, 0);
+        fill = 0;
+      }
+    }
+    total += part.length;
+  }
+  finish(BLOCK, 0, fill, total - fill, out, at);
+}
+
+/** SHA-256 of SHA-256 of `data[0, length)`, written to `out` at `at`: no allocation, for a hash that goes straight into a preimage. */
+export function sha256dInto(data: Uint8Array, length: number, out: Uint8Array, at: number): void {
+  STATE.set(IV);
+  finish(data, 0, length, 0, INNER, 0);
+  STATE.set(IV);
+  finish(INNER, 0, 32, 0, out, at);
 }
 
 /**
@@ -128,9 +173,13 @@ export class Sha256Midstate {
     this.length = prefix.length;
   }
 
-  /** SHA-256 of the prefix followed by `rest`. */
-  hash(rest: Uint8Array): Uint8Array {
+  /** SHA-256 of SHA-256 of the prefix followed by `message[from, message.length)`. */
+  hash256d(message: Uint8Array, from: number): Uint8Array {
     STATE.set(this.state);
-    return finish(rest, this.length);
+    finish(message, from, message.length, this.length, INNER, 0);
+    const out = new Uint8Array(32);
+    STATE.set(IV);
+    finish(INNER, 0, 32, 0, out, 0);
+    return out;
   }
 }

@@ -11,8 +11,8 @@ import { Transaction } from 'bitcoinjs-lib';
 import { expectBytes, expectUint32 } from '../arguments';
 import { fail } from '../errors';
 import { checkAmount } from '../types';
-import { sha256, sha256d } from './hash';
-import { Sha256Midstate } from './sha256';
+import { sha256d } from './hash';
+import { Sha256Midstate, sha256dInto } from './sha256';
 import { TxOut } from './outputs';
 import { checkTxOuts } from './check-outputs';
 
@@ -25,17 +25,21 @@ function writeU32(buf: Uint8Array, off: number, v: number): void {
   buf[off + 3] = (v >>> 24) & 0xff;
 }
 
+/** Values are checked amounts (at most MAX_MONEY < 2^53), so a number holds them and no bigint is made per write. */
 function writeU64(buf: Uint8Array, off: number, v: bigint): void {
-  writeU32(buf, off, Number(v & 0xffffffffn));
-  writeU32(buf, off + 4, Number(v >> 32n));
+  const n = Number(v);
+  writeU32(buf, off, n % 0x100000000);
+  writeU32(buf, off + 4, Math.floor(n / 0x100000000));
 }
 
-/** Serialized outputs, as in a transaction and in hashOutputs. Scripts here are always < 253 bytes. */
-export function serializeOutputs(outputs: readonly TxOut[]): Uint8Array {
-  checkTxOuts(outputs);
+function outputsSize(outputs: readonly TxOut[]): number {
   let size = 0;
   for (const o of outputs) size += 9 + o.script.length;
-  const buf = new Uint8Array(size);
+  return size;
+}
+
+/** Checked outputs (checkTxOuts) into `buf` from 0; the caller has made room. */
+function writeOutputs(outputs: readonly TxOut[], buf: Uint8Array): void {
   let off = 0;
   for (const o of outputs) {
     writeU64(buf, off, o.value);
@@ -43,6 +47,13 @@ export function serializeOutputs(outputs: readonly TxOut[]): Uint8Array {
     buf.set(o.script, off + 9);
     off += 9 + o.script.length;
   }
+}
+
+/** Serialized outputs, as in a transaction and in hashOutputs. Scripts here are always < 253 bytes. */
+export function serializeOutputs(outputs: readonly TxOut[]): Uint8Array {
+  checkTxOuts(outputs);
+  const buf = new Uint8Array(outputsSize(outputs));
+  writeOutputs(outputs, buf);
   return buf;
 }
 
@@ -51,8 +62,9 @@ export class FundingSighash {
   private cachedSequence = -1;
   /** The preimage's whole blocks before hashOutputs, hashed; they change only with the sequence. */
   private midstate: Sha256Midstate | undefined;
-  /** The preimage from the end of those blocks on: a view, so writes to the preimage show in it. */
-  private readonly tail: Uint8Array;
+  private readonly midstateLength: number;
+  /** The serialized outputs of the latest hash, reused: grown when a call has more. */
+  private outputsBuf = new Uint8Array(128);
   // Offsets into the preimage of the parts that vary.
   private readonly seqHashAt = 36;
   private readonly seqAt: number;
@@ -84,7 +96,7 @@ export class FundingSighash {
     this.locktimeAt = off; off += 4;
     writeU32(p, off, SIGHASH_ALL);
     this.preimage = p;
-    this.tail = p.subarray(this.outputsAt - (this.outputsAt % 64));
+    this.midstateLength = this.outputsAt - (this.outputsAt % 64);
   }
 
   hash(sequence: number, locktime: number, outputs: readonly TxOut[]): Uint8Array {
@@ -96,11 +108,15 @@ export class FundingSighash {
       writeU32(seq, 0, sequence);
       p.set(sha256d(seq), this.seqHashAt);
       writeU32(p, this.seqAt, sequence);
-      this.midstate = new Sha256Midstate(p.subarray(0, p.length - this.tail.length));
+      this.midstate = new Sha256Midstate(p.subarray(0, this.midstateLength));
       this.cachedSequence = sequence;
     }
-    p.set(sha256d(serializeOutputs(outputs)), this.outputsAt);
+    checkTxOuts(outputs);
+    const size = outputsSize(outputs);
+    if (size > this.outputsBuf.length) this.outputsBuf = new Uint8Array(size);
+    writeOutputs(outputs, this.outputsBuf);
+    sha256dInto(this.outputsBuf, size, p, this.outputsAt);
     writeU32(p, this.locktimeAt, locktime);
-    return sha256(this.midstate!.hash(this.tail));
+    return this.midstate!.hash256d(p, this.midstateLength);
   }
 }
