@@ -97,7 +97,7 @@ function readInput(arg: string): string | Uint8Array {
   if (isFile) return readFileSync(arg);
   // Neither a base64 PSBT nor hex, and shaped like a path: a file that is not there.
   const data = arg.startsWith('cHNidP8') || /^[0-9a-fA-F\s]*$/.test(arg);
-  if (!data && (/[/\\]/.test(arg) || /\.[A-Za-z0-9]{1,8}$/.test(arg))) throw new ChannelError('NOT_FOUND', `no such file: ${arg}`);
+  if (!data && (/[/\\]/.test(arg) || /\.[A-Za-z0-9]{1,8}$/.test(arg))) throw new ChannelError('NOT_FOUND', `no such file: ${arg}`, undefined, { action: 'ignore' });
   return arg;
 }
 

@@ -47,6 +47,17 @@ let loaded: EccLib | undefined;
  * silently fall back to pure-JS elliptic. INVALID_ECC_LIB if the package is
  * not installed or its prebuilt binary does not load on this platform.
  * The same object on every call.
+ *
+ * @returns The native library as an {@link revchan!EccLib}.
+ * @throws {@link revchan!ChannelError} `INVALID_ECC_LIB` if the `secp256k1` package or its binary does not load.
+ *
+ * @example
+ * ```ts
+ * import { useEcc } from 'revchan';
+ * import { loadNativeEcc } from 'revchan/node';
+ *
+ * useEcc(loadNativeEcc());
+ * ```
  */
 export function loadNativeEcc(): EccLib {
   if (loaded !== undefined) return loaded;

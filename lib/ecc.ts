@@ -16,15 +16,41 @@ import { fail } from './errors';
  * [1, n-1]. A function may throw on anything else.
  */
 export interface EccLib {
-  /** A point on the curve, 33 (compressed) or 65 bytes. */
+  /**
+   * Whether `p` is a point on the curve, 33 (compressed) or 65 bytes.
+   *
+   * @param p - The encoded point.
+   */
   isPoint(p: Uint8Array): boolean;
-  /** A 32-byte scalar in [1, n-1]. */
+  /**
+   * Whether `d` is a 32-byte scalar in [1, n-1].
+   *
+   * @param d - The candidate private key.
+   */
   isPrivate(d: Uint8Array): boolean;
-  /** d·G, 33 bytes when `compressed` (revchan always asks for compressed). */
+  /**
+   * d·G, 33 bytes when `compressed` (revchan always asks for compressed).
+   *
+   * @param d - A private key.
+   * @param compressed - Whether to give the 33-byte encoding.
+   * @returns The public key, or null if `d` has none.
+   */
   pointFromScalar(d: Uint8Array, compressed?: boolean): Uint8Array | null;
-  /** ECDSA, RFC 6979 nonce with no extra entropy, low-S; 64 bytes r||s. */
+  /**
+   * ECDSA, RFC 6979 nonce with no extra entropy, low-S; 64 bytes r||s.
+   *
+   * @param h - The 32-byte message hash.
+   * @param d - The private key.
+   */
   sign(h: Uint8Array, d: Uint8Array): Uint8Array;
-  /** ECDSA verification; `strict` refuses a high-S signature. */
+  /**
+   * ECDSA verification; `strict` refuses a high-S signature.
+   *
+   * @param h - The 32-byte message hash.
+   * @param Q - The public key.
+   * @param signature - 64 bytes r||s.
+   * @param strict - Refuse a high-S signature.
+   */
   verify(h: Uint8Array, Q: Uint8Array, signature: Uint8Array, strict?: boolean): boolean;
 }
 
@@ -40,7 +66,11 @@ export function ecc(): EccLib {
   return current;
 }
 
-/** The secp256k1 library revchan uses now (tiny-secp256k1 unless `useEcc` chose another). */
+/**
+ * The secp256k1 library revchan uses now (tiny-secp256k1 unless `useEcc` chose another).
+ *
+ * @returns The library last given to {@link useEcc}, or tiny-secp256k1.
+ */
 export function currentEcc(): EccLib {
   return current;
 }
@@ -53,6 +83,17 @@ export function currentEcc(): EccLib {
  * a point off the curve); otherwise nothing changes and the error is
  * INVALID_ECC_LIB, with `details.missing` naming absent functions or
  * `details.check` the vector that failed. Each library object is checked once.
+ *
+ * @param lib - The library, an object with EccLib's five functions.
+ * @throws {@link ChannelError} `INVALID_ECC_LIB` if `lib` is not an object, lacks a function, or gives another answer on a known vector.
+ *
+ * @example
+ * ```ts
+ * import * as noble from '@bitcoinerlab/secp256k1';
+ * import { useEcc } from 'revchan';
+ *
+ * useEcc(noble); // pure JS, for a platform without WASM
+ * ```
  */
 export function useEcc(lib: EccLib): void {
   if (lib === null || (typeof lib !== 'object' && typeof lib !== 'function')) fail('INVALID_ECC_LIB', 'the ECC library must be an object with EccLib\'s functions');

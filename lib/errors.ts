@@ -54,22 +54,136 @@ export type ErrorCode =
   | 'CHAIN_BACKEND'
   | 'NOT_FOUND';
 
-export class ChannelError extends Error {
-  readonly code: ErrorCode;
-  readonly details?: Record<string, unknown>;
+/**
+ * What the caller should do after a refusal, whatever it was doing (LDK's
+ * `ErrorAction` is the model):
+ * - `ignore`: the call or message was refused and nothing changed; drop the
+ *   message (or fix the call) and carry on with the channel as it was.
+ * - `retry`: a condition that passes with time (confirmations, a payment in
+ *   flight, the node); the same step may succeed later.
+ * - `close`: the channel cannot safely go on (the counterparty broke the
+ *   protocol, the funding is not the agreed one, the expiry is near, saved
+ *   state is damaged); stop paying or delivering and close it on chain with
+ *   the latest state you hold.
+ */
+export type ErrorAction = 'ignore' | 'retry' | 'close';
 
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+/**
+ * Each code's usual action. A few codes mean something else where they are
+ * raised (an expiry that refuses a new channel closes nothing); the throw
+ * site then says so, and {@link ChannelError.action} carries its answer.
+ */
+export const ERROR_ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
+  INVALID_ARGUMENT: 'ignore',
+  INVALID_KEY: 'ignore',
+  INVALID_AMOUNT: 'ignore',
+  INVALID_TIMELOCK: 'ignore',
+  INVALID_FEE_RATE: 'ignore',
+  INVALID_SCRIPT: 'ignore',
+  INVALID_SIGNATURE: 'ignore',
+  INVALID_TRANSACTION: 'ignore',
+  NON_SEGWIT_INPUT: 'ignore',
+  FEE_EXCEEDS_OUTPUT: 'ignore',
+  INSUFFICIENT_FUNDS: 'ignore',
+  SCRIPT_TOO_LONG: 'ignore',
+  TEMPLATE_ARGUMENT: 'ignore',
+  NOTHING_TO_CLAIM: 'ignore',
+  INVALID_ECC_LIB: 'ignore',
+  NOT_A_CHANNEL_TX: 'ignore',
+  PSBT_MISMATCH: 'ignore',
+  PSBT_INVALID: 'ignore',
+  // More signatures may arrive: finalize again once they have.
+  PSBT_INCOMPLETE: 'retry',
+  SECRET_INDEX_OUT_OF_RANGE: 'ignore',
+  // A revoke whose secret does not open the revoked state: the sender keeps
+  // a spendable old state, so nothing more may be delivered on this channel.
+  REVOKED_SECRET_MISMATCH: 'close',
+  SECRET_STORE_INCONSISTENT: 'close',
+  MESSAGE_INVALID: 'ignore',
+  MESSAGE_UNKNOWN_TYPE: 'ignore',
+  MESSAGE_UNSUPPORTED_VERSION: 'ignore',
+  WRONG_CHANNEL: 'ignore',
+  UNEXPECTED_MESSAGE: 'ignore',
+  UPDATE_INDEX_MISMATCH: 'ignore',
+  UPDATE_NOT_MONOTONIC: 'ignore',
+  AMOUNT_EXCEEDS_CAPACITY: 'ignore',
+  UPDATE_KEY_REUSED: 'ignore',
+  CHANNEL_CLOSED: 'ignore',
+  // Past the payment cutoff of a CLTV channel: close before the sender's refund unlocks.
+  CHANNEL_EXPIRED: 'close',
+  PAYMENT_PENDING: 'retry',
+  FUNDING_NOT_CONFIRMED: 'retry',
+  FUNDING_MISMATCH: 'close',
+  CHANNEL_ALREADY_WATCHED: 'ignore',
+  FEE_RATE_REFUSED: 'ignore',
+  STATE_INVALID: 'close',
+  BROADCAST_REJECTED: 'retry',
+  CHAIN_BACKEND: 'retry',
+  NOT_FOUND: 'retry',
+};
+
+/** Options of a {@link ChannelError} beyond its code and message. */
+export interface ChannelErrorOptions {
+  /** Overrides the code's usual action where the code means something else. */
+  readonly action?: ErrorAction;
+}
+
+/**
+ * The one error revchan throws. Branch on {@link ChannelError.code} (stable),
+ * act on {@link ChannelError.action}; the message is for people and may change.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   receiver.onOffer(offer);
+ * } catch (e) {
+ *   if (!isChannelError(e)) throw e;
+ *   if (e.action === 'close') await closeChannel();
+ *   else if (e.code === 'FUNDING_NOT_CONFIRMED') await later();
+ * }
+ * ```
+ */
+export class ChannelError extends Error {
+  /** What went wrong, from a fixed list. */
+  readonly code: ErrorCode;
+  /** Facts about it (the field, the value, the node's reason), when there are any. */
+  readonly details?: Record<string, unknown>;
+  /** What the caller should do now: see {@link ErrorAction}. */
+  readonly action: ErrorAction;
+
+  /**
+   * @param code - What went wrong.
+   * @param message - It in words; `code: ` is put before it.
+   * @param details - Facts for a program to read.
+   * @param options - An action other than the code's usual one.
+   */
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: ChannelErrorOptions) {
     super(`${code}: ${message}`);
     this.name = 'ChannelError';
     this.code = code;
     if (details !== undefined) this.details = details;
+    this.action = options?.action ?? ERROR_ACTIONS[code] ?? 'ignore';
   }
 }
 
-export function fail(code: ErrorCode, message: string, details?: Record<string, unknown>): never {
-  throw new ChannelError(code, message, details);
+/**
+ * Throw a {@link ChannelError} with the given code; it never returns.
+ *
+ * @param code - What went wrong.
+ * @param message - It in words.
+ * @param details - Facts for a program to read.
+ * @param options - An action other than the code's usual one.
+ */
+export function fail(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: ChannelErrorOptions): never {
+  throw new ChannelError(code, message, details, options);
 }
 
+/**
+ * Whether `e` is a {@link ChannelError}, of `code` if one is given.
+ *
+ * @param e - Anything caught.
+ * @param code - The code to look for; any code if absent.
+ */
 export function isChannelError(e: unknown, code?: ErrorCode): e is ChannelError {
   return e instanceof ChannelError && (code === undefined || e.code === code);
 }

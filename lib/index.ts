@@ -1,4 +1,14 @@
 // The package entry: re-exports only.
+/**
+ * Bitcoin payment channels with revocable per-update keys: script templates,
+ * transaction builders, PSBT helpers, penalty claims, the sender's and the
+ * receiver's state machines, and a chain watcher. Runs in Node and in a
+ * browser; the pieces that need Node are in `revchan/node`.
+ *
+ * Every failure is a {@link ChannelError} with a stable `code`.
+ *
+ * @module revchan
+ */
 export * from './errors';
 export * from './types';
 export { EccLib, currentEcc, useEcc } from './ecc';
@@ -36,8 +46,11 @@ export {
 } from './keys/shachain';
 export * from './keys/revocation-store';
 export * from './keys/seed';
+// The type of the master node deriveChannelSeed, keyOrigin and signPsbtWithMaster take, so callers need not name bip32.
+export type { BIP32Interface } from 'bip32';
 
 export * from './channel/messages';
+export { Json } from './channel/wire';
 export { ChainView, DEFAULT_MARGIN, cltvCutoffReached, deriveChannelId } from './channel/state';
 export * from './channel/sender';
 export * from './channel/receiver';
@@ -53,6 +66,7 @@ export * from './chain/classify';
 export * from './chain/watcher';
 export * from './chain/sender-watcher';
 export * from './chain/fee-reject';
+export { Listener } from './chain/isolated-emitter';
 
 export { InspectInput, parseInspectInput } from './inspect/parse';
 export { ExplainedScript } from './inspect/scripts';

@@ -1,4 +1,11 @@
 // The Node entry (revchan/node): what needs Node (its file system, a native addon). Re-exports only; the rest is in the package entry.
+/**
+ * What needs Node: a channel store on the file system, a Bitcoin Core
+ * JSON-RPC backend, and the native secp256k1. Everything else is in the
+ * package entry, `revchan`.
+ *
+ * @module revchan/node
+ */
 export { FileChannelStore } from './channel/file-store';
 export { CoreRpcBackend, CoreRpcOptions } from './chain/core-rpc';
 export { loadNativeEcc } from './ecc-native';

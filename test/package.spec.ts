@@ -3,16 +3,21 @@
  * `npm install <tarball>` into a fresh project outside the repository, which
  * gets the runtime dependencies and nothing else, and there: require and
  * import, a strict TypeScript compile against the published declarations,
- * the README's API tour (test/readme-tour.ts), and the command.
+ * the README's API tour (test/readme-tour.ts), and the command. The tour is
+ * compiled in the fresh project and loaded from there into this process, so
+ * its 'revchan' is the installed package, and run against the embedded
+ * regtest node.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import * as lib from '../lib';
 import { explainInput, renderExplanation } from '../lib';
+import { RegtestNode } from './kit/regtest-node';
+import { checkTourOutcome, tourInputs } from './support/readme-tour';
 
 const ROOT = path.join(__dirname, '..', '..');
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
@@ -115,10 +120,6 @@ console.log(JSON.stringify({
 }));
 `;
 
-const RUN_TOUR_JS = `const r = require('./tour.js').runReadmeTour();
-console.log(JSON.stringify(r, (k, v) => (typeof v === 'bigint' ? v.toString() : v)));
-`;
-
 describe(`the package as installed from npm pack`, function () {
   this.timeout(300_000);
 
@@ -131,7 +132,6 @@ describe(`the package as installed from npm pack`, function () {
   let compile: Run;
   let compileNode10: Run;
   let exportsRun: Run;
-  let tourRun: Run;
   let version: Run;
   let inspect: Run;
   let inspectJson: Run;
@@ -162,7 +162,6 @@ describe(`the package as installed from npm pack`, function () {
     fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
     fs.writeFileSync(path.join(project, 'tsconfig.node10.json'), JSON.stringify(TSCONFIG_NODE10, null, 2));
     fs.writeFileSync(path.join(project, 'exports.mjs'), EXPORTS_MJS);
-    fs.writeFileSync(path.join(project, 'run-tour.js'), RUN_TOUR_JS);
     fs.writeFileSync(path.join(project, 'penalty.psbt'), `${fixture.signedPsbt}\n`);
 
     const compiled = run(process.execPath, [TSC, '-p', 'tsconfig.json'], project);
@@ -174,7 +173,6 @@ describe(`the package as installed from npm pack`, function () {
       run('npx', ['revchan', 'inspect', '--json', 'penalty.psbt'], project),
     ]);
     compile = await compiled;
-    tourRun = await run(process.execPath, ['run-tour.js'], project);
   });
 
   after(() => {
@@ -251,12 +249,23 @@ describe(`the package as installed from npm pack`, function () {
     expect(compileNode10.code, `${compileNode10.stdout}${compileNode10.stderr}`).to.equal(0);
   });
 
-  it('the README tour runs end to end on the installed package', () => {
-    expect(tourRun.code, tourRun.stderr).to.equal(0);
-    const r = JSON.parse(tourRun.stdout) as { paid: string[]; fundingValue: string; closeToReceiver: string };
-    expect(r.paid).to.deep.equal(['1000', '2000', '3000']);
-    expect(r.fundingValue).to.equal('1000000');
-    expect(r.closeToReceiver).to.equal('3000');
+  it('the README tour, compiled in the fresh project, runs on the installed package against a regtest node', async () => {
+    expect(compile.code, `${compile.stdout}${compile.stderr}`).to.equal(0);
+    const entry = path.join(fs.realpathSync(installed), 'dist', 'lib', 'index.js');
+    expect(createRequire(path.join(project, 'tour.js')).resolve('revchan'), "the tour's 'revchan'").to.equal(entry);
+    const tour = require(path.join(project, 'tour.js')) as typeof import('./readme-tour');
+    const installedLib = require(entry) as typeof lib;
+    const node = await RegtestNode.start();
+    try {
+      const inputs = await tourInputs(node);
+      const r = await tour.runReadmeTour(inputs);
+      await checkTourOutcome(node, inputs, r);
+      // What it made is the installed package's, not the repository's.
+      expect(r.store).to.be.instanceOf(installedLib.MemoryChannelStore);
+      expect(r.store).to.not.be.instanceOf(lib.MemoryChannelStore);
+    } finally {
+      await node.stop();
+    }
   });
 
   it('npx revchan --version prints the package version', () => {

@@ -17,44 +17,81 @@
  *     node is contacted.
  */
 
+/** The node's best block. */
 export interface ChainTip {
+  /** Its height. */
   height: number;
   /** BIP 113 median time past of the tip itself (the 11 blocks ending at it). */
   medianTimePast: number;
+  /** Its hash. */
   hash: string;
 }
 
+/** The transaction that spends an outpoint. */
 export interface SpendInfo {
+  /** The spender's txid. */
   txid: string;
+  /** The spender, serialized with its witnesses. */
   tx: Uint8Array;
+  /** Which of its inputs spends the outpoint. */
   inputIndex: number;
   /** Absent while the spender is only in the mempool. */
   blockHeight?: number;
 }
 
+/**
+ * What the watchers and {@link confirmFunding} need from a node. Implement it
+ * over any source of blocks and transactions; `CoreRpcBackend` in
+ * `revchan/node` serves it from Bitcoin Core or bcoin JSON-RPC. Failures are
+ * {@link ChannelError}s with the codes listed in this module's description.
+ */
 export interface ChainBackend {
+  /** The node's best block. */
   getTip(): Promise<ChainTip>;
   /**
    * Resolves with the txid once the transaction is in the node's mempool or
    * already confirmed, so re-broadcasting (e.g. a penalty) is idempotent.
+   *
+   * @param tx - The serialized signed transaction.
    */
   broadcast(tx: Uint8Array): Promise<string>;
   /**
    * undefined when the node does not know the txid. A backend without a
    * transaction index (Core without -txindex) only knows mempool transactions.
+   *
+   * @param txid - The transaction's id.
    */
-  getTransaction(txid: string): Promise<{ tx: Uint8Array; blockHeight?: number } | undefined>;
-  /** Raw serialized block at `height` on the active chain, with witnesses. */
+  getTransaction(txid: string): Promise<{
+    /** The serialized transaction. */
+    tx: Uint8Array;
+    /** The height of its block; absent while in the mempool. */
+    blockHeight?: number;
+  } | undefined>;
+  /**
+   * Raw serialized block at `height` on the active chain, with witnesses.
+   *
+   * @param height - The block's height.
+   */
   getBlock(height: number): Promise<Uint8Array>;
   /**
    * Hash of the block at `height` on the active chain, undefined above the
    * tip. A watcher compares it with the hash it read there before: a
    * difference is a reorg.
+   *
+   * @param height - The block's height.
    */
   getBlockHash(height: number): Promise<string | undefined>;
-  /** The transaction spending `outpoint`, in the mempool or on the active chain. */
+  /**
+   * The transaction spending `outpoint`, in the mempool or on the active chain.
+   *
+   * @param outpoint - The output asked about.
+   */
   getSpender(outpoint: { txid: string; vout: number }): Promise<SpendInfo | undefined>;
-  /** 0 while in the mempool; throws 'NOT_FOUND' when the node does not know the txid. */
+  /**
+   * A transaction's confirmations: 0 while in the mempool; throws 'NOT_FOUND' when the node does not know the txid.
+   *
+   * @param txid - The transaction's id.
+   */
   getConfirmations?(txid: string): Promise<number>;
   /**
    * The txids in the node's mempool. With it a watcher reads the mempool once

@@ -14,14 +14,28 @@ import { ChainBackend, ChainTip } from './backend';
 import { checkChainBackend } from './watcher-options';
 import { blockFromBackend } from './parse';
 
+/** A block by height and hash. */
 export interface BlockRef {
+  /** Its height. */
   readonly height: number;
+  /** Its hash, display order. */
   readonly hash: string;
 }
 
+/** What a {@link BlockFollower} hands blocks to. */
 export interface BlockHandler {
-  /** A block the follower handed out before is no longer on the best chain; newest first. */
+  /**
+   * A block the follower handed out before is no longer on the best chain; newest first.
+   *
+   * @param ref - The block's height and hash.
+   */
   disconnect(ref: BlockRef): void;
+  /**
+   * A new block on the best chain, oldest first; the follower waits for it.
+   *
+   * @param block - The parsed block.
+   * @param ref - Its height and hash.
+   */
   connect(block: Block, ref: BlockRef): Promise<void>;
 }
 
@@ -31,10 +45,29 @@ export const DEFAULT_REMEMBERED_BLOCKS = 144;
 /** Passes over a chain that moved under one sync before it gives up (CHAIN_BACKEND); the next sync starts again. */
 export const MAX_SYNC_PASSES = 8;
 
+/**
+ * Follows the node's best chain block by block, undoing a reorg before it
+ * goes on: the base of the watchers, usable on its own.
+ *
+ * @example
+ * ```ts
+ * const follower = new BlockFollower(backend, startHeight);
+ * await follower.sync({
+ *   connect: async (block, ref) => { console.log('block', ref.height, block.transactions?.length); },
+ *   disconnect: (ref) => { console.log('reorged out', ref.height); },
+ * });
+ * ```
+ */
 export class BlockFollower {
   private readonly seen: BlockRef[] = [];
   private next: number;
 
+  /**
+   * @param backend - The node; it needs getTip, getBlock and getBlockHash.
+   * @param fromHeight - The first block to hand out.
+   * @param remember - How many recent blocks to remember for reorgs ({@link DEFAULT_REMEMBERED_BLOCKS}).
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `backend` lacks a method, `fromHeight` is not a non-negative integer or `remember` not a positive one.
+   */
   constructor(private readonly backend: ChainBackend, private readonly fromHeight: number, private readonly remember = DEFAULT_REMEMBERED_BLOCKS) {
     checkChainBackend(backend, ['getTip', 'getBlock', 'getBlockHash']);
     if (!Number.isSafeInteger(fromHeight) || fromHeight < 0) fail('INVALID_ARGUMENT', 'fromHeight must be a non-negative integer');
@@ -56,6 +89,10 @@ export class BlockFollower {
    * Brings the handler to the node's tip: disconnects what the node no
    * longer has, connects what is new. A failed call leaves the follower at a
    * consistent block, from which the next sync goes on.
+   *
+   * @param handler - What to hand blocks to; an error it throws ends the sync and is thrown on.
+   * @returns The tip synced to.
+   * @throws {@link ChannelError} `CHAIN_BACKEND` (the promise rejects) if a block does not parse, or the backend's blocks and hashes still disagree after {@link MAX_SYNC_PASSES} passes; the backend's own errors reject as they are.
    */
   async sync(handler: BlockHandler): Promise<ChainTip> {
     let tip = await this.backend.getTip();

@@ -10,6 +10,11 @@ import { fail } from '../errors';
 import { CLOSE_LOCKTIME } from '../tx/close';
 import { bytesEqual, txidToHash } from '../tx/hash';
 
+/**
+ * What a spend of the funding output is: the sender's latest version, a
+ * receiver's version, the cooperative close, a revoked sender's version (to
+ * punish), or none of these.
+ */
 export type SpendClassification =
   | 'latest-sender-version'
   | 'receiver-version'
@@ -17,7 +22,21 @@ export type SpendClassification =
   | 'revoked-sender-version'
   | 'unknown';
 
-export function classifyFundingSpend(receiver: Receiver, tx: Transaction): { classification: SpendClassification; state?: number } {
+/**
+ * What a spend of the channel's funding output is, to the receiver.
+ *
+ * @param receiver - The channel's receiver.
+ * @param tx - A transaction spending the funding output.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `receiver` is not a Receiver.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `tx` is not a Transaction or does not spend the funding output.
+ * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the receiver has no funding outpoint yet.
+ */
+export function classifyFundingSpend(receiver: Receiver, tx: Transaction): {
+  /** What the spend is. */
+  classification: SpendClassification;
+  /** The state it encodes, for a payment version. */
+  state?: number;
+} {
   if (!(receiver instanceof Receiver)) fail('INVALID_ARGUMENT', 'classifyFundingSpend takes a Receiver');
   if (!(tx instanceof Transaction)) fail('INVALID_TRANSACTION', 'classifyFundingSpend takes a parsed Transaction');
   // Anything with nLockTime 0 would pass for a cooperative close: only a spend of the funding output is classified.

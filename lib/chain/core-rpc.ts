@@ -26,11 +26,13 @@ import { bytesEqual, fromHex, toHex } from '../tx/hash';
 import { checkTxid, checkVout } from '../types';
 import type { ChainBackend, ChainTip, SpendInfo } from './backend';
 
+/** Where a {@link CoreRpcBackend} finds the node, and how it asks. */
 export interface CoreRpcOptions {
   /** http(s)://host:port[/path]; credentials in the URL are used when username/password are not given. */
   url: string;
   /** bcoin ignores the username and checks only the password (its API key). */
   username?: string;
+  /** The RPC password (bcoin: its API key); taken from the URL when absent. */
   password?: string;
   /**
    * Bitcoin Core's cookie file (`<datadir>/.cookie`, `__cookie__:<password>`),
@@ -115,6 +117,19 @@ function failureText(e: unknown): string {
   return cause instanceof Error && cause.message !== '' ? `${m}: ${cause.message}` : m;
 }
 
+/**
+ * A {@link revchan!ChainBackend} over the JSON-RPC that Bitcoin Core and bcoin serve alike.
+ *
+ * @example
+ * ```ts
+ * import { ReceiverWatcher } from 'revchan';
+ * import { CoreRpcBackend } from 'revchan/node';
+ *
+ * const backend = new CoreRpcBackend({ url: 'http://127.0.0.1:8332', cookieFile: '/var/lib/bitcoind/.cookie' });
+ * const tip = await backend.getTip();
+ * const watcher = new ReceiverWatcher({ backend, feeRate: 2000n, destinationScript: wallet, fromHeight: tip.height });
+ * ```
+ */
 export class CoreRpcBackend implements ChainBackend {
   private readonly endpoint: string;
   /** Fixed credentials; undefined with none or with a cookie file. */
@@ -130,6 +145,10 @@ export class CoreRpcBackend implements ChainBackend {
   /** undefined until the node has been asked once. */
   private hasSpendingPrevout: boolean | undefined;
 
+  /**
+   * @param opts - The node's URL, credentials or cookie file, and the timeouts.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` if `url` is not an http(s) URL, both a cookie file and credentials are given, `cookieFile` is empty, or a number option is out of range.
+   */
   constructor(opts: CoreRpcOptions) {
     let url: URL;
     try {
@@ -172,6 +191,11 @@ export class CoreRpcBackend implements ChainBackend {
   /**
    * One JSON-RPC call. Any failure, including an error answer from the node,
    * is 'CHAIN_BACKEND' with details { method, status?, rpcCode?, rpcMessage? }.
+   *
+   * @param method - The RPC method.
+   * @param params - Its parameters.
+   * @returns The answer's `result`.
+   * @throws {@link revchan!ChannelError} `CHAIN_BACKEND` (the promise rejects) if the node cannot be reached, refuses the credentials, answers an error or nonsense, or the call times out.
    */
   async call<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
     const { status, json } = await this.exchange(method, { jsonrpc: '1.0', id: ++this.nextId, method, params });
@@ -217,12 +241,25 @@ export class CoreRpcBackend implements ChainBackend {
     }
   }
 
+  /**
+   * The node's best block.
+   *
+   * @throws {@link revchan!ChannelError} `CHAIN_BACKEND` (the promise rejects) if the node cannot be reached, refuses the credentials, answers an error or nonsense, or the call times out.
+   */
   async getTip(): Promise<ChainTip> {
     const hash = await this.call<string>('getbestblockhash');
     const header = await this.header(hash);
     return { height: header.height, medianTimePast: header.mediantime, hash };
   }
 
+  /**
+   * Send a transaction; resolves with its txid once it is in the node's mempool or already confirmed.
+   *
+   * @param raw - The serialized signed transaction.
+   * @throws {@link revchan!ChannelError} `INVALID_TRANSACTION` (the promise rejects) if `raw` does not parse.
+   * @throws {@link revchan!ChannelError} `BROADCAST_REJECTED` (the promise rejects) if the node refuses it (`details.reason`), or accepts it and then has not got it in its mempool.
+   * @throws {@link revchan!ChannelError} `CHAIN_BACKEND` (the promise rejects) if the node cannot be reached, refuses the credentials, answers an error or nonsense, or the call times out.
+   */
   async broadcast(raw: Uint8Array): Promise<string> {
     let txid: string;
     try {
@@ -250,7 +287,19 @@ export class CoreRpcBackend implements ChainBackend {
     fail('BROADCAST_REJECTED', `node accepted ${txid} over RPC but it is not in its mempool`, { txid, reason: 'unknown' });
   }
 
-  async getTransaction(txid: string): Promise<{ tx: Uint8Array; blockHeight?: number } | undefined> {
+  /**
+   * A transaction the node knows (without a transaction index: only mempool ones), or undefined.
+   *
+   * @param txid - The transaction's id.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` if `txid` is not 64 lowercase hex characters.
+   * @throws {@link revchan!ChannelError} `CHAIN_BACKEND` (the promise rejects) if the node cannot be reached, refuses the credentials, answers an error or nonsense, or the call times out.
+   */
+  async getTransaction(txid: string): Promise<{
+    /** The serialized transaction. */
+    tx: Uint8Array;
+    /** The height of its block; absent while in the mempool. */
+    blockHeight?: number;
+  } | undefined> {
     checkTxid(txid);
     const v = await this.verboseTx(txid);
     if (v === undefined) return undefined;
@@ -260,12 +309,25 @@ export class CoreRpcBackend implements ChainBackend {
     return out;
   }
 
+  /**
+   * The txids in the node's mempool.
+   *
+   * @throws {@link revchan!ChannelError} `CHAIN_BACKEND` (the promise rejects) if the node cannot be reached, refuses the credentials, answers an error or nonsense, or the call times out.
+   */
   async getMempoolTxids(): Promise<string[]> {
     const txids = await this.call<unknown>('getrawmempool', [false]);
     if (!Array.isArray(txids) || !txids.every((t) => typeof t === 'string' && TXID.test(t))) fail('CHAIN_BACKEND', 'getrawmempool: expected an array of txids');
     return txids as string[];
   }
 
+  /**
+   * A transaction's confirmations, 0 in the mempool.
+   *
+   * @param txid - The transaction's id.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` if `txid` is not 64 lowercase hex characters.
+   * @throws {@link revchan!ChannelError} `NOT_FOUND` (the promise rejects) if the node does not know the transaction.
+   * @throws {@link revchan!ChannelError} `CHAIN_BACKEND` (the promise rejects) if the node cannot be reached, refuses the credentials, answers an error or nonsense, or the call times out.
+   */
   async getConfirmations(txid: string): Promise<number> {
     checkTxid(txid);
     const v = await this.verboseTx(txid);
@@ -274,6 +336,14 @@ export class CoreRpcBackend implements ChainBackend {
     return typeof v.confirmations === 'number' && v.confirmations > 0 ? v.confirmations : 0;
   }
 
+  /**
+   * The raw block at `height` on the active chain.
+   *
+   * @param height - The block's height.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` if `height` is not a non-negative integer.
+   * @throws {@link revchan!ChannelError} `NOT_FOUND` (the promise rejects) if `height` is above the tip.
+   * @throws {@link revchan!ChannelError} `CHAIN_BACKEND` (the promise rejects) if the node cannot be reached, refuses the credentials, answers an error or nonsense, or the call times out.
+   */
   async getBlock(height: number): Promise<Uint8Array> {
     if (!Number.isSafeInteger(height) || height < 0) fail('INVALID_ARGUMENT', 'height must be a non-negative integer');
     const hash = await this.blockHash(height);
@@ -281,6 +351,13 @@ export class CoreRpcBackend implements ChainBackend {
     return this.rawBlock(hash);
   }
 
+  /**
+   * The hash of the block at `height` on the active chain, undefined above the tip.
+   *
+   * @param height - The block's height.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` if `height` is not a non-negative integer.
+   * @throws {@link revchan!ChannelError} `CHAIN_BACKEND` (the promise rejects) if the node cannot be reached, refuses the credentials, answers an error or nonsense, or the call times out.
+   */
   async getBlockHash(height: number): Promise<string | undefined> {
     if (!Number.isSafeInteger(height) || height < 0) fail('INVALID_ARGUMENT', 'height must be a non-negative integer');
     const hash = await this.blockHash(height);
@@ -298,6 +375,11 @@ export class CoreRpcBackend implements ChainBackend {
    *     (known with a tx index) or from scanFromHeight, up to the tip: one
    *     full block download and parse per height, asked for SCAN_WINDOW
    *     heights at a time (two batch requests).
+   *
+   * @param outpoint - The output asked about.
+   * @returns The spender, or undefined if the output is unspent.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` if the outpoint's txid or vout is malformed.
+   * @throws {@link revchan!ChannelError} `CHAIN_BACKEND` (the promise rejects) if the node cannot be reached, refuses the credentials, answers an error or nonsense, or the call times out.
    */
   async getSpender(outpoint: { txid: string; vout: number }): Promise<SpendInfo | undefined> {
     checkTxid(outpoint.txid);

@@ -43,6 +43,12 @@ function bareReason(reason: string): string {
   return (comma < 0 ? unnumbered : unnumbered.slice(0, comma)).trim();
 }
 
+/**
+ * Whether `e` is a node's refusal of a transaction for its fee, which a higher fee (or a child) can overcome.
+ *
+ * @param e - Anything caught from a broadcast.
+ * @returns True for a `BROADCAST_REJECTED` whose `details.reason` is a fee reason of Bitcoin Core or bcoin.
+ */
 export function isFeeRejection(e: unknown): boolean {
   if (!isChannelError(e, 'BROADCAST_REJECTED')) return false;
   const reason = e.details?.reason;

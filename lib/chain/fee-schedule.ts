@@ -9,6 +9,7 @@
 import { fail } from '../errors';
 import { FeeRate, MAX_FEE_RATE, checkFeeRate } from '../types';
 
+/** A deadline fee schedule, and where a transaction is in it. */
 export interface DeadlineFeeParams {
   /** Rate of the first attempt, sat/kw. */
   readonly startRate: FeeRate;
@@ -35,6 +36,23 @@ function checkBlocks(n: number, what: string): void {
   if (!Number.isSafeInteger(n) || n < 0) fail('INVALID_ARGUMENT', `${what} must be a non-negative integer`);
 }
 
+/**
+ * The rate for the next attempt at a transaction that must be mined before a
+ * deadline: doubling every `bumpAfterBlocks`, up to `maxRate`; `maxRate` at
+ * once within `urgentWithin` blocks of the deadline; `burnRate` within
+ * `burnWithin`.
+ *
+ * @param p - The schedule and where the transaction is in it.
+ * @returns The rate in sat/kw, never above `burnRate` when there is one.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object, or a block count is not a non-negative integer (`bumpAfterBlocks` at least 1).
+ * @throws {@link ChannelError} `INVALID_FEE_RATE` if a rate is not a valid fee rate.
+ *
+ * @example
+ * ```ts
+ * deadlineFeeRate({ startRate: 1000n, maxRate: 32_000n, bumpAfterBlocks: 2, blocksWaited: 4, blocksLeft: 50, urgentWithin: 6, burnWithin: 2 });
+ * // 4000n: two doublings
+ * ```
+ */
 export function deadlineFeeRate(p: DeadlineFeeParams): FeeRate {
   if (p === null || typeof p !== 'object') fail('INVALID_ARGUMENT', 'fee schedule parameters must be an object');
   checkFeeRate(p.startRate);
@@ -63,6 +81,13 @@ export function deadlineFeeRate(p: DeadlineFeeParams): FeeRate {
  * The largest rate at which a transaction of `weight` spending `value` still
  * leaves `keep` (a dust output) to its owner, and never above MAX_FEE_RATE
  * (400,000 sat/vB: past any fee a miner could be offered elsewhere).
+ *
+ * @param value - What the transaction spends, in satoshis.
+ * @param keep - What must be left to its output, in satoshis.
+ * @param weight - The transaction's weight.
+ * @returns The rate in sat/kw; 0 when `value` does not exceed `keep`.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `value` or `keep` is not a non-negative bigint.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `weight` is not a positive integer.
  */
 export function burnFeeRate(value: bigint, keep: bigint, weight: number): FeeRate {
   if (typeof value !== 'bigint' || value < 0n) fail('INVALID_AMOUNT', 'value must be a non-negative bigint');

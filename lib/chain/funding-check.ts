@@ -12,6 +12,28 @@ import type { ChainBackend } from './backend';
 /** What confirmFunding asks of a backend; any ChainBackend has it. */
 export type FundingBackend = Pick<ChainBackend, 'getTransaction' | 'getTip'> & Partial<Pick<ChainBackend, 'getConfirmations'>>;
 
+/**
+ * Ask the receiver's own node for the funding transaction and its depth, and
+ * hand both to {@link Receiver.markFundingConfirmed}.
+ *
+ * @param receiver - A receiver that has signed funding (phase `funded` or `open`).
+ * @param backend - The receiver's node.
+ * @returns What {@link Receiver.markFundingConfirmed} concluded.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects, as for every code here) if `receiver` is not a Receiver or `backend` lacks getTransaction or getTip.
+ * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the receiver has no funding outpoint yet, or is in another phase than `funded` or `open`.
+ * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed.
+ * @throws {@link ChannelError} `FUNDING_NOT_CONFIRMED` if the node does not know the funding transaction, or it is not deep enough and zero-conf is off.
+ * @throws {@link ChannelError} `CHAIN_BACKEND` if the backend fails or answers nonsense (a ChannelError it throws is passed on as it is).
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if the node's transaction does not parse.
+ * @throws {@link ChannelError} `FUNDING_MISMATCH` if it is not the agreed funding (`details.field` says how).
+ * @throws {@link ChannelError} `NON_SEGWIT_INPUT` if zero-conf evidence is unconfirmed with an input that has no witness.
+ *
+ * @example
+ * ```ts
+ * // after each block, until deep:
+ * const { confirmations, deep } = await confirmFunding(receiver, backend);
+ * ```
+ */
 export async function confirmFunding(receiver: Receiver, backend: FundingBackend): Promise<FundingStatus> {
   if (!(receiver instanceof Receiver)) fail('INVALID_ARGUMENT', 'confirmFunding needs a Receiver');
   if (backend === null || typeof backend !== 'object' || typeof backend.getTransaction !== 'function' || typeof backend.getTip !== 'function') {

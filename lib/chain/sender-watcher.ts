@@ -26,20 +26,89 @@ import { broadcastRaising } from './broadcast';
 import { IsolatedEmitter } from './isolated-emitter';
 import { spenderOf } from './parse';
 
+/**
+ * What a {@link SenderWatcher} reports, on `'event'` and on the event's own
+ * `kind` (except `'error'`, which travels on `'event'` only).
+ */
 export type SenderWatcherEvent =
-  | { kind: 'closed'; txid: string; own: boolean; height?: number }
-  /** The spend seen before is neither in the mempool nor on the best chain any more: the channel is watched as before. */
-  | { kind: 'spend-vanished'; txid: string }
-  | { kind: 'sweep-broadcast'; txid: string; feeRate: FeeRate; replaces?: string }
-  | { kind: 'sweep-confirmed'; txid: string; height: number }
-  | { kind: 'cpfp-broadcast'; txid: string; parent: string; packageFeeRate: FeeRate }
-  /** The outcome is buried finalDepth blocks deep: nothing more to do. */
-  /** Someone else's spend of our version's revocable output confirmed (the receiver's claim: the version was revoked). */
-  | { kind: 'sweep-lost'; txid: string; height: number }
-  | { kind: 'resolved'; txid: string; own: boolean; sweep?: string; lost?: string }
-  | { kind: 'error'; code: string; message: string; reason?: string };
+  | {
+    /** The funding output was spent (or the spend moved: into a block, or to another one). */
+    kind: 'closed';
+    /** The spend's txid. */
+    txid: string;
+    /** It is the sender's own version, whose revocable output the watcher sweeps. */
+    own: boolean;
+    /** Its block's height; absent while in the mempool. */
+    height?: number;
+  }
+  | {
+    /** The spend seen before is neither in the mempool nor on the best chain any more: the channel is watched as before. */
+    kind: 'spend-vanished';
+    /** The spend's txid. */
+    txid: string;
+  }
+  | {
+    /** The timeout sweep was broadcast, first or at a higher fee rate. */
+    kind: 'sweep-broadcast';
+    /** The sweep's txid. */
+    txid: string;
+    /** Its fee rate, sat/kw. */
+    feeRate: FeeRate;
+    /** The txid of the sweep it replaces, if any. */
+    replaces?: string;
+  }
+  | {
+    /** The sweep is in a block. */
+    kind: 'sweep-confirmed';
+    /** The sweep's txid. */
+    txid: string;
+    /** Its block's height. */
+    height: number;
+  }
+  | {
+    /** A child spending the sender's output of a stuck close, paying for both. */
+    kind: 'cpfp-broadcast';
+    /** The child's txid. */
+    txid: string;
+    /** The stuck parent's txid. */
+    parent: string;
+    /** The rate parent and child reach together, sat/kw. */
+    packageFeeRate: FeeRate;
+  }
+  | {
+    /** Someone else's spend of our version's revocable output confirmed (the receiver's claim: the version was revoked). */
+    kind: 'sweep-lost';
+    /** That spend's txid. */
+    txid: string;
+    /** Its block's height. */
+    height: number;
+  }
+  | {
+    /** The outcome is buried finalDepth blocks deep: nothing more to do. */
+    kind: 'resolved';
+    /** The spend of the funding output. */
+    txid: string;
+    /** It was the sender's own version. */
+    own: boolean;
+    /** Our sweep's txid, when it settled the revocable output. */
+    sweep?: string;
+    /** The other spend's txid, when someone else took the revocable output. */
+    lost?: string;
+  }
+  | {
+    /** A call that failed (a refused broadcast, a backend that did not answer); retried on later polls. */
+    kind: 'error';
+    /** The ChannelError's code, or `'UNKNOWN'`. */
+    code: string;
+    /** The error's message. */
+    message: string;
+    /** A refused broadcast's reason, as the node gave it. */
+    reason?: string;
+  };
 
+/** How a {@link SenderWatcher} reads the chain and what it pays. */
 export interface SenderWatcherOptions {
+  /** The sender's own node. */
   readonly backend: ChainBackend;
   /** Where the sweep and CPFP children pay: a standard script (checkDestinationScript). */
   readonly destinationScript: Uint8Array;
@@ -55,7 +124,13 @@ export interface SenderWatcherOptions {
   readonly cpfpAfterBlocks?: number;
 }
 
-/** Whether a timeout spend of an output confirmed at `confirmedHeight` may enter the next block. */
+/**
+ * Whether a timeout spend of an output confirmed at `confirmedHeight` may enter the next block.
+ *
+ * @param sender - The channel's sender (for its variant).
+ * @param confirmedHeight - The height of the block holding the sender's version.
+ * @param tip - The chain tip.
+ */
 export function timeoutOpen(sender: Sender, confirmedHeight: number, tip: ChainTip): boolean {
   const v = sender.variant;
   if (v.kind === 'csv') return tip.height + 1 - confirmedHeight >= relativeLockValue(v.delay);
@@ -92,6 +167,19 @@ function positiveInt(v: number | undefined, fallback: number, what: string): num
   return v;
 }
 
+/**
+ * Watches one sender's channel: it sees who spent the funding output, sweeps
+ * the sender's revocable output through the timeout branch once the lock
+ * allows, and hurries a stuck close with a child. Call
+ * {@link SenderWatcher.poll} after each block (or on a timer).
+ *
+ * @example
+ * ```ts
+ * const watcher = new SenderWatcher(sender, { backend, destinationScript: wallet, feeRate: 1000n });
+ * watcher.on('sweep-confirmed', (e) => console.log('swept', e.txid));
+ * setInterval(() => void watcher.poll(), 30_000);
+ * ```
+ */
 export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
   private closing?: Closing;
   private sweep?: Sweep;
@@ -102,6 +190,14 @@ export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
   private readonly finalDepth: number;
   private readonly cpfpAfterBlocks: number;
 
+  /**
+   * @param sender - The channel's sender; the watcher signs sweeps and children through it.
+   * @param opts - The backend, the destination, the fee rates and the schedule's settings.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `sender` is not a Sender, `opts` is not an object, `backend` lacks a ChainBackend method, or a count is not a positive integer.
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` or `maxFeeRate` is not a valid fee rate, or `maxFeeRate` is below `feeRate`.
+   * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `feeRate` is below {@link MIN_FEE_RATE}.
+   */
   constructor(private readonly sender: Sender, private readonly opts: SenderWatcherOptions) {
     super();
     if (!(sender instanceof Sender)) fail('INVALID_ARGUMENT', 'SenderWatcher takes a Sender');
@@ -127,7 +223,7 @@ export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
     });
   }
 
-  /** One look at the chain and one step of every duty. A failed call is reported and retried on the next poll. */
+  /** One look at the chain and one step of every duty. A failed call is reported (an `'error'` event) and retried on the next poll; the promise never rejects. */
   async poll(): Promise<void> {
     if (this.resolved || !this.sender.funding) return;
     try {
@@ -294,7 +390,28 @@ export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
   }
 
   /** What the watcher knows, for callers and tests. */
-  get status(): { closing?: { txid: string; own: boolean; height?: number }; sweep?: { txid: string; height?: number; feeRate: FeeRate }; resolved: boolean } {
+  get status(): {
+    /** The spend of the funding output, once seen. */
+    closing?: {
+      /** Its txid. */
+      txid: string;
+      /** It is the sender's own version. */
+      own: boolean;
+      /** Its block's height; absent while in the mempool. */
+      height?: number;
+    };
+    /** The latest timeout sweep, once broadcast. */
+    sweep?: {
+      /** Its txid. */
+      txid: string;
+      /** Its block's height; absent while unconfirmed. */
+      height?: number;
+      /** Its fee rate, sat/kw. */
+      feeRate: FeeRate;
+    };
+    /** The outcome is final: nothing more to do. */
+    resolved: boolean;
+  } {
     const c = this.closing;
     const s = this.sweep;
     return {

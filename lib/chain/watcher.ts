@@ -36,26 +36,131 @@ import { broadcastRaising } from './broadcast';
 import { IsolatedEmitter } from './isolated-emitter';
 import { blockFromBackend, spenderOf, txFromBackend } from './parse';
 
+/**
+ * What a {@link ReceiverWatcher} reports, on `'event'` and on the event's own
+ * `kind` (except `'error'`, which travels on `'event'` only).
+ */
 export type WatcherEvent =
-  | { kind: 'block'; height: number; hash: string }
-  /** A block read before is no longer on the best chain: what it held is unconfirmed again. */
-  | { kind: 'reorg'; height: number; hash: string }
-  | { kind: 'spend'; channelId: string; txid: string; classification: SpendClassification; state?: number; height?: number }
-  /** A spend seen only in the mempool left it unmined (evicted, replaced, reorged out): the channel is watched as before. */
-  | { kind: 'spend-vanished'; channelId: string; txid: string }
-  | { kind: 'penalty-broadcast'; channelId: string; txid: string; feeRate: FeeRate; replaces?: string }
-  | { kind: 'penalty-confirmed'; channelId: string; txid: string; height: number }
-  /** Someone else's spend of the revoked version's revocable output confirmed first (the sender's sweep after the lock): nothing left to claim. */
-  | { kind: 'penalty-lost'; channelId: string; txid: string; height: number }
-  | { kind: 'cutoff'; channelId: string; txid?: string }
-  /** A child spending the receiver's own output of a stuck close (ours, or past a CLTV cutoff any spend paying us), paying for both. */
-  | { kind: 'cpfp-broadcast'; channelId: string; txid: string; parent: string; packageFeeRate: FeeRate }
-  /** The channel's outcome is buried finalDepth blocks deep: the watcher has nothing more to do for it. */
-  | { kind: 'resolved'; channelId: string; outcome: SpendClassification; txid: string; height: number; claim?: string }
-  /** A call that failed (a refused broadcast, a backend that did not answer); the duty is retried on later polls. */
-  | { kind: 'error'; channelId?: string; code: string; message: string; reason?: string };
+  | {
+    /** A block was read. */
+    kind: 'block';
+    /** Its height. */
+    height: number;
+    /** Its hash. */
+    hash: string;
+  }
+  | {
+    /** A block read before is no longer on the best chain: what it held is unconfirmed again. */
+    kind: 'reorg';
+    /** Its height. */
+    height: number;
+    /** Its hash. */
+    hash: string;
+  }
+  | {
+    /** A spend of a watched funding output was seen. */
+    kind: 'spend';
+    /** The channel's id, hex. */
+    channelId: string;
+    /** The spend's txid. */
+    txid: string;
+    /** What the spend is. */
+    classification: SpendClassification;
+    /** The state it encodes, for a payment version. */
+    state?: number;
+    /** Its block's height; absent while in the mempool. */
+    height?: number;
+  }
+  | {
+    /** A spend seen only in the mempool left it unmined (evicted, replaced, reorged out): the channel is watched as before. */
+    kind: 'spend-vanished';
+    /** The channel's id, hex. */
+    channelId: string;
+    /** The spend's txid. */
+    txid: string;
+  }
+  | {
+    /** A penalty claim was broadcast, first or at a higher fee rate. */
+    kind: 'penalty-broadcast';
+    /** The channel's id, hex. */
+    channelId: string;
+    /** The claim's txid. */
+    txid: string;
+    /** Its fee rate, sat/kw. */
+    feeRate: FeeRate;
+    /** The txid of the claim it replaces, if any. */
+    replaces?: string;
+  }
+  | {
+    /** Our penalty claim is in a block. */
+    kind: 'penalty-confirmed';
+    /** The channel's id, hex. */
+    channelId: string;
+    /** The claim's txid. */
+    txid: string;
+    /** Its block's height. */
+    height: number;
+  }
+  | {
+    /** Someone else's spend of the revoked version's revocable output confirmed first (the sender's sweep after the lock): nothing left to claim. */
+    kind: 'penalty-lost';
+    /** The channel's id, hex. */
+    channelId: string;
+    /** That spend's txid. */
+    txid: string;
+    /** Its block's height. */
+    height: number;
+  }
+  | {
+    /** A CLTV channel reached its payment cutoff and is being closed. */
+    kind: 'cutoff';
+    /** The channel's id, hex. */
+    channelId: string;
+    /** The close's txid; absent when the receiver holds nothing to close with. */
+    txid?: string;
+  }
+  | {
+    /** A child spending the receiver's own output of a stuck close (ours, or past a CLTV cutoff any spend paying us), paying for both. */
+    kind: 'cpfp-broadcast';
+    /** The channel's id, hex. */
+    channelId: string;
+    /** The child's txid. */
+    txid: string;
+    /** The stuck parent's txid. */
+    parent: string;
+    /** The rate parent and child reach together, sat/kw. */
+    packageFeeRate: FeeRate;
+  }
+  | {
+    /** The channel's outcome is buried finalDepth blocks deep: the watcher has nothing more to do for it. */
+    kind: 'resolved';
+    /** The channel's id, hex. */
+    channelId: string;
+    /** What spent the funding output. */
+    outcome: SpendClassification;
+    /** That spend's txid. */
+    txid: string;
+    /** The height of the block that made it final. */
+    height: number;
+    /** Our penalty claim's txid, when there was one. */
+    claim?: string;
+  }
+  | {
+    /** A call that failed (a refused broadcast, a backend that did not answer); the duty is retried on later polls. */
+    kind: 'error';
+    /** The channel concerned, if any. */
+    channelId?: string;
+    /** The ChannelError's code, or `'UNKNOWN'`. */
+    code: string;
+    /** The error's message. */
+    message: string;
+    /** A refused broadcast's reason, as the node gave it. */
+    reason?: string;
+  };
 
+/** How a {@link ReceiverWatcher} reads the chain and what it pays. */
 export interface ReceiverWatcherOptions {
+  /** The receiver's own node. */
   readonly backend: ChainBackend;
   /** Fee rate of the first penalty claim and of a CPFP child's first package, sat/kw; at least the relay floor (MIN_FEE_RATE). */
   readonly feeRate: FeeRate;
@@ -175,6 +280,9 @@ function checkFundingOutput(receiver: Receiver, raw: Uint8Array): void {
 /**
  * The watcher's key for an outpoint: the txid in the byte order transactions
  * carry it (not the reversed display order), so a block's inputs need no copy.
+ *
+ * @param hash - The txid as transactions carry it.
+ * @param vout - The output's index.
  */
 export function outpointKey(hash: Uint8Array, vout: number): string {
   return `${toHex(hash)}:${vout}`;
@@ -186,8 +294,16 @@ export function outpointKey(hash: Uint8Array, vout: number): string {
  * input, so the cost follows the block's inputs, not the number of entries.
  * Lazy: an entry added while the caller handles one hit is found later in the
  * same block (a penalty claim mined together with the revoked version).
+ *
+ * @param txs - A block's transactions, in order.
+ * @param watched - Entries by {@link outpointKey}.
  */
-export function* spendsIn<T>(txs: readonly Transaction[], watched: ReadonlyMap<string, T>): Generator<{ tx: Transaction; entry: T }> {
+export function* spendsIn<T>(txs: readonly Transaction[], watched: ReadonlyMap<string, T>): Generator<{
+  /** The spending transaction. */
+  tx: Transaction;
+  /** The entry of the outpoint it spends. */
+  entry: T;
+}> {
   for (const tx of txs) {
     for (const input of tx.ins) {
       const entry = watched.get(outpointKey(input.hash, input.index));
@@ -223,6 +339,23 @@ function positiveInt(v: number | undefined, fallback: number, what: string, min 
   return v;
 }
 
+/**
+ * Watches receivers' channels on the chain and acts for them: it claims
+ * everything of a revoked sender's version the sender broadcasts, closes a
+ * CLTV channel at its cutoff, and hurries a stuck close with a child,
+ * raising fees as deadlines come. Call {@link ReceiverWatcher.poll} after
+ * each block (or on a timer); what it sees and does is reported as
+ * {@link WatcherEvent}s.
+ *
+ * @example
+ * ```ts
+ * const watcher = new ReceiverWatcher({ backend, feeRate: 2000n, destinationScript: wallet, fromHeight: tip.height });
+ * watcher.watch(receiver);
+ * watcher.onEvent((e) => console.log(e.kind, e));
+ * watcher.on('penalty-broadcast', (e) => alert(`claimed ${e.txid}`));
+ * setInterval(() => void watcher.poll(), 30_000);
+ * ```
+ */
 export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
   private readonly backend: ChainBackend;
   private readonly feeRate: FeeRate;
@@ -252,6 +385,13 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
   private mempoolRead = false;
   private tip?: ChainTip;
 
+  /**
+   * @param opts - The backend, the claims' fee rates and destination, the first height, and the schedule's settings.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `opts` is not an object, `backend` lacks a ChainBackend method, or a count, `checkMempool`, `onCutoff` or `fromHeight` is of the wrong kind.
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` or `maxFeeRate` is not a valid fee rate, or `maxFeeRate` is below `feeRate`.
+   * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `feeRate` is below {@link MIN_FEE_RATE}.
+   */
   constructor(opts: ReceiverWatcherOptions) {
     super();
     if (opts === null || typeof opts !== 'object') fail('INVALID_ARGUMENT', 'watcher options must be an object');
@@ -281,8 +421,19 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
    * Watch a funded channel. Refused: a receiver without a funding outpoint,
    * a second channel on an outpoint already watched. The funding output
    * itself is checked against the chain on the next poll.
+   *
+   * @param receiver - A receiver with a funding outpoint; the watcher acts through it (penalties, closes).
+   * @param opts - The funding transaction, to check the funding output now instead of on the next poll.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `receiver` is not a Receiver, `opts` is not an object, or `fundingTx` is not bytes.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the receiver has no funding outpoint yet.
+   * @throws {@link ChannelError} `CHANNEL_ALREADY_WATCHED` if its funding output is already watched.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if `fundingTx` does not parse.
+   * @throws {@link ChannelError} `FUNDING_MISMATCH` if `fundingTx` is not the channel's funding (`details.field` says how).
    */
-  watch(receiver: Receiver, opts: { fundingTx?: Uint8Array } = {}): void {
+  watch(receiver: Receiver, opts: {
+    /** The serialized funding transaction. */
+    fundingTx?: Uint8Array;
+  } = {}): void {
     if (!(receiver instanceof Receiver)) fail('INVALID_ARGUMENT', 'watch takes a Receiver');
     if (opts === null || typeof opts !== 'object') fail('INVALID_ARGUMENT', 'watch options must be an object');
     const f = receiver.funding;
@@ -303,6 +454,12 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
    * stopped answering). The close is a duty like the cutoff's: broadcast on
    * the next poll, re-broadcast while unmined, and given a CPFP child when
    * stuck.
+   *
+   * @param receiver - A receiver this watcher watches.
+   * @returns The txid of the close.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `receiver` is not a Receiver.
+   * @throws {@link ChannelError} `NOT_FOUND` if it is not watched here.
+   * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if it holds no signed version that pays it.
    */
   closeUnilaterally(receiver: Receiver): string {
     const w = this.watchedOf(receiver);
@@ -320,6 +477,8 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
    * the mempool, then work on every duty. A backend that fails is reported
    * as an 'error' event and the poll goes on with what it knows: duties are
    * never skipped because a read failed.
+   *
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects) if the backend's tip lacks a height or medianTimePast while a CLTV channel is watched; every other failure is an `'error'` event.
    */
   async poll(): Promise<void> {
     try {
@@ -815,7 +974,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     if (!(receiver instanceof Receiver)) fail('INVALID_ARGUMENT', 'expected a Receiver');
     const f = receiver.funding;
     const w = f && this.byFunding.get(outpointKey(txidToHash(f.txid), f.vout));
-    if (!w || w.receiver !== receiver) fail('NOT_FOUND', 'this receiver is not watched here');
+    if (!w || w.receiver !== receiver) fail('NOT_FOUND', 'this receiver is not watched here', undefined, { action: 'ignore' });
     return w;
   }
 
@@ -827,10 +986,34 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
 
   /** What the watcher has done, per channel, for callers and tests. */
   records(): {
+    /** The channel's id, hex. */
     channelId: string;
-    spend?: { txid: string; classification: SpendClassification; height?: number };
-    penalty?: { txids: string[]; feeRate: string; confirmedHeight?: number };
-    close?: { txid: string; cpfp?: string };
+    /** The spend of its funding output, if one was seen. */
+    spend?: {
+      /** The spend's txid. */
+      txid: string;
+      /** What it is. */
+      classification: SpendClassification;
+      /** Its block's height; absent while in the mempool. */
+      height?: number;
+    };
+    /** The penalty claims made, if any. */
+    penalty?: {
+      /** Every claim broadcast, oldest first. */
+      txids: string[];
+      /** The latest rate, sat/kw, as a decimal string. */
+      feeRate: string;
+      /** The height of the block holding our claim. */
+      confirmedHeight?: number;
+    };
+    /** The watcher's own close, if it made one. */
+    close?: {
+      /** The close's txid. */
+      txid: string;
+      /** Its CPFP child's txid. */
+      cpfp?: string;
+    };
+    /** The outcome is final: nothing more to do. */
     resolved: boolean;
   }[] {
     return [...this.byFunding.values()].map((w) => ({

@@ -12,11 +12,13 @@ import { checkDestinationScript, dustLimit } from '../tx/outputs';
 import { parseChannelSpend } from '../tx/revocable-spend';
 import { FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey } from '../types';
 
+/** What a party asks for when its spend of the funding output is stuck: the parent, the rate to reach, and where the child pays. */
 export interface ChildPaysForParent {
   /** The unconfirmed spend of the funding output, as broadcast. */
   readonly parent: Transaction | Uint8Array;
   /** The rate, sat/kw, the parent and child must reach together. */
   readonly packageFeeRate: FeeRate;
+  /** Where the child pays: a standard output script of the party's wallet. */
   readonly destinationScript: Uint8Array;
 }
 
@@ -34,6 +36,16 @@ function ownOutput(ctx: ChannelContext, raw: Transaction | Uint8Array, script: U
  * output holds goes to fees at that rate. 0 when the output cannot pay for
  * the child at all. A destination that is not a standard script is
  * INVALID_SCRIPT, as for the child itself.
+ *
+ * @param ctx - The channel's context (a party's `context()`).
+ * @param parentTx - The unconfirmed spend of the funding output.
+ * @param script - The output script of the party's own output in it.
+ * @param destinationScript - Where the child would pay.
+ * @returns The rate in sat/kw, at most {@link MAX_FEE_RATE}.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `parentTx` is not a transaction, does not parse, or does not spend the funding output alone.
+ * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if the parent has no output paying `script`.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context.
  */
 export function maxPackageFeeRate(ctx: ChannelContext, parentTx: Transaction | Uint8Array, script: Uint8Array, destinationScript: Uint8Array): FeeRate {
   const { parent, vout, parentFee } = ownOutput(ctx, parentTx, script);

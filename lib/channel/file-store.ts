@@ -26,10 +26,28 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * A {@link revchan!ChannelStore} of one JSON file per key in a directory, written
+ * so that a crash leaves either the old state or the new one.
+ *
+ * @example
+ * ```ts
+ * import { Sender } from 'revchan';
+ * import { FileChannelStore } from 'revchan/node';
+ *
+ * const store = new FileChannelStore('/var/lib/myapp/channels');
+ * await store.save('alice', sender.toJSON()); // before sending what the transition returned
+ * const restored = Sender.restore(await store.load('alice'), secrets);
+ * ```
+ */
 export class FileChannelStore implements ChannelStore {
   private readonly queues = new Map<string, Promise<void>>();
   private swept?: Promise<void>;
 
+  /**
+   * @param dir - The directory; created at the first save.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` if `dir` is not a non-empty string.
+   */
   constructor(readonly dir: string) {
     if (typeof dir !== 'string' || dir === '') fail('INVALID_ARGUMENT', 'dir must be a directory path');
   }
@@ -38,6 +56,13 @@ export class FileChannelStore implements ChannelStore {
     return path.join(this.dir, `${checkStoreKey(key)}.json`);
   }
 
+  /**
+   * The state saved under `key`, or undefined if there is none.
+   *
+   * @param key - 1-128 characters of [A-Za-z0-9_-], the file's name without `.json`.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` is not of that form.
+   * @throws {@link revchan!ChannelError} `STATE_INVALID` (the promise rejects) if the file is not JSON; other file system errors reject as they are.
+   */
   async load(key: string): Promise<unknown | undefined> {
     let text: string;
     try {
@@ -53,6 +78,13 @@ export class FileChannelStore implements ChannelStore {
     }
   }
 
+  /**
+   * Save `state` under `key`: resolved once the file and the directory are synced.
+   *
+   * @param key - 1-128 characters of [A-Za-z0-9_-].
+   * @param state - A JSON value (a party's `toJSON()`), serialized at the call.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` is not of that form; file system errors reject as they are.
+   */
   async save(key: string, state: unknown): Promise<void> {
     const target = this.file(key);
     // Serialized now: the caller may change its object before an earlier save of the key is done.
@@ -109,6 +141,7 @@ export class FileChannelStore implements ChannelStore {
     }
   }
 
+  /** Every key with a saved file, sorted; none if the directory does not exist. */
   async keys(): Promise<string[]> {
     let names: string[];
     try {

@@ -14,11 +14,15 @@ import { checkAmount } from '../types';
 
 /** The raw funding transaction and how many blocks bury it (0: in the mempool), as the receiver's own node reports. */
 export interface FundingEvidence {
+  /** The serialized funding transaction. */
   readonly tx: Uint8Array;
+  /** Blocks burying it; 0 in the mempool. */
   readonly confirmations: number;
 }
 
+/** What the receiver concluded from funding evidence it accepted. */
 export interface FundingStatus {
+  /** The confirmations the evidence showed. */
   readonly confirmations: number;
   /** The policy depth is reached: payments are no longer held to the zero-conf budget. */
   readonly deep: boolean;
@@ -31,6 +35,7 @@ export interface FundingPolicy {
   readonly zeroConfBudget?: bigint;
 }
 
+/** The confirmations a receiver wants before taking payments, unless told otherwise. */
 export const DEFAULT_FUNDING_DEPTH = 3;
 /** Two weeks of blocks: a deeper requirement is a typo, not a policy. */
 export const MAX_FUNDING_DEPTH = 2016;

@@ -12,91 +12,141 @@ import {
   variantField,
 } from './wire';
 
+/** The wire format's version, in every message's `version` field. */
 export const PROTOCOL_VERSION = 1;
 const MAX_INDEX = 2 ** 48 - 1;
 const MAX_FEE_RATE = 100_000_000n;
 
+/** Sender to receiver: the channel's terms and the sender's keys. */
 export interface OpenChannel {
+  /** The message's type. */
   readonly type: 'open_channel';
+  /** The channel's temporary id, until it is funded. */
   readonly tempChannelId: Uint8Array;
+  /** The funding output's value in satoshis. */
   readonly capacity: bigint;
+  /** The timeout of the sender's revocable output. */
   readonly variant: Variant;
   /** CLTV only: blocks before expiry at which the receiver stops accepting payments. */
   readonly margin: number;
+  /** The payment transactions' fee rate, sat/kw. */
   readonly feeRate: FeeRate;
+  /** The sender's key in the funding 2-of-2. */
   readonly senderFundingKey: PublicKey;
+  /** The sender's payout key. */
   readonly senderPayoutKey: PublicKey;
 }
 
+/** Receiver to sender: the receiver's keys; the terms are accepted. */
 export interface AcceptChannel {
+  /** The message's type. */
   readonly type: 'accept_channel';
+  /** The channel's temporary id, until it is funded. */
   readonly tempChannelId: Uint8Array;
+  /** The receiver's key in the funding 2-of-2. */
   readonly receiverFundingKey: PublicKey;
+  /** The receiver's payout key. */
   readonly receiverPayoutKey: PublicKey;
+  /** The receiver's revocation key R_r. */
   readonly receiverRevocationKey: PublicKey;
 }
 
+/** Sender to receiver: the funding outpoint and K_0; asks for the signature on the sender's refund. */
 export interface FundingCreated {
+  /** The message's type. */
   readonly type: 'funding_created';
+  /** The channel's temporary id, until it is funded. */
   readonly tempChannelId: Uint8Array;
-  readonly fundingTxid: Uint8Array; // display order
+  /** The funding txid's 32 bytes, in display order. */
+  readonly fundingTxid: Uint8Array;
+  /** The funding output's index. */
   readonly fundingVout: number;
   /** K_0: the update key of state 0 (the sender's refund). */
   readonly updateKey: PublicKey;
 }
 
+/** Receiver to sender: the signature on the sender's refund (state 0). */
 export interface FundingSigned {
+  /** The message's type. */
   readonly type: 'funding_signed';
+  /** The channel's id (BOLT 2's, from the funding outpoint). */
   readonly channelId: Uint8Array;
   /** Receiver's signature on the sender's version of state 0. */
   readonly sig: Uint8Array;
 }
 
+/** Sender to receiver: a payment, as the next state. */
 export interface Offer {
+  /** The message's type. */
   readonly type: 'offer';
+  /** The channel's id (BOLT 2's, from the funding outpoint). */
   readonly channelId: Uint8Array;
+  /** The new state's number. */
   readonly index: number;
+  /** The receiver's total in it, in satoshis. */
   readonly amount: bigint;
+  /** K_index, the sender's update key of the new state. */
   readonly updateKey: PublicKey;
   /** Sender's signature on the receiver's version of state `index`. */
   readonly sig: Uint8Array;
 }
 
+/** Receiver to sender: the signature on the sender's version of the offered state. */
 export interface Accept {
+  /** The message's type. */
   readonly type: 'accept';
+  /** The channel's id (BOLT 2's, from the funding outpoint). */
   readonly channelId: Uint8Array;
+  /** The accepted state's number. */
   readonly index: number;
   /** Receiver's signature on the sender's version of state `index`. */
   readonly sig: Uint8Array;
 }
 
+/** Sender to receiver: the secret of the state before the accepted one, revoking it. */
 export interface Revoke {
+  /** The message's type. */
   readonly type: 'revoke';
+  /** The channel's id (BOLT 2's, from the funding outpoint). */
   readonly channelId: Uint8Array;
   /** The state being revoked. */
   readonly index: number;
+  /** k_index, 32 bytes. */
   readonly secret: Uint8Array;
 }
 
+/** Either party: a cooperative close of the last final amount, signed. */
 export interface CloseOffer {
+  /** The message's type. */
   readonly type: 'close_offer';
+  /** The channel's id (BOLT 2's, from the funding outpoint). */
   readonly channelId: Uint8Array;
+  /** The receiver's final total, in satoshis. */
   readonly amount: bigint;
+  /** The close's fee rate, sat/kw. */
   readonly feeRate: FeeRate;
+  /** The proposer's signature on the close. */
   readonly sig: Uint8Array;
 }
 
+/** The answer to a close_offer: the other signature; the close is complete. */
 export interface CloseSigned {
+  /** The message's type. */
   readonly type: 'close_signed';
+  /** The channel's id (BOLT 2's, from the funding outpoint). */
   readonly channelId: Uint8Array;
+  /** The signature on the proposed close. */
   readonly sig: Uint8Array;
 }
 
+/** Any protocol message. */
 export type Message =
   | OpenChannel | AcceptChannel | FundingCreated | FundingSigned | Offer | Accept | Revoke | CloseOffer | CloseSigned;
 
+/** The `type` of a message. */
 export type MessageType = Message['type'];
 
+/** Every message type. */
 export const MESSAGE_TYPES: readonly MessageType[] = [
   'open_channel', 'accept_channel', 'funding_created', 'funding_signed', 'offer', 'accept', 'revoke', 'close_offer', 'close_signed',
 ];
@@ -110,6 +160,11 @@ function variantJson(v: Variant): Json {
  * the parties' may hold anything: each field must be of its kind (bytes,
  * bigint, integer), or MESSAGE_INVALID names it; lengths and points are the
  * decoder's to check, on the other side.
+ *
+ * @param m - The message.
+ * @returns A JSON object, ready for `JSON.stringify`.
+ * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not an object or a field is not of its kind (`details.field` names it).
+ * @throws {@link ChannelError} `MESSAGE_UNKNOWN_TYPE` if `m.type` is not a message type.
  */
 export function encodeMessage(m: Message): Json {
   if (m === null || typeof m !== 'object' || Array.isArray(m)) bad('message', 'must be an object');
@@ -190,7 +245,24 @@ function head(json: unknown): { o: Json; type: MessageType } {
   return { o, type: type as MessageType };
 }
 
-/** Decode and validate any message; throws a ChannelError with a stable code for anything off. */
+/**
+ * Decode and validate any message; throws a ChannelError with a stable code for anything off.
+ *
+ * @param json - The parsed JSON of a message.
+ * @returns The message, with bytes and bigints.
+ * @throws {@link ChannelError} `MESSAGE_INVALID` if `json` is not an object, a field is missing, unexpected or not in its one canonical form (`details.field` names it).
+ * @throws {@link ChannelError} `MESSAGE_UNKNOWN_TYPE` if its `type` is not a message type.
+ * @throws {@link ChannelError} `MESSAGE_UNSUPPORTED_VERSION` if its `version` is not {@link PROTOCOL_VERSION}.
+ * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid compressed point.
+ * @throws {@link ChannelError} `INVALID_SIGNATURE` if a signature is not 9 to 73 bytes of hex.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if the variant's lock is out of range.
+ *
+ * @example
+ * ```ts
+ * const m = decodeMessage(JSON.parse(text));
+ * if (m.type === 'offer') send(encodeMessage(receiver.onOffer(m)));
+ * ```
+ */
 export function decodeMessage(json: unknown): Message {
   const { o, type } = head(json);
   switch (type) {
@@ -231,8 +303,26 @@ export function decodeMessage(json: unknown): Message {
   }
 }
 
-/** Decode a message that must be of one type. */
-export function decodeMessageOf<T extends MessageType>(json: unknown, type: T): Extract<Message, { type: T }> {
+/**
+ * Decode a message that must be of one type.
+ *
+ * @param json - The parsed JSON of a message.
+ * @param type - The type it must be.
+ * @returns The message, typed as that type.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `type` is not a message type.
+ * @throws {@link ChannelError} `MESSAGE_INVALID`, `MESSAGE_UNKNOWN_TYPE`, `MESSAGE_UNSUPPORTED_VERSION`, `INVALID_KEY`, `INVALID_SIGNATURE` or `INVALID_TIMELOCK` as {@link decodeMessage}.
+ * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if it is a message of another type.
+ *
+ * @example
+ * ```ts
+ * const accept = decodeMessageOf(JSON.parse(text), 'accept'); // Accept
+ * const revoke = sender.onAccept(accept);
+ * ```
+ */
+export function decodeMessageOf<T extends MessageType>(json: unknown, type: T): Extract<Message, {
+  /** The message's type. */
+  type: T;
+}> {
   if (!MESSAGE_TYPES.includes(type)) fail('INVALID_ARGUMENT', `no message type ${preview(type)} to expect`);
   const m = decodeMessage(json);
   if (m.type !== type) fail('UNEXPECTED_MESSAGE', `expected ${type}, got ${m.type}`);
@@ -240,7 +330,12 @@ export function decodeMessageOf<T extends MessageType>(json: unknown, type: T): 
 }
 
 /** One decoder per message type, for callers who route by type. */
-export const decoders: { [T in MessageType]: (json: unknown) => Extract<Message, { type: T }> } = Object.fromEntries(
+export const decoders: {
+  [T in MessageType]: (json: unknown) => Extract<Message, {
+    /** The message's type. */
+    type: T;
+  }>
+} = Object.fromEntries(
   MESSAGE_TYPES.map((t) => [t, (json: unknown) => decodeMessageOf(json, t)]),
 ) as never;
 

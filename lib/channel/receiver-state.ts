@@ -18,6 +18,12 @@ import {
 } from './state';
 import { Json, hex } from './wire';
 
+/**
+ * Where the receiver is in the channel's life: `accepted` (accept_channel
+ * sent), `funded` (funding_signed sent, funding not yet confirmed), `open`
+ * (payments flow), `closing` (the receiver proposed a close), `closed` (a
+ * close complete, or the channel settled on chain).
+ */
 export type ReceiverPhase = 'accepted' | 'funded' | 'open' | 'closing' | 'closed';
 
 export interface SignedState {

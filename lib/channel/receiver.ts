@@ -37,17 +37,25 @@ import { Json } from './wire';
 
 export { ReceiverPhase };
 
+/** The receiver's long-lived keys: never part of its saved state, handed in at accept and at every restore. */
 export interface ReceiverSecrets {
+  /** The private key of the receiver's funding key in the 2-of-2. */
   readonly fundingKey: PrivateKey;
+  /** The private key of the receiver's payout key: its output in every payment and the close. */
   readonly payoutKey: PrivateKey;
+  /** The private key of the receiver's revocation key R_r, which signs penalty claims. */
   readonly revocationKey: PrivateKey;
 }
 
 /** What a receiver agrees to at open. */
 export interface ReceiverPolicy {
+  /** The smallest capacity accepted, in satoshis. */
   readonly minCapacity?: bigint;
+  /** The largest capacity accepted, in satoshis. */
   readonly maxCapacity?: bigint;
+  /** The lowest payment fee rate accepted, sat/kw (never below {@link MIN_FEE_RATE}). */
   readonly minFeeRate?: FeeRate;
+  /** The highest payment fee rate accepted, sat/kw. */
   readonly maxFeeRate?: FeeRate;
   /** CSV: the smallest delay the receiver can watch within (default 144 blocks). */
   readonly minCsvDelay?: number;
@@ -61,13 +69,19 @@ export interface ReceiverPolicy {
    * would bring the receiver's total above `budget`, which is what it risks
    * if the funding never confirms.
    */
-  readonly zeroConf?: { readonly budget: bigint };
+  readonly zeroConf?: {
+    /** The most the receiver's total may reach before the funding is deep, in satoshis. */
+    readonly budget: bigint;
+  };
 }
 
+/** A payment that became final with a revoke. */
 export interface PaymentReceived {
+  /** The state the payment made current. */
   readonly index: number;
   /** Receiver's final total. */
   readonly amount: bigint;
+  /** What this payment added to the total. */
   readonly increment: bigint;
 }
 
@@ -75,6 +89,25 @@ function checkSecretsObject(secrets: ReceiverSecrets): void {
   if (secrets === null || typeof secrets !== 'object') fail('INVALID_ARGUMENT', 'secrets must be {fundingKey, payoutKey, revocationKey}');
 }
 
+/**
+ * The receiver's side of a channel: it accepts the sender's terms, signs its
+ * refund, waits for the funding to confirm on its own node, accepts offers,
+ * and counts a payment only once the sender has revoked the state before it.
+ * It keeps the sender's revealed secrets, so it can claim everything of a
+ * revoked state the sender broadcasts ({@link Receiver.penaltyTx}, or a
+ * {@link ReceiverWatcher}). Each handler either throws a {@link ChannelError}
+ * leaving the receiver as it was, or moves on and returns what to send.
+ *
+ * @example
+ * ```ts
+ * const { receiver, message: accept } = Receiver.accept(decodeMessageOf(openJson, 'open_channel'), receiverSecrets);
+ * const signed = receiver.onFundingCreated(decodeMessageOf(createdJson, 'funding_created'));
+ * await confirmFunding(receiver, backend); // the funding, from the receiver's own node
+ * const acc = receiver.onOffer(decodeMessageOf(offerJson, 'offer'));
+ * const paid = receiver.onRevoke(decodeMessageOf(revokeJson, 'revoke')); // { index, amount, increment }
+ * await store.save('channel-1', receiver.toJSON());
+ * ```
+ */
 export class Receiver {
   private s: ReceiverState;
   private store: RevocationStore;
@@ -91,8 +124,29 @@ export class Receiver {
     this.derived = new DerivedChannel('receiver', secrets.fundingKey);
   }
 
-  /** Answer an open_channel: checks the terms against the policy and the chain (CLTV expiry far enough). */
-  static accept(m: OpenChannel, secrets: ReceiverSecrets, policy: ReceiverPolicy = {}, chain?: ChainView): { receiver: Receiver; message: AcceptChannel } {
+  /**
+   * Answer an open_channel: checks the terms against the policy and the chain (CLTV expiry far enough).
+   *
+   * @param m - The sender's open_channel.
+   * @param secrets - The receiver's keys.
+   * @param policy - What the receiver agrees to: capacity and fee bounds, timeouts, funding depth, zero-conf.
+   * @param chain - The chain tip; required for a CLTV channel.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `secrets` or `policy` is not an object, `tempChannelId` is not 32 bytes, `margin` is not in [0, 65535], `fundingDepth` or `zeroConf` is malformed, or a CLTV channel comes without `chain`.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `capacity` or the zero-conf budget is not a valid amount, or `capacity` is outside the policy.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `feeRate` is below {@link MIN_FEE_RATE} or outside the policy.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the capacity does not cover the payment fee plus a non-dust refund.
+   * @throws {@link ChannelError} `INVALID_TIMELOCK` if `variant` is malformed, a CSV delay is below `minCsvDelay`, or a CLTV margin below `minMargin`.
+   * @throws {@link ChannelError} `CHANNEL_EXPIRED` if a CLTV channel's cutoff is already reached.
+   * @throws {@link ChannelError} `INVALID_KEY` if a sender key or a receiver secret is malformed, or the sender uses one of the receiver's keys.
+   */
+  static accept(m: OpenChannel, secrets: ReceiverSecrets, policy: ReceiverPolicy = {}, chain?: ChainView): {
+    /** The new receiver, in phase `accepted`. */
+    receiver: Receiver;
+    /** The accept_channel to send. */
+    message: AcceptChannel;
+  } {
     expectMessage(m, 'open_channel');
     checkSecretsObject(secrets);
     // The decoder checks all of these, but a message may come from memory; once per channel, so checked here too.
@@ -113,7 +167,7 @@ export class Receiver {
     if (variant.kind === 'csv' && variant.delay.blocks < (policy.minCsvDelay ?? 144)) fail('INVALID_TIMELOCK', 'CSV delay too short to watch');
     if (variant.kind === 'cltv') {
       if (m.margin < (policy.minMargin ?? 144)) fail('INVALID_TIMELOCK', 'margin too small');
-      if (cltvCutoffReached(variant, m.margin, checkChainView(chain, 'a CLTV channel'))) fail('CHANNEL_EXPIRED', 'expiry is too close');
+      if (cltvCutoffReached(variant, m.margin, checkChainView(chain, 'a CLTV channel'))) fail('CHANNEL_EXPIRED', 'expiry is too close', undefined, { action: 'ignore' }); // refuses the open: no channel to close
     }
     const own = {
       receiverFundingKey: derivePublicKey(asPrivateKey(secrets.fundingKey, 'fundingKey')),
@@ -133,20 +187,34 @@ export class Receiver {
 
   // ---- views
 
+  /** Where the receiver is in the channel's life. */
   get phase(): ReceiverPhase { return this.s.phase; }
   /** Final total received: only states whose predecessor is revoked count. */
   get amount(): bigint { return this.s.current?.amount ?? 0n; }
+  /** The current state's number: the latest whose predecessor is revoked. */
   get index(): number { return this.s.current?.index ?? 0; }
+  /** The receiver's total in the accepted offer awaiting its revoke, if any. */
   get pendingAmount(): bigint | undefined { return this.s.pending?.amount; }
-  get funding(): { txid: string; vout: number } | undefined { return this.s.funding; }
+  /** The funding outpoint, once funding_created is received. */
+  get funding(): {
+    /** The funding txid. */
+    txid: string;
+    /** The funding output's index. */
+    vout: number;
+  } | undefined { return this.s.funding; }
   /** The funding was seen at the policy depth. */
   get fundingConfirmed(): boolean { return this.s.fundingConfirmed; }
+  /** The confirmations the receiver's policy wants. */
   get fundingDepth(): number { return this.s.fundingPolicy.depth; }
   /** While the funding is not deep: the most the receiver's total may reach (zero-conf); undefined once deep or without zero-conf. */
   get zeroConfBudget(): bigint | undefined { return this.s.fundingConfirmed ? undefined : this.s.fundingPolicy.zeroConfBudget; }
+  /** The channel's timeout. */
   get variant(): Variant { return this.s.terms.variant; }
+  /** CLTV: blocks before expiry at which the receiver stops taking payments. */
   get margin(): number { return this.s.terms.margin; }
+  /** The sender's revealed secrets. */
   get revocationStore(): RevocationStore { return this.store; }
+  /** The channel id: temporary before funding, BOLT 2's after (a copy). */
   get channelId(): Uint8Array {
     return Uint8Array.from(this.id);
   }
@@ -156,6 +224,11 @@ export class Receiver {
     return this.derived.channelId(this.s.terms, this.s.funding);
   }
 
+  /**
+   * The checked channel parameters (after funding_created).
+   *
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   */
   get context(): ChannelContext {
     return this.derived.context(this.s.terms, this.s.funding);
   }
@@ -166,7 +239,17 @@ export class Receiver {
 
   // ---- opening
 
-  /** Sign the sender's refund (state 0). The sender broadcasts funding only after it has this. */
+  /**
+   * Sign the sender's refund (state 0). The sender broadcasts funding only after it has this.
+   *
+   * @param m - The sender's funding_created.
+   * @returns The funding_signed to send.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `accepted`.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel's temporary id.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if the funding txid or vout is malformed.
+   * @throws {@link ChannelError} `INVALID_KEY` if `m.updateKey` is not a valid public key.
+   */
   onFundingCreated(m: FundingCreated): FundingSigned {
     expectMessage(m, 'funding_created');
     this.expectPhase('accepted', m.type);
@@ -191,6 +274,15 @@ export class Receiver {
    * nothing else (a caller may ask after every block). Payments are refused before: until then the sender
    * could double-spend its funding inputs, or have named an output that
    * pays less or pays someone else.
+   *
+   * @param evidence - The raw funding transaction and its confirmations, from the receiver's own node.
+   * @returns The confirmations and whether the policy depth is reached.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is not funded or open.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `evidence` is not `{tx, confirmations}` of the right kinds.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if `evidence.tx` does not parse.
+   * @throws {@link ChannelError} `FUNDING_MISMATCH` if it is not the agreed transaction paying the capacity to the 2-of-2 (`details.field`: txid, vout, value or script).
+   * @throws {@link ChannelError} `FUNDING_NOT_CONFIRMED` if it is not deep enough and zero-conf is off.
+   * @throws {@link ChannelError} `NON_SEGWIT_INPUT` if zero-conf evidence is unconfirmed with an input that has no witness.
    */
   markFundingConfirmed(evidence: FundingEvidence): FundingStatus {
     if (this.s.phase !== 'open') this.expectPhase('funded', 'markFundingConfirmed');
@@ -201,7 +293,27 @@ export class Receiver {
 
   // ---- payments
 
-  /** Check an offer and sign the sender's version of the new state. Nothing is final yet. */
+  /**
+   * Check an offer and sign the sender's version of the new state. Nothing is final yet.
+   *
+   * @param m - The sender's offer.
+   * @param chain - The chain tip; required in a CLTV channel.
+   * @returns The accept to send.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `FUNDING_NOT_CONFIRMED` if the funding is not confirmed yet, or the new total is above the zero-conf budget.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `open`.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if another offer is accepted and awaits its revoke (the same offer again is answered again).
+   * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if `m.index` is not the next state.
+   * @throws {@link ChannelError} `UPDATE_NOT_MONOTONIC` if the amount does not increase.
+   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the amount exceeds what the sender has after fees.
+   * @throws {@link ChannelError} `INVALID_KEY` if `m.updateKey` is not a valid point.
+   * @throws {@link ChannelError} `UPDATE_KEY_REUSED` if `m.updateKey` is the current state's.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if a CLTV channel's offer comes without `chain`.
+   * @throws {@link ChannelError} `CHANNEL_EXPIRED` if a CLTV channel is past its payment cutoff.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if every output of the new state would be dust.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `m.sig` does not sign the receiver's version of the new state.
+   */
   onOffer(m: Offer, chain?: ChainView): Accept {
     expectMessage(m, 'offer');
     if (this.s.phase === 'funded') fail('FUNDING_NOT_CONFIRMED', 'funding is not confirmed yet');
@@ -237,6 +349,8 @@ export class Receiver {
    * The accept of the offer in flight again, for a resend after a lost
    * message or a restart. It signs nothing new: the same state, the same
    * deterministic signature.
+   *
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no accepted offer awaits its revoke.
    */
   pendingAccept(): Accept {
     const p = this.s.pending;
@@ -265,7 +379,19 @@ export class Receiver {
     return { type: 'accept', channelId: this.channelId, index: p.index, sig: signer.sign(signer.trustedSenderVersionHash(BigInt(p.index), p.amount, p.updateKey)) };
   }
 
-  /** The sender revealed k_i: the pending payment is now final. */
+  /**
+   * The sender revealed k_i: the pending payment is now final.
+   *
+   * @param m - The sender's revoke.
+   * @returns The payment that became final.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `open`.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no offer is accepted.
+   * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if `m.index` is not the current state's.
+   * @throws {@link ChannelError} `REVOKED_SECRET_MISMATCH` if `m.secret` is not a valid key or not the secret of the current state's update key.
+   * @throws {@link ChannelError} `SECRET_STORE_INCONSISTENT` if the secret does not derive the secrets revealed before it.
+   */
   onRevoke(m: Revoke): PaymentReceived {
     expectMessage(m, 'revoke');
     this.expectPhase('open', m.type);
@@ -285,13 +411,33 @@ export class Receiver {
 
   // ---- closing
 
-  /** Propose a cooperative close of the final amount; again at another rate while no close is signed. */
+  /**
+   * Propose a cooperative close of the final amount; again at another rate while no close is signed.
+   *
+   * @param feeRate - The close's fee rate, sat/kw, paid from the sender's side.
+   * @returns The close_offer to send.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if a close is complete or the channel closed, `UNEXPECTED_MESSAGE` if the channel is not open.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an accepted offer awaits its revoke.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `feeRate` is below {@link MIN_FEE_RATE}.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
+   */
   proposeClose(feeRate: FeeRate): CloseOffer {
     const { close, message } = proposeClose(this.closing, feeRate);
     this.s = { ...this.s, phase: 'closing', close };
     return message;
   }
 
+  /**
+   * The sender's signature on our close proposal: the close is complete.
+   *
+   * @param m - The sender's close_signed.
+   * @returns The signed close, to broadcast.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closed, `UNEXPECTED_MESSAGE` if no proposal is outstanding.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `m.sig` does not sign the proposed close.
+   */
   onCloseSigned(m: CloseSigned): Transaction {
     expectMessage(m, 'close_signed');
     this.expectChannel(m.channelId);
@@ -304,8 +450,24 @@ export class Receiver {
    * The sender proposes to close. Its fee comes from the sender's side, so any
    * rate from the relay floor up that the tx can carry is fine. It wins over a
    * proposal of ours; a repeat of the close already signed is answered again.
+   *
+   * @param m - The sender's close_offer.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel closed another way, `UNEXPECTED_MESSAGE` if it is not open.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an accepted offer awaits its revoke.
+   * @throws {@link ChannelError} `UPDATE_NOT_MONOTONIC` if the close's amount is not the last final amount.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `m.feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `m.feeRate` is below {@link MIN_FEE_RATE}.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `m.sig` does not sign the close.
    */
-  onCloseOffer(m: CloseOffer): { message: CloseSigned; tx: Transaction } {
+  onCloseOffer(m: CloseOffer): {
+    /** The close_signed to send. */
+    message: CloseSigned;
+    /** The signed close, to broadcast. */
+    tx: Transaction;
+  } {
     expectMessage(m, 'close_offer');
     this.expectChannel(m.channelId);
     const { close, message, tx } = answerClose(this.closing, m, { mayAnswerOwn: true, maxFeeRate: MAX_FEE_RATE });
@@ -317,6 +479,7 @@ export class Receiver {
     return { phase: this.s.phase, close: this.s.close, paymentPending: this.s.pending !== undefined, amount: this.amount, signer: this.signer, channelId: this.channelId };
   }
 
+  /** The chain settled the channel some other way (a unilateral close seen by a watcher). */
   markClosed(): void {
     this.s = { ...this.s, phase: 'closed', pending: undefined };
   }
@@ -333,6 +496,7 @@ export class Receiver {
     return this.signer.completeReceiverVersion(BigInt(st.index), st.amount, st.senderSig);
   }
 
+  /** The signed cooperative close, once both signatures are held. */
   closeTransaction(): Transaction | undefined {
     const tx = this.s.close?.tx;
     return tx ? Transaction.fromBuffer(tx) : undefined;
@@ -342,26 +506,66 @@ export class Receiver {
    * A child spending the receiver's own output of an unconfirmed spend of the
    * funding output (a close, our version), so that the pair reaches
    * `packageFeeRate`: the way to hurry a close signed at an older, lower rate.
+   *
+   * @param p - The parent, the package rate to reach and the child's destination.
+   * @returns The signed child.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if the parent does not parse or does not spend the funding output alone.
+   * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if the parent pays the receiver nothing.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if the parent pays no fee.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `packageFeeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the child's fee leaves a dust output.
    */
   childPaysForParent(p: ChildPaysForParent): Transaction {
     return childPaysForParent(this.context, p, this.context.params.receiverPayoutKey, this.secrets.payoutKey);
   }
 
-  /** The state a spend of the funding output encodes, if it is a payment transaction of this channel. */
+  /**
+   * The state a spend of the funding output encodes, if it is a payment transaction of this channel.
+   *
+   * @param tx - A spend of the funding output.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if `tx` is not a Transaction.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   */
   stateOf(tx: Transaction): bigint | undefined {
     if (!(tx instanceof Transaction)) fail('INVALID_TRANSACTION', 'stateOf needs a Transaction');
     return decodeStateNumber(tx.locktime, tx.ins[0]?.sequence ?? 0, this.context.obscuringFactor);
   }
 
-  /** True if state `index` has been revoked (its secret is in our store). */
+  /**
+   * True if state `index` has been revoked (its secret is in our store).
+   *
+   * @param index - The state number.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not an integer.
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not in [0, 2^48-1].
+   */
   isRevoked(index: number): boolean {
     // BigInt throws a RangeError for a fraction; the store checks the range.
     if (!Number.isSafeInteger(index)) fail('INVALID_ARGUMENT', 'index must be an integer');
     return this.store.getState(BigInt(index)) !== undefined;
   }
 
-  /** Penalty claim against a revoked sender's version, from the broadcast transaction alone. */
-  penaltyTx(revokedTx: Uint8Array, destinationScript: Uint8Array, feeRate: FeeRate, opts: { sweepReceiverOutput?: boolean } = {}): Transaction {
+  /**
+   * Penalty claim against a revoked sender's version, from the broadcast transaction alone.
+   *
+   * @param revokedTx - The sender's version seen on chain, serialized.
+   * @param destinationScript - Where the claim pays.
+   * @param feeRate - The claim's fee rate, sat/kw.
+   * @param opts - Whether to sweep the receiver's own output of that version too (by default it does).
+   * @returns The signed claim, to broadcast.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if `revokedTx` does not parse or does not spend the funding output alone.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if it is not a payment transaction of this channel, its state is not revoked, or it has no revocable output (the receiver's version).
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
+   */
+  penaltyTx(revokedTx: Uint8Array, destinationScript: Uint8Array, feeRate: FeeRate, opts: {
+    /** Also spend the receiver's own output of the revoked version (default true). */
+    sweepReceiverOutput?: boolean;
+  } = {}): Transaction {
     let tx: Transaction;
     try {
       tx = Transaction.fromBuffer(revokedTx);
@@ -379,6 +583,7 @@ export class Receiver {
 
   // ---- saving and restoring
 
+  /** The receiver's state and revocation store as JSON (no private key), for {@link Receiver.restore}. */
   toJSON(): Json {
     return receiverStateToJson(this.s, this.store);
   }
@@ -387,6 +592,17 @@ export class Receiver {
    * A receiver from its saved state. Damage is STATE_INVALID (details.field
    * names what re-deriving found wrong when it is not the shape); secrets of
    * another channel are INVALID_KEY.
+   *
+   * @param json - What {@link Receiver.toJSON} gave, parsed.
+   * @param secrets - The receiver's keys.
+   * @throws {@link ChannelError} `STATE_INVALID` if `json` is damaged: malformed, its parts disagree, a signature does not verify, or the revealed secrets are not those of exactly the states below the current one.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `secrets` is not an object.
+   * @throws {@link ChannelError} `INVALID_KEY` if a secret key is malformed or not this channel's.
+   *
+   * @example
+   * ```ts
+   * const receiver = Receiver.restore(await store.load('channel-1'), receiverSecrets);
+   * ```
    */
   static restore(json: unknown, secrets: ReceiverSecrets): Receiver {
     const { state, store } = readReceiverState(json);

@@ -15,6 +15,13 @@ import {
 } from './state';
 import { Json, hex } from './wire';
 
+/**
+ * Where the sender is in the channel's life: `opening` (open_channel sent),
+ * `accepted` (accept_channel received), `funding_created` (funding_created
+ * sent), `open` (funding signed: payments flow), `closing` (the sender
+ * proposed a close), `closed` (a close complete, or the channel settled on
+ * chain).
+ */
 export type SenderPhase = 'opening' | 'accepted' | 'funding_created' | 'open' | 'closing' | 'closed';
 
 export interface SenderState {

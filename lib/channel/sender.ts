@@ -31,18 +31,27 @@ import { Json } from './wire';
 
 export { SenderPhase };
 
+/** The sender's long-lived secrets: never part of its saved state, handed in at open and at every restore. */
 export interface SenderSecrets {
+  /** The private key of the sender's funding key in the 2-of-2. */
   readonly fundingKey: PrivateKey;
+  /** The private key of the sender's payout key: its close output and the revocable output's timeout branch. */
   readonly payoutKey: PrivateKey;
   /** Per-channel shachain seed (see deriveChannelSeed). */
   readonly updateSeed: Uint8Array;
 }
 
+/** What the sender proposes in open_channel. */
 export interface SenderOpenOptions {
+  /** The funding output's value in satoshis. */
   readonly capacity: bigint;
+  /** The timeout of the sender's revocable output: a CLTV expiry or a CSV delay. */
   readonly variant: Variant;
+  /** The payment transactions' fee rate, sat/kw; at least {@link MIN_FEE_RATE}. */
   readonly feeRate: FeeRate;
+  /** CLTV: blocks before expiry at which the receiver stops taking payments, in [0, 65535] ({@link DEFAULT_MARGIN} by default). */
   readonly margin?: number;
+  /** The sender's keys and update seed. */
   readonly secrets: SenderSecrets;
 }
 
@@ -50,6 +59,29 @@ function checkSecretsObject(secrets: SenderSecrets): void {
   if (secrets === null || typeof secrets !== 'object') fail('INVALID_ARGUMENT', 'secrets must be {fundingKey, payoutKey, updateSeed}');
 }
 
+/**
+ * The sender's side of a channel: it opens and funds the channel, pays by
+ * offers, revokes old states once the receiver has signed the new one, and
+ * closes. Each handler takes the receiver's message, checks all of it, and
+ * either throws a {@link ChannelError} leaving the sender as it was, or moves
+ * to the next state and returns what to send. Save {@link Sender.toJSON}
+ * before sending what a handler returned.
+ *
+ * @example
+ * ```ts
+ * const { sender, message: open } = Sender.open({
+ *   capacity: 1_000_000n, variant: { kind: 'csv', delay: { blocks: 144 } }, feeRate: 1000n, secrets: senderSecrets,
+ * });
+ * // send open, receive accept_channel
+ * sender.onAcceptChannel(decodeMessageOf(acceptJson, 'accept_channel'));
+ * const { psbt, message: created } = sender.createFunding({ inputs: [coin], changeScript: wallet, feeRate: 1000n });
+ * sender.onFundingSigned(decodeMessageOf(signedJson, 'funding_signed'));
+ * // the wallet signs psbt; broadcast the funding transaction
+ * const offer = sender.pay(1_000n);
+ * const revoke = sender.onAccept(decodeMessageOf(acceptJson2, 'accept'));
+ * await store.save('channel-1', sender.toJSON()); // then send revoke
+ * ```
+ */
 export class Sender {
   private s: SenderState;
   private readonly secrets: SenderSecrets;
@@ -67,8 +99,23 @@ export class Sender {
     this.schedule = new SecretSchedule(secrets.updateSeed);
   }
 
-  /** Start a channel: the returned open_channel goes to the receiver. */
-  static open(o: SenderOpenOptions): { sender: Sender; message: OpenChannel } {
+  /**
+   * Start a channel: the returned open_channel goes to the receiver.
+   *
+   * @param o - Capacity, variant, payment fee rate, CLTV margin and the sender's secrets.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `o` or `o.secrets` is not an object, `margin` is not in [0, 65535], or `updateSeed` is not 32 bytes.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `capacity` is not in [1, MAX_MONEY].
+   * @throws {@link ChannelError} `INVALID_TIMELOCK` if `variant` is malformed or its lock out of range.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `feeRate` is below {@link MIN_FEE_RATE}.
+   * @throws {@link ChannelError} `INVALID_KEY` if `fundingKey` or `payoutKey` is not a valid private key.
+   */
+  static open(o: SenderOpenOptions): {
+    /** The new sender, in phase `opening`. */
+    sender: Sender;
+    /** The open_channel to send. */
+    message: OpenChannel;
+  } {
     if (o === null || typeof o !== 'object') fail('INVALID_ARGUMENT', 'open options must be {capacity, variant, feeRate, margin?, secrets}');
     checkSecretsObject(o.secrets);
     checkAmount(o.capacity, 'capacity', 1n);
@@ -94,15 +141,31 @@ export class Sender {
 
   // ---- views
 
+  /** Where the sender is in the channel's life. */
   get phase(): SenderPhase { return this.s.phase; }
   /** Receiver's total in the latest agreed state. */
   get amount(): bigint { return this.s.amount; }
+  /** The latest agreed state's number. */
   get index(): number { return this.s.index; }
-  get pending(): { index: number; amount: bigint } | undefined { return this.s.pending; }
-  get funding(): { txid: string; vout: number } | undefined { return this.s.funding; }
+  /** The payment offered and not yet accepted, if any. */
+  get pending(): {
+    /** The offered state's number. */
+    index: number;
+    /** The receiver's total in it. */
+    amount: bigint;
+  } | undefined { return this.s.pending; }
+  /** The funding outpoint, once funding_created is made. */
+  get funding(): {
+    /** The funding txid. */
+    txid: string;
+    /** The funding output's index. */
+    vout: number;
+  } | undefined { return this.s.funding; }
+  /** The channel's timeout. */
   get variant(): Variant { return this.s.terms.variant; }
   /** CLTV: blocks before expiry at which the receiver stops taking payments. */
   get margin(): number { return this.s.terms.margin; }
+  /** The channel id: temporary before funding, BOLT 2's after (a copy). */
   get channelId(): Uint8Array {
     return Uint8Array.from(this.id);
   }
@@ -112,7 +175,11 @@ export class Sender {
     return this.derived.channelId(this.s.terms, this.s.funding);
   }
 
-  /** The checked channel parameters (after funding_created). */
+  /**
+   * The checked channel parameters (after funding_created).
+   *
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   */
   get context(): ChannelContext {
     return this.derived.context(this.s.terms, this.s.funding);
   }
@@ -121,7 +188,12 @@ export class Sender {
     return this.derived.signer(this.s.terms, this.s.funding);
   }
 
-  /** K_state. The two most recent are kept: each payment needs K_{i+1} twice (offer, accept). */
+  /**
+   * K_state. The two most recent are kept: each payment needs K_{i+1} twice (offer, accept).
+   *
+   * @param state - The state number.
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `state` is not a non-negative integer below 2^48.
+   */
   updateKey(state: number): PublicKey {
     return this.updateSecretAndKey(state).key;
   }
@@ -146,6 +218,15 @@ export class Sender {
 
   // ---- opening
 
+  /**
+   * The receiver's keys: the channel's terms are complete.
+   *
+   * @param m - The receiver's accept_channel.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `opening`.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `INVALID_KEY` if a receiver key is not a valid public key, reuses one of the sender's keys, or the revocation key equals the sender's payout key.
+   */
   onAcceptChannel(m: AcceptChannel): void {
     expectMessage(m, 'accept_channel');
     this.expectPhase('opening', m.type);
@@ -168,8 +249,20 @@ export class Sender {
   /**
    * Build the funding transaction from the sender's wallet coins. It must not be
    * broadcast before onFundingSigned has accepted the receiver's signature on state 0.
+   *
+   * @param f - The wallet's coins, the change script and the funding fee rate (the rest comes from the channel's terms).
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `accepted`.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_FEE_RATE`, `INVALID_SCRIPT`, `NON_SEGWIT_INPUT`, `INVALID_TRANSACTION` or `INSUFFICIENT_FUNDS` if {@link planFunding} refuses the coins, change script or fee rate.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the capacity does not cover the payment fee plus a non-dust refund.
    */
-  createFunding(f: Omit<FundingParams, 'capacity' | 'senderFundingKey' | 'receiverFundingKey'>): { plan: FundingPlan; psbt: Psbt; message: FundingCreated } {
+  createFunding(f: Omit<FundingParams, 'capacity' | 'senderFundingKey' | 'receiverFundingKey'>): {
+    /** The funding transaction, its fee and change. */
+    plan: FundingPlan;
+    /** The funding transaction as a PSBT, for the wallet to sign. */
+    psbt: Psbt;
+    /** The funding_created to send. */
+    message: FundingCreated;
+  } {
     this.expectPhase('accepted', 'createFunding');
     const t = this.s.terms;
     const params: FundingParams = { ...f, capacity: t.capacity, senderFundingKey: t.senderFundingKey, receiverFundingKey: t.receiverFundingKey! };
@@ -180,7 +273,15 @@ export class Sender {
     return { plan, psbt, message };
   }
 
-  /** For a funding transaction built elsewhere: its outpoint must pay the capacity to the 2-of-2, all inputs segwit. */
+  /**
+   * For a funding transaction built elsewhere: its outpoint must pay the capacity to the 2-of-2, all inputs segwit.
+   *
+   * @param outpoint - The funding output.
+   * @returns The funding_created to send.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `accepted`.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `outpoint` is missing or its txid or vout malformed.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the capacity does not cover the payment fee plus a non-dust refund.
+   */
   fundingCreated(outpoint: { txid: string; vout: number }): FundingCreated {
     this.expectPhase('accepted', 'fundingCreated');
     return this.fundingCreatedFor(outpoint);
@@ -195,7 +296,15 @@ export class Sender {
     return { type: 'funding_created', tempChannelId: terms.tempChannelId, fundingTxid: fromHex(outpoint.txid), fundingVout: outpoint.vout, updateKey: this.updateKey(0) };
   }
 
-  /** The receiver's signature on state 0, our refund. After this the funding transaction may be broadcast. */
+  /**
+   * The receiver's signature on state 0, our refund. After this the funding transaction may be broadcast.
+   *
+   * @param m - The receiver's funding_signed.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `funding_created`.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `m.sig` does not sign the sender's version of state 0.
+   */
   onFundingSigned(m: FundingSigned): void {
     expectMessage(m, 'funding_signed');
     this.expectPhase('funding_created', m.type);
@@ -207,7 +316,17 @@ export class Sender {
 
   // ---- payments
 
-  /** Offer to pay `increment` more. The receiver's version of the new state is signed here. */
+  /**
+   * Offer to pay `increment` more. The receiver's version of the new state is signed here.
+   *
+   * @param increment - Satoshis to add to the receiver's total, more than 0.
+   * @returns The offer to send.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `open`.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an offer is already in flight.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `increment` is not a positive bigint.
+   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the new total plus the payment fee exceeds the capacity.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if every output of the new state would be dust.
+   */
   pay(increment: bigint): Offer {
     this.expectPhase('open', 'pay');
     if (this.s.pending) fail('PAYMENT_PENDING', 'a payment is already in flight');
@@ -222,7 +341,11 @@ export class Sender {
     return { type: 'offer', channelId: this.channelId, index, amount, updateKey: this.updateKey(index), sig };
   }
 
-  /** The offer in flight again (identical bytes: signatures are deterministic), for a resend. */
+  /**
+   * The offer in flight again (identical bytes: signatures are deterministic), for a resend.
+   *
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no offer is in flight.
+   */
   pendingOffer(): Offer {
     const p = this.s.pending;
     if (!p) fail('UNEXPECTED_MESSAGE', 'no payment in flight');
@@ -230,7 +353,18 @@ export class Sender {
     return { type: 'offer', channelId: this.channelId, index: p.index, amount: p.amount, updateKey: this.updateKey(p.index), sig };
   }
 
-  /** The receiver signed our version of the new state: it is safe now to revoke the old one. */
+  /**
+   * The receiver signed our version of the new state: it is safe now to revoke the old one.
+   *
+   * @param m - The receiver's accept.
+   * @returns The revoke to send, once the sender's state is saved.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `open`.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no offer is in flight.
+   * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if `m` accepts another state than the one offered.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `m.sig` does not sign the sender's version of the offered state.
+   */
   onAccept(m: Accept): Revoke {
     expectMessage(m, 'accept');
     this.expectPhase('open', m.type);
@@ -246,7 +380,11 @@ export class Sender {
     return this.revokeFor(revoked);
   }
 
-  /** The last revoke again, for a resend after a lost message. */
+  /**
+   * The last revoke again, for a resend after a lost message.
+   *
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if nothing is revoked yet.
+   */
   lastRevoke(): Revoke {
     if (this.s.index === 0) fail('UNEXPECTED_MESSAGE', 'nothing revoked yet');
     return this.revokeFor(this.s.index - 1);
@@ -262,6 +400,14 @@ export class Sender {
   /**
    * Propose a cooperative close of the latest agreed state at `feeRate` (paid
    * from the sender's side); again at another rate while no close is signed.
+   *
+   * @param feeRate - The close's fee rate, sat/kw.
+   * @returns The close_offer to send.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if a close is complete or the channel closed, `UNEXPECTED_MESSAGE` if the channel is not open.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an offer is in flight.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `feeRate` is below {@link MIN_FEE_RATE}.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
    */
   proposeClose(feeRate: FeeRate): CloseOffer {
     const { close, message } = proposeClose(this.closing(true), feeRate);
@@ -269,6 +415,16 @@ export class Sender {
     return message;
   }
 
+  /**
+   * The receiver's signature on our close proposal: the close is complete.
+   *
+   * @param m - The receiver's close_signed.
+   * @returns The signed close, to broadcast.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closed, `UNEXPECTED_MESSAGE` if no proposal is outstanding.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `m.sig` does not sign the proposed close.
+   */
   onCloseSigned(m: CloseSigned): Transaction {
     expectMessage(m, 'close_signed');
     this.expectChannel(m.channelId);
@@ -281,8 +437,24 @@ export class Sender {
    * The receiver proposes to close; the sender pays the fee, so it bounds the
    * rate. While its own proposal is out the sender refuses (the receiver signs
    * the sender's); a repeat of the close already signed is answered again.
+   *
+   * @param m - The receiver's close_offer.
+   * @param maxFeeRate - The highest close fee rate the sender signs, sat/kw.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `maxFeeRate` is not a valid fee rate, or `m.feeRate` is not one.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the sender's own proposal is out or the channel closed another way, `UNEXPECTED_MESSAGE` if the channel is not open.
+   * @throws {@link ChannelError} `UPDATE_NOT_MONOTONIC` if the close's amount is not the last final amount.
+   * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `m.feeRate` is below {@link MIN_FEE_RATE} or above `maxFeeRate`.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `m.sig` does not sign the close.
    */
-  onCloseOffer(m: CloseOffer, maxFeeRate: FeeRate): { message: CloseSigned; tx: Transaction } {
+  onCloseOffer(m: CloseOffer, maxFeeRate: FeeRate): {
+    /** The close_signed to send. */
+    message: CloseSigned;
+    /** The signed close, to broadcast. */
+    tx: Transaction;
+  } {
     expectMessage(m, 'close_offer');
     checkCloseFeeBound(maxFeeRate);
     this.expectChannel(m.channelId);
@@ -313,12 +485,17 @@ export class Sender {
 
   // ---- what the sender can broadcast
 
-  /** Our version of the latest agreed state, fully signed. */
+  /**
+   * Our version of the latest agreed state, fully signed: what to broadcast to close alone.
+   *
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no state is signed yet.
+   */
   latestTransaction(): Transaction {
     if (!this.s.receiverSig) fail('UNEXPECTED_MESSAGE', 'no signed state yet');
     return this.signer.completeSenderVersion(BigInt(this.s.index), this.s.amount, this.updateKey(this.s.index), this.s.receiverSig);
   }
 
+  /** The signed cooperative close, once both signatures are held. */
   closeTransaction(): Transaction | undefined {
     const tx = this.s.close?.tx;
     return tx ? Transaction.fromBuffer(tx) : undefined;
@@ -328,12 +505,36 @@ export class Sender {
    * A child spending the sender's plain output of an unconfirmed spend of the
    * funding output (a cooperative close, a receiver's version) so that the
    * pair reaches `packageFeeRate`.
+   *
+   * @param p - The parent, the package rate to reach and the child's destination.
+   * @returns The signed child.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if the parent does not parse or does not spend the funding output alone.
+   * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if the parent pays the sender nothing.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if the parent pays no fee.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `packageFeeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the child's fee leaves a dust output.
    */
   childPaysForParent(p: ChildPaysForParent): Transaction {
     return childPaysForParent(this.context, p, this.context.params.senderPayoutKey, this.secrets.payoutKey);
   }
 
-  /** Sweep our output of a confirmed sender's version through the timeout branch. */
+  /**
+   * Sweep our output of a confirmed sender's version through the timeout branch.
+   *
+   * @param senderTx - The sender's version that confirmed, serialized.
+   * @param destinationScript - Where the sweep pays.
+   * @param feeRate - The sweep's fee rate, sat/kw.
+   * @returns The signed sweep; the node takes it once the timeout has passed.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if `senderTx` does not parse, is not a payment transaction of this channel, or does not spend the funding output alone.
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `senderTx` has no revocable output of the sender's (the receiver's version).
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
+   */
   timeoutSweep(senderTx: Uint8Array, destinationScript: Uint8Array, feeRate: FeeRate): Transaction {
     const ctx = this.context;
     let tx: Transaction;
@@ -348,13 +549,18 @@ export class Sender {
     return signTimeoutTx(p, this.secrets.payoutKey);
   }
 
-  /** What the sender has left in the latest agreed state, after the payment fee. */
+  /**
+   * What the sender has left in the latest agreed state, after the payment fee.
+   *
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   */
   balance(): bigint {
     return senderBalance(this.context, this.s.amount);
   }
 
   // ---- saving and restoring
 
+  /** The sender's state as JSON (no private key or seed), for {@link Sender.restore}. */
   toJSON(): Json {
     return senderStateToJson(this.s);
   }
@@ -363,6 +569,17 @@ export class Sender {
    * A sender from its saved state. Damage is STATE_INVALID (details.field
    * names what re-deriving found wrong when it is not the shape); secrets of
    * another channel are INVALID_KEY.
+   *
+   * @param json - What {@link Sender.toJSON} gave, parsed.
+   * @param secrets - The sender's keys and update seed.
+   * @throws {@link ChannelError} `STATE_INVALID` if `json` is damaged: malformed, its parts disagree, or a signature it holds does not verify.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `secrets` is not an object or `updateSeed` is not 32 bytes.
+   * @throws {@link ChannelError} `INVALID_KEY` if a secret key is malformed or not this channel's.
+   *
+   * @example
+   * ```ts
+   * const sender = Sender.restore(await store.load('channel-1'), senderSecrets);
+   * ```
    */
   static restore(json: unknown, secrets: SenderSecrets): Sender {
     const s = readSenderState(json);

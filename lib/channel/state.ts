@@ -12,14 +12,24 @@ import { Json, hex, variantField } from './wire';
 
 /** What the caller knows of the chain when it asks a party to act. */
 export interface ChainView {
+  /** The tip's height. */
   readonly height: number;
+  /** The tip's median time past (BIP 113), unix seconds: what CLTV time locks are compared with. */
   readonly medianTimePast: number;
 }
 
+/** A CLTV channel's default margin: 288 blocks, two days, before expiry it stops taking payments. */
 export const DEFAULT_MARGIN = 288;
 const SECONDS_PER_BLOCK = 600;
 
-/** BOLT 2's channel id: the funding txid (internal order) with the output index XORed into its last two bytes. */
+/**
+ * BOLT 2's channel id: the funding txid (internal order) with the output index XORed into its last two bytes.
+ *
+ * @param txid - The funding txid, display order.
+ * @param vout - The funding output's index.
+ * @returns The 32-byte channel id.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `txid` is not 64 lowercase hex characters or `vout` is out of range.
+ */
 export function deriveChannelId(txid: string, vout: number): Uint8Array {
   // A malformed txid would give a short id that matches no message.
   checkTxid(txid);
@@ -31,10 +41,6 @@ export function deriveChannelId(txid: string, vout: number): Uint8Array {
 }
 
 /**
- * CLTV channels stop taking payments `margin` blocks before expiry, leaving
- * time for the receiver's close to confirm before the sender's timeout opens.
- */
-/**
  * Handlers take typed messages, but a caller in plain JavaScript can hand
  * them anything: refuse what is not an object before reading any field.
  */
@@ -42,6 +48,19 @@ export function expectMessage(m: unknown, type: string): void {
   if (typeof m !== 'object' || m === null || Array.isArray(m)) fail('MESSAGE_INVALID', `${type}: not a message object`);
 }
 
+/**
+ * Whether a CLTV channel has stopped taking payments.
+ *
+ * CLTV channels stop taking payments `margin` blocks before expiry, leaving
+ * time for the receiver's close to confirm before the sender's timeout opens.
+ *
+ * @param variant - The channel's variant; a CSV channel has no cutoff.
+ * @param margin - Blocks before expiry (for a time lock, 600 seconds each).
+ * @param chain - The chain tip as the caller's node sees it.
+ * @returns True once the next block is within `margin` of the expiry; always false for CSV.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if `variant` is malformed.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `margin` is not a non-negative integer, or `chain` lacks a height or medianTimePast.
+ */
 export function cltvCutoffReached(variant: Variant, margin: number, chain: ChainView): boolean {
   checkVariant(variant);
   if (variant.kind !== 'cltv') return false;

@@ -7,6 +7,7 @@ import { ErrorCode, fail } from '../errors';
 import { fromHex, toHex } from '../tx/hash';
 import { AbsoluteLock, PublicKey, RelativeLock, Variant, asPublicKey, checkVariant } from '../types';
 
+/** A message or saved state in JSON form: an object of JSON values. */
 export type Json = Record<string, unknown>;
 
 export function bad(field: string, why: string, code: ErrorCode = 'MESSAGE_INVALID'): never {

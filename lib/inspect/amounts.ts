@@ -18,16 +18,28 @@ export const SANE_FEE_RATE_SAT_PER_VBYTE = 1000;
 /** A fee above this share of what the inputs hold is flagged too (percent). */
 export const SANE_FEE_PERCENT_OF_INPUTS = 5;
 
+/** A transaction's values, weight and fee, as far as what it shows allows. */
 export interface ExplainedAmounts {
   /** Sum of the inputs' values, when every one is known (a PSBT's witnessUtxo / nonWitnessUtxo). */
   readonly inputs?: bigint;
+  /** Sum of the outputs' values. */
   readonly outputs: bigint;
+  /** Inputs less outputs, when the inputs are known. */
   readonly fee?: bigint;
   /** Exact when every input is signed; else the maximum, with signatures counted at 73 bytes. */
   readonly weight?: number;
+  /** Whether `weight` is exact (every input signed). */
   readonly weightExact: boolean;
+  /** ceil(weight / 4). */
   readonly vsize?: number;
-  readonly feeRate?: { readonly satPerVbyte: number; readonly satPerKw: bigint };
+  /** The fee rate, when fee and weight are known. */
+  readonly feeRate?: {
+    /** Sat/vB, to two decimals. */
+    readonly satPerVbyte: number;
+    /** Sat/kw, rounded down. */
+    readonly satPerKw: bigint;
+  };
+  /** Why the fee is unknown, when it is. */
   readonly note?: string;
 }
 

@@ -17,8 +17,10 @@ import { LOCKTIME_THRESHOLD } from '../types';
 import { obscuredState } from './state';
 import { InputView, TxView } from './view';
 
+/** The channel transactions {@link explainInput} recognises. */
 export type ChannelTxKind = 'funding' | 'sender-version' | 'receiver-version' | 'cooperative-close' | 'penalty' | 'timeout';
 
+/** Each kind in words, for a person. */
 export const KIND_LABELS: Readonly<Record<ChannelTxKind, string>> = {
   'funding': 'funding',
   'sender-version': 'sender\'s version',

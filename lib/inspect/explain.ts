@@ -21,6 +21,7 @@ import { StateReading, readState } from './state';
 import { InputView, TxView, viewPsbt, viewTransaction } from './view';
 import { InspectWarning, inputWarnings } from './warnings';
 
+/** What the caller knows beyond the input, to make the report exact. */
 export interface ExplainOptions {
   /** The sender's funding key S_f: tells the two sorted funding keys apart, so the state number is exact. */
   readonly senderFundingKey?: Uint8Array;
@@ -28,51 +29,101 @@ export interface ExplainOptions {
   readonly receiverFundingKey?: Uint8Array;
 }
 
+/** One input, as a person checks it. */
 export interface ExplainedInput {
+  /** Its index. */
   readonly index: number;
+  /** The txid of the output it spends. */
   readonly txid: string;
+  /** That output's index. */
   readonly vout: number;
+  /** Its nSequence. */
   readonly sequence: number;
   /** What the spent output is, in this transaction's story. */
   readonly spends: string;
+  /** The spent output's value, when the input shows it (a PSBT's witnessUtxo or nonWitnessUtxo). */
   readonly value?: bigint;
+  /** The spent output's script, when shown. */
   readonly prevoutScript?: ExplainedScript;
+  /** The witness script, when shown (a PSBT's field, or a final witness). */
   readonly witnessScript?: ExplainedScript;
   /** The template branch this input takes, for a channel script. */
-  readonly branch?: { readonly name: string; readonly description: string; readonly locks: string };
+  readonly branch?: {
+    /** The branch's name in the template. */
+    readonly name: string;
+    /** What taking it means. */
+    readonly description: string;
+    /** The timelocks it needs, in words. */
+    readonly locks: string;
+  };
+  /** Whether the input is finalized (a final witness or scriptSig). */
   readonly final: boolean;
+  /** The sighash type a PSBT input asks for, if it says. */
   readonly sighashType?: number;
+  /** Its signatures, present and missing. */
   readonly signatures: InputSignatures;
 }
 
+/** One output, as a person checks it. */
 export interface ExplainedOutput {
+  /** Its index. */
   readonly index: number;
+  /** Its value in satoshis. */
   readonly value: bigint;
+  /** Whose it is, in this transaction's story. */
   readonly role: string;
+  /** Its output script. */
   readonly script: ExplainedScript;
+  /** Its witness script, when a PSBT carries it. */
   readonly witnessScript?: ExplainedScript;
+  /** The dust limit of its script type. */
   readonly dustLimit: bigint;
+  /** Whether its value is below that limit. */
   readonly dust: boolean;
 }
 
+/** The whole report on one PSBT or transaction. */
 export interface Explanation {
+  /** What was explained. */
   readonly source: 'psbt' | 'transaction';
+  /** Which channel transaction it is. */
   readonly kind: ChannelTxKind;
+  /** The kind in words. */
   readonly kindLabel: string;
   /** False when only the transaction's shape was recognised, not a channel script. */
   readonly certain: boolean;
+  /** How it was recognised, in words. */
   readonly recognisedBy: string;
+  /** The channel's timeout, when a revocable script is in view. */
   readonly variant?: Variant;
+  /** Why the variant is not known, when it is not. */
   readonly variantNote?: string;
+  /** The txid. */
   readonly txid: string;
+  /** The transaction's version. */
   readonly version: number;
+  /** Its nLockTime. */
   readonly locktime: number;
+  /** The state number, for a payment version (or the version a claim spends). */
   readonly state?: StateReading;
+  /** Why there is no state reading, when there is none. */
   readonly stateNote?: string;
+  /** Every input. */
   readonly inputs: readonly ExplainedInput[];
+  /** Every output. */
   readonly outputs: readonly ExplainedOutput[];
+  /** Values, weight and fee. */
   readonly amounts: ExplainedAmounts;
-  readonly signatures: { readonly present: number; readonly missing: number; readonly complete: boolean };
+  /** The signatures counted over all inputs. */
+  readonly signatures: {
+    /** Signatures present. */
+    readonly present: number;
+    /** Signatures still needed. */
+    readonly missing: number;
+    /** Nothing is missing: ready to finalize or broadcast. */
+    readonly complete: boolean;
+  };
+  /** What a person should know before signing or broadcasting. */
   readonly warnings: readonly InspectWarning[];
 }
 
@@ -288,17 +339,55 @@ function explainView(view: TxView, opts: ExplainOptions): Explanation {
   };
 }
 
+/**
+ * Explain a PSBT: its kind, scripts, amounts, signatures present and missing, and warnings.
+ *
+ * @param psbt - The PSBT, parsed.
+ * @param opts - Funding keys the caller knows, to read the state number exactly.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `psbt` is not a Psbt.
+ * @throws {@link ChannelError} `PSBT_INVALID` if an input's final witness does not decode or its witnessScript does not hash to the output it spends.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `opts` is not an object, or `receiverFundingKey` is given without `senderFundingKey`.
+ * @throws {@link ChannelError} `INVALID_KEY` if a key in `opts` is not a valid public key, or the two are equal.
+ * @throws {@link ChannelError} `NOT_A_CHANNEL_TX` if it is none of the channel's transactions.
+ */
 export function explainPsbt(psbt: Psbt, opts: ExplainOptions = {}): Explanation {
   if (!(psbt instanceof Psbt)) fail('INVALID_ARGUMENT', 'expected a Psbt');
   return explainView(viewPsbt(psbt), opts);
 }
 
+/**
+ * Explain a transaction: its kind, scripts, amounts (as far as a transaction shows them), signatures and warnings.
+ *
+ * @param tx - The transaction, parsed.
+ * @param opts - Funding keys the caller knows, to read the state number exactly.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `tx` is not a Transaction.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `opts` is not an object, or `receiverFundingKey` is given without `senderFundingKey`.
+ * @throws {@link ChannelError} `INVALID_KEY` if a key in `opts` is not a valid public key, or the two are equal.
+ * @throws {@link ChannelError} `NOT_A_CHANNEL_TX` if it is none of the channel's transactions.
+ */
 export function explainTransaction(tx: Transaction, opts: ExplainOptions = {}): Explanation {
   if (!(tx instanceof Transaction)) fail('INVALID_ARGUMENT', 'expected a Transaction');
   return explainView(viewTransaction(tx), opts);
 }
 
-/** What `revchan inspect` does: parse base64/hex/binary, then explain the PSBT or transaction. */
+/**
+ * What `revchan inspect` does: parse base64/hex/binary, then explain the PSBT or transaction.
+ *
+ * @param data - A PSBT (base64, hex or binary) or a transaction (hex or binary).
+ * @param opts - Funding keys the caller knows, to read the state number exactly.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT`, `PSBT_INVALID` or `INVALID_TRANSACTION` if `data` does not parse ({@link parseInspectInput}).
+ * @throws {@link ChannelError} `PSBT_INVALID` if a PSBT input's final witness does not decode or its witnessScript does not match.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `opts` is not an object, or `receiverFundingKey` is given without `senderFundingKey`.
+ * @throws {@link ChannelError} `INVALID_KEY` if a key in `opts` is not a valid public key, or the two are equal.
+ * @throws {@link ChannelError} `NOT_A_CHANNEL_TX` if it is none of the channel's transactions.
+ *
+ * @example
+ * ```ts
+ * const e = explainInput(psbtBase64, { senderFundingKey });
+ * if (e.kind !== 'sender-version' || e.warnings.length > 0) throw new Error('not signing this');
+ * console.log(renderExplanation(e));
+ * ```
+ */
 export function explainInput(data: string | Uint8Array, opts: ExplainOptions = {}): Explanation {
   const parsed = parseInspectInput(data);
   return parsed.kind === 'psbt' ? explainPsbt(parsed.psbt, opts) : explainTransaction(parsed.tx, opts);

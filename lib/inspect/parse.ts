@@ -8,9 +8,20 @@ import { Psbt, Transaction } from 'bitcoinjs-lib';
 import { fromBase64, fromHex } from 'uint8array-tools';
 import { fail } from '../errors';
 
+/** A parsed PSBT or transaction, as {@link parseInspectInput} gives it. */
 export type InspectInput =
-  | { readonly kind: 'psbt'; readonly psbt: Psbt }
-  | { readonly kind: 'transaction'; readonly tx: Transaction };
+  | {
+    /** A PSBT. */
+    readonly kind: 'psbt';
+    /** The parsed PSBT. */
+    readonly psbt: Psbt;
+  }
+  | {
+    /** A transaction. */
+    readonly kind: 'transaction';
+    /** The parsed transaction. */
+    readonly tx: Transaction;
+  };
 
 const PSBT_MAGIC = [0x70, 0x73, 0x62, 0x74, 0xff];
 
@@ -60,7 +71,20 @@ function parseText(text: string): InspectInput {
   return fail('INVALID_ARGUMENT', 'input is neither hex nor base64: expected a PSBT (base64 or hex) or a transaction (hex)');
 }
 
-/** A PSBT or a transaction from text (base64 or hex) or bytes (a binary PSBT or raw transaction, or text). */
+/**
+ * A PSBT or a transaction from text (base64 or hex) or bytes (a binary PSBT or raw transaction, or text).
+ *
+ * @param data - What a person pasted or a file held.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `data` is not a string or bytes, is empty, is JSON, or is neither hex nor base64.
+ * @throws {@link ChannelError} `PSBT_INVALID` if it has the PSBT magic but does not parse, or is base64 without the PSBT magic.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if it is hex with an odd number of digits, or bytes that are not a transaction with inputs and outputs.
+ *
+ * @example
+ * ```ts
+ * const input = parseInspectInput(readFileSync('claim.psbt'));
+ * console.log(renderExplanation(explainInput(input)));
+ * ```
+ */
 export function parseInspectInput(data: string | Uint8Array): InspectInput {
   if (typeof data === 'string') return parseText(data);
   if (!(data instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'input must be a string or bytes');

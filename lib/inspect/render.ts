@@ -10,6 +10,11 @@ import { ExplainedScript, TEMPLATE_VALUE_ROLES } from './scripts';
 import { ExplainedSigner, InputSignatures } from './signatures';
 import { StateReading } from './state';
 
+/**
+ * An explanation as indented JSON: bigints as decimal strings, bytes already hex.
+ *
+ * @param e - From {@link explainInput}, {@link explainPsbt} or {@link explainTransaction}.
+ */
 export function explanationToJson(e: Explanation): string {
   return JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
 }
@@ -142,7 +147,13 @@ function amountLines(e: Explanation): string[] {
   return lines;
 }
 
-/** The text of an explanation made by explainInput, explainPsbt or explainTransaction; anything else is INVALID_ARGUMENT. */
+/**
+ * The text of an explanation made by explainInput, explainPsbt or explainTransaction; anything else is INVALID_ARGUMENT.
+ *
+ * @param e - The explanation.
+ * @returns A report for a person, one fact per line.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `e` is not an explanation.
+ */
 export function renderExplanation(e: Explanation): string {
   if (e === null || typeof e !== 'object' || !Array.isArray(e.inputs) || !Array.isArray(e.outputs)) fail('INVALID_ARGUMENT', 'not an explanation');
   try {

@@ -23,9 +23,13 @@ export const TEMPLATE_VALUE_ROLES: Readonly<Record<string, string>> = {
   D: 'sender\'s delay in blocks (CSV)',
 };
 
+/** A script as a person checks it: bytes, ASM, and for a channel template its miniscript and values. */
 export interface ExplainedScript {
+  /** The script's bytes, hex. */
   readonly hex: string;
+  /** Its standard output type, or `'witness-script'` for a P2WSH witness script. */
   readonly type: ScriptType | 'witness-script';
+  /** The script in ASM; a template's with its values filled in. */
   readonly asm: string;
   /** Name of the channel template the script was compiled from. */
   readonly template?: string;
@@ -33,6 +37,7 @@ export interface ExplainedScript {
   readonly miniscript?: string;
   /** The template's miniscript with its placeholders' names, as a policy to read. */
   readonly templateMiniscript?: string;
+  /** `wsh(miniscript)` of a template's script. */
   readonly descriptor?: string;
   /** Template placeholder -> key (hex) or lock (number). */
   readonly values?: Readonly<Record<string, string | number>>;

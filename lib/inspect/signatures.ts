@@ -12,10 +12,13 @@ import { classifyScript } from '../tx/outputs';
 import { TEMPLATE_VALUE_ROLES } from './scripts';
 import { InputView } from './view';
 
+/** A key that signs, or must sign, an input. */
 export interface ExplainedSigner {
   /** Template key name (key_1, R_r, K_i, ...) or R_p / wallet key. */
   readonly name: string;
+  /** What the key is, in words (the sender's funding key, ...). */
   readonly role: string;
+  /** The key, hex, when it is known. */
   readonly pubkey?: string;
   /** HASH160 of the key, when only the P2WPKH program is known. */
   readonly pubkeyHash?: string;
@@ -25,8 +28,11 @@ export interface ExplainedSigner {
   readonly valid?: boolean;
 }
 
+/** The signatures an input has and those it still needs. */
 export interface InputSignatures {
+  /** Signers whose signature is there. */
   readonly present: readonly ExplainedSigner[];
+  /** Signers whose signature the input still needs. */
   readonly missing: readonly ExplainedSigner[];
   /** Set when the signers cannot be known (the input's script is not visible). */
   readonly note?: string;

@@ -13,8 +13,10 @@ import { bytesEqual, toHex } from '../tx/hash';
 import { decodeStateNumber, deriveObscuringFactor } from '../tx/state-number';
 import { PublicKey } from '../types';
 
+/** States below 2^32 are plausible; the wrong key order gives one below it only once in 65,536 channels. */
 export const PLAUSIBLE_STATE_LIMIT = 1n << 32n;
 
+/** How a {@link StateReading}'s number was settled. */
 export type StateBasis =
   /** The caller named the sender's funding key: exact. */
   | 'sender-funding-key'
@@ -25,17 +27,27 @@ export type StateBasis =
   /** The funding keys are not visible: only the obscured value is known. */
   | 'keys-unknown';
 
+/** The state number a payment version carries, read as far as the keys in view allow. */
 export interface StateReading {
   /** The transaction whose nLockTime/nSequence carry the state (this one, or the sender's version a claim spends). */
   readonly txid: string;
+  /** Its nLockTime. */
   readonly locktime: number;
+  /** Its input's nSequence. */
   readonly sequence: number;
   /** state XOR obscuring factor: the 48 bits the transaction carries. */
   readonly obscured: bigint;
+  /** The state number, when `basis` settles it. */
   readonly number?: bigint;
+  /** How the number was settled, or why it was not. */
   readonly basis: StateBasis;
   /** The state for each choice of sender's funding key. */
-  readonly candidates: readonly { readonly senderFundingKey: string; readonly state: bigint }[];
+  readonly candidates: readonly {
+    /** The key taken as the sender's, hex. */
+    readonly senderFundingKey: string;
+    /** The state that choice gives. */
+    readonly state: bigint;
+  }[];
 }
 
 /** The obscured 48 bits, or undefined if nLockTime/nSequence do not have the state encoding's fixed top bytes. */

@@ -8,6 +8,12 @@ import { Classification } from './classify';
 import { InputSignatures } from './signatures';
 import { InputView, TxView } from './view';
 
+/**
+ * What an {@link InspectWarning} is about: a non-segwit funding input, a
+ * funding input without its parent transaction, a parent that does not match,
+ * a dust output, a fee too high or negative, a sighash type other than ALL,
+ * a signature that does not verify.
+ */
 export type InspectWarningCode =
   | 'NON_SEGWIT_INPUT'
   | 'MISSING_NON_WITNESS_UTXO'
@@ -18,10 +24,15 @@ export type InspectWarningCode =
   | 'SIGHASH_NOT_ALL'
   | 'INVALID_SIGNATURE';
 
+/** Something a person should know before signing or broadcasting. */
 export interface InspectWarning {
+  /** What it is about. */
   readonly code: InspectWarningCode;
+  /** It in words. */
   readonly message: string;
+  /** The input concerned, if any. */
   readonly input?: number;
+  /** The output concerned, if any. */
   readonly output?: number;
 }
 

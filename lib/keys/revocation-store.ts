@@ -13,10 +13,17 @@ const BUCKETS = SECRET_INDEX_BITS + 1;
 const ENTRY_BYTES = 32 + 8;
 const JSON_VERSION = 1;
 
+/** A {@link RevocationStore} as plain JSON, for saving. */
 export interface RevocationStoreJSON {
+  /** The format's version, 1. */
   version: 1;
   /** Ordered by bucket (trailing zeros of the index), lowest first. */
-  entries: { index: string; secret: string }[];
+  entries: {
+    /** The secret's index, a decimal string. */
+    index: string;
+    /** The secret, 64 lowercase hex characters. */
+    secret: string;
+  }[];
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -39,6 +46,20 @@ function invalid(msg: string, details?: Record<string, unknown>): never {
   return fail('STATE_INVALID', `revocation store: ${msg}`, details);
 }
 
+/**
+ * The receiver's store of the sender's revealed per-update secrets: at most 49
+ * entries however many, from which the secret of any revoked state can be derived.
+ *
+ * @example
+ * ```ts
+ * const store = new RevocationStore();
+ * store.insertState(0n, k_0); // in the order the revokes arrive
+ * store.insertState(1n, k_1);
+ * store.getState(0n); // k_0, derived from what is kept
+ * const saved = JSON.stringify(store.toJSON());
+ * const again = RevocationStore.fromJSON(JSON.parse(saved));
+ * ```
+ */
 export class RevocationStore {
   // Indices are kept as numbers: all fit in 48 bits, and bigint arithmetic would dominate the insert cost.
   private readonly indices: (number | undefined)[] = new Array<number | undefined>(BUCKETS).fill(undefined);
@@ -49,6 +70,12 @@ export class RevocationStore {
   /**
    * BOLT 3 insert_secret. Everything is checked before anything is written, so
    * a rejected secret leaves the store exactly as it was.
+   *
+   * @param index - The secret's index: one below the last inserted (any, for the first).
+   * @param secret - The 32-byte secret.
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48-1].
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `secret` is not 32 bytes.
+   * @throws {@link ChannelError} `SECRET_STORE_INCONSISTENT` if `index` is not the next one down, or `secret` does not derive a stored secret it covers.
    */
   insert(index: bigint, secret: Uint8Array): void {
     const i = checkSecretIndex(index);
@@ -82,7 +109,12 @@ export class RevocationStore {
     }
   }
 
-  /** BOLT 3 derive_old_secret: undefined when no stored entry covers `index`. */
+  /**
+   * BOLT 3 derive_old_secret: undefined when no stored entry covers `index`.
+   *
+   * @param index - The secret's index.
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48-1].
+   */
   get(index: bigint): Uint8Array | undefined {
     const i = checkSecretIndex(index);
     for (let b = 0; b < BUCKETS; b++) {
@@ -98,6 +130,7 @@ export class RevocationStore {
     return this.lowest === undefined ? undefined : BigInt(this.lowest);
   }
 
+  /** The number of entries kept, at most 49. */
   size(): number {
     return this.count;
   }
@@ -113,6 +146,9 @@ export class RevocationStore {
    * been revealed. A store fromJSON accepted is what inserts from some index
    * down to its lowest left, so its secrets cover every index from the
    * lowest up to any index they cover: the lowest and state 0 settle it.
+   *
+   * @param state - The receiver's current state number.
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `state` is not a bigint in [0, 2^48].
    */
   coversStatesBelow(state: bigint): boolean {
     if (typeof state !== 'bigint' || state < 0n || state > MAX_STATE + 1n) fail('SECRET_INDEX_OUT_OF_RANGE', 'state must be a bigint in [0, 2^48]');
@@ -120,14 +156,30 @@ export class RevocationStore {
     return this.lowest === Number(updateIndex(state - 1n)) && this.get(updateIndex(0n)) !== undefined;
   }
 
+  /**
+   * Insert the secret of a state: {@link RevocationStore.insert} at the state's index.
+   *
+   * @param state - The revoked state's number: one above the last inserted (any, for the first).
+   * @param secret - k_state, 32 bytes.
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `state` is not a bigint in [0, 2^48-1].
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `secret` is not 32 bytes.
+   * @throws {@link ChannelError} `SECRET_STORE_INCONSISTENT` if `state` is not the next one up, or `secret` does not derive a stored secret.
+   */
   insertState(state: bigint, secret: Uint8Array): void {
     this.insert(updateIndex(state), secret);
   }
 
+  /**
+   * The secret of a revoked state, or undefined if the store does not cover it.
+   *
+   * @param state - The state number.
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `state` is not a bigint in [0, 2^48-1].
+   */
   getState(state: bigint): Uint8Array | undefined {
     return this.get(updateIndex(state));
   }
 
+  /** The store as plain JSON; {@link RevocationStore.fromJSON} reads it back. */
   toJSON(): RevocationStoreJSON {
     const entries: RevocationStoreJSON['entries'] = [];
     for (let b = 0; b < BUCKETS; b++) {
@@ -142,6 +194,9 @@ export class RevocationStore {
    * the entries must be exactly what some run of valid inserts leaves behind,
    * with secrets that derive one another, so a corrupted or edited file cannot
    * make get() hand out a wrong secret later.
+   *
+   * @param json - What {@link RevocationStore.toJSON} gave, parsed.
+   * @throws {@link ChannelError} `STATE_INVALID` if `json` is not canonical, or its entries are not what valid inserts leave or do not derive one another.
    */
   static fromJSON(json: unknown): RevocationStore {
     if (json === null || typeof json !== 'object' || Array.isArray(json)) return invalid('must be an object');

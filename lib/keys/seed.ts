@@ -20,11 +20,17 @@ import { fail } from '../errors';
 export const UPDATE_SEED_PURPOSE = 1017;
 /** Derivation path of a channel's seed key, followed by `channelIndex'`. Every step is hardened. */
 export const UPDATE_SEED_PATH = "m/1017'/0'";
+/** The tag of the hash that turns the seed key into the shachain seed. */
 export const UPDATE_SEED_TAG = 'revchan/update-seed';
 /** Largest BIP32 child number below the hardened offset. */
 export const MAX_CHANNEL_INDEX = 0x7fffffff;
 
-/** The full path of channel `channelIndex`'s seed key. */
+/**
+ * The full path of channel `channelIndex`'s seed key.
+ *
+ * @param channelIndex - The channel's number in the wallet, in [0, 2^31-1].
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `channelIndex` is not an integer in [0, 2^31-1].
+ */
 export function channelSeedPath(channelIndex: number): string {
   checkChannelIndex(channelIndex);
   return `${UPDATE_SEED_PATH}/${channelIndex}'`;
@@ -46,6 +52,17 @@ function taggedHash(tag: string, msg: Uint8Array): Uint8Array {
  * The 32-byte shachain seed of channel `channelIndex`, from the wallet's
  * master node: taggedHash("revchan/update-seed", k) for the private key k at
  * m/1017'/0'/channelIndex'.
+ *
+ * @param root - The wallet's master node, with its private key.
+ * @param channelIndex - The channel's number in the wallet, in [0, 2^31-1]; one per channel.
+ * @throws {@link ChannelError} `INVALID_KEY` if `root` is not a BIP32 node, has no private key, or the derived node has none.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `channelIndex` is not an integer in [0, 2^31-1].
+ *
+ * @example
+ * ```ts
+ * const seed = deriveChannelSeed(BIP32Factory(ecc).fromSeed(walletSeed), 7);
+ * const K_1 = deriveUpdateKey(seed, 1n);
+ * ```
  */
 export function deriveChannelSeed(root: BIP32Interface, channelIndex: number): Uint8Array {
   if (root === null || typeof root !== 'object' || typeof root.isNeutered !== 'function') {

@@ -19,6 +19,10 @@ const TWO_32 = 2 ** 32;
 /**
  * Throws unless `index` is a bigint in [0, 2^48 - 1]. Returns it as a number,
  * which holds 48 bits exactly and keeps bigint arithmetic off the hot paths.
+ *
+ * @param index - The index.
+ * @param what - The name of the value in the error message.
+ * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48-1].
  */
 export function checkSecretIndex(index: bigint, what = 'secret index'): number {
   if (typeof index !== 'bigint' || index < 0n || index > MAX_STATE) {
@@ -67,27 +71,64 @@ function checkSeed(seed: Uint8Array): void {
   if (!(seed instanceof Uint8Array) || seed.length !== 32) fail('INVALID_ARGUMENT', 'shachain seed must be 32 bytes');
 }
 
-/** BOLT 3 generate_from_seed(seed, index). */
+/**
+ * BOLT 3 generate_from_seed(seed, index).
+ *
+ * @param seed - The 32-byte shachain seed.
+ * @param index - The secret's index, in [0, 2^48-1].
+ * @returns The 32-byte secret.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `seed` is not 32 bytes.
+ * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48-1].
+ */
 export function deriveSecret(seed: Uint8Array, index: bigint): Uint8Array {
   checkSeed(seed);
   const i = checkSecretIndex(index);
   return deriveFromBase(seed, SECRET_INDEX_BITS, i);
 }
 
-/** State 0 uses the highest index so that each later state's secret can derive all earlier ones. */
+/**
+ * The secret index of a state. State 0 uses the highest index so that each later state's secret can derive all earlier ones.
+ *
+ * @param stateNumber - The state number.
+ * @returns 2^48-1 - stateNumber.
+ * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `stateNumber` is not a bigint in [0, 2^48-1].
+ */
 export function updateIndex(stateNumber: bigint): bigint {
   checkSecretIndex(stateNumber, 'state number');
   return MAX_STATE - stateNumber;
 }
 
-/** The secret for update `state`, usable as a secp256k1 private key. */
+/**
+ * The secret for update `state`, usable as a secp256k1 private key: k_i.
+ *
+ * @param seed - The channel's 32-byte shachain seed ({@link deriveChannelSeed}).
+ * @param state - The state number.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `seed` is not 32 bytes.
+ * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `state` is not a bigint in [0, 2^48-1].
+ * @throws {@link ChannelError} `INVALID_KEY` if the secret is not a valid private key (probability about 2^-128).
+ */
 export function deriveUpdateSecret(seed: Uint8Array, state: bigint): PrivateKey {
   const secret = deriveSecret(seed, updateIndex(state));
   // A hash output is >= n or zero with probability ~2^-128, but an invalid scalar must never reach signing code.
   return asPrivateKey(secret, `update secret for state ${state}`);
 }
 
-/** The public key whose private key is revealed when update `state` is revoked. */
+/**
+ * The public key whose private key is revealed when update `state` is revoked: K_i.
+ *
+ * @param seed - The channel's 32-byte shachain seed ({@link deriveChannelSeed}).
+ * @param state - The state number.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `seed` is not 32 bytes.
+ * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `state` is not a bigint in [0, 2^48-1].
+ * @throws {@link ChannelError} `INVALID_KEY` if the secret is not a valid private key (probability about 2^-128).
+ *
+ * @example
+ * ```ts
+ * const seed = deriveChannelSeed(master, 0);
+ * const K_1 = deriveUpdateKey(seed, 1n); // goes in the offer of state 1
+ * const k_1 = deriveUpdateSecret(seed, 1n); // revealed by the revoke of state 1
+ * ```
+ */
 export function deriveUpdateKey(seed: Uint8Array, state: bigint): PublicKey {
   return updateKeyOf(deriveUpdateSecret(seed, state));
 }

@@ -64,9 +64,11 @@ function newPsbt(tx: Transaction): Psbt {
   return psbt;
 }
 
+/** What {@link createFundingPsbt} adds to the PSBT beyond the transaction. */
 export interface FundingPsbtOptions {
   /** Origins of the wallet keys spending each input and of the change key (for the wallet to recognise its change). */
   readonly origins?: readonly KeyOrigin[];
+  /** Origins of the channel's keys, so a wallet recognises the funding output's keys as its own. */
   readonly channelOrigins?: KeyOrigins;
 }
 
@@ -75,6 +77,22 @@ function optionsOf<T>(opts: T): T {
   return expectObject(opts, 'options');
 }
 
+/**
+ * The funding transaction as a PSBT for the sender's wallet to sign: witnessUtxo
+ * (and nonWitnessUtxo where `prevTx` is given) on every input, the funding output's
+ * witnessScript, and bip32Derivation of every key whose origin is given.
+ *
+ * @param p - As {@link planFunding}.
+ * @param opts - Key origins of the wallet and of the channel.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `opts` is not an object, `opts.origins` is not an array, or `p` is refused as by {@link planFunding}.
+ * @throws {@link ChannelError} `INVALID_AMOUNT`, `INVALID_FEE_RATE`, `INVALID_SCRIPT`, `INVALID_KEY`, `NON_SEGWIT_INPUT`, `INVALID_TRANSACTION` or `INSUFFICIENT_FUNDS` as {@link planFunding}.
+ *
+ * @example
+ * ```ts
+ * const psbt = createFundingPsbt(fundingParams, { origins: [keyOrigin(wallet, "m/84'/0'/0'/0/3")] });
+ * const signed = signPsbtWithMaster(psbt, wallet);
+ * ```
+ */
 export function createFundingPsbt(p: FundingParams, opts: FundingPsbtOptions = {}): Psbt {
   optionsOf(opts);
   if (opts.origins !== undefined) expectArray(opts.origins, 'origins');
@@ -128,12 +146,26 @@ function fundingSpendPsbt(ctx: ChannelContext, tx: Transaction, origins: readonl
   return psbt;
 }
 
+/** What a PSBT of a funding spend carries beyond the transaction. */
 export interface ChannelPsbtOptions {
+  /** Origins of the channel's keys, as bip32Derivation of the inputs and outputs they appear in. */
   readonly origins?: KeyOrigins;
   /** The funding transaction, added as nonWitnessUtxo for wallets that insist on it. */
   readonly fundingTx?: Uint8Array;
 }
 
+/**
+ * The sender's version of a state as a PSBT of the funding input.
+ *
+ * @param p - As {@link buildSenderPaymentTx}.
+ * @param opts - Key origins, and the funding transaction for wallets that want it.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or `opts` is not an object, or `opts.origins` is neither an array nor an object by role.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
+ * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `opts.fundingTx` does not parse or is not the channel's funding transaction.
+ */
 export function createSenderPaymentPsbt(p: SenderPaymentParams, opts: ChannelPsbtOptions = {}): Psbt {
   expectObject(p, 'payment params');
   optionsOf(opts);
@@ -144,6 +176,17 @@ export function createSenderPaymentPsbt(p: SenderPaymentParams, opts: ChannelPsb
   return fundingSpendPsbt(ctx, tx, originList(opts.origins), opts.fundingTx, [revocableScriptFor(ctx, p.updateKey)]);
 }
 
+/**
+ * The receiver's version of a state as a PSBT of the funding input.
+ *
+ * @param p - As {@link buildReceiverPaymentTx}.
+ * @param opts - Key origins, and the funding transaction for wallets that want it.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or `opts` is not an object, or `opts.origins` is neither an array nor an object by role.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `opts.fundingTx` does not parse or is not the channel's funding transaction.
+ */
 export function createReceiverPaymentPsbt(p: ReceiverPaymentParams, opts: ChannelPsbtOptions = {}): Psbt {
   expectObject(p, 'payment params');
   optionsOf(opts);
@@ -153,6 +196,17 @@ export function createReceiverPaymentPsbt(p: ReceiverPaymentParams, opts: Channe
   return fundingSpendPsbt(ctx, tx, originList(opts.origins), opts.fundingTx, []);
 }
 
+/**
+ * The cooperative close as a PSBT of the funding input.
+ *
+ * @param p - As {@link buildCooperativeCloseTx}.
+ * @param opts - Key origins, and the funding transaction for wallets that want it.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or `opts` is not an object, or `opts.origins` is neither an array nor an object by role.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `opts.fundingTx` does not parse or is not the channel's funding transaction.
+ */
 export function createClosePsbt(p: CloseParams, opts: ChannelPsbtOptions = {}): Psbt {
   expectObject(p, 'close params');
   optionsOf(opts);
@@ -184,7 +238,19 @@ function revocableSpendPsbt(tx: Transaction, spent: Uint8Array, scripts: readonl
   return psbt;
 }
 
-export function createPenaltyPsbt(p: PenaltyParams, opts: { origins?: KeyOrigins } = {}): Psbt {
+/**
+ * The penalty claim as a PSBT, with the revoked transaction as each input's nonWitnessUtxo.
+ *
+ * @param p - As {@link buildPenaltyTx}.
+ * @param opts - Key origins.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or `opts` is not an object, or `opts.origins` is neither an array nor an object by role.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
+ * @throws {@link ChannelError} `INVALID_KEY`, `INVALID_SCRIPT`, `INVALID_FEE_RATE`, `INVALID_TRANSACTION`, `NOTHING_TO_CLAIM` or `FEE_EXCEEDS_OUTPUT` as {@link planPenalty}.
+ */
+export function createPenaltyPsbt(p: PenaltyParams, opts: {
+  /** Origins of the channel's and the wallet's keys. */
+  origins?: KeyOrigins;
+} = {}): Psbt {
   expectObject(p, 'penalty params');
   optionsOf(opts);
   const plan = planPenalty(verifyChannelParams(p.channel), p);
@@ -192,7 +258,19 @@ export function createPenaltyPsbt(p: PenaltyParams, opts: { origins?: KeyOrigins
   return revocableSpendPsbt(plan.tx, p.revokedTx, scripts, originList(opts.origins));
 }
 
-export function createTimeoutPsbt(p: TimeoutParams, opts: { origins?: KeyOrigins } = {}): Psbt {
+/**
+ * The timeout sweep as a PSBT, with the sender's version as its input's nonWitnessUtxo.
+ *
+ * @param p - As {@link buildTimeoutTx}.
+ * @param opts - Key origins.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or `opts` is not an object, or `opts.origins` is neither an array nor an object by role.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
+ * @throws {@link ChannelError} `INVALID_KEY`, `INVALID_SCRIPT`, `INVALID_FEE_RATE`, `INVALID_TRANSACTION`, `NOTHING_TO_CLAIM` or `FEE_EXCEEDS_OUTPUT` as {@link planTimeout}.
+ */
+export function createTimeoutPsbt(p: TimeoutParams, opts: {
+  /** Origins of the channel's and the wallet's keys. */
+  origins?: KeyOrigins;
+} = {}): Psbt {
   expectObject(p, 'timeout params');
   optionsOf(opts);
   const plan = planTimeout(verifyChannelParams(p.channel), p);

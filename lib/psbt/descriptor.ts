@@ -23,6 +23,7 @@ import { ChannelKeyOrigins, KeyOrigin, checkPath } from './key-origin';
 /** A key as a descriptor names it: with its BIP32 origin, or bare (per-update keys). */
 export type DescriptorKey = PublicKey | KeyOrigin;
 
+/** A template descriptor's arguments by placeholder name: keys and timelocks. */
 export type DescriptorArgs = Readonly<Record<string, DescriptorKey | AbsoluteLock | RelativeLock>>;
 
 // BIP 380 "Checksum": the character set in three groups of 32, and the BCH code's generator.
@@ -59,7 +60,12 @@ function expand(s: string): number[] {
   return symbols;
 }
 
-/** The 8-character BIP 380 checksum of a descriptor given without one. */
+/**
+ * The 8-character BIP 380 checksum of a descriptor given without one.
+ *
+ * @param descriptor - The descriptor, without `#`.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `descriptor` is not a string or has a character outside the BIP 380 set.
+ */
 export function descriptorChecksum(descriptor: string): string {
   if (typeof descriptor !== 'string') fail('INVALID_ARGUMENT', 'descriptor must be a string');
   const c = polymod([...expand(descriptor), 0, 0, 0, 0, 0, 0, 0, 0]) ^ 1n;
@@ -68,12 +74,21 @@ export function descriptorChecksum(descriptor: string): string {
   return out;
 }
 
-/** `descriptor#checksum`. */
+/**
+ * `descriptor#checksum`.
+ *
+ * @param descriptor - The descriptor, without `#`.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `descriptor` is not a string or has a character outside the BIP 380 set.
+ */
 export function addDescriptorChecksum(descriptor: string): string {
   return `${descriptor}#${descriptorChecksum(descriptor)}`;
 }
 
-/** True when `s` is `SCRIPT#CHECKSUM` with a valid checksum; false for anything else, never an error. */
+/**
+ * True when `s` is `SCRIPT#CHECKSUM` with a valid checksum; false for anything else, never an error.
+ *
+ * @param s - The descriptor with its checksum.
+ */
 export function hasValidDescriptorChecksum(s: string): boolean {
   if (typeof s !== 'string' || s.length < 9 || s[s.length - 9] !== '#') return false;
   const body = s.slice(0, -9);
@@ -87,7 +102,14 @@ function isOrigin(k: DescriptorKey): k is KeyOrigin {
   return !(k instanceof Uint8Array) && k !== null && typeof k === 'object' && 'pubkey' in k;
 }
 
-/** BIP 380 key expression: `[fingerprint/path]hex` for a key with an origin, bare hex otherwise. */
+/**
+ * BIP 380 key expression: `[fingerprint/path]hex` for a key with an origin, bare hex otherwise.
+ *
+ * @param k - The key, or the key with its origin.
+ * @param what - The name of the value in the error message.
+ * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if an origin's fingerprint is not 4 bytes or its path is malformed.
+ */
 export function keyExpression(k: DescriptorKey, what = 'key'): string {
   if (!isOrigin(k)) return toHex(asPublicKey(k as Uint8Array, what));
   const pub = toHex(asPublicKey(k.pubkey, `${what}.pubkey`));
@@ -108,7 +130,16 @@ function argumentText(t: ScriptTemplate, name: string, value: unknown): string {
   }
 }
 
-/** A template's descriptor with its placeholders filled in, checksum appended. */
+/**
+ * A template's descriptor with its placeholders filled in, checksum appended.
+ *
+ * @param t - The template; it must have a `descriptor`.
+ * @param args - Its arguments by placeholder name.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `t` is not a template or has no descriptor, or `args` is not an object, names an unknown parameter or misses one.
+ * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if an origin's fingerprint is not 4 bytes or its path is malformed.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if a timelock is out of range.
+ */
 export function templateDescriptor(t: ScriptTemplate, args: DescriptorArgs): string {
   checkTemplate(t);
   if (typeof t.descriptor !== 'string') fail('TEMPLATE_ARGUMENT', `${t.name}: no descriptor`);
@@ -120,26 +151,48 @@ export function templateDescriptor(t: ScriptTemplate, args: DescriptorArgs): str
   return addDescriptorChecksum(text);
 }
 
+/** The funding output's two keys, with or without origins. */
 export interface FundingDescriptorKeys {
+  /** The sender's funding key. */
   readonly senderFundingKey: DescriptorKey;
+  /** The receiver's funding key. */
   readonly receiverFundingKey: DescriptorKey;
 }
 
-/** `wsh(sortedmulti(2,S_f,R_f))`: the funding output and every spend of it. */
+/**
+ * `wsh(sortedmulti(2,S_f,R_f))`: the funding output and every spend of it.
+ *
+ * @param k - The two funding keys, with or without origins.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `k` is not an object, or an origin's fingerprint or path is malformed.
+ * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if a key is missing.
+ */
 export function fundingDescriptor(k: FundingDescriptorKeys): string {
   expectObject(k, 'funding keys');
   return templateDescriptor(FUNDING_TEMPLATE, { S_f: k.senderFundingKey, R_f: k.receiverFundingKey });
 }
 
+/** The keys and timeout of one state's revocable output. */
 export interface RevocableDescriptorKeys {
+  /** The receiver's revocation key R_r. */
   readonly receiverRevocationKey: DescriptorKey;
   /** K_i: bare, it has no BIP32 origin. */
   readonly updateKey: DescriptorKey;
+  /** The sender's payout key S_p. */
   readonly senderPayoutKey: DescriptorKey;
+  /** The channel's timeout. */
   readonly variant: Variant;
 }
 
-/** The sender's revocable output of one state: `wsh(andor(pk(R_r),pk(K_i),and_v(v:pk(S_p),after(T)|older(D))))`. */
+/**
+ * The sender's revocable output of one state: `wsh(andor(pk(R_r),pk(K_i),and_v(v:pk(S_p),after(T)|older(D))))`.
+ *
+ * @param k - The revocation key, K_i, the sender's payout key and the variant.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `k` is not an object, or an origin's fingerprint or path is malformed.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if `variant` is malformed or its lock out of range.
+ * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if a key is missing.
+ */
 export function revocableDescriptor(k: RevocableDescriptorKeys): string {
   expectObject(k, 'revocable keys');
   const v = checkVariant(k.variant);
@@ -149,16 +202,31 @@ export function revocableDescriptor(k: RevocableDescriptorKeys): string {
     : templateDescriptor(revocableTemplate(v), { ...keys, D: v.delay });
 }
 
-/** `wpkh(key)`: payout outputs, wallet coins and change. */
+/**
+ * `wpkh(key)`: payout outputs, wallet coins and change.
+ *
+ * @param key - The key, with or without its origin.
+ * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if an origin's fingerprint is not 4 bytes or its path is malformed.
+ */
 export function p2wpkhDescriptor(key: DescriptorKey): string {
   return addDescriptorChecksum(`wpkh(${keyExpression(key)})`);
 }
 
 /** Descriptors of every script of one channel; `revocable` for the K_i of a state. */
 export interface ChannelDescriptors {
+  /** `wsh(sortedmulti(2,...))` of the funding output. */
   readonly funding: string;
+  /** `wpkh(...)` of the receiver's payout key. */
   readonly receiverPayout: string;
+  /** `wpkh(...)` of the sender's payout key (the close's output). */
   readonly senderPayout: string;
+  /**
+   * The revocable output of the state whose update key is K_i.
+   *
+   * @param updateKey - K_i.
+   * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
+   */
   revocable(updateKey: PublicKey): string;
 }
 
@@ -166,6 +234,19 @@ export interface ChannelDescriptors {
  * The channel's descriptors, each key with its origin where `origins` gives
  * one (a party usually knows only its own). An origin must be of the key the
  * channel uses in that role.
+ *
+ * @param p - The channel's parameters.
+ * @param origins - Origins of the keys this party knows, by role.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `p` is refused by {@link verifyChannelParams}.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `origins` is not an object, or an origin's fingerprint or path is malformed.
+ * @throws {@link ChannelError} `INVALID_KEY` if an origin is of another key than the channel's in that role.
+ *
+ * @example
+ * ```ts
+ * const d = channelDescriptors(params, { receiverPayout: keyOrigin(master, "m/84'/0'/0'/0/7") });
+ * d.receiverPayout; // "wpkh([d34db33f/84'/0'/0'/0/7]02...)#checksum"
+ * d.revocable(updateKey);
+ * ```
  */
 export function channelDescriptors(p: ChannelParams, origins: ChannelKeyOrigins = {}): ChannelDescriptors {
   const ctx = verifyChannelParams(p);

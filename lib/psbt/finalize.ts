@@ -13,6 +13,12 @@ import { assembleWitness, branchSigners } from '../scripts/witness';
 import { expectArray, expectBytes } from '../arguments';
 import { copyPsbt, expectPsbt } from './copy';
 
+/**
+ * A witness stack serialized as a PSBT's finalScriptWitness holds it.
+ *
+ * @param items - The witness items, bottom first.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `items` is not an array of byte arrays.
+ */
 export function serializeWitness(items: readonly Uint8Array[]): Uint8Array {
   expectArray(items, 'witness items');
   for (const it of items) expectBytes(it, 'witness item');
@@ -29,8 +35,20 @@ export function serializeWitness(items: readonly Uint8Array[]): Uint8Array {
   return Uint8Array.from(parts);
 }
 
-/** The channel witness for one input, or undefined if the input is not a channel script. */
-export function channelWitness(psbt: Psbt, index: number): { branch: string; witness: Uint8Array[] } | undefined {
+/**
+ * The channel witness for one input, or undefined if the input is not a channel script.
+ *
+ * @param psbt - The PSBT.
+ * @param index - The input's index.
+ * @throws {@link ChannelError} `PSBT_INVALID` if `psbt` is not a bitcoinjs Psbt.
+ * @throws {@link ChannelError} `PSBT_INCOMPLETE` if no branch of the input's template has all its signatures.
+ */
+export function channelWitness(psbt: Psbt, index: number): {
+  /** The branch taken. */
+  branch: string;
+  /** Its witness items, the script last. */
+  witness: Uint8Array[];
+} | undefined {
   expectPsbt(psbt);
   if (!Number.isInteger(index)) return undefined;
   const input = psbt.data.inputs[index];
@@ -71,6 +89,17 @@ function finalizeInputs(psbt: Psbt): void {
  * Finalizes every input, or none: finalizing clears an input's partial
  * signatures, so a failure on a later input must not leave earlier ones
  * finalized. Inputs that are already final are kept.
+ *
+ * @param psbt - The PSBT; finalized in place.
+ * @returns `psbt`.
+ * @throws {@link ChannelError} `PSBT_INVALID` if `psbt` is not a bitcoinjs Psbt or does not survive its own encoding.
+ * @throws {@link ChannelError} `PSBT_INCOMPLETE` if an input lacks a signature it needs; then no input is finalized.
+ *
+ * @example
+ * ```ts
+ * const combined = combinePsbts(ours, theirs);
+ * const tx = extractTransaction(finalizePsbt(combined));
+ * ```
  */
 export function finalizePsbt(psbt: Psbt): Psbt {
   finalizeInputs(copyPsbt(psbt));
@@ -78,6 +107,12 @@ export function finalizePsbt(psbt: Psbt): Psbt {
   return psbt;
 }
 
+/**
+ * The signed transaction of a finalized PSBT.
+ *
+ * @param psbt - A PSBT whose every input is final.
+ * @throws {@link ChannelError} `PSBT_INCOMPLETE` if an input is not finalized (or bitcoinjs refuses the extraction, such as for a fee rate it finds too high).
+ */
 export function extractTransaction(psbt: Psbt): Transaction {
   try {
     return psbt.extractTransaction();

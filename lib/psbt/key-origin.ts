@@ -7,20 +7,45 @@ import type { BIP32Interface } from 'bip32';
 import { fail } from '../errors';
 import { PublicKey, asPublicKey } from '../types';
 
+/** A public key with the BIP32 origin a wallet needs to sign for it. */
 export interface KeyOrigin {
+  /** The key itself. */
   readonly pubkey: PublicKey;
+  /** The first 4 bytes of hash160 of the master public key. */
   readonly masterFingerprint: Uint8Array;
+  /** The derivation path from the master, such as `m/84'/0'/0'/0/5`. */
   readonly path: string;
 }
 
 const PATH = /^m(\/\d+'?)*$/;
 
+/**
+ * Check a derivation path's form: `m`, then `/n` or `/n'` steps.
+ *
+ * @param path - The path.
+ * @returns `path`, unchanged.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `path` is not a string of that form.
+ */
 export function checkPath(path: string): string {
   if (typeof path !== 'string' || !PATH.test(path)) fail('INVALID_ARGUMENT', `bad derivation path ${String(path)}`);
   return path;
 }
 
-/** The origin of the key at `path` below a master node (private or public). */
+/**
+ * The origin of the key at `path` below a master node (private or public).
+ *
+ * @param root - The master node, built with the caller's BIP32 factory.
+ * @param path - The derivation path from it.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `path` is malformed.
+ * @throws {@link ChannelError} `INVALID_KEY` if the node cannot derive `path` (a hardened step below a public node) or gives an invalid key.
+ *
+ * @example
+ * ```ts
+ * const master = BIP32Factory(ecc).fromSeed(seed);
+ * const origins = { senderFunding: keyOrigin(master, "m/1017'/0'/0'/0/0") };
+ * const psbt = createSenderPaymentPsbt(params, { origins });
+ * ```
+ */
 export function keyOrigin(root: BIP32Interface, path: string): KeyOrigin {
   checkPath(path);
   let node: BIP32Interface;
@@ -34,15 +59,27 @@ export function keyOrigin(root: BIP32Interface, path: string): KeyOrigin {
 
 /** Roles' key origins, as many as the caller knows; unknown roles are simply not annotated. */
 export interface ChannelKeyOrigins {
+  /** The origin of the sender's funding key. */
   readonly senderFunding?: KeyOrigin;
+  /** The origin of the receiver's funding key. */
   readonly receiverFunding?: KeyOrigin;
+  /** The origin of the sender's payout key. */
   readonly senderPayout?: KeyOrigin;
+  /** The origin of the receiver's payout key. */
   readonly receiverPayout?: KeyOrigin;
+  /** The origin of the receiver's revocation key. */
   readonly receiverRevocation?: KeyOrigin;
 }
 
+/** Key origins by channel role, or as a plain list. */
 export type KeyOrigins = ChannelKeyOrigins | readonly KeyOrigin[];
 
+/**
+ * Key origins as a list, whichever form they were given in.
+ *
+ * @param o - By role, as a list, or undefined (none).
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `o` is neither an array nor an object.
+ */
 export function originList(o: KeyOrigins | undefined): KeyOrigin[] {
   if (o === undefined) return [];
   if (o === null || typeof o !== 'object') fail('INVALID_ARGUMENT', 'key origins must be an array or an object by role');

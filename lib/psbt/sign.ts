@@ -39,7 +39,16 @@ function checkIndex(psbt: Psbt, index: number): void {
   if (!Number.isInteger(index) || index < 0 || index >= psbt.inputCount) fail('INVALID_ARGUMENT', 'input index out of range');
 }
 
-/** Sign one input with a raw private key; the key must appear in the input's script. */
+/**
+ * Sign one input with a raw private key; the key must appear in the input's script.
+ *
+ * @param psbt - The PSBT; the signature is added to it.
+ * @param index - The input's index.
+ * @param key - The private key.
+ * @throws {@link ChannelError} `INVALID_KEY` if `key` is malformed or not used by the input.
+ * @throws {@link ChannelError} `PSBT_INVALID` if `psbt` is not a bitcoinjs Psbt, or bitcoinjs cannot sign the input (a field it needs is missing).
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not an input of `psbt`.
+ */
 export function signPsbtInput(psbt: Psbt, index: number, key: PrivateKey): void {
   asPrivateKey(key);
   checkIndex(psbt, index);
@@ -65,7 +74,15 @@ function signAll(psbt: Psbt, inputs: readonly { index: number; key: PrivateKey }
   }
 }
 
-/** Sign every input that uses `key`; returns how many were signed. All or nothing. */
+/**
+ * Sign every input that uses `key`; returns how many were signed. All or nothing.
+ *
+ * @param psbt - The PSBT; signatures are added to it.
+ * @param key - The private key, such as a per-update secret.
+ * @returns How many inputs were signed (0 if none uses `key`).
+ * @throws {@link ChannelError} `PSBT_INVALID` if `psbt` is not a bitcoinjs Psbt, does not survive its own encoding, or an input cannot be signed.
+ * @throws {@link ChannelError} `INVALID_KEY` if `key` is malformed.
+ */
 export function signPsbtWithKey(psbt: Psbt, key: PrivateKey): number {
   expectPsbt(psbt);
   asPrivateKey(key);
@@ -79,6 +96,18 @@ export function signPsbtWithKey(psbt: Psbt, key: PrivateKey): number {
 /**
  * Sign every input whose bip32Derivation names this master's fingerprint and a
  * path that derives the listed key. All or nothing.
+ *
+ * @param psbt - The PSBT; signatures are added to it.
+ * @param master - A BIP32 master node with its private key.
+ * @returns How many inputs were signed (0 if no bip32Derivation names this master).
+ * @throws {@link ChannelError} `PSBT_INVALID` if `psbt` is not a bitcoinjs Psbt, a listed path does not derive or does not derive the listed key, or an input cannot be signed.
+ * @throws {@link ChannelError} `INVALID_KEY` if `master` is not a BIP32 node or has no private key.
+ *
+ * @example
+ * ```ts
+ * const psbt = createSenderPaymentPsbt(p, { origins: { senderFunding: keyOrigin(master, path) } });
+ * signPsbtWithMaster(psbt, master); // 1
+ * ```
  */
 export function signPsbtWithMaster(psbt: Psbt, master: BIP32Interface): number {
   expectPsbt(psbt);
@@ -105,7 +134,18 @@ export function signPsbtWithMaster(psbt: Psbt, master: BIP32Interface): number {
   return inputs.length;
 }
 
-/** Add the other party's signature to an input after checking it against this PSBT's own sighash. */
+/**
+ * Add the other party's signature to an input after checking it against this PSBT's own sighash.
+ *
+ * @param psbt - The PSBT; the signature is added to it.
+ * @param index - The input's index.
+ * @param pubkey - The signer's public key, which the input must use.
+ * @param signature - The DER signature with its SIGHASH_ALL byte.
+ * @throws {@link ChannelError} `INVALID_KEY` if `pubkey` is not a valid public key or not used by the input.
+ * @throws {@link ChannelError} `PSBT_INVALID` if `psbt` is not a bitcoinjs Psbt, does not survive its own encoding, or the input takes no partial signature.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not an input of `psbt`.
+ * @throws {@link ChannelError} `INVALID_SIGNATURE` if `signature` is not strict DER with SIGHASH_ALL, does not verify, or the input already has another signature by this key.
+ */
 export function addPartialSignature(psbt: Psbt, index: number, pubkey: PublicKey, signature: Uint8Array): void {
   asPublicKey(pubkey);
   checkIndex(psbt, index);
@@ -134,14 +174,34 @@ export function addPartialSignature(psbt: Psbt, index: number, pubkey: PublicKey
   psbt.updateInput(index, { partialSig: [{ pubkey, signature }] });
 }
 
-/** Partial signatures of one input, by public key hex. */
-export function partialSignatures(psbt: Psbt, index: number): { pubkey: Uint8Array; signature: Uint8Array }[] {
+/**
+ * Partial signatures of one input.
+ *
+ * @param psbt - The PSBT.
+ * @param index - The input's index.
+ * @returns The signatures with their keys; empty for an index that is no input.
+ * @throws {@link ChannelError} `PSBT_INVALID` if `psbt` is not a bitcoinjs Psbt.
+ */
+export function partialSignatures(psbt: Psbt, index: number): {
+  /** The signer's public key. */
+  pubkey: Uint8Array;
+  /** Its signature, with the sighash byte. */
+  signature: Uint8Array;
+}[] {
   expectPsbt(psbt);
   if (!Number.isInteger(index)) return [];
   return (psbt.data.inputs[index]?.partialSig ?? []).map((p) => ({ pubkey: p.pubkey, signature: p.signature }));
 }
 
-/** Merge the other party's PSBT of the same transaction into `base` (checked to be the same transaction). */
+/**
+ * Merge the other party's PSBT of the same transaction into `base` (checked to be the same transaction).
+ *
+ * @param base - One party's PSBT; not changed.
+ * @param other - The other party's PSBT; not changed.
+ * @returns A new PSBT with both parties' fields.
+ * @throws {@link ChannelError} `PSBT_INVALID` if either is not a bitcoinjs Psbt, or bip174 cannot combine them.
+ * @throws {@link ChannelError} `PSBT_MISMATCH` if they are PSBTs of different transactions.
+ */
 export function combinePsbts(base: Psbt, other: Psbt): Psbt {
   expectPsbt(base, 'base');
   expectPsbt(other, 'other');

@@ -20,7 +20,15 @@ function withoutScriptSigs(tx: Transaction): Uint8Array {
   return t.toBuffer();
 }
 
-/** The PSBT's unsigned transaction must be byte-equal to `expected` (what we would build). */
+/**
+ * Check that the PSBT's unsigned transaction is byte-equal to `expected` (what we would build).
+ *
+ * @param psbt - The PSBT that came from elsewhere.
+ * @param expected - The transaction built from our own state.
+ * @throws {@link ChannelError} `PSBT_INVALID` if `psbt` is not a bitcoinjs Psbt.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `expected` is not a Transaction.
+ * @throws {@link ChannelError} `PSBT_MISMATCH` if the transactions differ (scriptSigs and witnesses aside).
+ */
 export function verifyPsbtTransaction(psbt: Psbt, expected: Transaction): void {
   expectPsbt(psbt);
   if (!(expected instanceof Transaction)) fail('INVALID_TRANSACTION', 'expected must be a Transaction');
@@ -40,7 +48,20 @@ function prevTxMatches(psbt: Psbt, index: number, prevTx: Uint8Array, utxo: { sc
   return bytesEqual(tx.getHash(), input.hash) && out !== undefined && out.value === utxo.value && bytesEqual(out.script, utxo.script);
 }
 
-/** Transaction, prevout amounts and scripts, and witness scripts must all match our own PSBT of the same thing. */
+/**
+ * Check a PSBT from elsewhere against our own PSBT of the same thing: transaction, prevout amounts and scripts, and witness scripts must all match.
+ *
+ * @param psbt - The PSBT that came from elsewhere.
+ * @param expected - Our own PSBT, from the create functions.
+ * @throws {@link ChannelError} `PSBT_INVALID` if either is not a bitcoinjs Psbt.
+ * @throws {@link ChannelError} `PSBT_MISMATCH` if the unsigned transactions differ, or an input's witnessUtxo, nonWitnessUtxo, witnessScript or sighash type is not what we expect.
+ *
+ * @example
+ * ```ts
+ * verifyPsbtMatches(theirs, createSenderPaymentPsbt(p)); // throws PSBT_MISMATCH if anything a signature commits to differs
+ * signPsbtWithKey(theirs, fundingKey);
+ * ```
+ */
 export function verifyPsbtMatches(psbt: Psbt, expected: Psbt): void {
   expectPsbt(psbt);
   expectPsbt(expected, 'expected');

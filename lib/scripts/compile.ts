@@ -13,11 +13,16 @@ import { expectBytes, expectObject } from '../arguments';
 import { FUNDING_TEMPLATE, REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE, ScriptTemplate } from './templates';
 import { checkTemplate } from './template-check';
 
+/** A template's arguments by placeholder name: keys and locks. */
 export type TemplateArgs = Readonly<Record<string, PublicKey | AbsoluteLock | RelativeLock>>;
 
 const OPS = opcodes as unknown as Record<string, number>;
 
-/** Bitcoin script number encoding (little-endian, sign bit in the top byte). */
+/**
+ * Bitcoin script number encoding (little-endian, sign bit in the top byte).
+ *
+ * @param n - The number.
+ */
 export function encodeScriptNumber(n: number): Uint8Array {
   if (n === 0) return new Uint8Array(0);
   const out: number[] = [];
@@ -60,7 +65,15 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-/** Values by placeholder name, after checking and (for sortedmulti) sorting. */
+/**
+ * Values by placeholder name, after checking and (for sortedmulti) sorting.
+ *
+ * @param t - The template.
+ * @param args - Its arguments.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `t` is not a template, or `args` is not an object, names an unknown parameter or misses one.
+ * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if a lock is out of range.
+ */
 export function templateValues(t: ScriptTemplate, args: TemplateArgs): Map<string, PublicKey | number> {
   checkTemplate(t);
   if (args === null || typeof args !== 'object') fail('TEMPLATE_ARGUMENT', `${t.name}: arguments must be an object`);
@@ -77,6 +90,22 @@ export function templateValues(t: ScriptTemplate, args: TemplateArgs): Map<strin
   return values;
 }
 
+/**
+ * A template's script with these arguments: minimal pushes, at most `maxLength` bytes.
+ *
+ * @param t - The template.
+ * @param args - Its arguments by placeholder name.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `t` is not a template, or `args` is not an object, names an unknown parameter or misses one.
+ * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if a lock is out of range.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if the template's ASM has an unknown opcode or a push longer than 75 bytes.
+ * @throws {@link ChannelError} `SCRIPT_TOO_LONG` if the script exceeds the template's `maxLength`.
+ *
+ * @example
+ * ```ts
+ * const script = compileTemplate(REVOCABLE_CSV_TEMPLATE, { R_r, K_i, S_p, D: { blocks: 144 } });
+ * ```
+ */
 export function compileTemplate(t: ScriptTemplate, args: TemplateArgs): Uint8Array {
   const values = templateValues(t, args);
   const out: number[] = [];
@@ -96,11 +125,21 @@ export function compileTemplate(t: ScriptTemplate, args: TemplateArgs): Uint8Arr
   return Uint8Array.from(out);
 }
 
+/** The funding output's two keys. */
 export interface FundingKeys {
+  /** The sender's funding key. */
   readonly senderFundingKey: PublicKey;
+  /** The receiver's funding key. */
   readonly receiverFundingKey: PublicKey;
 }
 
+/**
+ * The funding output's 2-of-2 witness script, keys sorted.
+ *
+ * @param k - The two funding keys.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `k` is not an object or a key is missing.
+ * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key, or the two are equal.
+ */
 export function compileFundingScript(k: FundingKeys): Uint8Array {
   if (k === null || typeof k !== 'object') fail('TEMPLATE_ARGUMENT', 'funding keys must be an object');
   if (k.senderFundingKey !== undefined && k.receiverFundingKey !== undefined
@@ -110,18 +149,37 @@ export function compileFundingScript(k: FundingKeys): Uint8Array {
   return compileTemplate(FUNDING_TEMPLATE, { S_f: k.senderFundingKey, R_f: k.receiverFundingKey });
 }
 
+/** The keys and timeout of one state's revocable output. */
 export interface RevocableKeys {
+  /** The receiver's revocation key R_r. */
   readonly receiverRevocationKey: PublicKey;
+  /** K_i, the state's update key. */
   readonly updateKey: PublicKey;
+  /** The sender's payout key S_p. */
   readonly senderPayoutKey: PublicKey;
+  /** The channel's timeout. */
   readonly variant: Variant;
 }
 
+/**
+ * The revocable template of a variant.
+ *
+ * @param variant - The channel's timeout.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if `variant` is malformed or its lock out of range.
+ */
 export function revocableTemplate(variant: Variant): ScriptTemplate {
   checkVariant(variant);
   return variant.kind === 'cltv' ? REVOCABLE_CLTV_TEMPLATE : REVOCABLE_CSV_TEMPLATE;
 }
 
+/**
+ * A state's revocable witness script.
+ *
+ * @param k - R_r, K_i, S_p and the variant.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `k` is not an object or a key is missing.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if the variant is malformed or its lock out of range.
+ * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key.
+ */
 export function compileRevocableScript(k: RevocableKeys): Uint8Array {
   if (k === null || typeof k !== 'object') fail('TEMPLATE_ARGUMENT', 'revocable keys must be an object');
   const v = k.variant;
@@ -134,7 +192,12 @@ export function compileRevocableScript(k: RevocableKeys): Uint8Array {
     : compileTemplate(REVOCABLE_CSV_TEMPLATE, { ...base, D: v.delay });
 }
 
-/** The funding template's keys in script order, for the multisig witness. */
+/**
+ * The funding template's keys in script order, for the multisig witness.
+ *
+ * @param k - The two funding keys.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `k` is not an object or a key is not 33 bytes.
+ */
 export function sortedFundingKeys(k: FundingKeys): [PublicKey, PublicKey] {
   expectObject(k, 'funding keys');
   expectBytes(k.senderFundingKey, 'senderFundingKey', 33);

@@ -8,7 +8,9 @@ import { fail } from '../errors';
 import { ScriptTemplate, TEMPLATES } from './templates';
 import { checkTemplate } from './template-check';
 
+/** A script recognised as a template's, with the values of its placeholders. */
 export interface TemplateMatch {
+  /** The template it was compiled from. */
   readonly template: ScriptTemplate;
   /** Placeholder name -> key bytes or lock number. */
   readonly values: ReadonlyMap<string, Uint8Array | number>;
@@ -29,6 +31,20 @@ function decodeNumber(chunk: number | Uint8Array): number | undefined {
   return n > 16 ? n : undefined;
 }
 
+/**
+ * Which template `script` was compiled from, and with what arguments.
+ *
+ * @param script - A witness script.
+ * @param templates - The templates to try ({@link TEMPLATES} by default).
+ * @returns The match, or undefined if the script is none of them.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `templates` is not an array of templates.
+ *
+ * @example
+ * ```ts
+ * const m = matchTemplate(witnessScript);
+ * if (m?.template.name === 'revocable-csv') console.log('delay', m.values.get('D'));
+ * ```
+ */
 export function matchTemplate(script: Uint8Array, templates: readonly ScriptTemplate[] = TEMPLATES): TemplateMatch | undefined {
   if (!Array.isArray(templates as unknown)) fail('TEMPLATE_ARGUMENT', 'templates must be an array');
   templates.forEach(checkTemplate);

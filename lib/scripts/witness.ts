@@ -18,6 +18,19 @@ function branchOf(t: ScriptTemplate, branch: string): TemplateBranch {
   return b;
 }
 
+/**
+ * The witness of a branch: its items with the signatures filled in, then the script.
+ *
+ * @param t - The template.
+ * @param branch - The branch's name.
+ * @param sigs - Signatures by the template's key names.
+ * @param script - The witness script.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `t` is not a template or has no such branch.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `sigs` is not an object or `script` not bytes.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if the branch has a witness item it cannot fill.
+ * @throws {@link ChannelError} `PSBT_INCOMPLETE` if a signature the branch needs is missing.
+ * @throws {@link ChannelError} `INVALID_SIGNATURE` if a signature is not bytes.
+ */
 export function assembleWitness(
   t: ScriptTemplate,
   branch: string,
@@ -40,7 +53,13 @@ export function assembleWitness(
   return items;
 }
 
-/** Largest serialized witness for a branch: DER signatures at their 73-byte maximum. */
+/**
+ * Largest serialized witness for a branch: DER signatures at their 73-byte maximum.
+ *
+ * @param t - The template.
+ * @param branch - The branch's name.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `t` is not a template or has no such branch.
+ */
 export function maxWitnessSize(t: ScriptTemplate, branch: string): number {
   const b = branchOf(t, branch);
   let size = 1; // item count
@@ -48,7 +67,13 @@ export function maxWitnessSize(t: ScriptTemplate, branch: string): number {
   return size + 1 + t.maxLength;
 }
 
-/** Signer names a branch needs, in witness order. */
+/**
+ * Signer names a branch needs, in witness order.
+ *
+ * @param t - The template.
+ * @param branch - The branch's name.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `t` is not a template or has no such branch.
+ */
 export function branchSigners(t: ScriptTemplate, branch: string): string[] {
   const b = branchOf(t, branch);
   return b.witness.filter((w) => w !== '').map((w) => w.slice(5, -1));

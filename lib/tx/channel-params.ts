@@ -19,38 +19,84 @@ import { FundingSighash } from './sighash';
 import { deriveObscuringFactor } from './state-number';
 import { PAYMENT_WEIGHT } from './weights';
 
+/** Everything both parties agree on at open: the funding outpoint, the keys, the timeout and the payment fee rate. */
 export interface ChannelParams {
+  /** The funding transaction's 2-of-2 output. */
   readonly fundingOutpoint: OutPoint;
+  /** The funding output's value in satoshis. */
   readonly capacity: bigint;
+  /** The sender's key in the funding 2-of-2. */
   readonly senderFundingKey: PublicKey;
+  /** The receiver's key in the funding 2-of-2. */
   readonly receiverFundingKey: PublicKey;
+  /** The sender's key in the revocable output's timeout branch, and its close output. */
   readonly senderPayoutKey: PublicKey;
+  /** The key of the receiver's P2WPKH output in every payment and the close. */
   readonly receiverPayoutKey: PublicKey;
+  /** The receiver's key in the revocable output's penalty branch, with the update key K_i. */
   readonly receiverRevocationKey: PublicKey;
+  /** The timeout that guards the sender's revocable output. */
   readonly variant: Variant;
   /** Fee rate of the payment transactions, sat per 1000 weight units. */
   readonly feeRate: FeeRate;
 }
 
+/** The checked view of {@link ChannelParams} that every builder works from; made only by {@link verifyChannelParams}. */
 export interface ChannelContext {
+  /** The parameters it was made from. */
   readonly params: ChannelParams;
+  /** The funding txid as the little-endian hash inside transactions. */
   readonly fundingHash: Uint8Array;
+  /** The funding 2-of-2 witness script. */
   readonly fundingScript: Uint8Array;
+  /** The funding output's P2WSH script. */
   readonly fundingScriptPubKey: Uint8Array;
+  /** The receiver's P2WPKH output script. */
   readonly receiverPayoutScript: Uint8Array;
+  /** The sender's P2WPKH output script (the close's). */
   readonly senderPayoutScript: Uint8Array;
+  /** The revocable template of the channel's variant. */
   readonly revocableTemplate: ScriptTemplate;
   /** The revocable script around K_i, which is the only part that changes from state to state. */
-  readonly revocableParts: { readonly before: Uint8Array; readonly after: Uint8Array };
+  readonly revocableParts: {
+    /** The script up to and including K_i's push opcode. */
+    readonly before: Uint8Array;
+    /** The script after K_i. */
+    readonly after: Uint8Array;
+  };
+  /** The factor XORed into state numbers ({@link deriveObscuringFactor}). */
   readonly obscuringFactor: bigint;
   /** Fee of either payment version: the same for both so their amounts match. */
   readonly paymentFee: bigint;
+  /** The BIP 143 pieces of the funding input, computed once. */
   readonly sighash: FundingSighash;
 }
 
+/** The version of every channel transaction: 2, so that nSequence relative locks apply. */
 export const TX_VERSION = 2;
 
-/** Check every parameter once and derive what the builders need. */
+/**
+ * Check every parameter once and derive what the builders need.
+ *
+ * @param p - The channel's parameters.
+ * @returns A frozen context that the builders and signers accept without checking again.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object, or the funding outpoint's txid or vout is malformed.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `capacity` is not in [1, MAX_MONEY].
+ * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key, the funding keys are equal, or the revocation key equals the sender's payout key.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if `variant` is malformed or its lock is out of range.
+ * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `capacity` does not cover the payment fee plus a non-dust refund.
+ *
+ * @example
+ * ```ts
+ * const ctx = verifyChannelParams({
+ *   fundingOutpoint: { txid, vout: 0 }, capacity: 1_000_000n,
+ *   senderFundingKey, receiverFundingKey, senderPayoutKey, receiverPayoutKey, receiverRevocationKey,
+ *   variant: { kind: 'csv', delay: { blocks: 144 } }, feeRate: 1000n,
+ * });
+ * const tx = buildSenderPaymentTx({ ctx, state: 1n, amount: 10_000n, updateKey });
+ * ```
+ */
 export function verifyChannelParams(p: ChannelParams): ChannelContext {
   if (p === null || typeof p !== 'object' || Array.isArray(p)) fail('INVALID_ARGUMENT', 'channel parameters must be an object');
   if (p.fundingOutpoint === null || typeof p.fundingOutpoint !== 'object') fail('INVALID_ARGUMENT', 'fundingOutpoint missing');
@@ -109,7 +155,14 @@ function revocableParts(p: ChannelParams): { before: Uint8Array; after: Uint8Arr
   return { before: script.subarray(0, at + 1), after: script.subarray(at + 34) };
 }
 
-/** The revocable script for K_i; `updateKey` must already be checked (the channel's own key, or checked at the message boundary). */
+/**
+ * The revocable script for K_i; `updateKey` must already be checked (the channel's own key, or checked at the message boundary).
+ *
+ * @param ctx - From {@link verifyChannelParams}.
+ * @param updateKey - K_i, the state's update key.
+ * @returns The witness script of the state's revocable output.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context or `updateKey` is not 33 bytes.
+ */
 export function revocableScriptFor(ctx: ChannelContext, updateKey: PublicKey): Uint8Array {
   expectContext(ctx);
   expectBytes(updateKey, 'updateKey', 33);

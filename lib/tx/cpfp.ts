@@ -25,9 +25,11 @@ import { P2WPKH_INPUT, segwitTxWeight } from './weights';
  */
 export const CPFP_MIN_FEE_RATE: FeeRate = 253n;
 
+/** What fixes the child that pays for a stuck parent. */
 export interface CpfpParams {
   /** The unconfirmed parent as it is broadcast (signed, with its witnesses). */
   readonly parent: Uint8Array;
+  /** The parent's output the child spends; it must pay wpkh(outputKey). */
   readonly vout: number;
   /** The key whose wpkh() script the spent output pays. */
   readonly outputKey: PublicKey;
@@ -35,12 +37,19 @@ export interface CpfpParams {
   readonly parentFee: bigint;
   /** The rate, sat/kw, the parent and child together must reach. */
   readonly packageFeeRate: FeeRate;
+  /** Where the child pays: a standard output script. */
   readonly destinationScript: Uint8Array;
   /** The child's own rate is never below this (default CPFP_MIN_FEE_RATE), so it relays by itself. */
   readonly minFeeRate?: FeeRate;
 }
 
-/** The child at its largest (a 73-byte signature), from which its fee is computed. */
+/**
+ * The child at its largest (a 73-byte signature), from which its fee is computed.
+ *
+ * @param destinationLength - The length of the child's output script.
+ * @returns The weight in weight units.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `destinationLength` is not a non-negative integer.
+ */
 export function cpfpMaxWeight(destinationLength: number): number {
   return segwitTxWeight([P2WPKH_INPUT], [destinationLength]);
 }
@@ -92,11 +101,44 @@ function planCpfp(p: CpfpParams): CpfpPlan {
   return { tx, value: out.value, scriptCode: p2wpkhScriptCode(script) };
 }
 
+/**
+ * The unsigned child: it spends one P2WPKH output of the parent, with the fee that lifts the pair to `packageFeeRate`.
+ *
+ * @param p - The parent, the output and its key, the parent's fee, the package rate and the destination.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object, `vout` is out of range or the parent has no output `vout`.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `parent` is not bytes or does not parse.
+ * @throws {@link ChannelError} `INVALID_KEY` if `outputKey` is not a valid public key.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `parentFee` is not in [1, MAX_MONEY].
+ * @throws {@link ChannelError} `INVALID_FEE_RATE` if `packageFeeRate` or `minFeeRate` is not a valid fee rate.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination, or the output does not pay wpkh(outputKey).
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the child's fee leaves a dust output.
+ *
+ * @example
+ * ```ts
+ * const child = buildCpfpTx({
+ *   parent: stuck.toBuffer(), vout: 0, outputKey: receiverPayoutKey,
+ *   parentFee: 500n, packageFeeRate: 5000n, destinationScript,
+ * });
+ * ```
+ */
 export function buildCpfpTx(p: CpfpParams): Transaction {
   return planCpfp(p).tx;
 }
 
-/** Builds the child and signs its one input with `key`, which must be outputKey's. */
+/**
+ * Builds the child and signs its one input with `key`, which must be outputKey's.
+ *
+ * @param p - The parent, the output and its key, the parent's fee, the package rate and the destination.
+ * @param key - The private key of `outputKey`.
+ * @returns The signed child, to broadcast after (or with) the parent.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object, `vout` is out of range or the parent has no output `vout`.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `parent` is not bytes or does not parse.
+ * @throws {@link ChannelError} `INVALID_KEY` if `outputKey` is not a valid public key, or `key` is malformed or not outputKey's.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `parentFee` is not in [1, MAX_MONEY].
+ * @throws {@link ChannelError} `INVALID_FEE_RATE` if `packageFeeRate` or `minFeeRate` is not a valid fee rate.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination, or the output does not pay wpkh(outputKey).
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the child's fee leaves a dust output.
+ */
 export function signCpfpTx(p: CpfpParams, key: PrivateKey): Transaction {
   const { tx, value, scriptCode } = planCpfp(p);
   asPrivateKey(key, 'key');

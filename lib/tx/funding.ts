@@ -13,13 +13,18 @@ import { bytesEqual, hash160, hashToTxid, txidToHash } from './hash';
 import { checkDestinationScript, classifyScript, dustLimit, p2wshScript } from './outputs';
 import { InputShape, P2SH_P2WPKH_INPUT, P2TR_KEYPATH_INPUT, P2WPKH_INPUT, segwitTxWeight } from './weights';
 
+/** The funding output is always the funding transaction's first output; change, if any, follows. */
 export const FUNDING_OUTPUT_INDEX = 0;
 /** Final for locktime, not replaceable: replacing the funding tx would orphan the signed refund. */
 export const FUNDING_SEQUENCE = 0xfffffffe;
 
+/** A coin of the sender's wallet that the funding transaction spends. It must be segwit: P2WPKH, P2SH-P2WPKH or P2TR key path. */
 export interface FundingInput {
+  /** The coin's txid, display order. */
   readonly txid: string;
+  /** The coin's output index. */
   readonly vout: number;
+  /** The coin's value in satoshis. */
   readonly value: bigint;
   /** scriptPubKey of the coin being spent. */
   readonly script: Uint8Array;
@@ -29,13 +34,19 @@ export interface FundingInput {
   readonly prevTx?: Uint8Array;
 }
 
+/** What fixes the funding transaction. */
 export interface FundingParams {
+  /** The coins to spend, at least one; each once. */
   readonly inputs: readonly FundingInput[];
+  /** The funding output's value in satoshis. */
   readonly capacity: bigint;
+  /** The sender's key in the 2-of-2. */
   readonly senderFundingKey: PublicKey;
+  /** The receiver's key in the 2-of-2. */
   readonly receiverFundingKey: PublicKey;
   /** Where change goes; left out when it would be dust. */
   readonly changeScript: Uint8Array;
+  /** The funding transaction's fee rate, sat/kw. */
   readonly feeRate: FeeRate;
 }
 
@@ -77,13 +88,31 @@ function checkPrevTx(i: FundingInput, n: number): void {
   }
 }
 
+/** The funding transaction and how its value splits. */
 export interface FundingPlan {
+  /** The unsigned funding transaction. */
   readonly tx: Transaction;
+  /** The fee it pays, in satoshis (dust change included). */
   readonly fee: bigint;
+  /** The change output's value, 0 when there is none. */
   readonly change: bigint;
+  /** The 2-of-2 witness script of the funding output. */
   readonly fundingScript: Uint8Array;
 }
 
+/**
+ * The funding transaction, its fee and its change.
+ *
+ * @param p - The coins, capacity, funding keys, change script and fee rate.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or an input is not an object, there is no input, an input is listed twice, an input's txid or vout is malformed, or an input is P2WSH (its witness size is unknown).
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `capacity`, an input's value or the inputs' sum is not a valid amount.
+ * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if `changeScript` is not a standard destination, an input's script is not bytes, or a redeemScript is given for a non-P2SH input or does not match it.
+ * @throws {@link ChannelError} `INVALID_KEY` if a funding key is not a valid public key or the two are equal.
+ * @throws {@link ChannelError} `NON_SEGWIT_INPUT` if an input is not segwit (a P2SH input must carry a P2WPKH redeemScript).
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if an input's `prevTx` does not parse or does not match its txid, value or script.
+ * @throws {@link ChannelError} `INSUFFICIENT_FUNDS` if the inputs do not cover the capacity plus the fee.
+ */
 export function planFunding(p: FundingParams): FundingPlan {
   expectObject(p, 'funding params');
   if (!Array.isArray(p.inputs) || p.inputs.length === 0) fail('INVALID_ARGUMENT', 'at least one input is needed');
@@ -126,11 +155,37 @@ export function planFunding(p: FundingParams): FundingPlan {
   return { tx, fee: total - p.capacity - change, change, fundingScript };
 }
 
+/**
+ * The unsigned funding transaction: {@link planFunding}'s `tx`.
+ *
+ * @param p - The coins, capacity, funding keys, change script and fee rate.
+ * @throws {@link ChannelError} the codes of {@link planFunding}: `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_FEE_RATE`, `INVALID_SCRIPT`, `INVALID_KEY`, `NON_SEGWIT_INPUT`, `INVALID_TRANSACTION`, `INSUFFICIENT_FUNDS`.
+ *
+ * @example
+ * ```ts
+ * const tx = buildFundingTx({
+ *   inputs: [{ txid, vout: 1, value: 2_000_000n, script: p2wpkhScript(walletKey) }],
+ *   capacity: 1_000_000n, senderFundingKey, receiverFundingKey,
+ *   changeScript: p2wpkhScript(walletKey), feeRate: 1000n,
+ * });
+ * ```
+ */
 export function buildFundingTx(p: FundingParams): Transaction {
   return planFunding(p).tx;
 }
 
-export function fundingOutpoint(tx: Transaction): { txid: string; vout: number } {
+/**
+ * The funding output of a funding transaction.
+ *
+ * @param tx - The funding transaction (signed or not: its inputs are segwit, so the txid is the same).
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `tx` is not a Transaction.
+ */
+export function fundingOutpoint(tx: Transaction): {
+  /** The funding transaction's txid. */
+  txid: string;
+  /** {@link FUNDING_OUTPUT_INDEX}. */
+  vout: number;
+} {
   if (!(tx instanceof Transaction)) fail('INVALID_ARGUMENT', 'fundingOutpoint needs a Transaction');
   return { txid: hashToTxid(tx.getHash()), vout: FUNDING_OUTPUT_INDEX };
 }

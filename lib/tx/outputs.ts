@@ -3,11 +3,20 @@ import { fail } from '../errors';
 import { DUST_P2WPKH, DUST_P2WSH, PublicKey } from '../types';
 import { hash160, sha256 } from './hash';
 
+/** A transaction output. */
 export interface TxOut {
+  /** The output script (scriptPubKey). */
   readonly script: Uint8Array;
+  /** The amount in satoshis. */
   readonly value: bigint;
 }
 
+/**
+ * The P2WPKH output script of a key: `OP_0 <hash160(pub)>`.
+ *
+ * @param pub - The compressed public key.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `pub` is not a Uint8Array.
+ */
 export function p2wpkhScript(pub: PublicKey): Uint8Array {
   expectBytes(pub, 'public key');
   const out = new Uint8Array(22);
@@ -17,6 +26,12 @@ export function p2wpkhScript(pub: PublicKey): Uint8Array {
   return out;
 }
 
+/**
+ * The P2WSH output script of a witness script: `OP_0 <sha256(script)>`.
+ *
+ * @param witnessScript - The script the output commits to.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `witnessScript` is not a Uint8Array.
+ */
 export function p2wshScript(witnessScript: Uint8Array): Uint8Array {
   expectBytes(witnessScript, 'witness script');
   const out = new Uint8Array(34);
@@ -26,9 +41,16 @@ export function p2wshScript(witnessScript: Uint8Array): Uint8Array {
   return out;
 }
 
+/** The standard output types revchan tells apart, and `'other'` for the rest. */
 export type ScriptType = 'p2wpkh' | 'p2wsh' | 'p2tr' | 'p2sh' | 'p2pkh' | 'other';
 
-/** 'other' for anything, bytes or not, that is none of the standard output types. */
+/**
+ * The standard type of an output script.
+ *
+ * 'other' for anything, bytes or not, that is none of the standard output types.
+ *
+ * @param s - The output script.
+ */
 export function classifyScript(s: Uint8Array): ScriptType {
   if (!(s instanceof Uint8Array)) return 'other';
   if (s.length === 22 && s[0] === 0x00 && s[1] === 0x14) return 'p2wpkh';
@@ -39,7 +61,12 @@ export function classifyScript(s: Uint8Array): ScriptType {
   return 'other';
 }
 
-/** Bitcoin Core's default dust thresholds (3 sat/vB discard rate) for each output type. */
+/**
+ * Bitcoin Core's default dust thresholds (3 sat/vB discard rate) for each output type.
+ *
+ * @param script - The output script.
+ * @returns The smallest value in satoshis an output with this script may have and still relay.
+ */
 export function dustLimit(script: Uint8Array): bigint {
   switch (classifyScript(script)) {
     case 'p2wpkh': return DUST_P2WPKH;
@@ -49,7 +76,14 @@ export function dustLimit(script: Uint8Array): bigint {
   }
 }
 
-/** A destination the caller names: standard and spendable by a wallet. */
+/**
+ * Check a destination the caller names: standard and spendable by a wallet.
+ *
+ * @param s - The output script.
+ * @param what - The name of the value in the error message.
+ * @returns `s`, unchanged.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if `s` is not bytes or not P2WPKH, P2WSH, P2TR, P2SH or P2PKH.
+ */
 export function checkDestinationScript(s: Uint8Array, what = 'destination script'): Uint8Array {
   if (!(s instanceof Uint8Array)) fail('INVALID_SCRIPT', `${what} must be bytes`);
   if (classifyScript(s) === 'other') fail('INVALID_SCRIPT', `${what} must be P2WPKH, P2WSH, P2TR, P2SH or P2PKH`);

@@ -15,15 +15,40 @@ import { paymentSighash, paymentTx, receiverPaymentOutputs, senderPaymentOutputs
 import { signSighash, verifySighashSignature } from './signature';
 import { FeeRate } from '../types';
 
+/** Which side of the channel a signer signs for. */
 export type Party = 'sender' | 'receiver';
 
+/**
+ * One party's signer for the payment hot path: sighashes of payment versions
+ * and the close from the channel's cached pieces, signatures with its funding
+ * key, and the counterparty's signatures checked against its funding key.
+ *
+ * @example
+ * ```ts
+ * const signer = new PaymentSigner(params, 'receiver', receiverFundingKey);
+ * const hash = signer.senderVersionHash(state, amount, updateKey);
+ * const sig = signer.sign(hash); // the receiver's signature of the sender's version
+ * const tx = signer.completeReceiverVersion(state, amount, senderSig); // broadcastable
+ * ```
+ */
 export class PaymentSigner {
+  /** The channel's checked context. */
   readonly ctx: ChannelContext;
+  /** The party this signer signs for. */
   readonly party: Party;
   private readonly key: PrivateKey;
   private readonly counterpartyKey: PublicKey;
 
-  /** `fundingKey` is this party's funding private key; it must match the channel. */
+  /**
+   * `fundingKey` is this party's funding private key; it must match the channel.
+   *
+   * @param channel - The channel's parameters, or a context from {@link verifyChannelParams} (used as it is).
+   * @param party - Which side this signer signs for.
+   * @param fundingKey - This party's funding private key.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `party` is neither sender nor receiver.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is parameters that {@link verifyChannelParams} refuses.
+   * @throws {@link ChannelError} `INVALID_KEY` if `fundingKey` is malformed or not this party's funding key.
+   */
   constructor(channel: ChannelParams | ChannelContext, party: Party, fundingKey: PrivateKey) {
     if (party !== 'sender' && party !== 'receiver') fail('INVALID_ARGUMENT', 'party must be sender or receiver');
     // A context verifyChannelParams made is used as it is; anything else is checked as parameters.
@@ -37,6 +62,17 @@ export class PaymentSigner {
     this.counterpartyKey = party === 'sender' ? p.receiverFundingKey : p.senderFundingKey;
   }
 
+  /**
+   * The sighash of the sender's version of a state.
+   *
+   * @param state - The state number.
+   * @param amount - Total paid to the receiver in that state.
+   * @param updateKey - K_i of the state.
+   * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1].
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
+   */
   senderVersionHash(state: bigint, amount: bigint, updateKey: PublicKey): Uint8Array {
     asPublicKey(updateKey, 'updateKey');
     return this.trustedSenderVersionHash(state, amount, updateKey);
@@ -46,24 +82,61 @@ export class PaymentSigner {
    * As senderVersionHash, for an updateKey already known to be a valid point: the
    * sender's own K_i, or a key the receiver checked at its message boundary. The
    * point check costs about a fifth of a signature, so the hot path does it once.
+   *
+   * @param state - The state number.
+   * @param amount - Total paid to the receiver in that state.
+   * @param updateKey - K_i of the state, already checked.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1] or `updateKey` is not 33 bytes.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
    */
   trustedSenderVersionHash(state: bigint, amount: bigint, updateKey: PublicKey): Uint8Array {
     return paymentSighash(this.ctx, state, senderPaymentOutputs(this.ctx, amount, updateKey));
   }
 
+  /**
+   * The sighash of the receiver's version of a state.
+   *
+   * @param state - The state number.
+   * @param amount - Total paid to the receiver in that state.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1].
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
+   */
   receiverVersionHash(state: bigint, amount: bigint): Uint8Array {
     return paymentSighash(this.ctx, state, receiverPaymentOutputs(this.ctx, amount));
   }
 
+  /**
+   * The sighash of the cooperative close.
+   *
+   * @param amount - Final amount paid to the receiver.
+   * @param feeRate - The close's fee rate, sat/kw.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
+   */
   closeHash(amount: bigint, feeRate: FeeRate): Uint8Array {
     return closeSighash(this.ctx, closeOutputs(this.ctx, amount, feeRate));
   }
 
+  /**
+   * This party's signature of a sighash, with its funding key.
+   *
+   * @param hash - A 32-byte sighash from this signer.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `hash` is not 32 bytes.
+   */
   sign(hash: Uint8Array): Uint8Array {
     return signSighash(hash, this.key);
   }
 
-  /** True if `sig` is the counterparty's valid signature over `hash`. */
+  /**
+   * True if `sig` is the counterparty's valid signature over `hash`.
+   *
+   * @param hash - A 32-byte sighash.
+   * @param sig - The signature with its sighash byte.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `hash` is not 32 bytes.
+   */
   verifyCounterparty(hash: Uint8Array, sig: Uint8Array): boolean {
     return verifySighashSignature(hash, this.counterpartyKey, sig);
   }
@@ -75,15 +148,53 @@ export class PaymentSigner {
     return tx;
   }
 
+  /**
+   * The sender's version of a state, with both signatures in its witness.
+   *
+   * @param state - The state number.
+   * @param amount - Total paid to the receiver in that state.
+   * @param updateKey - K_i of the state.
+   * @param counterpartySig - The other party's signature of this version.
+   * @returns The broadcastable transaction.
+   * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1].
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `counterpartySig` does not verify.
+   */
   completeSenderVersion(state: bigint, amount: bigint, updateKey: PublicKey, counterpartySig: Uint8Array): Transaction {
     asPublicKey(updateKey, 'updateKey');
     return this.completeSigned(state, senderPaymentOutputs(this.ctx, amount, updateKey), counterpartySig);
   }
 
+  /**
+   * The receiver's version of a state, with both signatures in its witness.
+   *
+   * @param state - The state number.
+   * @param amount - Total paid to the receiver in that state.
+   * @param counterpartySig - The other party's signature of this version.
+   * @returns The broadcastable transaction.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1].
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `counterpartySig` does not verify.
+   */
   completeReceiverVersion(state: bigint, amount: bigint, counterpartySig: Uint8Array): Transaction {
     return this.completeSigned(state, receiverPaymentOutputs(this.ctx, amount), counterpartySig);
   }
 
+  /**
+   * The cooperative close, with both signatures in its witness.
+   *
+   * @param amount - Final amount paid to the receiver.
+   * @param feeRate - The close's fee rate, sat/kw.
+   * @param counterpartySig - The other party's signature of the close.
+   * @returns The broadcastable transaction.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `counterpartySig` does not verify.
+   */
   completeClose(amount: bigint, feeRate: FeeRate, counterpartySig: Uint8Array): Transaction {
     const outs = closeOutputs(this.ctx, amount, feeRate);
     const hash = closeSighash(this.ctx, outs);

@@ -18,21 +18,34 @@ import { sha256PartsInto } from './sha256';
 import { checkTxOuts } from './check-outputs';
 import { checkState, encodeStateNumber } from './state-number';
 
+/** Whose version of a state's payment transaction: the sender's has the revocable output, the receiver's a plain one. */
 export type PaymentVersion = 'sender' | 'receiver';
 
+/** What fixes the receiver's version of a payment transaction. */
 export interface ReceiverPaymentParams {
+  /** The channel's parameters, checked on each call. */
   readonly channel: ChannelParams;
+  /** The state number i, in [0, 2^48-1]. */
   readonly state: bigint;
   /** Total paid to the receiver so far, a_i. */
   readonly amount: bigint;
 }
 
+/** What fixes the sender's version of a payment transaction. */
 export interface SenderPaymentParams extends ReceiverPaymentParams {
   /** K_i, the sender's per-update key of this state. */
   readonly updateKey: PublicKey;
 }
 
-/** The sender's balance in state i after fees; refuses amounts the channel cannot pay. */
+/**
+ * The sender's balance in state i after fees; refuses amounts the channel cannot pay.
+ *
+ * @param ctx - From {@link verifyChannelParams}.
+ * @param amount - Total paid to the receiver so far.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not a bigint in [0, capacity].
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity.
+ */
 export function senderBalance(ctx: ChannelContext, amount: bigint): bigint {
   expectContext(ctx);
   if (typeof amount !== 'bigint' || amount < 0n || amount > ctx.params.capacity) {
@@ -43,7 +56,17 @@ export function senderBalance(ctx: ChannelContext, amount: bigint): bigint {
   return rest;
 }
 
-/** Outputs in a fixed order (receiver, then sender); dust outputs are left out and go to fees. */
+/**
+ * A payment's outputs. In a fixed order (receiver, then sender); dust outputs are left out and go to fees.
+ *
+ * @param ctx - From {@link verifyChannelParams}.
+ * @param amount - Total paid to the receiver so far.
+ * @param senderScript - The sender's output script in this version.
+ * @param senderDust - The dust limit of `senderScript`'s type.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context or `senderScript` not bytes.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity] or `senderDust` is not an amount.
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the fee exceeds the capacity, or every output would be dust.
+ */
 export function paymentOutputs(ctx: ChannelContext, amount: bigint, senderScript: Uint8Array, senderDust: bigint): TxOut[] {
   expectContext(ctx);
   expectBytes(senderScript, 'sender script');
@@ -56,6 +79,16 @@ export function paymentOutputs(ctx: ChannelContext, amount: bigint, senderScript
   return outs;
 }
 
+/**
+ * The outputs of the sender's version of a state: the receiver's P2WPKH, the sender's revocable P2WSH.
+ *
+ * @param ctx - From {@link verifyChannelParams}.
+ * @param amount - Total paid to the receiver so far.
+ * @param updateKey - K_i, already checked.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context or `updateKey` is not 33 bytes.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the fee exceeds the capacity, or every output would be dust.
+ */
 export function senderPaymentOutputs(ctx: ChannelContext, amount: bigint, updateKey: PublicKey): TxOut[] {
   expectContext(ctx);
   return paymentOutputs(ctx, amount, revocableOutputScript(ctx, updateKey), DUST_P2WSH);
@@ -75,19 +108,49 @@ function revocableOutputScript(ctx: ChannelContext, updateKey: PublicKey): Uint8
   return out;
 }
 
+/**
+ * The outputs of the receiver's version of a state: the receiver's P2WPKH, the sender's P2WPKH.
+ *
+ * @param ctx - From {@link verifyChannelParams}.
+ * @param amount - Total paid to the receiver so far.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the fee exceeds the capacity, or every output would be dust.
+ */
 export function receiverPaymentOutputs(ctx: ChannelContext, amount: bigint): TxOut[] {
   expectContext(ctx);
   return paymentOutputs(ctx, amount, ctx.senderPayoutScript, DUST_P2WPKH);
 }
 
-/** BIP 143 hash both parties sign for a payment version, from the channel's cached pieces. */
+/**
+ * BIP 143 hash both parties sign for a payment version, from the channel's cached pieces.
+ *
+ * @param ctx - From {@link verifyChannelParams}.
+ * @param state - The state number.
+ * @param outputs - The version's outputs.
+ * @returns The 32-byte sighash of the funding input.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context, `state` is out of range or `outputs` is not an array.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if an output's script is not bytes of at most 252.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if an output's value is not in [0, MAX_MONEY].
+ */
 export function paymentSighash(ctx: ChannelContext, state: bigint, outputs: readonly TxOut[]): Uint8Array {
   expectContext(ctx);
   const { locktime, sequence } = encodeStateNumber(state, ctx.obscuringFactor);
   return ctx.sighash.hash(sequence, locktime, outputs);
 }
 
-/** A one-input spend of the funding output. */
+/**
+ * A one-input spend of the funding output.
+ *
+ * @param ctx - From {@link verifyChannelParams}.
+ * @param locktime - The transaction's nLockTime.
+ * @param sequence - The funding input's nSequence.
+ * @param outputs - The outputs, in order.
+ * @returns The unsigned transaction.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context or `locktime`/`sequence` is not a uint32.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if an output's script is not bytes of at most 252.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if an output's value is not in [0, MAX_MONEY].
+ */
 export function fundingSpendTx(ctx: ChannelContext, locktime: number, sequence: number, outputs: readonly TxOut[]): Transaction {
   expectContext(ctx);
   expectUint32(locktime, 'locktime');
@@ -101,13 +164,32 @@ export function fundingSpendTx(ctx: ChannelContext, locktime: number, sequence: 
   return tx;
 }
 
+/**
+ * The unsigned payment transaction of a state, with the state number in nLockTime and nSequence.
+ *
+ * @param ctx - From {@link verifyChannelParams}.
+ * @param state - The state number.
+ * @param outputs - From {@link senderPaymentOutputs} or {@link receiverPaymentOutputs}.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context or `state` is out of range.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if an output's script is not bytes of at most 252.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if an output's value is not in [0, MAX_MONEY].
+ */
 export function paymentTx(ctx: ChannelContext, state: bigint, outputs: readonly TxOut[]): Transaction {
   expectContext(ctx);
   const { locktime, sequence } = encodeStateNumber(state, ctx.obscuringFactor);
   return fundingSpendTx(ctx, locktime, sequence, outputs);
 }
 
-/** Fills in the 2-of-2 witness: signatures go in the script's sorted key order. */
+/**
+ * Fills in the 2-of-2 witness: signatures go in the script's sorted key order.
+ *
+ * @param ctx - From {@link verifyChannelParams}.
+ * @param tx - A one-input spend of the funding output; changed in place.
+ * @param senderSig - The sender's signature, with its sighash byte.
+ * @param receiverSig - The receiver's signature, with its sighash byte.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context or a signature is not bytes.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `tx` is not a Transaction with one input.
+ */
 export function setFundingWitness(ctx: ChannelContext, tx: Transaction, senderSig: Uint8Array, receiverSig: Uint8Array): void {
   expectContext(ctx);
   if (!(tx instanceof Transaction) || tx.ins.length !== 1) fail('INVALID_TRANSACTION', 'a one-input spend of the funding output is needed');
@@ -119,6 +201,21 @@ export function setFundingWitness(ctx: ChannelContext, tx: Transaction, senderSi
   tx.setWitness(0, assembleWitness(FUNDING_TEMPLATE, 'multisig', sigs, ctx.fundingScript));
 }
 
+/**
+ * The sender's version of state i, unsigned: the receiver's P2WPKH and the sender's revocable output with K_i.
+ *
+ * @param p - The channel, the state number, the amount paid so far and K_i.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object or `state` is not in [0, 2^48-1].
+@throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
+ * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
+ *
+ * @example
+ * ```ts
+ * const tx = buildSenderPaymentTx({ channel: params, state: 3n, amount: 30_000n, updateKey: deriveUpdateKey(seed, 3n) });
+ * ```
+ */
 export function buildSenderPaymentTx(p: SenderPaymentParams): Transaction {
   expectObject(p, 'payment params');
   const ctx = verifyChannelParams(p.channel);
@@ -127,6 +224,20 @@ export function buildSenderPaymentTx(p: SenderPaymentParams): Transaction {
   return paymentTx(ctx, p.state, senderPaymentOutputs(ctx, p.amount, p.updateKey));
 }
 
+/**
+ * The receiver's version of state i, unsigned: both outputs plain P2WPKH.
+ *
+ * @param p - The channel, the state number and the amount paid so far.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object or `state` is not in [0, 2^48-1].
+@throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
+ *
+ * @example
+ * ```ts
+ * const tx = buildReceiverPaymentTx({ channel: params, state: 3n, amount: 30_000n });
+ * ```
+ */
 export function buildReceiverPaymentTx(p: ReceiverPaymentParams): Transaction {
   expectObject(p, 'payment params');
   const ctx = verifyChannelParams(p.channel);

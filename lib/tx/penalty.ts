@@ -19,38 +19,65 @@ import { SIGHASH_ALL } from './sighash';
 import { signSighash } from './signature';
 import { penaltyWeight } from './weights';
 
+/** What fixes the penalty claim. */
 export interface PenaltyParams {
+  /** The channel's parameters, checked on each call. */
   readonly channel: ChannelParams;
   /** The revoked sender's version as seen on chain. */
   readonly revokedTx: Uint8Array;
   /** K_i of the revoked state (k_i * G from the revealed secret). */
   readonly updateKey: PublicKey;
+  /** Where the claim pays: a standard output script of the receiver's wallet. */
   readonly destinationScript: Uint8Array;
+  /** The claim's fee rate, sat/kw. */
   readonly feeRate: FeeRate;
   /** Also spend the receiver's own output of the revoked version (default true). */
   readonly sweepReceiverOutput?: boolean;
 }
 
+/** The receiver's private keys that sign the claim. */
 export interface PenaltyKeys {
+  /** k_i, the revoked state's secret, revealed by the sender's revoke. */
   readonly updateSecret: PrivateKey;
+  /** The private key of the channel's `receiverRevocationKey`. */
   readonly revocationKey: PrivateKey;
   /** Needed only when the receiver's output is swept too. */
   readonly receiverPayoutKey?: PrivateKey;
 }
 
-interface PenaltyInput {
+/** One input of a penalty claim, with what signing it needs. */
+export interface PenaltyInput {
+  /** The revocable output (penalty branch) or the receiver's own P2WPKH output. */
   readonly kind: 'revocable' | 'receiver';
+  /** The value of the output spent. */
   readonly value: bigint;
   /** BIP 143 scriptCode: the witness script, or the P2PKH form for P2WPKH. */
   readonly scriptCode: Uint8Array;
 }
 
+/** An unsigned penalty claim and what signing it needs. */
 export interface PenaltyPlan {
+  /** The unsigned claim. */
   readonly tx: Transaction;
+  /** Its inputs, in order. */
   readonly inputs: readonly PenaltyInput[];
+  /** The fee it pays, in satoshis. */
   readonly fee: bigint;
 }
 
+/**
+ * The unsigned penalty claim with its inputs' scriptCodes and values.
+ *
+ * @param ctx - From {@link verifyChannelParams}.
+ * @param p - The revoked transaction, K_i, the destination, the fee rate and whether to sweep the receiver's own output.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context or `p` is not an object.
+ * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+ * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `revokedTx` does not parse or does not spend the funding output alone.
+ * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `revokedTx` has no revocable output for `updateKey`.
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
+ */
 export function planPenalty(ctx: ChannelContext, p: PenaltyParams): PenaltyPlan {
   expectObject(p, 'penalty params');
   const { tx: revoked, output: rev } = revocableSpendOf(ctx, p.revokedTx, p);
@@ -75,12 +102,48 @@ export function planPenalty(ctx: ChannelContext, p: PenaltyParams): PenaltyPlan 
   return { tx, inputs, fee };
 }
 
+/**
+ * The unsigned penalty claim of a revoked sender's version.
+ *
+ * @param p - The channel, the revoked transaction, K_i, the destination, the fee rate and whether to sweep the receiver's own output.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
+ * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+ * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `revokedTx` does not parse or does not spend the funding output alone.
+ * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `revokedTx` has no revocable output for `updateKey`.
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
+ */
 export function buildPenaltyTx(p: PenaltyParams): Transaction {
   expectObject(p, 'penalty params');
   return planPenalty(verifyChannelParams(p.channel), p).tx;
 }
 
-/** Builds and fully signs the claim; each key is checked against the channel before use. */
+/**
+ * Builds and fully signs the claim; each key is checked against the channel before use.
+ *
+ * @param p - The channel, the revoked transaction, K_i, the destination, the fee rate and whether to sweep the receiver's own output.
+ * @param keys - k_i, the revocation key, and the receiver's payout key when its output is swept.
+ * @returns The signed claim, ready to broadcast.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or `keys` is not an object.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
+ * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key, a private key is malformed, the revocation key or the receiver's payout key does not match the channel, or the payout key is missing when the receiver's output is swept.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+ * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `revokedTx` does not parse or does not spend the funding output alone.
+ * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `revokedTx` has no revocable output for `updateKey`.
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
+ * @throws {@link ChannelError} `REVOKED_SECRET_MISMATCH` if `updateSecret` is not the secret of `updateKey`.
+ *
+ * @example
+ * ```ts
+ * const claim = signPenaltyTx(
+ *   { channel: params, revokedTx, updateKey: derivePublicKey(secret), destinationScript, feeRate: 2000n },
+ *   { updateSecret: secret, revocationKey, receiverPayoutKey },
+ * );
+ * ```
+ */
 export function signPenaltyTx(p: PenaltyParams, keys: PenaltyKeys): Transaction {
   expectObject(p, 'penalty params');
   expectObject(keys, 'penalty keys');
@@ -88,7 +151,7 @@ export function signPenaltyTx(p: PenaltyParams, keys: PenaltyKeys): Transaction 
   const plan = planPenalty(ctx, p);
   asPrivateKey(keys.updateSecret, 'updateSecret');
   asPrivateKey(keys.revocationKey, 'revocationKey');
-  if (!bytesEqual(derivePublicKey(keys.updateSecret), p.updateKey)) fail('REVOKED_SECRET_MISMATCH', 'update secret does not match updateKey');
+  if (!bytesEqual(derivePublicKey(keys.updateSecret), p.updateKey)) fail('REVOKED_SECRET_MISMATCH', 'update secret does not match updateKey', undefined, { action: 'ignore' }); // the caller's argument, not the counterparty's revoke
   if (!bytesEqual(derivePublicKey(keys.revocationKey), ctx.params.receiverRevocationKey)) fail('INVALID_KEY', 'revocation key does not match the channel');
   const { tx } = plan;
   plan.inputs.forEach((input, i) => {

@@ -13,15 +13,27 @@ import { bytesEqual } from './hash';
 import { ChannelContext, revocableScriptFor } from './channel-params';
 import { checkDestinationScript, classifyScript, p2wshScript } from './outputs';
 
+/** The revocable output of a sender's version, found by its script. */
 export interface RevocableOutput {
+  /** Its index in the transaction. */
   readonly vout: number;
+  /** Its value in satoshis. */
   readonly value: bigint;
+  /** The revocable script it pays to. */
   readonly witnessScript: Uint8Array;
 }
 
 /** RBF signalling, so a stuck claim can be replaced with a higher fee. */
 export const RBF_SEQUENCE = 0xfffffffd;
 
+/**
+ * Parse a transaction and check that it spends this channel's funding output, and only that.
+ *
+ * @param ctx - From {@link verifyChannelParams}.
+ * @param raw - The transaction, serialized or parsed.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `raw` does not parse or is not a one-input spend of the funding output.
+ */
 export function parseChannelSpend(ctx: ChannelContext, raw: Uint8Array | Transaction): Transaction {
   expectContext(ctx);
   let tx: Transaction;
@@ -38,6 +50,16 @@ export function parseChannelSpend(ctx: ChannelContext, raw: Uint8Array | Transac
   return tx;
 }
 
+/**
+ * The output of `tx` that pays the revocable script of `updateKey`, found by recomputing the script.
+ *
+ * @param ctx - From {@link verifyChannelParams}.
+ * @param tx - A sender's version of some state.
+ * @param updateKey - K_i of the state, already checked.
+ * @returns The output, or undefined if `tx` has none for this key.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `tx` is not a Transaction.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context or `updateKey` is not 33 bytes.
+ */
 export function findRevocableOutput(ctx: ChannelContext, tx: Transaction, updateKey: PublicKey): RevocableOutput | undefined {
   if (!(tx instanceof Transaction)) fail('INVALID_TRANSACTION', 'findRevocableOutput needs a Transaction');
   const witnessScript = revocableScriptFor(ctx, updateKey);
@@ -47,7 +69,12 @@ export function findRevocableOutput(ctx: ChannelContext, tx: Transaction, update
   return { vout, value: tx.outs[vout]!.value, witnessScript };
 }
 
-/** BIP 143 scriptCode of a P2WPKH output: the P2PKH script of its key hash. */
+/**
+ * BIP 143 scriptCode of a P2WPKH output: the P2PKH script of its key hash.
+ *
+ * @param p2wpkh - The P2WPKH output script.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if `p2wpkh` is not a P2WPKH script.
+ */
 export function p2wpkhScriptCode(p2wpkh: Uint8Array): Uint8Array {
   if (classifyScript(p2wpkh) !== 'p2wpkh') fail('INVALID_SCRIPT', 'p2wpkhScriptCode needs a P2WPKH output script');
   const code = new Uint8Array(25);
@@ -61,10 +88,33 @@ export function p2wpkhScriptCode(p2wpkh: Uint8Array): Uint8Array {
  * The checks a spend of a revocable output starts with, the penalty claim's
  * and the timeout sweep's alike: the arguments, and the transaction holding
  * the output this update key's script pays.
+ *
+ * @param ctx - From {@link verifyChannelParams}.
+ * @param raw - The serialized sender's version.
+ * @param p - The update key K_i, the claim's destination and its fee rate.
+ * @returns The parsed transaction and its revocable output.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context or `p` is not an object.
+ * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+ * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `raw` does not parse or does not spend the funding output alone.
+ * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if the transaction has no output paying this update key's revocable script.
  */
 export function revocableSpendOf(
-  ctx: ChannelContext, raw: Uint8Array, p: { updateKey: PublicKey; destinationScript: Uint8Array; feeRate: FeeRate },
-): { tx: Transaction; output: RevocableOutput } {
+  ctx: ChannelContext, raw: Uint8Array, p: {
+    /** K_i of the state whose output is spent. */
+    updateKey: PublicKey;
+    /** Where the spend pays. */
+    destinationScript: Uint8Array;
+    /** The spend's fee rate, sat/kw. */
+    feeRate: FeeRate;
+  },
+): {
+  /** The parsed sender's version. */
+  tx: Transaction;
+  /** Its revocable output. */
+  output: RevocableOutput;
+} {
   expectContext(ctx);
   expectObject(p, 'spend params');
   asPublicKey(p.updateKey, 'updateKey');

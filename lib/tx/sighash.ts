@@ -16,6 +16,7 @@ import { Sha256Midstate, sha256dInto } from './sha256';
 import { TxOut } from './outputs';
 import { checkTxOuts } from './check-outputs';
 
+/** The only sighash type channel signatures use: the signature covers every input and output. */
 export const SIGHASH_ALL = Transaction.SIGHASH_ALL;
 
 function writeU32(buf: Uint8Array, off: number, v: number): void {
@@ -49,7 +50,14 @@ function writeOutputs(outputs: readonly TxOut[], buf: Uint8Array): void {
   }
 }
 
-/** Serialized outputs, as in a transaction and in hashOutputs. Scripts here are always < 253 bytes. */
+/**
+ * Serialized outputs, as in a transaction and in hashOutputs. Scripts here are always < 253 bytes.
+ *
+ * @param outputs - The outputs, in order.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `outputs` is not an array.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if an output's script is not bytes of at most 252.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if an output's value is not in [0, MAX_MONEY].
+ */
 export function serializeOutputs(outputs: readonly TxOut[]): Uint8Array {
   checkTxOuts(outputs);
   const buf = new Uint8Array(outputsSize(outputs));
@@ -57,6 +65,16 @@ export function serializeOutputs(outputs: readonly TxOut[]): Uint8Array {
   return buf;
 }
 
+/**
+ * The BIP 143 sighash of a one-input spend of the funding output, from a
+ * preimage built once and patched per payment.
+ *
+ * @example
+ * ```ts
+ * const sighash = new FundingSighash(2, fundingHash, 0, fundingScript, capacity);
+ * const h = sighash.hash(sequence, locktime, outputs);
+ * ```
+ */
 export class FundingSighash {
   private readonly preimage: Uint8Array;
   private cachedSequence = -1;
@@ -71,7 +89,18 @@ export class FundingSighash {
   private readonly outputsAt: number;
   private readonly locktimeAt: number;
 
-  /** `prevHash` is the little-endian funding txid; `scriptCode` the funding witness script. */
+  /**
+   * `prevHash` is the little-endian funding txid; `scriptCode` the funding witness script.
+   *
+   * @param version - The transaction version.
+   * @param prevHash - The funding txid, little-endian.
+   * @param prevIndex - The funding output's index.
+   * @param scriptCode - The funding witness script.
+   * @param value - The funding output's value.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `version` or `prevIndex` is not a uint32, or `prevHash` not 32 bytes.
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if `scriptCode` is not bytes of at most 252.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `value` is not in [0, MAX_MONEY].
+   */
   constructor(version: number, prevHash: Uint8Array, prevIndex: number, scriptCode: Uint8Array, value: bigint) {
     expectUint32(version, 'version');
     expectBytes(prevHash, 'prevHash', 32);
@@ -99,6 +128,17 @@ export class FundingSighash {
     this.midstateLength = this.outputsAt - (this.outputsAt % 64);
   }
 
+  /**
+   * The sighash of the spend with these fields.
+   *
+   * @param sequence - The funding input's nSequence.
+   * @param locktime - The transaction's nLockTime.
+   * @param outputs - The spend's outputs, in order.
+   * @returns 32 bytes, to sign.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `sequence` or `locktime` is not a uint32, or `outputs` not an array.
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if an output's script is not bytes of at most 252.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if an output's value is not in [0, MAX_MONEY].
+   */
   hash(sequence: number, locktime: number, outputs: readonly TxOut[]): Uint8Array {
     expectUint32(sequence, 'sequence');
     expectUint32(locktime, 'locktime');
