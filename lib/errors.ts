@@ -17,6 +17,11 @@ export type ErrorCode =
   | 'INSUFFICIENT_FUNDS'
   | 'SCRIPT_TOO_LONG'
   | 'TEMPLATE_ARGUMENT'
+  // the template registry: a name taken, or a template that could match a registered one's scripts (details.conflictsWith)
+  | 'TEMPLATE_DUPLICATE'
+  | 'TEMPLATE_AMBIGUOUS'
+  // a preimage that does not hash to the value its script or PSBT record names
+  | 'PREIMAGE_MISMATCH'
   | 'NOTHING_TO_CLAIM'
   // useEcc was given a library without EccLib's functions or with other answers
   | 'INVALID_ECC_LIB'
@@ -26,6 +31,10 @@ export type ErrorCode =
   | 'PSBT_MISMATCH'
   | 'PSBT_INVALID'
   | 'PSBT_INCOMPLETE'
+  // the transaction's nLockTime, nSequence or version does not meet the branch's locks: build it with fields that do
+  | 'LOCK_NOT_MET'
+  // several branches are satisfiable: the caller names one (finalizePsbt options.branches)
+  | 'BRANCH_AMBIGUOUS'
   // per-update secrets
   | 'SECRET_INDEX_OUT_OF_RANGE'
   | 'REVOKED_SECRET_MISMATCH'
@@ -87,6 +96,9 @@ export const ERROR_ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   INSUFFICIENT_FUNDS: 'ignore',
   SCRIPT_TOO_LONG: 'ignore',
   TEMPLATE_ARGUMENT: 'ignore',
+  TEMPLATE_DUPLICATE: 'ignore',
+  TEMPLATE_AMBIGUOUS: 'ignore',
+  PREIMAGE_MISMATCH: 'ignore',
   NOTHING_TO_CLAIM: 'ignore',
   INVALID_ECC_LIB: 'ignore',
   NOT_A_CHANNEL_TX: 'ignore',
@@ -94,6 +106,10 @@ export const ERROR_ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   PSBT_INVALID: 'ignore',
   // More signatures may arrive: finalize again once they have.
   PSBT_INCOMPLETE: 'retry',
+  // The locks are the transaction's own fields: waiting changes nothing, a transaction built with them does.
+  LOCK_NOT_MET: 'ignore',
+  // Name the branch (finalizePsbt options.branches) and finalize again.
+  BRANCH_AMBIGUOUS: 'ignore',
   SECRET_INDEX_OUT_OF_RANGE: 'ignore',
   // A revoke whose secret does not open the revoked state: the sender keeps
   // a spendable old state, so nothing more may be delivered on this channel.

@@ -14,9 +14,13 @@ export * from './types';
 export { EccLib, currentEcc, useEcc } from './ecc';
 
 export * from './scripts/templates';
+export * from './scripts/registry';
 export * from './scripts/compile';
 export * from './scripts/match';
 export * from './scripts/witness';
+export * from './scripts/locks';
+// The revocable construction's templates; loading registers them.
+export * from './scripts/revocable-templates';
 
 export * from './tx/hash';
 export * from './tx/outputs';
@@ -38,6 +42,7 @@ export * from './psbt/key-origin';
 export * from './psbt/create';
 export * from './psbt/sign';
 export * from './psbt/finalize';
+export { PSBT_IN_SHA256, addPreimage, inputPreimages } from './psbt/preimage';
 export * from './psbt/verify';
 export * from './psbt/descriptor';
 

@@ -333,7 +333,7 @@ describe('revchan inspect: explaining channel PSBTs and transactions', () => {
           expect(e.variant).to.deep.equal(variant);
           expect(e.state!.number).to.equal(5n);
           expect(e.inputs[0]!.branch!.name).to.equal('timeout');
-          expect(e.inputs[0]!.branch!.locks).to.equal(template.branches.timeout!.locks);
+          expect(e.inputs[0]!.branch!.locks).to.equal(variant.kind === 'cltv' ? 'nLockTime >= T' : 'nSequence >= D (blocks), version 2');
           expect(signers(e, 0)).to.deep.equal({ present: [], missing: [`S_p:${hex(keys.senderPayout.pub)}`] });
           expect(e.amounts.fee).to.equal(planTimeout(ctx, tp).fee);
           expect(e.amounts.weight).to.equal(timeoutWeight(template, dest.length));

@@ -88,7 +88,7 @@ export function checkCases(col: Collector): void {
   col.bad('assembleWitness', 'a branch of another template', [new Ref('fundingTemplate'), 'penalty', { key_1: sig, key_2: sig }, script], 'TEMPLATE_ARGUMENT');
   col.bad('assembleWitness', 'a signature missing', [new Ref('fundingTemplate'), 'multisig', { key_1: sig }, script], 'PSBT_INCOMPLETE');
   col.bad('assembleWitness', 'signatures under parameter names instead of script names', [new Ref('fundingTemplate'), 'multisig', { S_f: sig, R_f: sig }, script], 'PSBT_INCOMPLETE');
-  col.bad('assembleWitness', 'a branch whose witness item is malformed', [new Ref('fundingTemplate', { branches: { multisig: { description: '', witness: ['<key_1>'], locks: 'none' } } }), 'multisig', { key_1: sig }, script], 'INVALID_SCRIPT');
+  col.bad('assembleWitness', 'a branch whose witness item is malformed', [new Ref('fundingTemplate', { branches: { multisig: { description: '', witness: ['<key_1>'], locks: {} } } }), 'multisig', { key_1: sig }, script], 'INVALID_SCRIPT');
   for (const t of ['assembleWitness', 'maxWitnessSize', 'branchSigners']) {
     const args = (branch: string) => (t === 'assembleWitness' ? [new Ref('csvTemplate'), branch, {}, script] : [new Ref('csvTemplate'), branch]);
     if (t !== 'assembleWitness') col.ok(t, 'the timeout branch', args('timeout'));

@@ -7,6 +7,7 @@
  */
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import { fail } from '../errors';
+import { describeLocks } from '../scripts/locks';
 import { TemplateMatch, matchTemplate } from '../scripts/match';
 import { FUNDING_TEMPLATE, ScriptTemplate } from '../scripts/templates';
 import { bytesEqual } from '../tx/hash';
@@ -221,7 +222,7 @@ function describeSpend(ctx: Context, i: InputView): string {
 
 function branchInfo(t: ScriptTemplate, name: string): ExplainedInput['branch'] {
   const b = t.branches[name]!;
-  return { name, description: b.description, locks: b.locks };
+  return { name, description: b.description, locks: describeLocks(b.locks) };
 }
 
 function fundingRoles(opts: ExplainOptions): FundingKeyRoles {

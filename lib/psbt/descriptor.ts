@@ -8,7 +8,7 @@
  * Keys with a BIP32 origin are written `[fingerprint/path]hex`; per-update
  * keys K_i are never BIP32 keys (lib/keys/seed.ts) and are written bare.
  */
-import { expectObject } from '../arguments';
+import { expectBytes, expectObject } from '../arguments';
 import { fail } from '../errors';
 import { revocableTemplate } from '../scripts/compile';
 import { FUNDING_TEMPLATE, ScriptTemplate } from '../scripts/templates';
@@ -23,8 +23,8 @@ import { ChannelKeyOrigins, KeyOrigin, checkPath } from './key-origin';
 /** A key as a descriptor names it: with its BIP32 origin, or bare (per-update keys). */
 export type DescriptorKey = PublicKey | KeyOrigin;
 
-/** A template descriptor's arguments by placeholder name: keys and timelocks. */
-export type DescriptorArgs = Readonly<Record<string, DescriptorKey | AbsoluteLock | RelativeLock>>;
+/** A template descriptor's arguments by placeholder name: keys (bare or with their origin), timelocks, and 32-byte hashes for `sha256` parameters. */
+export type DescriptorArgs = Readonly<Record<string, DescriptorKey | AbsoluteLock | RelativeLock | Uint8Array>>;
 
 // BIP 380 "Checksum": the character set in three groups of 32, and the BCH code's generator.
 const INPUT_CHARSET = '0123456789()[],\'/*abcdefgh@:$%{}IJKLMNOPQRSTUVWXYZ&+-.;<=>?!^_|~ijklmnopqrstuvwxyzABCDEFGH`#"\\ ';
@@ -127,6 +127,7 @@ function argumentText(t: ScriptTemplate, name: string, value: unknown): string {
     case 'pubkey': return keyExpression(value as DescriptorKey, `${t.name}.${name}`);
     case 'absolute_locktime': return String(absoluteLockValue(value as AbsoluteLock));
     case 'relative_locktime': return String(relativeLockValue(value as RelativeLock));
+    case 'sha256': return toHex(expectBytes(value, `${t.name}.${name} (a SHA-256 hash)`, 32));
   }
 }
 

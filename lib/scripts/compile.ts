@@ -3,52 +3,26 @@
  * the ASM, emit minimal pushes, enforce the template's maximum length.
  * Miniscript is used only in tests, to prove the ASM equals the policy.
  */
-import { opcodes } from 'bitcoinjs-lib';
 import { fail } from '../errors';
 import {
   AbsoluteLock, PublicKey, RelativeLock, Variant,
   absoluteLockValue, asPublicKey, checkVariant, relativeLockValue,
 } from '../types';
 import { expectBytes, expectObject } from '../arguments';
-import { FUNDING_TEMPLATE, REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE, ScriptTemplate } from './templates';
-import { checkTemplate } from './template-check';
+import { FUNDING_TEMPLATE, ScriptTemplate } from './templates';
+import { REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE } from './revocable-templates';
+import { parseTemplate } from './template-check';
+import { pushData, pushNumber } from './chunks';
 
-/** A template's arguments by placeholder name: keys and locks. */
-export type TemplateArgs = Readonly<Record<string, PublicKey | AbsoluteLock | RelativeLock>>;
+export { encodeScriptNumber } from './chunks';
 
-const OPS = opcodes as unknown as Record<string, number>;
+/** A template's arguments by parameter name: keys, locks, and 32-byte hashes for `sha256` parameters. */
+export type TemplateArgs = Readonly<Record<string, PublicKey | AbsoluteLock | RelativeLock | Uint8Array>>;
 
-/**
- * Bitcoin script number encoding (little-endian, sign bit in the top byte).
- *
- * @param n - The number.
- */
-export function encodeScriptNumber(n: number): Uint8Array {
-  if (n === 0) return new Uint8Array(0);
-  const out: number[] = [];
-  let abs = Math.abs(n);
-  while (abs > 0) {
-    out.push(abs & 0xff);
-    abs = Math.floor(abs / 256);
-  }
-  if (out[out.length - 1]! & 0x80) out.push(n < 0 ? 0x80 : 0);
-  else if (n < 0) out[out.length - 1]! |= 0x80;
-  return Uint8Array.from(out);
-}
+/** A checked argument: key or hash bytes, or a lock's number. */
+export type TemplateValue = Uint8Array | number;
 
-function pushData(data: Uint8Array, out: number[]): void {
-  // Only short pushes occur in these templates (keys and numbers); refuse anything else.
-  if (data.length > 75) fail('INVALID_SCRIPT', 'push longer than 75 bytes');
-  out.push(data.length);
-  for (const b of data) out.push(b);
-}
-
-function pushNumber(n: number, out: number[]): void {
-  if (n >= 1 && n <= 16) out.push(OPS.OP_1! + n - 1); // MINIMALDATA: small numbers are opcodes
-  else pushData(encodeScriptNumber(n), out);
-}
-
-function checkedArgument(t: ScriptTemplate, name: string, value: unknown): PublicKey | number {
+function checkedArgument(t: ScriptTemplate, name: string, value: unknown): TemplateValue {
   const kind = t.params[name];
   if (kind === undefined) fail('TEMPLATE_ARGUMENT', `${t.name}: unknown parameter ${name}`);
   if (value === undefined) fail('TEMPLATE_ARGUMENT', `${t.name}: missing parameter ${name}`);
@@ -56,6 +30,7 @@ function checkedArgument(t: ScriptTemplate, name: string, value: unknown): Publi
     case 'pubkey': return asPublicKey(value as Uint8Array, `${t.name}.${name}`);
     case 'absolute_locktime': return absoluteLockValue(value as AbsoluteLock);
     case 'relative_locktime': return relativeLockValue(value as RelativeLock);
+    case 'sha256': return expectBytes(value, `${t.name}.${name} (a SHA-256 hash)`, 32);
   }
 }
 
@@ -68,20 +43,23 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 /**
  * Values by placeholder name, after checking and (for sortedmulti) sorting.
  *
- * @param t - The template.
- * @param args - Its arguments.
+ * @param t - The template (registered or not; checked either way).
+ * @param args - Its arguments: one per parameter, no others.
+ * @returns Placeholder name -> key or hash bytes, or lock number.
  * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `t` is not a template, or `args` is not an object, names an unknown parameter or misses one.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if the template's ASM has an unknown opcode or a bad literal, or a branch a bad witness item.
  * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key.
  * @throws {@link ChannelError} `INVALID_TIMELOCK` if a lock is out of range.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if a hash is not 32 bytes.
  */
-export function templateValues(t: ScriptTemplate, args: TemplateArgs): Map<string, PublicKey | number> {
-  checkTemplate(t);
+export function templateValues(t: ScriptTemplate, args: TemplateArgs): Map<string, TemplateValue> {
+  parseTemplate(t);
   if (args === null || typeof args !== 'object') fail('TEMPLATE_ARGUMENT', `${t.name}: arguments must be an object`);
   // Own names only: `in` finds inherited ones, so an argument named constructor would pass unused.
   for (const name of Object.keys(args)) {
     if (!Object.hasOwn(t.params, name)) fail('TEMPLATE_ARGUMENT', `${t.name}: unknown parameter ${name}`);
   }
-  const values = new Map<string, PublicKey | number>();
+  const values = new Map<string, TemplateValue>();
   for (const name of Object.keys(t.params)) values.set(name, checkedArgument(t, name, Object.hasOwn(args, name) ? args[name] : undefined));
   if (t.sorted) {
     const keys = t.sorted.from.map((n) => values.get(n) as PublicKey).sort(compareBytes);
@@ -93,12 +71,13 @@ export function templateValues(t: ScriptTemplate, args: TemplateArgs): Map<strin
 /**
  * A template's script with these arguments: minimal pushes, at most `maxLength` bytes.
  *
- * @param t - The template.
- * @param args - Its arguments by placeholder name.
+ * @param t - The template (registered or not; checked either way).
+ * @param args - Its arguments by parameter name.
  * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `t` is not a template, or `args` is not an object, names an unknown parameter or misses one.
  * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key.
  * @throws {@link ChannelError} `INVALID_TIMELOCK` if a lock is out of range.
- * @throws {@link ChannelError} `INVALID_SCRIPT` if the template's ASM has an unknown opcode or a push longer than 75 bytes.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if a hash is not 32 bytes.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if the template's ASM has an unknown opcode or a bad literal, or a branch a bad witness item.
  * @throws {@link ChannelError} `SCRIPT_TOO_LONG` if the script exceeds the template's `maxLength`.
  *
  * @example
@@ -109,16 +88,13 @@ export function templateValues(t: ScriptTemplate, args: TemplateArgs): Map<strin
 export function compileTemplate(t: ScriptTemplate, args: TemplateArgs): Uint8Array {
   const values = templateValues(t, args);
   const out: number[] = [];
-  for (const token of t.asm.split(' ')) {
-    if (token.startsWith('<') && token.endsWith('>')) {
-      const v = values.get(token.slice(1, -1));
-      if (v === undefined) fail('TEMPLATE_ARGUMENT', `${t.name}: no value for ${token}`);
+  for (const token of parseTemplate(t).tokens) {
+    if (token.type === 'op') out.push(token.op);
+    else if (token.type === 'number') pushNumber(token.value, out);
+    else {
+      const v = values.get(token.name)!;
       if (typeof v === 'number') pushNumber(v, out);
       else pushData(v, out);
-    } else {
-      const op = OPS[token];
-      if (op === undefined) fail('INVALID_SCRIPT', `${t.name}: unknown opcode ${token}`);
-      out.push(op);
     }
   }
   if (out.length > t.maxLength) fail('SCRIPT_TOO_LONG', `${t.name}: ${out.length} > ${t.maxLength} bytes`);
