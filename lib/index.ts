@@ -56,6 +56,7 @@ export { Json } from './protocol/wire';
 export { ChainView, DEFAULT_MARGIN, cltvCutoffReached, deriveChannelId } from './protocol/party';
 export { DEFAULT_FUNDING_DEPTH, FundingEvidence, FundingStatus, MAX_FUNDING_DEPTH } from './protocol/funding-evidence';
 export { ChannelStore, MemoryChannelStore } from './protocol/store';
+export * from './protocol/step';
 
 // Constructions: the registry, and the registration of those the package ships.
 export * from './constructions';
@@ -77,6 +78,7 @@ export * from './constructions/revocable/psbt/descriptors';
 export * from './constructions/revocable/protocol/messages';
 export * from './constructions/revocable/protocol/sender';
 export * from './constructions/revocable/protocol/receiver';
+export * from './constructions/revocable/protocol/steps';
 export { ChildPaysForParent, maxPackageFeeRate } from './constructions/revocable/protocol/cpfp';
 export { PLAUSIBLE_STATE_LIMIT } from './constructions/revocable/inspect/state';
 
