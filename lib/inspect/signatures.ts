@@ -57,8 +57,10 @@ function templateSigners(m: TemplateMatch, branch: string, roles: FundingKeyRole
   const b = m.template.branches[branch]!;
   const specs: SignerSpec[] = [];
   b.witness.forEach((item, position) => {
-    if (item === '') return;
-    const name = item.slice(5, -1);
+    // Only `<sig X>` items are signers: `''`, constants and `<preimage H>` are not.
+    const sig = /^<sig (\w+)>$/.exec(item);
+    if (sig === null) return;
+    const name = sig[1]!;
     const pubkey = m.values.get(name) as Uint8Array;
     let role = valueRole(m.template.name, name) ?? name;
     if (roles.sender && bytesEqual(roles.sender, pubkey)) role = FUNDING_VALUE_ROLES.S_f;
