@@ -57,6 +57,7 @@ export { ChainView, DEFAULT_MARGIN, cltvCutoffReached, deriveChannelId } from '.
 export { DEFAULT_FUNDING_DEPTH, FundingEvidence, FundingStatus, MAX_FUNDING_DEPTH } from './protocol/funding-evidence';
 export { ChannelStore, MemoryChannelStore } from './protocol/store';
 export * from './protocol/step';
+export { MessageBase, MessageSchema } from './protocol/schema';
 
 // Constructions: the registry, and the registration of those the package ships.
 export * from './constructions';

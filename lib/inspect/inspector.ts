@@ -49,16 +49,42 @@ export interface Recognition {
   /** Whether its inputs are wallet coins that fund a channel: inspect then warns of non-segwit coins and missing parents. */
   readonly fundsChannel: boolean;
   /** The channel's timeout, or why it is not known. */
-  variant(): { variant?: Variant; variantNote?: string };
+  variant(): {
+    /** The timeout, when a script in view shows it. */
+    variant?: Variant;
+    /** Why the variant is not known, when it is not. */
+    variantNote?: string;
+  };
   /** The state number it carries (or that of the transaction it spends), or why there is none. */
-  state(): { state?: StateReading; stateNote?: string };
-  /** What the output an input spends is, in the transaction's story. */
+  state(): {
+    /** The reading, when there is a state number. */
+    state?: StateReading;
+    /** Why there is none, or whose it is when it is another transaction's. */
+    stateNote?: string;
+  };
+  /**
+   * What the output an input spends is, in the transaction's story.
+   *
+   * @param i - The input.
+   */
   spends(i: InputView): string;
-  /** The signatures of an input other than `channelInput` (whose template says who signs). */
+  /**
+   * The signatures of an input other than `channelInput` (whose template says who signs).
+   *
+   * @param i - The input.
+   */
   signatures(i: InputView): InputSignatures;
-  /** Whose an output is, in the transaction's story. */
+  /**
+   * Whose an output is, in the transaction's story.
+   *
+   * @param o - The output.
+   */
   outputRole(o: OutputView): string;
-  /** The shape of an unsigned input whose script is not in view but known from the kind, for the weight. */
+  /**
+   * The shape of an unsigned input whose script is not in view but known from the kind, for the weight.
+   *
+   * @param i - The input.
+   */
   assumedInput(i: InputView): InputShape | undefined;
 }
 

@@ -9,53 +9,77 @@ import { matchTemplate } from '../script/match';
 import { bytesEqual, hashToTxid, sha256 } from '../core/hash';
 import { TxOut } from '../tx/outputs';
 
+/** A PSBT input's partial signature. */
 export interface PartialSignature {
+  /** The key it is of. */
   readonly pubkey: Uint8Array;
+  /** The DER signature with its sighash byte. */
   readonly signature: Uint8Array;
 }
 
+/** One input, as much of it as the PSBT or transaction shows. */
 export interface InputView {
+  /** Its index. */
   readonly index: number;
+  /** The txid of the output it spends. */
   readonly txid: string;
+  /** That output's index. */
   readonly vout: number;
+  /** Its nSequence. */
   readonly sequence: number;
   /** The output this input spends, when a PSBT carries it. */
   readonly prevout?: TxOut;
+  /** Whether a PSBT input carries witnessUtxo. */
   readonly hasWitnessUtxo: boolean;
+  /** Whether a PSBT input carries nonWitnessUtxo. */
   readonly hasNonWitnessUtxo: boolean;
   /** The whole previous transaction (PSBT nonWitnessUtxo), when it parses. */
   readonly parent?: Transaction;
   /** Why the nonWitnessUtxo cannot be trusted, if it cannot. */
   readonly parentProblem?: string;
+  /** The witness script: a PSBT's field, or the last item of a final witness when it is a registered template's script. */
   readonly witnessScript?: Uint8Array;
+  /** A PSBT input's redeemScript. */
   readonly redeemScript?: Uint8Array;
+  /** A PSBT input's partial signatures. */
   readonly partialSigs: readonly PartialSignature[];
   /** Taproot key-path signature of a PSBT input. */
   readonly hasTapKeySig: boolean;
   /** The final witness (a signed transaction's, or a PSBT's finalScriptWitness). */
   readonly witness?: readonly Uint8Array[];
+  /** The final scriptSig, when not empty. */
   readonly scriptSig?: Uint8Array;
+  /** The sighash type a PSBT input asks for. */
   readonly sighashType?: number;
   /** Keys a PSBT's bip32Derivation lists for this input. */
   readonly derivationKeys: readonly Uint8Array[];
 }
 
+/** One output. */
 export interface OutputView {
+  /** Its index. */
   readonly index: number;
+  /** Its output script. */
   readonly script: Uint8Array;
+  /** Its value in satoshis. */
   readonly value: bigint;
   /** A PSBT output's witnessScript. */
   readonly witnessScript?: Uint8Array;
 }
 
+/** A PSBT or a transaction, asked the same questions: what inspect and each construction's inspector read. */
 export interface TxView {
+  /** Which of the two it is. */
   readonly source: 'psbt' | 'transaction';
   /** The transaction: unsigned for a PSBT unless every input is final. */
   readonly tx: Transaction;
   /** True when every input carries its final witness or scriptSig. */
   readonly final: boolean;
+  /** Every input. */
   readonly inputs: readonly InputView[];
+  /** Every output. */
   readonly outputs: readonly OutputView[];
+  /** The PSBT, when it is one (to check partial signatures against its sighash). */
   readonly psbt?: Psbt;
 }
 

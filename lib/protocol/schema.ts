@@ -15,6 +15,7 @@ export const PROTOCOL_VERSION = 1;
 
 /** What every message has in memory: its type. */
 export interface MessageBase {
+  /** The message type, its `type` on the wire. */
   readonly type: string;
 }
 
@@ -28,8 +29,12 @@ export type MessageFields<M extends MessageBase> = { readonly [K in Exclude<keyo
 
 /** A message type declared once. */
 export interface MessageSchema<M extends MessageBase = MessageBase> {
+  /** The type it declares. */
   readonly type: M['type'];
-  /** The fields by name, in wire order: the kinds the decoder checks, as data. */
+  /**
+   * The fields by name, in wire order: the kinds the decoder checks, as data.
+   * @internal
+   */
   readonly fields: FieldTable;
   /**
    * The JSON form of a message built in memory. Each field must be of its kind

@@ -9,7 +9,7 @@
 import { fail } from '../../../core/errors';
 import { bytes, int, pubkey, sats, signature } from '../../../protocol/fields';
 import { messageRegistry } from '../../../protocol/registry';
-import { MessageOf, defineMessage, preview } from '../../../protocol/schema';
+import { MessageOf, MessageSchema, defineMessage, preview } from '../../../protocol/schema';
 import { FeeRate, PublicKey, Variant } from '../../../core/types';
 import { Json, VARIANT } from '../../../protocol/wire';
 
@@ -180,7 +180,7 @@ const schemasCoverMessages: Same<MessageOf<(typeof SCHEMAS)[number]>, Message> =
 void schemasCoverMessages;
 
 /** The construction's message schemas, in protocol order; registerConstruction registers them. */
-export const REVOCABLE_MESSAGES: readonly (typeof SCHEMAS)[number][] = SCHEMAS;
+export const REVOCABLE_MESSAGES: readonly MessageSchema[] = SCHEMAS;
 
 /** Every message type. */
 export const MESSAGE_TYPES: readonly MessageType[] = SCHEMAS.map((s) => s.type);
