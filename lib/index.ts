@@ -59,29 +59,8 @@ export { ChannelStore, MemoryChannelStore } from './protocol/store';
 export * from './protocol/step';
 export { MessageBase, MessageSchema } from './protocol/schema';
 
-// Constructions: the registry, and the registration of those the package ships.
+// Constructions: the registry, the constructions the package ships (registered there) and their own API.
 export * from './constructions';
-
-// The revocable construction.
-export * from './constructions/revocable/templates';
-export * from './constructions/revocable/kinds';
-export * from './constructions/revocable/params';
-export * from './constructions/revocable/tx/state-number';
-export * from './constructions/revocable/tx/weights';
-export * from './constructions/revocable/tx/payment';
-export * from './constructions/revocable/tx/close';
-export * from './constructions/revocable/tx/revocable-spend';
-export * from './constructions/revocable/tx/penalty';
-export * from './constructions/revocable/tx/timeout';
-export * from './constructions/revocable/tx/payment-signer';
-export * from './constructions/revocable/psbt/create';
-export * from './constructions/revocable/psbt/descriptors';
-export * from './constructions/revocable/protocol/messages';
-export * from './constructions/revocable/protocol/sender';
-export * from './constructions/revocable/protocol/receiver';
-export * from './constructions/revocable/protocol/steps';
-export { ChildPaysForParent, maxPackageFeeRate } from './constructions/revocable/protocol/cpfp';
-export { PLAUSIBLE_STATE_LIMIT } from './constructions/revocable/inspect/state';
 
 // Chain: backends, the block follower, fee schedules, watchers.
 export * from './chain/backend';

@@ -20,7 +20,7 @@ const RUNS = Number(process.env.REVCHAN_FUZZ_WATCHER_RUNS ?? 150);
 const SEED = Number(process.env.REVCHAN_FUZZ_SEED ?? 20261202);
 const BASE_HEIGHT = 600;
 
-/** Every code lib/errors.ts defines: a reported failure must carry one of them. */
+/** Every code lib/core/errors.ts defines: a reported failure must carry one of them. */
 const CODES: readonly ErrorCode[] = [
   'INVALID_ARGUMENT', 'INVALID_KEY', 'INVALID_AMOUNT', 'INVALID_TIMELOCK', 'INVALID_FEE_RATE', 'INVALID_SCRIPT', 'INVALID_SIGNATURE',
   'INVALID_TRANSACTION', 'NON_SEGWIT_INPUT', 'FEE_EXCEEDS_OUTPUT', 'INSUFFICIENT_FUNDS', 'SCRIPT_TOO_LONG', 'TEMPLATE_ARGUMENT',

@@ -1,11 +1,14 @@
 /**
- * The constructions the package ships, one registration line each, in the
- * order inspect asks them about a transaction. Adding a construction is its
- * folder and one line here (docs/adding-a-construction.md).
+ * The constructions the package ships, registered in the order inspect asks
+ * them about a transaction, and their API re-exported for the package entry.
+ * Adding a construction is its folder and its registration here: the import
+ * of its description, one registerConstruction line, one export line
+ * (docs/adding-a-construction.md).
  */
 import { registerConstruction } from './registry';
 import { REVOCABLE } from './revocable';
 
-registerConstruction(REVOCABLE);
-
 export { Construction, constructionByName, registerConstruction, registeredConstructions } from './registry';
+
+registerConstruction(REVOCABLE);
+export * from './revocable';

@@ -21,7 +21,7 @@ const OP_PUSHDATA4 = 0x4e;
 const OP_1 = 0x51;
 const OP_16 = 0x60;
 
-/** Value ranges of the lock kinds, as the compiler accepts them (lib/types.ts). */
+/** Value ranges of the lock kinds, as the compiler accepts them (lib/core/types.ts). */
 const LOCK_RANGE: Readonly<Partial<Record<ParamKind, readonly [number, number]>>> = {
   absolute_locktime: [1, 0x7fffffff],
   relative_locktime: [1, 0xffff],

@@ -2,7 +2,8 @@
  * Script templates are data (scripts-templates/<construction>/*.json; the
  * grammar is in scripts-templates/README.md). This module describes their
  * shape and registers the core's own template, the funding 2-of-2; each
- * construction registers its own templates (lib/scripts/registry.ts).
+ * construction defines its own (defineTemplate, registry.ts) and
+ * registerConstruction registers them.
  */
 import fundingJson from '../../scripts-templates/core/funding.json';
 import { registerTemplate } from './registry';

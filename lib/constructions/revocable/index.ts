@@ -2,7 +2,8 @@
  * The revocable construction: a sender pays a receiver through payment
  * versions whose sender output is revocable, each older version punished
  * by a penalty claim once its per-update key is revealed. This describes it
- * to the generic layers; lib/constructions/index.ts registers it.
+ * to the generic layers, which lib/constructions/index.ts registers, and
+ * re-exports its own API for the package entry.
  */
 import type { Construction } from '../registry';
 import { REVOCABLE_INSPECTOR } from './inspect/describe';
@@ -16,3 +17,23 @@ export const REVOCABLE: Construction = {
   messages: REVOCABLE_MESSAGES,
   inspector: REVOCABLE_INSPECTOR,
 };
+
+export * from './templates';
+export * from './kinds';
+export * from './params';
+export * from './tx/state-number';
+export * from './tx/weights';
+export * from './tx/payment';
+export * from './tx/close';
+export * from './tx/revocable-spend';
+export * from './tx/penalty';
+export * from './tx/timeout';
+export * from './tx/payment-signer';
+export * from './psbt/create';
+export * from './psbt/descriptors';
+export * from './protocol/messages';
+export * from './protocol/sender';
+export * from './protocol/receiver';
+export * from './protocol/steps';
+export { ChildPaysForParent, maxPackageFeeRate } from './protocol/cpfp';
+export { PLAUSIBLE_STATE_LIMIT } from './inspect/state';

@@ -1,8 +1,8 @@
 /**
- * The revocable construction's transaction weights, at their largest (lib/tx/weights.ts
- * counts signatures at 73 bytes), from which its fees are computed: both
- * payment versions, the cooperative close, and the two spends of the
- * revocable output.
+ * The revocable construction's transaction weights, at their largest
+ * (lib/tx/weights.ts counts signatures at 73 bytes), from which its fees are
+ * computed: both payment versions, the cooperative close, and the two spends
+ * of the revocable output.
  */
 import { expectCount } from '../../../core/arguments';
 import { ScriptTemplate } from '../../../script/templates';
