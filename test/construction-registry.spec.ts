@@ -16,11 +16,11 @@ import { registeredConstructions } from '../lib';
 const CHILD = path.join(__dirname, 'support', 'construction-child.js');
 
 interface ChildReport {
-  before: { constructions: string[]; inspect: string; decode: string };
+  before: { constructions: string[]; inspect: string; decode: string; decodeOf: string };
   after: {
     constructions: string[]; found: boolean; templateRegistered: boolean; kind: string; kindLabel: string; certain: boolean;
     branch: string; missing: string[]; outputRole: string; text: string;
-    decoded: { type: string; vaultId: string; preimage: string }; reencoded: Record<string, unknown>;
+    decoded: { type: string; vaultId: string; preimage: string }; reencoded: Record<string, unknown>; decodeOf: string;
     finalKind: string; finalComplete: boolean; revocableStill: string;
   };
   refusals: { again: string; clash: string; clashMessage: string; kindTaken: string; notAConstruction: string; constructions: string[] };
@@ -43,6 +43,7 @@ describe('the construction registry', () => {
   it('before its registration, the toy construction\'s transaction and message are nobody\'s', () => {
     expect(report.before.inspect).to.equal('NOT_A_CHANNEL_TX');
     expect(report.before.decode).to.equal('MESSAGE_UNKNOWN_TYPE');
+    expect(report.before.decodeOf).to.equal('INVALID_ARGUMENT');
   });
 
   it('once registered, inspect asks its inspector: kind, label, branch, signers and roles are the construction\'s', () => {
@@ -58,7 +59,8 @@ describe('the construction registry', () => {
     expect(a.text).to.contain('variant     none: a toy vault has no timeout');
   });
 
-  it('decodeMessage and encodeMessage dispatch on its message', () => {
+  it('decodeMessage, decodeMessageOf and encodeMessage dispatch on its message', () => {
+    expect(report.after.decodeOf).to.equal('ok');
     expect(report.after.decoded).to.deep.equal({ type: 'toy_claim', vaultId: '11'.repeat(32), preimage: report.after.decoded.preimage });
     expect(report.after.decoded.preimage).to.match(/^[0-9a-f]{64}$/);
     expect(report.after.reencoded).to.deep.equal({ type: 'toy_claim', version: 1, vaultId: '11'.repeat(32), preimage: report.after.decoded.preimage });

@@ -17,7 +17,7 @@ import { BIP32Interface } from 'bip32';
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import { pointFromScalar } from 'tiny-secp256k1';
 import {
-  ChannelError, MESSAGE_TYPES, MessageType, PrivateKey, PublicKey, Receiver, RevocationStore, Sender,
+  ChannelError, MESSAGE_TYPES, MessageType, PrivateKey, PublicKey, REVOCABLE_MESSAGES, Receiver, RevocationStore, Sender,
   addPartialSignature, buildCpfpTx, buildPenaltyTx, buildTimeoutTx, channelWitness, classifyFundingSpend, combinePsbts, compileFundingScript,
   compileRevocableScript, createPenaltyPsbt, createTimeoutPsbt, decodeMessage, decodeMessageOf, decodeSignature, decodeStateNumber,
   decoders, encodeMessage, encodeStateNumber, explainInput, explanationToJson, renderExplanation, extractTransaction, finalizePsbt, matchTemplate, parseChannelSpend, partialSignatures, registeredTemplates,
@@ -28,7 +28,6 @@ import {
 } from '../lib/protocol/wire';
 import { codecOf } from '../lib/protocol/codec';
 import { FieldKind } from '../lib/protocol/fields';
-import { messageRegistry } from '../lib/protocol/registry';
 import { JsonText } from './support/bad-inputs-codec';
 import { badSpellings, withMember } from './kit/corpus/spellings';
 import {
@@ -67,11 +66,11 @@ function fuzz<T>(name: string, arb: fc.Arbitrary<T>, check: (x: T) => void, runs
 // ---------------------------------------------------------------------------
 
 describe(`fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
-  describe('message decoders, one target per registered schema', () => {
+  describe('message decoders, one target per schema of the revocable construction', () => {
     const bases = messageBases();
     const messages = mutatedJson(Object.values(bases));
 
-    for (const schema of messageRegistry.schemas()) {
+    for (const schema of REVOCABLE_MESSAGES) {
       const type = schema.type as MessageType;
       fuzz(`decoders.${type}`, messages, (x) => {
         const own = typed(() => decoders[type](x));
@@ -134,9 +133,9 @@ describe(`fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
       if (v !== null && typeof v === 'object') typed(() => expectFields(v as Record<string, unknown>, ['type', 'version'], 'f'));
     });
 
-    // Every kind the registered schemas use, nested ones too: a value decodes or is refused with a ChannelError, and what decodes encodes back to itself.
+    // Every kind the revocable construction's schemas use, nested ones too: a value decodes or is refused with a ChannelError, and what decodes encodes back to itself.
     const byShape = new Map<string, FieldKind>();
-    for (const k of messageRegistry.schemas().flatMap((s) => Object.values(s.fields).flatMap(kindsIn))) {
+    for (const k of REVOCABLE_MESSAGES.flatMap((s) => Object.values(s.fields).flatMap(kindsIn))) {
       byShape.set(JSON.stringify(k, (_n, v: unknown) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'function' ? v.name : v)), k);
     }
     const kinds = [...byShape.values()];

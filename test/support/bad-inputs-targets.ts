@@ -27,6 +27,7 @@ import {
   BlockFollower, ChainBackend, DeadlineFeeParams, ReceiverWatcher, ReceiverWatcherOptions, SenderWatcher, SenderWatcherOptions, burnFeeRate,
   classifyFundingSpend, deadlineFeeRate, fail, maxPackageFeeRate,
 } from '../../lib';
+import { constructionCorpora } from '../kit/corpus/constructions';
 
 /** chain: the watchers and what they are made of; a party, when the case names one, is also among its arguments. */
 export type TargetKind = 'decoder' | 'builder' | 'psbt' | 'party' | 'state' | 'chain';
@@ -58,7 +59,7 @@ const decoderTargets: [string, Target][] = [
   ...Object.keys(decoders).map((t): [string, Target] => [
     `decoders.${t}`, T('decoder', ['decoders'], (a) => decoders[t as MessageType](a[0])),
   ]),
-  ['decodeStateNumber', T('decoder', ['decodeStateNumber'], (a) => decodeStateNumber(a[0], a[1], a[2]))],
+  ['decodeStateNumber', T('decoder', ['decodeObscuredIndex', 'decodeStateNumber'], (a) => decodeStateNumber(a[0], a[1], a[2]))],
   ['parseChannelSpend', T('decoder', ['parseChannelSpend'], (a) => parseChannelSpend(ctxOf(a[0]), a[1]))],
 ];
 
@@ -103,8 +104,8 @@ const builderTargets: [string, Target][] = [
   builder('branchSigners', (a) => branchSigners(a[0] as ScriptTemplate, a[1])),
   builder('checkDestinationScript', (a) => checkDestinationScript(a[0], a[1])),
   // State numbers and signatures.
-  builder('encodeStateNumber', (a) => encodeStateNumber(a[0], a[1])),
-  builder('checkState', (a) => checkState(a[0])),
+  ['encodeStateNumber', T('builder', ['encodeObscuredIndex', 'encodeStateNumber'], (a) => encodeStateNumber(a[0], a[1]))],
+  ['checkState', T('builder', ['checkIndex', 'checkState'], (a) => checkState(a[0]))],
   builder('signSighash', (a) => signSighash(a[0], a[1] as PrivateKey)),
   builder('verifySighashSignature', (a) => verifySighashSignature(a[0], a[1] as PublicKey, a[2])),
   // Keys.
@@ -217,7 +218,11 @@ const chainTargets: [string, Target][] = [
   ['classifyFundingSpend', T('chain', ['classifyFundingSpend'], (a) => classifyFundingSpend(a[0] as Receiver, a[1] as Transaction))],
 ];
 
-export const TARGETS: ReadonlyMap<string, Target> = new Map([...decoderTargets, ...builderTargets, ...psbtTargets, ...partyTargets, ...chainTargets]);
+/** The kit's targets, and each construction test folder's (test/kit/corpus/constructions.ts). */
+export const TARGETS: ReadonlyMap<string, Target> = new Map([
+  ...decoderTargets, ...builderTargets, ...psbtTargets, ...partyTargets, ...chainTargets,
+  ...constructionCorpora().flatMap((c) => [...(c.targets ?? [])]),
+]);
 
 interface ChainData {
   readonly height: number;

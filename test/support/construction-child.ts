@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { Psbt } from 'bitcoinjs-lib';
 import {
   Construction, ScriptTemplate, addPreimage, compileTemplate, constructionByName, decodeMessage, defineTemplate, encodeMessage,
-  explainInput, explainPsbt, explainTransaction, extractTransaction, finalizePsbt, p2wpkhScript, p2wshScript, registerConstruction,
+  decodeMessageOf, explainInput, explainPsbt, explainTransaction, extractTransaction, finalizePsbt, p2wpkhScript, p2wshScript, registerConstruction,
   registeredConstructions, registeredTemplates, renderExplanation, signPsbtWithKey, toHex,
 } from '../../lib';
 import { TOY, TOY_VAULT_TEMPLATE } from '../constructions/toy';
@@ -47,6 +47,7 @@ out.before = {
   constructions: registeredConstructions().map((c) => c.name),
   inspect: code(() => explainPsbt(toyPsbt())),
   decode: code(() => decodeMessage(message)),
+  decodeOf: code(() => decodeMessageOf(message, 'toy_claim' as never)),
 };
 
 registerConstruction(TOY);
@@ -71,6 +72,7 @@ out.after = {
   text: renderExplanation(e),
   decoded: { type: decoded.type, vaultId: toHex(decoded.vaultId), preimage: toHex(decoded.preimage) },
   reencoded: encodeMessage(decoded as never),
+  decodeOf: code(() => decodeMessageOf(message, 'toy_claim' as never)),
   finalKind: final.kind,
   finalComplete: final.signatures.complete,
   revocableStill: explainInput(penaltyFixture.signedPsbt).kind,

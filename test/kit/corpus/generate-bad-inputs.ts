@@ -13,6 +13,7 @@ import { BUILDER_BASELINES, Collector, transactionBuilderCases } from './builder
 import { CHECK_BASELINES, checkCases } from './checks';
 import { CPFP_BASELINES, cpfpCases } from './cpfp';
 import { chainFiles } from './chain';
+import { constructionCorpora } from './constructions';
 import { messageFiles } from './messages';
 import { partyFiles } from './parties';
 import { psbtFiles } from './psbt';
@@ -29,7 +30,10 @@ const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const OUT = path.join(ROOT, 'fixtures', 'bad-inputs');
 
 function allFiles(): FileSpec[] {
-  const files = [...messageFiles(), ...builderFiles(), ...psbtFiles(), ...partyFiles(), ...chainFiles()];
+  const files = [
+    ...messageFiles(), ...builderFiles(), ...psbtFiles(), ...partyFiles(), ...chainFiles(),
+    ...constructionCorpora().flatMap((c) => c.files?.() ?? []),
+  ];
   const names = new Set<string>();
   for (const f of files) {
     if (names.has(f.file)) throw new Error(`two specs write ${f.file}`);

@@ -1,13 +1,14 @@
 /**
- * Corpus of malformed wire messages: for each registered message schema, the
- * valid JSON of its first message in a real channel run with one field
+ * Corpus of malformed wire messages: for each of the revocable construction's
+ * message schemas (another construction's are its own corpus's, as
+ * ./constructions.ts says), the valid JSON of its first message in a real
+ * channel run with one field
  * removed, added, retyped, truncated, lengthened, or set to a non-canonical
  * spelling (the kind's spellings, ./spellings.ts, from the schema's field
  * table); plus envelope-level cases common to every type (wire.json).
  */
-import { ErrorCode, Message, encodeMessage } from '../../../lib';
+import { ErrorCode, Message, REVOCABLE_MESSAGES, encodeMessage } from '../../../lib';
 import { FieldKind } from '../../../lib/protocol/fields';
-import { messageRegistry } from '../../../lib/protocol/registry';
 import { DELETE, JsonText, Nested, Ref } from '../../support/bad-inputs-codec';
 import { CaseSpec, FileSpec } from './format';
 import { CLTV, CSV, runScenario } from './scenario';
@@ -36,7 +37,7 @@ function firstOfEach(messages: Readonly<Record<string, Message>>): Map<string, J
 }
 
 export function messageFiles(): FileSpec[] {
-  const schemas = messageRegistry.schemas();
+  const schemas = REVOCABLE_MESSAGES;
   const wire = firstOfEach(runScenario(CSV).messages);
   const cltv = firstOfEach(runScenario(CLTV).messages);
   const baselines: Record<string, unknown> = {};

@@ -12,7 +12,7 @@ import { fail } from '../../../core/errors';
 import { bytesEqual, toHex } from '../../../core/hash';
 import { PublicKey } from '../../../core/types';
 import { StateReading } from '../../../inspect/state';
-import { decodeStateNumber, deriveObscuringFactor } from '../tx/state-number';
+import { decodeObscuredIndex, deriveObscuringFactor } from '../tx/state-number';
 
 /** States below 2^32 are plausible; the wrong key order gives one below it only once in 65,536 channels. */
 export const PLAUSIBLE_STATE_LIMIT = 1n << 32n;
@@ -21,7 +21,7 @@ export const PLAUSIBLE_STATE_LIMIT = 1n << 32n;
 export function obscuredState(tx: Transaction): bigint | undefined {
   const input = tx.ins[0];
   if (tx.ins.length !== 1 || input === undefined) return undefined;
-  return decodeStateNumber(tx.locktime, input.sequence, 0n);
+  return decodeObscuredIndex(tx.locktime, input.sequence, 0n);
 }
 
 export function readState(

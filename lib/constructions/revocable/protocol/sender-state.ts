@@ -102,7 +102,7 @@ export function readSenderState(json: unknown): SenderState {
  * on our version of state `index` (with K_index from our seed), a payment in
  * flight the channel can carry, and the close.
  */
-export function verifySenderState(s: SenderState, signer: PaymentSigner, updateKey: (state: number) => PublicKey): void {
+export function verifySenderState(s: SenderState, signer: PaymentSigner, updateKey: (index: number) => PublicKey): void {
   if (s.receiverSig === undefined) return;
   const hash = savedField('amount', () => signer.trustedSenderVersionHash(BigInt(s.index), s.amount, updateKey(s.index)));
   if (!signer.verifyCounterparty(hash, s.receiverSig)) {

@@ -18,7 +18,7 @@ import {
 } from '../tx/payment';
 import { PenaltyParams, planPenalty } from '../tx/penalty';
 import { TimeoutParams, planTimeout } from '../tx/timeout';
-import { checkState } from '../tx/state-number';
+import { checkIndex } from '../tx/state-number';
 
 /** Options are optional, but an options argument that is given must be an object. */
 function optionsOf<T>(opts: T): T {
@@ -67,7 +67,7 @@ export function createSenderPaymentPsbt(p: SenderPaymentParams, opts: ChannelPsb
   expectObject(p, 'payment params');
   optionsOf(opts);
   const ctx = verifyChannelParams(p.channel);
-  checkState(p.state);
+  checkIndex(p.state);
   asPublicKey(p.updateKey, 'updateKey');
   const tx = paymentTx(ctx, p.state, senderPaymentOutputs(ctx, p.amount, p.updateKey));
   return fundingSpendPsbt(ctx, tx, originList(opts.origins), opts.fundingTx, [revocableScriptFor(ctx, p.updateKey)]);
@@ -88,7 +88,7 @@ export function createReceiverPaymentPsbt(p: ReceiverPaymentParams, opts: Channe
   expectObject(p, 'payment params');
   optionsOf(opts);
   const ctx = verifyChannelParams(p.channel);
-  checkState(p.state);
+  checkIndex(p.state);
   const tx = paymentTx(ctx, p.state, receiverPaymentOutputs(ctx, p.amount));
   return fundingSpendPsbt(ctx, tx, originList(opts.origins), opts.fundingTx, []);
 }

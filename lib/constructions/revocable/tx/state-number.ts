@@ -1,19 +1,22 @@
 /**
- * State numbers ride in nLockTime and nSequence exactly as BOLT 3 commitment
- * numbers do, obscured so that outsiders cannot count a channel's payments,
- * while a watcher that knows the factor maps a spend to its state in O(1).
+ * A state's index (the state counter, `index` on the wire) rides in nLockTime
+ * and nSequence exactly as BOLT 3 commitment numbers do, obscured so that
+ * outsiders cannot count a channel's payments, while a watcher that knows
+ * the factor maps a spend to its state in O(1).
  */
 import { expectBytes } from '../../../core/arguments';
 import { fail } from '../../../core/errors';
 import { PublicKey } from '../../../core/types';
 import { sha256 } from '../../../core/hash';
 
-/** The largest state number, 2^48-1: 24 bits ride in nLockTime and 24 in nSequence. */
-export const MAX_STATE = (1n << 48n) - 1n;
+/** The largest state index, 2^48-1: 24 bits ride in nLockTime and 24 in nSequence. */
+export const MAX_INDEX = (1n << 48n) - 1n;
+/** @deprecated The old name of {@link MAX_INDEX}. */
+export const MAX_STATE = MAX_INDEX;
 const MASK_24 = 0xffffffn;
 
 /**
- * The channel's obscuring factor, XORed into every state number.
+ * The channel's obscuring factor, XORed into every state index.
  *
  * Lower 48 bits of SHA256(opener's key || other key); the sender opens.
  *
@@ -34,19 +37,29 @@ export function deriveObscuringFactor(senderKey: PublicKey, receiverKey: PublicK
 }
 
 /**
- * Check a state number.
+ * Check a state index.
  *
- * @param state - The state number.
- * @returns `state`, unchanged.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not a bigint in [0, 2^48-1].
+ * @param index - The state index.
+ * @returns `index`, unchanged.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not a bigint in [0, 2^48-1].
  */
-export function checkState(state: bigint): bigint {
-  if (typeof state !== 'bigint' || state < 0n || state > MAX_STATE) fail('INVALID_ARGUMENT', 'state number must be a bigint in [0, 2^48-1]');
-  return state;
+export function checkIndex(index: bigint): bigint {
+  if (typeof index !== 'bigint' || index < 0n || index > MAX_INDEX) fail('INVALID_ARGUMENT', 'state number must be a bigint in [0, 2^48-1]');
+  return index;
 }
 
+/**
+ * The old name of {@link checkIndex}.
+ *
+ * @deprecated Use {@link checkIndex}.
+ * @param index - The state index.
+ * @returns `index`, unchanged.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not a bigint in [0, 2^48-1].
+ */
+export const checkState: (index: bigint) => bigint = checkIndex;
+
 function checkFactor(factor: bigint): bigint {
-  if (typeof factor !== 'bigint' || factor < 0n || factor > MAX_STATE) fail('INVALID_ARGUMENT', 'obscuring factor must be a bigint in [0, 2^48-1]');
+  if (typeof factor !== 'bigint' || factor < 0n || factor > MAX_INDEX) fail('INVALID_ARGUMENT', 'obscuring factor must be a bigint in [0, 2^48-1]');
   return factor;
 }
 
@@ -54,24 +67,27 @@ function isUint32(n: number): boolean {
   return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
 }
 
-/** A state number as a payment transaction carries it. */
-export interface EncodedState {
-  /** nLockTime: 0x20 in the top byte, the obscured state's lower 24 bits below. */
+/** A state index as a payment transaction carries it. */
+export interface EncodedIndex {
+  /** nLockTime: 0x20 in the top byte, the obscured index's lower 24 bits below. */
   readonly locktime: number;
-  /** The funding input's nSequence: 0x80 in the top byte, the obscured state's upper 24 bits below. */
+  /** The funding input's nSequence: 0x80 in the top byte, the obscured index's upper 24 bits below. */
   readonly sequence: number;
 }
 
+/** @deprecated The old name of {@link EncodedIndex}. */
+export type EncodedState = EncodedIndex;
+
 /**
- * The nLockTime and nSequence that carry a state number.
+ * The nLockTime and nSequence that carry a state index.
  *
- * @param state - The state number, in [0, 2^48-1].
+ * @param index - The state index, in [0, 2^48-1].
  * @param obscuringFactor - From {@link deriveObscuringFactor}.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` or `obscuringFactor` is not a bigint in [0, 2^48-1].
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` or `obscuringFactor` is not a bigint in [0, 2^48-1].
  */
-export function encodeStateNumber(state: bigint, obscuringFactor: bigint): EncodedState {
-  checkState(state);
-  const obscured = state ^ checkFactor(obscuringFactor);
+export function encodeObscuredIndex(index: bigint, obscuringFactor: bigint): EncodedIndex {
+  checkIndex(index);
+  const obscured = index ^ checkFactor(obscuringFactor);
   return {
     locktime: Number((0x20n << 24n) | (obscured & MASK_24)),
     sequence: Number((0x80n << 24n) | ((obscured >> 24n) & MASK_24)),
@@ -79,14 +95,24 @@ export function encodeStateNumber(state: bigint, obscuringFactor: bigint): Encod
 }
 
 /**
- * The state a payment transaction encodes, or undefined if it does not look like one.
+ * The old name of {@link encodeObscuredIndex}.
+ *
+ * @deprecated Use {@link encodeObscuredIndex}.
+ * @param index - The state index, in [0, 2^48-1].
+ * @param obscuringFactor - From {@link deriveObscuringFactor}.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` or `obscuringFactor` is not a bigint in [0, 2^48-1].
+ */
+export const encodeStateNumber: (index: bigint, obscuringFactor: bigint) => EncodedIndex = encodeObscuredIndex;
+
+/**
+ * The state index a payment transaction encodes, or undefined if it does not look like one.
  *
  * @param locktime - The transaction's nLockTime.
  * @param sequence - The funding input's nSequence.
  * @param obscuringFactor - From {@link deriveObscuringFactor}.
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if `locktime` or `sequence` is not a uint32, or `obscuringFactor` not in [0, 2^48-1].
  */
-export function decodeStateNumber(locktime: number, sequence: number, obscuringFactor: bigint): bigint | undefined {
+export function decodeObscuredIndex(locktime: number, sequence: number, obscuringFactor: bigint): bigint | undefined {
   // Out-of-range numbers would wrap in >>> and could pass for a payment's fields.
   if (!isUint32(locktime) || !isUint32(sequence)) fail('INVALID_ARGUMENT', 'nLockTime and nSequence must be integers in [0, 2^32-1]');
   checkFactor(obscuringFactor);
@@ -94,3 +120,14 @@ export function decodeStateNumber(locktime: number, sequence: number, obscuringF
   const obscured = (BigInt(sequence & 0xffffff) << 24n) | BigInt(locktime & 0xffffff);
   return obscured ^ obscuringFactor;
 }
+
+/**
+ * The old name of {@link decodeObscuredIndex}.
+ *
+ * @deprecated Use {@link decodeObscuredIndex}.
+ * @param locktime - The transaction's nLockTime.
+ * @param sequence - The funding input's nSequence.
+ * @param obscuringFactor - From {@link deriveObscuringFactor}.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `locktime` or `sequence` is not a uint32, or `obscuringFactor` not in [0, 2^48-1].
+ */
+export const decodeStateNumber: (locktime: number, sequence: number, obscuringFactor: bigint) => bigint | undefined = decodeObscuredIndex;
