@@ -3,6 +3,7 @@
  * reports them, and the chain watcher's answer for a spend of the funding
  * output is one of them, the sender's version told latest or revoked.
  */
+import type { SpendClassification } from '../../chain/classify';
 
 /** The transactions of a revocable channel. */
 export type RevocableTxKind = 'funding' | 'sender-version' | 'receiver-version' | 'cooperative-close' | 'penalty' | 'timeout';
@@ -29,3 +30,8 @@ export type FundingSpendKind =
   | 'latest-sender-version'
   | 'revoked-sender-version'
   | Extract<RevocableTxKind, 'receiver-version' | 'cooperative-close'>;
+
+/** The chain classifier answers in this vocabulary (or `unknown`): a kind added to one and not the other fails to compile. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const oneVocabulary: Same<SpendClassification, FundingSpendKind | 'unknown'> = true;
+void oneVocabulary;
