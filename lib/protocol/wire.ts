@@ -1,5 +1,5 @@
 /**
- * The channel's wire vocabulary: the timelock variant as a field kind, and
+ * The wire vocabulary constructions share: the timelock variant as a field kind, and
  * by-name readers over the generic field codecs (lib/protocol/fields.ts) for
  * the saved-state decoders, which read the same spellings as the wire.
  */

@@ -1,6 +1,6 @@
 /**
- * The parameters both parties agree on at open, and the checked view of them
- * that every builder works from. Scripts, fees and the sighash cache are
+ * The parameters both parties of a revocable channel agree on at open, and
+ * the checked view of them that every builder of the construction works from. Scripts, fees and the sighash cache are
  * derived once here instead of on every payment.
  */
 import { expectBytes } from '../../core/arguments';
