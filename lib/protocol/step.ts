@@ -7,6 +7,8 @@
  * broadcast a revoked state and lose the channel).
  */
 
+import { fail } from '../core/errors';
+
 /** What one transition asks of the caller: persist `save`, then send `send`. */
 export interface Step<S, M> {
   /** The party's state after the transition, as its `toJSON()` gives it. */
@@ -37,6 +39,7 @@ export interface StepIo<S, M> {
  *
  * @param step - A transition's {@link Step}.
  * @param io - The store write and the transport.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` (as a rejection) if `step` is not a step or `io` lacks `save` or `send`.
  * @returns Once the answer, if any, is handed to the transport; rejects
  *   with whatever `io.save` or `io.send` threw, and nothing is sent after a
  *   failed save.
@@ -47,6 +50,10 @@ export interface StepIo<S, M> {
  * ```
  */
 export async function performStep<S, M>(step: Step<S, M>, io: StepIo<S, M>): Promise<void> {
+  if (step === null || typeof step !== 'object' || !('save' in step)) fail('INVALID_ARGUMENT', 'step must be a step ({ save, send? })');
+  if (io === null || typeof io !== 'object' || typeof io.save !== 'function' || typeof io.send !== 'function') {
+    fail('INVALID_ARGUMENT', 'io must have save and send functions');
+  }
   await io.save(step.save);
   if (step.send !== undefined) await io.send(step.send);
 }

@@ -50,6 +50,7 @@ function unexpected(m: Message, role: string): never {
  * @param m - A decoded message for this channel.
  * @param opts - The chain tip for CLTV channels.
  * @returns The receiver's new state to save, then the answer to send: funding_signed, accept or close_signed; nothing for a revoke (whose `paid` says what became final) or a close_signed (whose `closeTx` is the signed close).
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if the party is not one, or `opts` is not an object.
  * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
  * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` for a type a receiver does not handle here, or one its state does not expect.
  * @throws {@link ChannelError} `WRONG_CHANNEL`, `UPDATE_INDEX_MISMATCH`, `UPDATE_NOT_MONOTONIC`, `AMOUNT_EXCEEDS_CAPACITY`, `INVALID_SIGNATURE`, `INVALID_KEY`, `UPDATE_KEY_REUSED`, `CHANNEL_EXPIRED`, `PAYMENT_PENDING`, `FUNDING_NOT_CONFIRMED`, `REVOKED_SECRET_MISMATCH`, `SECRET_STORE_INCONSISTENT`, `CHANNEL_CLOSED`, `FEE_RATE_REFUSED`, `FEE_EXCEEDS_OUTPUT`, `INVALID_FEE_RATE`: as the receiver's method for the type gives them (`Receiver.onOffer`, `onRevoke`, `onFundingCreated`, `onCloseOffer`, `onCloseSigned`); the receiver is then unchanged.
@@ -61,6 +62,8 @@ function unexpected(m: Message, role: string): never {
  * ```
  */
 export function handleReceiverMessage(receiver: Receiver, m: Message, opts: ReceiverHandleOptions = {}): ReceiverStep {
+  if (!(receiver instanceof Receiver)) fail('INVALID_ARGUMENT', 'receiver must be a Receiver');
+  if (opts === null || typeof opts !== 'object') fail('INVALID_ARGUMENT', 'options must be an object');
   expectMessage(m, 'message');
   switch (m.type) {
     case 'funding_created': {
@@ -95,6 +98,7 @@ export function handleReceiverMessage(receiver: Receiver, m: Message, opts: Rece
  * @param m - A decoded message for this channel.
  * @param opts - The close fee bound for a receiver's close_offer.
  * @returns The sender's new state to save, then the answer to send: a revoke for an accept, close_signed for a close_offer; nothing for accept_channel, funding_signed or close_signed (whose `closeTx` is the signed close).
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if the party is not one, or `opts` is not an object.
  * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
  * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` for a type a sender does not handle, or one its state does not expect.
  * @throws {@link ChannelError} `INVALID_ARGUMENT` for a close_offer without `opts.maxCloseFeeRate`.
@@ -106,6 +110,8 @@ export function handleReceiverMessage(receiver: Receiver, m: Message, opts: Rece
  * ```
  */
 export function handleSenderMessage(sender: Sender, m: Message, opts: SenderHandleOptions = {}): PartyStep {
+  if (!(sender instanceof Sender)) fail('INVALID_ARGUMENT', 'sender must be a Sender');
+  if (opts === null || typeof opts !== 'object') fail('INVALID_ARGUMENT', 'options must be an object');
   expectMessage(m, 'message');
   switch (m.type) {
     case 'accept_channel':
@@ -140,9 +146,11 @@ export function handleSenderMessage(sender: Sender, m: Message, opts: SenderHand
  * @param sender - An open sender with no payment in flight.
  * @param increment - Satoshis to add to the receiver's total.
  * @returns The sender's state to save, then the offer to send.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `sender` is not a Sender.
  * @throws {@link ChannelError} `PAYMENT_PENDING`, `INVALID_AMOUNT`, `AMOUNT_EXCEEDS_CAPACITY`, `FEE_EXCEEDS_OUTPUT`, `UNEXPECTED_MESSAGE`, `CHANNEL_CLOSED`: as `Sender.pay` gives them; the sender is then unchanged.
  */
 export function payStep(sender: Sender, increment: bigint): Step<Json, Offer> {
+  if (!(sender instanceof Sender)) fail('INVALID_ARGUMENT', 'sender must be a Sender');
   const send = sender.pay(increment);
   return { save: sender.toJSON(), send };
 }
@@ -154,9 +162,11 @@ export function payStep(sender: Sender, increment: bigint): Step<Json, Offer> {
  * @param party - The sender or the receiver.
  * @param feeRate - The close's fee rate, sat/kw.
  * @returns The party's state to save, then the close_offer to send.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `party` is neither a Sender nor a Receiver.
  * @throws {@link ChannelError} `PAYMENT_PENDING`, `INVALID_FEE_RATE`, `FEE_RATE_REFUSED`, `FEE_EXCEEDS_OUTPUT`, `UNEXPECTED_MESSAGE`, `CHANNEL_CLOSED`: as the party's `proposeClose` gives them; the party is then unchanged.
  */
 export function proposeCloseStep(party: Sender | Receiver, feeRate: FeeRate): Step<Json, CloseOffer> {
+  if (!(party instanceof Sender) && !(party instanceof Receiver)) fail('INVALID_ARGUMENT', 'party must be a Sender or a Receiver');
   const send = party.proposeClose(feeRate);
   return { save: party.toJSON(), send };
 }
