@@ -67,9 +67,10 @@ export * from './chain/backend';
 export * from './chain/block-follower';
 export * from './chain/fee-schedule';
 export * from './chain/funding-check';
-export * from './chain/classify';
-export * from './chain/watcher';
-export * from './chain/sender-watcher';
+export { outpointKey, spendsIn } from './chain/spend-scan';
+export * from './constructions/revocable/chain/classify';
+export * from './constructions/revocable/chain/receiver-watcher';
+export * from './constructions/revocable/chain/sender-watcher';
 export * from './chain/fee-reject';
 export { Listener } from './chain/isolated-emitter';
 

@@ -5,10 +5,10 @@
  * transaction that does not spend the funding output is INVALID_TRANSACTION.
  */
 import { Transaction } from 'bitcoinjs-lib';
-import { Receiver } from '../channel/receiver';
-import { fail } from '../errors';
-import { CLOSE_LOCKTIME } from '../tx/close';
-import { bytesEqual, txidToHash } from '../tx/hash';
+import { Receiver } from '../../../channel/receiver';
+import { fail } from '../../../errors';
+import { CLOSE_LOCKTIME } from '../../../tx/close';
+import { bytesEqual, txidToHash } from '../../../tx/hash';
 
 /**
  * What a spend of the funding output is: the sender's latest version, a
