@@ -17,70 +17,15 @@
  * next poll tries again.
  */
 import { Block, Transaction } from 'bitcoinjs-lib';
-import { fail, isChannelError } from '../errors';
+import { fail } from '../errors';
 import { txidToHash } from '../tx/hash';
 import { ChainBackend, ChainTip } from './backend';
 import { BlockFollower, BlockRef } from './block-follower';
-import { broadcastRaising } from './broadcast';
-import { Attempt, Duty, FixedDuty, Mined, Outpoint, ReplaceableDuty } from './duty';
-import { deadlineFeeRate } from './fee-schedule';
+import { Duty, Mined, Outpoint, ReplaceableDuty } from './duty';
+import { DutyHost, stepFixed, stepReplaceable } from './duty-steps';
 import { blockFromBackend, spenderOf, txFromBackend } from './parse';
 import { outpointKey, spendsIn } from './spend-scan';
-
-/** Where a transaction stands: in a block (by hash), or unconfirmed. */
-export interface Position {
-  /** Its block's height; absent while unconfirmed. */
-  height?: number;
-  /** Its block's hash; absent while unconfirmed. */
-  hash?: string;
-}
-
-/** The spend of a watched outpoint, as the engine last saw it. */
-export interface SpendRecord<N> extends Position {
-  /** The spender's txid. */
-  readonly txid: string;
-  /** The spender. */
-  readonly tx: Transaction;
-  /** What the policy made of it when it was first seen. */
-  readonly note: N;
-}
-
-/** A watched outpoint: what the policy holds to read where its spend stands. */
-export interface Watch<N> {
-  /** The outpoint. */
-  readonly outpoint: Outpoint;
-  /** Its spend, once seen; moved and dropped by the engine. */
-  readonly spend?: SpendRecord<N>;
-}
-
-/** A condition on the tip; while it holds, its subject is worked on every poll. */
-export interface Trigger {
-  /** Whether the tip has reached it; may throw on a tip that cannot be read. */
-  readonly due: (tip: ChainTip) => boolean;
-}
-
-/**
- * What a construction tells the engine. Subjects are the policy's own
- * objects (one per channel, say); tags say what an outpoint is to it.
- */
-export interface WatchPolicy<S, T, N> {
-  /** What a new spend of a watched outpoint is (kept with its record). */
-  describe(subject: S, tag: T, tx: Transaction): N;
-  /** A new spend of a watched outpoint, in a block or the mempool; record, do not act (acting is for work). */
-  spent(subject: S, tag: T, spend: SpendRecord<N>): void;
-  /** A spend seen unconfirmed is neither in the mempool nor in a block any more (the record is gone). */
-  vanished?(subject: S, tag: T, txid: string): void;
-  /** A spend moved: into a block, or (asking the node) out of one. */
-  moved?(subject: S, tag: T, spend: SpendRecord<N>): void;
-  /** A block that held something of the subject is gone; the engine has unconfirmed it already. */
-  disconnected?(subject: S, ref: BlockRef): void;
-  /** Once per poll, after the chain was read and before any subject is worked. */
-  beforeWork?(tip: ChainTip): Promise<void>;
-  /** The subject's work at this tip (time-based decisions, duties started or dropped); returns the duties to step now, in order. */
-  work(subject: S, tip: ChainTip): readonly Duty[] | Promise<readonly Duty[]>;
-  /** After its duties stepped: resolve the subject (engine.resolve) if its outcome is buried. */
-  settle(subject: S, tip: ChainTip): void;
-}
+import { Position, SpendRecord, Trigger, Watch, WatchPolicy, depthOf } from './watch-policy';
 
 /** Where the engine reports what it does. */
 export interface EngineEvents<S> {
@@ -124,17 +69,6 @@ interface Entry<S, T, N> extends Watch<N> {
 interface Slot<S, T, N> {
   readonly watches: Entry<S, T, N>[];
   resolved: boolean;
-}
-
-/** Blocks a transaction at `p` has in the chain up to `tip` (0 while unconfirmed). */
-export function depthOf(p: Position | undefined, tip: { readonly height: number }): number {
-  return p?.height === undefined ? 0 : tip.height - p.height + 1;
-}
-
-/** The fields of an `'error'` event, from anything caught. */
-export function errorFields(e: unknown): { code: string; message: string; reason?: string } {
-  const reason = isChannelError(e) ? (e.details?.reason as string | undefined) : undefined;
-  return { code: isChannelError(e) ? e.code : 'UNKNOWN', message: e instanceof Error ? e.message : String(e), ...(reason !== undefined ? { reason } : {}) };
 }
 
 /** The generic watcher a construction's policy drives; see the module's description. */
@@ -332,6 +266,14 @@ export class OutpointWatcher<S, T, N> {
     }
   }
 
+  /** What a duty's step may do, for `subject`. */
+  private host(subject: S): DutyHost {
+    return {
+      backend: this.backend, listed: this.mempoolListed,
+      knownInMempool: (txid) => this.knownInMempool(txid), report: (e) => this.events.error(e, subject),
+    };
+  }
+
   private async workOn(s: S, tip: ChainTip): Promise<void> {
     if (this.isResolved(s)) {
       this.active.delete(s);
@@ -339,8 +281,13 @@ export class OutpointWatcher<S, T, N> {
     }
     try {
       for (const d of await this.policy.work(s, tip)) {
-        if (d instanceof ReplaceableDuty) await this.stepReplaceable(s, d, tip);
-        else await this.stepFixed(s, d, tip);
+        if (d instanceof ReplaceableDuty) {
+          if (this.follower) {
+            if (d.settled) continue;
+            if (!d.checked) await this.askForDuty(s, d);
+          } else await this.askForDuty(s, d);
+          await stepReplaceable(this.host(s), d, tip);
+        } else await stepFixed(this.host(s), d, tip);
       }
       this.policy.settle(s, tip);
     } catch (e) {
@@ -570,88 +517,5 @@ export class OutpointWatcher<S, T, N> {
       this.sawForDuty(s, d, index, tx, { height: s2.blockHeight, hash }, false);
     }
     d.checked = true;
-  }
-
-  // ---- duties
-
-  private async rebroadcast(s: S, raw: Uint8Array): Promise<boolean> {
-    try {
-      await this.backend.broadcast(raw);
-      return true;
-    } catch (e) {
-      this.events.error(e, s);
-      return false;
-    }
-  }
-
-  /**
-   * One step of a replaceable duty: keep the live attempt while the schedule
-   * asks no more of it (broadcast again when it is not known to be in the
-   * mempool), else rebuild it at the schedule's rate; a node that refuses a
-   * rate for its fee gets a higher one at once, up to the ceiling.
-   */
-  private async stepReplaceable(s: S, d: ReplaceableDuty, tip: ChainTip): Promise<void> {
-    if (this.follower) {
-      if (d.settled) return;
-      if (!d.checked) await this.askForDuty(s, d);
-    } else await this.askForDuty(s, d);
-    if (d.settled) return;
-    d.startHeight ??= tip.height;
-    const fees = d.plan.fees(tip);
-    // A tip below the one of the first attempt (a reorg to a shorter chain, a lagging node) has waited nothing.
-    const target = deadlineFeeRate({ ...fees, blocksWaited: Math.max(0, tip.height - d.startHeight) });
-    const live = d.usableLive();
-    if (live && target <= live.rate) {
-      // Evicted, reorged out, or nothing to tell: the same bytes again (a node that holds them says so at once).
-      if (!this.knownInMempool(live.txid)) await this.rebroadcast(s, live.raw);
-      return;
-    }
-    try {
-      const sent = await broadcastRaising(this.backend, (r) => d.plan.build(r), target, {
-        ceiling: fees.ceiling, ...(d.plan.retryAtOnce ? { onTransient: (e: unknown) => this.events.error(e, s) } : {}),
-      });
-      const replaces = d.live?.txid;
-      const a: Attempt = { txid: sent.txid, raw: sent.raw, tx: Transaction.fromBuffer(sent.raw), rate: sent.rate };
-      d.took(a);
-      d.plan.onBroadcast?.(a, replaces !== undefined && replaces !== a.txid ? replaces : undefined);
-    } catch (e) {
-      this.events.error(e, s);
-      // A node without replacement refuses the bump: the live attempt stays, broadcast again if it left.
-      const kept = d.usableLive();
-      if (kept && !this.knownInMempool(kept.txid)) await this.rebroadcast(s, kept.raw);
-    }
-  }
-
-  /**
-   * One step of a fixed duty: broadcast again when it is not known to be in
-   * the mempool; once it has waited its child's blocks, a child paying for
-   * both at the schedule's rate.
-   */
-  private async stepFixed(s: S, d: FixedDuty, tip: ChainTip): Promise<void> {
-    if (d.plan.rebroadcast && !this.knownInMempool(d.txid)) {
-      if (!(await this.rebroadcast(s, d.raw))) return;
-      // Known to have left (the listing lacks it): back after an eviction or a reorg, its rate was enough before,
-      // so it waits its turn again before a child pays. Without a listing nothing is known, and the wait goes on.
-      if (this.mempoolListed || d.startHeight === undefined) d.startHeight = tip.height;
-    }
-    d.startHeight ??= tip.height;
-    const waited = tip.height - d.startHeight;
-    const plan = d.plan.child;
-    if (!plan || waited < plan.afterBlocks) return;
-    const fees = plan.fees(tip);
-    if (!fees) return;
-    const target = deadlineFeeRate({ ...fees, blocksWaited: waited - plan.afterBlocks });
-    const child = d.child;
-    if (child && child.rate >= target) {
-      if (!this.knownInMempool(child.txid)) await this.rebroadcast(s, child.raw);
-      return;
-    }
-    try {
-      const sent = await broadcastRaising(this.backend, (r) => plan.build(r), target, { ceiling: fees.ceiling });
-      d.child = { txid: sent.txid, raw: sent.raw, tx: Transaction.fromBuffer(sent.raw), rate: sent.rate };
-      plan.onBroadcast?.(d.child);
-    } catch (e) {
-      this.events.error(e, s); // refused, or our output cannot pay for a child at all
-    }
   }
 }

@@ -16,7 +16,8 @@ import { findRevocableOutput } from '../../../tx/revocable-spend';
 import { decodeStateNumber } from '../../../tx/state-number';
 import { ChainBackend, ChainTip } from '../../../chain/backend';
 import { Duty, FixedDuty, ReplaceableDuty } from '../../../chain/duty';
-import { OutpointWatcher, SpendRecord, Watch, WatchPolicy, depthOf } from '../../../chain/outpoint-watcher';
+import { OutpointWatcher } from '../../../chain/outpoint-watcher';
+import { SpendRecord, Watch, WatchPolicy, depthOf } from '../../../chain/watch-policy';
 import { FeeRate, absoluteLockValue, relativeLockValue } from '../../../types';
 import type { SenderWatcherEvent } from './sender-watcher';
 

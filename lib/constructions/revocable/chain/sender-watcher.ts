@@ -18,7 +18,8 @@ import { checkDestinationScript } from '../../../tx/outputs';
 import { FeeRate } from '../../../types';
 import { ChainBackend } from '../../../chain/backend';
 import { IsolatedEmitter } from '../../../chain/isolated-emitter';
-import { OutpointWatcher, errorFields } from '../../../chain/outpoint-watcher';
+import { OutpointWatcher } from '../../../chain/outpoint-watcher';
+import { errorFields } from '../../../chain/watch-policy';
 import { checkChainBackend, countOption, watcherFeeRates } from '../../../chain/watcher-options';
 import { Channel, ClosingNote, SenderPolicy } from './sender-policy';
 
