@@ -25,7 +25,7 @@ import { Duty, Mined, Outpoint, ReplaceableDuty } from './duty';
 import { DutyHost, stepFixed, stepReplaceable } from './duty-steps';
 import { blockFromBackend, spenderOf, txFromBackend } from './parse';
 import { outpointKey, spendsIn } from './spend-scan';
-import { Position, SpendRecord, Trigger, Watch, WatchPolicy, depthOf } from './watch-policy';
+import { SpendRecord, Trigger, Watch, WatchPolicy, depthOf } from './watch-policy';
 
 /** Where the engine reports what it does. */
 export interface EngineEvents<S> {
@@ -155,8 +155,9 @@ export class OutpointWatcher<S, T, N> {
     }
   }
 
-  /** Work `subject` on every poll whose tip `due` accepts, until cancelled. */
+  /** Work `subject` on every poll whose tip `due` accepts, until cancelled (asking the node, every subject is worked on every poll). */
   at(subject: S, due: (tip: ChainTip) => boolean): Trigger {
+    this.slotOf(subject);
     const t = { subject, due };
     this.triggers.add(t);
     return t;
@@ -179,8 +180,7 @@ export class OutpointWatcher<S, T, N> {
 
   /** The subject's outcome is buried: nothing more to do until a reorg reopens it. */
   resolve(subject: S): void {
-    const slot = this.slots.get(subject);
-    if (slot) slot.resolved = true;
+    this.slotOf(subject).resolved = true;
     this.active.delete(subject);
   }
 
@@ -199,10 +199,15 @@ export class OutpointWatcher<S, T, N> {
     if (this.entries.has(key)) fail('CHANNEL_ALREADY_WATCHED', `outpoint ${outpoint.txid}:${outpoint.vout} is already watched`);
     const e: Entry<S, T, N> = { outpoint: { txid: outpoint.txid, vout: outpoint.vout }, subject, ...how };
     this.entries.set(key, e);
+    if (how.duty === undefined) this.slotOf(subject).watches.push(e);
+    else this.slotOf(subject);
+    return e;
+  }
+
+  private slotOf(subject: S): Slot<S, T, N> {
     let slot = this.slots.get(subject);
     if (!slot) this.slots.set(subject, (slot = { watches: [], resolved: false }));
-    if (how.duty === undefined) slot.watches.push(e);
-    return e;
+    return slot;
   }
 
   // ---- a poll
