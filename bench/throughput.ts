@@ -288,7 +288,7 @@ async function throughputRows(o: ThroughputOptions): Promise<Row[]> {
       section: 'throughput', name: 'floor part: BIP 143 sighash, cached', value: us('sighash cached'), unit: 'us',
       ratio: us('sighash bitcoinjs') / us('sighash cached'), ratioOf: 'x faster',
       note: `bitcoinjs hashForWitnessV0: ${us('sighash bitcoinjs').toFixed(1)} us`,
-      detail: 'FundingSighash keeps hashPrevouts, the outpoint, scriptCode and value per channel, and hashSequence until the state\'s upper 24 bits change; it gives the same bytes as bitcoinjs Transaction.hashForWitnessV0 (checked here), so the floor uses the cheaper of the two',
+      detail: 'FundingSighash keeps hashPrevouts, the outpoint, scriptCode and value per channel, and hashSequence and the SHA-256 state after the preimage\'s blocks before hashOutputs until the state\'s upper 24 bits change; it gives the same bytes as bitcoinjs Transaction.hashForWitnessV0 (checked here), so the floor uses the cheaper of the two',
       data: { bitcoinjsUs: Number(us('sighash bitcoinjs').toFixed(2)) },
     },
   ];

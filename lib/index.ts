@@ -59,6 +59,8 @@ export { Json } from './channel/wire';
 export { ChainView, DEFAULT_MARGIN, cltvCutoffReached, deriveChannelId } from './channel/state';
 export * from './channel/sender';
 export * from './channel/receiver';
+export * from './channel/steps';
+export * from './protocol/step';
 export { ChildPaysForParent, maxPackageFeeRate } from './channel/cpfp';
 export { DEFAULT_FUNDING_DEPTH, FundingEvidence, FundingStatus, MAX_FUNDING_DEPTH } from './channel/funding-evidence';
 export { ChannelStore, MemoryChannelStore } from './channel/store';

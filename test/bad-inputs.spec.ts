@@ -1,6 +1,6 @@
 /**
  * The bad-input corpus (fixtures/bad-inputs/*.json, written by
- * tools/generate-bad-inputs.ts) as one table test. Every case must throw a
+ * test/kit/corpus/generate-bad-inputs.ts) as one table test. Every case must throw a
  * ChannelError with exactly the expected code (and the details it names, if
  * any) and change nothing: its arguments are deep-equal before and after (a
  * party among them saves the same state), and a party's saved state is

@@ -26,6 +26,11 @@ import {
 import {
   expectFields, expectObject, hexField, intField, keyField, literalField, satsField, sigField, variantField,
 } from '../lib/channel/wire';
+import { codecOf } from '../lib/protocol/codec';
+import { FieldKind } from '../lib/protocol/fields';
+import { messageRegistry } from '../lib/protocol/registry';
+import { JsonText } from './support/bad-inputs-codec';
+import { badSpellings, withMember } from './kit/corpus/spellings';
 import {
   destination, messageBases, partyMessages, psbtBases, revocationStores, savedStates, secrets, transactions,
 } from './support/fuzz-bases';
@@ -62,11 +67,12 @@ function fuzz<T>(name: string, arb: fc.Arbitrary<T>, check: (x: T) => void, runs
 // ---------------------------------------------------------------------------
 
 describe(`fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
-  describe('message decoders', () => {
+  describe('message decoders, one target per registered schema', () => {
     const bases = messageBases();
     const messages = mutatedJson(Object.values(bases));
 
-    for (const type of Object.keys(decoders) as MessageType[]) {
+    for (const schema of messageRegistry.schemas()) {
+      const type = schema.type as MessageType;
       fuzz(`decoders.${type}`, messages, (x) => {
         const own = typed(() => decoders[type](x));
         const any = typed(() => decodeMessage(x));
@@ -79,7 +85,30 @@ describe(`fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
         } else {
           expect(own).to.deep.equal(any);
         }
+        // The schema's own decoder answers as decodeMessage for a message of its type.
+        if (x !== null && typeof x === 'object' && (x as { type?: unknown }).type === type) expect(typed(() => schema.decode(x))).to.deep.equal(any);
       });
+
+      // Each field of each valid message of the type, respelt as its kind must refuse, with the members in any order.
+      const samples = Object.values(bases).filter((b) => (b as { type?: unknown }).type === type) as Record<string, unknown>[];
+      const respelt = samples.flatMap((good) => Object.entries(schema.fields).flatMap(([f, kind]) =>
+        badSpellings(kind, good[f]).map(([name, value, code]) => ({ f, kind, name, message: withMember(good, f, value), code }))));
+      fuzz(`${type}: one field respelt (${respelt.length} spellings)`, fc.tuple(fc.constantFrom(...respelt), fc.array(fc.nat(), { maxLength: 12 })), ([c, order]) => {
+        const x = c.message instanceof JsonText ? JSON.parse(c.message.text) as unknown : reordered(c.message as Record<string, unknown>, order);
+        for (const decode of [decodeMessage, decoders[type], (y: unknown) => schema.decode(y)]) {
+          let error: unknown;
+          try {
+            decode(x);
+          } catch (e) {
+            error = e;
+          }
+          expect(error, `${c.f}: ${c.name}`).to.be.instanceOf(ChannelError);
+          const { code, details } = error as ChannelError;
+          expect(code, `${c.f}: ${c.name}`).to.equal(c.code);
+          // The error names the field respelt, or a member inside it.
+          expect(namesField(details?.field, c.f, c.kind), `${c.f}: ${c.name}: details.field ${String(details?.field)}`).to.equal(true);
+        }
+      }, Math.max(1, Math.round(RUNS / 4)));
     }
 
     fuzz('decodeMessageOf with any type argument', fc.tuple(messages, fc.oneof(fc.constantFrom(...MESSAGE_TYPES), anyValue)), ([x, t]) => {
@@ -103,6 +132,21 @@ describe(`fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
       typed(() => variantField(o, 'f'));
       typed(() => expectObject(v, 'f'));
       if (v !== null && typeof v === 'object') typed(() => expectFields(v as Record<string, unknown>, ['type', 'version'], 'f'));
+    });
+
+    // Every kind the registered schemas use, nested ones too: a value decodes or is refused with a ChannelError, and what decodes encodes back to itself.
+    const byShape = new Map<string, FieldKind>();
+    for (const k of messageRegistry.schemas().flatMap((s) => Object.values(s.fields).flatMap(kindsIn))) {
+      byShape.set(JSON.stringify(k, (_n, v: unknown) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'function' ? v.name : v)), k);
+    }
+    const kinds = [...byShape.values()];
+    const values = fc.oneof(anyValue, mutatedJson(Object.values(messageBases()).flatMap((b) => Object.values(b as Record<string, unknown>))));
+    fuzz(`the codecs of the ${kinds.length} field kinds the schemas use`, values, (v) => {
+      for (const kind of kinds) {
+        const codec = codecOf(kind);
+        const r = typed(() => codec.decode(v, 'f', 'f'));
+        if ('value' in r) expect(canonicalJson(codec.encode(r.value, 'f'))).to.equal(canonicalJson(v));
+      }
     });
   });
 
@@ -429,4 +473,42 @@ function mutatedPsbts(bases: ReturnType<typeof psbtBases>): fc.Arbitrary<Mutated
     }
   });
   return fc.tuple(fc.oneof(byBytes, byFields), fc.nat()).map(([m, index]) => ({ ...m, index }));
+}
+
+/** A kind and every kind nested in it. */
+function kindsIn(k: FieldKind): FieldKind[] {
+  switch (k.kind) {
+    case 'object': return [k, ...Object.values(k.fields).flatMap(kindsIn)];
+    case 'union': return [k, ...Object.values(k.cases).flatMap((t) => Object.values(t).flatMap(kindsIn))];
+    case 'oneKey': return [k, ...Object.values(k.options).flatMap(kindsIn)];
+    case 'optional': case 'array': case 'checked': return [k, ...kindsIn(k.of)];
+    default: return [k];
+  }
+}
+
+/** Whether a refusal of field `f` names it: `f`, a path under it (structural errors), or a member inside it (value errors name the member alone). */
+function namesField(field: unknown, f: string, k: FieldKind): boolean {
+  const inner = (x: FieldKind): string[] => {
+    switch (x.kind) {
+      case 'object': return Object.entries(x.fields).flatMap(([n, y]) => [n, ...inner(y)]);
+      case 'union': return [x.tag, ...Object.values(x.cases).flatMap((t) => Object.entries(t).flatMap(([n, y]) => [n, ...inner(y)]))];
+      case 'oneKey': return Object.entries(x.options).flatMap(([n, y]) => [n, ...inner(y)]);
+      case 'optional': case 'array': case 'checked': return inner(x.of);
+      default: return [];
+    }
+  };
+  return typeof field === 'string' && (field === f || field.startsWith(`${f}.`) || field.startsWith(`${f}[`) || inner(k).includes(field));
+}
+
+/** The same members, in an order `order` picks. */
+function reordered(o: Record<string, unknown>, order: readonly number[]): Record<string, unknown> {
+  const keys = Object.keys(o);
+  for (let i = 0; i < order.length && keys.length > 1; i++) {
+    const a = i % keys.length;
+    const b = order[i]! % keys.length;
+    [keys[a], keys[b]] = [keys[b]!, keys[a]!];
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of keys) Object.defineProperty(out, k, { value: o[k], enumerable: true, writable: true, configurable: true });
+  return out;
 }

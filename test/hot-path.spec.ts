@@ -1,8 +1,9 @@
 /**
  * The payment hot path's own shortcuts give exactly what the general code
  * gives: the secret schedule equals BOLT 3 generate_from_seed in any order of
- * indices, the DER encoder equals bitcoinjs's, and a party's cached channel id
- * is handed out as a copy.
+ * indices, the DER encoder equals bitcoinjs's, the sender's output script is
+ * the P2WSH of the revocable script, and a party's cached channel id and the
+ * secrets it keeps are handed out and taken in as copies.
  */
 import { expect } from 'chai';
 import * as fs from 'node:fs';
@@ -10,10 +11,14 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import * as ecc from 'tiny-secp256k1';
 import { script as bscript } from 'bitcoinjs-lib';
-import { ChannelError, MAX_UPDATE_STATE, decodeSignature, deriveSecret, deriveUpdateSecret, encodeSignature, signSighash, verifySighashSignature } from '../lib';
+import {
+  ChannelError, MAX_UPDATE_STATE, decodeSignature, deriveSecret, deriveUpdateKey, deriveUpdateSecret, encodeSignature, p2wshScript,
+  revocableScriptFor, senderPaymentOutputs, signSighash, verifyChannelParams, verifySighashSignature,
+} from '../lib';
 import { SecretSchedule } from '../lib/keys/shachain';
 import { keys } from './support/keys';
-import { openChannel } from './support/parties';
+import { openChannel, senderSecrets } from './support/parties';
+import { VARIANTS, channelParams } from './support/channel';
 
 const vectors: { generation: { name: string; seed: string; I: string; output: string }[] } = JSON.parse(
   fs.readFileSync(path.join(__dirname, '../../fixtures/bolt3/per-commitment-secrets.json'), 'utf8'),
@@ -151,6 +156,41 @@ describe('payment hot path', () => {
       const bad = Uint8Array.from(sig);
       bad[10] ^= 1;
       expect(verifySighashSignature(hash, keys.receiverFunding.pub, bad)).to.equal(false);
+    });
+  });
+
+  describe('sender output script', () => {
+    it('is the P2WSH of revocableScriptFor, for every variant and many update keys', () => {
+      for (const { name, variant } of VARIANTS) {
+        const ctx = verifyChannelParams(channelParams(variant).channel);
+        for (const i of numbers(`K ${name}`, 40)) {
+          const updateKey = deriveUpdateKey(seed, BigInt(i));
+          const outs = senderPaymentOutputs(ctx, 200_000n, updateKey);
+          expect(hex(outs[outs.length - 1]!.script), `${name} K_${i}`).to.equal(hex(p2wshScript(revocableScriptFor(ctx, updateKey))));
+        }
+      }
+    });
+  });
+
+  describe('secrets across the revoke', () => {
+    it('the sender hands out a copy of k_i, and the receiver keeps its own', () => {
+      const c = openChannel({ kind: 'csv', delay: { blocks: 144 } });
+      for (let i = 0; i < 3; i++) {
+        const offer = c.sender.pay(1000n);
+        const revoke = c.sender.onAccept(c.receiver.onOffer(offer));
+        const secret = hex(revoke.secret);
+        expect(secret).to.equal(hex(deriveUpdateSecret(senderSecrets.updateSeed, BigInt(i))));
+        c.receiver.onRevoke(revoke);
+        revoke.secret.fill(0);
+        expect(hex(c.sender.lastRevoke().secret)).to.equal(secret);
+        expect(hex(c.receiver.revocationStore.getState(BigInt(revoke.index))!)).to.equal(secret);
+      }
+      const offer = c.sender.pay(1000n);
+      const revoke = c.sender.onAccept(c.receiver.onOffer(offer));
+      expect(hex(revoke.secret)).to.equal(hex(deriveUpdateSecret(senderSecrets.updateSeed, 3n)));
+      expect(() => c.receiver.onRevoke({ ...revoke, secret: Uint8Array.from(revoke.secret).fill(7) })).to.throw(ChannelError).with.property('code', 'REVOKED_SECRET_MISMATCH');
+      c.receiver.onRevoke(revoke);
+      expect(c.receiver.isRevoked(3)).to.equal(true);
     });
   });
 

@@ -1,19 +1,19 @@
 /**
- * Protocol messages. In memory they carry bytes and bigints, so the payment
- * hot path never touches hex; on the wire they are JSON with a type and a
- * version, satoshis as decimal strings and bytes as lowercase hex. There is
- * one strict decoder per message type.
+ * Protocol messages of the revocable channel. In memory they carry bytes and
+ * bigints, so the payment hot path never touches hex; on the wire they are
+ * JSON with a type and a version, satoshis as decimal strings and bytes as
+ * lowercase hex. Each message is declared once, as a schema
+ * (lib/protocol/schema.ts) checked against its interface; the encoder, the
+ * strict decoder and the bad-input corpus all read that declaration.
  */
 import { fail } from '../errors';
-import { toHex } from '../tx/hash';
-import { FeeRate, PublicKey, Variant, checkVariant } from '../types';
-import {
-  Json, bad, expectFields, expectObject, hexField, intField, keyField, satsField, sigField,
-  variantField,
-} from './wire';
+import { bytes, int, pubkey, sats, signature } from '../protocol/fields';
+import { messageRegistry, registerMessages } from '../protocol/registry';
+import { MessageOf, defineMessage, preview } from '../protocol/schema';
+import { FeeRate, PublicKey, Variant } from '../types';
+import { Json, VARIANT } from './wire';
 
-/** The wire format's version, in every message's `version` field. */
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION } from '../protocol/schema';
 const MAX_INDEX = 2 ** 48 - 1;
 const MAX_FEE_RATE = 100_000_000n;
 
@@ -146,14 +146,43 @@ export type Message =
 /** The `type` of a message. */
 export type MessageType = Message['type'];
 
-/** Every message type. */
-export const MESSAGE_TYPES: readonly MessageType[] = [
-  'open_channel', 'accept_channel', 'funding_created', 'funding_signed', 'offer', 'accept', 'revoke', 'close_offer', 'close_signed',
-];
+const CHANNEL_ID = bytes(32);
+const INDEX = int(1, MAX_INDEX);
 
-function variantJson(v: Variant): Json {
-  return v.kind === 'cltv' ? { kind: 'cltv', expiry: { ...v.expiry } } : { kind: 'csv', delay: { blocks: v.delay.blocks } };
-}
+const SCHEMAS = [
+  defineMessage<OpenChannel>({
+    type: 'open_channel',
+    fields: {
+      tempChannelId: CHANNEL_ID, capacity: sats(), variant: VARIANT, margin: int(0, 0xffff), feeRate: sats(MAX_FEE_RATE),
+      senderFundingKey: pubkey(), senderPayoutKey: pubkey(),
+    },
+  }),
+  defineMessage<AcceptChannel>({
+    type: 'accept_channel',
+    fields: { tempChannelId: CHANNEL_ID, receiverFundingKey: pubkey(), receiverPayoutKey: pubkey(), receiverRevocationKey: pubkey() },
+  }),
+  defineMessage<FundingCreated>({
+    type: 'funding_created',
+    fields: { tempChannelId: CHANNEL_ID, fundingTxid: bytes(32), fundingVout: int(0, 0xffff), updateKey: pubkey() },
+  }),
+  defineMessage<FundingSigned>({ type: 'funding_signed', fields: { channelId: CHANNEL_ID, sig: signature() } }),
+  defineMessage<Offer>({ type: 'offer', fields: { channelId: CHANNEL_ID, index: INDEX, amount: sats(), updateKey: pubkey(), sig: signature() } }),
+  defineMessage<Accept>({ type: 'accept', fields: { channelId: CHANNEL_ID, index: INDEX, sig: signature() } }),
+  // The state being revoked is one below the offer's.
+  defineMessage<Revoke>({ type: 'revoke', fields: { channelId: CHANNEL_ID, index: int(0, MAX_INDEX - 1), secret: bytes(32) } }),
+  defineMessage<CloseOffer>({ type: 'close_offer', fields: { channelId: CHANNEL_ID, amount: sats(), feeRate: sats(MAX_FEE_RATE), sig: signature() } }),
+  defineMessage<CloseSigned>({ type: 'close_signed', fields: { channelId: CHANNEL_ID, sig: signature() } }),
+] as const;
+
+/** Every message type has its schema and every schema is a Message: a message added to one and not the other fails to compile. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemasCoverMessages: Same<MessageOf<(typeof SCHEMAS)[number]>, Message> = true;
+void schemasCoverMessages;
+
+registerMessages(SCHEMAS);
+
+/** Every message type. */
+export const MESSAGE_TYPES: readonly MessageType[] = SCHEMAS.map((s) => s.type);
 
 /**
  * The JSON form of a message. A message built in memory by other code than
@@ -167,82 +196,7 @@ function variantJson(v: Variant): Json {
  * @throws {@link ChannelError} `MESSAGE_UNKNOWN_TYPE` if `m.type` is not a message type.
  */
 export function encodeMessage(m: Message): Json {
-  if (m === null || typeof m !== 'object' || Array.isArray(m)) bad('message', 'must be an object');
-  if (!MESSAGE_TYPES.includes(m.type)) fail('MESSAGE_UNKNOWN_TYPE', `unknown message type ${preview(m.type)}`);
-  const o = m as unknown as Json;
-  const bytes = (f: string): string => {
-    const v = o[f];
-    if (!(v instanceof Uint8Array)) bad(f, 'must be bytes');
-    return toHex(v);
-  };
-  const sats = (f: string): string => {
-    const v = o[f];
-    if (typeof v !== 'bigint') bad(f, 'must be a bigint');
-    return v.toString(10);
-  };
-  const int = (f: string): number => {
-    const v = o[f];
-    if (!Number.isSafeInteger(v)) bad(f, 'must be an integer');
-    return v as number;
-  };
-  const head = { type: m.type, version: PROTOCOL_VERSION };
-  switch (m.type) {
-    case 'open_channel': {
-      let variant: Json;
-      try {
-        variant = variantJson(checkVariant(m.variant));
-      } catch {
-        return bad('variant', 'must be {kind: cltv, expiry} or {kind: csv, delay}');
-      }
-      return { ...head, tempChannelId: bytes('tempChannelId'), capacity: sats('capacity'), variant, margin: int('margin'), feeRate: sats('feeRate'), senderFundingKey: bytes('senderFundingKey'), senderPayoutKey: bytes('senderPayoutKey') };
-    }
-    case 'accept_channel':
-      return { ...head, tempChannelId: bytes('tempChannelId'), receiverFundingKey: bytes('receiverFundingKey'), receiverPayoutKey: bytes('receiverPayoutKey'), receiverRevocationKey: bytes('receiverRevocationKey') };
-    case 'funding_created':
-      return { ...head, tempChannelId: bytes('tempChannelId'), fundingTxid: bytes('fundingTxid'), fundingVout: int('fundingVout'), updateKey: bytes('updateKey') };
-    case 'funding_signed':
-      return { ...head, channelId: bytes('channelId'), sig: bytes('sig') };
-    case 'offer':
-      return { ...head, channelId: bytes('channelId'), index: int('index'), amount: sats('amount'), updateKey: bytes('updateKey'), sig: bytes('sig') };
-    case 'accept':
-      return { ...head, channelId: bytes('channelId'), index: int('index'), sig: bytes('sig') };
-    case 'revoke':
-      return { ...head, channelId: bytes('channelId'), index: int('index'), secret: bytes('secret') };
-    case 'close_offer':
-      return { ...head, channelId: bytes('channelId'), amount: sats('amount'), feeRate: sats('feeRate'), sig: bytes('sig') };
-    case 'close_signed':
-      return { ...head, channelId: bytes('channelId'), sig: bytes('sig') };
-  }
-}
-
-const FIELDS: Record<MessageType, readonly string[]> = {
-  open_channel: ['tempChannelId', 'capacity', 'variant', 'margin', 'feeRate', 'senderFundingKey', 'senderPayoutKey'],
-  accept_channel: ['tempChannelId', 'receiverFundingKey', 'receiverPayoutKey', 'receiverRevocationKey'],
-  funding_created: ['tempChannelId', 'fundingTxid', 'fundingVout', 'updateKey'],
-  funding_signed: ['channelId', 'sig'],
-  offer: ['channelId', 'index', 'amount', 'updateKey', 'sig'],
-  accept: ['channelId', 'index', 'sig'],
-  revoke: ['channelId', 'index', 'secret'],
-  close_offer: ['channelId', 'amount', 'feeRate', 'sig'],
-  close_signed: ['channelId', 'sig'],
-};
-
-/** A short description of an untrusted value for an error message; JSON.stringify would throw on bigints, cycles and deep nesting. */
-function preview(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
-  return Array.isArray(v) ? 'an array' : `a ${typeof v}`;
-}
-
-function head(json: unknown): { o: Json; type: MessageType } {
-  const o = expectObject(json, 'message');
-  const type = o.type;
-  if (typeof type !== 'string' || !MESSAGE_TYPES.includes(type as MessageType)) {
-    fail('MESSAGE_UNKNOWN_TYPE', `unknown message type ${preview(type)}`);
-  }
-  if (o.version !== PROTOCOL_VERSION) fail('MESSAGE_UNSUPPORTED_VERSION', `unsupported version ${preview(o.version)}`);
-  expectFields(o, ['type', 'version', ...FIELDS[type as MessageType]], type as string);
-  return { o, type: type as MessageType };
+  return messageRegistry.encode(m);
 }
 
 /**
@@ -264,43 +218,7 @@ function head(json: unknown): { o: Json; type: MessageType } {
  * ```
  */
 export function decodeMessage(json: unknown): Message {
-  const { o, type } = head(json);
-  switch (type) {
-    case 'open_channel':
-      return {
-        type, tempChannelId: hexField(o, 'tempChannelId', 32), capacity: satsField(o, 'capacity'), variant: variantField(o, 'variant'),
-        margin: intField(o, 'margin', 0, 0xffff), feeRate: satsField(o, 'feeRate', MAX_FEE_RATE),
-        senderFundingKey: keyField(o, 'senderFundingKey'), senderPayoutKey: keyField(o, 'senderPayoutKey'),
-      };
-    case 'accept_channel':
-      return {
-        type, tempChannelId: hexField(o, 'tempChannelId', 32), receiverFundingKey: keyField(o, 'receiverFundingKey'),
-        receiverPayoutKey: keyField(o, 'receiverPayoutKey'), receiverRevocationKey: keyField(o, 'receiverRevocationKey'),
-      };
-    case 'funding_created':
-      return {
-        type, tempChannelId: hexField(o, 'tempChannelId', 32), fundingTxid: hexField(o, 'fundingTxid', 32),
-        fundingVout: intField(o, 'fundingVout', 0, 0xffff), updateKey: keyField(o, 'updateKey'),
-      };
-    case 'funding_signed':
-      return { type, channelId: hexField(o, 'channelId', 32), sig: sigField(o, 'sig') };
-    case 'offer':
-      return {
-        type, channelId: hexField(o, 'channelId', 32), index: intField(o, 'index', 1, MAX_INDEX), amount: satsField(o, 'amount'),
-        updateKey: keyField(o, 'updateKey'), sig: sigField(o, 'sig'),
-      };
-    case 'accept':
-      return { type, channelId: hexField(o, 'channelId', 32), index: intField(o, 'index', 1, MAX_INDEX), sig: sigField(o, 'sig') };
-    case 'revoke':
-      return { type, channelId: hexField(o, 'channelId', 32), index: intField(o, 'index', 0, MAX_INDEX - 1), secret: hexField(o, 'secret', 32) };
-    case 'close_offer':
-      return {
-        type, channelId: hexField(o, 'channelId', 32), amount: satsField(o, 'amount'), feeRate: satsField(o, 'feeRate', MAX_FEE_RATE),
-        sig: sigField(o, 'sig'),
-      };
-    case 'close_signed':
-      return { type, channelId: hexField(o, 'channelId', 32), sig: sigField(o, 'sig') };
-  }
+  return messageRegistry.decode(json) as Message;
 }
 
 /**
@@ -324,9 +242,7 @@ export function decodeMessageOf<T extends MessageType>(json: unknown, type: T): 
   type: T;
 }> {
   if (!MESSAGE_TYPES.includes(type)) fail('INVALID_ARGUMENT', `no message type ${preview(type)} to expect`);
-  const m = decodeMessage(json);
-  if (m.type !== type) fail('UNEXPECTED_MESSAGE', `expected ${type}, got ${m.type}`);
-  return m as Extract<Message, { type: T }>;
+  return messageRegistry.decodeOf(json, type) as Extract<Message, { type: T }>;
 }
 
 /** One decoder per message type, for callers who route by type. */
@@ -338,5 +254,3 @@ export const decoders: {
 } = Object.fromEntries(
   MESSAGE_TYPES.map((t) => [t, (json: unknown) => decodeMessageOf(json, t)]),
 ) as never;
-
-

@@ -403,8 +403,8 @@ export class Receiver {
     if (!(m.secret instanceof Uint8Array) || m.secret.length !== 32 || !ecc().isPrivate(m.secret)) fail('REVOKED_SECRET_MISMATCH', 'secret is not a valid key');
     // Checked to be a scalar just above: updateKeyOf does not check it again.
     if (!bytesEqual(updateKeyOf(m.secret as PrivateKey), cur.updateKey)) fail('REVOKED_SECRET_MISMATCH', 'secret does not match K_i');
-    // The store refuses a secret inconsistent with earlier ones and is left unchanged when it does.
-    this.store.insertState(BigInt(m.index), Uint8Array.from(m.secret));
+    // The store refuses a secret inconsistent with earlier ones and is left unchanged when it does; it keeps a copy.
+    this.store.insertState(BigInt(m.index), m.secret);
     this.s = { ...this.s, current: pending, pending: undefined };
     return { index: pending.index, amount: pending.amount, increment: pending.amount - cur.amount };
   }

@@ -87,7 +87,7 @@ export class Sender {
   private readonly secrets: SenderSecrets;
   private readonly derived: DerivedChannel;
   private readonly schedule: SecretSchedule;
-  private readonly keyMemo: { state: number; key: PublicKey }[] = [];
+  private readonly keyMemo: { state: number; secret: PrivateKey; key: PublicKey }[] = [];
 
   private constructor(s: SenderState, secrets: SenderSecrets) {
     asPrivateKey(secrets.fundingKey, 'fundingKey');
@@ -195,15 +195,25 @@ export class Sender {
    * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `state` is not a non-negative integer below 2^48.
    */
   updateKey(state: number): PublicKey {
+    return this.updateSecretAndKey(state).key;
+  }
+
+  /**
+   * k_state and K_state, for the two most recent states asked for. A payment
+   * derives k_{i+1} for K_{i+1} in its offer and reveals k_i in its revoke:
+   * k_i is the secret the previous payment derived, so it comes from here.
+   */
+  private updateSecretAndKey(state: number): { secret: PrivateKey; key: PublicKey } {
     if (!Number.isSafeInteger(state) || state < 0) fail('SECRET_INDEX_OUT_OF_RANGE', 'state must be a non-negative integer');
     const memo = this.keyMemo;
     const hit = memo.find((e) => e.state === state);
-    if (hit) return hit.key;
+    if (hit) return hit;
+    const secret = this.schedule.deriveUpdateSecret(BigInt(state));
     // deriveUpdateSecret has checked the scalar: no second check per payment.
-    const key = updateKeyOf(this.schedule.deriveUpdateSecret(BigInt(state)));
-    memo.unshift({ state, key });
+    const entry = { state, secret, key: updateKeyOf(secret) };
+    memo.unshift(entry);
     memo.length = Math.min(memo.length, 2);
-    return key;
+    return entry;
   }
 
   // ---- opening
@@ -381,7 +391,8 @@ export class Sender {
   }
 
   private revokeFor(index: number): Revoke {
-    return { type: 'revoke', channelId: this.channelId, index, secret: this.schedule.deriveUpdateSecret(BigInt(index)) };
+    // A copy: the message is the caller's, the memo's secret is not.
+    return { type: 'revoke', channelId: this.channelId, index, secret: Uint8Array.from(this.updateSecretAndKey(index).secret) };
   }
 
   // ---- closing

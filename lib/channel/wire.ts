@@ -1,97 +1,99 @@
 /**
- * Field codecs for the JSON wire format: satoshis and other big numbers as
- * decimal strings, bytes as lowercase hex of an exact length. Each refuses
- * anything but the one canonical spelling, so a message has one encoding.
+ * The channel's wire vocabulary: the timelock variant as a field kind, and
+ * by-name readers over the generic field codecs (lib/protocol/fields.ts) for
+ * the saved-state decoders, which read the same spellings as the wire.
  */
-import { ErrorCode, fail } from '../errors';
-import { fromHex, toHex } from '../tx/hash';
-import { AbsoluteLock, PublicKey, RelativeLock, Variant, asPublicKey, checkVariant } from '../types';
+import { codecOf } from '../protocol/codec';
+import {
+  Field, Json, checked, decodeHex, decodeInt, decodeLiteral, decodePubkey, decodeSats, decodeSignatureHex, int, object, oneKey, union,
+} from '../protocol/fields';
+import { toHex } from '../tx/hash';
+import { PublicKey, Variant, checkVariant } from '../types';
 
-/** A message or saved state in JSON form: an object of JSON values. */
-export type Json = Record<string, unknown>;
+export { Json, bad, expectFields, expectObject } from '../protocol/fields';
 
-export function bad(field: string, why: string, code: ErrorCode = 'MESSAGE_INVALID'): never {
-  return fail(code, `${field}: ${why}`, { field });
-}
+/**
+ * `{kind: 'cltv', expiry: {height} | {time}}` or `{kind: 'csv', delay: {blocks}}`,
+ * whose lock must also be one the scripts can carry (INVALID_TIMELOCK).
+ */
+export const VARIANT: Field<Variant> = checked(
+  union('kind', {
+    cltv: { expiry: oneKey({ height: int(0, 0xffffffff), time: int(0, 0xffffffff) }) },
+    csv: { delay: object({ blocks: int(0, 0xffffffff) }) },
+  }),
+  { name: 'timelock variant', code: 'INVALID_TIMELOCK', why: 'timelock out of range', check: checkVariant },
+);
 
-export function expectObject(v: unknown, field: string): Json {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) bad(field, 'must be an object');
-  return v as Json;
-}
+const variantCodec = codecOf(VARIANT);
 
-/** Exactly these fields, no more, no fewer. */
-export function expectFields(o: Json, fields: readonly string[], where: string): void {
-  for (const f of fields) if (!(f in o)) bad(`${where}.${f}`, 'missing');
-  for (const k of Object.keys(o)) if (!fields.includes(k)) bad(`${where}.${k}`, 'unexpected field');
-}
-
+/**
+ * @param o - the object
+ * @param f - the member
+ * @param length - its number of bytes
+ * @throws {@link ChannelError} `MESSAGE_INVALID` unless `length` bytes of lowercase hex
+ */
 export function hexField(o: Json, f: string, length: number): Uint8Array {
-  const v = o[f];
-  if (typeof v !== 'string') bad(f, 'must be a hex string');
-  if (v.length !== length * 2 || !/^[0-9a-f]*$/.test(v)) bad(f, `must be ${length} bytes of lowercase hex`);
-  return fromHex(v);
+  return decodeHex(o[f], f, length);
 }
 
-/** A DER signature with its sighash byte: 9 to 73 bytes. Its validity is checked by the party, over its own bytes. */
+/**
+ * A DER signature with its sighash byte: 9 to 73 bytes. Its validity is checked by the party, over its own bytes.
+ * @param o - the object
+ * @param f - the member
+ * @throws {@link ChannelError} `INVALID_SIGNATURE` unless 9..73 bytes of lowercase hex
+ */
 export function sigField(o: Json, f: string): Uint8Array {
-  const v = o[f];
-  if (typeof v !== 'string' || v.length < 18 || v.length > 146 || v.length % 2 !== 0 || !/^[0-9a-f]*$/.test(v)) {
-    bad(f, 'must be a 9..73-byte signature in lowercase hex', 'INVALID_SIGNATURE');
-  }
-  return fromHex(v);
+  return decodeSignatureHex(o[f], f);
 }
 
+/**
+ * @param o - the object
+ * @param f - the member
+ * @throws {@link ChannelError} `MESSAGE_INVALID` unless 33 bytes of lowercase hex; `INVALID_KEY` unless a point on the curve
+ */
 export function keyField(o: Json, f: string): PublicKey {
-  const bytes = hexField(o, f, 33);
-  try {
-    return asPublicKey(bytes, f);
-  } catch {
-    return bad(f, 'not a valid compressed point', 'INVALID_KEY');
-  }
+  return decodePubkey(o[f], f);
 }
 
-export function satsField(o: Json, f: string, max = 21_000_000n * 100_000_000n): bigint {
-  const v = o[f];
-  if (typeof v !== 'string' || !/^(0|[1-9][0-9]{0,15})$/.test(v)) bad(f, 'must be a canonical decimal string');
-  const n = BigInt(v);
-  if (n > max) bad(f, `must be at most ${max}`);
-  return n;
+/**
+ * @param o - the object
+ * @param f - the member
+ * @param max - the largest value accepted (default: 21 million bitcoin)
+ * @throws {@link ChannelError} `MESSAGE_INVALID` unless a canonical decimal string, at most `max`
+ */
+export function satsField(o: Json, f: string, max?: bigint): bigint {
+  return decodeSats(o[f], f, max);
 }
 
+/**
+ * @param o - the object
+ * @param f - the member
+ * @param min - the smallest value accepted
+ * @param max - the largest value accepted
+ * @throws {@link ChannelError} `MESSAGE_INVALID` unless a safe integer in `[min, max]`
+ */
 export function intField(o: Json, f: string, min: number, max: number): number {
-  const v = o[f];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) bad(f, `must be an integer in [${min}, ${max}]`);
-  return v;
+  return decodeInt(o[f], f, min, max);
 }
 
+/**
+ * @param o - the object
+ * @param f - the member
+ * @param values - the strings accepted
+ * @throws {@link ChannelError} `MESSAGE_INVALID` unless one of `values`
+ */
 export function literalField<T extends string>(o: Json, f: string, values: readonly T[]): T {
-  const v = o[f];
-  if (typeof v !== 'string' || !values.includes(v as T)) bad(f, `must be one of ${values.join(', ')}`);
-  return v as T;
+  return decodeLiteral(o[f], f, values);
 }
 
+/**
+ * The timelock variant in its wire form, into a new object (nothing else of the input is kept).
+ * @param o - the object
+ * @param f - the member
+ * @throws {@link ChannelError} `MESSAGE_INVALID` for a misspelt variant; `INVALID_TIMELOCK` for a lock out of range
+ */
 export function variantField(o: Json, f: string): Variant {
-  const v = expectObject(o[f], f);
-  const kind = literalField(v, 'kind', ['cltv', 'csv'] as const);
-  let variant: Variant;
-  if (kind === 'cltv') {
-    expectFields(v, ['kind', 'expiry'], f);
-    const e = expectObject(v.expiry, `${f}.expiry`);
-    const key = Object.keys(e).length === 1 ? Object.keys(e)[0] : undefined;
-    if (key !== 'height' && key !== 'time') bad(`${f}.expiry`, 'must be {height} or {time}');
-    const expiry = (key === 'height' ? { height: intField(e, 'height', 0, 0xffffffff) } : { time: intField(e, 'time', 0, 0xffffffff) }) as AbsoluteLock;
-    variant = { kind, expiry };
-  } else {
-    expectFields(v, ['kind', 'delay'], f);
-    const d = expectObject(v.delay, `${f}.delay`);
-    expectFields(d, ['blocks'], `${f}.delay`);
-    variant = { kind, delay: { blocks: intField(d, 'blocks', 0, 0xffffffff) } as RelativeLock };
-  }
-  try {
-    return checkVariant(variant);
-  } catch {
-    return bad(f, 'timelock out of range', 'INVALID_TIMELOCK');
-  }
+  return variantCodec.decode(o[f], f, f) as Variant;
 }
 
 export const hex = toHex;

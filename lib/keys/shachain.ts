@@ -7,7 +7,7 @@
  */
 import { ecc } from '../ecc';
 import { fail } from '../errors';
-import { sha256 } from '../tx/hash';
+import { sha256Into } from '../tx/sha256';
 import { asPrivateKey, type PrivateKey, type PublicKey } from '../types';
 
 /** Number of index bits; indices live in [0, 2^48 - 1]. */
@@ -57,20 +57,14 @@ export function trailingZeros(index: number): number {
  * `base` is never written to.
  */
 export function deriveFromBase(base: Uint8Array, bits: number, index: number): Uint8Array {
-  let value: Uint8Array = base;
-  let owned = false;
+  // One copy, so callers get neither the caller's seed nor a Buffer; every flip and hash then happens in it.
+  const value = new Uint8Array(base);
   for (let b = bits - 1; b >= 0; b--) {
     if (indexBit(index, b) === 0) continue;
-    if (!owned) {
-      value = new Uint8Array(base);
-      owned = true;
-    }
     value[b >> 3] ^= 1 << (b & 7);
-    // The hash hands back a fresh buffer we own, so the next flip can happen in place.
-    value = sha256(value);
+    sha256Into(value, 32, value, 0);
   }
-  // Normalise to a plain Uint8Array so callers get neither the caller's seed nor a Buffer.
-  return new Uint8Array(value);
+  return value;
 }
 
 function checkSeed(seed: Uint8Array): void {
@@ -181,9 +175,10 @@ export class SecretSchedule {
         after[b] = above;
         continue;
       }
-      const flipped = new Uint8Array(above);
-      flipped[b >> 3] ^= 1 << (b & 7);
-      after[b] = sha256(flipped);
+      const next = new Uint8Array(above);
+      next[b >> 3] ^= 1 << (b & 7);
+      sha256Into(next, 32, next, 0);
+      after[b] = next;
     }
     this.last = i;
     return new Uint8Array(after[0]!);

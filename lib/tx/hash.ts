@@ -1,12 +1,14 @@
 /**
- * Hashes and hex, portable: @noble/hashes and uint8array-tools (bitcoinjs's
- * own), so the package entry needs neither node:crypto nor Buffer.
+ * Hashes and hex, portable: SHA-256 of our own (./sha256, for the short
+ * messages of the payment path), RIPEMD-160 from @noble/hashes, hex from
+ * uint8array-tools (bitcoinjs's own), so the package entry needs neither
+ * node:crypto nor Buffer.
  */
 import { ripemd160 } from '@noble/hashes/legacy';
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2';
 import * as tools from 'uint8array-tools';
 import { expectBytes } from '../arguments';
 import { fail } from '../errors';
+import { sha256Bytes } from './sha256';
 
 /**
  * SHA-256.
@@ -17,7 +19,7 @@ import { fail } from '../errors';
  */
 export function sha256(data: Uint8Array): Uint8Array {
   expectBytes(data, 'data');
-  return nobleSha256(data);
+  return sha256Bytes(data);
 }
 
 /**
@@ -40,7 +42,7 @@ export function sha256d(data: Uint8Array): Uint8Array {
  */
 export function hash160(data: Uint8Array): Uint8Array {
   expectBytes(data, 'data');
-  return ripemd160(nobleSha256(data));
+  return ripemd160(sha256Bytes(data));
 }
 
 /**

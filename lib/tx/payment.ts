@@ -12,8 +12,9 @@ import { assembleWitness } from '../scripts/witness';
 import { sortedFundingKeys } from '../scripts/compile';
 import { DUST_P2WPKH, DUST_P2WSH, PublicKey, asPublicKey, checkAmount } from '../types';
 import { bytesEqual } from './hash';
-import { ChannelContext, ChannelParams, TX_VERSION, revocableScriptFor, verifyChannelParams } from './channel-params';
-import { TxOut, p2wshScript } from './outputs';
+import { ChannelContext, ChannelParams, TX_VERSION, verifyChannelParams } from './channel-params';
+import { TxOut } from './outputs';
+import { sha256PartsInto } from './sha256';
 import { checkTxOuts } from './check-outputs';
 import { checkState, encodeStateNumber } from './state-number';
 
@@ -90,7 +91,21 @@ export function paymentOutputs(ctx: ChannelContext, amount: bigint, senderScript
  */
 export function senderPaymentOutputs(ctx: ChannelContext, amount: bigint, updateKey: PublicKey): TxOut[] {
   expectContext(ctx);
-  return paymentOutputs(ctx, amount, p2wshScript(revocableScriptFor(ctx, updateKey)), DUST_P2WSH);
+  return paymentOutputs(ctx, amount, revocableOutputScript(ctx, updateKey), DUST_P2WSH);
+}
+
+/**
+ * p2wshScript(revocableScriptFor(ctx, updateKey)), hashed from the channel's
+ * fixed parts around K_i instead of joining them first: each party does this
+ * once per payment, and the joined script is needed only to spend the output.
+ */
+function revocableOutputScript(ctx: ChannelContext, updateKey: PublicKey): Uint8Array {
+  expectBytes(updateKey, 'updateKey', 33);
+  const { before, after } = ctx.revocableParts;
+  const out = new Uint8Array(34);
+  out[1] = 0x20;
+  sha256PartsInto([before, updateKey, after], out, 2);
+  return out;
 }
 
 /**

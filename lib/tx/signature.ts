@@ -14,17 +14,11 @@ function checkSighash(hash: Uint8Array): void {
   if (!(hash instanceof Uint8Array) || hash.length !== 32) fail('INVALID_ARGUMENT', 'sighash must be 32 bytes');
 }
 
-/** One DER integer of a 32-byte big-endian scalar: leading zeros dropped, a 0x00 added where the top bit is set. */
-function derInteger(scalar: Uint8Array, from: number): Uint8Array {
+/** Where the DER integer of the 32-byte big-endian scalar at `from` starts: leading zero bytes dropped, the last one kept. */
+function derStart(compact: Uint8Array, from: number): number {
   let start = from;
-  const end = from + 32;
-  while (start < end - 1 && scalar[start] === 0) start++;
-  const pad = scalar[start]! >= 0x80 ? 1 : 0;
-  const out = new Uint8Array(2 + pad + end - start);
-  out[0] = 0x02;
-  out[1] = pad + end - start;
-  out.set(scalar.subarray(start, end), 2 + pad);
-  return out;
+  while (start < from + 31 && compact[start] === 0) start++;
+  return start;
 }
 
 /**
@@ -40,14 +34,24 @@ function derInteger(scalar: Uint8Array, from: number): Uint8Array {
 export function encodeSignature(compact: Uint8Array, hashType = SIGHASH_ALL): Uint8Array {
   expectBytes(compact, 'compact signature', 64);
   if (!Number.isInteger(hashType) || hashType < 0 || hashType > 0xff) fail('INVALID_ARGUMENT', 'hashType must be a byte');
-  const r = derInteger(compact, 0);
-  const s = derInteger(compact, 32);
-  const out = new Uint8Array(2 + r.length + s.length + 1);
+  const rStart = derStart(compact, 0);
+  const sStart = derStart(compact, 32);
+  // A 0x00 in front where the top bit is set, so the integer is not negative.
+  const rLen = 32 - rStart + (compact[rStart]! >= 0x80 ? 1 : 0);
+  const sLen = 64 - sStart + (compact[sStart]! >= 0x80 ? 1 : 0);
+  const out = new Uint8Array(7 + rLen + sLen);
   out[0] = 0x30;
-  out[1] = r.length + s.length;
-  out.set(r, 2);
-  out.set(s, 2 + r.length);
-  out[out.length - 1] = hashType;
+  out[1] = 4 + rLen + sLen;
+  out[2] = 0x02;
+  out[3] = rLen;
+  // Each integer ends where its length says; a pad byte before it stays 0.
+  const rEnd = 4 + rLen;
+  for (let i = rStart; i < 32; i++) out[rEnd - 32 + i] = compact[i]!;
+  out[rEnd] = 0x02;
+  out[rEnd + 1] = sLen;
+  const sEnd = rEnd + 2 + sLen;
+  for (let i = sStart; i < 64; i++) out[sEnd - 64 + i] = compact[i]!;
+  out[sEnd] = hashType;
   return out;
 }
 
@@ -74,9 +78,16 @@ export function signSighash(hash: Uint8Array, key: PrivateKey): Uint8Array {
 
 /** r and s of a compact signature are both in [1, n-1]; the ECC library may throw rather than answer false otherwise. */
 const N = fromHex('fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141');
-function scalarInRange(b: Uint8Array): boolean {
-  if (b.every((x) => x === 0)) return false;
-  for (let i = 0; i < 32; i++) if (b[i] !== N[i]) return b[i]! < N[i]!;
+function scalarInRange(b: Uint8Array, at: number): boolean {
+  let zero = true;
+  for (let i = 0; i < 32; i++) {
+    if (b[at + i] !== 0) {
+      zero = false;
+      break;
+    }
+  }
+  if (zero) return false;
+  for (let i = 0; i < 32; i++) if (b[at + i] !== N[i]) return b[at + i]! < N[i]!;
   return false;
 }
 
@@ -87,7 +98,7 @@ function readScalar(sig: Uint8Array, at: number, len: number, out: Uint8Array, t
     len--;
   }
   if (len > 32) return false;
-  out.set(sig.subarray(at, at + len), to + 32 - len);
+  for (let i = 0; i < len; i++) out[to + 32 - len + i] = sig[at + i]!;
   return true;
 }
 
@@ -114,7 +125,7 @@ export function decodeSignature(sig: Uint8Array): Uint8Array | undefined {
   if (sig[6 + lenR]! & 0x80 || (lenS > 1 && sig[6 + lenR] === 0 && !(sig[7 + lenR]! & 0x80))) return undefined;
   const compact = new Uint8Array(64);
   if (!readScalar(sig, 4, lenR, compact, 0) || !readScalar(sig, 6 + lenR, lenS, compact, 32)) return undefined;
-  if (!scalarInRange(compact.subarray(0, 32)) || !scalarInRange(compact.subarray(32))) return undefined;
+  if (!scalarInRange(compact, 0) || !scalarInRange(compact, 32)) return undefined;
   return compact;
 }
 

@@ -29,11 +29,13 @@ function partyValue<T>(name: string): T {
   throw new Error(`no party file has a baseline ${name}`);
 }
 
-/** Wire JSON of every message type (and a CLTV open_channel). */
+/** Wire JSON of every message type and its other baselines (a CLTV open_channel), from every message file. */
 export function messageBases(): Record<string, unknown> {
-  const b = baselines('messages-offer.json');
   const out: Record<string, unknown> = {};
-  for (const name of Object.keys(b)) out[name] = decode(b[name]!, b);
+  for (const f of readdirSync(DIR).filter((n) => n.startsWith('messages-')).sort()) {
+    const b = baselines(f);
+    for (const name of Object.keys(b)) if (!(name in out)) out[name] = decode(b[name]!, b);
+  }
   return out;
 }
 

@@ -3,8 +3,8 @@
  * file per target group, baselines first, then one case per line so that a
  * regenerated corpus diffs line by line.
  */
-import { ErrorCode } from '../lib';
-import { Ref, Tagged, encode } from '../test/support/bad-inputs-codec';
+import { ErrorCode } from '../../../lib';
+import { Ref, Tagged, encode } from '../../support/bad-inputs-codec';
 
 export interface CaseSpec {
   readonly name: string;
@@ -108,7 +108,7 @@ export function renderFile(spec: FileSpec): string {
 
   const out: string[] = ['{'];
   out.push(`  "description": ${line(spec.description)},`);
-  out.push('  "generator": "tools/generate-bad-inputs.ts",');
+  out.push('  "generator": "test/kit/corpus/generate-bad-inputs.ts",');
   out.push(`  "count": ${cases.length},`);
   const block = (key: string, obj: Record<string, Tagged>, last = false) => {
     const names = Object.keys(obj);

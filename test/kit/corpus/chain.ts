@@ -12,15 +12,15 @@
 import { Transaction } from 'bitcoinjs-lib';
 import {
   CpfpParams, DeadlineFeeParams, ErrorCode, MAX_FEE_RATE, PaymentSigner, Sender, p2wpkhScript, p2wshScript, verifyChannelParams,
-} from '../lib';
-import { DELETE, PartyRef, Ref } from '../test/support/bad-inputs-codec';
-import { VARIANTS, channelParams, walletScript } from '../test/support/channel';
-import { keys, testKey } from '../test/support/keys';
-import { senderSecrets } from '../test/support/parties';
-import { FileSpec } from './bad-inputs-format';
-import { CPFP_BASELINES } from './bad-inputs-cpfp';
-import { PartyCollector, partyFixtures } from './bad-inputs-parties';
-import { BAD_DESTINATIONS, p2pkhScript, p2shScript, validPub } from './bad-inputs-values';
+} from '../../../lib';
+import { DELETE, PartyRef, Ref } from '../../support/bad-inputs-codec';
+import { VARIANTS, channelParams, walletScript } from '../../support/channel';
+import { keys, testKey } from '../../support/keys';
+import { senderSecrets } from '../../support/parties';
+import { FileSpec } from './format';
+import { CPFP_BASELINES } from './cpfp';
+import { PartyCollector, partyFixtures } from './parties';
+import { BAD_DESTINATIONS, p2pkhScript, p2shScript, validPub } from './values';
 
 type Changes = Record<string, unknown>;
 

@@ -9,14 +9,14 @@ import { Transaction } from 'bitcoinjs-lib';
 import {
   CLOSE_WEIGHT, ErrorCode, FundingInput, MAX_MONEY, MAX_STATE, PAYMENT_WEIGHT, PaymentSigner, Variant, feeForWeight, fromHex, hash160,
   p2wpkhScript, p2wshScript, toHex, verifyChannelParams,
-} from '../lib';
-import { DELETE, Ref } from '../test/support/bad-inputs-codec';
-import { VARIANTS, channelParams, fundingParams, walletCoin, walletScript } from '../test/support/channel';
-import { keys, testKey } from '../test/support/keys';
-import { CaseSpec, FileSpec, ValidSpec } from './bad-inputs-format';
+} from '../../../lib';
+import { DELETE, Ref } from '../../support/bad-inputs-codec';
+import { VARIANTS, channelParams, fundingParams, walletCoin, walletScript } from '../../support/channel';
+import { keys, testKey } from '../../support/keys';
+import { CaseSpec, FileSpec, ValidSpec } from './format';
 import {
   BAD_DESTINATIONS, BAD_KEYS, BAD_PRIVATE_KEYS, derToCompact, highS, p2pkhScript, p2shScript, paddedR, validPub,
-} from './bad-inputs-values';
+} from './values';
 
 /** Collects cases and valid calls by target; each target becomes builders-<target>.json. */
 export class Collector {

@@ -1,8 +1,8 @@
 /** Bad keys, signatures and scripts the corpus reuses across targets. */
 import { script as bscript } from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
-import { SIGHASH_ALL, fromHex, hash160, p2wpkhScript, toHex } from '../lib';
-import { testKey } from '../test/support/keys';
+import { SIGHASH_ALL, fromHex, hash160, p2wpkhScript, toHex } from '../../../lib';
+import { testKey } from '../../support/keys';
 
 export const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 export const P = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;

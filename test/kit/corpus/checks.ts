@@ -8,12 +8,12 @@ import * as ecc from 'tiny-secp256k1';
 import {
   FUNDING_TEMPLATE, MAX_MONEY, MIN_FEE_RATE, PaymentSigner, REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE, compileFundingScript,
   deriveObscuringFactor, encodeStateNumber, p2wpkhScript, toHex, verifyChannelParams,
-} from '../lib';
-import { DELETE, Ref } from '../test/support/bad-inputs-codec';
-import { VARIANTS, channelParams } from '../test/support/channel';
-import { keys } from '../test/support/keys';
-import { Collector } from './bad-inputs-builders';
-import { BAD_DESTINATIONS, BAD_KEYS, BAD_PRIVATE_KEYS, N, be32, validPub } from './bad-inputs-values';
+} from '../../../lib';
+import { DELETE, Ref } from '../../support/bad-inputs-codec';
+import { VARIANTS, channelParams } from '../../support/channel';
+import { keys } from '../../support/keys';
+import { Collector } from './builders';
+import { BAD_DESTINATIONS, BAD_KEYS, BAD_PRIVATE_KEYS, N, be32, validPub } from './values';
 
 const bip32 = BIP32Factory(ecc);
 const master = bip32.fromSeed(Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex'));

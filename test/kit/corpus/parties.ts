@@ -12,15 +12,15 @@ import { Transaction } from 'bitcoinjs-lib';
 import {
   ErrorCode, MAX_MONEY, MIN_FEE_RATE, PaymentSigner, PrivateKey, Receiver, RevocationStore, Sender, derivePublicKey, deriveUpdateKey, deriveUpdateSecret, p2wpkhScript,
   updateIndex,
-} from '../lib';
-import { DELETE, PartyRef, Ref } from '../test/support/bad-inputs-codec';
-import { walletCoin, walletScript } from '../test/support/channel';
-import { CHAIN, other, policy, receiverSecrets, senderSecrets } from '../test/support/parties';
-import { CaseSpec, FileSpec, PartySpec, ValidSpec } from './bad-inputs-format';
-import { CAPACITY, CLTV, CSV, Scenario, runScenario } from './bad-inputs-scenario';
-import { BAD_KEYS, N, be32, malformedSignatures } from './bad-inputs-values';
-import { derSig } from './bad-inputs-checks';
-import { fundingCases, fundingExtras, fundingStateCases } from './bad-inputs-funding';
+} from '../../../lib';
+import { DELETE, PartyRef, Ref } from '../../support/bad-inputs-codec';
+import { walletCoin, walletScript } from '../../support/channel';
+import { CHAIN, other, policy, receiverSecrets, senderSecrets } from '../../support/parties';
+import { CaseSpec, FileSpec, PartySpec, ValidSpec } from './format';
+import { CAPACITY, CLTV, CSV, Scenario, runScenario } from './scenario';
+import { BAD_KEYS, N, be32, malformedSignatures } from './values';
+import { derSig } from './checks';
+import { fundingCases, fundingExtras, fundingStateCases } from './funding';
 
 type Json = Record<string, unknown>;
 

@@ -15,11 +15,11 @@ import {
   createClosePsbt, createFundingPsbt, createPenaltyPsbt, createReceiverPaymentPsbt, createSenderPaymentPsbt, createTimeoutPsbt,
   deriveChannelSeed, deriveUpdateKey, deriveUpdateSecret, finalizePsbt, fundingOutpoint, keyOrigin, p2wpkhScript, partialSignatures,
   signPsbtInput, toHex, verifyChannelParams,
-} from '../lib';
-import { RawPsbt, Ref } from '../test/support/bad-inputs-codec';
-import { PSBT_CHANNEL_ORIGINS, PSBT_ORIGINS, PSBT_PATHS, receiverMaster, senderMaster } from '../test/support/psbt-keys';
-import { CaseSpec, FileSpec, ValidSpec } from './bad-inputs-format';
-import { highS, malformedSignatures, paddedR } from './bad-inputs-values';
+} from '../../../lib';
+import { RawPsbt, Ref } from '../../support/bad-inputs-codec';
+import { PSBT_CHANNEL_ORIGINS, PSBT_ORIGINS, PSBT_PATHS, receiverMaster, senderMaster } from '../../support/psbt-keys';
+import { CaseSpec, FileSpec, ValidSpec } from './format';
+import { highS, malformedSignatures, paddedR } from './values';
 
 const bip32 = BIP32Factory(ecc);
 const PATHS = PSBT_PATHS;

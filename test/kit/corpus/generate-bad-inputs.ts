@@ -3,19 +3,19 @@
  * baselines (a deterministic channel run, fixed test keys) and mutations of
  * them. The output is deterministic: running it again gives the same bytes.
  *
- *   npx tsc -p tsconfig.json && node dist/tools/generate-bad-inputs.js          write the files
- *   npx tsc -p tsconfig.json && node dist/tools/generate-bad-inputs.js --check  exit 1 if they are stale
+ *   npx tsc -p tsconfig.json && node dist/test/kit/corpus/generate-bad-inputs.js          write the files
+ *   npx tsc -p tsconfig.json && node dist/test/kit/corpus/generate-bad-inputs.js --check  exit 1 if they are stale
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { FileSpec, renderFile } from './bad-inputs-format';
-import { BUILDER_BASELINES, Collector, transactionBuilderCases } from './bad-inputs-builders';
-import { CHECK_BASELINES, checkCases } from './bad-inputs-checks';
-import { CPFP_BASELINES, cpfpCases } from './bad-inputs-cpfp';
-import { chainFiles } from './bad-inputs-chain';
-import { messageFiles } from './bad-inputs-messages';
-import { partyFiles } from './bad-inputs-parties';
-import { psbtFiles } from './bad-inputs-psbt';
+import { FileSpec, renderFile } from './format';
+import { BUILDER_BASELINES, Collector, transactionBuilderCases } from './builders';
+import { CHECK_BASELINES, checkCases } from './checks';
+import { CPFP_BASELINES, cpfpCases } from './cpfp';
+import { chainFiles } from './chain';
+import { messageFiles } from './messages';
+import { partyFiles } from './parties';
+import { psbtFiles } from './psbt';
 
 function builderFiles(): FileSpec[] {
   const col = new Collector();
@@ -25,7 +25,7 @@ function builderFiles(): FileSpec[] {
   return col.files('builders', (t) => `${t}: bad arguments refused with a typed code, the arguments left as they were`, { ...BUILDER_BASELINES, ...CPFP_BASELINES, ...CHECK_BASELINES });
 }
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const OUT = path.join(ROOT, 'fixtures', 'bad-inputs');
 
 function allFiles(): FileSpec[] {

@@ -7,12 +7,12 @@
 import { Transaction } from 'bitcoinjs-lib';
 import {
   CpfpParams, MAX_MONEY, PaymentSigner, cpfpMaxWeight, feeForWeight, p2wpkhScript, p2wshScript, verifyChannelParams,
-} from '../lib';
-import { DELETE, Ref } from '../test/support/bad-inputs-codec';
-import { VARIANTS, channelParams } from '../test/support/channel';
-import { keys, testKey } from '../test/support/keys';
-import { Collector } from './bad-inputs-builders';
-import { BAD_DESTINATIONS, BAD_KEYS, BAD_PRIVATE_KEYS, validPub } from './bad-inputs-values';
+} from '../../../lib';
+import { DELETE, Ref } from '../../support/bad-inputs-codec';
+import { VARIANTS, channelParams } from '../../support/channel';
+import { keys, testKey } from '../../support/keys';
+import { Collector } from './builders';
+import { BAD_DESTINATIONS, BAD_KEYS, BAD_PRIVATE_KEYS, validPub } from './values';
 
 const { channel } = channelParams(VARIANTS[0]!.variant);
 const ctx = verifyChannelParams(channel);

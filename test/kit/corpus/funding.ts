@@ -9,12 +9,12 @@ import { Transaction } from 'bitcoinjs-lib';
 import {
   DEFAULT_FUNDING_DEPTH, MAX_FUNDING_DEPTH, PaymentSigner, Receiver, Sender, buildFundingTx, extractTransaction, finalizePsbt,
   signPsbtWithKey,
-} from '../lib';
-import { DELETE, Ref } from '../test/support/bad-inputs-codec';
-import { fundingParams, wallet, walletCoin, walletScript } from '../test/support/channel';
-import { CHAIN, other, policy, receiverSecrets, senderSecrets } from '../test/support/parties';
-import { PartySpec } from './bad-inputs-format';
-import { CAPACITY, CSV, FEE_RATE, MARGIN } from './bad-inputs-scenario';
+} from '../../../lib';
+import { DELETE, Ref } from '../../support/bad-inputs-codec';
+import { fundingParams, wallet, walletCoin, walletScript } from '../../support/channel';
+import { CHAIN, other, policy, receiverSecrets, senderSecrets } from '../../support/parties';
+import { PartySpec } from './format';
+import { CAPACITY, CSV, FEE_RATE, MARGIN } from './scenario';
 
 type Json = Record<string, unknown>;
 

@@ -7,9 +7,9 @@ import { Transaction } from 'bitcoinjs-lib';
 import {
   Accept, AcceptChannel, CloseOffer, DEFAULT_FUNDING_DEPTH, CloseSigned, FundingCreated, FundingSigned, Offer, OpenChannel, Receiver,
   Revoke, Sender, Variant,
-} from '../lib';
-import { walletCoin, walletScript } from '../test/support/channel';
-import { CHAIN, policy, receiverSecrets, senderSecrets } from '../test/support/parties';
+} from '../../../lib';
+import { walletCoin, walletScript } from '../../support/channel';
+import { CHAIN, policy, receiverSecrets, senderSecrets } from '../../support/parties';
 
 type Json = Record<string, unknown>;
 
