@@ -3,7 +3,7 @@
  * state 500 and the receiver's watcher takes everything with a penalty claim.
  */
 import { Transaction } from 'bitcoinjs-lib';
-import type { WatcherEvent } from '../lib/chain/watcher';
+import type { WatcherEvent } from '../lib';
 import { receiverWallet } from './keys';
 import { DemoFailure } from './ledger';
 import { openChannel } from './open';

@@ -6,7 +6,7 @@
  * checked with the node: accepted, then confirmed. Any failure exits non-zero.
  */
 import { RegtestNode } from '../test/kit/regtest-node';
-import { ReceiverWatcher, WatcherEvent } from '../lib/chain/watcher';
+import { ReceiverWatcher, WatcherEvent } from '../lib';
 import { runChannelA } from './channel-a';
 import { runChannelB } from './channel-b';
 import { receiverWallet } from './keys';

@@ -1,5 +1,5 @@
 /** The summary: aligned plain-text tables, or one JSON object with satoshis as decimal strings. */
-import type { WatcherEvent } from '../lib/chain/watcher';
+import type { WatcherEvent } from '../lib';
 import { Broadcast } from './ledger';
 import { ChannelSummary } from './scenario';
 

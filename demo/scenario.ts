@@ -1,6 +1,6 @@
 /** What the two channel scenarios share: the node, the ledger, the watcher, and the log. */
 import type { RegtestNode } from '../test/kit/regtest-node';
-import type { ReceiverWatcher, WatcherEvent } from '../lib/chain/watcher';
+import type { ReceiverWatcher, WatcherEvent } from '../lib';
 import { Ledger } from './ledger';
 import { StreamResult } from './payments';
 

@@ -67,9 +67,7 @@ export * from './chain/backend';
 export * from './chain/block-follower';
 export * from './chain/fee-schedule';
 export * from './chain/funding-check';
-export * from './chain/classify';
-export * from './chain/watcher';
-export * from './chain/sender-watcher';
+export { outpointKey, spendsIn } from './chain/spend-scan';
 export * from './chain/fee-reject';
 export { Listener } from './chain/isolated-emitter';
 

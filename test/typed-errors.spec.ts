@@ -16,9 +16,10 @@ import * as path from 'node:path';
 import { expect } from 'chai';
 import * as lib from '../lib';
 import * as nodeEntry from '../lib/node';
-import * as classify from '../lib/chain/classify';
-import * as watcher from '../lib/chain/watcher';
-import * as senderWatcher from '../lib/chain/sender-watcher';
+import * as classify from '../lib/constructions/revocable/chain/classify';
+import * as watcher from '../lib/constructions/revocable/chain/receiver-watcher';
+import * as senderWatcher from '../lib/constructions/revocable/chain/sender-watcher';
+import * as spendScan from '../lib/chain/spend-scan';
 import { ChannelError } from '../lib';
 import { Baselines, Tagged, decode } from './support/bad-inputs-codec';
 import { restoreParty } from './support/bad-inputs-targets';
@@ -28,7 +29,7 @@ type Fn = (...a: unknown[]) => unknown;
 const BAD: readonly [string, () => unknown][] = [
   ['null', () => null], ['undefined', () => undefined], ['{}', () => ({})], ['[]', () => []], ['0', () => 0], ["''", () => ''],
 ];
-const OTHER_MODULES = new Set([...Object.keys(classify), ...Object.keys(watcher), ...Object.keys(senderWatcher)]);
+const OTHER_MODULES = new Set([...Object.keys(classify), ...Object.keys(watcher), ...Object.keys(senderWatcher), ...Object.keys(spendScan)]);
 const IO_CLASSES = new Set(['FileChannelStore', 'CoreRpcBackend']);
 /** Both package entries: revchan and revchan/node. */
 const ENTRIES: Record<string, unknown> = { ...lib, ...nodeEntry };

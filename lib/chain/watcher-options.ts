@@ -37,3 +37,10 @@ export function watcherFeeRates(feeRate: FeeRate, maxFeeRate: FeeRate | undefine
   if (maxFeeRate < feeRate) fail('INVALID_FEE_RATE', `maxFeeRate ${maxFeeRate} sat/kw is below feeRate ${feeRate} sat/kw`);
   return { feeRate, maxFeeRate };
 }
+
+/** A block count option: `fallback` when absent, else an integer of at least `min`. */
+export function countOption(v: number | undefined, fallback: number, what: string, min = 1): number {
+  if (v === undefined) return fallback;
+  if (!Number.isSafeInteger(v) || v < min) fail('INVALID_ARGUMENT', `${what} must be an integer of at least ${min}`);
+  return v;
+}

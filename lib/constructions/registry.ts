@@ -8,6 +8,7 @@
  * The generic layers never name a construction.
  */
 import { fail } from '../core/errors';
+import type { WatchPolicy } from '../chain/watch-policy';
 import { TxInspector, checkNewInspector, registerInspector } from '../inspect/inspector';
 import { messageRegistry } from '../protocol/registry';
 import { MessageSchema } from '../protocol/schema';
@@ -25,12 +26,12 @@ export interface Construction {
   /** What inspect asks it: whether a transaction is its own, and the kind-specific answers. */
   readonly inspector: TxInspector;
   /**
-   * Its watch policy: what a spend of an outpoint it watches is, and what to
-   * do about it, for the chain watcher. Absent while the construction's
-   * watchers are its own classes (the revocable construction's ReceiverWatcher
-   * and SenderWatcher).
+   * Its watch policies by role (the party whose money they guard), each a
+   * class the chain's watcher engine (lib/chain/outpoint-watcher.ts) runs:
+   * what a spend of a watched outpoint is, and what to do about it. The
+   * construction's watcher classes build them with their settings.
    */
-  readonly watchPolicy?: object;
+  readonly watchPolicies?: Readonly<Record<string, abstract new (...args: never[]) => WatchPolicy<unknown, unknown, unknown>>>;
 }
 
 /** Replaced, never changed, on each registration. */
@@ -52,7 +53,7 @@ let constructions: readonly Construction[] = Object.freeze([]);
 export function registerConstruction(c: Construction): void {
   if (c === null || typeof c !== 'object' || typeof c.name !== 'string' || c.name === ''
     || !Array.isArray(c.templates) || !Array.isArray(c.messages)) {
-    fail('INVALID_ARGUMENT', 'not a construction: {name, templates, messages, inspector, watchPolicy?}');
+    fail('INVALID_ARGUMENT', 'not a construction: {name, templates, messages, inspector, watchPolicies?}');
   }
   if (constructionByName(c.name) !== undefined) fail('INVALID_ARGUMENT', `a construction named ${c.name} is registered`, { name: c.name });
   // Everything is checked before anything is registered, so a refusal leaves every registry as it was.

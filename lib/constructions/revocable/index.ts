@@ -6,6 +6,8 @@
  * re-exports its own API for the package entry.
  */
 import type { Construction } from '../registry';
+import { ReceiverPolicy } from './chain/receiver-policy';
+import { SenderPolicy } from './chain/sender-policy';
 import { REVOCABLE_INSPECTOR } from './inspect/describe';
 import { REVOCABLE_MESSAGES } from './protocol/messages';
 import { REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE } from './templates';
@@ -16,6 +18,7 @@ export const REVOCABLE: Construction = {
   templates: [REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE],
   messages: REVOCABLE_MESSAGES,
   inspector: REVOCABLE_INSPECTOR,
+  watchPolicies: { receiver: ReceiverPolicy, sender: SenderPolicy },
 };
 
 export * from './templates';
@@ -35,5 +38,8 @@ export * from './protocol/messages';
 export * from './protocol/sender';
 export * from './protocol/receiver';
 export * from './protocol/steps';
+export * from './chain/classify';
+export * from './chain/receiver-watcher';
+export * from './chain/sender-watcher';
 export { ChildPaysForParent, maxPackageFeeRate } from './protocol/cpfp';
 export { PLAUSIBLE_STATE_LIMIT } from './inspect/state';

@@ -3,7 +3,7 @@
  * reports them, and the chain watcher's answer for a spend of the funding
  * output is one of them, the sender's version told latest or revoked.
  */
-import type { SpendClassification } from '../../chain/classify';
+import type { SpendClassification } from './chain/classify';
 
 /** The transactions of a revocable channel. */
 export type RevocableTxKind = 'funding' | 'sender-version' | 'receiver-version' | 'cooperative-close' | 'penalty' | 'timeout';

@@ -5,10 +5,10 @@
  * transaction that does not spend the funding output is INVALID_TRANSACTION.
  */
 import { Transaction } from 'bitcoinjs-lib';
-import { Receiver } from '../constructions/revocable/protocol/receiver';
-import { fail } from '../core/errors';
-import { CLOSE_LOCKTIME } from '../constructions/revocable/tx/close';
-import { bytesEqual, txidToHash } from '../core/hash';
+import { Receiver } from '../protocol/receiver';
+import { fail } from '../../../core/errors';
+import { CLOSE_LOCKTIME } from '../tx/close';
+import { bytesEqual, txidToHash } from '../../../core/hash';
 
 /**
  * What a spend of the funding output is: the sender's latest version, a

@@ -1,0 +1,366 @@
+/**
+ * The revocable channel's watch policy for the receiver: what a spend of the
+ * funding output is, and what the receiver must get mined for each. A
+ * revoked sender's version is answered by a penalty claim (a replaceable
+ * duty against the sender's timeout); a CLTV channel is closed at its cutoff
+ * (a fixed duty, with a child when stuck); a spend that pays us but that we
+ * did not make is hurried past the cutoff like our own close. The engine
+ * (lib/chain/outpoint-watcher.ts) reads the chain and runs the duties.
+ */
+import { Transaction } from 'bitcoinjs-lib';
+import { isChannelError } from '../../../core/errors';
+import { maxPackageFeeRate } from '../protocol/cpfp';
+import { checkFundingEvidence } from '../../../protocol/funding-evidence';
+import { Receiver } from '../protocol/receiver';
+import { cltvCutoffReached } from '../../../protocol/party';
+import { bytesEqual, txidToHash } from '../../../core/hash';
+import { dustLimit } from '../../../tx/outputs';
+import { penaltyWeight } from '../tx/weights';
+import { FeeRate, relativeLockValue } from '../../../core/types';
+import { ChainTip } from '../../../chain/backend';
+import { Attempt, ChildPlan, Duty, DutyFees, FixedDuty, ReplaceableDuty } from '../../../chain/duty';
+import { burnFeeRate } from '../../../chain/fee-schedule';
+import { OutpointWatcher } from '../../../chain/outpoint-watcher';
+import { SpendRecord, Trigger, Watch, WatchPolicy, depthOf, errorFields } from '../../../chain/watch-policy';
+import { outpointKey } from '../../../chain/spend-scan';
+import { txFromBackend } from '../../../chain/parse';
+import { SpendClassification, classifyFundingSpend } from './classify';
+import type { ReceiverWatcherOptions, WatcherEvent } from './receiver-watcher';
+
+/** What a spend of the funding output is. */
+export interface FundingSpendNote {
+  readonly classification: SpendClassification;
+  readonly state?: number;
+}
+
+/** The claim of a revoked sender's version: every output it can take. */
+export interface Penalty {
+  readonly revokedTxid: string;
+  readonly revokedTx: Uint8Array;
+  readonly revokedHash: Uint8Array;
+  /** Output of the revoked version paying the receiver's payout key, or -1. */
+  readonly ownVout: number;
+  readonly revocableVout: number;
+  readonly revocableValue: bigint;
+  /** False once something else spent our own output (our wallet may): claim the revocable output alone. */
+  sweepOwn: boolean;
+  readonly duty: ReplaceableDuty;
+}
+
+/** One watched channel. */
+export interface Watched {
+  readonly receiver: Receiver;
+  readonly channelId: string;
+  /** The funding output, as the engine watches it. */
+  funding: Watch<FundingSpendNote>;
+  penalty?: Penalty;
+  /** A close of our own: at the CLTV cutoff, or asked for with closeUnilaterally. */
+  close?: FixedDuty;
+  /**
+   * CLTV: a spend that pays us but that we did not broadcast (the sender's
+   * latest version, a close it broadcast), unmined past the cutoff: hurried
+   * like a close of ours, since it too must confirm before the expiry.
+   */
+  hurry?: FixedDuty;
+  /** CLTV: the cutoff was handled (a close broadcast, or nothing to close with). */
+  cutoffDone: boolean;
+  /** The cutoff close was tried once (a cooperative close is asked for only then). */
+  cutoffAttempted: boolean;
+  /** CLTV: works the channel from its cutoff on. */
+  cutoffTrigger?: Trigger;
+  /** The funding output on chain was compared with the channel's (once; a node without a tx index cannot show it). */
+  fundingChecked: boolean;
+}
+
+/** The options once checked, defaults filled in. */
+export type ReceiverSettings = Required<Omit<ReceiverWatcherOptions, 'onCutoff' | 'fromHeight' | 'checkMempool'>> & Pick<ReceiverWatcherOptions, 'onCutoff'>;
+
+/**
+ * The funding transaction pays the channel's capacity to the 2-of-2 of its
+ * keys at its outpoint. A receiver restored from a damaged file, or handed
+ * another channel's outpoint, fails here instead of when a penalty is due.
+ */
+export function checkFundingOutput(receiver: Receiver, raw: Uint8Array): void {
+  // The receiver's own check of its funding evidence, depth aside: the watcher only asks which output this is.
+  checkFundingEvidence(receiver.context, { tx: raw, confirmations: 0 }, { depth: 0 });
+}
+
+/** `p`'s value, or undefined if it has not settled within `ms`. */
+async function settleWithin<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The receiver's policy over the engine; see the module's description. */
+export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSpendNote> {
+  /** Channels, by funding outpoint key, in the order watched. */
+  readonly byFunding = new Map<string, Watched>();
+  /** Channels whose funding output was not compared with the chain yet. */
+  readonly unchecked = new Set<Watched>();
+  engine!: OutpointWatcher<Watched, 'funding', FundingSpendNote>;
+
+  constructor(private readonly o: ReceiverSettings, private readonly emit: (e: WatcherEvent) => void) {}
+
+  // ---- what the chain shows: recorded, never acted on here
+
+  describe(w: Watched, _tag: 'funding', tx: Transaction): FundingSpendNote {
+    return classifyFundingSpend(w.receiver, tx);
+  }
+
+  spent(w: Watched, _tag: 'funding', spend: SpendRecord<FundingSpendNote>): void {
+    // Payments stop at the first sight of a close; whether it sticks is the duties' business.
+    if (w.receiver.phase !== 'closed') w.receiver.markClosed();
+    const { classification, state } = spend.note;
+    this.emit({
+      kind: 'spend', channelId: w.channelId, txid: spend.txid, classification, ...(state !== undefined ? { state } : {}),
+      ...(spend.height !== undefined ? { height: spend.height } : {}),
+    });
+    if (classification === 'revoked-sender-version') this.recordPenalty(w, spend.tx);
+    else this.dropPenalty(w);
+  }
+
+  vanished(w: Watched, _tag: 'funding', txid: string): void {
+    this.dropPenalty(w);
+    delete w.hurry;
+    this.emit({ kind: 'spend-vanished', channelId: w.channelId, txid });
+  }
+
+  private dropPenalty(w: Watched): void {
+    if (!w.penalty) return;
+    this.engine.drop(w.penalty.duty);
+    delete w.penalty;
+  }
+
+  /** The duty is recorded before anything is attempted; the revoked outputs are watched from now on. */
+  private recordPenalty(w: Watched, revoked: Transaction): void {
+    const revokedTxid = revoked.getId();
+    if (w.penalty?.revokedTxid === revokedTxid) return;
+    this.dropPenalty(w);
+    const revokedHash = revoked.getHash();
+    const ownVout = revoked.outs.findIndex((o) => bytesEqual(o.script, w.receiver.context.receiverPayoutScript));
+    // A sender's version has the receiver's output (unless dust) and the sender's revocable one.
+    const revocableVout = revoked.outs.findIndex((_, vout) => vout !== ownVout);
+    const spends = [
+      ...(revocableVout >= 0 ? [{ outpoint: { txid: revokedTxid, vout: revocableVout }, contested: true }] : []),
+      ...(ownVout >= 0 ? [{ outpoint: { txid: revokedTxid, vout: ownVout }, contested: false }] : []),
+    ];
+    const p: Penalty = {
+      revokedTxid, revokedHash, revokedTx: revoked.toBuffer(), ownVout, revocableVout, revocableValue: revoked.outs[revocableVout]?.value ?? 0n,
+      sweepOwn: true,
+      duty: new ReplaceableDuty({
+        spends, rate: this.o.feeRate, retryAtOnce: true,
+        isOurs: (tx) => this.isOurClaim(tx, p),
+        build: (rate) => this.buildClaim(w, p, rate),
+        fees: (tip) => this.penaltyFees(w, p, tip),
+        usable: (a) => !(this.spendsOwn(a.tx, p) && !p.sweepOwn),
+        onBroadcast: (a, replaces) => this.emit({ kind: 'penalty-broadcast', channelId: w.channelId, txid: a.txid, feeRate: a.rate, ...(replaces !== undefined ? { replaces } : {}) }),
+        onConfirmed: (m) => this.emit({ kind: 'penalty-confirmed', channelId: w.channelId, txid: m.txid, height: m.height }),
+        onLost: (m) => this.emit({ kind: 'penalty-lost', channelId: w.channelId, txid: m.txid, height: m.height }),
+        // Our own output went elsewhere (our wallet): the claim takes the revocable output alone from now on.
+        onOtherSpend: () => { p.sweepOwn = false; },
+      }),
+    };
+    w.penalty = p;
+    this.engine.hold(w, p.duty);
+  }
+
+  /**
+   * Our claims spend the revocable output and pay only our destination (so a
+   * restarted watcher recognises one it broadcast before); anything else
+   * spending a revoked output is someone else's, our own wallet's included.
+   */
+  private isOurClaim(tx: Transaction, p: Penalty): boolean {
+    const spendsRevocable = tx.ins.some((i) => i.index === p.revocableVout && bytesEqual(i.hash, p.revokedHash));
+    return spendsRevocable && tx.outs.length > 0 && tx.outs.every((o) => bytesEqual(o.script, this.o.destinationScript));
+  }
+
+  private spendsOwn(tx: Transaction, p: Penalty): boolean {
+    return p.ownVout >= 0 && tx.ins.some((i) => i.index === p.ownVout && bytesEqual(i.hash, p.revokedHash));
+  }
+
+  private burnRateOf(w: Watched, p: Penalty): FeeRate {
+    // Burning takes the revocable output alone: our own output is ours and under no deadline.
+    const weight = penaltyWeight(w.receiver.context.revocableTemplate, false, this.o.destinationScript.length);
+    return burnFeeRate(p.revocableValue, dustLimit(this.o.destinationScript), weight);
+  }
+
+  private penaltyFees(w: Watched, p: Penalty, tip: ChainTip): DutyFees {
+    const burnRate = this.burnRateOf(w, p);
+    return {
+      startRate: this.o.feeRate, maxRate: this.o.maxFeeRate, bumpAfterBlocks: this.o.bumpAfterBlocks,
+      blocksLeft: this.deadlineOf(w, tip) - (tip.height + 1), urgentWithin: this.o.urgentWithin, burnWithin: this.o.burnWithin, burnRate, ceiling: burnRate,
+    };
+  }
+
+  /** The claim at `rate`; a node that refuses it for its fee gets one at a higher rate at once, up to the burn rate. */
+  private buildClaim(w: Watched, p: Penalty, rate: FeeRate): Uint8Array {
+    // Our own output is under no deadline: it rides along only while the revocable output alone pays the whole fee
+    // (never at the burn rate), so no rate the deadline asks for is paid out of it.
+    const bothWeight = penaltyWeight(w.receiver.context.revocableTemplate, true, this.o.destinationScript.length);
+    const sweepOwnUpTo = burnFeeRate(p.revocableValue, dustLimit(this.o.destinationScript), bothWeight);
+    return w.receiver.penaltyTx(p.revokedTx, this.o.destinationScript, rate, {
+      sweepReceiverOutput: p.sweepOwn && rate < this.burnRateOf(w, p) && rate <= sweepOwnUpTo,
+    }).toBuffer();
+  }
+
+  /**
+   * The block from which the sender's timeout branch of the revoked version
+   * can be mined: the claim must confirm before it. CSV: confirmation + D
+   * (unconfirmed: at least the next block + D). CLTV: the block after T; for
+   * a time lock, estimated from the median time past, which runs about an
+   * hour behind the tip.
+   */
+  private deadlineOf(w: Watched, tip: ChainTip): number {
+    const v = w.receiver.variant;
+    if (v.kind === 'csv') return (w.funding.spend?.height ?? tip.height + 1) + relativeLockValue(v.delay);
+    if ('height' in v.expiry) return v.expiry.height + 1;
+    return tip.height + Math.max(0, Math.floor((v.expiry.time - tip.medianTimePast) / 600) - 6);
+  }
+
+  // ---- the work of each tip
+
+  /**
+   * Once per channel: a mismatching funding output is dropped from the watch;
+   * one the node cannot show is kept. An answer that is not the funding
+   * transaction (bytes that do not parse, or another txid) is the backend's
+   * failure, not evidence: the channel stays watched and is checked again.
+   */
+  async beforeWork(): Promise<void> {
+    for (const w of [...this.unchecked]) await this.checkFunding(w);
+  }
+
+  private async checkFunding(w: Watched): Promise<void> {
+    const f = w.receiver.funding!;
+    try {
+      const got = await this.o.backend.getTransaction(f.txid);
+      if (got !== undefined) txFromBackend(got.tx, 'funding', f.txid);
+      w.fundingChecked = true;
+      this.unchecked.delete(w);
+      if (got === undefined) return;
+      checkFundingOutput(w.receiver, got.tx);
+    } catch (e) {
+      this.emit({ kind: 'error', channelId: w.channelId, ...errorFields(e) });
+      if (!isChannelError(e, 'FUNDING_MISMATCH')) return;
+      this.byFunding.delete(outpointKey(txidToHash(f.txid), f.vout));
+      this.engine.unwatch(w.funding);
+      this.engine.cancel(w.cutoffTrigger);
+      this.engine.deactivate(w);
+    }
+  }
+
+  async work(w: Watched, tip: ChainTip): Promise<readonly Duty[]> {
+    const duties: Duty[] = [];
+    const s = w.funding.spend;
+    if (s?.note.classification === 'revoked-sender-version' && w.penalty) duties.push(w.penalty.duty);
+    else if (!s && !w.cutoffDone && w.receiver.variant.kind === 'cltv') await this.cutoff(w, tip);
+    if (w.close && (!s || s.txid === w.close.txid)) {
+      if (s?.hash === undefined) duties.push(w.close); // mined (ours, or another spend that ended the channel): done
+    } else if (s && this.mustHurry(w, s, tip)) {
+      if (w.hurry?.txid !== s.txid) w.hurry = this.closeDuty(w, s.tx);
+      duties.push(w.hurry);
+    }
+    return duties;
+  }
+
+  /**
+   * A CLTV channel past its cutoff whose funding output is spent, unmined, by
+   * a transaction that pays us and is not a revoked version: it must confirm
+   * before the expiry like our own close, or once it leaves the mempool the
+   * sender broadcasts an old version and sweeps it at once. A child through
+   * our output pays for it.
+   */
+  private mustHurry(w: Watched, s: SpendRecord<FundingSpendNote>, tip: ChainTip): boolean {
+    const v = w.receiver.variant;
+    if (s.hash !== undefined || s.note.classification === 'revoked-sender-version' || v.kind !== 'cltv') return false;
+    if (!cltvCutoffReached(v, w.receiver.margin, tip)) return false;
+    const ours = w.receiver.context.receiverPayoutScript;
+    return s.tx.outs.some((o) => bytesEqual(o.script, ours));
+  }
+
+  /**
+   * At the cutoff: close before the sender's timeout branch opens. A
+   * cooperative close is asked for once; our own latest version otherwise.
+   * The close is recorded as a duty before it is broadcast.
+   */
+  private async cutoff(w: Watched, tip: ChainTip): Promise<void> {
+    const r = w.receiver;
+    if (!cltvCutoffReached(r.variant, r.margin, tip)) return;
+    let tx: Transaction | undefined;
+    if (this.o.onCutoff && !w.cutoffAttempted) {
+      w.cutoffAttempted = true;
+      try {
+        tx = await settleWithin(this.o.onCutoff(r), this.o.onCutoffTimeoutMs);
+      } catch {
+        tx = undefined; // fall back to our own version
+      }
+    }
+    w.cutoffAttempted = true;
+    tx ??= r.latestTransaction();
+    this.cutoffDone(w);
+    if (r.phase !== 'closed') r.markClosed();
+    if (!tx) {
+      this.engine.deactivate(w);
+      this.emit({ kind: 'cutoff', channelId: w.channelId });
+      return;
+    }
+    w.close = this.closeDuty(w, tx);
+    this.emit({ kind: 'cutoff', channelId: w.channelId, txid: w.close.txid });
+  }
+
+  cutoffDone(w: Watched): void {
+    w.cutoffDone = true;
+    this.engine.cancel(w.cutoffTrigger);
+    delete w.cutoffTrigger;
+  }
+
+  /**
+   * A close (ours, or one that pays us) until it is mined: broadcast, again
+   * whenever it is not in the mempool, and with a CPFP child through our own
+   * output once it has waited cpfpAfterBlocks blocks; the child's package
+   * rate rises as the deadline (CLTV: the expiry) comes.
+   */
+  closeDuty(w: Watched, tx: Transaction): FixedDuty {
+    const child: ChildPlan = {
+      afterBlocks: this.o.cpfpAfterBlocks,
+      fees: (tip) => {
+        const v = w.receiver.variant;
+        // CLTV: mined at the latest in the block before the first one the sender's timeout branch can enter, by height
+        // or (a time lock) as estimated from the median time past, the same deadline the penalty claims follow.
+        const blocksLeft = v.kind === 'cltv' ? this.deadlineOf(w, tip) - (tip.height + 2) : undefined;
+        const ctx = w.receiver.context;
+        // A close that pays us nothing (we were owed nothing) has no output of ours to pay for it: nothing to do.
+        if (!tx.outs.some((o) => bytesEqual(o.script, ctx.receiverPayoutScript))) return undefined;
+        // Past the expiry the sender may race an old version: in the last blocks the close is worth all of our output.
+        const most = maxPackageFeeRate(ctx, tx, ctx.receiverPayoutScript, this.o.destinationScript);
+        return {
+          startRate: this.o.feeRate, maxRate: this.o.maxFeeRate, bumpAfterBlocks: this.o.bumpAfterBlocks, ...(blocksLeft !== undefined ? { blocksLeft } : {}),
+          urgentWithin: this.o.urgentWithin, burnWithin: this.o.burnWithin, burnRate: most, ceiling: most,
+        };
+      },
+      build: (rate) => w.receiver.childPaysForParent({ parent: tx, destinationScript: this.o.destinationScript, packageFeeRate: rate }).toBuffer(),
+      onBroadcast: (a: Attempt) => this.emit({ kind: 'cpfp-broadcast', channelId: w.channelId, txid: a.txid, parent: tx.getId(), packageFeeRate: a.rate }),
+    };
+    return new FixedDuty({ tx, rebroadcast: true, child });
+  }
+
+  settle(w: Watched, tip: ChainTip): void {
+    const s = w.funding.spend;
+    if (!s || depthOf(s, tip) < this.o.finalDepth) return;
+    let claim: string | undefined;
+    if (s.note.classification === 'revoked-sender-version') {
+      const d = w.penalty?.duty;
+      const end = d?.confirmed ?? d?.lost;
+      if (!end || depthOf(end, tip) < this.o.finalDepth) return;
+      claim = end.txid;
+    }
+    this.engine.resolve(w);
+    this.emit({
+      kind: 'resolved', channelId: w.channelId, outcome: s.note.classification, txid: s.txid, height: s.height!, ...(claim !== undefined ? { claim } : {}),
+    });
+  }
+}
