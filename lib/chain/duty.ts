@@ -69,7 +69,12 @@ export interface ReplaceablePlan {
    * first attempt (with a following engine) or on every step (without). A
    * confirmed spend of a contested outpoint that is not ours ends the duty.
    */
-  readonly spends: readonly { readonly outpoint: Outpoint; readonly contested: boolean }[];
+  readonly spends: readonly {
+    /** An outpoint the duty's transaction spends. */
+    readonly outpoint: Outpoint;
+    /** Whether someone else's confirmed spend of it ends the duty (lost), rather than only changing what to build. */
+    readonly contested: boolean;
+  }[];
   /** The rate an attempt found on chain is taken to pay until one is broadcast, sat/kw. */
   readonly rate: FeeRate;
   /** A transaction spending one of its outpoints is one of ours. */
@@ -109,6 +114,7 @@ export class ReplaceableDuty {
   /** The chain was asked once whether its outpoints are spent already. */
   checked = false;
 
+  /** @param plan - What to build, when it is ours, and its fee schedule. */
   constructor(readonly plan: ReplaceablePlan) {
     this.rate = plan.rate;
   }
@@ -192,6 +198,7 @@ export class FixedDuty {
   /** The last child the node took. */
   child?: Attempt;
 
+  /** @param plan - The transaction, its re-broadcast rule and the child that may pay for it. */
   constructor(readonly plan: FixedPlan) {
     this.txid = plan.tx.getId();
     this.raw = plan.tx.toBuffer();

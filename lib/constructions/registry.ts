@@ -29,7 +29,9 @@ export interface Construction {
    * Its watch policies by role (the party whose money they guard), each a
    * class the chain's watcher engine (lib/chain/outpoint-watcher.ts) runs:
    * what a spend of a watched outpoint is, and what to do about it. The
-   * construction's watcher classes build them with their settings.
+   * construction's watcher classes build them with their settings. The
+   * engine is internal to the package for now, so this is too.
+   * @internal
    */
   readonly watchPolicies?: Readonly<Record<string, abstract new (...args: never[]) => WatchPolicy<unknown, unknown, unknown>>>;
 }
