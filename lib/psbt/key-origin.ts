@@ -57,34 +57,28 @@ export function keyOrigin(root: BIP32Interface, path: string): KeyOrigin {
   return { pubkey: asPublicKey(node.publicKey), masterFingerprint: Uint8Array.from(root.fingerprint), path };
 }
 
-/** Roles' key origins, as many as the caller knows; unknown roles are simply not annotated. */
-export interface ChannelKeyOrigins {
-  /** The origin of the sender's funding key. */
-  readonly senderFunding?: KeyOrigin;
-  /** The origin of the receiver's funding key. */
-  readonly receiverFunding?: KeyOrigin;
-  /** The origin of the sender's payout key. */
-  readonly senderPayout?: KeyOrigin;
-  /** The origin of the receiver's payout key. */
-  readonly receiverPayout?: KeyOrigin;
-  /** The origin of the receiver's revocation key. */
-  readonly receiverRevocation?: KeyOrigin;
-}
-
-/** Key origins by channel role, or as a plain list. */
-export type KeyOrigins = ChannelKeyOrigins | readonly KeyOrigin[];
+/**
+ * Key origins by role (a construction names its roles: the revocable
+ * channel's are `ChannelKeyOrigins`), or as a plain list. Roles are read in
+ * the object's own key order.
+ */
+export type KeyOrigins = Readonly<Record<string, KeyOrigin | undefined>> | readonly KeyOrigin[];
 
 /**
  * Key origins as a list, whichever form they were given in.
  *
  * @param o - By role, as a list, or undefined (none).
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `o` is neither an array nor an object.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `o` is neither an array nor an object, or a role holds no key origin.
  */
 export function originList(o: KeyOrigins | undefined): KeyOrigin[] {
   if (o === undefined) return [];
   if (o === null || typeof o !== 'object') fail('INVALID_ARGUMENT', 'key origins must be an array or an object by role');
   if (Array.isArray(o)) return [...o];
-  o = o as ChannelKeyOrigins;
-  return [o.senderFunding, o.receiverFunding, o.senderPayout, o.receiverPayout, o.receiverRevocation]
-    .filter((k): k is KeyOrigin => k !== undefined);
+  const out: KeyOrigin[] = [];
+  for (const [role, k] of Object.entries(o as Readonly<Record<string, KeyOrigin | undefined>>)) {
+    if (k === undefined) continue;
+    if (k === null || typeof k !== 'object' || !(k.pubkey instanceof Uint8Array)) fail('INVALID_ARGUMENT', `key origin ${role} must be a KeyOrigin`, { field: role });
+    out.push(k);
+  }
+  return out;
 }

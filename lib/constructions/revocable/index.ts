@@ -33,6 +33,7 @@ export * from './tx/penalty';
 export * from './tx/timeout';
 export * from './tx/payment-signer';
 export * from './psbt/create';
+export * from './psbt/key-origins';
 export * from './psbt/descriptors';
 export * from './protocol/messages';
 export * from './protocol/sender';

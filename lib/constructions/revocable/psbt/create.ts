@@ -9,7 +9,8 @@ import { expectObject } from '../../../core/arguments';
 import { fail } from '../../../core/errors';
 import { bytesEqual } from '../../../core/hash';
 import { asPublicKey } from '../../../core/types';
-import { KeyOrigin, KeyOrigins, originList } from '../../../psbt/key-origin';
+import { KeyOrigin } from '../../../psbt/key-origin';
+import { ChannelKeyOrigins, channelOriginList } from './key-origins';
 import { psbtFromPlan } from '../../../psbt/from-plan';
 import { ChannelContext, revocableScriptFor, verifyChannelParams } from '../params';
 import { CloseParams, closeOutputs, closeTx } from '../tx/close';
@@ -46,7 +47,7 @@ function fundingSpendPsbt(ctx: ChannelContext, tx: Transaction, origins: readonl
 /** What a PSBT of a funding spend carries beyond the transaction. */
 export interface ChannelPsbtOptions {
   /** Origins of the channel's keys, as bip32Derivation of the inputs and outputs they appear in. */
-  readonly origins?: KeyOrigins;
+  readonly origins?: ChannelKeyOrigins | readonly KeyOrigin[];
   /** The funding transaction, added as nonWitnessUtxo for wallets that insist on it. */
   readonly fundingTx?: Uint8Array;
 }
@@ -70,7 +71,7 @@ export function createSenderPaymentPsbt(p: SenderPaymentParams, opts: ChannelPsb
   checkIndex(p.state);
   asPublicKey(p.updateKey, 'updateKey');
   const tx = paymentTx(ctx, p.state, senderPaymentOutputs(ctx, p.amount, p.updateKey));
-  return fundingSpendPsbt(ctx, tx, originList(opts.origins), opts.fundingTx, [revocableScriptFor(ctx, p.updateKey)]);
+  return fundingSpendPsbt(ctx, tx, channelOriginList(opts.origins), opts.fundingTx, [revocableScriptFor(ctx, p.updateKey)]);
 }
 
 /**
@@ -90,7 +91,7 @@ export function createReceiverPaymentPsbt(p: ReceiverPaymentParams, opts: Channe
   const ctx = verifyChannelParams(p.channel);
   checkIndex(p.state);
   const tx = paymentTx(ctx, p.state, receiverPaymentOutputs(ctx, p.amount));
-  return fundingSpendPsbt(ctx, tx, originList(opts.origins), opts.fundingTx, []);
+  return fundingSpendPsbt(ctx, tx, channelOriginList(opts.origins), opts.fundingTx, []);
 }
 
 /**
@@ -109,7 +110,7 @@ export function createClosePsbt(p: CloseParams, opts: ChannelPsbtOptions = {}): 
   optionsOf(opts);
   const ctx = verifyChannelParams(p.channel);
   const tx = closeTx(ctx, closeOutputs(ctx, p.amount, p.feeRate));
-  return fundingSpendPsbt(ctx, tx, originList(opts.origins), opts.fundingTx, []);
+  return fundingSpendPsbt(ctx, tx, channelOriginList(opts.origins), opts.fundingTx, []);
 }
 
 function revocableSpendPsbt(tx: Transaction, spent: Uint8Array, scripts: readonly (Uint8Array | undefined)[], origins: readonly KeyOrigin[]): Psbt {
@@ -133,13 +134,13 @@ function revocableSpendPsbt(tx: Transaction, spent: Uint8Array, scripts: readonl
  */
 export function createPenaltyPsbt(p: PenaltyParams, opts: {
   /** Origins of the channel's and the wallet's keys. */
-  origins?: KeyOrigins;
+  origins?: ChannelKeyOrigins | readonly KeyOrigin[];
 } = {}): Psbt {
   expectObject(p, 'penalty params');
   optionsOf(opts);
   const plan = planPenalty(verifyChannelParams(p.channel), p);
   const scripts = plan.inputs.map((i) => (i.kind === 'revocable' ? i.scriptCode : undefined));
-  return revocableSpendPsbt(plan.tx, p.revokedTx, scripts, originList(opts.origins));
+  return revocableSpendPsbt(plan.tx, p.revokedTx, scripts, channelOriginList(opts.origins));
 }
 
 /**
@@ -153,10 +154,10 @@ export function createPenaltyPsbt(p: PenaltyParams, opts: {
  */
 export function createTimeoutPsbt(p: TimeoutParams, opts: {
   /** Origins of the channel's and the wallet's keys. */
-  origins?: KeyOrigins;
+  origins?: ChannelKeyOrigins | readonly KeyOrigin[];
 } = {}): Psbt {
   expectObject(p, 'timeout params');
   optionsOf(opts);
   const plan = planTimeout(verifyChannelParams(p.channel), p);
-  return revocableSpendPsbt(plan.tx, p.senderTx, [plan.revocable.witnessScript], originList(opts.origins));
+  return revocableSpendPsbt(plan.tx, p.senderTx, [plan.revocable.witnessScript], channelOriginList(opts.origins));
 }

@@ -9,7 +9,8 @@ import { fail } from '../../../core/errors';
 import { bytesEqual } from '../../../core/hash';
 import { PublicKey, Variant, checkVariant } from '../../../core/types';
 import { DescriptorKey, fundingDescriptor, p2wpkhDescriptor, templateDescriptor } from '../../../psbt/descriptor';
-import { ChannelKeyOrigins, KeyOrigin } from '../../../psbt/key-origin';
+import { KeyOrigin } from '../../../psbt/key-origin';
+import { ChannelKeyOrigins } from './key-origins';
 import { ChannelParams, verifyChannelParams } from '../params';
 import { revocableTemplate } from '../templates';
 
