@@ -104,4 +104,48 @@ describe('steps: a transition returns what to save and what to send, and perform
     const step: Step<Json, Message> = handleSenderMessage(c.sender, offer, { maxCloseFeeRate: 5000n });
     expect(step.send?.type).to.equal('close_signed');
   });
+  describe('a peer attacking through the handlers gets a typed refusal, no step and no change', () => {
+    function refusal(run: () => unknown): ChannelError {
+      try { run(); } catch (e) { expect(e).to.be.instanceOf(ChannelError); return e as ChannelError; }
+      throw new Error('expected a refusal');
+    }
+    function settled() {
+      const c = openChannel(CSV);
+      const offer = c.sender.pay(1000n);
+      const accept = c.receiver.onOffer(offer, CHAIN);
+      const revoke = c.sender.onAccept(accept);
+      c.receiver.onRevoke(revoke);
+      return { c, offer, accept, revoke };
+    }
+    const snapshot = (c: ReturnType<typeof openChannel>) => [JSON.stringify(c.sender.toJSON()), JSON.stringify(c.receiver.toJSON())];
+
+    it('a replayed accept does not make the sender reveal another secret', () => {
+      const { c, accept } = settled();
+      const before = snapshot(c);
+      const e = refusal(() => handleSenderMessage(c.sender, wire(accept)));
+      expect(e.action).to.equal('ignore');
+      expect(snapshot(c)).to.deep.equal(before);
+    });
+
+    it('a replayed offer or revoke after the payment is final changes nothing and reports no payment', () => {
+      const { c, offer, revoke } = settled();
+      const before = snapshot(c);
+      expect(refusal(() => handleReceiverMessage(c.receiver, wire(offer), { chain: CHAIN })).action).to.equal('ignore');
+      expect(refusal(() => handleReceiverMessage(c.receiver, wire(revoke))).action).to.equal('ignore');
+      expect(snapshot(c)).to.deep.equal(before);
+      expect(c.receiver.amount).to.equal(1000n);
+    });
+
+    it('a revoke for another channel or with a forged secret is refused; the forged one says close and pays nothing', () => {
+      const c = openChannel(CSV);
+      const accept = c.receiver.onOffer(c.sender.pay(1000n), CHAIN);
+      const revoke = c.sender.onAccept(accept);
+      const before = snapshot(c);
+      expect(refusal(() => handleReceiverMessage(c.receiver, { ...revoke, channelId: new Uint8Array(32).fill(9) })).code).to.equal('WRONG_CHANNEL');
+      const forged = refusal(() => handleReceiverMessage(c.receiver, { ...revoke, secret: new Uint8Array(32).fill(7) }));
+      expect([forged.code, forged.action]).to.deep.equal(['REVOKED_SECRET_MISMATCH', 'close']);
+      expect(snapshot(c)).to.deep.equal(before);
+      expect(c.receiver.amount).to.equal(0n);
+    });
+  });
 });
