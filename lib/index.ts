@@ -56,6 +56,7 @@ export { Json } from './protocol/wire';
 export { ChainView, DEFAULT_MARGIN, cltvCutoffReached, deriveChannelId } from './protocol/party';
 export { DEFAULT_FUNDING_DEPTH, FundingEvidence, FundingStatus, MAX_FUNDING_DEPTH } from './protocol/funding-evidence';
 export { ChannelStore, MemoryChannelStore } from './protocol/store';
+export { VersionedChannelStore, VersionedState, isVersionedStore } from './protocol/versioned-store';
 export * from './protocol/step';
 export { MessageBase, MessageSchema } from './protocol/schema';
 

@@ -61,7 +61,11 @@ export type ErrorCode =
   // chain
   | 'BROADCAST_REJECTED'
   | 'CHAIN_BACKEND'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  // stores: another writer saved the key since it was loaded (details.key, details.expected, details.found)
+  | 'STORE_CONFLICT'
+  // the store could not be reached or failed the write; nothing was saved
+  | 'STORE_UNAVAILABLE';
 
 /**
  * What the caller should do after a refusal, whatever it was doing (LDK's
@@ -136,6 +140,9 @@ export const ERROR_ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   BROADCAST_REJECTED: 'retry',
   CHAIN_BACKEND: 'retry',
   NOT_FOUND: 'retry',
+  // Load the stored state again and apply the message to it.
+  STORE_CONFLICT: 'retry',
+  STORE_UNAVAILABLE: 'retry',
 };
 
 /** Options of a {@link ChannelError} beyond its code and message. */

@@ -4,6 +4,8 @@
  * file-store.ts (package entry revchan/node).
  */
 import { fail } from '../core/errors';
+import type { VersionedChannelStore, VersionedState } from './versioned-store';
+import { checkExpectedVersion, storeConflict } from './versioned-store';
 
 /**
  * Where a party's saved state lives: any key-value store of JSON values.
@@ -35,9 +37,12 @@ export function checkStoreKey(key: string): string {
   return key;
 }
 
-/** In-memory store (keeps JSON text, so what comes back is a copy, as from a file). */
-export class MemoryChannelStore implements ChannelStore {
-  private readonly m = new Map<string, string>();
+/**
+ * In-memory store (keeps JSON text, so what comes back is a copy, as from a
+ * file). Versioned: saves can be compare-and-set, as in the database store.
+ */
+export class MemoryChannelStore implements VersionedChannelStore {
+  private readonly m = new Map<string, { text: string; version: number }>();
 
   /**
    * The value saved under `key`, a fresh copy, or undefined.
@@ -46,19 +51,50 @@ export class MemoryChannelStore implements ChannelStore {
    * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` is not of that form.
    */
   async load(key: string): Promise<unknown | undefined> {
-    const v = this.m.get(checkStoreKey(key));
-    return v === undefined ? undefined : JSON.parse(v);
+    return (await this.loadVersioned(key))?.state;
   }
 
   /**
-   * Save `state` under `key` as JSON text.
+   * The value saved under `key`, a fresh copy, and its version; or undefined.
+   *
+   * @param key - 1-128 characters of [A-Za-z0-9_-].
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` is not of that form.
+   */
+  async loadVersioned(key: string): Promise<VersionedState | undefined> {
+    const v = this.m.get(checkStoreKey(key));
+    return v === undefined ? undefined : { state: JSON.parse(v.text), version: v.version };
+  }
+
+  /**
+   * Save `state` under `key` as JSON text, whatever version is stored.
    *
    * @param key - 1-128 characters of [A-Za-z0-9_-].
    * @param state - A JSON value.
    * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` is not of that form.
    */
   async save(key: string, state: unknown): Promise<void> {
-    this.m.set(checkStoreKey(key), JSON.stringify(state));
+    const text = JSON.stringify(state);
+    this.m.set(checkStoreKey(key), { text, version: (this.m.get(key)?.version ?? 0) + 1 });
+  }
+
+  /**
+   * Save `state` under `key` if the stored version is `expected` (0: none).
+   *
+   * @param key - 1-128 characters of [A-Za-z0-9_-].
+   * @param state - A JSON value.
+   * @param expected - The version loaded, or 0 for a new key.
+   * @returns The new version.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` or `expected` is malformed.
+   * @throws {@link ChannelError} `STORE_CONFLICT` (the promise rejects) if the stored version is not `expected`; nothing is written.
+   */
+  async saveVersioned(key: string, state: unknown, expected: number): Promise<number> {
+    checkStoreKey(key);
+    checkExpectedVersion(expected);
+    const text = JSON.stringify(state);
+    const found = this.m.get(key)?.version ?? 0;
+    if (found !== expected) storeConflict(key, expected, found);
+    this.m.set(key, { text, version: found + 1 });
+    return found + 1;
   }
 
   /** Every key with a saved value, sorted. */
