@@ -64,12 +64,19 @@ export interface BrowserBought {
   readonly closeHex: string;
 }
 
+function satsOf(v: string, what: string): bigint {
+  if (typeof v !== 'string' || !/^(?:0|[1-9][0-9]{0,15})$/.test(v)) fail('INVALID_AMOUNT', `${what} must be satoshis as a decimal string`);
+  return BigInt(v);
+}
+
 /**
  * Buys a file over the browser's WebSocket.
  *
  * @param p - The seller, the limits, the keys, the coin and the chain functions.
  * @returns The file and the purchase's transactions.
  * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects, as for every code here) if there is no WebSocket or `p` is malformed.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `capacity`, `maxPrice` or the coin's value is not a decimal string of satoshis.
+ * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid private key.
  * @throws {@link ChannelError} any code of the buyer (buyer.ts, `ChunkBuyer.buyFile`).
  */
 export async function buyFile(p: BrowserPurchase): Promise<BrowserBought> {
@@ -90,14 +97,14 @@ export async function buyFile(p: BrowserPurchase): Promise<BrowserBought> {
       storeKey: 'buyer',
       secrets: { fundingKey: key(p.keys.funding, 'funding key'), payoutKey: key(p.keys.payout, 'payout key'), updateSeed: fromHex(p.keys.updateSeed) },
       wallet: {
-        coin: { txid: p.coin.txid, vout: p.coin.vout, value: BigInt(p.coin.value), script: walletScript },
+        coin: { txid: p.coin.txid, vout: p.coin.vout, value: satsOf(p.coin.value, 'coin.value'), script: walletScript },
         changeScript: walletScript,
         signFunding: (psbt) => { signPsbtWithKey(psbt, walletKey); },
       },
       broadcast: (tx) => p.broadcast(toHex(tx)),
       waitForFunding: () => p.waitForBlock(),
-      capacity: BigInt(p.capacity),
-      maxPrice: BigInt(p.maxPrice),
+      capacity: satsOf(p.capacity, 'capacity'),
+      maxPrice: satsOf(p.maxPrice, 'maxPrice'),
     });
     const r = await buyer.buyFile();
     return {

@@ -1,0 +1,173 @@
+/**
+ * The seller: a WebSocket server that sells one file chunk by chunk. Each
+ * connection carries one channel. revchan's messages go to the hub, which
+ * loads the channel, applies the message, saves and answers; the server only
+ * checks that the message is for this connection's channel and sends the
+ * answer on. Chunk n leaves only once the hub has reported, after saving the
+ * revoke, that the payments on the channel cover n + 1 chunks.
+ *
+ * Messages of one connection are handled one after the other, in the order
+ * they came: a request that follows a revoke is answered only once the
+ * revoke is saved.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ChannelError, Json, fail, isChannelError } from '../../lib';
+import { ChunkMessage, ChunkRefusal, decodeChunkMessage, encodeChunkMessage, isChunkMessage, refusal } from './chunk-protocol';
+import { FileForSale } from './file-for-sale';
+
+/** What the hub answers for one message, as the server reads it. */
+export interface HubAnswer {
+  /** The answer to send back (JSON), if any. */
+  readonly reply?: Json;
+  /** The channel's id (hex) once it has one. */
+  readonly channelId?: string;
+  /** The receiver's final total, when this message (a revoke) made a payment final; it is saved by then. */
+  readonly paid?: bigint;
+}
+
+/** The one thing the server asks of the channel side. */
+export interface ChannelHub {
+  /**
+   * Applies one wire message to its channel and answers.
+   * @param wire - A parsed revchan message.
+   */
+  handle(wire: unknown): Promise<HubAnswer>;
+}
+
+/** A running seller. */
+export interface ChunkServer {
+  /** Its WebSocket address, `ws://127.0.0.1:port/`. */
+  readonly url: string;
+  /** Stops taking connections and closes the open ones. */
+  close(): Promise<void>;
+}
+
+/** What one connection knows of its channel. */
+interface Connection {
+  readonly socket: WebSocket;
+  /** The temporary id of the channel this connection opened. */
+  tempChannelId?: string;
+  /** Its id once funded. */
+  channelId?: string;
+  /** Satoshis final on it, as the hub last reported after saving. */
+  final: bigint;
+  /** Messages are handled in order; each waits for the one before. */
+  queue: Promise<void>;
+}
+
+/** The largest message a buyer may send: revchan's and the chunk requests are all far below it. */
+const MAX_PAYLOAD = 16 * 1024;
+
+/**
+ * Starts a seller on 127.0.0.1.
+ *
+ * @param o - The file for sale, the hub, and the port (0, or absent: one the system picks).
+ * @returns The running server.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `o` is malformed.
+ */
+export async function startChunkServer(o: {
+  /** The file and its terms. */
+  readonly file: FileForSale;
+  /** The channel side. */
+  readonly hub: ChannelHub;
+  /** The port; 0 or absent for one the system picks. */
+  readonly port?: number;
+}): Promise<ChunkServer> {
+  if (o === null || typeof o !== 'object' || o.file === null || typeof o.file !== 'object' || o.hub === null || typeof o.hub?.handle !== 'function') {
+    fail('INVALID_ARGUMENT', 'startChunkServer needs a file and a hub');
+  }
+  const port = o.port ?? 0;
+  if (!Number.isSafeInteger(port) || port < 0 || port > 0xffff) fail('INVALID_ARGUMENT', 'port must be in [0, 65535]');
+  const http_ = http.createServer((_, res) => { res.writeHead(426); res.end(); });
+  const wss = new WebSocketServer({ server: http_, maxPayload: MAX_PAYLOAD });
+  wss.on('connection', (socket) => {
+    const c: Connection = { socket, final: 0n, queue: Promise.resolve() };
+    socket.on('error', () => undefined);
+    socket.on('message', (data, isBinary) => {
+      const text = isBinary ? undefined : data.toString();
+      c.queue = c.queue.then(() => onText(o.file, o.hub, c, text)).catch(() => socket.close());
+    });
+    sendChunk(c, o.file.terms);
+  });
+  await new Promise<void>((resolve) => http_.listen(port, '127.0.0.1', resolve));
+  return {
+    url: `ws://127.0.0.1:${(http_.address() as AddressInfo).port}/`,
+    close: async () => {
+      for (const s of wss.clients) s.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      http_.closeAllConnections();
+      await new Promise<void>((resolve) => http_.close(() => resolve()));
+    },
+  };
+}
+
+async function onText(file: FileForSale, hub: ChannelHub, c: Connection, text: string | undefined): Promise<void> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text ?? '');
+  } catch {
+    sendChunk(c, refusal('message', new ChannelError('MESSAGE_INVALID', 'not JSON text')));
+    return;
+  }
+  if (isChunkMessage(json)) {
+    onChunkMessage(file, c, json);
+    return;
+  }
+  const type = String((json as Json | null)?.type ?? 'message').slice(0, 40);
+  try {
+    checkChannelOf(c, json as Json);
+    const answer = await hub.handle(json);
+    if (type === 'funding_created' && answer.channelId !== undefined) c.channelId = answer.channelId;
+    // Recorded before the answer leaves: the hub has saved by now, so a request that follows is served from it.
+    if (answer.paid !== undefined && answer.paid > c.final) c.final = answer.paid;
+    if (answer.reply !== undefined) send(c, answer.reply);
+  } catch (e) {
+    if (!isChannelError(e)) throw e;
+    sendChunk(c, refusal(type, e));
+  }
+}
+
+/** A connection speaks for one channel: the one it opened. */
+function checkChannelOf(c: Connection, m: Json): void {
+  if (m === null || typeof m !== 'object') fail('MESSAGE_INVALID', 'a message must be a JSON object');
+  if (m.type === 'open_channel') {
+    if (c.tempChannelId !== undefined) fail('UNEXPECTED_MESSAGE', 'this connection has opened its channel');
+    if (typeof m.tempChannelId !== 'string') fail('MESSAGE_INVALID', 'tempChannelId missing', { field: 'tempChannelId' });
+    c.tempChannelId = m.tempChannelId;
+    return;
+  }
+  const own = 'tempChannelId' in m ? c.tempChannelId : c.channelId;
+  const theirs = 'tempChannelId' in m ? m.tempChannelId : m.channelId;
+  if (own === undefined || theirs !== own) fail('WRONG_CHANNEL', 'a message for another channel than this connection\'s');
+}
+
+function onChunkMessage(file: FileForSale, c: Connection, json: unknown): void {
+  let m: ChunkMessage;
+  try {
+    m = decodeChunkMessage(json);
+  } catch (e) {
+    if (!isChannelError(e)) throw e;
+    sendChunk(c, refusal('message', e));
+    return;
+  }
+  if (m.type !== 'chunk.request') {
+    sendChunk(c, refusal(m.type, new ChannelError('UNEXPECTED_MESSAGE', 'a seller takes only chunk requests')));
+    return;
+  }
+  const refuse = (code: ChunkRefusal, message: string) => sendChunk(c, refusal(m.type, { code, message, action: 'ignore' }, m.index));
+  if (c.channelId === undefined) return refuse('NO_CHANNEL', 'open and fund a channel first');
+  if (m.index >= file.terms.chunkHashes.length) return refuse('NO_SUCH_CHUNK', `the file has ${file.terms.chunkHashes.length} chunks`);
+  // Chunk n is paid for once the final total covers chunks 0..n.
+  if (c.final < file.terms.price * BigInt(m.index + 1)) return refuse('NOT_PAID', `chunk ${m.index} is not paid for`);
+  sendChunk(c, { type: 'chunk.data', index: m.index, data: file.chunk(m.index) });
+}
+
+function sendChunk(c: Connection, m: ChunkMessage): void {
+  send(c, encodeChunkMessage(m));
+}
+
+function send(c: Connection, json: Json): void {
+  if (c.socket.readyState === c.socket.OPEN) c.socket.send(JSON.stringify(json));
+}
