@@ -17,14 +17,17 @@ import { ChannelError, Json, fail, isChannelError } from '../../lib';
 import { ChunkMessage, ChunkRefusal, decodeChunkMessage, encodeChunkMessage, isChunkMessage, refusal } from './chunk-protocol';
 import { FileForSale } from './file-for-sale';
 
-/** What the hub answers for one message, as the server reads it. */
+/** What the hub answers for one message, as the server reads it (a ReceiverHub's HubReply). */
 export interface HubAnswer {
-  /** The answer to send back (JSON), if any. */
+  /** The channel's id, hex: the temporary id until funding_created is handled. */
+  readonly channelId: string;
+  /** The answer to send back (wire JSON), if any. */
   readonly reply?: Json;
-  /** The channel's id (hex) once it has one. */
-  readonly channelId?: string;
-  /** The receiver's final total, when this message (a revoke) made a payment final; it is saved by then. */
-  readonly paid?: bigint;
+  /** The payment a revoke made final; it is saved by then. */
+  readonly paid?: {
+    /** The receiver's final total, satoshis. */
+    readonly amount: bigint;
+  };
 }
 
 /** The one thing the server asks of the channel side. */
@@ -53,6 +56,8 @@ interface Connection {
   channelId?: string;
   /** Satoshis final on it, as the hub last reported after saving. */
   final: bigint;
+  /** Set when the hub refused a message with action close: the channel cannot safely go on, nothing more leaves. */
+  stopped?: string;
   /** Messages are handled in order; each waits for the one before. */
   queue: Promise<void>;
 }
@@ -119,12 +124,14 @@ async function onText(file: FileForSale, hub: ChannelHub, c: Connection, text: s
   try {
     checkChannelOf(c, json as Json);
     const answer = await hub.handle(json);
-    if (type === 'funding_created' && answer.channelId !== undefined) c.channelId = answer.channelId;
-    // Recorded before the answer leaves: the hub has saved by now, so a request that follows is served from it.
-    if (answer.paid !== undefined && answer.paid > c.final) c.final = answer.paid;
+    if (type === 'open_channel') c.tempChannelId = answer.channelId;
+    if (type === 'funding_created') c.channelId = answer.channelId;
+    // The hub answers only once the revoke is saved: from here on the chunks it pays for may leave.
+    if (answer.paid !== undefined && answer.paid.amount > c.final) c.final = answer.paid.amount;
     if (answer.reply !== undefined) send(c, answer.reply);
   } catch (e) {
     if (!isChannelError(e)) throw e;
+    if (e.action === 'close') c.stopped = e.code;
     sendChunk(c, refusal(type, e));
   }
 }
@@ -134,8 +141,6 @@ function checkChannelOf(c: Connection, m: Json): void {
   if (m === null || typeof m !== 'object') fail('MESSAGE_INVALID', 'a message must be a JSON object');
   if (m.type === 'open_channel') {
     if (c.tempChannelId !== undefined) fail('UNEXPECTED_MESSAGE', 'this connection has opened its channel');
-    if (typeof m.tempChannelId !== 'string') fail('MESSAGE_INVALID', 'tempChannelId missing', { field: 'tempChannelId' });
-    c.tempChannelId = m.tempChannelId;
     return;
   }
   const own = 'tempChannelId' in m ? c.tempChannelId : c.channelId;
@@ -158,6 +163,7 @@ function onChunkMessage(file: FileForSale, c: Connection, json: unknown): void {
   }
   const refuse = (code: ChunkRefusal, message: string) => sendChunk(c, refusal(m.type, { code, message, action: 'ignore' }, m.index));
   if (c.channelId === undefined) return refuse('NO_CHANNEL', 'open and fund a channel first');
+  if (c.stopped !== undefined) return refuse('NO_CHANNEL', `the channel was refused (${c.stopped}) and is being closed`);
   if (m.index >= file.terms.chunkHashes.length) return refuse('NO_SUCH_CHUNK', `the file has ${file.terms.chunkHashes.length} chunks`);
   // Chunk n is paid for once the final total covers chunks 0..n.
   if (c.final < file.terms.price * BigInt(m.index + 1)) return refuse('NOT_PAID', `chunk ${m.index} is not paid for`);
