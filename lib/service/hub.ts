@@ -131,6 +131,8 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
   /** What the watcher was given here, by outpoint key. */
   private readonly watched = new Map<string, FundingOutpoint>();
   private tip?: { view: ChainView; at: number };
+  /** Work the watcher's events started (saving a channel closed); poll waits for it. */
+  private readonly background = new Set<Promise<void>>();
 
   private constructor(o: ReceiverHubOptions, fromHeight: number) {
     super();
@@ -481,6 +483,8 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
   async poll(): Promise<void> {
     this.tip = undefined;
     await this.watcher.poll();
+    // What the poll saw is saved before it returns (a channel closed on chain, classified again from the store).
+    while (this.background.size > 0) await Promise.all([...this.background]);
   }
 
   /**
@@ -546,10 +550,10 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
   private fromWatcher(e: WatcherEvent): void {
     switch (e.kind) {
       case 'spend':
-        void this.settleOnChain(e.channelId, e.classification, e.txid);
+        this.inBackground(this.settleOnChain(e.channelId, e.classification, e.txid));
         return;
       case 'cutoff':
-        void this.settleOnChain(e.channelId, 'cutoff', e.txid);
+        this.inBackground(this.settleOnChain(e.channelId, 'cutoff', e.txid));
         return;
       case 'penalty-broadcast':
         this.emitEvent({ kind: 'penalty', channelId: e.channelId, stage: 'broadcast', txid: e.txid, feeRate: e.feeRate });
@@ -562,6 +566,11 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
         return;
       default:
     }
+  }
+
+  private inBackground(p: Promise<void>): void {
+    this.background.add(p);
+    void p.finally(() => this.background.delete(p));
   }
 
   /**
