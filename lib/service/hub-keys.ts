@@ -77,8 +77,8 @@ function deriveKey(seed: Uint8Array, keyId: string, role: string): PrivateKey {
  * @param seed - At least 32 bytes of secret randomness, the same in every process serving the same channels.
  * @param nextKeyId - Draws a new key id (default: 32 random bytes as hex); ids must never repeat.
  * @returns The key source.
- * @throws {@link ChannelError} `INVALID_KEY` if `seed` is not at least 32 bytes.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `nextKeyId` is given and is not a function.
+ * @throws {@link revchan!ChannelError} `INVALID_KEY` if `seed` is not at least 32 bytes.
+ * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` if `nextKeyId` is given and is not a function.
  *
  * @example
  * ```ts

@@ -13,82 +13,32 @@
  * channel from the store first, so secrets another process saved are used.
  */
 import { Transaction } from 'bitcoinjs-lib';
-import { ChannelError, fail, isChannelError } from '../core/errors';
-import { fromHex, toHex, txidToHash } from '../core/hash';
+import { fail, isChannelError } from '../core/errors';
+import { fromHex, toHex } from '../core/hash';
 import { FeeRate } from '../core/types';
 import { ChainBackend } from '../chain/backend';
 import { confirmFunding } from '../chain/funding-check';
 import { IsolatedEmitter } from '../chain/isolated-emitter';
-import { outpointKey } from '../chain/spend-scan';
 import { checkChainBackend } from '../chain/watcher-options';
 import { ChainView, deriveChannelId } from '../protocol/party';
-import { isVersionedStore, VersionedChannelStore } from '../protocol/versioned-store';
+import { isVersionedStore } from '../protocol/versioned-store';
 import { Json } from '../protocol/wire';
 import { Message, decodeMessage, encodeMessage } from '../constructions/revocable/protocol/messages';
 import { Receiver, ReceiverPolicy } from '../constructions/revocable/protocol/receiver';
 import { handleReceiverMessage, proposeCloseStep } from '../constructions/revocable/protocol/steps';
-import { ReceiverWatcher, WatcherEvent } from '../constructions/revocable/chain/receiver-watcher';
 import { HubKeySource } from './hub-keys';
-import {
-  RECORD_PREFIX, aliasKeyOf, aliasToJson, readAlias, readRecord, recordKeyOf, recordToJson,
-} from './hub-records';
+import { Change, HubChannels, expectChannelId, typed } from './hub-channels';
+import { HubWatch } from './hub-watch';
+import { RECORD_PREFIX, recordKeyOf } from './hub-records';
 import { ChannelBalance, FundingOutpoint, HubEvent, HubReply, ReceiverHubOptions } from './hub-types';
-import { KeyedQueue } from './keyed-queue';
-
-/** A channel as loaded: its receiver, the version it was loaded or saved at, and where its keys are. */
-interface Loaded {
-  readonly receiver: Receiver;
-  version: number;
-  readonly keyId: string;
-  /** Loaded from the store in this attempt (a refusal from it needs no second look). */
-  fresh: boolean;
-}
-
-/** What applying something to a loaded channel came to. */
-interface Change<T> {
-  /** Save the receiver (compare-and-set on the loaded version). */
-  readonly save: boolean;
-  readonly result?: T;
-  /** Thrown after the save: a refusal that still changed something worth keeping (a funding check). */
-  readonly error?: unknown;
-  /** Runs once the save is durable (events, broadcasts). */
-  readonly after?: () => Promise<void> | void;
-}
 
 const HEX32 = /^[0-9a-f]{64}$/;
-
-/** A store's failure that is not already typed: nothing was saved. */
-function storeFailure(e: unknown): ChannelError {
-  if (e instanceof ChannelError) return e;
-  return new ChannelError('STORE_UNAVAILABLE', `store failed: ${e instanceof Error ? e.message : String(e)}`);
-}
-
-/** The caller's code (a key source, a backend) may throw anything: it becomes a ChannelError of `code`. */
-async function typed<T>(code: 'CHAIN_BACKEND' | 'STORE_UNAVAILABLE' | 'INVALID_KEY', call: () => T | Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    if (e instanceof ChannelError) throw e;
-    return fail(code, e instanceof Error ? e.message : String(e));
-  }
-}
 
 /** A channel id as given: 32 bytes, or their hex. */
 function channelIdHex(id: Uint8Array | string): string {
   if (typeof id === 'string' && HEX32.test(id)) return id;
   if (id instanceof Uint8Array && id.length === 32) return toHex(id);
   return fail('INVALID_ARGUMENT', 'channel id must be 32 bytes or 64 lowercase hex characters');
-}
-
-function checkOutpoints(list: unknown, what: string): FundingOutpoint[] {
-  if (list === undefined) return [];
-  if (!Array.isArray(list)) fail('INVALID_ARGUMENT', `${what} must be a list of {txid, vout}`);
-  return list.map((o: unknown) => {
-    if (o === null || typeof o !== 'object') fail('INVALID_ARGUMENT', `${what}: each must be {txid, vout}`);
-    const { txid, vout } = o as FundingOutpoint;
-    deriveChannelId(txid, vout); // checks both
-    return { txid, vout };
-  });
 }
 
 /**
@@ -114,39 +64,22 @@ function checkOutpoints(list: unknown, what: string): FundingOutpoint[] {
  * ```
  */
 export class ReceiverHub extends IsolatedEmitter<HubEvent> {
-  private readonly store: VersionedChannelStore;
   private readonly backend: ChainBackend;
   private readonly keys: HubKeySource;
   private readonly policy: ReceiverPolicy;
-  private readonly maxAttempts: number;
   private readonly tipMaxAgeMs: number;
-  private readonly watcher: ReceiverWatcher;
-  private readonly queue = new KeyedQueue();
-  /** Funded channels by record key, as last loaded or saved here. */
-  private readonly cache = new Map<string, Loaded>();
-  /** Record keys by channel id, hex: an alias never changes once written. */
-  private readonly aliases = new Map<string, string>();
-  /** Outpoint keys to watch, once watchOnly restricted the watch; undefined: every funded channel. */
-  private only?: Set<string>;
-  /** What the watcher was given here, by outpoint key. */
-  private readonly watched = new Map<string, FundingOutpoint>();
+  private readonly chans: HubChannels;
+  private readonly watch: HubWatch;
   private tip?: { view: ChainView; at: number };
-  /** Work the watcher's events started (saving a channel closed); poll waits for it. */
-  private readonly background = new Set<Promise<void>>();
 
   private constructor(o: ReceiverHubOptions, fromHeight: number) {
     super();
-    this.store = o.store;
     this.backend = o.backend;
     this.keys = o.keys;
     this.policy = o.policy ?? {};
-    this.maxAttempts = o.maxAttempts ?? 5;
     this.tipMaxAgeMs = o.tipMaxAgeMs ?? 1000;
-    if (o.watchAll === false) this.only = new Set();
-    this.watcher = new ReceiverWatcher({
-      ...o.watcher, backend: o.backend, fromHeight, onCutoff: (r) => this.latestAtCutoff(r),
-    });
-    this.watcher.onEvent((e: WatcherEvent) => this.fromWatcher(e));
+    this.watch = new HubWatch(o.watcher, o.backend, fromHeight, o.watchAll !== false, () => this.chans, (e) => this.emitEvent(e));
+    this.chans = new HubChannels(o.store, o.keys, o.maxAttempts ?? 5, (c) => this.watch.sync(c));
   }
 
   /**
@@ -156,10 +89,10 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
    *
    * @param opts - The store, the node, the key source, the policy and the watcher's settings.
    * @returns The hub, watching.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects, as for every code here) if `opts` is not an object, the store is not a VersionedChannelStore, the backend lacks a ChainBackend method, `keys` lacks newKeys or secretsOf, or a count or flag is malformed.
-   * @throws {@link ChannelError} `INVALID_SCRIPT`, `INVALID_FEE_RATE` or `FEE_RATE_REFUSED` if the watcher's destination or fee rates are refused (as ReceiverWatcher's constructor).
-   * @throws {@link ChannelError} `CHAIN_BACKEND` if the node cannot give its tip.
-   * @throws {@link ChannelError} `STORE_UNAVAILABLE` if the store cannot be read; `STATE_INVALID` if a stored channel is damaged.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects, as for every code here) if `opts` is not an object, the store is not a VersionedChannelStore, the backend lacks a ChainBackend method, `keys` lacks newKeys or secretsOf, or a count or flag is malformed.
+   * @throws {@link revchan!ChannelError} `INVALID_SCRIPT`, `INVALID_FEE_RATE` or `FEE_RATE_REFUSED` if the watcher's destination or fee rates are refused (as ReceiverWatcher's constructor).
+   * @throws {@link revchan!ChannelError} `CHAIN_BACKEND` if the node cannot give its tip.
+   * @throws {@link revchan!ChannelError} `STORE_UNAVAILABLE` if the store cannot be read; `STATE_INVALID` if a stored channel is damaged.
    */
   static async start(opts: ReceiverHubOptions): Promise<ReceiverHub> {
     if (opts === null || typeof opts !== 'object') fail('INVALID_ARGUMENT', 'hub options must be an object');
@@ -194,13 +127,13 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
    *
    * @param wire - The message as JSON text, or parsed.
    * @returns Once saved: the answer to send, and what became final.
-   * @throws {@link ChannelError} `MESSAGE_INVALID`, `MESSAGE_UNKNOWN_TYPE`, `MESSAGE_UNSUPPORTED_VERSION`, `INVALID_KEY`, `INVALID_SIGNATURE` or `INVALID_TIMELOCK` (the promise rejects, as for every code here) if the message does not decode.
-   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` for a type a receiver does not take, an open_channel whose temporary id is in use, or a message its channel's state does not expect.
-   * @throws {@link ChannelError} `NOT_FOUND` (action ignore) if no channel has its id.
-   * @throws {@link ChannelError} `FUNDING_MISMATCH` if the funding is not the agreed one, or (action ignore) its outpoint is another channel's.
-   * @throws {@link ChannelError} `FUNDING_NOT_CONFIRMED`, `CHAIN_BACKEND` if the funding cannot be seen at the policy depth on the hub's node.
-   * @throws {@link ChannelError} `WRONG_CHANNEL`, `UPDATE_INDEX_MISMATCH`, `UPDATE_NOT_MONOTONIC`, `AMOUNT_EXCEEDS_CAPACITY`, `INVALID_AMOUNT`, `UPDATE_KEY_REUSED`, `CHANNEL_EXPIRED`, `PAYMENT_PENDING`, `REVOKED_SECRET_MISMATCH`, `SECRET_STORE_INCONSISTENT`, `CHANNEL_CLOSED`, `FEE_RATE_REFUSED`, `FEE_EXCEEDS_OUTPUT`, `INVALID_FEE_RATE`, `INVALID_ARGUMENT`: the receiver's refusals (Receiver.accept and handleReceiverMessage).
-   * @throws {@link ChannelError} `STORE_CONFLICT` if other processes kept saving first `maxAttempts` times; `STORE_UNAVAILABLE` if a save failed (nothing is sent; the next attempt starts from the store); `STATE_INVALID` if the stored channel is damaged.
+   * @throws {@link revchan!ChannelError} `MESSAGE_INVALID`, `MESSAGE_UNKNOWN_TYPE`, `MESSAGE_UNSUPPORTED_VERSION`, `INVALID_KEY`, `INVALID_SIGNATURE` or `INVALID_TIMELOCK` (the promise rejects, as for every code here) if the message does not decode.
+   * @throws {@link revchan!ChannelError} `UNEXPECTED_MESSAGE` for a type a receiver does not take, an open_channel whose temporary id is in use, or a message its channel's state does not expect.
+   * @throws {@link revchan!ChannelError} `NOT_FOUND` (action ignore) if no channel has its id.
+   * @throws {@link revchan!ChannelError} `FUNDING_MISMATCH` if the funding is not the agreed one, or (action ignore) its outpoint is another channel's.
+   * @throws {@link revchan!ChannelError} `FUNDING_NOT_CONFIRMED`, `CHAIN_BACKEND` if the funding cannot be seen at the policy depth on the hub's node.
+   * @throws {@link revchan!ChannelError} `WRONG_CHANNEL`, `UPDATE_INDEX_MISMATCH`, `UPDATE_NOT_MONOTONIC`, `AMOUNT_EXCEEDS_CAPACITY`, `INVALID_AMOUNT`, `UPDATE_KEY_REUSED`, `CHANNEL_EXPIRED`, `PAYMENT_PENDING`, `REVOKED_SECRET_MISMATCH`, `SECRET_STORE_INCONSISTENT`, `CHANNEL_CLOSED`, `FEE_RATE_REFUSED`, `FEE_EXCEEDS_OUTPUT`, `INVALID_FEE_RATE`, `INVALID_ARGUMENT`: the receiver's refusals (Receiver.accept and handleReceiverMessage).
+   * @throws {@link revchan!ChannelError} `STORE_CONFLICT` if other processes kept saving first `maxAttempts` times; `STORE_UNAVAILABLE` if a save failed (nothing is sent; the next attempt starts from the store); `STATE_INVALID` if the stored channel is damaged.
    */
   async handle(wire: unknown): Promise<HubReply> {
     let json = wire;
@@ -222,7 +155,7 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
       case 'close_offer':
       case 'close_signed': {
         const id = toHex(m.channelId);
-        return this.apply(await this.routeOf(id), id, m);
+        return this.apply(await this.chans.routeOf(id), id, m);
       }
       default:
         return fail('UNEXPECTED_MESSAGE', `a receiver does not take ${m.type}`, { type: m.type });
@@ -237,15 +170,15 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
    * @param channelId - The channel's id, bytes or hex.
    * @param feeRate - The close's fee rate, sat/kw, paid from the sender's side.
    * @returns The close_offer, as wire JSON.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects, as for every code here) if `channelId` is malformed.
-   * @throws {@link ChannelError} `NOT_FOUND` if no channel has this id.
-   * @throws {@link ChannelError} `PAYMENT_PENDING`, `INVALID_FEE_RATE`, `FEE_RATE_REFUSED`, `FEE_EXCEEDS_OUTPUT`, `UNEXPECTED_MESSAGE`, `CHANNEL_CLOSED`: as Receiver.proposeClose.
-   * @throws {@link ChannelError} `STORE_CONFLICT`, `STORE_UNAVAILABLE`, `STATE_INVALID`: as {@link ReceiverHub.handle}.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects, as for every code here) if `channelId` is malformed.
+   * @throws {@link revchan!ChannelError} `NOT_FOUND` if no channel has this id.
+   * @throws {@link revchan!ChannelError} `PAYMENT_PENDING`, `INVALID_FEE_RATE`, `FEE_RATE_REFUSED`, `FEE_EXCEEDS_OUTPUT`, `UNEXPECTED_MESSAGE`, `CHANNEL_CLOSED`: as Receiver.proposeClose.
+   * @throws {@link revchan!ChannelError} `STORE_CONFLICT`, `STORE_UNAVAILABLE`, `STATE_INVALID`: as {@link ReceiverHub.handle}.
    */
   async proposeClose(channelId: Uint8Array | string, feeRate: FeeRate): Promise<Json> {
     const id = channelIdHex(channelId);
-    return this.update(await this.routeOf(id), (c) => {
-      this.expectId(c, id);
+    return this.chans.update(await this.chans.routeOf(id), (c) => {
+      expectChannelId(c, id);
       const step = proposeCloseStep(c.receiver, feeRate);
       return { save: true, result: encodeMessage(step.send!) };
     });
@@ -254,18 +187,13 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
   private async open(m: Extract<Message, { type: 'open_channel' }>): Promise<HubReply> {
     const key = recordKeyOf(m.tempChannelId);
     const inUse = (): never => fail('UNEXPECTED_MESSAGE', 'an open_channel for a temporary id already in use', { tempChannelId: toHex(m.tempChannelId) });
-    return this.queue.run(key, async () => {
-      if (this.cache.has(key) || (await typed('STORE_UNAVAILABLE', () => this.store.loadVersioned(key))) !== undefined) inUse();
+    return this.chans.run(key, async () => {
+      if (await this.chans.exists(key)) inUse();
       const chain = m.variant.kind === 'cltv' ? await this.chainView() : undefined;
       const { keyId, secrets } = await typed('INVALID_KEY', () => this.keys.newKeys(m));
       const { receiver, message } = Receiver.accept(m, secrets, this.policy, chain);
-      try {
-        await this.store.saveVersioned(key, recordToJson({ keyId, receiver: receiver.toJSON() }), 0);
-      } catch (e) {
-        // Another process took the id between our look and our save: its answer is the one the sender gets.
-        if (isChannelError(e, 'STORE_CONFLICT')) inUse();
-        throw storeFailure(e);
-      }
+      // Another process may take the id between our look and our save: its answer is the one the sender gets.
+      if (!(await this.chans.create(key, { keyId, receiver: receiver.toJSON() }))) inUse();
       // Not cached: an open costs the sender nothing, so unfunded channels stay in the store only.
       return { channelId: toHex(m.tempChannelId), reply: encodeMessage(message) };
     });
@@ -275,18 +203,18 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     const key = recordKeyOf(m.tempChannelId);
     // The message is decoded: its txid is 32 bytes and its vout in range.
     const id = toHex(deriveChannelId(toHex(m.fundingTxid), m.fundingVout));
-    return this.update(key, async (c) => {
+    return this.chans.update(key, async (c) => {
       // The alias before the receiver changes: an outpoint another channel was funded on is refused with this one untouched.
       // A refusal below leaves an alias naming a record of another outpoint (or none), which routing refuses.
-      await this.claimAlias(id, key);
+      await this.chans.claimAlias(id, key);
       const step = handleReceiverMessage(c.receiver, m);
-      return { save: true, result: { channelId: id, reply: encodeMessage(step.send!) }, after: () => { this.aliases.set(id, key); } };
+      return { save: true, result: { channelId: id, reply: encodeMessage(step.send!) }, after: () => { this.chans.remember(id, key); } };
     });
   }
 
   private apply(key: string, id: string, m: Extract<Message, { type: 'offer' | 'revoke' | 'close_offer' | 'close_signed' }>): Promise<HubReply> {
-    return this.update(key, async (c): Promise<Change<HubReply>> => {
-      this.expectId(c, id);
+    return this.chans.update(key, async (c): Promise<Change<HubReply>> => {
+      expectChannelId(c, id);
       const r = c.receiver;
       const was = { phase: r.phase, deep: r.fundingConfirmed };
       if (m.type === 'offer' && this.mustCheckFunding(r, m.amount)) {
@@ -340,119 +268,6 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
 
   // ---- loading and saving
 
-  /**
-   * Runs `change` on the channel under `key` in its queue: loaded (from the
-   * cache, or the store), changed, saved with compare-and-set. A conflicting
-   * save, or a refusal from a cached copy the store has moved past, loads
-   * the stored channel and runs `change` again, up to maxAttempts times.
-   */
-  private update<T>(key: string, change: (c: Loaded) => Promise<Change<T>> | Change<T>, opts: {
-    /** Load from the store, whatever is cached. */
-    fresh?: boolean;
-    /** Load from the store if it holds another version than the cached one. */
-    revalidate?: boolean;
-  } = {}): Promise<T> {
-    return this.queue.run(key, async () => {
-      const cached = this.cache.get(key);
-      if (cached && (opts.fresh || (opts.revalidate && (await this.storedVersion(key)) !== cached.version))) this.cache.delete(key);
-      for (let attempt = 1; ; attempt++) {
-        const c = await this.load(key);
-        let ch: Change<T>;
-        try {
-          ch = await change(c);
-        } catch (e) {
-          // Refused, and the receiver unchanged (a party changes nothing when it refuses). From a cached copy the
-          // store has moved past, the refusal means nothing: try the stored channel. A store that cannot answer
-          // leaves the refusal standing, which changes nothing either.
-          this.cache.delete(key);
-          if (!c.fresh && attempt < this.maxAttempts && (await this.storedVersion(key).catch(() => c.version)) !== c.version) continue;
-          this.sync(c);
-          throw e;
-        }
-        if (ch.save) {
-          try {
-            c.version = await this.store.saveVersioned(key, recordToJson({ keyId: c.keyId, receiver: c.receiver.toJSON() }), c.version);
-          } catch (e) {
-            // The copy is ahead of the store now: the next attempt (or message) starts from the store.
-            this.cache.delete(key);
-            if (isChannelError(e, 'STORE_CONFLICT') && attempt < this.maxAttempts) continue;
-            throw storeFailure(e);
-          }
-        }
-        c.fresh = false;
-        if (c.receiver.funding) this.cache.set(key, c);
-        this.sync(c);
-        await ch.after?.();
-        if (ch.error !== undefined) throw ch.error;
-        return ch.result as T;
-      }
-    });
-  }
-
-  /** The channel under `key`: the cached copy, or the stored one restored with its keys. */
-  private async load(key: string): Promise<Loaded> {
-    const hit = this.cache.get(key);
-    if (hit) return hit;
-    const v = await typed('STORE_UNAVAILABLE', () => this.store.loadVersioned(key));
-    if (v === undefined) fail('NOT_FOUND', 'no channel has this id', { key }, { action: 'ignore' });
-    const rec = readRecord(v.state);
-    const secrets = await typed('INVALID_KEY', () => this.keys.secretsOf(rec.keyId));
-    return { receiver: Receiver.restore(rec.receiver, secrets), version: v.version, keyId: rec.keyId, fresh: true };
-  }
-
-  private async storedVersion(key: string): Promise<number> {
-    return (await typed('STORE_UNAVAILABLE', () => this.store.loadVersioned(key)))?.version ?? 0;
-  }
-
-  private expectId(c: Loaded, id: string): void {
-    // An alias written by a funding_created that then lost to another one names a record of another outpoint.
-    if (toHex(c.receiver.channelId) !== id) fail('NOT_FOUND', 'no channel has this id', { channelId: id }, { action: 'ignore' });
-  }
-
-  /** The record key of a funded channel, through its alias. */
-  private async routeOf(id: string): Promise<string> {
-    const known = this.aliases.get(id);
-    if (known) return known;
-    const v = await typed('STORE_UNAVAILABLE', () => this.store.loadVersioned(aliasKeyOf(id)));
-    if (v === undefined) fail('NOT_FOUND', 'no channel has this id', { channelId: id }, { action: 'ignore' });
-    const key = readAlias(v.state);
-    this.aliases.set(id, key);
-    return key;
-  }
-
-  /** Write the alias of a channel being funded; one already there must name the same record. */
-  private async claimAlias(id: string, key: string): Promise<void> {
-    try {
-      await this.store.saveVersioned(aliasKeyOf(id), aliasToJson(key), 0);
-    } catch (e) {
-      if (!isChannelError(e, 'STORE_CONFLICT')) throw storeFailure(e);
-      const v = await typed('STORE_UNAVAILABLE', () => this.store.loadVersioned(aliasKeyOf(id)));
-      if (v === undefined || readAlias(v.state) !== key) {
-        fail('FUNDING_MISMATCH', 'another channel was funded on this outpoint', { field: 'txid', channelId: id }, { action: 'ignore' });
-      }
-    }
-  }
-
-  /** Point the watcher at the channel as just loaded or saved; watch it if it is funded and this hub's to watch. */
-  private sync(c: Loaded): void {
-    const f = c.receiver.funding;
-    if (!f) return;
-    try {
-      if (this.watcher.isWatching(f)) this.watcher.update(c.receiver);
-      else if (this.mayWatch(f)) {
-        this.watcher.watch(c.receiver);
-        this.watched.set(outpointKeyOf(f), { txid: f.txid, vout: f.vout });
-      }
-    } catch (e) {
-      // A record whose funding_created lost to another on the same outpoint is never watched through.
-      if (!isChannelError(e, 'WRONG_CHANNEL')) this.report(e, toHex(c.receiver.channelId));
-    }
-  }
-
-  private mayWatch(f: FundingOutpoint): boolean {
-    return this.only === undefined || this.only.has(outpointKeyOf(f));
-  }
-
   private async chainView(): Promise<ChainView> {
     const now = Date.now();
     if (this.tip && now - this.tip.at <= this.tipMaxAgeMs) return this.tip.view;
@@ -464,27 +279,24 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
 
   /** Load every channel in the store, to watch the funded ones. */
   private async resume(): Promise<void> {
-    const keys = await typed('STORE_UNAVAILABLE', () => this.store.keys());
-    for (const key of keys) {
-      if (!key.startsWith(RECORD_PREFIX)) continue;
-      await this.update(key, () => ({ save: false }));
-    }
+    for (const key of await this.chans.recordKeys(RECORD_PREFIX)) await this.chans.update(key, () => ({ save: false }));
   }
+
+  // ---- the chain
 
   // ---- the chain
 
   /**
    * Read new blocks and the mempool, and work every duty (penalty claims,
-   * CLTV cutoff closes, children of stuck closes). Call it after each block
-   * or on a timer; failures are reported as `'error'` events.
+   * CLTV cutoff closes, children of stuck closes); what the poll saw is
+   * saved before it returns (a channel closed on chain). Call it after each
+   * block or on a timer; failures are reported as `'error'` events.
    *
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects) if the backend's tip lacks a height or medianTimePast while a CLTV channel is watched.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects) if the backend's tip lacks a height or medianTimePast while a CLTV channel is watched.
    */
   async poll(): Promise<void> {
     this.tip = undefined;
-    await this.watcher.poll();
-    // What the poll saw is saved before it returns (a channel closed on chain, classified again from the store).
-    while (this.background.size > 0) await Promise.all([...this.background]);
+    await this.watch.poll();
   }
 
   /**
@@ -495,10 +307,10 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
    *
    * @param change - Outpoints to start watching, and outpoints to stop watching.
    * @returns How many channels are watched now, and the added outpoints no channel in the store is funded on.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects, as for every code here) if `change` is not `{add?, remove?}` lists of `{txid, vout}`.
-   * @throws {@link ChannelError} `STORE_UNAVAILABLE` if the store cannot be read; `STATE_INVALID` if a stored channel is damaged.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects, as for every code here) if `change` is not `{add?, remove?}` lists of `{txid, vout}`.
+   * @throws {@link revchan!ChannelError} `STORE_UNAVAILABLE` if the store cannot be read; `STATE_INVALID` if a stored channel is damaged.
    */
-  async watchOnly(change: {
+  watchOnly(change: {
     /** Outpoints to watch from now on. */
     readonly add?: readonly FundingOutpoint[];
     /** Outpoints to stop watching. */
@@ -509,85 +321,7 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     /** Added outpoints that no stored channel is funded on. */
     missing: FundingOutpoint[];
   }> {
-    if (change === null || typeof change !== 'object') fail('INVALID_ARGUMENT', 'change must be {add?, remove?}');
-    const add = checkOutpoints(change.add, 'add');
-    const remove = checkOutpoints(change.remove, 'remove');
-    if (this.only === undefined) {
-      this.only = new Set();
-      for (const o of this.watched.values()) this.watcher.unwatch(o);
-      this.watched.clear();
-    }
-    for (const o of remove) {
-      this.only.delete(outpointKeyOf(o));
-      this.watched.delete(outpointKeyOf(o));
-      this.watcher.unwatch(o);
-    }
-    const missing: FundingOutpoint[] = [];
-    for (const o of add) {
-      this.only.add(outpointKeyOf(o));
-      if (this.watcher.isWatching(o)) continue;
-      try {
-        const id = toHex(deriveChannelId(o.txid, o.vout));
-        await this.update(await this.routeOf(id), (c) => {
-          this.expectId(c, id);
-          return { save: false };
-        });
-      } catch (e) {
-        if (!isChannelError(e, 'NOT_FOUND')) throw e;
-        missing.push(o);
-      }
-    }
-    return { watching: this.watcher.size, missing };
-  }
-
-  /** At a CLTV cutoff: the channel as stored now (another process may hold a later state), its latest version to close with. */
-  private async latestAtCutoff(r: Receiver): Promise<Transaction | undefined> {
-    const id = toHex(r.channelId);
-    const latest = await this.update(await this.routeOf(id), (c) => ({ save: false, result: c.receiver }), { fresh: true });
-    return latest.latestTransaction();
-  }
-
-  private fromWatcher(e: WatcherEvent): void {
-    switch (e.kind) {
-      case 'spend':
-        this.inBackground(this.settleOnChain(e.channelId, e.classification, e.txid));
-        return;
-      case 'cutoff':
-        this.inBackground(this.settleOnChain(e.channelId, 'cutoff', e.txid));
-        return;
-      case 'penalty-broadcast':
-        this.emitEvent({ kind: 'penalty', channelId: e.channelId, stage: 'broadcast', txid: e.txid, feeRate: e.feeRate });
-        return;
-      case 'penalty-confirmed':
-        this.emitEvent({ kind: 'penalty', channelId: e.channelId, stage: 'confirmed', txid: e.txid, height: e.height });
-        return;
-      case 'error':
-        this.emitEvent({ kind: 'error', ...(e.channelId !== undefined ? { channelId: e.channelId } : {}), code: e.code, message: e.message });
-        return;
-      default:
-    }
-  }
-
-  private inBackground(p: Promise<void>): void {
-    this.background.add(p);
-    void p.finally(() => this.background.delete(p));
-  }
-
-  /**
-   * The chain ended a channel: save it closed, from the stored state (which
-   * may hold secrets another process saved; the watcher, pointed at it,
-   * classifies the spend again), and report it if this save closed it.
-   */
-  private async settleOnChain(id: string, how: Extract<HubEvent, { kind: 'closed' }>['how'], txid: string | undefined): Promise<void> {
-    try {
-      await this.update(await this.routeOf(id), (c) => {
-        if (c.receiver.phase === 'closed') return { save: false };
-        c.receiver.markClosed();
-        return { save: true, after: () => this.emitEvent({ kind: 'closed', channelId: id, how, ...(txid !== undefined ? { txid } : {}) }) };
-      }, { fresh: true });
-    } catch (e) {
-      this.report(e, id);
-    }
+    return this.watch.watchOnly(change);
   }
 
   // ---- views
@@ -597,15 +331,15 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
    *
    * @param channelId - The channel's id (or, before funding, its temporary id), bytes or hex.
    * @returns Its phase, final amount, pending amount, funding.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects, as for every code here) if `channelId` is malformed.
-   * @throws {@link ChannelError} `NOT_FOUND` if no channel has this id.
-   * @throws {@link ChannelError} `STORE_UNAVAILABLE` if the store cannot be read; `STATE_INVALID` if the stored channel is damaged.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects, as for every code here) if `channelId` is malformed.
+   * @throws {@link revchan!ChannelError} `NOT_FOUND` if no channel has this id.
+   * @throws {@link revchan!ChannelError} `STORE_UNAVAILABLE` if the store cannot be read; `STATE_INVALID` if the stored channel is damaged.
    */
   async balance(channelId: Uint8Array | string): Promise<ChannelBalance> {
     const id = channelIdHex(channelId);
     let key: string;
     try {
-      key = await this.routeOf(id);
+      key = await this.chans.routeOf(id);
     } catch (e) {
       if (!isChannelError(e, 'NOT_FOUND')) throw e;
       key = recordKeyOf(fromHex(id)); // not funded: the temporary id names the record
@@ -616,29 +350,28 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
   /**
    * Every channel in the store, as {@link ReceiverHub.balance} gives each.
    *
-   * @throws {@link ChannelError} `STORE_UNAVAILABLE` (the promise rejects) if the store cannot be read; `STATE_INVALID` if a stored channel is damaged.
+   * @throws {@link revchan!ChannelError} `STORE_UNAVAILABLE` (the promise rejects) if the store cannot be read; `STATE_INVALID` if a stored channel is damaged.
    */
   async channels(): Promise<ChannelBalance[]> {
-    const keys = await typed('STORE_UNAVAILABLE', () => this.store.keys());
     const out: ChannelBalance[] = [];
-    for (const key of keys) if (key.startsWith(RECORD_PREFIX)) out.push(await this.balanceOf(key));
+    for (const key of await this.chans.recordKeys(RECORD_PREFIX)) out.push(await this.balanceOf(key));
     return out;
   }
 
   private async balanceOf(key: string): Promise<ChannelBalance> {
     // A copy another process has moved past is replaced by the stored one.
-    const r = await this.update(key, (c) => ({ save: false, result: c.receiver }), { revalidate: true });
+    const r = await this.chans.update(key, (c) => ({ save: false, result: c.receiver }), { revalidate: true });
     return balanceOfReceiver(key, r);
   }
 
   /** How many channels the watcher covers. */
   get watching(): number {
-    return this.watcher.size;
+    return this.watch.size;
   }
 
   /** How many funded channels this process holds in memory. */
   get loaded(): number {
-    return this.cache.size;
+    return this.chans.size;
   }
 
   // ---- events
@@ -655,10 +388,6 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     // 'error' is special to EventEmitter users (it throws without a listener): failures travel on 'event' only.
     if (e.kind !== 'error') this.emit(e.kind, e);
   }
-}
-
-function outpointKeyOf(f: FundingOutpoint): string {
-  return outpointKey(txidToHash(f.txid), f.vout);
 }
 
 function balanceOfReceiver(key: string, r: Receiver): ChannelBalance {
