@@ -139,4 +139,48 @@ describe('ReceiverHub on the embedded regtest node', function () {
     expect(hub.watching).to.equal(1);
     expect((await hub.watchOnly({ remove: [t.sender.funding!] })).watching).to.equal(0);
   });
+
+  it('CLTV: offers are checked against the hub\'s tip; past the cutoff they are refused (close) and the watcher closes with the latest state', async () => {
+    const store = new MemoryChannelStore();
+    const hub = await startHub(node, store, 'cltv', { tipMaxAgeMs: 0 });
+    const events = collect(hub);
+    const deliver: Deliver = (w) => hub.handle(w);
+    const wallet = testKey('hub regtest cltv wallet');
+    const [coin] = await walletCoins(node, wallet, 1, CAPACITY + 20_000n);
+    const expiry = (await node.getTip()).height + 20;
+    const s = await openThroughHub(node, deliver, wallet, coin!, 'regtest cltv', CAPACITY, { variant: { kind: 'cltv', expiry: { height: expiry } }, margin: 10 });
+    await node.mine(1);
+    await payN(s, 2, deliver);
+    await node.mine(12);
+    const late = await hub.handle(toWire(s.sender.pay(1000n))).then(() => undefined, (e: { code: string; action: string }) => [e.code, e.action]);
+    expect(late).to.deep.equal(['CHANNEL_EXPIRED', 'close']);
+    expect((await hub.balance(s.channelId)).pendingAmount).to.equal(undefined);
+    await hub.poll();
+    const closed = events.find((e): e is Extract<HubEvent, { kind: 'closed' }> => e.kind === 'closed');
+    expect(closed).to.deep.include({ channelId: s.channelId, how: 'cutoff' });
+    await node.mine(1);
+    // The receiver's own latest version, paying its final total.
+    const { tx } = await readConfirmed(node, closed!.txid!);
+    expect(tx.outs.map((o) => o.value)).to.include(6000n);
+    expect((await hub.balance(s.channelId)).phase).to.equal('closed');
+  });
+
+  it('zero-conf, opted into: payments within the budget before the funding confirms, more once it is deep', async () => {
+    const store = new MemoryChannelStore();
+    const hub = await startHub(node, store, 'zero', { policy: { minCsvDelay: 1, fundingDepth: 2, zeroConf: { budget: 5000n } } });
+    const deliver: Deliver = (w) => hub.handle(w);
+    const wallet = testKey('hub regtest zero wallet');
+    const [coin] = await walletCoins(node, wallet, 1, CAPACITY + 20_000n);
+    const s = await openThroughHub(node, deliver, wallet, coin!, 'regtest zero', CAPACITY);
+    expect(node.mempoolHas(s.fundingTx.getId())).to.equal(true);
+    await payN(s, 1, deliver);
+    const over = toWire(s.sender.pay(3000n));
+    const e = await hub.handle(over).then(() => undefined, (x: { code: string; action: string }) => [x.code, x.action]);
+    expect(e).to.deep.equal(['FUNDING_NOT_CONFIRMED', 'retry']);
+    await node.mine(2);
+    const accepted = await hub.handle(over);
+    const done = await deliver(toWire(handleSenderMessage(s.sender, decodeMessage(accepted.reply)).send!));
+    expect(done.paid?.amount).to.equal(6000n);
+    expect((await hub.balance(s.channelId)).fundingConfirmed).to.equal(true);
+  });
 });

@@ -212,6 +212,29 @@ describe('ReceiverHub', function () {
       return handleSenderMessage(s.sender, decodeMessage(accepted.reply)).send!;
     }
 
+    it('every public method refuses garbage with a typed error', async () => {
+      const before = await snapshot();
+      for (const bad of [null, undefined, 'xyz', new Uint8Array(3), 7, {}]) {
+        expect((await refusal(hub.balance(bad as never))).code).to.equal('INVALID_ARGUMENT');
+        expect((await refusal(hub.proposeClose(bad as never, 2000n))).code).to.equal('INVALID_ARGUMENT');
+        // {} is a change that adds and removes nothing (and would restrict the watch): not garbage.
+        if (!(bad instanceof Object && Object.keys(bad).length === 0 && !ArrayBuffer.isView(bad))) {
+          expect((await refusal(hub.watchOnly(bad as never))).code).to.equal('INVALID_ARGUMENT');
+        }
+        expect((await refusal(hub.watchOnly({ add: [bad as never] }))).code).to.equal('INVALID_ARGUMENT');
+      }
+      for (const bad of [null, 0n, -1n, 1.5, '2000']) {
+        expect((await refusal(hub.proposeClose(a.channelId, bad as never))).code).to.be.oneOf(['INVALID_FEE_RATE', 'FEE_RATE_REFUSED', 'UNEXPECTED_MESSAGE']);
+      }
+      expect((await refusal(hub.balance('00'.repeat(32)))).code).to.equal('NOT_FOUND');
+      expect(() => hub.on('payment', 5 as never)).to.throw(ChannelError);
+      for (const bad of [null, {}, { store }, { store: {}, backend: node }]) {
+        expect((await refusal(ReceiverHub.start(bad as never))).code).to.equal('INVALID_ARGUMENT');
+      }
+      expect(await snapshot()).to.equal(before);
+      expect(hub.watching).to.equal(2);
+    });
+
     it('a message for no channel: NOT_FOUND, ignore', async () => {
       const offer = toWire(a.sender.pay(100n));
       const before = await snapshot();

@@ -112,7 +112,7 @@ export class HubWatch {
     /** Added outpoints that no stored channel is funded on. */
     missing: FundingOutpoint[];
   }> {
-    if (change === null || typeof change !== 'object') fail('INVALID_ARGUMENT', 'change must be {add?, remove?}');
+    if (change === null || typeof change !== 'object' || Array.isArray(change) || ArrayBuffer.isView(change)) fail('INVALID_ARGUMENT', 'change must be {add?, remove?}');
     const add = checkOutpoints(change.add, 'add');
     const remove = checkOutpoints(change.remove, 'remove');
     if (this.only === undefined) {

@@ -94,9 +94,11 @@ function answer(r: HubReply): Message {
  * Open a channel through `deliver` and fund it from `coin` (broadcast, not
  * mined: the caller mines once for all).
  */
-export async function openThroughHub(node: RegtestNode, deliver: Deliver, wallet: TestKey, coin: FundingInput, label: string, capacity: bigint): Promise<HubSender> {
+export async function openThroughHub(
+  node: RegtestNode, deliver: Deliver, wallet: TestKey, coin: FundingInput, label: string, capacity: bigint, terms: { variant: Variant; margin?: number } = { variant: HUB_VARIANT },
+): Promise<HubSender> {
   const secrets = senderSecretsFor(label);
-  const { sender, message: open } = Sender.open({ capacity, variant: HUB_VARIANT, feeRate: HUB_FEE_RATE, secrets });
+  const { sender, message: open } = Sender.open({ capacity, feeRate: HUB_FEE_RATE, secrets, ...terms });
   handleSenderMessage(sender, answer(await deliver(toWire(open))));
   const script = p2wpkhScript(wallet.pub);
   const { psbt, message: created } = sender.createFunding({ inputs: [coin], changeScript: script, feeRate: HUB_FEE_RATE });
