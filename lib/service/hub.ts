@@ -266,7 +266,7 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     if (phaseBefore !== 'closed') this.emitEvent({ kind: 'closed', channelId: id, how: 'cooperative', txid: tx.getId() });
   }
 
-  // ---- loading and saving
+  // ---- the tip, and resuming
 
   private async chainView(): Promise<ChainView> {
     const now = Date.now();
@@ -281,8 +281,6 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
   private async resume(): Promise<void> {
     for (const key of await this.chans.recordKeys(RECORD_PREFIX)) await this.chans.update(key, () => ({ save: false }));
   }
-
-  // ---- the chain
 
   // ---- the chain
 
