@@ -4,7 +4,8 @@
  * database; failed saves; and a sender attacking through the wire.
  */
 import { expect } from 'chai';
-import { ChannelError, Json, MemoryChannelStore, Sender, decodeMessage, handleSenderMessage } from '../lib';
+import { ChannelError, MemoryChannelStore, Receiver, ReceiverWatcher, Sender, decodeMessage, handleSenderMessage, p2wpkhScript } from '../lib';
+import { openChannel, receiverSecrets } from './support/parties';
 import { HubEvent, HubReply, ReceiverHub } from '../lib/node';
 import { RegtestNode } from './kit/regtest-node';
 import {
@@ -330,5 +331,26 @@ describe('ReceiverHub', function () {
       expect(decodeMessage(accepted.reply).type).to.equal('accept');
       expect((await hub.balance(c.channelId))).to.include({ phase: 'open', fundingConfirmed: true, pendingAmount: 700n });
     });
+  });
+
+  it('ReceiverWatcher follows a newer copy of a watched channel, and stops watching one on request', () => {
+    const c = openChannel(HUB_VARIANT);
+    const other = openChannel(HUB_VARIANT, 900_000n);
+    const watcher = new ReceiverWatcher({ backend: node, feeRate: 1000n, destinationScript: p2wpkhScript(testKey('w').pub), fromHeight: 0 });
+    watcher.watch(c.receiver);
+    const code = (run: () => unknown) => { try { run(); } catch (e) { return (e as ChannelError).code; } return undefined; };
+    expect(code(() => watcher.update(Receiver.restore(c.receiver.toJSON(), receiverSecrets)))).to.equal(undefined);
+    expect(code(() => watcher.update(other.receiver))).to.equal('NOT_FOUND');
+    for (const bad of [null, {}, 'x']) {
+      expect(code(() => watcher.update(bad as never))).to.equal('INVALID_ARGUMENT');
+      expect(code(() => watcher.unwatch(bad as never))).to.equal('INVALID_ARGUMENT');
+      expect(code(() => watcher.isWatching(bad as never))).to.equal('INVALID_ARGUMENT');
+    }
+    expect([watcher.size, watcher.isWatching(c.receiver.funding!), watcher.isWatching(other.receiver.funding!)]).to.deep.equal([1, true, false]);
+    expect(watcher.unwatch(c.receiver.funding!)).to.equal(true);
+    expect(watcher.unwatch(c.receiver.funding!)).to.equal(false);
+    expect([watcher.size, watcher.records()]).to.deep.equal([0, []]);
+    watcher.watch(c.receiver);
+    expect(watcher.size).to.equal(1);
   });
 });
