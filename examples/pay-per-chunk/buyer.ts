@@ -15,7 +15,7 @@
 import {
   ChannelError, ChannelStore, ERROR_ACTIONS, ErrorCode, FeeRate, FundingInput, Message, MessageType, PAYMENT_WEIGHT, Sender,
   SenderSecrets, Step, Variant, bytesEqual, decodeMessageOf, encodeMessage, extractTransaction, fail, feeForWeight, finalizePsbt,
-  handleSenderMessage, isChannelError, payStep, performStep, proposeCloseStep, sha256, Json, DUST_P2WSH,
+  handleSenderMessage, isChannelError, payStep, performStep, proposeCloseStep, sha256, toHex, Json, DUST_P2WSH,
 } from '../../lib';
 import { ChunkError, ChunkMessage, ChunkTerms, decodeChunkMessage, encodeChunkMessage, isChunkMessage } from './chunk-protocol';
 import { Transport } from './transport';
@@ -141,6 +141,11 @@ export class ChunkBuyer {
 
   /** Chunks in the file. */
   get chunkCount(): number { return this.terms.chunkHashes.length; }
+
+  /** The channel's id, hex, once funding_created is made (the seller's hub knows the channel by it). */
+  get channelId(): string | undefined {
+    return this.sender?.funding === undefined ? undefined : toHex(this.sender.channelId);
+  }
 
   /** Satoshis paid so far, final on the buyer's side (0 before the channel opens). */
   get paid(): bigint { return this.sender?.amount ?? 0n; }

@@ -14,30 +14,12 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ChannelError, Json, fail, isChannelError } from '../../lib';
+import type { ReceiverHub } from '../../lib/node';
 import { ChunkMessage, ChunkRefusal, decodeChunkMessage, encodeChunkMessage, isChunkMessage, refusal } from './chunk-protocol';
 import { FileForSale } from './file-for-sale';
 
-/** What the hub answers for one message, as the server reads it (a ReceiverHub's HubReply). */
-export interface HubAnswer {
-  /** The channel's id, hex: the temporary id until funding_created is handled. */
-  readonly channelId: string;
-  /** The answer to send back (wire JSON), if any. */
-  readonly reply?: Json;
-  /** The payment a revoke made final; it is saved by then. */
-  readonly paid?: {
-    /** The receiver's final total, satoshis. */
-    readonly amount: bigint;
-  };
-}
-
-/** The one thing the server asks of the channel side. */
-export interface ChannelHub {
-  /**
-   * Applies one wire message to its channel and answers.
-   * @param wire - A parsed revchan message.
-   */
-  handle(wire: unknown): Promise<HubAnswer>;
-}
+/** The one thing the server asks of the channel side: a ReceiverHub (revchan/node) has it. */
+export type ChannelHub = Pick<ReceiverHub, 'handle'>;
 
 /** A running seller. */
 export interface ChunkServer {
@@ -85,8 +67,8 @@ export async function startChunkServer(o: {
   }
   const port = o.port ?? 0;
   if (!Number.isSafeInteger(port) || port < 0 || port > 0xffff) fail('INVALID_ARGUMENT', 'port must be in [0, 65535]');
-  const http_ = http.createServer((_, res) => { res.writeHead(426); res.end(); });
-  const wss = new WebSocketServer({ server: http_, maxPayload: MAX_PAYLOAD });
+  const httpServer = http.createServer((_, res) => { res.writeHead(426); res.end(); });
+  const wss = new WebSocketServer({ server: httpServer, maxPayload: MAX_PAYLOAD });
   wss.on('connection', (socket) => {
     const c: Connection = { socket, final: 0n, queue: Promise.resolve() };
     socket.on('error', () => undefined);
@@ -96,14 +78,14 @@ export async function startChunkServer(o: {
     });
     sendChunk(c, o.file.terms);
   });
-  await new Promise<void>((resolve) => http_.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => httpServer.listen(port, '127.0.0.1', resolve));
   return {
-    url: `ws://127.0.0.1:${(http_.address() as AddressInfo).port}/`,
+    url: `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/`,
     close: async () => {
       for (const s of wss.clients) s.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
-      http_.closeAllConnections();
-      await new Promise<void>((resolve) => http_.close(() => resolve()));
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
   };
 }
