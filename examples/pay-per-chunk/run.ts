@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryChannelStore, asPrivateKey, derivePublicKey, p2wpkhScript, sha256, signPsbtWithKey, toHex } from '../../lib';
-import { FileChannelStore, ReceiverHub, seedKeySource } from '../../lib/node';
+import { FileChannelStore, HubEvent, ReceiverHub, seedKeySource } from '../../lib/node';
 import { RegtestNode } from '../../test/kit/regtest-node';
 import { offerFile } from './file-for-sale';
 import { connectBuyer } from './node-client';
@@ -27,6 +27,10 @@ async function main(): Promise<void> {
       policy: { fundingDepth: 1 },
       watcher: { feeRate: 1000n, destinationScript: p2wpkhScript(derivePublicKey(key())) },
     });
+    // The watcher reads new blocks only when polled: a service polls on a timer (it is what punishes a cheater).
+    const watching = setInterval(() => void hub.poll(), 5_000);
+    watching.unref();
+    hub.on('event', (e: HubEvent) => { if (e.kind === 'error' || e.kind === 'penalty') console.log(`  hub: ${e.kind} ${JSON.stringify(e, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`); });
     if (process.stdout.isTTY) hub.on('payment', (e: { index: number; amount: bigint }) => process.stdout.write(`\r  payment ${e.index} final: seller holds ${e.amount} sat`));
     const bytes = Uint8Array.from(randomBytes(20_000));
     const file = offerFile({ name: 'random.bin', bytes, chunkSize: 1024, price: 1_000n });
@@ -59,6 +63,7 @@ async function main(): Promise<void> {
     console.log(`paid: buyer says ${r.paid} sat, seller holds ${seller.amount} sat`);
     console.log(`funding ${r.fundingTxid}`);
     console.log(`close   ${r.closeTxid}, ${await node.getConfirmations(r.closeTxid)} confirmation(s)`);
+    clearInterval(watching);
     await server.close();
     rmSync(buyerDir, { recursive: true, force: true });
   } finally {
