@@ -31,6 +31,8 @@ export * from './tx/weights';
 export * from './tx/sighash';
 export * from './tx/signature';
 export * from './tx/funding';
+export * from './tx/funding-spend';
+export * from './tx/plan';
 export * from './tx/cpfp';
 
 // PSBT and descriptors.

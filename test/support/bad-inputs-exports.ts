@@ -17,6 +17,7 @@ export const BUILDER_OR_DECODER = /^(build|compile|create|plan|sign|verify|decod
 const CONSTANT = 'a constant';
 const BYTES = 'a total function of bytes: no input it can refuse';
 const CONTEXT = 'takes a ChannelContext, which only verifyChannelParams makes; reached through the build*/create* targets';
+const FUNDING_CONTEXT = 'takes a FundingOutputContext, which only verifyFundingOutputParams makes; reached through the revocable build*/create* targets, which build and complete their funding spends with it';
 const FUZZED_TOTAL = 'answers undefined (or false) for anything it does not recognise, never throws: fuzzed in test/fuzz.spec.ts';
 const IO = 'chain and storage I/O, not a builder or decoder: covered by chain-backend and store specs';
 
@@ -36,6 +37,9 @@ const KIT_NOT_TARGETS: Readonly<Record<string, string>> = {
   classifyScript: FUZZED_TOTAL, dustLimit: 'a total function of a script', matchTemplate: FUZZED_TOTAL, decodeSignature: FUZZED_TOTAL,
   findRevocableOutput: CONTEXT, senderBalance: CONTEXT, paymentOutputs: CONTEXT, senderPaymentOutputs: CONTEXT,
   receiverPaymentOutputs: CONTEXT, paymentSighash: CONTEXT, fundingSpendTx: CONTEXT, paymentTx: CONTEXT, setFundingWitness: CONTEXT,
+  buildFundingSpendTx: FUNDING_CONTEXT, fundingSpendSighash: FUNDING_CONTEXT, setFundingSpendWitness: FUNDING_CONTEXT,
+  planFundingSpend: FUNDING_CONTEXT, spendsFundingOutputAlone: FUNDING_CONTEXT,
+  verifyFundingOutputParams: 'verifyChannelParams checks the funding output through it first: its cases (outpoint, capacity, funding keys) are verifyChannelParams\'s',
   closeOutputs: CONTEXT, closeSighash: CONTEXT, closeTx: CONTEXT, revocableScriptFor: CONTEXT, FundingSighash: CONTEXT,
   revocableTemplate: 'picks a template by variant kind; the variant is checked by verifyChannelParams',
   sortedFundingKeys: 'orders two keys the funding compiler has checked',

@@ -6,12 +6,11 @@
  */
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import { expectObject } from '../../../core/arguments';
-import { fail } from '../../../core/errors';
-import { bytesEqual } from '../../../core/hash';
 import { asPublicKey } from '../../../core/types';
 import { KeyOrigin } from '../../../psbt/key-origin';
 import { ChannelKeyOrigins, channelOriginList } from './key-origins';
 import { psbtFromPlan } from '../../../psbt/from-plan';
+import { planFundingSpend } from '../../../tx/funding-spend';
 import { ChannelContext, revocableScriptFor, verifyChannelParams } from '../params';
 import { CloseParams, closeOutputs, closeTx } from '../tx/close';
 import {
@@ -27,21 +26,7 @@ function optionsOf<T>(opts: T): T {
 }
 
 function fundingSpendPsbt(ctx: ChannelContext, tx: Transaction, origins: readonly KeyOrigin[], fundingTx: Uint8Array | undefined, witnessScripts: readonly Uint8Array[]): Psbt {
-  if (fundingTx !== undefined) {
-    let f: Transaction;
-    try {
-      f = Transaction.fromBuffer(fundingTx);
-    } catch {
-      return fail('INVALID_TRANSACTION', 'fundingTx does not parse');
-    }
-    if (!bytesEqual(f.getHash(), ctx.fundingHash)) fail('INVALID_TRANSACTION', 'fundingTx is not this channel\'s funding transaction');
-  }
-  const input = {
-    prevout: { script: ctx.fundingScriptPubKey, value: ctx.params.capacity },
-    witnessScript: ctx.fundingScript,
-    ...(fundingTx ? { prevTx: fundingTx } : {}),
-  };
-  return psbtFromPlan({ tx, inputs: [input], outputWitnessScripts: witnessScripts }, origins);
+  return psbtFromPlan(planFundingSpend(ctx.funding, tx, { fundingTx, outputWitnessScripts: witnessScripts }), origins);
 }
 
 /** What a PSBT of a funding spend carries beyond the transaction. */

@@ -8,10 +8,11 @@ import { fail } from '../../../core/errors';
 import { PrivateKey, PublicKey, asPrivateKey, asPublicKey, derivePublicKey } from '../../../core/types';
 import { ChannelContext, ChannelParams, verifyChannelParams } from '../params';
 import { closeOutputs, closeSighash, closeTx } from './close';
-import { isContext } from '../../../tx/context';
+import { isContext } from '../context';
 import { bytesEqual } from '../../../core/hash';
 import { TxOut } from '../../../tx/outputs';
-import { paymentSighash, paymentTx, receiverPaymentOutputs, senderPaymentOutputs, setFundingWitness } from './payment';
+import { paymentSighash, paymentTx, receiverPaymentOutputs, senderPaymentOutputs } from './payment';
+import { setFundingSpendWitness } from '../../../tx/funding-spend';
 import { signSighash, verifySighashSignature } from '../../../tx/signature';
 import { FeeRate } from '../../../core/types';
 
@@ -143,8 +144,8 @@ export class PaymentSigner {
 
   /** A broadcastable transaction from both signatures; `counterpartySig` must already be verified. */
   private complete(tx: Transaction, ownSig: Uint8Array, counterpartySig: Uint8Array): Transaction {
-    const [s, r] = this.party === 'sender' ? [ownSig, counterpartySig] : [counterpartySig, ownSig];
-    setFundingWitness(this.ctx, tx, s, r);
+    const [senderSig, receiverSig] = this.party === 'sender' ? [ownSig, counterpartySig] : [counterpartySig, ownSig];
+    setFundingSpendWitness(this.ctx.funding, tx, { senderSig, receiverSig });
     return tx;
   }
 

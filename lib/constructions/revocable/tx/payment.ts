@@ -4,19 +4,14 @@
  * with K_i) in the sender's version, plain P2WPKH in the receiver's.
  */
 import { Transaction } from 'bitcoinjs-lib';
-import { expectBytes, expectObject, expectUint32 } from '../../../core/arguments';
+import { expectBytes, expectObject } from '../../../core/arguments';
 import { fail } from '../../../core/errors';
-import { expectContext } from '../../../tx/context';
-import { FUNDING_TEMPLATE } from '../../../script/templates';
-import { assembleWitness } from '../../../script/witness';
-import { sortedFundingKeys } from '../../../script/compile';
+import { expectContext } from '../context';
 import { DUST_P2WPKH, DUST_P2WSH, PublicKey, asPublicKey, checkAmount } from '../../../core/types';
-import { bytesEqual } from '../../../core/hash';
 import { ChannelContext, ChannelParams, verifyChannelParams } from '../params';
-import { TX_VERSION } from '../../../tx/spend';
 import { TxOut } from '../../../tx/outputs';
+import { buildFundingSpendTx, setFundingSpendWitness } from '../../../tx/funding-spend';
 import { sha256PartsInto } from '../../../core/sha256';
-import { checkTxOuts } from '../../../tx/check-outputs';
 import { checkState, encodeStateNumber } from './state-number';
 
 /** Whose version of a state's payment transaction: the sender's has the revocable output, the receiver's a plain one. */
@@ -143,6 +138,7 @@ export function paymentSighash(ctx: ChannelContext, state: bigint, outputs: read
 /**
  * A one-input spend of the funding output.
  *
+ * @deprecated Use `buildFundingSpendTx({ funding: ctx.funding, locktime, sequence, outputs })`, which any construction's funding spend is built with; this will be removed in the next release.
  * @param ctx - From {@link verifyChannelParams}.
  * @param locktime - The transaction's nLockTime.
  * @param sequence - The funding input's nSequence.
@@ -154,15 +150,7 @@ export function paymentSighash(ctx: ChannelContext, state: bigint, outputs: read
  */
 export function fundingSpendTx(ctx: ChannelContext, locktime: number, sequence: number, outputs: readonly TxOut[]): Transaction {
   expectContext(ctx);
-  expectUint32(locktime, 'locktime');
-  expectUint32(sequence, 'sequence');
-  checkTxOuts(outputs);
-  const tx = new Transaction();
-  tx.version = TX_VERSION;
-  tx.locktime = locktime;
-  tx.addInput(ctx.fundingHash, ctx.params.fundingOutpoint.vout, sequence);
-  for (const o of outputs) tx.addOutput(o.script, o.value);
-  return tx;
+  return buildFundingSpendTx({ funding: ctx.funding, locktime, sequence, outputs });
 }
 
 /**
@@ -178,28 +166,23 @@ export function fundingSpendTx(ctx: ChannelContext, locktime: number, sequence: 
 export function paymentTx(ctx: ChannelContext, state: bigint, outputs: readonly TxOut[]): Transaction {
   expectContext(ctx);
   const { locktime, sequence } = encodeStateNumber(state, ctx.obscuringFactor);
-  return fundingSpendTx(ctx, locktime, sequence, outputs);
+  return buildFundingSpendTx({ funding: ctx.funding, locktime, sequence, outputs });
 }
 
 /**
  * Fills in the 2-of-2 witness: signatures go in the script's sorted key order.
  *
+ * @deprecated Use `setFundingSpendWitness(ctx.funding, tx, { senderSig, receiverSig })`, which any construction's funding spend is completed with; this will be removed in the next release.
  * @param ctx - From {@link verifyChannelParams}.
  * @param tx - A one-input spend of the funding output; changed in place.
  * @param senderSig - The sender's signature, with its sighash byte.
  * @param receiverSig - The receiver's signature, with its sighash byte.
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context or a signature is not bytes.
- * @throws {@link ChannelError} `INVALID_TRANSACTION` if `tx` is not a Transaction with one input.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `tx` is not a Transaction that spends the funding output alone.
  */
 export function setFundingWitness(ctx: ChannelContext, tx: Transaction, senderSig: Uint8Array, receiverSig: Uint8Array): void {
   expectContext(ctx);
-  if (!(tx instanceof Transaction) || tx.ins.length !== 1) fail('INVALID_TRANSACTION', 'a one-input spend of the funding output is needed');
-  expectBytes(senderSig, 'senderSig');
-  expectBytes(receiverSig, 'receiverSig');
-  const [first] = sortedFundingKeys(ctx.params);
-  const senderFirst = bytesEqual(first, ctx.params.senderFundingKey);
-  const sigs = senderFirst ? { key_1: senderSig, key_2: receiverSig } : { key_1: receiverSig, key_2: senderSig };
-  tx.setWitness(0, assembleWitness(FUNDING_TEMPLATE, 'multisig', sigs, ctx.fundingScript));
+  setFundingSpendWitness(ctx.funding, tx, { senderSig, receiverSig });
 }
 
 /**
