@@ -321,7 +321,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
       fail('WRONG_CHANNEL', 'another channel on the watched funding output');
     }
     w.receiver = receiver;
-    this.engine.redescribe(w.funding, (a, b) => a.classification === b.classification && a.state === b.state);
+    this.engine.redescribe(w.funding, (a, b) => a.classification === b.classification && a.index === b.index);
   }
 
   /**
