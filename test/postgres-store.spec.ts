@@ -27,7 +27,7 @@ class CountingClient implements SqlClient {
   constructor(private readonly inner: SqlClient) {}
   query(text: string, params?: unknown[]) {
     this.statements++;
-    if (/unnest\(\$1::text\[\]/.test(text)) this.saves++;
+    if (/jsonb_to_recordset/.test(text)) this.saves++;
     return this.inner.query(text, params);
   }
 }

@@ -90,20 +90,25 @@ export class PostgresChannelStore implements VersionedChannelStore {
     maxBatch: number,
   ) {
     const t = table;
-    // cur locks the batch's existing rows in key order (two processes' batches cannot deadlock on them)
-    // and reads their latest versions; the update checks the version again on the row it changes.
+    // The batch is one JSON array parameter: every driver sends text as it is, with no escaping per
+    // element. Each state travels inside a one-element array, as jsonb_to_recordset reads a JSON
+    // null as SQL NULL: a null state would break the batch's NOT NULL; state->0 is jsonb 'null'.
+    // cur locks the batch's existing rows in key order (two processes' batches cannot deadlock on
+    // them) and reads their latest versions; the update checks the version again on the row it
+    // changes. The update reads its values from cur alone: with b joined in as well, the planner
+    // (which cannot estimate either) picks a nested loop over both, quadratic in the batch.
     this.saveSql = `WITH b AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) AS b(key, state, expected)
+  SELECT key, state->0 AS state, expected FROM jsonb_to_recordset($1::text::jsonb) AS r(key text, state jsonb, expected bigint)
 ), cur AS (
-  SELECT t.key, t.version FROM ${t} t JOIN b ON t.key = b.key ORDER BY t.key FOR UPDATE OF t
+  SELECT t.key, t.version, b.state, b.expected FROM ${t} t JOIN b ON t.key = b.key ORDER BY t.key FOR UPDATE OF t
 ), upd AS (
-  UPDATE ${t} t SET state = b.state::jsonb, version = t.version + 1
-  FROM b JOIN cur ON cur.key = b.key
-  WHERE t.key = b.key AND b.expected > 0 AND t.version = b.expected
+  UPDATE ${t} t SET state = cur.state, version = t.version + 1
+  FROM cur
+  WHERE t.key = cur.key AND cur.expected > 0 AND t.version = cur.expected
   RETURNING t.key, t.version
 ), ins AS (
   INSERT INTO ${t} (key, state, version)
-  SELECT key, state::jsonb, 1 FROM b WHERE expected = 0 ORDER BY key
+  SELECT key, state, 1 FROM b WHERE expected = 0 ORDER BY key
   ON CONFLICT (key) DO NOTHING
   RETURNING key, version
 )
@@ -130,13 +135,17 @@ FROM b LEFT JOIN upd ON upd.key = b.key LEFT JOIN ins ON ins.key = b.key LEFT JO
     const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
     if (!Number.isSafeInteger(maxBatch) || maxBatch < 1 || maxBatch > 10_000) fail('INVALID_ARGUMENT', 'options.maxBatch must be an integer in [1, 10000]');
     // One statement, so one transaction: the advisory lock keeps two processes from creating the table at once.
+    // Half-full pages leave room for each row's next version beside it (a HOT update, no index
+    // change, the dead version pruned with the page), so a channel saved after every payment does
+    // not bloat the table. PGlite runs no autovacuum: with full pages, 10,000 channels of 2 KB
+    // states saved six times each took 14 KB per channel; half-full, 4 KB, and it stays there.
     await runQuery(client, `DO $$ BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('revchan schema ${table}'));
   CREATE TABLE IF NOT EXISTS ${table} (
     key text PRIMARY KEY CHECK (key ~ '^[A-Za-z0-9_-]{1,128}$'),
     state jsonb NOT NULL,
     version bigint NOT NULL CHECK (version > 0)
-  );
+  ) WITH (fillfactor = 50);
 END $$`);
     return new PostgresChannelStore(client, table, groupCommit, maxBatch);
   }
@@ -226,7 +235,8 @@ ON CONFLICT (key) DO UPDATE SET state = excluded.state, version = t.version + 1`
 
   /** One statement for the batch (distinct keys); run again if a deadlock rolled it back. */
   private async commit(batch: readonly Save[]): Promise<BatchOutcome<number>[]> {
-    const params = [batch.map((s) => s.key), batch.map((s) => s.text), batch.map((s) => s.expected)];
+    // Keys are [A-Za-z0-9_-] and versions integers: nothing to escape; the states are JSON texts already.
+    const params = [`[${batch.map((s) => `{"key":"${s.key}","expected":${s.expected},"state":[${s.text}]}`).join(',')}]`];
     let rows: Record<string, unknown>[];
     for (let attempt = 0; ; attempt++) {
       try {

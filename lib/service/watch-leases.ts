@@ -45,6 +45,8 @@ const DEFAULT_TTL_MS = 30_000;
 const DEFAULT_PREFIX = 'revchan_watch';
 /** Outpoints per registering statement: big enough that 10^6 take a few statements, small enough for one message. */
 const REGISTER_CHUNK = 100_000;
+/** Outpoints taken or given back per statement: one such statement lasts well under a TTL. */
+const MOVE_CHUNK = 25_000;
 
 const key = (o: OutPoint): string => `${o.txid}:${o.vout}`;
 
@@ -166,7 +168,9 @@ END $$`);
    * heartbeat expired, take free ones up to the share, or give back those
    * beyond it. An owner's first renewal only announces it, so that owners
    * starting together share from their second renewal on instead of the
-   * first one taking everything. Renew at least every third of the TTL.
+   * first one taking everything. Outpoints move 25,000 per statement with a
+   * heartbeat between, so a long takeover does not outlast the lease. Renew
+   * at least every third of the TTL.
    *
    * @returns What changed in the outpoints this owner holds.
    * @throws {@link revchan!ChannelError} `STORE_UNAVAILABLE` (the promise rejects) if the database cannot answer; renew again (the leases last until the TTL after the last renewal that succeeded).
@@ -182,24 +186,23 @@ END $$`);
   }
 
   private async renewNow(): Promise<LeaseChanges> {
-    const [state] = await runQuery(this.client, `WITH beat AS (
-  INSERT INTO ${this.owners} AS o (owner, expires) VALUES ($1, now() + $2::int * interval '1 millisecond')
-  ON CONFLICT (owner) DO UPDATE SET expires = excluded.expires
-  RETURNING 1
-), dead AS (
-  DELETE FROM ${this.owners} WHERE expires < now() AND owner <> $1 RETURNING owner
+    // The heartbeat commits on its own first: a statement that both renewed this owner and
+    // locked another's expired row could wait for an owner doing the same the other way round.
+    const known = await this.beat();
+    const [state] = await runQuery(this.client, `WITH dead AS (
+  -- SKIP LOCKED: a row another owner is renewing right now is alive; never wait for it.
+  DELETE FROM ${this.owners} WHERE owner IN (
+    SELECT owner FROM ${this.owners} WHERE expires < now() AND owner <> $1 FOR UPDATE SKIP LOCKED
+  ) RETURNING owner
 ), freed AS (
-  UPDATE ${this.outpoints} SET owner = NULL WHERE owner IN (SELECT owner FROM dead) RETURNING 1
+  UPDATE ${this.outpoints} SET owner = NULL WHERE owner IN (SELECT owner FROM dead)
 )
-SELECT (SELECT count(*) FROM beat)::text AS beat,
-  EXISTS (SELECT 1 FROM ${this.owners} WHERE owner = $1) AS known,
-  (SELECT count(*) FROM freed)::text AS freed,
-  (SELECT count(*) FROM ${this.outpoints})::text AS total,
+-- The counts are of the rows as they were before this statement (its snapshot); the CTEs above run regardless.
+SELECT (SELECT count(*) FROM ${this.outpoints})::text AS total,
   (SELECT count(*) FROM ${this.outpoints} WHERE owner = $1)::text AS held,
-  (SELECT count(*) FROM ${this.owners} WHERE owner <> $1 AND expires > now())::text AS others`, [this.owner, this.ttlMs]);
+  (SELECT count(*) FROM ${this.owners} WHERE owner <> $1 AND expires > now())::text AS others`, [this.owner]);
     if (state === undefined) return fail('STORE_UNAVAILABLE', 'database: the renewal returned no row');
     const total = countFrom(state.total, 'the outpoint count');
-    let held = countFrom(state.held, 'the held count');
     const owners = countFrom(state.others, 'the owner count') + 1;
     const share = Math.ceil(total / owners);
     const added: string[] = [];
@@ -207,24 +210,42 @@ SELECT (SELECT count(*) FROM beat)::text AS beat,
     this.unregistered = [];
 
     // Only this process changes its rows, except another owner freeing them after a lapse: a count that differs says so.
-    if (held !== this.mine.size) await this.reread(added, removed);
-    held = this.mine.size;
+    if (countFrom(state.held, 'the held count') !== this.mine.size) await this.reread(added, removed);
 
-    // Not known before this heartbeat: a newcomer, or an owner whose lapse let another free its rows.
-    if (state.known === true || state.known === 't') {
-      if (held < share) {
-        for (const k of await this.move('take', share - held)) {
+    // A newcomer, or an owner whose lapse let another free its rows, only announces itself this time.
+    if (known) {
+      // In chunks, each followed by a heartbeat: taking 250,000 outpoints takes longer than a TTL.
+      for (let want = share - this.mine.size; want > 0;) {
+        const ask = Math.min(want, MOVE_CHUNK);
+        const got = await this.move('take', ask);
+        for (const k of got) {
           this.mine.add(k);
           added.push(k);
         }
-      } else if (held > share) {
-        for (const k of await this.move('give', held - share)) {
+        want -= got.length;
+        if (got.length < ask || (want > 0 && !(await this.beat()))) break;
+      }
+      for (let excess = this.mine.size - share; excess > 0;) {
+        const ask = Math.min(excess, MOVE_CHUNK);
+        const gave = await this.move('give', ask);
+        for (const k of gave) {
           this.mine.delete(k);
           removed.push(k);
         }
+        excess -= gave.length;
+        if (gave.length < ask || (excess > 0 && !(await this.beat()))) break;
       }
     }
     return { added: added.map(outpointOf), removed: removed.map(outpointOf), held: this.mine.size, owners, share };
+  }
+
+  /** Heartbeat: this owner is live until now() + TTL. True if it was known before (its row existed). */
+  private async beat(): Promise<boolean> {
+    const [row] = await runQuery(this.client, `INSERT INTO ${this.owners} AS o (owner, expires) VALUES ($1, now() + $2::int * interval '1 millisecond')
+ON CONFLICT (owner) DO UPDATE SET expires = excluded.expires
+RETURNING o.xmax::text <> '0' AS known`, [this.owner, this.ttlMs]);
+    // xmax is set on the row version an ON CONFLICT update wrote, and 0 on a fresh insert.
+    return row?.known === true || row?.known === 't';
   }
 
   /**
@@ -239,8 +260,9 @@ SELECT (SELECT count(*) FROM beat)::text AS beat,
   }
 
   private async releaseNow(): Promise<LeaseChanges> {
-    await runQuery(this.client, `WITH gone AS (DELETE FROM ${this.owners} WHERE owner = $1 RETURNING 1)
-UPDATE ${this.outpoints} SET owner = NULL WHERE owner = $1`, [this.owner]);
+    // The heartbeat first, on its own: no outpoint row is locked while it may wait for an owner freeing them.
+    await runQuery(this.client, `DELETE FROM ${this.owners} WHERE owner = $1`, [this.owner]);
+    await runQuery(this.client, `UPDATE ${this.outpoints} SET owner = NULL WHERE owner = $1`, [this.owner]);
     const removed = [...this.mine, ...this.unregistered].map(outpointOf);
     this.mine.clear();
     this.unregistered = [];

@@ -18,7 +18,7 @@ const CONSTANT = 'a constant';
 const BYTES = 'a total function of bytes: no input it can refuse';
 const CONTEXT = 'takes a ChannelContext, which only verifyChannelParams makes; reached through the build*/create* targets';
 const FUZZED_TOTAL = 'answers undefined (or false) for anything it does not recognise, never throws: fuzzed in test/fuzz.spec.ts';
-const IO = 'chain and storage I/O, not a builder or decoder: covered by chain-backend and store specs';
+const IO = 'chain and storage I/O, not a builder or decoder: covered by chain-backend, store, postgres-store and watch-leases specs';
 
 const KIT_NOT_TARGETS: Readonly<Record<string, string>> = {
   CLOSE_LOCKTIME: CONSTANT, CLOSE_SEQUENCE: CONSTANT, CLOSE_WEIGHT: CONSTANT, DEFAULT_MARGIN: CONSTANT, DUST_P2WPKH: CONSTANT,
@@ -50,7 +50,7 @@ const KIT_NOT_TARGETS: Readonly<Record<string, string>> = {
   addPreimage: 'no template of the package has a hashlock yet, so the corpus has no input to add one to; its refusals (size, a hash the script does not ask for, index, not a PSBT) are tested in test/hashlock-psbt.spec.ts',
   addDescriptorChecksum: 'appends a BIP 380 checksum to any string in its character set; refusals tested in test/bip380-descriptors.spec.ts',
   parseInspectInput: 'reached through explainInput, fuzzed in test/fuzz.spec.ts; its refusals are tested in test/inspect.spec.ts',
-  FileChannelStore: IO, MemoryChannelStore: IO, CoreRpcBackend: IO, MAX_FEE_RATE: CONSTANT, DEFAULT_REMEMBERED_BLOCKS: CONSTANT,
+  FileChannelStore: IO, MemoryChannelStore: IO, CoreRpcBackend: IO, PostgresChannelStore: IO, WatchLeases: IO, MAX_FEE_RATE: CONSTANT, DEFAULT_REMEMBERED_BLOCKS: CONSTANT,
 };
 
 /** The kit's reasons, and each construction test folder's (test/kit/corpus/constructions.ts). */

@@ -37,6 +37,14 @@ export function versionedStoreSuite(name: string, make: () => Promise<StoresUnde
       expect(await s.b.keys()).to.deep.equal(['B-2', 'a_3', 'c1']);
     });
 
+    it('any JSON value is a state, null and empty ones too, saved together', async () => {
+      const values: unknown[] = [null, false, 0, '', [], {}, 'null', [null], { a: null }, 1.5e300, '\u00e9\u{1f600}'];
+      const versions = await Promise.all(values.map((v, i) => s.a.saveVersioned(`j${i}`, v, 0)));
+      expect(versions).to.deep.equal(values.map(() => 1));
+      for (const [i, v] of values.entries()) expect(await s.b.loadVersioned(`j${i}`), String(i)).to.deep.equal({ state: v, version: 1 });
+      expect(await s.b.load('j0')).to.equal(null);
+    });
+
     it('two stores saving one loaded version at once: one commits, the other gets STORE_CONFLICT (retry) and succeeds from the stored state', async () => {
       const keys = Array.from({ length: 20 }, (_, i) => `race${i}`);
       await Promise.all(keys.map((k) => s.a.saveVersioned(k, { by: 'init', paid: 0 }, 0)));
