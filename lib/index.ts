@@ -31,6 +31,8 @@ export * from './tx/weights';
 export * from './tx/sighash';
 export * from './tx/signature';
 export * from './tx/funding';
+export * from './tx/funding-spend';
+export * from './tx/plan';
 export * from './tx/cpfp';
 
 // PSBT and descriptors.
@@ -44,7 +46,7 @@ export * from './psbt/descriptor';
 
 // Per-update keys.
 export {
-  MAX_STATE as MAX_UPDATE_STATE, deriveSecret, deriveUpdateKey, deriveUpdateSecret, updateIndex,
+  MAX_SECRET_INDEX, MAX_UPDATE_STATE, deriveSecret, deriveUpdateKey, deriveUpdateSecret, secretIndexOf, updateIndex,
 } from './keys/shachain';
 export * from './keys/revocation-store';
 export * from './keys/seed';

@@ -1,14 +1,11 @@
 /**
- * The constructions the package ships, registered in the order inspect asks
- * them about a transaction, and their API re-exported for the package entry.
- * Adding a construction is its folder and its registration here: the import
- * of its description, one registerConstruction line, one export line
+ * The constructions the package ships, and their API re-exported for the
+ * package entry. Each line loads one construction's folder, whose index
+ * describes the construction and registers it; the order of the lines is the
+ * order of registration, which is the order inspect asks the constructions
+ * about a transaction. Adding a construction is its folder and one line here
  * (docs/adding-a-construction.md).
  */
-import { registerConstruction } from './registry';
-import { REVOCABLE } from './revocable';
-
 export { Construction, constructionByName, registerConstruction, registeredConstructions } from './registry';
 
-registerConstruction(REVOCABLE);
 export * from './revocable';

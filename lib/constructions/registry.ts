@@ -49,7 +49,8 @@ let constructions: readonly Construction[] = Object.freeze([]);
  *
  * @example
  * ```ts
- * registerConstruction(SPILLMAN); // lib/constructions/index.ts
+ * // lib/constructions/spillman/index.ts, after describing SPILLMAN; the folder's line in lib/constructions/index.ts loads it
+ * registerConstruction(SPILLMAN);
  * ```
  */
 export function registerConstruction(c: Construction): void {

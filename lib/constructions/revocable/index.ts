@@ -2,10 +2,11 @@
  * The revocable construction: a sender pays a receiver through payment
  * versions whose sender output is revocable, each older version punished
  * by a penalty claim once its per-update key is revealed. This describes it
- * to the generic layers, which lib/constructions/index.ts registers, and
- * re-exports its own API for the package entry.
+ * to the generic layers and registers it when the folder is loaded (by its
+ * line in lib/constructions/index.ts), and re-exports its own API for the
+ * package entry.
  */
-import type { Construction } from '../registry';
+import { Construction, registerConstruction } from '../registry';
 import { ReceiverPolicy } from './chain/receiver-policy';
 import { SenderPolicy } from './chain/sender-policy';
 import { REVOCABLE_INSPECTOR } from './inspect/describe';
@@ -20,6 +21,8 @@ export const REVOCABLE: Construction = {
   inspector: REVOCABLE_INSPECTOR,
   watchPolicies: { receiver: ReceiverPolicy, sender: SenderPolicy },
 };
+
+registerConstruction(REVOCABLE);
 
 export * from './templates';
 export * from './kinds';

@@ -5,32 +5,20 @@
  */
 import { expectBytes } from '../../core/arguments';
 import { fail } from '../../core/errors';
-import { expectContext, registerContext } from '../../tx/context';
-import { compileFundingScript } from '../../script/compile';
+import { expectContext, registerContext } from './context';
 import { compileRevocableScript, revocableTemplate } from './templates';
 import { ScriptTemplate } from '../../script/templates';
-import {
-  FeeRate, OutPoint, PublicKey, Variant,
-  asPublicKey, checkAmount, checkFeeRate, checkTxid, checkVariant, checkVout, feeForWeight,
-} from '../../core/types';
-import { bytesEqual, txidToHash } from '../../core/hash';
+import { FeeRate, PublicKey, Variant, asPublicKey, checkFeeRate, checkVariant, feeForWeight } from '../../core/types';
+import { bytesEqual } from '../../core/hash';
 import { DUST_P2WSH } from '../../core/types';
-import { p2wpkhScript, p2wshScript } from '../../tx/outputs';
+import { p2wpkhScript } from '../../tx/outputs';
 import { FundingSighash } from '../../tx/sighash';
-import { TX_VERSION } from '../../tx/spend';
+import { FundingOutputContext, FundingOutputParams, verifyFundingOutputParams } from '../../tx/funding-spend';
 import { deriveObscuringFactor } from './tx/state-number';
 import { PAYMENT_WEIGHT } from './tx/weights';
 
-/** Everything both parties agree on at open: the funding outpoint, the keys, the timeout and the payment fee rate. */
-export interface ChannelParams {
-  /** The funding transaction's 2-of-2 output. */
-  readonly fundingOutpoint: OutPoint;
-  /** The funding output's value in satoshis. */
-  readonly capacity: bigint;
-  /** The sender's key in the funding 2-of-2. */
-  readonly senderFundingKey: PublicKey;
-  /** The receiver's key in the funding 2-of-2. */
-  readonly receiverFundingKey: PublicKey;
+/** Everything both parties agree on at open: the funding output (outpoint, capacity, funding keys), the payout and revocation keys, the timeout and the payment fee rate. */
+export interface ChannelParams extends FundingOutputParams {
   /** The sender's key in the revocable output's timeout branch, and its close output. */
   readonly senderPayoutKey: PublicKey;
   /** The key of the receiver's P2WPKH output in every payment and the close. */
@@ -47,11 +35,13 @@ export interface ChannelParams {
 export interface ChannelContext {
   /** The parameters it was made from. */
   readonly params: ChannelParams;
-  /** The funding txid as the little-endian hash inside transactions. */
+  /** The funding output's checked view, which every spend of it (payment versions, the close) is built from. */
+  readonly funding: FundingOutputContext;
+  /** The funding txid as the little-endian hash inside transactions (`funding.fundingHash`). */
   readonly fundingHash: Uint8Array;
-  /** The funding 2-of-2 witness script. */
+  /** The funding 2-of-2 witness script (`funding.fundingScript`). */
   readonly fundingScript: Uint8Array;
-  /** The funding output's P2WSH script. */
+  /** The funding output's P2WSH script (`funding.fundingScriptPubKey`). */
   readonly fundingScriptPubKey: Uint8Array;
   /** The receiver's P2WPKH output script. */
   readonly receiverPayoutScript: Uint8Array;
@@ -70,7 +60,7 @@ export interface ChannelContext {
   readonly obscuringFactor: bigint;
   /** Fee of either payment version: the same for both so their amounts match. */
   readonly paymentFee: bigint;
-  /** The BIP 143 pieces of the funding input, computed once. */
+  /** The BIP 143 pieces of the funding input, computed once (`funding.sighash`). */
   readonly sighash: FundingSighash;
 }
 
@@ -98,12 +88,7 @@ export interface ChannelContext {
  */
 export function verifyChannelParams(p: ChannelParams): ChannelContext {
   if (p === null || typeof p !== 'object' || Array.isArray(p)) fail('INVALID_ARGUMENT', 'channel parameters must be an object');
-  if (p.fundingOutpoint === null || typeof p.fundingOutpoint !== 'object') fail('INVALID_ARGUMENT', 'fundingOutpoint missing');
-  checkTxid(p.fundingOutpoint.txid, 'fundingOutpoint.txid');
-  checkVout(p.fundingOutpoint.vout);
-  checkAmount(p.capacity, 'capacity', 1n);
-  asPublicKey(p.senderFundingKey, 'senderFundingKey');
-  asPublicKey(p.receiverFundingKey, 'receiverFundingKey');
+  const funding = verifyFundingOutputParams(p);
   asPublicKey(p.senderPayoutKey, 'senderPayoutKey');
   asPublicKey(p.receiverPayoutKey, 'receiverPayoutKey');
   asPublicKey(p.receiverRevocationKey, 'receiverRevocationKey');
@@ -111,7 +96,6 @@ export function verifyChannelParams(p: ChannelParams): ChannelContext {
   checkVariant(p.variant);
   checkFeeRate(p.feeRate);
 
-  const fundingScript = compileFundingScript(p);
   const paymentFee = feeForWeight(PAYMENT_WEIGHT, p.feeRate);
   // State 0 must leave the sender a refund output worth having.
   if (p.capacity < paymentFee + DUST_P2WSH) {
@@ -119,19 +103,19 @@ export function verifyChannelParams(p: ChannelParams): ChannelContext {
       capacity: p.capacity.toString(), fee: paymentFee.toString(),
     });
   }
-  const fundingHash = txidToHash(p.fundingOutpoint.txid);
   return registerContext({
     params: p,
-    fundingHash,
-    fundingScript,
-    fundingScriptPubKey: p2wshScript(fundingScript),
+    funding,
+    fundingHash: funding.fundingHash,
+    fundingScript: funding.fundingScript,
+    fundingScriptPubKey: funding.fundingScriptPubKey,
     receiverPayoutScript: p2wpkhScript(p.receiverPayoutKey),
     senderPayoutScript: p2wpkhScript(p.senderPayoutKey),
     revocableTemplate: revocableTemplate(p.variant),
     revocableParts: revocableParts(p),
     obscuringFactor: deriveObscuringFactor(p.senderFundingKey, p.receiverFundingKey),
     paymentFee,
-    sighash: new FundingSighash(TX_VERSION, fundingHash, p.fundingOutpoint.vout, fundingScript, p.capacity),
+    sighash: funding.sighash,
   });
 }
 

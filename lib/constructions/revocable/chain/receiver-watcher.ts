@@ -71,7 +71,9 @@ export type WatcherEvent =
     txid: string;
     /** What the spend is. */
     classification: SpendClassification;
-    /** The state it encodes, for a payment version. */
+    /** The index it encodes, for a payment version. */
+    index?: number;
+    /** @deprecated The old name of `index`, the same value. */
     state?: number;
     /** Its block's height; absent while in the mempool. */
     height?: number;
@@ -319,7 +321,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
       fail('WRONG_CHANNEL', 'another channel on the watched funding output');
     }
     w.receiver = receiver;
-    this.engine.redescribe(w.funding, (a, b) => a.classification === b.classification && a.state === b.state);
+    this.engine.redescribe(w.funding, (a, b) => a.classification === b.classification && a.index === b.index);
   }
 
   /**

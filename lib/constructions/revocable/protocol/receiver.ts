@@ -9,13 +9,13 @@ import { ecc } from '../../../core/ecc';
 import { fail } from '../../../core/errors';
 import { RevocationStore } from '../../../keys/revocation-store';
 import { updateKeyOf } from '../../../keys/shachain';
-import { ChannelContext, verifyChannelParams } from '../params';
+import { verifyChannelParams } from '../params';
 import { bytesEqual, toHex } from '../../../core/hash';
 import { PaymentSigner } from '../tx/payment-signer';
 import { PenaltyParams, signPenaltyTx } from '../tx/penalty';
-import { decodeStateNumber } from '../tx/state-number';
+import { decodeObscuredIndex } from '../tx/state-number';
 import {
-  DUST_P2WSH, FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey, feeForWeight,
+  DUST_P2WSH, FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey, feeForWeight,
 } from '../../../core/types';
 import { PAYMENT_WEIGHT } from '../tx/weights';
 import {
@@ -31,7 +31,7 @@ import { ChildPaysForParent, childPaysForParent } from './cpfp';
 import {
   FundingEvidence, FundingStatus, checkFundingEvidence, fundingPolicyOf,
 } from '../../../protocol/funding-evidence';
-import { DerivedChannel } from './derived';
+import { ChannelParty } from './channel-party';
 import { Json } from '../../../protocol/wire';
 
 export { ReceiverPhase };
@@ -107,20 +107,19 @@ function checkSecretsObject(secrets: ReceiverSecrets): void {
  * await store.save('channel-1', receiver.toJSON());
  * ```
  */
-export class Receiver {
+export class Receiver extends ChannelParty {
   private s: ReceiverState;
   private store: RevocationStore;
   private readonly secrets: ReceiverSecrets;
-  private readonly derived: DerivedChannel;
 
   private constructor(s: ReceiverState, store: RevocationStore, secrets: ReceiverSecrets) {
     asPrivateKey(secrets.fundingKey, 'fundingKey');
     asPrivateKey(secrets.payoutKey, 'payoutKey');
     asPrivateKey(secrets.revocationKey, 'revocationKey');
+    super('receiver', secrets.fundingKey);
     this.s = s;
     this.store = store;
     this.secrets = secrets;
-    this.derived = new DerivedChannel('receiver', secrets.fundingKey);
   }
 
   /**
@@ -194,47 +193,17 @@ export class Receiver {
   get index(): number { return this.s.current?.index ?? 0; }
   /** The receiver's total in the accepted offer awaiting its revoke, if any. */
   get pendingAmount(): bigint | undefined { return this.s.pending?.amount; }
-  /** The funding outpoint, once funding_created is received. */
-  get funding(): {
-    /** The funding txid. */
-    txid: string;
-    /** The funding output's index. */
-    vout: number;
-  } | undefined { return this.s.funding; }
   /** The funding was seen at the policy depth. */
   get fundingConfirmed(): boolean { return this.s.fundingConfirmed; }
   /** The confirmations the receiver's policy wants. */
   get fundingDepth(): number { return this.s.fundingPolicy.depth; }
   /** While the funding is not deep: the most the receiver's total may reach (zero-conf); undefined once deep or without zero-conf. */
   get zeroConfBudget(): bigint | undefined { return this.s.fundingConfirmed ? undefined : this.s.fundingPolicy.zeroConfBudget; }
-  /** The channel's timeout. */
-  get variant(): Variant { return this.s.terms.variant; }
-  /** CLTV: blocks before expiry at which the receiver stops taking payments. */
-  get margin(): number { return this.s.terms.margin; }
   /** The sender's revealed secrets. */
   get revocationStore(): RevocationStore { return this.store; }
-  /** The channel id: temporary before funding, BOLT 2's after (a copy). */
-  get channelId(): Uint8Array {
-    return Uint8Array.from(this.id);
-  }
 
-  /** The channel id, computed once per funding outpoint; callers get copies of it. */
-  private get id(): Uint8Array {
-    return this.derived.channelId(this.s.terms, this.s.funding);
-  }
-
-  /**
-   * The checked channel parameters (after funding_created).
-   *
-   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
-   */
-  get context(): ChannelContext {
-    return this.derived.context(this.s.terms, this.s.funding);
-  }
-
-  private get signer(): PaymentSigner {
-    return this.derived.signer(this.s.terms, this.s.funding);
-  }
+  /** The saved state, whose terms and funding outpoint ChannelParty reads. */
+  protected get saved(): ReceiverState { return this.s; }
 
   // ---- opening
 
@@ -403,7 +372,7 @@ export class Receiver {
     // Checked to be a scalar just above: updateKeyOf does not check it again.
     if (!bytesEqual(updateKeyOf(m.secret as PrivateKey), cur.updateKey)) fail('REVOKED_SECRET_MISMATCH', 'secret does not match K_i');
     // The store refuses a secret inconsistent with earlier ones and is left unchanged when it does; it keeps a copy.
-    this.store.insertState(BigInt(m.index), m.secret);
+    this.store.insertUpdateSecret(BigInt(m.index), m.secret);
     this.s = { ...this.s, current: pending, pending: undefined };
     return { index: pending.index, amount: pending.amount, increment: pending.amount - cur.amount };
   }
@@ -522,28 +491,40 @@ export class Receiver {
   }
 
   /**
-   * The state a spend of the funding output encodes, if it is a payment transaction of this channel.
+   * The index a spend of the funding output encodes, if it is a payment transaction of this channel.
    *
    * @param tx - A spend of the funding output.
    * @throws {@link ChannelError} `INVALID_TRANSACTION` if `tx` is not a Transaction.
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
    */
+  indexOf(tx: Transaction): bigint | undefined {
+    if (!(tx instanceof Transaction)) fail('INVALID_TRANSACTION', 'indexOf needs a Transaction');
+    return decodeObscuredIndex(tx.locktime, tx.ins[0]?.sequence ?? 0, this.context.obscuringFactor);
+  }
+
+  /**
+   * The old name of {@link Receiver.indexOf}.
+   *
+   * @deprecated Use {@link Receiver.indexOf}.
+   * @param tx - A spend of the funding output.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if `tx` is not a Transaction.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   */
   stateOf(tx: Transaction): bigint | undefined {
-    if (!(tx instanceof Transaction)) fail('INVALID_TRANSACTION', 'stateOf needs a Transaction');
-    return decodeStateNumber(tx.locktime, tx.ins[0]?.sequence ?? 0, this.context.obscuringFactor);
+    return this.indexOf(tx);
   }
 
   /**
    * True if state `index` has been revoked (its secret is in our store).
    *
-   * @param index - The state number.
+   * @param index - The state's index.
    * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not an integer.
    * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not in [0, 2^48-1].
    */
   isRevoked(index: number): boolean {
     // BigInt throws a RangeError for a fraction; the store checks the range.
     if (!Number.isSafeInteger(index)) fail('INVALID_ARGUMENT', 'index must be an integer');
-    return this.store.getState(BigInt(index)) !== undefined;
+    return this.store.getUpdateSecret(BigInt(index)) !== undefined;
   }
 
   /**
@@ -571,10 +552,10 @@ export class Receiver {
     } catch {
       return fail('INVALID_TRANSACTION', 'cannot parse transaction');
     }
-    const state = this.stateOf(tx);
-    if (state === undefined) fail('NOTHING_TO_CLAIM', 'not a payment transaction of this channel');
-    const secret = this.store.getState(state);
-    if (secret === undefined) fail('NOTHING_TO_CLAIM', `state ${state} is not revoked`);
+    const index = this.indexOf(tx);
+    if (index === undefined) fail('NOTHING_TO_CLAIM', 'not a payment transaction of this channel');
+    const secret = this.store.getUpdateSecret(index);
+    if (secret === undefined) fail('NOTHING_TO_CLAIM', `state ${index} is not revoked`);
     const updateKey = derivePublicKey(secret as PrivateKey);
     const p: PenaltyParams = { channel: this.context.params, revokedTx, updateKey, destinationScript, feeRate, ...(opts.sweepReceiverOutput === false ? { sweepReceiverOutput: false } : {}) };
     return signPenaltyTx(p, { updateSecret: secret as PrivateKey, revocationKey: this.secrets.revocationKey, receiverPayoutKey: this.secrets.payoutKey });
@@ -623,18 +604,4 @@ export class Receiver {
     }
     return r;
   }
-
-  // ---- checks
-
-  private expectPhase(phase: ReceiverPhase, what: string): void {
-    if (this.s.phase === phase) return;
-    if (this.s.phase === 'closed' || this.s.phase === 'closing') fail('CHANNEL_CLOSED', `${what}: channel is ${this.s.phase}`);
-    fail('UNEXPECTED_MESSAGE', `${what} in phase ${this.s.phase}`);
-  }
-
-  private expectChannel(id: Uint8Array): void {
-    if (!(id instanceof Uint8Array) || !bytesEqual(id, this.id)) fail('WRONG_CHANNEL', 'message for another channel');
-  }
 }
-
-

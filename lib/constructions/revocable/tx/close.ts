@@ -6,11 +6,11 @@
 import { Transaction } from 'bitcoinjs-lib';
 import { expectObject } from '../../../core/arguments';
 import { fail } from '../../../core/errors';
-import { expectContext } from '../../../tx/context';
+import { expectContext } from '../context';
 import { DUST_P2WPKH, FeeRate, checkFeeRate, feeForWeight } from '../../../core/types';
 import { ChannelContext, ChannelParams, verifyChannelParams } from '../params';
 import { TxOut } from '../../../tx/outputs';
-import { fundingSpendTx } from './payment';
+import { buildFundingSpendTx } from '../../../tx/funding-spend';
 import { CLOSE_WEIGHT } from './weights';
 
 /** The close's nLockTime: 0, which no payment version has (theirs carry 0x20 in the top byte). */
@@ -78,7 +78,8 @@ export function closeSighash(ctx: ChannelContext, outputs: readonly TxOut[]): Ui
  * @throws {@link ChannelError} `INVALID_AMOUNT` if an output's value is not in [0, MAX_MONEY].
  */
 export function closeTx(ctx: ChannelContext, outputs: readonly TxOut[]): Transaction {
-  return fundingSpendTx(ctx, CLOSE_LOCKTIME, CLOSE_SEQUENCE, outputs);
+  expectContext(ctx);
+  return buildFundingSpendTx({ funding: ctx.funding, locktime: CLOSE_LOCKTIME, sequence: CLOSE_SEQUENCE, outputs });
 }
 
 /**

@@ -7,10 +7,11 @@
 import { Transaction } from 'bitcoinjs-lib';
 import { expectObject } from '../../../core/arguments';
 import { fail } from '../../../core/errors';
-import { expectContext } from '../../../tx/context';
+import { expectContext } from '../context';
 import { FeeRate, PublicKey, asPublicKey, checkFeeRate } from '../../../core/types';
 import { bytesEqual } from '../../../core/hash';
 import { ChannelContext, revocableScriptFor } from '../params';
+import { spendsFundingOutputAlone } from '../../../tx/funding-spend';
 import { checkDestinationScript, p2wshScript } from '../../../tx/outputs';
 
 /** The revocable output of a sender's version, found by its script. */
@@ -39,9 +40,7 @@ export function parseChannelSpend(ctx: ChannelContext, raw: Uint8Array | Transac
   } catch {
     return fail('INVALID_TRANSACTION', 'cannot parse transaction');
   }
-  const op = ctx.params.fundingOutpoint;
-  const input = tx.ins[0];
-  if (tx.ins.length !== 1 || !input || !bytesEqual(input.hash, ctx.fundingHash) || input.index !== op.vout) {
+  if (!spendsFundingOutputAlone(ctx.funding, tx)) {
     fail('INVALID_TRANSACTION', 'transaction does not spend this channel\'s funding output alone');
   }
   return tx;
