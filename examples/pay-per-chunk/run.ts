@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryChannelStore, asPrivateKey, derivePublicKey, p2wpkhScript, sha256, signPsbtWithKey, toHex } from '../../lib';
-import { FileChannelStore, HubEvent, ReceiverHub, seedKeySource } from '../../lib/node';
+import { asPrivateKey, derivePublicKey, p2wpkhScript, sha256, signPsbtWithKey, toHex } from '../../lib';
+import { PGlite } from '@electric-sql/pglite';
+import { FileChannelStore, HubEvent, PostgresChannelStore, ReceiverHub, seedKeySource } from '../../lib/node';
 import { RegtestNode } from '../../test/kit/regtest-node';
 import { offerFile } from './file-for-sale';
 import { connectBuyer } from './node-client';
@@ -17,11 +18,13 @@ import { startChunkServer } from './server';
 const key = () => asPrivateKey(randomBytes(32));
 
 async function main(): Promise<void> {
-  const node = await RegtestNode.start();
+  // The seller's database: PostgreSQL in-process (PGlite, in memory here; PGlite.create('./seller-db') keeps it
+  // on disk). For a fleet of server processes, a pg.Pool on a PostgreSQL server goes in its place.
+  const [node, db] = await Promise.all([RegtestNode.start(), PGlite.create()]);
   try {
     // The seller: one hub seed for every channel's keys, a destination for penalty claims.
     const hub = await ReceiverHub.start({
-      store: new MemoryChannelStore(),
+      store: await PostgresChannelStore.create(db),
       backend: node,
       keys: seedKeySource(randomBytes(32)),
       policy: { fundingDepth: 1 },
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
     await server.close();
     rmSync(buyerDir, { recursive: true, force: true });
   } finally {
+    await db.close();
     await node.stop();
   }
 }

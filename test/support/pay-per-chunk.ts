@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import { CLOSE_WEIGHT, FundingInput, MemoryChannelStore, SenderSecrets, VersionedChannelStore, feeForWeight, p2wpkhScript, signPsbtWithKey } from '../../lib';
-import { HubEvent, ReceiverHub, seedKeySource } from '../../lib/node';
+import { PGlite } from '@electric-sql/pglite';
+import { HubEvent, PostgresChannelStore, ReceiverHub, seedKeySource } from '../../lib/node';
 import { BuyerOptions } from '../../examples/pay-per-chunk/buyer';
 import { FileForSale, offerFile } from '../../examples/pay-per-chunk/file-for-sale';
 import { ChunkServer, startChunkServer } from '../../examples/pay-per-chunk/server';
@@ -36,9 +37,10 @@ export interface Seller {
   stop(): Promise<void>;
 }
 
-/** The seller's database: the memory store until the PostgreSQL store is on main. */
+/** The seller's database: PostgreSQL in-process (PGlite, in memory), as the example runs by default. */
 export async function sellerDatabase(): Promise<{ store: VersionedChannelStore; close(): Promise<void> }> {
-  return { store: new MemoryChannelStore(), close: async () => undefined };
+  const db = await PGlite.create();
+  return { store: await PostgresChannelStore.create(db), close: () => db.close() };
 }
 
 /** The hub over `store`, on `node`, and the server selling {@link FILE_BYTES} in front of it. */
