@@ -189,4 +189,28 @@ describe('pay-per-chunk example on a regtest node', function () {
     expect((await seller.hub.balance(buyer.channelId!)).amount).to.equal(PRICE);
     link.close();
   });
+
+  it('garbage is refused with chunk.error, changes nothing, and the connection still serves', async () => {
+    const socket = new WebSocket(seller.server.url);
+    socket.on('error', () => undefined);
+    const link = await socketTransport(socket, 10_000);
+    expect(decodeChunkMessage(JSON.parse(await link.receive())).type).to.equal('chunk.terms');
+    const refusedAs = async (send: () => void, refused: string, code: string) => {
+      send();
+      const m = decodeChunkMessage(JSON.parse(await link.receive())) as ChunkError;
+      expect([m.type, m.refused, m.code]).to.deep.equal(['chunk.error', refused, code]);
+    };
+    const before = await seller.hub.channels();
+    await refusedAs(() => link.send('{not json'), 'message', 'MESSAGE_INVALID');
+    await refusedAs(() => socket.send(Buffer.from([1, 2, 3])), 'message', 'MESSAGE_INVALID');
+    await refusedAs(() => link.send(JSON.stringify({ type: 'chunk.request', version: 1, index: -1 })), 'message', 'MESSAGE_INVALID');
+    await refusedAs(() => link.send(JSON.stringify({ type: 'chunk.data', version: 1, index: 0, data: '00' })), 'chunk.data', 'UNEXPECTED_MESSAGE');
+    await refusedAs(() => link.send(JSON.stringify({ type: 'offer', version: 1 })), 'offer', 'WRONG_CHANNEL');
+    await refusedAs(() => link.send(JSON.stringify({ type: 'open_channel', version: 1 })), 'open_channel', 'MESSAGE_INVALID');
+    await refusedAs(() => link.send('null'), 'message', 'MESSAGE_INVALID');
+    expect(await seller.hub.channels()).to.deep.equal(before);
+    // Still there: a request is answered as before.
+    await refusedAs(() => link.send(JSON.stringify(encodeChunkMessage({ type: 'chunk.request', index: 0 }))), 'chunk.request', 'NO_CHANNEL');
+    link.close();
+  });
 });

@@ -23,7 +23,7 @@ export type ChannelHub = Pick<ReceiverHub, 'handle'>;
 
 /** A running seller. */
 export interface ChunkServer {
-  /** Its WebSocket address, `ws://127.0.0.1:port/`. */
+  /** Its WebSocket address, `ws://host:port/`. */
   readonly url: string;
   /** Stops taking connections and closes the open ones. */
   close(): Promise<void>;
@@ -42,17 +42,21 @@ interface Connection {
   stopped?: string;
   /** Messages are handled in order; each waits for the one before. */
   queue: Promise<void>;
+  /** Messages received and not yet handled. */
+  waiting: number;
 }
 
 /** The largest message a buyer may send: revchan's and the chunk requests are all far below it. */
 const MAX_PAYLOAD = 16 * 1024;
+/** A buyer waits for each answer; one that keeps sending without reading is cut off rather than queued without end. */
+const MAX_WAITING = 32;
 
 /**
- * Starts a seller on 127.0.0.1.
+ * Starts a seller.
  *
- * @param o - The file for sale, the hub, and the port (0, or absent: one the system picks).
+ * @param o - The file for sale, the hub, the port (0, or absent: one the system picks) and the address to listen on.
  * @returns The running server.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `o` is malformed.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `o` is malformed or the address cannot be listened on.
  */
 export async function startChunkServer(o: {
   /** The file and its terms. */
@@ -61,26 +65,42 @@ export async function startChunkServer(o: {
   readonly hub: ChannelHub;
   /** The port; 0 or absent for one the system picks. */
   readonly port?: number;
+  /** The address to listen on; 127.0.0.1 if absent (put TLS in front before opening it wider: wss://). */
+  readonly host?: string;
 }): Promise<ChunkServer> {
   if (o === null || typeof o !== 'object' || o.file === null || typeof o.file !== 'object' || o.hub === null || typeof o.hub?.handle !== 'function') {
     fail('INVALID_ARGUMENT', 'startChunkServer needs a file and a hub');
   }
   const port = o.port ?? 0;
   if (!Number.isSafeInteger(port) || port < 0 || port > 0xffff) fail('INVALID_ARGUMENT', 'port must be in [0, 65535]');
+  const host = o.host ?? '127.0.0.1';
+  if (typeof host !== 'string') fail('INVALID_ARGUMENT', 'host must be a string');
   const httpServer = http.createServer((_, res) => { res.writeHead(426); res.end(); });
   const wss = new WebSocketServer({ server: httpServer, maxPayload: MAX_PAYLOAD });
   wss.on('connection', (socket) => {
-    const c: Connection = { socket, final: 0n, queue: Promise.resolve() };
+    const c: Connection = { socket, final: 0n, queue: Promise.resolve(), waiting: 0 };
     socket.on('error', () => undefined);
     socket.on('message', (data, isBinary) => {
+      if (++c.waiting > MAX_WAITING) {
+        socket.terminate();
+        return;
+      }
       const text = isBinary ? undefined : data.toString();
-      c.queue = c.queue.then(() => onText(o.file, o.hub, c, text)).catch(() => socket.close());
+      c.queue = c.queue
+        .then(() => onText(o.file, o.hub, c, text))
+        // Not a refusal (those are answered) but a failure of the server's own: the connection ends.
+        .catch(() => socket.close())
+        .finally(() => { c.waiting--; });
     });
     sendChunk(c, o.file.terms);
   });
-  await new Promise<void>((resolve) => httpServer.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, host, resolve);
+  }).catch((e: unknown) => fail('INVALID_ARGUMENT', `cannot listen on ${host}:${port}: ${e instanceof Error ? e.message : String(e)}`));
+  const address = httpServer.address() as AddressInfo;
   return {
-    url: `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/`,
+    url: `ws://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/`,
     close: async () => {
       for (const s of wss.clients) s.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
