@@ -23,6 +23,7 @@ interface DemoJson {
   paymentsLost: number;
   paymentsDoubleCounted: number;
   closesOnChain: number;
+  watchAfterFunding: { registered: number; held: number };
   bytesDelivered: number;
   faults: { kind: string }[];
   node: { rpcUrl: string; height: number };
@@ -58,6 +59,7 @@ describe('npm run demo:service -- --clients 20 --json', function () {
       expect(r.paymentsAcknowledged).to.equal(200);
       expect(r.paymentsMade).to.equal(200);
       expect(r.closesOnChain).to.equal(20);
+      expect(r.watchAfterFunding).to.deep.equal({ registered: 20, held: 20 });
       expect(r.bytesDelivered).to.equal(200 * 1024);
       expect(r.faults.map((f) => f.kind)).to.deep.equal(['SIGKILL', 'restart']);
 

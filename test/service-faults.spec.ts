@@ -68,7 +68,8 @@ describe('the pay-per-chunk service under faults (regtest node, PostgreSQL serve
 
     const r = await runService({
       clients: 32, chunks: 50, chunkSize: 64, price: 1000n, servers: 2, seed: 'service faults 1', leaseTtlMs: 1500,
-      progress: false, log: () => undefined, faults, twin,
+      // Paced, so that a fast machine streams long enough for every fault: 50 payments take each buyer 10 s at least.
+      paceMs: 200, progress: false, log: () => undefined, faults, twin,
     });
 
     const kills = r.faults.filter((f) => f.kind === 'SIGKILL');
@@ -86,6 +87,7 @@ describe('the pay-per-chunk service under faults (regtest node, PostgreSQL serve
     expect(r.paymentsMade).to.equal(r.paymentsFinal);
     expect(r.closesOnChain).to.equal(32);
     expect(r.closesMatchingDatabase).to.equal(32);
+    expect(r.watchAfterFunding).to.deep.equal({ registered: 32, held: 32 });
     // A restarted server took over watch duty (and reloaded those channels) from the leases.
     expect(r.leases.some((l) => l.starts > 1 && l.takenAfterRestart > 0), JSON.stringify(r.leases)).to.equal(true);
   });

@@ -45,6 +45,8 @@ export interface ServiceBuyerOptions {
   readonly maxAttempts?: number;
   /** Whether chunk n's offer and revoke also go to a second server at the same moment. */
   readonly twin?: (n: number) => boolean;
+  /** The least time between the starts of two payments, ms (a buyer consuming at a rate); none if absent. */
+  readonly paceMs?: number;
   /** Chunk n arrived and checked: its payment is acknowledged. */
   readonly onAck?: (latencyMs: number, bytes: number) => void;
 }
@@ -142,7 +144,12 @@ export class ServiceBuyer {
 
   /** Buys chunks 0 to count - 1, each paid before it is asked for. */
   async buy(count: number): Promise<void> {
-    for (let n = 0; n < count; n++) await this.buyChunk(n);
+    for (let n = 0; n < count; n++) {
+      const next = performance.now() + (this.o.paceMs ?? 0);
+      await this.buyChunk(n);
+      const wait = next - performance.now();
+      if (wait > 0) await sleep(wait);
+    }
   }
 
   /** Pays for chunk n (the next one), and takes it once the fleet has the payment final. */

@@ -7,7 +7,8 @@ const int = (n: number) => n.toLocaleString('en-US');
 /** Whether the run kept every promise: nothing lost or counted twice, every channel closed on chain as stored. */
 export function runHeld(r: ServiceResult): boolean {
   return r.paymentsLost === 0 && r.paymentsDoubleCounted === 0 && r.closesOnChain === r.channels && r.closesMatchingDatabase === r.channels
-    && r.paymentsFinal === r.paymentsAcknowledged && r.problems.length === 0;
+    && r.paymentsFinal === r.paymentsAcknowledged && r.problems.length === 0
+    && r.watchAfterFunding.registered === r.channels && r.watchAfterFunding.held === r.channels;
 }
 
 /**
@@ -29,6 +30,7 @@ export function renderServiceText(r: ServiceResult): string {
     ['closes on chain', `${r.closesOnChain} / ${r.channels} (${r.closesMatchingDatabase} paying the stored amount)`],
     ['faults', r.faults.length === 0 ? 'none' : r.faults.map((f) => `${f.kind} ${f.detail} at payment ${f.atPayment}`).join('; ')],
     ['reconnects / retries / twins', `${r.reconnects} / ${r.retries} / ${r.twins}`],
+    ['watched after funding', `${r.watchAfterFunding.held} of ${r.watchAfterFunding.registered} funding outpoints leased to a server`],
     ['watch leases taken', r.leases.map((l) => `${l.server} ${l.taken}${l.starts > 1 ? ` (${l.takenAfterRestart} after its restart)` : ''}, ${l.held} held at the end`).join('; ')],
     ['server errors', Object.entries(r.serverErrors).map(([code, e]) => `${code} x${e.count}`).join(', ') || 'none'],
     ['seconds', `setup ${r.seconds.setup.toFixed(1)}, streaming ${r.seconds.streaming.toFixed(1)}, closing ${r.seconds.closing.toFixed(1)}, total ${r.seconds.total.toFixed(1)}`],

@@ -11,8 +11,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ChannelError, Json, fail, isChannelError } from '../../lib';
-import type { ReceiverHub } from '../../lib/node';
+import { ChannelError, Json, decodeMessageOf, fail, isChannelError, toHex } from '../../lib';
+import type { FundingOutpoint, ReceiverHub } from '../../lib/node';
 import { ChunkMessage, ChunkRefusal, decodeChunkMessage, encodeChunkMessage, isChunkMessage, refusal } from '../../examples/pay-per-chunk/chunk-protocol';
 import type { FileForSale } from '../../examples/pay-per-chunk/file-for-sale';
 import { ResumeMessage, decodeResumeMessage, encodeResumeMessage, isResumeMessage, resumeToken, tokenMatches } from './resume-protocol';
@@ -54,8 +54,12 @@ export async function startServiceSeller(o: {
   readonly resumeKey: Uint8Array;
   /** 0 or absent: one the system picks. */
   readonly port?: number;
-  /** Called once a funding_created is saved here (the server registers the channel's watch lease). */
-  readonly onFunded?: (channelId: string) => Promise<void>;
+  /**
+   * Called with the funding outpoint of a funding_created before the hub
+   * takes it (the server binds the fleet to watch it); if it fails, the
+   * message is refused and changes nothing.
+   */
+  readonly beforeFunding?: (outpoint: FundingOutpoint) => Promise<unknown>;
 }): Promise<ServiceSeller> {
   const httpServer = http.createServer((_, res) => { res.writeHead(426); res.end(); });
   const wss = new WebSocketServer({ server: httpServer, maxPayload: MAX_PAYLOAD });
@@ -110,6 +114,10 @@ async function onText(o: Options, c: Connection, text: string): Promise<void> {
 
 async function onChannelMessage(o: Options, c: Connection, m: Json, type: string): Promise<void> {
   checkChannelOf(c, m);
+  if (type === 'funding_created' && o.beforeFunding) {
+    const f = decodeMessageOf(m, 'funding_created');
+    await o.beforeFunding({ txid: toHex(f.fundingTxid), vout: f.fundingVout });
+  }
   const answer = await o.hub.handle(m);
   if (type === 'open_channel') c.tempChannelId = answer.channelId;
   if (answer.paid !== undefined && answer.paid.amount > c.final) c.final = answer.paid.amount;
@@ -117,7 +125,6 @@ async function onChannelMessage(o: Options, c: Connection, m: Json, type: string
   if (type === 'funding_created') {
     c.channelId = answer.channelId;
     send(c, encodeResumeMessage({ type: 'resume.token', channelId: answer.channelId, token: resumeToken(o.resumeKey, answer.channelId) }));
-    await o.onFunded?.(answer.channelId);
   }
 }
 

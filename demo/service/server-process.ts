@@ -10,11 +10,12 @@
  * saved first.
  */
 import { Pool } from 'pg';
-import { ChainBackend, ChainTip, SpendInfo, deriveChannelId, fromHex, isChannelError, toHex, useEcc } from '../../lib';
+import { ChainBackend, ChainTip, SpendInfo, fromHex, isChannelError, toHex, useEcc } from '../../lib';
 import { CoreRpcBackend, PostgresChannelStore, ReceiverHub, WatchLeases, loadNativeEcc, seedKeySource } from '../../lib/node';
 import { ServerCommand, ServerConfig, ServerReport, fileOf } from './config';
 import { startServiceSeller } from './seller';
 import { resumeKeyOf } from './resume-protocol';
+import { WatchDuty } from './watch-duty';
 
 function report(r: ServerReport): void {
   process.send?.(r);
@@ -63,41 +64,27 @@ async function main(): Promise<void> {
     watcher: { feeRate: 1000n, destinationScript: fromHex(cfg.destinationScript) },
     watchAll: false, resume: false,
   });
-  const outpointOf = async (channelId: string) => (await hub.balance(channelId)).funding;
+  const duty = new WatchDuty(leases, hub);
   hub.on('event', (e) => {
     if (e.kind === 'payment') report({ type: 'payment' });
     else if (e.kind === 'error') report({ type: 'error', code: e.code, message: e.message });
     else if (e.kind === 'closed') {
-      // Nothing left to watch once the funding is spent; a failure leaves the lease to a later close or the TTL.
-      void outpointOf(e.channelId).then((o) => (o ? leases.unregister([o]) : 0)).catch(() => undefined);
+      // Nothing left to watch once the funding is spent; a failure leaves the lease in place, which only costs a row.
+      void hub.balance(e.channelId).then((b) => (b.funding ? duty.unregister(b.funding) : 0)).catch(() => undefined);
     }
   });
 
   const seller = await startServiceSeller({
-    file: fileOf(cfg.file), hub, resumeKey: resumeKeyOf(seed), port: cfg.port,
-    onFunded: async (channelId) => {
-      const o = await outpointOf(channelId);
-      if (o) await leases.register([o]);
-    },
+    file: fileOf(cfg.file), hub, resumeKey: resumeKeyOf(seed), port: cfg.port, beforeFunding: (o) => duty.register(o),
   });
 
-  let renewing = false;
   const renew = async () => {
-    if (renewing) return;
-    renewing = true;
     try {
-      const ch = await leases.renew();
-      await hub.watchOnly({ add: ch.added, remove: ch.removed });
-      // Taken over: the channel as stored now, not a copy this process may have cached before another moved it on.
-      for (const o of ch.added) await hub.balance(toHex(deriveChannelId(o.txid, o.vout)));
-      if (ch.added.length + ch.removed.length > 0 || ch.held > 0) {
-        report({ type: 'leases', added: ch.added.length, removed: ch.removed.length, held: ch.held, owners: ch.owners, watching: hub.watching });
-      }
+      const r = await duty.renew();
+      if (r && (r.added + r.removed > 0 || r.held > 0)) report({ type: 'leases', ...r });
     } catch (e) {
       // The database went away for a moment: the leases last until the TTL after the last renewal that worked.
       report(errorReport(e));
-    } finally {
-      renewing = false;
     }
   };
   await renew();
@@ -111,7 +98,7 @@ async function main(): Promise<void> {
     clearInterval(pollTimer);
     void (async () => {
       await seller.close();
-      await leases.release().catch(() => undefined);
+      await duty.release().catch(() => undefined);
       rpc.close();
       await pool.end().catch(() => undefined);
       process.exit(0);

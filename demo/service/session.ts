@@ -41,6 +41,8 @@ export interface ServiceRunOptions {
   readonly log: (line: string) => void;
   /** Runs while the buyers stream: kills, restarts, dropped connections. */
   readonly faults: (ctl: FaultControl) => Promise<void>;
+  /** The least time between two payments of one buyer, ms. */
+  readonly paceMs?: number;
   /** Whether buyer `client` delivers payment `n` to two servers at once. */
   readonly twin?: (client: number, n: number) => boolean;
   /** Called with the result while everything still runs (a test reads the chain through the node's RPC meanwhile). */
@@ -83,6 +85,8 @@ export interface ServiceResult extends Audit {
   readonly retries: number;
   readonly twins: number;
   readonly faults: readonly { readonly kind: string; readonly detail: string; readonly atPayment: number }[];
+  /** Funding outpoints registered for watching once every channel was funded, and how many a server held. */
+  readonly watchAfterFunding: { readonly registered: number; readonly held: number };
   readonly leases: ReturnType<ServerFleet['leases']>;
   /** Failures the servers reported of their own work (a dropped database connection), by code: how many, and the first. */
   readonly serverErrors: Readonly<Record<string, { readonly count: number; readonly sample: string }>>;
@@ -162,6 +166,7 @@ export async function runService(o: ServiceRunOptions): Promise<ServiceResult> {
       urls: fleet!.urls, first: i % o.servers, secrets: buyerSecrets(o.seed, i), walletKey: wallet.key, coin, changeScript: wallet.script,
       capacity, maxPrice: o.price, fileHash: forSale.terms.fileHash,
       ...(o.twin ? { twin: (n: number) => o.twin!(i, n) } : {}),
+      ...(o.paceMs !== undefined ? { paceMs: o.paceMs } : {}),
       onAck: (ms, size) => {
         acked++;
         bytes += size;
@@ -181,6 +186,8 @@ export async function runService(o: ServiceRunOptions): Promise<ServiceResult> {
     }
     o.log(`fundings broadcast in ${since(tOpen)}`);
     await node.mine(1);
+    const watch = await watchCoverage(pg, o.clients, 15_000);
+    o.log(`watch duty: ${watch.held} of ${watch.registered} funding outpoints leased to a server`);
     const setupSeconds = (performance.now() - t0) / 1000;
     o.log(`${o.clients} channels funded in ${setupSeconds.toFixed(1)} s; streaming ${o.clients * o.chunks} payments`);
 
@@ -232,7 +239,7 @@ export async function runService(o: ServiceRunOptions): Promise<ServiceResult> {
       latencyMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) },
       bytesDelivered: bytes, channels: buyers.length,
       reconnects: buyers.reduce((s, b) => s + b.reconnects, 0), retries: buyers.reduce((s, b) => s + b.retries, 0), twins: buyers.reduce((s, b) => s + b.twins, 0),
-      faults, leases: fleet.leases(), serverErrors: Object.fromEntries(serverErrors),
+      faults, watchAfterFunding: watch, leases: fleet.leases(), serverErrors: Object.fromEntries(serverErrors),
       seconds: { setup: setupSeconds, streaming: streamSeconds, closing: closeSeconds, total: (performance.now() - t0) / 1000 },
       node: { rpcUrl: node.rpcUrl!, height: (await node.getTip()).height },
       transactions,
@@ -243,6 +250,25 @@ export async function runService(o: ServiceRunOptions): Promise<ServiceResult> {
     await fleet?.stop();
     await pg.stop();
     await node.stop();
+  }
+}
+
+/** Registered funding outpoints and how many a server holds, once all `expected` are held or `waitMs` passed. */
+async function watchCoverage(pg: PostgresServer, expected: number, waitMs: number): Promise<{ registered: number; held: number }> {
+  const db = new Client({ connectionString: pg.connectionString });
+  await db.connect();
+  try {
+    const until = performance.now() + waitMs;
+    for (;;) {
+      const { rows } = await db.query<{ registered: string; held: string }>(
+        'SELECT count(*)::text AS registered, count(owner)::text AS held FROM revchan_watch_outpoints',
+      );
+      const got = { registered: Number(rows[0]!.registered), held: Number(rows[0]!.held) };
+      if ((got.registered >= expected && got.held >= got.registered) || performance.now() > until) return got;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await db.end();
   }
 }
 
