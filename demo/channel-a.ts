@@ -57,7 +57,7 @@ export async function runChannelA(ctx: DemoContext): Promise<ChannelSummary> {
 
   const from = await pollWatcher(ctx);
   const spend = eventsSince(ctx, from, 'spend').find((e) => e.txid === revoked.txid);
-  if (spend?.classification !== 'revoked-sender-version' || spend.state !== CHEAT_STATE) {
+  if (spend?.classification !== 'revoked-sender-version' || spend.index !== CHEAT_STATE) {
     throw new DemoFailure(`watcher did not see the revoked state ${CHEAT_STATE}: ${JSON.stringify(spend ?? null)}`);
   }
   const broadcast = eventsSince(ctx, from, 'penalty-broadcast');

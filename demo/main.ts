@@ -18,7 +18,7 @@ const PENALTY_FEE_RATE = 2000n;
 
 function describe(e: WatcherEvent): string | undefined {
   switch (e.kind) {
-    case 'spend': return `  watcher: funding spent by ${e.txid}: ${e.classification}${e.state !== undefined ? ` (state ${e.state})` : ''}`;
+    case 'spend': return `  watcher: funding spent by ${e.txid}: ${e.classification}${e.index !== undefined ? ` (state ${e.index})` : ''}`;
     case 'penalty-broadcast': return `  watcher: penalty ${e.txid} broadcast at ${e.feeRate} sat/kw${e.replaces ? `, replacing ${e.replaces}` : ''}`;
     case 'penalty-confirmed': return `  watcher: penalty ${e.txid} confirmed at height ${e.height}`;
     case 'cutoff': return `  watcher: payment cutoff reached${e.txid ? `, closed with ${e.txid}` : ''}`;

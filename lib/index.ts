@@ -46,7 +46,7 @@ export * from './psbt/descriptor';
 
 // Per-update keys.
 export {
-  MAX_STATE as MAX_UPDATE_STATE, deriveSecret, deriveUpdateKey, deriveUpdateSecret, updateIndex,
+  MAX_SECRET_INDEX, MAX_UPDATE_STATE, deriveSecret, deriveUpdateKey, deriveUpdateSecret, secretIndexOf, updateIndex,
 } from './keys/shachain';
 export * from './keys/revocation-store';
 export * from './keys/seed';

@@ -80,7 +80,7 @@ describe('adversarial counterparties on the embedded regtest node', function () 
         // Nothing more happens off-chain: no cooperative close with a payment awaiting its revoke.
         expect(syncRejectionOf(() => c.receiver.proposeClose(CLOSE_RATE)).code).to.equal('PAYMENT_PENDING');
         const pendingVersion = c.receiver.latestTransaction()!;
-        expect(c.receiver.stateOf(pendingVersion)).to.equal(6n);
+        expect(c.receiver.indexOf(pendingVersion)).to.equal(6n);
         return { final, unrevoked, pendingVersion };
       }
 
@@ -101,7 +101,7 @@ describe('adversarial counterparties on the embedded regtest node', function () 
         const closed = await readConfirmed(node, pendingVersion.getId());
         if (name === 'CLTV') expect(closed.height).to.be.below(c.expiry!);
         expect(w.of('spend')).to.have.length(1);
-        expect(w.of('spend')[0]).to.include({ classification: 'receiver-version', state: 6, txid: pendingVersion.getId() });
+        expect(w.of('spend')[0]).to.include({ classification: 'receiver-version', index: 6, txid: pendingVersion.getId() });
         expect(w.of('penalty-broadcast')).to.have.length(0);
         const ctx = c.receiver.context;
         expect(fundingSpendFee(c, closed.tx)).to.equal(ctx.paymentFee);
@@ -116,7 +116,7 @@ describe('adversarial counterparties on the embedded regtest node', function () 
         const w = await receiverWatcher(c, PENALTY_RATE);
         await node.broadcast(unrevoked.toBuffer());
         await w.poll(); // seen in the mempool
-        expect(w.of('spend')[0]).to.include({ classification: 'latest-sender-version', state: 5 });
+        expect(w.of('spend')[0]).to.include({ classification: 'latest-sender-version', index: 5 });
         await expectRefused(node, pendingVersion, CONFLICT);
         await node.mine(1); // CLTV: this block is the cutoff, and the channel is already closing
         await w.poll();
@@ -145,7 +145,7 @@ describe('adversarial counterparties on the embedded regtest node', function () 
         await node.broadcast(first!.toBuffer());
         for (const tx of [...others, versions[8]!]) await expectRefused(node, tx, CONFLICT);
         await w.poll();
-        expect(w.of('spend')[0]).to.include({ classification: 'revoked-sender-version', state: 5 });
+        expect(w.of('spend')[0]).to.include({ classification: 'revoked-sender-version', index: 5 });
         expect(w.of('penalty-broadcast')).to.have.length(1);
         // The sender races the claim with a timeout sweep of the revoked version's output.
         const sweep = c.sender.timeoutSweep(first!.toBuffer(), c.walletScript, SWEEP_RATE);
@@ -173,7 +173,7 @@ describe('adversarial counterparties on the embedded regtest node', function () 
         await expectRefused(node, versions[6]!, SPENT);
         await w.poll();
         const revoked = await readConfirmed(node, revokedTx.getId());
-        expect(w.of('spend')[0]).to.include({ classification: 'revoked-sender-version', state: 3, height: revoked.height });
+        expect(w.of('spend')[0]).to.include({ classification: 'revoked-sender-version', index: 3, height: revoked.height });
         expect(w.of('cutoff')).to.have.length(0);
         const claim = w.of('penalty-broadcast')[0]!.txid;
         await expectRefused(node, versions[0]!, SPENT);
@@ -204,14 +204,14 @@ describe('adversarial counterparties on the embedded regtest node', function () 
         expect(syncRejectionOf(() => c.sender.proposeClose(CLOSE_RATE)).code).to.equal('PAYMENT_PENDING');
         const offered = c.receiver.latestTransaction()!;
         const own = c.sender.latestTransaction();
-        expect(c.receiver.stateOf(own)).to.equal(5n);
+        expect(c.receiver.indexOf(own)).to.equal(5n);
 
         const w = await receiverWatcher(c, PENALTY_RATE);
         const sw = senderWatcher(c, SWEEP_RATE);
         const closed = await broadcastAndConfirm(node, own);
         await w.poll();
         expect(w.events.map((e) => e.kind)).to.deep.equal(['spend']);
-        expect(w.of('spend')[0]).to.include({ classification: 'latest-sender-version', state: 5 });
+        expect(w.of('spend')[0]).to.include({ classification: 'latest-sender-version', index: 5 });
         await expectRefused(node, offered, SPENT);
 
         // CLTV: final in the block after the tip reaches T; CSV: once the close has D confirmations.
@@ -256,7 +256,7 @@ describe('adversarial counterparties on the embedded regtest node', function () 
             c.receiver.onOffer(wire(c.sender.pay(INCREMENT)), await chainView(node)); // not answered
             pick = { tx: c.receiver.latestTransaction()!, amount: final + INCREMENT, state: 9 };
           }
-          expect(c.receiver.stateOf(pick.tx)).to.equal(BigInt(pick.state));
+          expect(c.receiver.indexOf(pick.tx)).to.equal(BigInt(pick.state));
 
           const w = await receiverWatcher(c, PENALTY_RATE);
           const sw = senderWatcher(c, SWEEP_RATE);
@@ -264,7 +264,7 @@ describe('adversarial counterparties on the embedded regtest node', function () 
           await w.poll();
           await sw.poll();
           expect(w.events.map((e) => e.kind)).to.deep.equal(['spend']);
-          expect(w.of('spend')[0]).to.include({ classification: 'receiver-version', state: pick.state });
+          expect(w.of('spend')[0]).to.include({ classification: 'receiver-version', index: pick.state });
           // Not the sender's own version: nothing to sweep, nothing locked.
           expect(sw.events).to.deep.equal([{ kind: 'closed', txid: pick.tx.getId(), own: false, height: closed.height }]);
 
@@ -327,7 +327,7 @@ describe('adversarial counterparties on the embedded regtest node', function () 
     await node.mine(1);
     const closed = await readConfirmed(node, cutoff!.txid!);
     expect(closed.height).to.equal(expiry - CLTV_MARGIN);
-    expect(c.receiver.stateOf(closed.tx)).to.equal(undefined);
+    expect(c.receiver.indexOf(closed.tx)).to.equal(undefined);
     expect(closed.tx.getId()).to.equal(c.sender.closeTransaction()!.getId());
     const ctx = c.receiver.context;
     expect(valueTo(closed.tx, ctx.receiverPayoutScript)).to.equal(final);
@@ -441,7 +441,7 @@ describe('adversarial counterparties on the embedded regtest node', function () 
     const w = await receiverWatcher(c, PENALTY_RATE);
     await node.mine(1);
     await w.poll();
-    expect(w.of('spend')[0]).to.include({ classification: 'revoked-sender-version', state: 1 });
+    expect(w.of('spend')[0]).to.include({ classification: 'revoked-sender-version', index: 1 });
     expect(w.of('penalty-confirmed').map((e) => e.txid)).to.not.include(sweep.getId());
     // It tried to claim: a broadcast, or the node's refusal of one.
     expect(w.of('penalty-broadcast').length + w.of('error').length).to.be.at.least(1);

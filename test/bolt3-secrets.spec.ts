@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BIP32Factory } from 'bip32';
 import * as ecc from 'tiny-secp256k1';
-import { deriveSecret, deriveUpdateKey, deriveUpdateSecret, MAX_STATE, updateIndex } from '../lib/keys/shachain';
+import { deriveSecret, deriveUpdateKey, deriveUpdateSecret, MAX_SECRET_INDEX, secretIndexOf } from '../lib/keys/shachain';
 import { RevocationStore } from '../lib/keys/revocation-store';
 import { channelSeedPath, deriveChannelSeed, UPDATE_SEED_PATH, UPDATE_SEED_TAG } from '../lib/keys/seed';
 import { createHash } from 'node:crypto';
@@ -55,7 +55,7 @@ describe('BOLT 3 per-commitment secrets', () => {
       expect(codeOf(() => deriveSecret(seed, -1n))).to.equal('SECRET_INDEX_OUT_OF_RANGE');
       expect(codeOf(() => deriveSecret(seed, 1n << 48n))).to.equal('SECRET_INDEX_OUT_OF_RANGE');
       expect(codeOf(() => deriveSecret(seed, 5 as unknown as bigint))).to.equal('SECRET_INDEX_OUT_OF_RANGE');
-      expect(() => deriveSecret(seed, MAX_STATE)).not.to.throw();
+      expect(() => deriveSecret(seed, MAX_SECRET_INDEX)).not.to.throw();
     });
 
     it('refuses a seed that is not 32 bytes', () => {
@@ -96,18 +96,18 @@ describe('BOLT 3 per-commitment secrets', () => {
     const seed = bytes('0101010101010101010101010101010101010101010101010101010101010101');
 
     it('state i uses index 2^48-1-i', () => {
-      expect(MAX_STATE).to.equal(281474976710655n);
-      expect(updateIndex(0n)).to.equal(MAX_STATE);
-      expect(updateIndex(1n)).to.equal(MAX_STATE - 1n);
-      expect(updateIndex(MAX_STATE)).to.equal(0n);
-      expect(codeOf(() => updateIndex(-1n))).to.equal('SECRET_INDEX_OUT_OF_RANGE');
-      expect(codeOf(() => updateIndex(MAX_STATE + 1n))).to.equal('SECRET_INDEX_OUT_OF_RANGE');
+      expect(MAX_SECRET_INDEX).to.equal(281474976710655n);
+      expect(secretIndexOf(0n)).to.equal(MAX_SECRET_INDEX);
+      expect(secretIndexOf(1n)).to.equal(MAX_SECRET_INDEX - 1n);
+      expect(secretIndexOf(MAX_SECRET_INDEX)).to.equal(0n);
+      expect(codeOf(() => secretIndexOf(-1n))).to.equal('SECRET_INDEX_OUT_OF_RANGE');
+      expect(codeOf(() => secretIndexOf(MAX_SECRET_INDEX + 1n))).to.equal('SECRET_INDEX_OUT_OF_RANGE');
     });
 
     it('update secret is the shachain secret at the update index, and a valid key', () => {
-      for (const state of [0n, 1n, 2n, 1000n, MAX_STATE - 1n]) {
+      for (const state of [0n, 1n, 2n, 1000n, MAX_SECRET_INDEX - 1n]) {
         const secret = deriveUpdateSecret(seed, state);
-        expect(hex(secret)).to.equal(hex(deriveSecret(seed, updateIndex(state))));
+        expect(hex(secret)).to.equal(hex(deriveSecret(seed, secretIndexOf(state))));
         expect(ecc.isPrivate(secret)).to.equal(true);
         expect(hex(deriveUpdateKey(seed, state))).to.equal(hex(ecc.pointFromScalar(secret, true)!));
       }
@@ -115,15 +115,15 @@ describe('BOLT 3 per-commitment secrets', () => {
 
     it('a later state secret lets the receiver recover every earlier one', () => {
       const store = new RevocationStore();
-      for (let s = 0n; s < 20n; s++) store.insertState(s, deriveUpdateSecret(seed, s));
-      for (let s = 0n; s < 20n; s++) expect(hex(store.getState(s)!)).to.equal(hex(deriveUpdateSecret(seed, s)));
-      expect(store.getState(20n)).to.equal(undefined);
+      for (let s = 0n; s < 20n; s++) store.insertUpdateSecret(s, deriveUpdateSecret(seed, s));
+      for (let s = 0n; s < 20n; s++) expect(hex(store.getUpdateSecret(s)!)).to.equal(hex(deriveUpdateSecret(seed, s)));
+      expect(store.getUpdateSecret(20n)).to.equal(undefined);
     });
 
     it('refuses a secret that is not a valid private key', () => {
       // Index 0 returns the seed unchanged, so a zero or >= n seed reaches the scalar check.
-      expect(codeOf(() => deriveUpdateSecret(new Uint8Array(32), MAX_STATE))).to.equal('INVALID_KEY');
-      expect(codeOf(() => deriveUpdateKey(bytes('ff'.repeat(32)), MAX_STATE))).to.equal('INVALID_KEY');
+      expect(codeOf(() => deriveUpdateSecret(new Uint8Array(32), MAX_SECRET_INDEX))).to.equal('INVALID_KEY');
+      expect(codeOf(() => deriveUpdateKey(bytes('ff'.repeat(32)), MAX_SECRET_INDEX))).to.equal('INVALID_KEY');
     });
   });
 

@@ -147,7 +147,7 @@ for (const name of E2E_VARIANTS) {
         expect(history.length).to.equal(PAYMENTS + 1);
         const state = which === 'state 0' ? 0 : which === 'a middle state' ? PAYMENTS / 2 : PAYMENTS - 1;
         const oldTx = history[state]!;
-        expect(c.receiver.stateOf(oldTx)).to.equal(BigInt(state));
+        expect(c.receiver.indexOf(oldTx)).to.equal(BigInt(state));
         expect(c.receiver.isRevoked(state)).to.equal(true);
 
         const revoked = await broadcastAndConfirm(node, oldTx);

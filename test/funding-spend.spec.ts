@@ -121,7 +121,7 @@ describe('funding spends of any construction', () => {
     });
 
     it('a receiver\'s version and the close are the same bytes built generically', () => {
-      for (const tx of [buildReceiverPaymentTx({ channel: params, state: 7n, amount: 50_000n }), buildCooperativeCloseTx({ channel: params, amount: 50_000n, feeRate: 2000n })]) {
+      for (const tx of [buildReceiverPaymentTx({ channel: params, index: 7n, amount: 50_000n }), buildCooperativeCloseTx({ channel: params, amount: 50_000n, feeRate: 2000n })]) {
         const outputs = tx.outs.map((o) => ({ script: o.script, value: o.value }));
         const again = buildFundingSpendTx({ funding: ctx.funding, locktime: tx.locktime, sequence: tx.ins[0]!.sequence, outputs });
         expect(again.toHex()).to.equal(tx.toHex());

@@ -243,7 +243,7 @@ describe('revchan inspect: explaining channel PSBTs and transactions', () => {
         expect(signers(p, 0)).to.deep.equal({ present: [`key_1:${sortedFunding[0]}`], missing: [`key_2:${sortedFunding[1]}`] });
         expect(p.signatures.complete).to.equal(false);
 
-        const bare = buildSenderPaymentTx({ channel, state: 7n, amount: 250_000n, updateKey: K(7).pub });
+        const bare = buildSenderPaymentTx({ channel, index: 7n, amount: 250_000n, updateKey: K(7).pub });
         const e = explainTransaction(bare);
         expect(e.kind).to.equal('sender-version');
         expect(e.certain).to.equal(false);
@@ -350,7 +350,7 @@ describe('revchan inspect: explaining channel PSBTs and transactions', () => {
   describe('state number', () => {
     const variant = VARIANTS[0]!.variant;
     const { channel } = channelParams(variant);
-    const psbt = createSenderPaymentPsbt({ channel, state: 7n, amount: 250_000n, updateKey: keys.update(7).pub });
+    const psbt = createSenderPaymentPsbt({ channel, index: 7n, amount: 250_000n, updateKey: keys.update(7).pub });
 
     it('both key orders are candidates; naming the receiver\'s key as the sender\'s gives the other; a foreign key is refused', () => {
       const e = explainPsbt(psbt);
@@ -389,8 +389,8 @@ describe('revchan inspect: explaining channel PSBTs and transactions', () => {
 
     it('a partial signature over another transaction does not verify', () => {
       const { channel } = channelParams(variant);
-      const psbt = createReceiverPaymentPsbt({ channel, state: 4n, amount: 5_000n });
-      const other = createReceiverPaymentPsbt({ channel, state: 5n, amount: 5_000n });
+      const psbt = createReceiverPaymentPsbt({ channel, index: 4n, amount: 5_000n });
+      const other = createReceiverPaymentPsbt({ channel, index: 5n, amount: 5_000n });
       signPsbtInput(other, 0, keys.senderFunding.priv);
       psbt.data.inputs[0]!.partialSig = other.data.inputs[0]!.partialSig;
       const e = explainPsbt(psbt);
@@ -455,7 +455,7 @@ describe('revchan inspect: explaining channel PSBTs and transactions', () => {
         expect(p.kind).to.equal('psbt');
         expect(p.kind === 'psbt' && p.psbt.toBase64()).to.equal(psbt.toBase64());
       }
-      const tx = buildSenderPaymentTx({ channel: channelParams(VARIANTS[2]!.variant).channel, state: 1n, amount: 0n, updateKey: keys.update(1).pub });
+      const tx = buildSenderPaymentTx({ channel: channelParams(VARIANTS[2]!.variant).channel, index: 1n, amount: 0n, updateKey: keys.update(1).pub });
       for (const f of [tx.toHex(), tx.toHex().toUpperCase(), Uint8Array.from(tx.toBuffer())]) {
         const t = parseInspectInput(f);
         expect(t.kind === 'transaction' && t.tx.getId()).to.equal(tx.getId());
@@ -466,7 +466,7 @@ describe('revchan inspect: explaining channel PSBTs and transactions', () => {
   describe('JSON', () => {
     it('satoshis and states as decimal strings; the same fields as the report', () => {
       const { channel } = channelParams(VARIANTS[2]!.variant);
-      const e = explainPsbt(createSenderPaymentPsbt({ channel, state: 7n, amount: 250_000n, updateKey: keys.update(7).pub }));
+      const e = explainPsbt(createSenderPaymentPsbt({ channel, index: 7n, amount: 250_000n, updateKey: keys.update(7).pub }));
       const j = JSON.parse(explanationToJson(e));
       expect(j.kind).to.equal('sender-version');
       expect(j.state.number).to.equal('7');
@@ -505,7 +505,7 @@ function run(cmd: string, args: readonly string[], stdin?: string, cwd = ROOT): 
 describe('revchan inspect, the command', () => {
   const { channel } = channelParams(VARIANTS[0]!.variant);
   const ctx = verifyChannelParams(channel);
-  const psbt = createSenderPaymentPsbt({ channel, state: 7n, amount: 250_000n, updateKey: keys.update(7).pub });
+  const psbt = createSenderPaymentPsbt({ channel, index: 7n, amount: 250_000n, updateKey: keys.update(7).pub });
   signPsbtInput(psbt, 0, keys.receiverFunding.priv);
   const s = new PaymentSigner(ctx, 'sender', keys.senderFunding.priv);
   const r = new PaymentSigner(ctx, 'receiver', keys.receiverFunding.priv);

@@ -323,8 +323,8 @@ describe('PSBTs with BIP32 key origins', () => {
         outputs: { origins: KeyOrigin[]; witnessScript?: Uint8Array }[];
       }
 
-      const sp: SenderPaymentParams = { channel, state: 7n, amount: 250_000n, updateKey: K(7).pub };
-      const rp: ReceiverPaymentParams = { channel, state: 7n, amount: 250_000n };
+      const sp: SenderPaymentParams = { channel, index: 7n, amount: 250_000n, updateKey: K(7).pub };
+      const rp: ReceiverPaymentParams = { channel, index: 7n, amount: 250_000n };
       const cp: CloseParams = { channel, amount: 400_000n, feeRate: 2500n };
       const kinds: TwoOfTwo[] = [
         {
@@ -340,7 +340,7 @@ describe('PSBTs with BIP32 key origins', () => {
         },
         {
           name: 'receiver\'s version',
-          create: (o, change) => createReceiverPaymentPsbt(change ? { ...rp, state: rp.state + 1n } : rp, o),
+          create: (o, change) => createReceiverPaymentPsbt(change ? { ...rp, index: rp.index + 1n } : rp, o),
           build: () => buildReceiverPaymentTx(rp),
           hot: () => receiver.completeReceiverVersion(7n, 250_000n, sender.sign(receiver.receiverVersionHash(7n, 250_000n))),
           outputs: [{ origins: [origin.receiverPayout] }, { origins: [origin.senderPayout] }],

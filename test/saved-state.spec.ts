@@ -159,7 +159,7 @@ describe('saved state is verified on restore', () => {
 
     it('the revealed secrets with the current state\'s secret too', () => {
       const store = RevocationStore.fromJSON(j.revocations);
-      store.insertState(BigInt(PAYMENTS), deriveUpdateSecret(senderSecrets.updateSeed, BigInt(PAYMENTS)));
+      store.insertUpdateSecret(BigInt(PAYMENTS), deriveUpdateSecret(senderSecrets.updateSeed, BigInt(PAYMENTS)));
       refused(restoreReceiver({ ...copy(j), revocations: store.toJSON() }), 'revocations');
     });
 

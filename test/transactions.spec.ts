@@ -78,8 +78,8 @@ describe('transactions, verified by an independent interpreter', () => {
         const r = receiver.completeReceiverVersion(7n, 250_000n, sender.sign(hash));
         verifyInputs(s.toBuffer(), fundingPrevout);
         verifyInputs(r.toBuffer(), fundingPrevout);
-        const unsignedS = buildSenderPaymentTx({ channel, state: 7n, amount: 250_000n, updateKey: K(7).pub });
-        const unsignedR = buildReceiverPaymentTx({ channel, state: 7n, amount: 250_000n });
+        const unsignedS = buildSenderPaymentTx({ channel, index: 7n, amount: 250_000n, updateKey: K(7).pub });
+        const unsignedR = buildReceiverPaymentTx({ channel, index: 7n, amount: 250_000n });
         expect(unsignedS.getId()).to.equal(s.getId());
         expect(unsignedR.getId()).to.equal(r.getId());
         for (const tx of [s, r]) {

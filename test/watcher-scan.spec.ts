@@ -108,7 +108,7 @@ describe('watcher scan', () => {
     await w.poll();
     // The claim is read from the block before any duty runs: it is ours, and already mined.
     expect(events.map((e) => e.kind)).to.deep.equal(['spend', 'penalty-confirmed']);
-    expect(events[0]).to.include({ classification: 'revoked-sender-version', state: 1, txid: revoked.getId(), height: HEIGHT });
+    expect(events[0]).to.include({ classification: 'revoked-sender-version', index: 1, txid: revoked.getId(), height: HEIGHT });
     expect(events[1]).to.include({ txid: claim.getId(), height: HEIGHT });
     expect(backend.broadcasts).to.deep.equal([]);
     expect(w.records()[0]!.penalty).to.deep.equal({ txids: [claim.getId()], feeRate: '2000', confirmedHeight: HEIGHT });

@@ -42,7 +42,7 @@ describe('watchers on the embedded regtest node', function () {
         await node.broadcast(revoked.toBuffer());
         await w.poll(); // sees it in the mempool
         const spend = events.find((e) => e.kind === 'spend');
-        expect(spend).to.include({ classification: 'revoked-sender-version', state: pick });
+        expect(spend).to.include({ classification: 'revoked-sender-version', index: pick });
         const broadcast = events.find((e) => e.kind === 'penalty-broadcast') as Extract<WatcherEvent, { kind: 'penalty-broadcast' }>;
         expect(broadcast, 'penalty broadcast').to.not.equal(undefined);
         expect(node.mempoolHas(broadcast.txid)).to.equal(true);

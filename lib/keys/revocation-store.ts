@@ -1,13 +1,15 @@
 /**
  * Receiver-side storage of revealed per-update secrets (BOLT #3 "Efficient
- * Per-commitment Secret Storage"). Because secrets arrive in decreasing index
- * order, bucket B only ever needs the latest secret whose index has B trailing
- * zeros: every older secret is derivable from one of them, so at most 49
- * entries are kept however many updates the channel sees.
+ * Per-commitment Secret Storage"). Because secrets arrive in decreasing secret
+ * index order, bucket B only ever needs the latest secret whose secret index
+ * has B trailing zeros: every older secret is derivable from one of them, so
+ * at most 49 entries are kept however many updates the channel sees.
+ * `insert`, `get` and the saved entries speak of secret indices (BOLT 3's);
+ * the update methods of an update's index, the state counter (shachain.ts).
  */
 import { fail } from '../core/errors';
 import { fromHex, toHex } from '../core/hash';
-import { checkSecretIndex, deriveFromBase, MAX_STATE, SECRET_INDEX_BITS, trailingZeros, updateIndex } from './shachain';
+import { checkSecretIndex, deriveFromBase, MAX_SECRET_INDEX, SECRET_INDEX_BITS, trailingZeros, secretIndexOf } from './shachain';
 
 const BUCKETS = SECRET_INDEX_BITS + 1;
 const ENTRY_BYTES = 32 + 8;
@@ -53,9 +55,9 @@ function invalid(msg: string, details?: Record<string, unknown>): never {
  * @example
  * ```ts
  * const store = new RevocationStore();
- * store.insertState(0n, k_0); // in the order the revokes arrive
- * store.insertState(1n, k_1);
- * store.getState(0n); // k_0, derived from what is kept
+ * store.insertUpdateSecret(0n, k_0); // in the order the revokes arrive
+ * store.insertUpdateSecret(1n, k_1);
+ * store.getUpdateSecret(0n); // k_0, derived from what is kept
  * const saved = JSON.stringify(store.toJSON());
  * const again = RevocationStore.fromJSON(JSON.parse(saved));
  * ```
@@ -71,7 +73,7 @@ export class RevocationStore {
    * BOLT 3 insert_secret. Everything is checked before anything is written, so
    * a rejected secret leaves the store exactly as it was.
    *
-   * @param index - The secret's index: one below the last inserted (any, for the first).
+   * @param index - The secret index (BOLT 3's, 2^48-1 minus the update index): one below the last inserted (any, for the first).
    * @param secret - The 32-byte secret.
    * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48-1].
    * @throws {@link ChannelError} `INVALID_ARGUMENT` if `secret` is not 32 bytes.
@@ -112,7 +114,7 @@ export class RevocationStore {
   /**
    * BOLT 3 derive_old_secret: undefined when no stored entry covers `index`.
    *
-   * @param index - The secret's index.
+   * @param index - The secret index (BOLT 3's, 2^48-1 minus the update index).
    * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48-1].
    */
   get(index: bigint): Uint8Array | undefined {
@@ -125,7 +127,7 @@ export class RevocationStore {
     return undefined;
   }
 
-  /** The most recently inserted index. */
+  /** The most recently inserted secret index (BOLT 3's). */
   lowestIndex(): bigint | undefined {
     return this.lowest === undefined ? undefined : BigInt(this.lowest);
   }
@@ -141,42 +143,79 @@ export class RevocationStore {
   }
 
   /**
-   * True if the store holds the secret of every state below `state` and of
-   * none from `state` up: what a receiver whose current state is `state` has
-   * been revealed. A store fromJSON accepted is what inserts from some index
-   * down to its lowest left, so its secrets cover every index from the
-   * lowest up to any index they cover: the lowest and state 0 settle it.
+   * True if the store holds the secret of every update index below `index`
+   * and of none from `index` up: what a receiver whose current index is
+   * `index` has been revealed. A store fromJSON accepted is what inserts from
+   * some secret index down to its lowest left, so its secrets cover every
+   * secret index from the lowest up to any they cover: the lowest and
+   * update 0 settle it.
    *
-   * @param state - The receiver's current state number.
-   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `state` is not a bigint in [0, 2^48].
+   * @param index - The receiver's current update index (the state counter).
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48].
    */
-  coversStatesBelow(state: bigint): boolean {
-    if (typeof state !== 'bigint' || state < 0n || state > MAX_STATE + 1n) fail('SECRET_INDEX_OUT_OF_RANGE', 'state must be a bigint in [0, 2^48]');
-    if (state === 0n) return this.count === 0;
-    return this.lowest === Number(updateIndex(state - 1n)) && this.get(updateIndex(0n)) !== undefined;
+  coversIndicesBelow(index: bigint): boolean {
+    if (typeof index !== 'bigint' || index < 0n || index > MAX_SECRET_INDEX + 1n) fail('SECRET_INDEX_OUT_OF_RANGE', 'update index must be a bigint in [0, 2^48]');
+    if (index === 0n) return this.count === 0;
+    return this.lowest === Number(secretIndexOf(index - 1n)) && this.get(secretIndexOf(0n)) !== undefined;
   }
 
   /**
-   * Insert the secret of a state: {@link RevocationStore.insert} at the state's index.
+   * The old name of {@link RevocationStore.coversIndicesBelow}.
    *
-   * @param state - The revoked state's number: one above the last inserted (any, for the first).
-   * @param secret - k_state, 32 bytes.
-   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `state` is not a bigint in [0, 2^48-1].
+   * @deprecated Use {@link RevocationStore.coversIndicesBelow}.
+   * @param index - The receiver's current update index (the state counter).
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48].
+   */
+  coversStatesBelow(index: bigint): boolean {
+    return this.coversIndicesBelow(index);
+  }
+
+  /**
+   * Insert the secret of a revoked update: {@link RevocationStore.insert} at its secret index.
+   *
+   * @param index - The revoked update's index (the state counter): one above the last inserted (any, for the first).
+   * @param secret - k_index, 32 bytes.
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48-1].
    * @throws {@link ChannelError} `INVALID_ARGUMENT` if `secret` is not 32 bytes.
-   * @throws {@link ChannelError} `SECRET_STORE_INCONSISTENT` if `state` is not the next one up, or `secret` does not derive a stored secret.
+   * @throws {@link ChannelError} `SECRET_STORE_INCONSISTENT` if `index` is not the next one up, or `secret` does not derive a stored secret.
    */
-  insertState(state: bigint, secret: Uint8Array): void {
-    this.insert(updateIndex(state), secret);
+  insertUpdateSecret(index: bigint, secret: Uint8Array): void {
+    this.insert(secretIndexOf(index), secret);
   }
 
   /**
-   * The secret of a revoked state, or undefined if the store does not cover it.
+   * The old name of {@link RevocationStore.insertUpdateSecret}.
    *
-   * @param state - The state number.
-   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `state` is not a bigint in [0, 2^48-1].
+   * @deprecated Use {@link RevocationStore.insertUpdateSecret}.
+   * @param index - The revoked update's index (the state counter): one above the last inserted (any, for the first).
+   * @param secret - k_index, 32 bytes.
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48-1].
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `secret` is not 32 bytes.
+   * @throws {@link ChannelError} `SECRET_STORE_INCONSISTENT` if `index` is not the next one up, or `secret` does not derive a stored secret.
    */
-  getState(state: bigint): Uint8Array | undefined {
-    return this.get(updateIndex(state));
+  insertState(index: bigint, secret: Uint8Array): void {
+    this.insertUpdateSecret(index, secret);
+  }
+
+  /**
+   * The secret of a revoked update, or undefined if the store does not cover it.
+   *
+   * @param index - The update's index (the state counter).
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48-1].
+   */
+  getUpdateSecret(index: bigint): Uint8Array | undefined {
+    return this.get(secretIndexOf(index));
+  }
+
+  /**
+   * The old name of {@link RevocationStore.getUpdateSecret}.
+   *
+   * @deprecated Use {@link RevocationStore.getUpdateSecret}.
+   * @param index - The update's index (the state counter).
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48-1].
+   */
+  getState(index: bigint): Uint8Array | undefined {
+    return this.getUpdateSecret(index);
   }
 
   /** The store as plain JSON; {@link RevocationStore.fromJSON} reads it back. */
@@ -217,7 +256,7 @@ export class RevocationStore {
       const { index, secret } = entry;
       if (typeof index !== 'string' || !/^(0|[1-9][0-9]{0,14})$/.test(index)) return invalid('entry index must be a canonical decimal string');
       const indexBig = BigInt(index);
-      if (indexBig > MAX_STATE) return invalid('entry index out of range');
+      if (indexBig > MAX_SECRET_INDEX) return invalid('entry index out of range');
       if (typeof secret !== 'string' || !/^[0-9a-f]{64}$/.test(secret)) return invalid('entry secret must be 64 lowercase hex characters');
       const i = Number(indexBig);
       const bucket = trailingZeros(i);

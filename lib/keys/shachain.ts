@@ -4,6 +4,14 @@
  * an index with B trailing zero bits lets anyone derive the 2^B - 1 secrets at
  * the indices just above it. Revealing secrets in decreasing index order is
  * therefore what lets the receiver keep only O(log n) of them.
+ *
+ * Two numbers are called index here, and the names keep them apart: an
+ * update's `index` is the channel's state counter n (0, 1, 2, ...: the
+ * `index` of the messages and of saved state); a secret index is BOLT 3's
+ * position in the tree, 2^48-1-n ({@link secretIndexOf}). The update
+ * functions (deriveUpdateSecret, RevocationStore.insertUpdateSecret, ...)
+ * take an update's index; deriveSecret and RevocationStore.insert/get take a
+ * secret index.
  */
 import { ecc } from '../core/ecc';
 import { fail } from '../core/errors';
@@ -12,8 +20,11 @@ import { asPrivateKey, type PrivateKey, type PublicKey } from '../core/types';
 
 /** Number of index bits; indices live in [0, 2^48 - 1]. */
 export const SECRET_INDEX_BITS = 48;
-/** The largest secret index, which is also the largest usable state number. */
-export const MAX_STATE: bigint = (1n << 48n) - 1n;
+/** The largest secret index, which is also the largest update index. */
+export const MAX_SECRET_INDEX: bigint = (1n << 48n) - 1n;
+
+/** @deprecated The old name of {@link MAX_SECRET_INDEX} (the same value as the largest update index, MAX_INDEX). */
+export const MAX_UPDATE_STATE: bigint = MAX_SECRET_INDEX;
 const TWO_32 = 2 ** 32;
 
 /**
@@ -25,7 +36,7 @@ const TWO_32 = 2 ** 32;
  * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48-1].
  */
 export function checkSecretIndex(index: bigint, what = 'secret index'): number {
-  if (typeof index !== 'bigint' || index < 0n || index > MAX_STATE) {
+  if (typeof index !== 'bigint' || index < 0n || index > MAX_SECRET_INDEX) {
     fail('SECRET_INDEX_OUT_OF_RANGE', `${what} must be a bigint in [0, 2^48-1]`, {
       value: typeof index === 'bigint' ? index.toString() : typeof index,
     });
@@ -87,50 +98,60 @@ export function deriveSecret(seed: Uint8Array, index: bigint): Uint8Array {
 }
 
 /**
- * The secret index of a state. State 0 uses the highest index so that each later state's secret can derive all earlier ones.
+ * The secret index of an update. Update 0 uses the highest secret index so that each later update's secret can derive all earlier ones.
  *
- * @param stateNumber - The state number.
- * @returns 2^48-1 - stateNumber.
- * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `stateNumber` is not a bigint in [0, 2^48-1].
+ * @param index - The update's index (the state counter).
+ * @returns The secret index, 2^48-1 - index.
+ * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48-1].
  */
-export function updateIndex(stateNumber: bigint): bigint {
-  checkSecretIndex(stateNumber, 'state number');
-  return MAX_STATE - stateNumber;
+export function secretIndexOf(index: bigint): bigint {
+  checkSecretIndex(index, 'update index');
+  return MAX_SECRET_INDEX - index;
 }
 
 /**
- * The secret for update `state`, usable as a secp256k1 private key: k_i.
+ * The old name of {@link secretIndexOf}.
+ *
+ * @deprecated Use {@link secretIndexOf}.
+ * @param index - The update's index (the state counter).
+ * @returns The secret index, 2^48-1 - index.
+ * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48-1].
+ */
+export const updateIndex: (index: bigint) => bigint = secretIndexOf;
+
+/**
+ * The secret of update `index`, usable as a secp256k1 private key: k_i.
  *
  * @param seed - The channel's 32-byte shachain seed ({@link deriveChannelSeed}).
- * @param state - The state number.
+ * @param index - The update's index (the state counter), not a secret index.
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if `seed` is not 32 bytes.
- * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `state` is not a bigint in [0, 2^48-1].
+ * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48-1].
  * @throws {@link ChannelError} `INVALID_KEY` if the secret is not a valid private key (probability about 2^-128).
  */
-export function deriveUpdateSecret(seed: Uint8Array, state: bigint): PrivateKey {
-  const secret = deriveSecret(seed, updateIndex(state));
+export function deriveUpdateSecret(seed: Uint8Array, index: bigint): PrivateKey {
+  const secret = deriveSecret(seed, secretIndexOf(index));
   // A hash output is >= n or zero with probability ~2^-128, but an invalid scalar must never reach signing code.
-  return asPrivateKey(secret, `update secret for state ${state}`);
+  return asPrivateKey(secret, `update secret for index ${index}`);
 }
 
 /**
- * The public key whose private key is revealed when update `state` is revoked: K_i.
+ * The public key whose private key is revealed when update `index` is revoked: K_i.
  *
  * @param seed - The channel's 32-byte shachain seed ({@link deriveChannelSeed}).
- * @param state - The state number.
+ * @param index - The update's index (the state counter), not a secret index.
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if `seed` is not 32 bytes.
- * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `state` is not a bigint in [0, 2^48-1].
+ * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a bigint in [0, 2^48-1].
  * @throws {@link ChannelError} `INVALID_KEY` if the secret is not a valid private key (probability about 2^-128).
  *
  * @example
  * ```ts
  * const seed = deriveChannelSeed(master, 0);
- * const K_1 = deriveUpdateKey(seed, 1n); // goes in the offer of state 1
- * const k_1 = deriveUpdateSecret(seed, 1n); // revealed by the revoke of state 1
+ * const K_1 = deriveUpdateKey(seed, 1n); // goes in the offer of index 1
+ * const k_1 = deriveUpdateSecret(seed, 1n); // revealed by the revoke of index 1
  * ```
  */
-export function deriveUpdateKey(seed: Uint8Array, state: bigint): PublicKey {
-  return updateKeyOf(deriveUpdateSecret(seed, state));
+export function deriveUpdateKey(seed: Uint8Array, index: bigint): PublicKey {
+  return updateKeyOf(deriveUpdateSecret(seed, index));
 }
 
 /**
@@ -184,9 +205,9 @@ export class SecretSchedule {
     return new Uint8Array(after[0]!);
   }
 
-  /** The same as deriveUpdateSecret(seed, state). */
-  deriveUpdateSecret(state: bigint): PrivateKey {
-    return asPrivateKey(this.deriveSecret(updateIndex(state)), `update secret for state ${state}`);
+  /** The same as deriveUpdateSecret(seed, index). */
+  deriveUpdateSecret(index: bigint): PrivateKey {
+    return asPrivateKey(this.deriveSecret(secretIndexOf(index)), `update secret for index ${index}`);
   }
 }
 

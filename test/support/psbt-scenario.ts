@@ -219,9 +219,9 @@ export class Scenario {
     switch (sel.kind) {
       case 'sender-version':
         return multisig(createSenderPaymentPsbt(
-          { channel, state: BigInt(sel.state), amount: this.amount(sel.state), updateKey: this.updateKey(sel.state).pubkey }, twoOfTwo));
+          { channel, index: BigInt(sel.state), amount: this.amount(sel.state), updateKey: this.updateKey(sel.state).pubkey }, twoOfTwo));
       case 'receiver-version':
-        return multisig(createReceiverPaymentPsbt({ channel, state: BigInt(sel.state), amount: this.amount(sel.state) }, twoOfTwo));
+        return multisig(createReceiverPaymentPsbt({ channel, index: BigInt(sel.state), amount: this.amount(sel.state) }, twoOfTwo));
       case 'close':
         return multisig(createClosePsbt({ channel, amount: this.amount(this.latestState), feeRate: BigInt(this.params.closeFeeRate) }, twoOfTwo));
       case 'penalty': {

@@ -1,6 +1,6 @@
 /**
  * What a spend of a channel's funding output is, from the receiver's point of
- * view. The state number in nLockTime/nSequence tells which state it is in
+ * view. The obscured index in nLockTime/nSequence tells which state it is in
  * O(1); a P2WSH output tells the sender's version from the receiver's. A
  * transaction that does not spend the funding output is INVALID_TRANSACTION.
  */
@@ -34,7 +34,9 @@ export type SpendClassification =
 export function classifyFundingSpend(receiver: Receiver, tx: Transaction): {
   /** What the spend is. */
   classification: SpendClassification;
-  /** The state it encodes, for a payment version. */
+  /** The index it encodes, for a payment version. */
+  index?: number;
+  /** @deprecated The old name of `index`, the same value. */
   state?: number;
 } {
   if (!(receiver instanceof Receiver)) fail('INVALID_ARGUMENT', 'classifyFundingSpend takes a Receiver');
@@ -46,12 +48,12 @@ export function classifyFundingSpend(receiver: Receiver, tx: Transaction): {
   if (!tx.ins.some((i) => i.index === f.vout && bytesEqual(i.hash, fundingHash))) {
     fail('INVALID_TRANSACTION', `the transaction does not spend the funding output ${f.txid}:${f.vout}`);
   }
-  const state = receiver.stateOf(tx);
-  if (state === undefined) {
+  const index = receiver.indexOf(tx);
+  if (index === undefined) {
     return { classification: tx.locktime === CLOSE_LOCKTIME ? 'cooperative-close' : 'unknown' };
   }
-  const n = Number(state);
+  const n = Number(index);
   const hasRevocable = tx.outs.some((o) => o.script.length === 34 && o.script[0] === 0x00 && o.script[1] === 0x20);
-  if (!hasRevocable) return { classification: 'receiver-version', state: n };
-  return { classification: receiver.isRevoked(n) ? 'revoked-sender-version' : 'latest-sender-version', state: n };
+  if (!hasRevocable) return { classification: 'receiver-version', index: n, state: n };
+  return { classification: receiver.isRevoked(n) ? 'revoked-sender-version' : 'latest-sender-version', index: n, state: n };
 }

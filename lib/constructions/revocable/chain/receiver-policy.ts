@@ -30,7 +30,7 @@ import type { ReceiverWatcherOptions, WatcherEvent } from './receiver-watcher';
 /** What a spend of the funding output is. */
 export interface FundingSpendNote {
   readonly classification: SpendClassification;
-  readonly state?: number;
+  readonly index?: number;
 }
 
 /** The claim of a revoked sender's version: every output it can take. */
@@ -109,15 +109,16 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
   // ---- what the chain shows: recorded, never acted on here
 
   describe(w: Watched, _tag: 'funding', tx: Transaction): FundingSpendNote {
-    return classifyFundingSpend(w.receiver, tx);
+    const { classification, index } = classifyFundingSpend(w.receiver, tx);
+    return index === undefined ? { classification } : { classification, index };
   }
 
   spent(w: Watched, _tag: 'funding', spend: SpendRecord<FundingSpendNote>): void {
     // Payments stop at the first sight of a close; whether it sticks is the duties' business.
     if (w.receiver.phase !== 'closed') w.receiver.markClosed();
-    const { classification, state } = spend.note;
+    const { classification, index } = spend.note;
     this.emit({
-      kind: 'spend', channelId: w.channelId, txid: spend.txid, classification, ...(state !== undefined ? { state } : {}),
+      kind: 'spend', channelId: w.channelId, txid: spend.txid, classification, ...(index !== undefined ? { index, state: index } : {}),
       ...(spend.height !== undefined ? { height: spend.height } : {}),
     });
     if (classification === 'revoked-sender-version') this.recordPenalty(w, spend.tx);

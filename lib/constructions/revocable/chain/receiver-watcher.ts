@@ -65,7 +65,9 @@ export type WatcherEvent =
     txid: string;
     /** What the spend is. */
     classification: SpendClassification;
-    /** The state it encodes, for a payment version. */
+    /** The index it encodes, for a payment version. */
+    index?: number;
+    /** @deprecated The old name of `index`, the same value. */
     state?: number;
     /** Its block's height; absent while in the mempool. */
     height?: number;

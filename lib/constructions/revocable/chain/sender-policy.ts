@@ -13,7 +13,7 @@ import { maxPackageFeeRate } from '../protocol/cpfp';
 import { Sender } from '../protocol/sender';
 import { bytesEqual } from '../../../core/hash';
 import { findRevocableOutput } from '../tx/revocable-spend';
-import { decodeStateNumber } from '../tx/state-number';
+import { decodeObscuredIndex } from '../tx/state-number';
 import { ChainBackend, ChainTip } from '../../../chain/backend';
 import { Duty, FixedDuty, ReplaceableDuty } from '../../../chain/duty';
 import { OutpointWatcher } from '../../../chain/outpoint-watcher';
@@ -70,13 +70,13 @@ export class SenderPolicy implements WatchPolicy<Channel, 'funding', ClosingNote
 
   constructor(private readonly sender: Sender, private readonly o: SenderSettings, private readonly emit: (e: SenderWatcherEvent) => void) {}
 
-  private stateOf(tx: Transaction): bigint | undefined {
-    return decodeStateNumber(tx.locktime, tx.ins[0]?.sequence ?? 0, this.sender.context.obscuringFactor);
+  private indexOf(tx: Transaction): bigint | undefined {
+    return decodeObscuredIndex(tx.locktime, tx.ins[0]?.sequence ?? 0, this.sender.context.obscuringFactor);
   }
 
   describe(_c: Channel, _tag: 'funding', tx: Transaction): ClosingNote {
-    const state = this.stateOf(tx);
-    return { own: state !== undefined && findRevocableOutput(this.sender.context, tx, this.sender.updateKey(Number(state))) !== undefined };
+    const index = this.indexOf(tx);
+    return { own: index !== undefined && findRevocableOutput(this.sender.context, tx, this.sender.updateKey(Number(index))) !== undefined };
   }
 
   spent(c: Channel, _tag: 'funding', spend: SpendRecord<ClosingNote>): void {
@@ -121,7 +121,7 @@ export class SenderPolicy implements WatchPolicy<Channel, 'funding', ClosingNote
   /** The timeout sweep of our version's revocable output: no deadline, the rate doubling as it waits. */
   private sweepDuty(s: SpendRecord<ClosingNote>): ReplaceableDuty {
     const raw = s.tx.toBuffer();
-    const vout = findRevocableOutput(this.sender.context, s.tx, this.sender.updateKey(Number(this.stateOf(s.tx))))!.vout;
+    const vout = findRevocableOutput(this.sender.context, s.tx, this.sender.updateKey(Number(this.indexOf(s.tx))))!.vout;
     const dest = this.o.destinationScript;
     return new ReplaceableDuty({
       spends: [{ outpoint: { txid: s.txid, vout }, contested: true }],

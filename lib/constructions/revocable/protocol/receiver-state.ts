@@ -140,11 +140,11 @@ export function verifyReceiverState(s: ReceiverState, store: RevocationStore, si
     if (s.pending.senderSig === undefined) fieldError('pending.senderSig', 'an accepted offer without the sender\'s signature');
     verifySigned(signer, s.pending, 'pending');
   }
-  if (!store.coversStatesBelow(BigInt(current.index))) fieldError('revocations', `not the secrets of exactly the states below ${current.index}`);
+  if (!store.coversIndicesBelow(BigInt(current.index))) fieldError('revocations', `not the secrets of exactly the states below ${current.index}`);
   // A key whose secret we hold is a state already revoked: the current or pending state cannot have it.
   const live = [current.updateKey, ...(s.pending ? [s.pending.updateKey] : [])];
   const held = store.toJSON().entries.map((e) => derivePublicKey(fromHex(e.secret) as PrivateKey));
-  if (current.index > 0) held.push(derivePublicKey(store.getState(BigInt(current.index - 1))! as PrivateKey));
+  if (current.index > 0) held.push(derivePublicKey(store.getUpdateSecret(BigInt(current.index - 1))! as PrivateKey));
   if (live.some((k) => held.some((h) => bytesEqual(h, k)))) fieldError('current.updateKey', 'the key of a revoked state');
   if (s.pending && bytesEqual(s.pending.updateKey, current.updateKey)) fieldError('pending.updateKey', 'the current state\'s key');
   if (s.close) checkSavedClose(signer, s.close, current.amount);

@@ -13,7 +13,7 @@ import { ChannelContext, verifyChannelParams } from '../params';
 import { bytesEqual, toHex } from '../../../core/hash';
 import { PaymentSigner } from '../tx/payment-signer';
 import { PenaltyParams, signPenaltyTx } from '../tx/penalty';
-import { decodeStateNumber } from '../tx/state-number';
+import { decodeObscuredIndex } from '../tx/state-number';
 import {
   DUST_P2WSH, FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey, feeForWeight,
 } from '../../../core/types';
@@ -403,7 +403,7 @@ export class Receiver {
     // Checked to be a scalar just above: updateKeyOf does not check it again.
     if (!bytesEqual(updateKeyOf(m.secret as PrivateKey), cur.updateKey)) fail('REVOKED_SECRET_MISMATCH', 'secret does not match K_i');
     // The store refuses a secret inconsistent with earlier ones and is left unchanged when it does; it keeps a copy.
-    this.store.insertState(BigInt(m.index), m.secret);
+    this.store.insertUpdateSecret(BigInt(m.index), m.secret);
     this.s = { ...this.s, current: pending, pending: undefined };
     return { index: pending.index, amount: pending.amount, increment: pending.amount - cur.amount };
   }
@@ -522,28 +522,40 @@ export class Receiver {
   }
 
   /**
-   * The state a spend of the funding output encodes, if it is a payment transaction of this channel.
+   * The index a spend of the funding output encodes, if it is a payment transaction of this channel.
    *
    * @param tx - A spend of the funding output.
    * @throws {@link ChannelError} `INVALID_TRANSACTION` if `tx` is not a Transaction.
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
    */
+  indexOf(tx: Transaction): bigint | undefined {
+    if (!(tx instanceof Transaction)) fail('INVALID_TRANSACTION', 'indexOf needs a Transaction');
+    return decodeObscuredIndex(tx.locktime, tx.ins[0]?.sequence ?? 0, this.context.obscuringFactor);
+  }
+
+  /**
+   * The old name of {@link Receiver.indexOf}.
+   *
+   * @deprecated Use {@link Receiver.indexOf}.
+   * @param tx - A spend of the funding output.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if `tx` is not a Transaction.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   */
   stateOf(tx: Transaction): bigint | undefined {
-    if (!(tx instanceof Transaction)) fail('INVALID_TRANSACTION', 'stateOf needs a Transaction');
-    return decodeStateNumber(tx.locktime, tx.ins[0]?.sequence ?? 0, this.context.obscuringFactor);
+    return this.indexOf(tx);
   }
 
   /**
    * True if state `index` has been revoked (its secret is in our store).
    *
-   * @param index - The state number.
+   * @param index - The state's index.
    * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not an integer.
    * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not in [0, 2^48-1].
    */
   isRevoked(index: number): boolean {
     // BigInt throws a RangeError for a fraction; the store checks the range.
     if (!Number.isSafeInteger(index)) fail('INVALID_ARGUMENT', 'index must be an integer');
-    return this.store.getState(BigInt(index)) !== undefined;
+    return this.store.getUpdateSecret(BigInt(index)) !== undefined;
   }
 
   /**
@@ -571,10 +583,10 @@ export class Receiver {
     } catch {
       return fail('INVALID_TRANSACTION', 'cannot parse transaction');
     }
-    const state = this.stateOf(tx);
-    if (state === undefined) fail('NOTHING_TO_CLAIM', 'not a payment transaction of this channel');
-    const secret = this.store.getState(state);
-    if (secret === undefined) fail('NOTHING_TO_CLAIM', `state ${state} is not revoked`);
+    const index = this.indexOf(tx);
+    if (index === undefined) fail('NOTHING_TO_CLAIM', 'not a payment transaction of this channel');
+    const secret = this.store.getUpdateSecret(index);
+    if (secret === undefined) fail('NOTHING_TO_CLAIM', `state ${index} is not revoked`);
     const updateKey = derivePublicKey(secret as PrivateKey);
     const p: PenaltyParams = { channel: this.context.params, revokedTx, updateKey, destinationScript, feeRate, ...(opts.sweepReceiverOutput === false ? { sweepReceiverOutput: false } : {}) };
     return signPenaltyTx(p, { updateSecret: secret as PrivateKey, revocationKey: this.secrets.revocationKey, receiverPayoutKey: this.secrets.payoutKey });

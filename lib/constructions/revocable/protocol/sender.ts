@@ -16,7 +16,7 @@ import { createFundingPsbt } from '../../../psbt/from-plan';
 import { bytesEqual, fromHex, toHex } from '../../../core/hash';
 import { PaymentSigner } from '../tx/payment-signer';
 import { senderBalance } from '../tx/payment';
-import { decodeStateNumber } from '../tx/state-number';
+import { decodeObscuredIndex } from '../tx/state-number';
 import { TimeoutParams, signTimeoutTx } from '../tx/timeout';
 import {
   FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey,
@@ -88,7 +88,7 @@ export class Sender {
   private readonly secrets: SenderSecrets;
   private readonly derived: DerivedChannel;
   private readonly schedule: SecretSchedule;
-  private readonly keyMemo: { state: number; secret: PrivateKey; key: PublicKey }[] = [];
+  private readonly keyMemo: { index: number; secret: PrivateKey; key: PublicKey }[] = [];
 
   private constructor(s: SenderState, secrets: SenderSecrets) {
     asPrivateKey(secrets.fundingKey, 'fundingKey');
@@ -190,28 +190,28 @@ export class Sender {
   }
 
   /**
-   * K_state. The two most recent are kept: each payment needs K_{i+1} twice (offer, accept).
+   * K_index. The two most recent are kept: each payment needs K_{i+1} twice (offer, accept).
    *
-   * @param state - The state number.
-   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `state` is not a non-negative integer below 2^48.
+   * @param index - The state's index.
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not a non-negative integer below 2^48.
    */
-  updateKey(state: number): PublicKey {
-    return this.updateSecretAndKey(state).key;
+  updateKey(index: number): PublicKey {
+    return this.updateSecretAndKey(index).key;
   }
 
   /**
-   * k_state and K_state, for the two most recent states asked for. A payment
+   * k_index and K_index, for the two most recent indices asked for. A payment
    * derives k_{i+1} for K_{i+1} in its offer and reveals k_i in its revoke:
    * k_i is the secret the previous payment derived, so it comes from here.
    */
-  private updateSecretAndKey(state: number): { secret: PrivateKey; key: PublicKey } {
-    if (!Number.isSafeInteger(state) || state < 0) fail('SECRET_INDEX_OUT_OF_RANGE', 'state must be a non-negative integer');
+  private updateSecretAndKey(index: number): { secret: PrivateKey; key: PublicKey } {
+    if (!Number.isSafeInteger(index) || index < 0) fail('SECRET_INDEX_OUT_OF_RANGE', 'index must be a non-negative integer');
     const memo = this.keyMemo;
-    const hit = memo.find((e) => e.state === state);
+    const hit = memo.find((e) => e.index === index);
     if (hit) return hit;
-    const secret = this.schedule.deriveUpdateSecret(BigInt(state));
+    const secret = this.schedule.deriveUpdateSecret(BigInt(index));
     // deriveUpdateSecret has checked the scalar: no second check per payment.
-    const entry = { state, secret, key: updateKeyOf(secret) };
+    const entry = { index, secret, key: updateKeyOf(secret) };
     memo.unshift(entry);
     memo.length = Math.min(memo.length, 2);
     return entry;
@@ -544,9 +544,9 @@ export class Sender {
     } catch {
       return fail('INVALID_TRANSACTION', 'cannot parse the sender transaction');
     }
-    const state = decodeStateNumber(tx.locktime, tx.ins[0]?.sequence ?? 0, ctx.obscuringFactor);
-    if (state === undefined) fail('INVALID_TRANSACTION', 'not a payment transaction of this channel');
-    const p: TimeoutParams = { channel: ctx.params, senderTx, updateKey: this.updateKey(Number(state)), destinationScript, feeRate };
+    const index = decodeObscuredIndex(tx.locktime, tx.ins[0]?.sequence ?? 0, ctx.obscuringFactor);
+    if (index === undefined) fail('INVALID_TRANSACTION', 'not a payment transaction of this channel');
+    const p: TimeoutParams = { channel: ctx.params, senderTx, updateKey: this.updateKey(Number(index)), destinationScript, feeRate };
     return signTimeoutTx(p, this.secrets.payoutKey);
   }
 

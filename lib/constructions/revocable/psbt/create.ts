@@ -14,11 +14,11 @@ import { planFundingSpend } from '../../../tx/funding-spend';
 import { ChannelContext, revocableScriptFor, verifyChannelParams } from '../params';
 import { CloseParams, closeOutputs, closeTx } from '../tx/close';
 import {
-  ReceiverPaymentParams, SenderPaymentParams, paymentTx, receiverPaymentOutputs, senderPaymentOutputs,
+  ReceiverPaymentParams, SenderPaymentParams, WithStateSpelling, paymentTx, receiverPaymentOutputs, senderPaymentOutputs,
 } from '../tx/payment';
 import { PenaltyParams, planPenalty } from '../tx/penalty';
 import { TimeoutParams, planTimeout } from '../tx/timeout';
-import { checkIndex } from '../tx/state-number';
+import { paymentIndex } from '../tx/index-param';
 
 /** Options are optional, but an options argument that is given must be an object. */
 function optionsOf<T>(opts: T): T {
@@ -42,20 +42,20 @@ export interface ChannelPsbtOptions {
  *
  * @param p - As {@link buildSenderPaymentTx}.
  * @param opts - Key origins, and the funding transaction for wallets that want it.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or `opts` is not an object, or `opts.origins` is neither an array nor an object by role.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or `opts` is not an object, `opts.origins` is neither an array nor an object by role, or `index` is not in [0, 2^48-1] or disagrees with `state`.
  * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
  * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
  * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
  * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
  * @throws {@link ChannelError} `INVALID_TRANSACTION` if `opts.fundingTx` does not parse or is not the channel's funding transaction.
  */
-export function createSenderPaymentPsbt(p: SenderPaymentParams, opts: ChannelPsbtOptions = {}): Psbt {
+export function createSenderPaymentPsbt(p: SenderPaymentParams | WithStateSpelling<SenderPaymentParams>, opts: ChannelPsbtOptions = {}): Psbt {
   expectObject(p, 'payment params');
   optionsOf(opts);
   const ctx = verifyChannelParams(p.channel);
-  checkIndex(p.state);
+  const index = paymentIndex(p);
   asPublicKey(p.updateKey, 'updateKey');
-  const tx = paymentTx(ctx, p.state, senderPaymentOutputs(ctx, p.amount, p.updateKey));
+  const tx = paymentTx(ctx, index, senderPaymentOutputs(ctx, p.amount, p.updateKey));
   return fundingSpendPsbt(ctx, tx, channelOriginList(opts.origins), opts.fundingTx, [revocableScriptFor(ctx, p.updateKey)]);
 }
 
@@ -64,18 +64,17 @@ export function createSenderPaymentPsbt(p: SenderPaymentParams, opts: ChannelPsb
  *
  * @param p - As {@link buildReceiverPaymentTx}.
  * @param opts - Key origins, and the funding transaction for wallets that want it.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or `opts` is not an object, or `opts.origins` is neither an array nor an object by role.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or `opts` is not an object, `opts.origins` is neither an array nor an object by role, or `index` is not in [0, 2^48-1] or disagrees with `state`.
  * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
  * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
  * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
  * @throws {@link ChannelError} `INVALID_TRANSACTION` if `opts.fundingTx` does not parse or is not the channel's funding transaction.
  */
-export function createReceiverPaymentPsbt(p: ReceiverPaymentParams, opts: ChannelPsbtOptions = {}): Psbt {
+export function createReceiverPaymentPsbt(p: ReceiverPaymentParams | WithStateSpelling<ReceiverPaymentParams>, opts: ChannelPsbtOptions = {}): Psbt {
   expectObject(p, 'payment params');
   optionsOf(opts);
   const ctx = verifyChannelParams(p.channel);
-  checkIndex(p.state);
-  const tx = paymentTx(ctx, p.state, receiverPaymentOutputs(ctx, p.amount));
+  const tx = paymentTx(ctx, paymentIndex(p), receiverPaymentOutputs(ctx, p.amount));
   return fundingSpendPsbt(ctx, tx, channelOriginList(opts.origins), opts.fundingTx, []);
 }
 

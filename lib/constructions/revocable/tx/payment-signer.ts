@@ -27,9 +27,9 @@ export type Party = 'sender' | 'receiver';
  * @example
  * ```ts
  * const signer = new PaymentSigner(params, 'receiver', receiverFundingKey);
- * const hash = signer.senderVersionHash(state, amount, updateKey);
+ * const hash = signer.senderVersionHash(index, amount, updateKey);
  * const sig = signer.sign(hash); // the receiver's signature of the sender's version
- * const tx = signer.completeReceiverVersion(state, amount, senderSig); // broadcastable
+ * const tx = signer.completeReceiverVersion(index, amount, senderSig); // broadcastable
  * ```
  */
 export class PaymentSigner {
@@ -66,17 +66,17 @@ export class PaymentSigner {
   /**
    * The sighash of the sender's version of a state.
    *
-   * @param state - The state number.
+   * @param index - The state's index.
    * @param amount - Total paid to the receiver in that state.
    * @param updateKey - K_i of the state.
    * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1].
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not in [0, 2^48-1].
    * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
    */
-  senderVersionHash(state: bigint, amount: bigint, updateKey: PublicKey): Uint8Array {
+  senderVersionHash(index: bigint, amount: bigint, updateKey: PublicKey): Uint8Array {
     asPublicKey(updateKey, 'updateKey');
-    return this.trustedSenderVersionHash(state, amount, updateKey);
+    return this.trustedSenderVersionHash(index, amount, updateKey);
   }
 
   /**
@@ -84,28 +84,28 @@ export class PaymentSigner {
    * sender's own K_i, or a key the receiver checked at its message boundary. The
    * point check costs about a fifth of a signature, so the hot path does it once.
    *
-   * @param state - The state number.
+   * @param index - The state's index.
    * @param amount - Total paid to the receiver in that state.
    * @param updateKey - K_i of the state, already checked.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1] or `updateKey` is not 33 bytes.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not in [0, 2^48-1] or `updateKey` is not 33 bytes.
    * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
    */
-  trustedSenderVersionHash(state: bigint, amount: bigint, updateKey: PublicKey): Uint8Array {
-    return paymentSighash(this.ctx, state, senderPaymentOutputs(this.ctx, amount, updateKey));
+  trustedSenderVersionHash(index: bigint, amount: bigint, updateKey: PublicKey): Uint8Array {
+    return paymentSighash(this.ctx, index, senderPaymentOutputs(this.ctx, amount, updateKey));
   }
 
   /**
    * The sighash of the receiver's version of a state.
    *
-   * @param state - The state number.
+   * @param index - The state's index.
    * @param amount - Total paid to the receiver in that state.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1].
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not in [0, 2^48-1].
    * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
    */
-  receiverVersionHash(state: bigint, amount: bigint): Uint8Array {
-    return paymentSighash(this.ctx, state, receiverPaymentOutputs(this.ctx, amount));
+  receiverVersionHash(index: bigint, amount: bigint): Uint8Array {
+    return paymentSighash(this.ctx, index, receiverPaymentOutputs(this.ctx, amount));
   }
 
   /**
@@ -152,36 +152,36 @@ export class PaymentSigner {
   /**
    * The sender's version of a state, with both signatures in its witness.
    *
-   * @param state - The state number.
+   * @param index - The state's index.
    * @param amount - Total paid to the receiver in that state.
    * @param updateKey - K_i of the state.
    * @param counterpartySig - The other party's signature of this version.
    * @returns The broadcastable transaction.
    * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1].
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not in [0, 2^48-1].
    * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
    * @throws {@link ChannelError} `INVALID_SIGNATURE` if `counterpartySig` does not verify.
    */
-  completeSenderVersion(state: bigint, amount: bigint, updateKey: PublicKey, counterpartySig: Uint8Array): Transaction {
+  completeSenderVersion(index: bigint, amount: bigint, updateKey: PublicKey, counterpartySig: Uint8Array): Transaction {
     asPublicKey(updateKey, 'updateKey');
-    return this.completeSigned(state, senderPaymentOutputs(this.ctx, amount, updateKey), counterpartySig);
+    return this.completeSigned(index, senderPaymentOutputs(this.ctx, amount, updateKey), counterpartySig);
   }
 
   /**
    * The receiver's version of a state, with both signatures in its witness.
    *
-   * @param state - The state number.
+   * @param index - The state's index.
    * @param amount - Total paid to the receiver in that state.
    * @param counterpartySig - The other party's signature of this version.
    * @returns The broadcastable transaction.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `state` is not in [0, 2^48-1].
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not in [0, 2^48-1].
    * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
    * @throws {@link ChannelError} `INVALID_SIGNATURE` if `counterpartySig` does not verify.
    */
-  completeReceiverVersion(state: bigint, amount: bigint, counterpartySig: Uint8Array): Transaction {
-    return this.completeSigned(state, receiverPaymentOutputs(this.ctx, amount), counterpartySig);
+  completeReceiverVersion(index: bigint, amount: bigint, counterpartySig: Uint8Array): Transaction {
+    return this.completeSigned(index, receiverPaymentOutputs(this.ctx, amount), counterpartySig);
   }
 
   /**
@@ -203,9 +203,9 @@ export class PaymentSigner {
     return this.complete(closeTx(this.ctx, outs), this.sign(hash), counterpartySig);
   }
 
-  private completeSigned(state: bigint, outs: TxOut[], counterpartySig: Uint8Array): Transaction {
-    const hash = paymentSighash(this.ctx, state, outs);
+  private completeSigned(index: bigint, outs: TxOut[], counterpartySig: Uint8Array): Transaction {
+    const hash = paymentSighash(this.ctx, index, outs);
     if (!this.verifyCounterparty(hash, counterpartySig)) fail('INVALID_SIGNATURE', 'counterparty signature does not verify');
-    return this.complete(paymentTx(this.ctx, state, outs), this.sign(hash), counterpartySig);
+    return this.complete(paymentTx(this.ctx, index, outs), this.sign(hash), counterpartySig);
   }
 }

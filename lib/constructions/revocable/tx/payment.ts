@@ -12,7 +12,8 @@ import { ChannelContext, ChannelParams, verifyChannelParams } from '../params';
 import { TxOut } from '../../../tx/outputs';
 import { buildFundingSpendTx, setFundingSpendWitness } from '../../../tx/funding-spend';
 import { sha256PartsInto } from '../../../core/sha256';
-import { checkState, encodeStateNumber } from './state-number';
+import { encodeObscuredIndex } from './state-number';
+import { paymentIndex } from './index-param';
 
 /** Whose version of a state's payment transaction: the sender's has the revocable output, the receiver's a plain one. */
 export type PaymentVersion = 'sender' | 'receiver';
@@ -21,11 +22,22 @@ export type PaymentVersion = 'sender' | 'receiver';
 export interface ReceiverPaymentParams {
   /** The channel's parameters, checked on each call. */
   readonly channel: ChannelParams;
-  /** The state number i, in [0, 2^48-1]. */
-  readonly state: bigint;
+  /** The state's index i, in [0, 2^48-1]. */
+  readonly index: bigint;
   /** Total paid to the receiver so far, a_i. */
   readonly amount: bigint;
 }
+
+/**
+ * Payment params with the index under its old name, `state`, as before the
+ * rename; the builders and PSBT creators still take them.
+ *
+ * @deprecated Spell the field `index`; the next release takes only that.
+ */
+export type WithStateSpelling<P extends ReceiverPaymentParams> = Omit<P, 'index'> & {
+  /** @deprecated The old name of `index`. */
+  readonly state: bigint;
+};
 
 /** What fixes the sender's version of a payment transaction. */
 export interface SenderPaymentParams extends ReceiverPaymentParams {
@@ -122,16 +134,16 @@ export function receiverPaymentOutputs(ctx: ChannelContext, amount: bigint): TxO
  * BIP 143 hash both parties sign for a payment version, from the channel's cached pieces.
  *
  * @param ctx - From {@link verifyChannelParams}.
- * @param state - The state number.
+ * @param index - The state's index.
  * @param outputs - The version's outputs.
  * @returns The 32-byte sighash of the funding input.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context, `state` is out of range or `outputs` is not an array.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context, `index` is out of range or `outputs` is not an array.
  * @throws {@link ChannelError} `INVALID_SCRIPT` if an output's script is not bytes of at most 252.
  * @throws {@link ChannelError} `INVALID_AMOUNT` if an output's value is not in [0, MAX_MONEY].
  */
-export function paymentSighash(ctx: ChannelContext, state: bigint, outputs: readonly TxOut[]): Uint8Array {
+export function paymentSighash(ctx: ChannelContext, index: bigint, outputs: readonly TxOut[]): Uint8Array {
   expectContext(ctx);
-  const { locktime, sequence } = encodeStateNumber(state, ctx.obscuringFactor);
+  const { locktime, sequence } = encodeObscuredIndex(index, ctx.obscuringFactor);
   return ctx.sighash.hash(sequence, locktime, outputs);
 }
 
@@ -154,18 +166,18 @@ export function fundingSpendTx(ctx: ChannelContext, locktime: number, sequence: 
 }
 
 /**
- * The unsigned payment transaction of a state, with the state number in nLockTime and nSequence.
+ * The unsigned payment transaction of a state, with its obscured index in nLockTime and nSequence.
  *
  * @param ctx - From {@link verifyChannelParams}.
- * @param state - The state number.
+ * @param index - The state's index.
  * @param outputs - From {@link senderPaymentOutputs} or {@link receiverPaymentOutputs}.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context or `state` is out of range.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context or `index` is out of range.
  * @throws {@link ChannelError} `INVALID_SCRIPT` if an output's script is not bytes of at most 252.
  * @throws {@link ChannelError} `INVALID_AMOUNT` if an output's value is not in [0, MAX_MONEY].
  */
-export function paymentTx(ctx: ChannelContext, state: bigint, outputs: readonly TxOut[]): Transaction {
+export function paymentTx(ctx: ChannelContext, index: bigint, outputs: readonly TxOut[]): Transaction {
   expectContext(ctx);
-  const { locktime, sequence } = encodeStateNumber(state, ctx.obscuringFactor);
+  const { locktime, sequence } = encodeObscuredIndex(index, ctx.obscuringFactor);
   return buildFundingSpendTx({ funding: ctx.funding, locktime, sequence, outputs });
 }
 
@@ -188,8 +200,8 @@ export function setFundingWitness(ctx: ChannelContext, tx: Transaction, senderSi
 /**
  * The sender's version of state i, unsigned: the receiver's P2WPKH and the sender's revocable output with K_i.
  *
- * @param p - The channel, the state number, the amount paid so far and K_i.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object or `state` is not in [0, 2^48-1].
+ * @param p - The channel, the state's index, the amount paid so far and K_i (`state` for `index` is the deprecated spelling).
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object, or `index` is not in [0, 2^48-1] or disagrees with `state`.
 @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
  * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
  * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
@@ -197,34 +209,34 @@ export function setFundingWitness(ctx: ChannelContext, tx: Transaction, senderSi
  *
  * @example
  * ```ts
- * const tx = buildSenderPaymentTx({ channel: params, state: 3n, amount: 30_000n, updateKey: deriveUpdateKey(seed, 3n) });
+ * const tx = buildSenderPaymentTx({ channel: params, index: 3n, amount: 30_000n, updateKey: deriveUpdateKey(seed, 3n) });
  * ```
  */
-export function buildSenderPaymentTx(p: SenderPaymentParams): Transaction {
+export function buildSenderPaymentTx(p: SenderPaymentParams | WithStateSpelling<SenderPaymentParams>): Transaction {
   expectObject(p, 'payment params');
   const ctx = verifyChannelParams(p.channel);
-  checkState(p.state);
+  const index = paymentIndex(p);
   asPublicKey(p.updateKey, 'updateKey');
-  return paymentTx(ctx, p.state, senderPaymentOutputs(ctx, p.amount, p.updateKey));
+  return paymentTx(ctx, index, senderPaymentOutputs(ctx, p.amount, p.updateKey));
 }
 
 /**
  * The receiver's version of state i, unsigned: both outputs plain P2WPKH.
  *
- * @param p - The channel, the state number and the amount paid so far.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object or `state` is not in [0, 2^48-1].
+ * @param p - The channel, the state's index and the amount paid so far (`state` for `index` is the deprecated spelling).
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object, or `index` is not in [0, 2^48-1] or disagrees with `state`.
 @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
  * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
  * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
  *
  * @example
  * ```ts
- * const tx = buildReceiverPaymentTx({ channel: params, state: 3n, amount: 30_000n });
+ * const tx = buildReceiverPaymentTx({ channel: params, index: 3n, amount: 30_000n });
  * ```
  */
-export function buildReceiverPaymentTx(p: ReceiverPaymentParams): Transaction {
+export function buildReceiverPaymentTx(p: ReceiverPaymentParams | WithStateSpelling<ReceiverPaymentParams>): Transaction {
   expectObject(p, 'payment params');
   const ctx = verifyChannelParams(p.channel);
-  checkState(p.state);
-  return paymentTx(ctx, p.state, receiverPaymentOutputs(ctx, p.amount));
+  const index = paymentIndex(p);
+  return paymentTx(ctx, index, receiverPaymentOutputs(ctx, p.amount));
 }
