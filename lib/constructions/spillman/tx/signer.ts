@@ -100,9 +100,7 @@ export class SpillmanSigner {
   }
 
   /**
-   * The refund's sighash.
-   *
-   * @throws {@link ChannelError} never for a signer made by the constructor; the builder's codes otherwise.
+   * The refund's sighash. The refund is fixed by the channel alone, so this never throws for a signer the constructor made.
    */
   refundHash(): Uint8Array {
     return fundingSpendSighash(spillmanRefundSpend({ ctx: this.ctx }));
