@@ -33,3 +33,4 @@ export * from './protocol/messages';
 export * from './protocol/sender';
 export * from './protocol/receiver';
 export * from './protocol/steps';
+export * from './psbt/create';

@@ -53,7 +53,8 @@ function formCSpend(view: TxView, i: InputView, match: TemplateMatch): Seen | No
   const signed = w !== undefined && w.length === 3;
   // Signed: the receiver's place is empty on the refund path. Unsigned: the refund path needs nLockTime >= L of L's kind.
   const sameKind = (view.tx.locktime < LOCKTIME_THRESHOLD) === (l < LOCKTIME_THRESHOLD);
-  const refund = signed ? w[0]!.length === 0 : kindByLocks(view.tx, i.sequence) === undefined && sameKind && view.tx.locktime >= l && i.sequence !== SEQUENCE_FINAL;
+  const byLocks = kindByLocks(view.tx, i.sequence);
+  const refund = signed ? w[0]!.length === 0 : byLocks !== 'spillman-payment' && byLocks !== 'spillman-close' && sameKind && view.tx.locktime >= l && i.sequence !== SEQUENCE_FINAL;
   const seen = signed ? 'its witness reveals the spillman-cltv script' : 'the input\'s witness script (PSBT) is spillman-cltv';
   if (refund) {
     return {
@@ -62,7 +63,7 @@ function formCSpend(view: TxView, i: InputView, match: TemplateMatch): Seen | No
       channelInput: { index: i.index, match, branch: 'refund' },
     };
   }
-  const kind = kindByLocks(view.tx, i.sequence);
+  const kind = byLocks;
   if (kind === undefined || kind === 'spillman-refund') return { notMine: 'it spends a spillman-cltv output with nLockTime/nSequence no Spillman payment or close has' };
   return {
     kind, certain: true, form: 'C', lockTime: lockOf(l),
