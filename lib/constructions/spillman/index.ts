@@ -9,6 +9,7 @@
  * lib/constructions/index.ts), and re-exports its API for the package entry.
  */
 import { Construction, registerConstruction } from '../registry';
+import { SpillmanReceiverPolicy, SpillmanSenderPolicy } from './chain/policy';
 import { SPILLMAN_INSPECTOR } from './inspect/describe';
 import { SPILLMAN_MESSAGES } from './protocol/messages';
 import { SPILLMAN_CLTV_TEMPLATE } from './templates';
@@ -19,6 +20,7 @@ export const SPILLMAN: Construction = {
   templates: [SPILLMAN_CLTV_TEMPLATE],
   messages: SPILLMAN_MESSAGES,
   inspector: SPILLMAN_INSPECTOR,
+  watchPolicies: { receiver: SpillmanReceiverPolicy, sender: SpillmanSenderPolicy },
 };
 
 registerConstruction(SPILLMAN);
@@ -34,3 +36,4 @@ export * from './protocol/sender';
 export * from './protocol/receiver';
 export * from './protocol/steps';
 export * from './psbt/create';
+export * from './chain/watchers';
