@@ -13,7 +13,7 @@ import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import {
   ChainView, FUNDING_TEMPLATE, SPILLMAN_CLTV_TEMPLATE, SpillmanForm, SpillmanFundingCreated, SpillmanReceiver, SpillmanSender,
-  TX_VERSION, buildFundingSpendTx, compileFundingScript, compileSpillmanCltvScript, explainTransaction, fromHex, fundingSpendSighash, hash160,
+  TX_VERSION, buildFundingSpendTx, confirmFunding, compileFundingScript, compileSpillmanCltvScript, explainTransaction, fromHex, fundingSpendSighash, hash160,
   matchTemplate, p2wpkhScript, p2wshScript, setSpillmanWitness, signSighash, toHex,
 } from '../lib';
 import { RegtestNode } from './kit/regtest-node';
@@ -65,8 +65,8 @@ describe('Spillman channel on a regtest node', function () {
     const c = openSpillman(form, { label, lockTime: { height: l }, chain: view, coin: { txid: coin.txid, vout: coin.vout, value: coin.value, script: walletScript, prevTx: coin.tx } });
     // The sender broadcasts its funding itself: in Form S only now, with the refund signed.
     await broadcastAndConfirm(node, c.fundingTx);
-    const got = await node.getTransaction(c.fundingTx.getId());
-    c.receiver.markFundingConfirmed({ tx: got!.tx, confirmations: await node.getConfirmations(c.fundingTx.getId()) });
+    // The receiver reads the funding from its own node.
+    expect(await confirmFunding(c.receiver, node)).to.deep.equal({ confirmations: 1, deep: true });
     expect(c.receiver.phase).to.equal('open');
     return { ...c, l };
   }
