@@ -38,9 +38,9 @@ export class IsolatedEmitter<E> {
   /**
    * Call `listener` on every emit of `name`.
    *
-   * @param name - The event's name: a {@link WatcherEvent} kind, or `'event'` for all.
+   * @param name - The event's name: one of the emitter's event kinds, or `'event'` for all.
    * @param listener - Called with the event.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `listener` is not a function.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` if `listener` is not a function.
    */
   on(name: string | symbol, listener: Listener): this {
     return this.add(name, listener, false);
@@ -51,7 +51,7 @@ export class IsolatedEmitter<E> {
    *
    * @param name - The event's name.
    * @param listener - Called with the event.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `listener` is not a function.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` if `listener` is not a function.
    */
   addListener(name: string | symbol, listener: Listener): this {
     return this.add(name, listener, false);
@@ -62,7 +62,7 @@ export class IsolatedEmitter<E> {
    *
    * @param name - The event's name.
    * @param listener - Called with the event.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `listener` is not a function.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` if `listener` is not a function.
    */
   once(name: string | symbol, listener: Listener): this {
     return this.add(name, listener, true);
@@ -147,7 +147,7 @@ export class IsolatedEmitter<E> {
    * Typed subscription to every event.
    *
    * @param listener - Called with each event.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `listener` is not a function.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` if `listener` is not a function.
    */
   onEvent(listener: (e: E) => void): this {
     return this.on('event', listener);

@@ -135,6 +135,35 @@ export class OutpointWatcher<S, T, N> {
     if (slot) slot.watches.splice(slot.watches.indexOf(e), 1);
   }
 
+  /**
+   * Describe a recorded spend again (its subject knows more now, say a secret
+   * revealed after the spend was first seen) and hand it to the policy as if
+   * it were new; nothing happens if there is no spend or the description is
+   * the same. The record keeps its place in its block, so a reorg still
+   * undoes it.
+   */
+  redescribe(w: Watch<N>, same: (a: N, b: N) => boolean): void {
+    const e = this.entries.get(outpointKey(txidToHash(w.outpoint.txid), w.outpoint.vout));
+    if (e !== w || e.spend === undefined) return;
+    const note = this.policy.describe(e.subject, e.tag as T, e.spend.tx);
+    if (same(note, e.spend.note)) return;
+    (e.spend as { note: N }).note = note;
+    const slot = this.slots.get(e.subject);
+    if (slot) slot.resolved = false;
+    this.active.add(e.subject);
+    this.policy.spent(e.subject, e.tag as T, e.spend);
+  }
+
+  /**
+   * Stop working `subject`: its watched outpoints and its record go. The
+   * policy drops its duties (drop) and cancels its triggers (cancel) itself.
+   */
+  forget(subject: S): void {
+    for (const e of [...(this.slots.get(subject)?.watches ?? [])]) this.unwatch(e);
+    this.slots.delete(subject);
+    this.active.delete(subject);
+  }
+
   /** Hold a duty for `subject`: spends of its outpoints go to it from now on. */
   hold<D extends Duty>(subject: S, duty: D): D {
     if (duty instanceof ReplaceableDuty) {

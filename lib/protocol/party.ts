@@ -154,8 +154,39 @@ export function readOptional<T>(o: Json, f: string, read: (x: Json) => T): T | u
   return o[f] === undefined || o[f] === null ? undefined : read(readObject(o[f], f));
 }
 
+/** Optional bytes as saved: hex, or null when absent. */
+export function hexOrNull(b: Uint8Array | undefined): string | null {
+  return b ? toHex(b) : null;
+}
+
+/** Optional saved bytes, to spread into what is read: `{}` for null, `{ [f]: bytes }` for hex (anything else is damage). */
+export function readHexOrNull<K extends string>(o: Json, f: K): { [k in K]?: Uint8Array } {
+  return (o[f] === null ? {} : { [f]: readHex(o, f) }) as { [k in K]?: Uint8Array };
+}
+
+/**
+ * A saved counterparty signature, checked against the hash its saved fields
+ * give again: fields that give no hash are damage to `hashField`, a signature
+ * that does not verify is damage to `sigField`.
+ */
+export function checkSavedSignature(p: {
+  readonly hashField: string;
+  readonly hash: () => Uint8Array;
+  readonly sigField: string;
+  readonly sig: Uint8Array;
+  readonly verify: (hash: Uint8Array, sig: Uint8Array) => boolean;
+  /** What the signature should sign, for the error. */
+  readonly what: string;
+}): void {
+  const hash = savedField(p.hashField, p.hash);
+  if (!p.verify(hash, p.sig)) fieldError(p.sigField, `does not sign ${p.what}`);
+}
+
 /** Whether a part of a saved state must be there in a phase, must not be, or may be. */
 export type Presence = 'required' | 'absent' | 'either';
+
+/** What a saved state of each phase holds: for each phase, each part's presence. */
+export type PhaseParts<Phase extends string, Part extends string> = Readonly<Record<Phase, Readonly<Record<Part, Presence>>>>;
 
 /**
  * Refuse a saved state whose parts disagree with its phase: the handlers of a

@@ -49,7 +49,8 @@ export interface Penalty {
 
 /** One watched channel. */
 export interface Watched {
-  readonly receiver: Receiver;
+  /** The channel's receiver; replaced by ReceiverWatcher.update when its owner saved a newer state. */
+  receiver: Receiver;
   readonly channelId: string;
   /** The funding output, as the engine watches it. */
   funding: Watch<FundingSpendNote>;

@@ -23,9 +23,9 @@ import { Transaction } from 'bitcoinjs-lib';
 import { fail } from '../../../core/errors';
 import { Receiver } from '../protocol/receiver';
 import { cltvCutoffReached } from '../../../protocol/party';
-import { toHex, txidToHash } from '../../../core/hash';
+import { bytesEqual, toHex, txidToHash } from '../../../core/hash';
 import { checkDestinationScript } from '../../../tx/outputs';
-import { FeeRate } from '../../../core/types';
+import { FeeRate, checkTxid, checkVout } from '../../../core/types';
 import { ChainBackend } from '../../../chain/backend';
 import { IsolatedEmitter } from '../../../chain/isolated-emitter';
 import { OutpointWatcher } from '../../../chain/outpoint-watcher';
@@ -34,6 +34,12 @@ import { outpointKey } from '../../../chain/spend-scan';
 import { checkChainBackend, countOption, watcherFeeRates } from '../../../chain/watcher-options';
 import { SpendClassification } from './classify';
 import { FundingSpendNote, ReceiverPolicy, Watched, checkFundingOutput } from './receiver-policy';
+
+/** The engine's key of a funding outpoint given by a caller, checked. */
+function fundingKeyOf(funding: { readonly txid: string; readonly vout: number }): string {
+  if (funding === null || typeof funding !== 'object') fail('INVALID_ARGUMENT', 'funding must be {txid, vout}');
+  return outpointKey(txidToHash(checkTxid(funding.txid)), checkVout(funding.vout));
+}
 
 /**
  * What a {@link ReceiverWatcher} reports, on `'event'` and on the event's own
@@ -291,6 +297,76 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     if (receiver.variant.kind === 'cltv') {
       w.cutoffTrigger = this.engine.at(w, (tip) => !w.funding.spend && cltvCutoffReached(w.receiver.variant, w.receiver.margin, tip));
     }
+  }
+
+  /**
+   * Watch the channel through a newer copy of its receiver: the one its owner
+   * restored from a later saved state, holding secrets revealed since. A
+   * spend already seen is classified again with it, so an old version that
+   * looked like the latest when it was seen is punished once the copy that
+   * knows its secret arrives.
+   *
+   * @param receiver - A receiver of a channel watched here (same funding outpoint).
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `receiver` is not a Receiver.
+   * @throws {@link ChannelError} `NOT_FOUND` if its funding output is not watched here.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if it is another channel on that outpoint (other keys or terms).
+   */
+  update(receiver: Receiver): void {
+    if (!(receiver instanceof Receiver)) fail('INVALID_ARGUMENT', 'update takes a Receiver');
+    const f = receiver.funding;
+    const w = f && this.policy.byFunding.get(outpointKey(txidToHash(f.txid), f.vout));
+    if (!w) fail('NOT_FOUND', 'this channel is not watched here', undefined, { action: 'ignore' });
+    if (w.receiver === receiver) return;
+    if (toHex(receiver.channelId) !== w.channelId || !bytesEqual(receiver.context.fundingScriptPubKey, w.receiver.context.fundingScriptPubKey)) {
+      fail('WRONG_CHANNEL', 'another channel on the watched funding output');
+    }
+    w.receiver = receiver;
+    this.engine.redescribe(w.funding, (a, b) => a.classification === b.classification && a.index === b.index);
+  }
+
+  /**
+   * Stop watching a channel: its funding output, and any claim in progress
+   * for it. Another process is to watch it from now on.
+   *
+   * @param funding - The channel's funding outpoint.
+   * @returns Whether it was watched here.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `funding` is not `{txid, vout}` with a valid txid and output index.
+   */
+  unwatch(funding: {
+    /** The funding txid. */
+    readonly txid: string;
+    /** The funding output's index. */
+    readonly vout: number;
+  }): boolean {
+    const k = fundingKeyOf(funding);
+    const w = this.policy.byFunding.get(k);
+    if (!w) return false;
+    this.policy.byFunding.delete(k);
+    this.policy.unchecked.delete(w);
+    if (w.penalty) this.engine.drop(w.penalty.duty);
+    this.engine.cancel(w.cutoffTrigger);
+    this.engine.forget(w);
+    return true;
+  }
+
+  /**
+   * Whether a funding outpoint is watched here.
+   *
+   * @param funding - The channel's funding outpoint.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `funding` is not `{txid, vout}` with a valid txid and output index.
+   */
+  isWatching(funding: {
+    /** The funding txid. */
+    readonly txid: string;
+    /** The funding output's index. */
+    readonly vout: number;
+  }): boolean {
+    return this.policy.byFunding.has(fundingKeyOf(funding));
+  }
+
+  /** How many channels are watched here. */
+  get size(): number {
+    return this.policy.byFunding.size;
   }
 
   /**

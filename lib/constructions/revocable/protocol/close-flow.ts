@@ -25,13 +25,25 @@ import { PaymentSigner } from '../tx/payment-signer';
 import { FeeRate, MAX_FEE_RATE, checkFeeRate, checkRelayFeeRate } from '../../../core/types';
 import { bytesEqual } from '../../../core/hash';
 import { CloseOffer, CloseSigned } from './messages';
-import { fieldError, savedField } from '../../../protocol/party';
+import { fieldError, hexOrNull, readBig, readHexOrNull, readOptional, savedField } from '../../../protocol/party';
+import { Json } from '../../../protocol/wire';
 
 export interface CloseRecord {
   readonly amount: bigint;
   readonly feeRate: FeeRate;
   /** Set once both signatures are held. */
   readonly tx?: Uint8Array;
+}
+
+/** A close record as saved: the amount and fee rate as decimal strings, the transaction as hex or null. */
+export function closeToJson(c: CloseRecord | undefined): Json | null {
+  return c ? { amount: c.amount.toString(), feeRate: c.feeRate.toString(), tx: hexOrNull(c.tx) } : null;
+}
+
+/** The saved close record of a state, to spread into what is read: `{}` without one. Its checks against the channel are {@link checkSavedClose}'s. */
+export function readCloseRecord(o: Json): { close?: CloseRecord } {
+  const close = readOptional(o, 'close', (c) => ({ amount: readBig(c, 'amount'), feeRate: readBig(c, 'feeRate'), ...readHexOrNull(c, 'tx') }));
+  return close ? { close } : {};
 }
 
 /** What the close flow reads of a party; the party checks phase and channel id first. */

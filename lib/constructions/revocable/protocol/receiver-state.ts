@@ -9,10 +9,13 @@ import { RevocationStore } from '../../../keys/revocation-store';
 import { derivePublicKey } from '../../../core/types';
 import { bytesEqual, fromHex } from '../../../core/hash';
 import { PaymentSigner } from '../tx/payment-signer';
-import { FeeRate, MAX_MONEY, PrivateKey, PublicKey } from '../../../core/types';
-import { checkSavedClose } from './close-flow';
+import { MAX_MONEY, PrivateKey, PublicKey } from '../../../core/types';
+import { CloseRecord, checkSavedClose, closeToJson, readCloseRecord } from './close-flow';
 import { FundingPolicy, MAX_FUNDING_DEPTH } from '../../../protocol/funding-evidence';
-import { Presence, checkPhaseParts, fieldError, outpointFromJson, outpointToJson, readBig, readHex, readInt, readKey, readObject, readOptional, savedField, stateError } from '../../../protocol/party';
+import {
+  PhaseParts, checkPhaseParts, checkSavedSignature, fieldError, hexOrNull, outpointFromJson, outpointToJson, readBig, readHexOrNull, readInt, readKey,
+  readObject, readOptional, stateError,
+} from '../../../protocol/party';
 import { OpenTerms, termsFromJson, termsToJson } from './terms';
 import { Json, hex } from '../../../protocol/wire';
 
@@ -43,7 +46,7 @@ export interface ReceiverState {
   readonly current?: SignedState;
   /** Offered and accepted, awaiting the revoke of `current`. */
   readonly pending?: SignedState;
-  readonly close?: { amount: bigint; feeRate: FeeRate; tx?: Uint8Array };
+  readonly close?: CloseRecord;
 }
 
 /** 2: the funding policy (depth, zero-conf budget) is saved; a /1 state never checked its funding. */
@@ -53,7 +56,7 @@ const PHASES: readonly ReceiverPhase[] = ['accepted', 'funded', 'open', 'closing
 type ReceiverPart = 'funding' | 'confirmed' | 'current' | 'pending' | 'close' | 'closeTx';
 
 /** What a saved state of each phase holds (markClosed may end a channel in any phase, so a closed one may hold anything but a payment in flight). */
-const PHASE_PARTS: Readonly<Record<ReceiverPhase, Readonly<Record<ReceiverPart, Presence>>>> = {
+const PHASE_PARTS: PhaseParts<ReceiverPhase, ReceiverPart> = {
   accepted: { funding: 'absent', confirmed: 'absent', current: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
   funded: { funding: 'required', confirmed: 'absent', current: 'required', pending: 'absent', close: 'absent', closeTx: 'absent' },
   open: { funding: 'required', confirmed: 'either', current: 'required', pending: 'either', close: 'absent', closeTx: 'absent' },
@@ -62,7 +65,7 @@ const PHASE_PARTS: Readonly<Record<ReceiverPhase, Readonly<Record<ReceiverPart, 
 };
 
 export function receiverStateToJson(s: ReceiverState, store: RevocationStore): Json {
-  const signed = (x: SignedState | undefined) => (x ? { index: x.index, amount: x.amount.toString(), updateKey: hex(x.updateKey), senderSig: x.senderSig ? hex(x.senderSig) : null } : null);
+  const signed = (x: SignedState | undefined) => (x ? { index: x.index, amount: x.amount.toString(), updateKey: hex(x.updateKey), senderSig: hexOrNull(x.senderSig) } : null);
   return {
     format: FORMAT,
     phase: s.phase,
@@ -73,7 +76,7 @@ export function receiverStateToJson(s: ReceiverState, store: RevocationStore): J
     fundingConfirmed: s.fundingConfirmed,
     current: signed(s.current),
     pending: signed(s.pending),
-    close: s.close ? { amount: s.close.amount.toString(), feeRate: s.close.feeRate.toString(), tx: s.close.tx ? hex(s.close.tx) : null } : null,
+    close: closeToJson(s.close),
     revocations: store.toJSON(),
   };
 }
@@ -86,15 +89,13 @@ export function readReceiverState(json: unknown): { state: ReceiverState; store:
   if (typeof o.fundingConfirmed !== 'boolean') stateError('fundingConfirmed');
   const signed = (x: Json): SignedState => ({
     index: readInt(x, 'index'), amount: readBig(x, 'amount'), updateKey: readKey(x, 'updateKey'),
-    ...(x.senderSig !== null ? { senderSig: readHex(x, 'senderSig') } : {}),
+    ...readHexOrNull(x, 'senderSig'),
   });
   const terms = termsFromJson(o.terms);
   const funding = outpointFromJson(o.funding);
   const current = readOptional(o, 'current', signed);
   const pending = readOptional(o, 'pending', signed);
-  const close = readOptional(o, 'close', (c) => ({
-    amount: readBig(c, 'amount'), feeRate: readBig(c, 'feeRate'), ...(c.tx !== null ? { tx: readHex(c, 'tx') } : {}),
-  }));
+  const { close } = readCloseRecord(o);
   const depth = readInt(o, 'fundingDepth');
   if (depth < 1 || depth > MAX_FUNDING_DEPTH) stateError('fundingDepth');
   const budget = o.zeroConfBudget === null ? undefined : readBig(o, 'zeroConfBudget');
@@ -158,6 +159,9 @@ function verifySigned(signer: PaymentSigner, st: SignedState, field: string): vo
   }
   const sig = st.senderSig;
   if (sig === undefined) fieldError(`${field}.senderSig`, 'a paying state without the sender\'s signature');
-  const hash = savedField(`${field}.amount`, () => signer.receiverVersionHash(BigInt(st.index), st.amount));
-  if (!signer.verifyCounterparty(hash, sig)) fieldError(`${field}.senderSig`, `does not sign our version of state ${st.index} paying ${st.amount}`);
+  checkSavedSignature({
+    hashField: `${field}.amount`, hash: () => signer.receiverVersionHash(BigInt(st.index), st.amount),
+    sigField: `${field}.senderSig`, sig, verify: (h, s) => signer.verifyCounterparty(h, s),
+    what: `our version of state ${st.index} paying ${st.amount}`,
+  });
 }

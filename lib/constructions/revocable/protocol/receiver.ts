@@ -9,13 +9,13 @@ import { ecc } from '../../../core/ecc';
 import { fail } from '../../../core/errors';
 import { RevocationStore } from '../../../keys/revocation-store';
 import { updateKeyOf } from '../../../keys/shachain';
-import { ChannelContext, verifyChannelParams } from '../params';
+import { verifyChannelParams } from '../params';
 import { bytesEqual, toHex } from '../../../core/hash';
 import { PaymentSigner } from '../tx/payment-signer';
 import { PenaltyParams, signPenaltyTx } from '../tx/penalty';
 import { decodeObscuredIndex } from '../tx/state-number';
 import {
-  DUST_P2WSH, FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey, feeForWeight,
+  DUST_P2WSH, FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey, feeForWeight,
 } from '../../../core/types';
 import { PAYMENT_WEIGHT } from '../tx/weights';
 import {
@@ -31,7 +31,7 @@ import { ChildPaysForParent, childPaysForParent } from './cpfp';
 import {
   FundingEvidence, FundingStatus, checkFundingEvidence, fundingPolicyOf,
 } from '../../../protocol/funding-evidence';
-import { DerivedChannel } from './derived';
+import { ChannelParty } from './channel-party';
 import { Json } from '../../../protocol/wire';
 
 export { ReceiverPhase };
@@ -107,20 +107,19 @@ function checkSecretsObject(secrets: ReceiverSecrets): void {
  * await store.save('channel-1', receiver.toJSON());
  * ```
  */
-export class Receiver {
+export class Receiver extends ChannelParty {
   private s: ReceiverState;
   private store: RevocationStore;
   private readonly secrets: ReceiverSecrets;
-  private readonly derived: DerivedChannel;
 
   private constructor(s: ReceiverState, store: RevocationStore, secrets: ReceiverSecrets) {
     asPrivateKey(secrets.fundingKey, 'fundingKey');
     asPrivateKey(secrets.payoutKey, 'payoutKey');
     asPrivateKey(secrets.revocationKey, 'revocationKey');
+    super('receiver', secrets.fundingKey);
     this.s = s;
     this.store = store;
     this.secrets = secrets;
-    this.derived = new DerivedChannel('receiver', secrets.fundingKey);
   }
 
   /**
@@ -194,47 +193,17 @@ export class Receiver {
   get index(): number { return this.s.current?.index ?? 0; }
   /** The receiver's total in the accepted offer awaiting its revoke, if any. */
   get pendingAmount(): bigint | undefined { return this.s.pending?.amount; }
-  /** The funding outpoint, once funding_created is received. */
-  get funding(): {
-    /** The funding txid. */
-    txid: string;
-    /** The funding output's index. */
-    vout: number;
-  } | undefined { return this.s.funding; }
   /** The funding was seen at the policy depth. */
   get fundingConfirmed(): boolean { return this.s.fundingConfirmed; }
   /** The confirmations the receiver's policy wants. */
   get fundingDepth(): number { return this.s.fundingPolicy.depth; }
   /** While the funding is not deep: the most the receiver's total may reach (zero-conf); undefined once deep or without zero-conf. */
   get zeroConfBudget(): bigint | undefined { return this.s.fundingConfirmed ? undefined : this.s.fundingPolicy.zeroConfBudget; }
-  /** The channel's timeout. */
-  get variant(): Variant { return this.s.terms.variant; }
-  /** CLTV: blocks before expiry at which the receiver stops taking payments. */
-  get margin(): number { return this.s.terms.margin; }
   /** The sender's revealed secrets. */
   get revocationStore(): RevocationStore { return this.store; }
-  /** The channel id: temporary before funding, BOLT 2's after (a copy). */
-  get channelId(): Uint8Array {
-    return Uint8Array.from(this.id);
-  }
 
-  /** The channel id, computed once per funding outpoint; callers get copies of it. */
-  private get id(): Uint8Array {
-    return this.derived.channelId(this.s.terms, this.s.funding);
-  }
-
-  /**
-   * The checked channel parameters (after funding_created).
-   *
-   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
-   */
-  get context(): ChannelContext {
-    return this.derived.context(this.s.terms, this.s.funding);
-  }
-
-  private get signer(): PaymentSigner {
-    return this.derived.signer(this.s.terms, this.s.funding);
-  }
+  /** The saved state, whose terms and funding outpoint ChannelParty reads. */
+  protected get saved(): ReceiverState { return this.s; }
 
   // ---- opening
 
@@ -635,18 +604,4 @@ export class Receiver {
     }
     return r;
   }
-
-  // ---- checks
-
-  private expectPhase(phase: ReceiverPhase, what: string): void {
-    if (this.s.phase === phase) return;
-    if (this.s.phase === 'closed' || this.s.phase === 'closing') fail('CHANNEL_CLOSED', `${what}: channel is ${this.s.phase}`);
-    fail('UNEXPECTED_MESSAGE', `${what} in phase ${this.s.phase}`);
-  }
-
-  private expectChannel(id: Uint8Array): void {
-    if (!(id instanceof Uint8Array) || !bytesEqual(id, this.id)) fail('WRONG_CHANNEL', 'message for another channel');
-  }
 }
-
-

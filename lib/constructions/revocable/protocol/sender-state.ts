@@ -6,12 +6,15 @@
  * receiver's signature pins it: it must verify on our version of exactly
  * that state, rebuilt with our own K_index.
  */
-import { FeeRate, PublicKey } from '../../../core/types';
+import { PublicKey } from '../../../core/types';
 import { PaymentSigner } from '../tx/payment-signer';
-import { checkSavedClose } from './close-flow';
-import { Presence, checkPhaseParts, fieldError, outpointFromJson, outpointToJson, readBig, readHex, readInt, readObject, readOptional, savedField, stateError } from '../../../protocol/party';
+import { CloseRecord, checkSavedClose, closeToJson, readCloseRecord } from './close-flow';
+import {
+  PhaseParts, checkPhaseParts, checkSavedSignature, fieldError, hexOrNull, outpointFromJson, outpointToJson, readBig, readHexOrNull, readInt,
+  readObject, readOptional, savedField, stateError,
+} from '../../../protocol/party';
 import { OpenTerms, termsFromJson, termsToJson } from './terms';
-import { Json, hex } from '../../../protocol/wire';
+import { Json } from '../../../protocol/wire';
 
 /**
  * Where the sender is in the channel's life: `opening` (open_channel sent),
@@ -31,7 +34,7 @@ export interface SenderState {
   readonly amount: bigint;
   readonly receiverSig?: Uint8Array;
   readonly pending?: { index: number; amount: bigint };
-  readonly close?: { amount: bigint; feeRate: FeeRate; tx?: Uint8Array };
+  readonly close?: CloseRecord;
 }
 
 const FORMAT = 'revchan-sender/1';
@@ -40,7 +43,7 @@ const PHASES: readonly SenderPhase[] = ['opening', 'accepted', 'funding_created'
 type SenderPart = 'receiverKeys' | 'funding' | 'receiverSig' | 'pending' | 'close' | 'closeTx';
 
 /** What a saved state of each phase holds (markClosed may end a channel in any phase, so a closed one may hold anything but a payment). */
-const PHASE_PARTS: Readonly<Record<SenderPhase, Readonly<Record<SenderPart, Presence>>>> = {
+const PHASE_PARTS: PhaseParts<SenderPhase, SenderPart> = {
   opening: { receiverKeys: 'absent', funding: 'absent', receiverSig: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
   accepted: { receiverKeys: 'required', funding: 'absent', receiverSig: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
   funding_created: { receiverKeys: 'required', funding: 'required', receiverSig: 'absent', pending: 'absent', close: 'absent', closeTx: 'absent' },
@@ -57,9 +60,9 @@ export function senderStateToJson(s: SenderState): Json {
     funding: outpointToJson(s.funding),
     index: s.index,
     amount: s.amount.toString(),
-    receiverSig: s.receiverSig ? hex(s.receiverSig) : null,
+    receiverSig: hexOrNull(s.receiverSig),
     pending: s.pending ? { index: s.pending.index, amount: s.pending.amount.toString() } : null,
-    close: s.close ? { amount: s.close.amount.toString(), feeRate: s.close.feeRate.toString(), tx: s.close.tx ? hex(s.close.tx) : null } : null,
+    close: closeToJson(s.close),
   };
 }
 
@@ -76,13 +79,9 @@ export function readSenderState(json: unknown): SenderState {
     ...(funding ? { funding } : {}),
     index: readInt(o, 'index'),
     amount: readBig(o, 'amount'),
-    ...(o.receiverSig !== null ? { receiverSig: readHex(o, 'receiverSig') } : {}),
+    ...readHexOrNull(o, 'receiverSig'),
     ...(o.pending !== null ? { pending: readOptional(o, 'pending', (p) => ({ index: readInt(p, 'index'), amount: readBig(p, 'amount') }))! } : {}),
-    ...(o.close !== null ? {
-      close: readOptional(o, 'close', (c) => ({
-        amount: readBig(c, 'amount'), feeRate: readBig(c, 'feeRate'), ...(c.tx !== null ? { tx: readHex(c, 'tx') } : {}),
-      }))!,
-    } : {}),
+    ...readCloseRecord(o),
   };
   checkPhaseParts(s.phase, PHASE_PARTS[s.phase], {
     receiverKeys: s.terms.receiverFundingKey, funding: s.funding, receiverSig: s.receiverSig,
@@ -104,10 +103,11 @@ export function readSenderState(json: unknown): SenderState {
  */
 export function verifySenderState(s: SenderState, signer: PaymentSigner, updateKey: (index: number) => PublicKey): void {
   if (s.receiverSig === undefined) return;
-  const hash = savedField('amount', () => signer.trustedSenderVersionHash(BigInt(s.index), s.amount, updateKey(s.index)));
-  if (!signer.verifyCounterparty(hash, s.receiverSig)) {
-    fieldError('receiverSig', `does not sign our version of state ${s.index} paying ${s.amount}: the index, the amount or the signature is damaged`);
-  }
+  checkSavedSignature({
+    hashField: 'amount', hash: () => signer.trustedSenderVersionHash(BigInt(s.index), s.amount, updateKey(s.index)),
+    sigField: 'receiverSig', sig: s.receiverSig, verify: (h, sig) => signer.verifyCounterparty(h, sig),
+    what: `our version of state ${s.index} paying ${s.amount}: the index, the amount or the signature is damaged`,
+  });
   const p = s.pending;
   if (p) savedField('pending.amount', () => signer.receiverVersionHash(BigInt(p.index), p.amount));
   if (s.close) checkSavedClose(signer, s.close, s.amount);

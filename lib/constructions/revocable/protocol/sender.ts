@@ -10,11 +10,10 @@ import { utf8ToBytes } from '@noble/hashes/utils';
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import { fail } from '../../../core/errors';
 import { SecretSchedule, deriveUpdateSecret, updateKeyOf } from '../../../keys/shachain';
-import { ChannelContext, verifyChannelParams } from '../params';
+import { verifyChannelParams } from '../params';
 import { FundingParams, FundingPlan, fundingOutpoint, planFunding } from '../../../tx/funding';
 import { createFundingPsbt } from '../../../psbt/from-plan';
-import { bytesEqual, fromHex, toHex } from '../../../core/hash';
-import { PaymentSigner } from '../tx/payment-signer';
+import { bytesEqual, fromHex } from '../../../core/hash';
 import { senderBalance } from '../tx/payment';
 import { decodeObscuredIndex } from '../tx/state-number';
 import { TimeoutParams, signTimeoutTx } from '../tx/timeout';
@@ -27,7 +26,7 @@ import { DEFAULT_MARGIN, copyVariant, expectMessage, savedField } from '../../..
 import { OpenTerms, channelParamsOf } from './terms';
 import { SenderPhase, SenderState, readSenderState, senderStateToJson, verifySenderState } from './sender-state';
 import { ClosingParty, answerClose, checkCloseFeeBound, completeClose, proposeClose } from './close-flow';
-import { DerivedChannel } from './derived';
+import { ChannelParty } from './channel-party';
 import { Json } from '../../../protocol/wire';
 
 export { SenderPhase };
@@ -83,10 +82,9 @@ function checkSecretsObject(secrets: SenderSecrets): void {
  * await store.save('channel-1', sender.toJSON()); // then send revoke
  * ```
  */
-export class Sender {
+export class Sender extends ChannelParty {
   private s: SenderState;
   private readonly secrets: SenderSecrets;
-  private readonly derived: DerivedChannel;
   private readonly schedule: SecretSchedule;
   private readonly keyMemo: { index: number; secret: PrivateKey; key: PublicKey }[] = [];
 
@@ -94,9 +92,9 @@ export class Sender {
     asPrivateKey(secrets.fundingKey, 'fundingKey');
     asPrivateKey(secrets.payoutKey, 'payoutKey');
     if (!(secrets.updateSeed instanceof Uint8Array) || secrets.updateSeed.length !== 32) fail('INVALID_ARGUMENT', 'updateSeed must be 32 bytes');
+    super('sender', secrets.fundingKey);
     this.s = s;
     this.secrets = secrets;
-    this.derived = new DerivedChannel('sender', secrets.fundingKey);
     this.schedule = new SecretSchedule(secrets.updateSeed);
   }
 
@@ -155,39 +153,8 @@ export class Sender {
     /** The receiver's total in it. */
     amount: bigint;
   } | undefined { return this.s.pending; }
-  /** The funding outpoint, once funding_created is made. */
-  get funding(): {
-    /** The funding txid. */
-    txid: string;
-    /** The funding output's index. */
-    vout: number;
-  } | undefined { return this.s.funding; }
-  /** The channel's timeout. */
-  get variant(): Variant { return this.s.terms.variant; }
-  /** CLTV: blocks before expiry at which the receiver stops taking payments. */
-  get margin(): number { return this.s.terms.margin; }
-  /** The channel id: temporary before funding, BOLT 2's after (a copy). */
-  get channelId(): Uint8Array {
-    return Uint8Array.from(this.id);
-  }
-
-  /** The channel id, computed once per funding outpoint; callers get copies of it. */
-  private get id(): Uint8Array {
-    return this.derived.channelId(this.s.terms, this.s.funding);
-  }
-
-  /**
-   * The checked channel parameters (after funding_created).
-   *
-   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
-   */
-  get context(): ChannelContext {
-    return this.derived.context(this.s.terms, this.s.funding);
-  }
-
-  private get signer(): PaymentSigner {
-    return this.derived.signer(this.s.terms, this.s.funding);
-  }
+  /** The saved state, whose terms and funding outpoint ChannelParty reads. */
+  protected get saved(): SenderState { return this.s; }
 
   /**
    * K_index. The two most recent are kept: each payment needs K_{i+1} twice (offer, accept).
@@ -595,20 +562,4 @@ export class Sender {
     }
     return sender;
   }
-
-  // ---- checks
-
-  private expectPhase(phase: SenderPhase, what: string): void {
-    if (this.s.phase === phase) return;
-    if (this.s.phase === 'closed' || this.s.phase === 'closing') fail('CHANNEL_CLOSED', `${what}: channel is ${this.s.phase}`);
-    fail('UNEXPECTED_MESSAGE', `${what} in phase ${this.s.phase}`);
-  }
-
-  private expectChannel(id: Uint8Array): void {
-    // An in-memory message may hold anything here; bytesEqual and toHex need bytes.
-    if (!(id instanceof Uint8Array)) fail('WRONG_CHANNEL', 'channel id is not bytes');
-    if (!bytesEqual(id, this.id)) fail('WRONG_CHANNEL', `message for channel ${toHex(id)}`);
-  }
 }
-
-

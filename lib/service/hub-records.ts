@@ -1,0 +1,65 @@
+/**
+ * How a hub lays its channels out in a store. Each channel has one record,
+ * under a key made from its temporary id, from open to close: every change
+ * to a channel is one compare-and-set on that key, whichever process makes
+ * it. Once funded, an alias under the channel id names that record, so any
+ * process can route the channel's later messages; an alias never changes.
+ */
+import { toHex } from '../core/hash';
+import { readObject, stateError } from '../protocol/party';
+import { Json } from '../protocol/wire';
+import { checkKeyId } from './hub-keys';
+
+const RECORD_FORMAT = 'revchan-hub-channel/1';
+const ALIAS_FORMAT = 'revchan-hub-alias/1';
+/** Prefix of channel records: `rt-` and the temporary id, hex. */
+export const RECORD_PREFIX = 'rt-';
+/** Prefix of aliases: `rc-` and the channel id, hex. */
+export const ALIAS_PREFIX = 'rc-';
+const HEX32 = /^[0-9a-f]{64}$/;
+
+/** What a channel's record holds: the receiver's state and where its keys are found. */
+export interface ChannelRecord {
+  readonly keyId: string;
+  readonly receiver: Json;
+}
+
+/** The record key of the channel opened with `tempChannelId`. */
+export function recordKeyOf(tempChannelId: Uint8Array): string {
+  return RECORD_PREFIX + toHex(tempChannelId);
+}
+
+/** The alias key of a funded channel. */
+export function aliasKeyOf(channelIdHex: string): string {
+  return ALIAS_PREFIX + channelIdHex;
+}
+
+export function recordToJson(r: ChannelRecord): Json {
+  return { format: RECORD_FORMAT, keyId: r.keyId, receiver: r.receiver };
+}
+
+/** A record as loaded; damage is STATE_INVALID. The receiver's state is read by Receiver.restore. */
+export function readRecord(json: unknown): ChannelRecord {
+  const o = readObject(json, 'record');
+  if (o.format !== RECORD_FORMAT) stateError('not a hub channel record');
+  let keyId: string;
+  try {
+    keyId = checkKeyId(o.keyId);
+  } catch {
+    return stateError('keyId');
+  }
+  return { keyId, receiver: readObject(o.receiver, 'receiver') };
+}
+
+export function aliasToJson(recordKey: string): Json {
+  return { format: ALIAS_FORMAT, record: recordKey };
+}
+
+/** The record key an alias names; damage is STATE_INVALID. */
+export function readAlias(json: unknown): string {
+  const o = readObject(json, 'alias');
+  if (o.format !== ALIAS_FORMAT) stateError('not a hub alias');
+  const record = o.record;
+  if (typeof record !== 'string' || !record.startsWith(RECORD_PREFIX) || !HEX32.test(record.slice(RECORD_PREFIX.length))) stateError('alias.record');
+  return record;
+}
