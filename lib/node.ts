@@ -1,8 +1,9 @@
 // The Node entry (revchan/node): what needs Node (its file system, a native addon). Re-exports only; the rest is in the package entry.
 /**
- * What needs Node: a channel store on the file system, a Bitcoin Core
- * JSON-RPC backend, and the native secp256k1. Everything else is in the
- * package entry, `revchan`.
+ * What needs Node: channel stores on the file system and in PostgreSQL,
+ * watch leases shared by server processes, a Bitcoin Core JSON-RPC backend,
+ * and the native secp256k1. Everything else is in the package entry,
+ * `revchan`.
  *
  * @module revchan/node
  */
@@ -12,3 +13,6 @@ export { loadNativeEcc } from './core/ecc-native';
 export { ReceiverHub } from './service/hub';
 export { HubChannelKeys, HubKeySource, HUB_KEY_TAG, seedKeySource } from './service/hub-keys';
 export { ChannelBalance, FundingOutpoint, HubEvent, HubReply, ReceiverHubOptions } from './service/hub-types';
+export { SqlClient, SqlResult } from './service/sql-client';
+export { PostgresChannelStore, PostgresChannelStoreOptions } from './service/postgres-store';
+export { WatchLeases, WatchLeasesOptions, LeaseChanges } from './service/watch-leases';

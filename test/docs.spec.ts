@@ -107,7 +107,7 @@ describe('API reference (npm run docs)', function () {
     const modules = (model.children ?? []).map((c) => c.name).sort();
     expect(modules).to.deep.equal(['revchan', 'revchan/node']);
     const node = model.children!.find((c) => c.name === 'revchan/node')!;
-    expect((node.children ?? []).map((c) => c.name)).to.include.members(['CoreRpcBackend', 'FileChannelStore', 'loadNativeEcc']);
+    expect((node.children ?? []).map((c) => c.name)).to.include.members(['CoreRpcBackend', 'FileChannelStore', 'loadNativeEcc', 'PostgresChannelStore', 'WatchLeases', 'SqlClient']);
   });
 
   it('names in @throws only codes the package has, each with its ChannelError', function () {

@@ -9,7 +9,10 @@
  * arguments are in the bad-input corpus (over a stub backend) and
  * test/watcher-safety.spec.ts, and what a backend may answer them in
  * test/watcher-fuzz.spec.ts; the file
- * store and the RPC backend do I/O, so only their constructors are called.
+ * store and the RPC backend do I/O, so only their constructors are called;
+ * the database store and the watch leases only through their static create
+ * (their methods' refusals are in test/postgres-store.spec.ts and
+ * test/watch-leases.spec.ts).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
@@ -30,7 +33,7 @@ const BAD: readonly [string, () => unknown][] = [
   ['null', () => null], ['undefined', () => undefined], ['{}', () => ({})], ['[]', () => []], ['0', () => 0], ["''", () => ''],
 ];
 const OTHER_MODULES = new Set([...Object.keys(classify), ...Object.keys(watcher), ...Object.keys(senderWatcher), ...Object.keys(spendScan)]);
-const IO_CLASSES = new Set(['FileChannelStore', 'CoreRpcBackend']);
+const IO_CLASSES = new Set(['FileChannelStore', 'CoreRpcBackend', 'PostgresChannelStore', 'WatchLeases']);
 /** Both package entries: revchan and revchan/node. */
 const ENTRIES: Record<string, unknown> = { ...lib, ...nodeEntry };
 

@@ -6,12 +6,19 @@
  * state or the new one. Saves of one key run in call order, each through its
  * own temporary file, so when several are in flight the last call's state is
  * the one left on disk.
+ *
+ * Versioned saves (compare-and-set) hold for one process: the versions live
+ * in its memory, counted from 1 for a file found on disk, and a load waits
+ * for the saves of its key already queued. Several processes sharing
+ * channels need the database store (PostgresChannelStore).
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fail } from '../core/errors';
-import { ChannelStore, checkStoreKey } from './store';
+import { checkStoreKey } from './store';
+import type { VersionedChannelStore, VersionedState } from './versioned-store';
+import { checkExpectedVersion, stateText, storeConflict } from './versioned-store';
 
 /** `<key>.json.<pid>.<hex>.tmp`: what save() writes before the rename. */
 const TEMPORARY = /^[A-Za-z0-9_-]{1,128}\.json\.(\d+)\.[0-9a-f]+\.tmp$/;
@@ -28,7 +35,9 @@ function processAlive(pid: number): boolean {
 
 /**
  * A {@link revchan!ChannelStore} of one JSON file per key in a directory, written
- * so that a crash leaves either the old state or the new one.
+ * so that a crash leaves either the old state or the new one. Its versioned
+ * saves ({@link revchan!VersionedChannelStore}) are checked within one
+ * process: one process only may use the directory.
  *
  * @example
  * ```ts
@@ -40,8 +49,10 @@ function processAlive(pid: number): boolean {
  * const restored = Sender.restore(await store.load('alice'), secrets);
  * ```
  */
-export class FileChannelStore implements ChannelStore {
-  private readonly queues = new Map<string, Promise<void>>();
+export class FileChannelStore implements VersionedChannelStore {
+  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Each key's version as this process counts it; a key not yet seen is 1 if its file exists. */
+  private readonly versions = new Map<string, number>();
   private swept?: Promise<void>;
 
   /**
@@ -64,9 +75,13 @@ export class FileChannelStore implements ChannelStore {
    * @throws {@link revchan!ChannelError} `STATE_INVALID` (the promise rejects) if the file is not JSON; other file system errors reject as they are.
    */
   async load(key: string): Promise<unknown | undefined> {
+    return this.read(key, this.file(key));
+  }
+
+  private async read(key: string, file: string): Promise<unknown | undefined> {
     let text: string;
     try {
-      text = await fs.readFile(this.file(key), 'utf8');
+      text = await fs.readFile(file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
@@ -79,18 +94,75 @@ export class FileChannelStore implements ChannelStore {
   }
 
   /**
+   * The state saved under `key` and its version in this process, once the
+   * saves of `key` already queued are done; or undefined if there is none.
+   *
+   * @param key - 1-128 characters of [A-Za-z0-9_-].
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` is not of that form.
+   * @throws {@link revchan!ChannelError} `STATE_INVALID` (the promise rejects) if the file is not JSON; other file system errors reject as they are.
+   */
+  async loadVersioned(key: string): Promise<VersionedState | undefined> {
+    const target = this.file(key);
+    return this.inOrder(key, async () => {
+      const state = await this.read(key, target);
+      if (state === undefined) return undefined;
+      return { state, version: await this.versionOf(key, target) };
+    });
+  }
+
+  /**
+   * Save `state` under `key` if the version this process holds for it is
+   * `expected` (0: no file); resolved with the new version once the file
+   * and the directory are synced.
+   *
+   * @param key - 1-128 characters of [A-Za-z0-9_-].
+   * @param state - A JSON value (a party's `toJSON()`), serialized at the call.
+   * @param expected - The version loaded, or 0 for a new key.
+   * @returns The new version.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` or `expected` is malformed or `state` is no JSON value.
+   * @throws {@link revchan!ChannelError} `STORE_CONFLICT` (the promise rejects) if the version is not `expected`; nothing is written. File system errors reject as they are.
+   */
+  async saveVersioned(key: string, state: unknown, expected: number): Promise<number> {
+    const target = this.file(key);
+    checkExpectedVersion(expected);
+    const data = stateText(state);
+    return this.inOrder(key, async () => {
+      const found = await this.versionOf(key, target);
+      if (found !== expected) storeConflict(key, expected, found);
+      await this.write(target, data);
+      this.versions.set(key, found + 1);
+      return found + 1;
+    });
+  }
+
+  private async versionOf(key: string, target: string): Promise<number> {
+    const known = this.versions.get(key);
+    if (known !== undefined) return known;
+    const exists = await fs.access(target).then(() => true, () => false);
+    return exists ? 1 : 0;
+  }
+
+  /**
    * Save `state` under `key`: resolved once the file and the directory are synced.
    *
    * @param key - 1-128 characters of [A-Za-z0-9_-].
    * @param state - A JSON value (a party's `toJSON()`), serialized at the call.
-   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` is not of that form; file system errors reject as they are.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` is not of that form or `state` is no JSON value; file system errors reject as they are.
    */
   async save(key: string, state: unknown): Promise<void> {
     const target = this.file(key);
-    // Serialized now: the caller may change its object before an earlier save of the key is done.
-    const data = JSON.stringify(state);
+    const data = stateText(state);
+    return this.inOrder(key, async () => {
+      const found = await this.versionOf(key, target);
+      await this.write(target, data);
+      this.versions.set(key, found + 1);
+    });
+  }
+
+  /** Runs `step` after the steps of `key` queued before it, whether they succeeded or not. */
+  private inOrder<T>(key: string, step: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(key) ?? Promise.resolve();
-    const run = previous.then(() => this.write(target, data));
+    const run = previous.then(step);
     const tail = run.catch(() => undefined);
     this.queues.set(key, tail);
     void tail.then(() => {

@@ -5,7 +5,7 @@
  */
 import { fail } from '../core/errors';
 import type { VersionedChannelStore, VersionedState } from './versioned-store';
-import { checkExpectedVersion, storeConflict } from './versioned-store';
+import { checkExpectedVersion, stateText, storeConflict } from './versioned-store';
 
 /**
  * Where a party's saved state lives: any key-value store of JSON values.
@@ -70,10 +70,10 @@ export class MemoryChannelStore implements VersionedChannelStore {
    *
    * @param key - 1-128 characters of [A-Za-z0-9_-].
    * @param state - A JSON value.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` is not of that form.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` is not of that form or `state` is no JSON value.
    */
   async save(key: string, state: unknown): Promise<void> {
-    const text = JSON.stringify(state);
+    const text = stateText(state);
     this.m.set(checkStoreKey(key), { text, version: (this.m.get(key)?.version ?? 0) + 1 });
   }
 
@@ -84,13 +84,13 @@ export class MemoryChannelStore implements VersionedChannelStore {
    * @param state - A JSON value.
    * @param expected - The version loaded, or 0 for a new key.
    * @returns The new version.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` or `expected` is malformed.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` or `expected` is malformed or `state` is no JSON value.
    * @throws {@link ChannelError} `STORE_CONFLICT` (the promise rejects) if the stored version is not `expected`; nothing is written.
    */
   async saveVersioned(key: string, state: unknown, expected: number): Promise<number> {
     checkStoreKey(key);
     checkExpectedVersion(expected);
-    const text = JSON.stringify(state);
+    const text = stateText(state);
     const found = this.m.get(key)?.version ?? 0;
     if (found !== expected) storeConflict(key, expected, found);
     this.m.set(key, { text, version: found + 1 });

@@ -44,6 +44,21 @@ export function checkExpectedVersion(expected: number): number {
   return expected;
 }
 
+/**
+ * A state's JSON text, taken at the call (the caller may change its object
+ * before the save is done); INVALID_ARGUMENT for what JSON cannot hold.
+ */
+export function stateText(state: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(state);
+  } catch {
+    return fail('INVALID_ARGUMENT', 'state must be a JSON value (no bigint, no cycle)');
+  }
+  if (typeof text !== 'string') fail('INVALID_ARGUMENT', 'state must be a JSON value');
+  return text;
+}
+
 /** STORE_CONFLICT for `key`: the stored version is `found` (0: none), not `expected`. */
 export function storeConflict(key: string, expected: number, found: number): never {
   return fail('STORE_CONFLICT', `${key}: expected version ${expected}, the store holds ${found}`, { key, expected, found });

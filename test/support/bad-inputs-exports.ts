@@ -19,7 +19,7 @@ const BYTES = 'a total function of bytes: no input it can refuse';
 const CONTEXT = 'takes a ChannelContext, which only verifyChannelParams makes; reached through the build*/create* targets';
 const FUNDING_CONTEXT = 'takes a FundingOutputContext, which only verifyFundingOutputParams makes; reached through the revocable build*/create* targets, which build and complete their funding spends with it';
 const FUZZED_TOTAL = 'answers undefined (or false) for anything it does not recognise, never throws: fuzzed in test/fuzz.spec.ts';
-const IO = 'chain and storage I/O, not a builder or decoder: covered by chain-backend and store specs';
+const IO = 'chain and storage I/O, not a builder or decoder: covered by chain-backend, store, postgres-store and watch-leases specs';
 
 const KIT_NOT_TARGETS: Readonly<Record<string, string>> = {
   CLOSE_LOCKTIME: CONSTANT, CLOSE_SEQUENCE: CONSTANT, CLOSE_WEIGHT: CONSTANT, DEFAULT_MARGIN: CONSTANT, DUST_P2WPKH: CONSTANT,
@@ -54,7 +54,7 @@ const KIT_NOT_TARGETS: Readonly<Record<string, string>> = {
   addPreimage: 'no template of the package has a hashlock yet, so the corpus has no input to add one to; its refusals (size, a hash the script does not ask for, index, not a PSBT) are tested in test/hashlock-psbt.spec.ts',
   addDescriptorChecksum: 'appends a BIP 380 checksum to any string in its character set; refusals tested in test/bip380-descriptors.spec.ts',
   parseInspectInput: 'reached through explainInput, fuzzed in test/fuzz.spec.ts; its refusals are tested in test/inspect.spec.ts',
-  FileChannelStore: IO, MemoryChannelStore: IO, CoreRpcBackend: IO,
+  FileChannelStore: IO, MemoryChannelStore: IO, CoreRpcBackend: IO, PostgresChannelStore: IO, WatchLeases: IO,
   ReceiverHub: 'a service over a store and a node: every wire message goes through the strict decoder; its refusals of garbage and of attacks are tested in test/hub.spec.ts', MAX_FEE_RATE: CONSTANT, DEFAULT_REMEMBERED_BLOCKS: CONSTANT,
 };
 
