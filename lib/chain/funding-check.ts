@@ -13,7 +13,12 @@ import type { ChainBackend } from './backend';
 /** A receiver confirmFunding serves: any construction's that names its funding outpoint and checks evidence of it. */
 export interface FundingConfirmable {
   /** The funding outpoint, once known. */
-  readonly funding: { readonly txid: string; readonly vout: number } | undefined;
+  readonly funding: {
+    /** The funding txid. */
+    readonly txid: string;
+    /** The funding output's index. */
+    readonly vout: number;
+  } | undefined;
   /**
    * Check the evidence against the channel and open it.
    *

@@ -65,8 +65,7 @@ abstract class SpillmanWatcher extends IsolatedEmitter<SpillmanWatchEvent> {
 
   /**
    * Read new blocks and the mempool, record spends of the watched funding outputs, and step the duties due.
-   *
-   * @throws {@link ChannelError} never: a failed call is an `'error'` event, and the next poll tries again.
+   * It does not reject: a failed call is an `'error'` event, and the next poll tries again.
    */
   async poll(): Promise<void> {
     await this.engine.poll();
