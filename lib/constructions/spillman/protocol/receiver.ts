@@ -16,7 +16,7 @@ import {
 } from '../../../core/types';
 import { FundingEvidence, FundingStatus, checkFundingEvidence, fundingPolicyOf } from '../../../protocol/funding-evidence';
 import {
-  ChainView, DEFAULT_MARGIN, checkChainView, cltvCutoffReached, expectMessage, savedField,
+  ChainView, DEFAULT_MARGIN, checkChainView, expectMessage, savedField,
 } from '../../../protocol/party';
 import { Json } from '../../../protocol/wire';
 import { SpillmanContext, SpillmanForm } from '../params';
@@ -27,7 +27,7 @@ import {
 import {
   SpillmanReceiverPhase, SpillmanReceiverState, readReceiverState, receiverStateToJson, verifyReceiverState,
 } from './receiver-state';
-import { SpillmanTerms, channelIdOf, contextOf } from './terms';
+import { SpillmanTerms, channelIdOf, contextOf, spillmanCutoffReached } from './terms';
 import { toHex } from '../../../core/hash';
 
 export { SpillmanReceiverPhase };
@@ -79,10 +79,6 @@ function checkSecrets(secrets: SpillmanReceiverSecrets): void {
   if (secrets === null || typeof secrets !== 'object') fail('INVALID_ARGUMENT', 'secrets must be {fundingKey, payoutKey}');
   asPrivateKey(secrets.fundingKey, 'fundingKey');
   asPrivateKey(secrets.payoutKey, 'payoutKey');
-}
-
-function cutoffReached(lockTime: AbsoluteLock, margin: number, chain: ChainView): boolean {
-  return cltvCutoffReached({ kind: 'cltv', expiry: lockTime }, margin, chain);
 }
 
 /**
@@ -151,7 +147,7 @@ export class SpillmanReceiver {
     if (policy.maxFeeRate !== undefined && m.feeRate > policy.maxFeeRate) fail('FEE_RATE_REFUSED', 'fee rate above policy');
     const lockTime: AbsoluteLock = 'height' in m.lockTime ? { height: value } : { time: value };
     // L too soon: the receiver could take payments for fewer than minWindow blocks before it must close.
-    if (cutoffReached(lockTime, margin + minWindow, chain!)) {
+    if (spillmanCutoffReached(lockTime, margin + minWindow, chain!)) {
       fail('INVALID_TIMELOCK', `L leaves fewer than ${minWindow} blocks of payments before its cutoff ${margin} blocks ahead of it`, { reason: 'too-soon', margin, minWindow });
     }
     const receiverFundingKey = derivePublicKey(secrets.fundingKey);
@@ -220,7 +216,7 @@ export class SpillmanReceiver {
    * @throws {@link ChannelError} `INVALID_ARGUMENT` if `chain` is malformed.
    */
   cutoffReached(chain: ChainView): boolean {
-    return cutoffReached(this.s.terms.lockTime, this.margin, checkChainView(chain, 'the payment cutoff'));
+    return spillmanCutoffReached(this.s.terms.lockTime, this.margin, checkChainView(chain, 'the payment cutoff'));
   }
 
   // ---- opening

@@ -15,7 +15,7 @@ import { bytesEqual, fromHex } from '../../../core/hash';
 import {
   AbsoluteLock, FeeRate, PrivateKey, absoluteLockValue, asPrivateKey, checkAmount, checkRelayFeeRate, derivePublicKey,
 } from '../../../core/types';
-import { expectMessage, savedField } from '../../../protocol/party';
+import { ChainView, checkChainView, expectMessage, savedField } from '../../../protocol/party';
 import { Json } from '../../../protocol/wire';
 import { createFundingPsbt, createScriptFundingPsbt } from '../../../psbt/from-plan';
 import { FundingInput, FundingPlan, fundingOutpoint, planFunding, planScriptFunding } from '../../../tx/funding';
@@ -28,7 +28,7 @@ import {
 import {
   SpillmanSenderPhase, SpillmanSenderState, readSenderState, senderStateToJson, verifySenderState,
 } from './sender-state';
-import { SpillmanTerms, channelIdOf, contextOf } from './terms';
+import { SpillmanTerms, channelIdOf, contextOf, spillmanCutoffReached } from './terms';
 
 export { SpillmanSenderPhase };
 
@@ -71,7 +71,7 @@ function checkSecrets(secrets: SpillmanSenderSecrets): void {
  * sender.onAccept(accept);
  * const { psbt, message: created } = sender.createFunding({ inputs: [coin], changeScript, feeRate: 1000n });
  * sender.onRefundSigned(refundSigned); // Form S: only now may the wallet sign psbt; broadcast it yourself
- * const pay = sender.pay(1_000n);
+ * const pay = sender.pay(1_000n, chain);
  * ```
  */
 export class SpillmanSender {
@@ -278,20 +278,31 @@ export class SpillmanSender {
   // ---- paying
 
   /**
-   * Pay `increment` more: sign the next payment.
+   * Pay `increment` more: sign the next payment. Past the receiver's cutoff
+   * L - margin nothing is signed: the receiver would refuse the payment
+   * (CHANNEL_EXPIRED), and a payment it cannot close with before L is worth
+   * nothing to it.
    *
    * @param increment - Satoshis to add to the receiver's total.
+   * @param chain - The chain tip as the sender's node sees it, for the cutoff L - margin.
    * @returns The spillman_pay to send (after saving).
    * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is not open.
    * @throws {@link ChannelError} `PAYMENT_PENDING` if the last payment is not acknowledged yet (resend it with {@link SpillmanSender.pendingPay}).
    * @throws {@link ChannelError} `INVALID_AMOUNT` if `increment` is not a positive bigint.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `chain` is malformed.
+   * @throws {@link ChannelError} `CHANNEL_EXPIRED` if the cutoff L - margin is reached: the channel only closes now.
    * @throws {@link ChannelError} `AMOUNT_BELOW_DUST` if the receiver's total would be below the dust limit.
    * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the total and the fee would exceed the deposit.
    */
-  pay(increment: bigint): SpillmanPay {
+  pay(increment: bigint, chain: ChainView): SpillmanPay {
     this.expectPhase('open', 'pay');
     if (this.s.acked !== this.s.index) fail('PAYMENT_PENDING', `payment ${this.s.index} is not acknowledged yet`);
     checkAmount(increment, 'increment', 1n);
+    checkChainView(chain, 'a payment');
+    // The margin is the receiver's, agreed in spillman_accept: an open sender always holds it.
+    if (spillmanCutoffReached(this.s.terms.lockTime, this.s.terms.margin!, chain)) {
+      fail('CHANNEL_EXPIRED', 'past the payment cutoff L - margin: the receiver would refuse the payment');
+    }
     const index = this.s.index + 1;
     const amount = this.s.amount + increment;
     const sig = this.signer.sign(this.signer.paymentHash(index, amount));
