@@ -21,6 +21,7 @@ import {
 import { Json } from '../../../protocol/wire';
 import { SpillmanContext, SpillmanForm } from '../params';
 import { SpillmanSigner } from '../tx/signer';
+import { SpillmanChildPaysForParent, spillmanChildPaysForParent } from '../tx/cpfp';
 import {
   SpillmanAccept, SpillmanCloseOffer, SpillmanCloseSigned, SpillmanFundingCreated, SpillmanOpen, SpillmanPay, SpillmanPayAck, SpillmanRefundSigned,
 } from './messages';
@@ -342,6 +343,27 @@ export class SpillmanReceiver {
     const l = this.s.latest;
     if (!l) return undefined;
     return this.signer.completePayment(l.index, l.amount, l.senderSig);
+  }
+
+  /**
+   * A child through the receiver's output of its unconfirmed close (its
+   * latest payment, or any spend of the funding output paying it), lifting
+   * the pair to `packageFeeRate`: the payment's fee was frozen when the
+   * sender signed it, and it must be mined before L.
+   *
+   * @param p - The parent, the package rate and where the child pays.
+   * @returns The signed child, to broadcast after the parent.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if `parent` does not parse or does not spend the funding output alone.
+   * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if the parent pays the receiver nothing.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `packageFeeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the child's fee leaves a dust output.
+   */
+  childPaysForParent(p: SpillmanChildPaysForParent): Transaction {
+    const ctx = this.context;
+    return spillmanChildPaysForParent(ctx, p, ctx.receiverPayoutScript, ctx.params.receiverPayoutKey, this.secrets.payoutKey);
   }
 
   // ---- closing

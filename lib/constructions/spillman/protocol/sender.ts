@@ -22,6 +22,7 @@ import { FundingInput, FundingPlan, fundingOutpoint, planFunding, planScriptFund
 import { SpillmanContext, SpillmanForm } from '../params';
 import { compileSpillmanCltvScript } from '../templates';
 import { SpillmanSigner } from '../tx/signer';
+import { SpillmanChildPaysForParent, spillmanChildPaysForParent } from '../tx/cpfp';
 import {
   SpillmanAccept, SpillmanCloseOffer, SpillmanCloseSigned, SpillmanFundingCreated, SpillmanOpen, SpillmanPay, SpillmanPayAck, SpillmanRefundSigned,
 } from './messages';
@@ -30,7 +31,7 @@ import {
 } from './sender-state';
 import { SpillmanTerms, channelIdOf, contextOf, spillmanCutoffReached } from './terms';
 
-export { SpillmanSenderPhase };
+export { SpillmanSenderPhase, SpillmanChildPaysForParent };
 
 /** The sender's keys: never part of its saved state, handed in at open and at every restore. */
 export interface SpillmanSenderSecrets {
@@ -266,13 +267,41 @@ export class SpillmanSender {
   /**
    * The signed refund: in Form S with the receiver's signature, in Form C the
    * sender's alone. It is valid from L on; before, nodes refuse it (`non-final`).
+   * Form C only: at `feeRate`, and replaceable (BIP 125) by one at a higher
+   * rate; Form S's refund was signed by the receiver at the channel's rate,
+   * and only a child ({@link SpillmanSender.childPaysForParent}) raises it.
    *
+   * @param feeRate - Form C: the refund's fee rate, sat/kw; omitted, the channel's (and the refund signals no replacement).
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded, or (Form S) the refund is not signed yet.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `feeRate` is given in Form S.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee at `feeRate` leaves a dust output.
    */
-  refundTransaction(): Transaction {
+  refundTransaction(feeRate?: FeeRate): Transaction {
     if (this.s.funding === undefined) fail('UNEXPECTED_MESSAGE', 'the channel is not funded yet');
+    if (feeRate !== undefined) return this.signer.completeRefundAt(feeRate);
     if (this.s.terms.form === 'S' && this.s.refundSig === undefined) fail('UNEXPECTED_MESSAGE', 'the receiver has not signed the refund yet');
     return this.signer.completeRefund(this.s.refundSig);
+  }
+
+  /**
+   * A child through the sender's output of its unconfirmed refund (or any
+   * spend of the funding output paying it), lifting the pair to
+   * `packageFeeRate`: the only way to raise a Form S refund's fee.
+   *
+   * @param p - The parent, the package rate and where the child pays.
+   * @returns The signed child, to broadcast after the parent.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if `parent` does not parse or does not spend the funding output alone.
+   * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if the parent pays the sender nothing.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `packageFeeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the child's fee leaves a dust output.
+   */
+  childPaysForParent(p: SpillmanChildPaysForParent): Transaction {
+    const ctx = this.context;
+    return spillmanChildPaysForParent(ctx, p, ctx.senderPayoutScript, this.s.terms.senderPayoutKey, this.secrets.payoutKey);
   }
 
   // ---- paying
