@@ -21,7 +21,7 @@ import {
   feeForWeight, maxCpfpPackageFeeRate, p2wpkhScript, spillmanWeights,
 } from '../lib';
 import { RegtestNode } from './kit/regtest-node';
-import { CAPACITY, MARGIN, OpenedSpillman, openSpillman, paySpillman, spillmanKeys } from './constructions/spillman/kit';
+import { CAPACITY, MARGIN, OpenedSpillman, openSpillman, paySpillman, spillmanKeys, wire } from './constructions/spillman/kit';
 import { broadcastAndConfirm, mineTo, readConfirmed, sumOuts, valueTo } from './support/e2e';
 import { codeOf } from './support/errors';
 
@@ -121,6 +121,33 @@ describe('Spillman watchers raise the fees of the close and the refund on a regt
       expect(await node.broadcast(c.sender.refundTransaction().toBuffer()).then(() => 'accepted', (e: { code: string }) => e.code)).to.equal('BROADCAST_REJECTED');
     });
   }
+
+  it('a cooperative close the sender broadcast at a low rate is hurried from the cutoff like the receiver\'s own close', async () => {
+    const c = await open('C', 'fees cooperative close');
+    const total = paySpillman(c, 100_000n, await chain());
+    const { message } = c.receiver.onCloseOffer(wire(c.sender.proposeClose(253n)), 253n);
+    const coop = c.sender.onCloseSigned(wire(message));
+    await node.broadcast(coop.toBuffer());
+    const w = new SpillmanReceiverWatcher({ backend: node, fromHeight: c.fundingHeight, finalDepth: FINAL_DEPTH, feeRate: 2000n, bumpAfterBlocks: 1, cpfpAfterBlocks: 1 });
+    w.watch(c.receiver);
+    const r = recorder(w);
+    const congestion = 3000n;
+    const cutoff = c.l - MARGIN - 1;
+    while ((await node.getTip()).height < c.l && (await confirmedHeight(coop.getId())) === undefined) {
+      for (const e of r.of('cpfp')) node.evict(e.txid);
+      await w.poll();
+      await node.mineAboveFeeRate(1, congestion);
+    }
+    expect(r.of('spend')[0]).to.include({ txid: coop.getId(), spendKind: 'spillman-close' });
+    // Nothing before the cutoff: until then the receiver could still close with its own payment if the sender's close left.
+    expect(r.of('duty')).to.have.length(1);
+    expect(r.of('duty')[0]).to.include({ txid: coop.getId(), duty: 'close' });
+    expect(r.of('cpfp').map((e) => [e.parent, e.packageFeeRate])).to.deep.equal([[coop.getId(), 2000n], [coop.getId(), 4000n]]);
+    const closed = await readConfirmed(node, coop.getId());
+    expect(closed.height).to.equal(cutoff + 3);
+    expect(valueTo(closed.tx, c.receiver.context.receiverPayoutScript)).to.equal(total);
+    expect(r.of('error')).to.deep.equal([]);
+  });
 
   it('a receiver\'s watcher restarted over its close and child broadcasts nothing new, and both watchers settle the channel', async () => {
     const c = await open('S', 'fees restart');

@@ -271,8 +271,12 @@ export class SpillmanReceiverPolicy extends SpillmanPolicy {
   work(w: SpillmanWatched, tip: ChainTip): readonly Duty[] {
     const r = w.party as SpillmanReceiver;
     if (w.duty === undefined && !w.idle && r.cutoffReached(tip)) {
-      const tx = r.latestPaymentTransaction();
-      if (!this.free(w, (spender) => tx !== undefined && spender.getId() === tx.getId())) return [];
+      const spend = w.funding?.spend;
+      const paysUs = (t: Transaction): boolean => t.outs.some((o) => bytesEqual(o.script, r.context.receiverPayoutScript));
+      // Unmined and paying us (our close from before a restart, or a cooperative close the sender broadcast at its own
+      // low rate): it must be mined before L as much as our own close, and the latest payment could not replace it.
+      if (spend !== undefined && !(spend.hash === undefined && paysUs(spend.tx))) return this.keep(w, tip);
+      const tx = spend?.tx ?? r.latestPaymentTransaction();
       this.engine.cancel(w.trigger);
       if (tx === undefined) {
         w.idle = true;
