@@ -243,6 +243,14 @@ describe('Spillman watchers raise the fees of the close and the refund on a regt
     // Replaceable (BIP 125) and still locked to L.
     expect(first.ins[0]!.sequence).to.equal(0xfffffffd);
     expect(first.locktime).to.equal(c.l);
+    // Restarted now: the new watcher finds the refund in the mempool, takes it as its own attempt and sends nothing.
+    const again = new SpillmanSenderWatcher({ backend: node, fromHeight: c.fundingHeight, finalDepth: FINAL_DEPTH, feeRate: 2000n, bumpAfterBlocks: 1, cpfpAfterBlocks: 1 });
+    again.watch(SpillmanSender.restore(JSON.parse(JSON.stringify(c.sender.toJSON())), c.keys.sender));
+    const a = recorder(again);
+    const mempool = (await node.getMempoolTxids()).sort();
+    await again.poll();
+    expect((await node.getMempoolTxids()).sort()).to.deep.equal(mempool);
+    expect(a.log.filter((e) => e.kind !== 'spend')).to.deep.equal([]);
     await node.mineAboveFeeRate(1, congestion);
     await w.poll();
     // The schedule asks 4000: bcoin refuses the replacement (first seen wins), keeps the first, and a child lifts it to 4000.
