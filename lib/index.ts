@@ -37,7 +37,7 @@ export * from './tx/cpfp';
 
 // PSBT and descriptors.
 export * from './psbt/key-origin';
-export { FundingPsbtOptions, createFundingPsbt } from './psbt/from-plan';
+export { FundingPsbtOptions, createFundingPsbt, createScriptFundingPsbt } from './psbt/from-plan';
 export * from './psbt/sign';
 export * from './psbt/finalize';
 export { PSBT_IN_SHA256, addPreimage, inputPreimages } from './psbt/preimage';

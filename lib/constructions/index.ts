@@ -9,3 +9,4 @@
 export { Construction, constructionByName, registerConstruction, registeredConstructions } from './registry';
 
 export * from './revocable';
+export * from './spillman';
