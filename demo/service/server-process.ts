@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const store = await PostgresChannelStore.create(pool);
   const leases = await WatchLeases.create(pool, { owner, ttlMs: cfg.leaseTtlMs });
   // bcoin answers sendrawtransaction before its mempool has looked at the transaction; a busy node takes its time.
-  const rpc = new CoreRpcBackend({ url: cfg.rpcUrl, password: cfg.rpcKey, mempoolWaitMs: 5000 });
+  const rpc = new CoreRpcBackend({ url: cfg.rpcUrl, password: cfg.rpcKey, mempoolWaitMs: 3000 });
   const hub = await ReceiverHub.start({
     store, backend: new ReportingBackend(rpc), keys: seedKeySource(seed),
     policy: { fundingDepth: 1 },

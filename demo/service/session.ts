@@ -98,6 +98,12 @@ export interface ServiceResult extends Audit {
 const CLOSE_FEE_RATE = 1000n;
 /** Opens at once: enough to keep both servers busy, few enough not to queue for seconds. */
 const OPEN_CONCURRENCY = 50;
+/**
+ * Closes at once. Each server broadcasts the close it signs before it answers, and bcoin takes a
+ * transaction in over RPC before its mempool (in this process, behind the buyers) looks at it: a
+ * few hundred at once queue there for longer than the servers wait to see them.
+ */
+const CLOSE_CONCURRENCY = 25;
 
 function percentile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return 0;
@@ -217,7 +223,7 @@ export async function runService(o: ServiceRunOptions): Promise<ServiceResult> {
 
     // Closing: each buyer's close, broadcast (the hub broadcast it too), all mined in one block.
     const t2 = performance.now();
-    const closeTxs = await inBatches(buyers, buyers.length, (b) => b.close(CLOSE_FEE_RATE));
+    const closeTxs = await inBatches(buyers, CLOSE_CONCURRENCY, (b) => b.close(CLOSE_FEE_RATE));
     o.log(`${o.clients} closes signed in ${since(t2)}`);
     const closes = new Map<string, Transaction>();
     for (const [i, tx] of closeTxs.entries()) {
