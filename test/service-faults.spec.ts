@@ -67,7 +67,7 @@ describe('the pay-per-chunk service under faults (regtest node, PostgreSQL serve
     const twin = (client: number, n: number) => createHash('sha256').update(`twin ${client} ${n}`).digest()[0]! < 16;
 
     const r = await runService({
-      clients: 32, chunks: 50, chunkSize: 64, price: 1000n, servers: 2, seed: 'service faults 1', leaseTtlMs: 1500,
+      clients: 32, chunks: 50, chunkSize: 64, price: 1000n, servers: 2, seed: 'service faults 1', leaseTtlMs: 3000,
       // Paced, so that a fast machine streams long enough for every fault: 50 payments take each buyer 10 s at least.
       paceMs: 200, progress: false, log: () => undefined, faults, twin,
     });

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   say(`revchan service demo: ${args.clients} clients x ${args.chunks} chunks on 2 server processes, seed ${args.seed}`);
   try {
     await runService({
-      clients: args.clients, chunks: args.chunks, chunkSize: 1024, price: 1000n, servers: 2, seed: args.seed, leaseTtlMs: 3000,
+      clients: args.clients, chunks: args.chunks, chunkSize: 1024, price: 1000n, servers: 2, seed: args.seed, leaseTtlMs: 5000,
       ...(args.rpcKey !== undefined ? { rpcKey: args.rpcKey } : {}),
       progress: true, log: say, faults: killOneMidway,
       hold: async (r) => {

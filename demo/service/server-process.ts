@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const store = await PostgresChannelStore.create(pool);
   const leases = await WatchLeases.create(pool, { owner, ttlMs: cfg.leaseTtlMs });
   // bcoin answers sendrawtransaction before its mempool has looked at the transaction; a busy node takes its time.
-  const rpc = new CoreRpcBackend({ url: cfg.rpcUrl, password: cfg.rpcKey, mempoolWaitMs: 3000 });
+  const rpc = new CoreRpcBackend({ url: cfg.rpcUrl, password: cfg.rpcKey, mempoolWaitMs: 10_000 });
   const hub = await ReceiverHub.start({
     store, backend: new ReportingBackend(rpc), keys: seedKeySource(seed),
     policy: { fundingDepth: 1 },
@@ -81,7 +81,10 @@ async function main(): Promise<void> {
   const renew = async () => {
     try {
       const r = await duty.renew();
-      if (r && (r.added + r.removed > 0 || r.held > 0)) report({ type: 'leases', ...r });
+      void r?.applied.then(
+        (a) => { if (a.added + a.removed > 0 || a.held > 0) report({ type: 'leases', ...a }); },
+        (e: unknown) => report(errorReport(e)),
+      );
     } catch (e) {
       // The database went away for a moment: the leases last until the TTL after the last renewal that worked.
       report(errorReport(e));

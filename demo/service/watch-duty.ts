@@ -9,10 +9,12 @@
  * yet (its funding_created still on its way): such an outpoint is offered
  * to the hub again at every renewal until its channel is there. A channel
  * taken over from another process is reloaded from the store, since that
- * process may have moved it on after this one last held it.
+ * process may have moved it on after this one last held it. The heartbeat
+ * never waits for that loading: a process busy taking over many channels
+ * would otherwise let its own leases lapse and hand them straight back.
  */
 import { deriveChannelId, toHex } from '../../lib';
-import type { FundingOutpoint as OutPoint, ReceiverHub, WatchLeases } from '../../lib/node';
+import type { FundingOutpoint as OutPoint, LeaseChanges, ReceiverHub, WatchLeases } from '../../lib/node';
 
 /** What a renewal changed, for the parent's report. */
 export interface DutyReport {
@@ -27,9 +29,11 @@ const keyOf = (o: OutPoint) => `${o.txid}:${o.vout}`;
 
 /** See the module's description. */
 export class WatchDuty {
-  /** Held outpoints whose channel the hub had not found in the store yet. */
-  private readonly missing = new Map<string, OutPoint>();
-  private renewing = false;
+  /** Held outpoints not yet watched as stored now: their channel not saved yet, or the last try failed. */
+  private readonly pending = new Map<string, OutPoint>();
+  private heartbeat?: Promise<unknown>;
+  /** The hub is pointed at each renewal's changes in order, apart from the heartbeats. */
+  private applied: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly leases: WatchLeases, private readonly hub: Pick<ReceiverHub, 'watchOnly' | 'balance' | 'watching'>) {}
 
@@ -44,31 +48,38 @@ export class WatchDuty {
   }
 
   /**
-   * Renew the leases and point the hub at what this process holds now;
-   * undefined if a renewal is already running.
+   * Renew the leases (the heartbeat), then point the hub at what this
+   * process holds now. Resolves after the heartbeat, with the pointing still
+   * under way: loading many channels taken over must not delay the next
+   * heartbeat past the TTL. Undefined if a heartbeat is already running.
    */
-  async renew(): Promise<DutyReport | undefined> {
-    if (this.renewing) return undefined;
-    this.renewing = true;
+  async renew(): Promise<{ applied: Promise<DutyReport> } | undefined> {
+    if (this.heartbeat) return undefined;
+    const beat = this.leases.renew();
+    this.heartbeat = beat;
+    let ch: LeaseChanges;
     try {
-      const ch = await this.leases.renew();
-      for (const o of ch.removed) this.missing.delete(keyOf(o));
-      const add = [...ch.added, ...this.missing.values()];
-      const { missing } = await this.hub.watchOnly({ add, remove: ch.removed });
-      const stillMissing = new Set(missing.map(keyOf));
-      for (const o of add) {
-        if (stillMissing.has(keyOf(o))) {
-          this.missing.set(keyOf(o), o);
-          continue;
-        }
-        this.missing.delete(keyOf(o));
-        // Watched as stored now, not as a copy cached before another process moved the channel on.
-        await this.hub.balance(toHex(deriveChannelId(o.txid, o.vout)));
-      }
-      return { added: ch.added.length, removed: ch.removed.length, held: ch.held, owners: ch.owners, watching: this.hub.watching };
+      ch = await beat;
     } finally {
-      this.renewing = false;
+      this.heartbeat = undefined;
     }
+    const applied = this.applied.then(() => this.apply(ch));
+    this.applied = applied.catch(() => undefined);
+    return { applied };
+  }
+
+  private async apply(ch: LeaseChanges): Promise<DutyReport> {
+    for (const o of ch.added) this.pending.set(keyOf(o), o);
+    for (const o of ch.removed) this.pending.delete(keyOf(o));
+    const { missing } = await this.hub.watchOnly({ add: [...this.pending.values()], remove: ch.removed });
+    const notSaved = new Set(missing.map(keyOf));
+    for (const [k, o] of this.pending) {
+      if (notSaved.has(k)) continue;
+      // Watched as stored now, not as a copy cached before another process moved the channel on.
+      await this.hub.balance(toHex(deriveChannelId(o.txid, o.vout)));
+      this.pending.delete(k);
+    }
+    return { added: ch.added.length, removed: ch.removed.length, held: ch.held, owners: ch.owners, watching: this.hub.watching };
   }
 
   /** Leave the fleet: free every lease for the others. */
