@@ -76,7 +76,8 @@ describe('the pay-per-chunk service under faults (regtest node, PostgreSQL serve
     expect(kills, JSON.stringify(r.faults)).to.have.length(4);
     expect(new Set(kills.map((f) => f.detail))).to.have.property('size', 2);
     expect(r.faults.filter((f) => f.kind === 'pg_terminate_backend')).to.have.length(2);
-    expect(r.twins).to.be.greaterThan(30);
+    // A twin needs the other server up: those drawn while it restarts go to one server only.
+    expect(r.twins).to.be.greaterThan(15);
     expect(r.reconnects).to.be.greaterThan(0);
 
     expect(r.problems).to.deep.equal([]);
