@@ -34,6 +34,6 @@ export {
 } from './tx/states';
 export * from './tx/signer';
 export * from './protocol/messages';
-export { DecreasingPayment, DecreasingParty, DecreasingReceived } from './protocol/party';
+export { DecreasingCloseAccepted, DecreasingPayment, DecreasingParty, DecreasingReceived } from './protocol/party';
 export { DecreasingPhase } from './protocol/saved';
 export * from './protocol/steps';

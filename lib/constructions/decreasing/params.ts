@@ -56,7 +56,10 @@ export interface DecreasingParams extends FundingLocation {
   /** Δ in blocks: how much earlier each state's lock opens than the one before. */
   readonly step: number;
   /** Locktime form: L_0, state 0's nLockTime, as a height. */
-  readonly initialLock?: { readonly height: number };
+  readonly initialLock?: {
+    /** L_0's block height, below 500,000,000. */
+    readonly height: number;
+  };
   /** Kickoff form: N, the number of updates (state N has nSequence 0). */
   readonly updates?: number;
   /** a's balance in state 0; b's is the rest less state 0's fee. */

@@ -50,7 +50,7 @@ export function paramsFor(form: DecreasingForm, keys: DecreasingKeys, o: Channel
   const capacity = o.capacity ?? CAPACITY;
   return {
     form,
-    fundingOutpoint: o.funding ?? { txid: '22'.repeat(32), vout: 0 },
+    fundingOutpoint: o.funding ?? { txid: 'c3'.repeat(32), vout: 0 },
     capacity,
     aFundingKey: keys.aFunding.pub, bFundingKey: keys.bFunding.pub, aPayoutKey: keys.aPayout.pub, bPayoutKey: keys.bPayout.pub,
     step: o.step ?? STEP,

@@ -38,6 +38,14 @@ export interface DecreasingReceived {
   readonly budget: number;
 }
 
+/** What {@link DecreasingParty.onClose} gives. */
+export interface DecreasingCloseAccepted {
+  /** The acknowledgement to send. */
+  readonly message: DecreasingCloseAck;
+  /** The close with both signatures, to broadcast once saved. */
+  readonly tx: Transaction;
+}
+
 function other(r: DecreasingRole): DecreasingRole {
   return r === 'a' ? 'b' : 'a';
 }
@@ -346,7 +354,7 @@ export class DecreasingParty {
    * @throws {@link ChannelError} `INVALID_AMOUNT`, `AMOUNT_EXCEEDS_CAPACITY`, `AMOUNT_BELOW_DUST`, `FEE_EXCEEDS_OUTPUT` if the balances and fee are not a division of the capacity.
    * @throws {@link ChannelError} `INVALID_SIGNATURE` if its signature does not sign the close.
    */
-  onClose(m: DecreasingClose): { message: DecreasingCloseAck; tx: Transaction } {
+  onClose(m: DecreasingClose): DecreasingCloseAccepted {
     this.expectFor(m, 'decreasing_close');
     this.expectOpen();
     if (this.s.pending !== undefined) fail('PAYMENT_PENDING', `update ${this.s.pending.index} awaits its acknowledgement`);

@@ -22,6 +22,12 @@ export interface DecreasingStep extends Step<Json, DecreasingMessage> {
   readonly budget?: number;
 }
 
+/** A payment as a step, with the updates left after it. */
+export interface DecreasingPayStep extends Step<Json, DecreasingUpdate> {
+  /** Updates left after this one at the tip given. */
+  readonly budget: number;
+}
+
 /** What {@link handleDecreasingMessage} needs besides the message. */
 export interface DecreasingHandleOptions {
   /** The chain tip: an update is refused once its lock would be behind it. */
@@ -78,7 +84,7 @@ export function handleDecreasingMessage(party: DecreasingParty, m: DecreasingMes
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if `party` is not a DecreasingParty or `chain` not a chain view.
  * @throws {@link ChannelError} `INVALID_AMOUNT`, `UNEXPECTED_MESSAGE`, `PAYMENT_PENDING`, `CHANNEL_EXPIRED`, `UPDATE_NOT_MONOTONIC`, `AMOUNT_EXCEEDS_CAPACITY`, `AMOUNT_BELOW_DUST`: as {@link DecreasingParty.pay}.
  */
-export function decreasingPayStep(party: DecreasingParty, amount: bigint, chain: ChainView): Step<Json, DecreasingUpdate> & { budget: number } {
+export function decreasingPayStep(party: DecreasingParty, amount: bigint, chain: ChainView): DecreasingPayStep {
   if (!(party instanceof DecreasingParty)) fail('INVALID_ARGUMENT', 'party must be a DecreasingParty');
   const r = party.pay(amount, chain);
   return { save: party.toJSON(), send: r.message, budget: r.budget };

@@ -116,7 +116,7 @@ export class DecreasingSigner {
    *
    * @param s - The state.
    * @param counterpartySig - The other party's signature of S_k.
-   * @throws {@link ChannelError} as {@link DecreasingSigner.stateHash}.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `AMOUNT_EXCEEDS_CAPACITY`, `AMOUNT_BELOW_DUST`, `FEE_EXCEEDS_OUTPUT` as {@link DecreasingSigner.stateHash}.
    * @throws {@link ChannelError} `INVALID_SIGNATURE` if `counterpartySig` does not sign S_k.
    */
   completeState(s: DecreasingState, counterpartySig: Uint8Array): Transaction {
@@ -128,7 +128,7 @@ export class DecreasingSigner {
    *
    * @param b - The close's balances and fee.
    * @param counterpartySig - The other party's signature of the close.
-   * @throws {@link ChannelError} as {@link DecreasingSigner.closeHash}.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `AMOUNT_EXCEEDS_CAPACITY`, `AMOUNT_BELOW_DUST`, `FEE_EXCEEDS_OUTPUT` as {@link DecreasingSigner.closeHash}.
    * @throws {@link ChannelError} `INVALID_SIGNATURE` if `counterpartySig` does not sign the close.
    */
   completeClose(b: DecreasingBalances, counterpartySig: Uint8Array): Transaction {
