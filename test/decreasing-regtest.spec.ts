@@ -12,7 +12,7 @@
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  ChainView, DecreasingForm, DecreasingParty, FUNDING_OUTPUT_INDEX, createFundingPsbt, extractTransaction, finalizePsbt, p2wpkhScript,
+  ChainView, DecreasingForm, DecreasingWatchEvent, DecreasingWatcher, classifyDecreasingSpend, DecreasingParty, FUNDING_OUTPUT_INDEX, createFundingPsbt, extractTransaction, finalizePsbt, p2wpkhScript,
   planFunding, signPsbtWithKey, verifyDecreasingParams,
 } from '../lib';
 import { RegtestNode } from './kit/regtest-node';
@@ -141,5 +141,40 @@ describe('decreasing-lock channel on a regtest node', function () {
     expect(newest.tx.getId()).to.equal(held[3]!.getId());
     await node.mine(STEP);
     expect((await rejectionOf(node.broadcast(held[2]!.toBuffer()))).details?.reason).to.match(/inputs-(spent|missingorspent)/);
+  });
+
+  it('the scheduler broadcasts the newest state the block its lock opens; the watcher reads each spend\'s state from its lock', async () => {
+    const tip0 = (await chain()).height;
+    const l0 = tip0 + 5 * STEP;
+    const c = await openOnChain('locktime', 'regtest watch', { initialLock: l0 });
+    const fundingHeight = (await chain()).height;
+    const watcher = new DecreasingWatcher({ backend: node, fromHeight: fundingHeight, finalDepth: 3 });
+    const events: DecreasingWatchEvent[] = [];
+    watcher.on('event', (e) => events.push(e));
+    watcher.watch(c.b);
+    const view = await chain();
+    const held: Transaction[] = [];
+    for (let i = 1; i <= 3; i++) {
+      payDecreasing(i === 2 ? c.b : c.a, i === 2 ? c.a : c.b, 4_000n, view);
+      held.push(c.a.latestStateTx());
+    }
+    const l3 = l0 - 3 * STEP;
+    await mineTo(node, l3 - 1);
+    await watcher.poll();
+    expect(events.filter((e) => e.kind === 'duty' || e.kind === 'error')).to.deep.equal([]);
+    await node.mine(1);
+    await watcher.poll();
+    const s3 = c.b.latestStateTx();
+    expect(events.find((e) => e.kind === 'duty')).to.deep.include({ txid: s3.getId(), index: 3 });
+    expect(node.mempoolHas(s3.getId())).to.equal(true);
+    await node.mine(1);
+    await watcher.poll();
+    expect(events.find((e) => e.kind === 'spend')).to.deep.include({ txid: s3.getId(), spendKind: 'decreasing-state', index: 3, stale: false, height: l3 + 1 });
+    await node.mine(2);
+    await watcher.poll();
+    expect(events.find((e) => e.kind === 'resolved')).to.deep.include({ txid: s3.getId(), index: 3 });
+    // An older state is read as what it is, from its own nLockTime.
+    expect(classifyDecreasingSpend(c.ctx, held[0]!)).to.deep.equal({ kind: 'decreasing-state', index: 1 });
+    expect(events.filter((e) => e.kind === 'error')).to.deep.equal([]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import {
-  DECREASING_SEQUENCE, DecreasingParty, INCREMENTAL_RELAY_FEE_RATE, buildDecreasingKickoffTx, buildDecreasingStateTx, decreasingBudget,
+  DECREASING_SEQUENCE, DecreasingParty, classifyDecreasingSpend, INCREMENTAL_RELAY_FEE_RATE, buildDecreasingKickoffTx, buildDecreasingStateTx, decreasingBudget,
   decreasingCloseStep, decreasingIndexOfLockTime, decreasingPayStep, decreasingWeights, feeForWeight, handleDecreasingMessage, p2wpkhScript,
   verifyDecreasingParams,
 } from '../lib';
@@ -27,6 +27,19 @@ describe('decreasing-lock channel: parameters and builders', () => {
     }
     expect(decreasingIndexOfLockTime(ctx, L0 - 5)).to.equal(undefined);
     expect(decreasingIndexOfLockTime(ctx, L0 + STEP)).to.equal(undefined);
+  });
+
+  it('classifyDecreasingSpend reads a state from its own lock, and refuses what is not a one-input transaction', () => {
+    const ctx = verifyDecreasingParams(paramsFor('locktime', keys, { initialLock: L0 }));
+    const s7 = buildDecreasingStateTx({ ctx, index: 7, aBalance: 400_000n, bBalance: CAPACITY - 402_000n, fee: 2000n });
+    expect(classifyDecreasingSpend(ctx, s7)).to.deep.equal({ kind: 'decreasing-state', index: 7 });
+    s7.locktime = L0 - 3;
+    expect(classifyDecreasingSpend(ctx, s7)).to.deep.equal({ kind: 'unknown' });
+    expect(codeOf(() => classifyDecreasingSpend(ctx, {} as never))).to.equal('INVALID_TRANSACTION');
+    const kctx = verifyDecreasingParams(paramsFor('kickoff', keys, { updates: 6 }));
+    expect(classifyDecreasingSpend(kctx, buildDecreasingKickoffTx({ ctx: kctx }))).to.deep.equal({ kind: 'decreasing-kickoff' });
+    const k4 = buildDecreasingStateTx({ ctx: kctx, index: 4, aBalance: 400_000n, bBalance: kctx.stateCapacity - 402_000n, fee: 2000n });
+    expect(classifyDecreasingSpend(kctx, k4)).to.deep.equal({ kind: 'decreasing-state', index: 4 });
   });
 
   it('the budget is N = floor((L_0 - tip)/Δ) less the updates made', () => {

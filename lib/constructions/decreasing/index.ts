@@ -8,6 +8,7 @@
  * lib/constructions/index.ts), and re-exports its API for the package entry.
  */
 import { Construction, registerConstruction } from '../registry';
+import { DecreasingPolicy } from './chain/policy';
 import { DECREASING_INSPECTOR } from './inspect/describe';
 import { DECREASING_MESSAGES } from './protocol/messages';
 
@@ -17,6 +18,7 @@ export const DECREASING: Construction = {
   templates: [],
   messages: DECREASING_MESSAGES,
   inspector: DECREASING_INSPECTOR,
+  watchPolicies: { party: DecreasingPolicy },
 };
 
 registerConstruction(DECREASING);
@@ -37,3 +39,5 @@ export * from './protocol/messages';
 export { DecreasingCloseAccepted, DecreasingPayment, DecreasingParty, DecreasingReceived } from './protocol/party';
 export { DecreasingPhase } from './protocol/saved';
 export * from './protocol/steps';
+export * from './chain/classify';
+export * from './chain/watcher';

@@ -47,6 +47,8 @@ const NOT_TARGETS: Readonly<Record<string, string>> = {
   DECREASING: CONSTANT, DECREASING_SEQUENCE: CONSTANT, DECREASING_CLOSE_LOCKTIME: CONSTANT, DECREASING_KIND_LABELS: CONSTANT,
   DECREASING_MESSAGES: CONSTANT, DECREASING_MESSAGE_TYPES: CONSTANT, INCREMENTAL_RELAY_FEE_RATE: CONSTANT, KICKOFF_LOCKTIME: CONSTANT,
   MAX_RELATIVE_LOCK_BLOCKS: CONSTANT, MAX_COUNTER_STATES: CONSTANT,
+  classifyDecreasingSpend: 'takes a Transaction object, which the corpus cannot carry; its refusals are in test/decreasing.spec.ts',
+  DecreasingWatcher: 'chain I/O: its scheduler and spend reports are tested on the regtest node in test/decreasing-regtest.spec.ts',
   encodeDecreasingMessage: 'encodes a typed in-memory message the parties built; its output is what decodeDecreasingMessage checks',
 };
 
