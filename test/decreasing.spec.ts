@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import {
-  DECREASING_SEQUENCE, DecreasingParty, classifyDecreasingSpend, INCREMENTAL_RELAY_FEE_RATE, buildDecreasingKickoffTx, buildDecreasingStateTx, decreasingBudget,
+  DECREASING_SEQUENCE, DecreasingParty, classifyDecreasingSpend, explainTransaction, INCREMENTAL_RELAY_FEE_RATE, buildDecreasingKickoffTx, buildDecreasingStateTx, decreasingBudget,
   decreasingCloseStep, decreasingIndexOfLockTime, decreasingPayStep, decreasingWeights, feeForWeight, handleDecreasingMessage, p2wpkhScript,
   verifyDecreasingParams,
 } from '../lib';
@@ -162,6 +162,20 @@ describe('decreasing-lock channel: updates', () => {
     expect(a.latestStateTx().ins[0]!.sequence).to.equal(0);
     expect(thrownCode(() => a.pay(1000n, CHAIN))).to.equal('CHANNEL_EXPIRED');
     expect(a.kickoffTx().getId()).to.equal(b.kickoffTx().getId());
+  });
+});
+
+describe('decreasing-lock channel: inspect', () => {
+  it('a signed state, kickoff and close are recognised by the 2-of-2 their witness reveals and by their locks', () => {
+    const l = openDecreasing('locktime', { initialLock: L0, label: 'inspect' });
+    payDecreasing(l.a, l.b, 1000n);
+    const state = explainTransaction(l.a.latestStateTx());
+    expect([state.kind, state.certain]).to.deep.equal(['decreasing-state', true]);
+    const k = openDecreasing('kickoff', { label: 'inspect kickoff', updates: 4 });
+    expect(explainTransaction(k.a.kickoffTx()).kind).to.equal('decreasing-kickoff');
+    expect(explainTransaction(k.b.latestStateTx()).kind).to.equal('decreasing-state');
+    const offer = l.a.proposeClose(400n);
+    expect(explainTransaction(l.b.onClose(wire(offer)).tx).kind).to.equal('decreasing-close');
   });
 });
 
