@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import {
-  DECREASING_SEQUENCE, DecreasingParty, classifyDecreasingSpend, explainTransaction, INCREMENTAL_RELAY_FEE_RATE, buildDecreasingKickoffTx, buildDecreasingStateTx, decreasingBudget,
+  DECREASING_SEQUENCE, DecreasingParty, classifyDecreasingSpend, createDecreasingClosePsbt, createDecreasingKickoffPsbt, createDecreasingStatePsbt,
+  explainTransaction, extractTransaction, finalizePsbt, signPsbtWithKey, INCREMENTAL_RELAY_FEE_RATE, buildDecreasingKickoffTx, buildDecreasingStateTx, decreasingBudget,
   decreasingCloseStep, decreasingIndexOfLockTime, decreasingPayStep, decreasingWeights, feeForWeight, handleDecreasingMessage, p2wpkhScript,
   verifyDecreasingParams,
 } from '../lib';
@@ -176,6 +177,24 @@ describe('decreasing-lock channel: inspect', () => {
     expect(explainTransaction(k.b.latestStateTx()).kind).to.equal('decreasing-state');
     const offer = l.a.proposeClose(400n);
     expect(explainTransaction(l.b.onClose(wire(offer)).tx).kind).to.equal('decreasing-close');
+  });
+});
+
+describe('decreasing-lock channel: PSBTs', () => {
+  it('each party signs the PSBT of a state, the kickoff and the close; the generic finalizer gives the parties\' own transactions', () => {
+    for (const form of ['locktime', 'kickoff'] as const) {
+      const c = openDecreasing(form, { initialLock: L0, updates: 4, label: `psbt ${form}` });
+      payDecreasing(c.a, c.b, 3000n);
+      const signBoth = (psbt: ReturnType<typeof createDecreasingStatePsbt>) => {
+        expect(signPsbtWithKey(psbt, c.keys.aFunding.priv)).to.equal(1);
+        expect(signPsbtWithKey(psbt, c.keys.bFunding.priv)).to.equal(1);
+        return extractTransaction(finalizePsbt(psbt)).toHex();
+      };
+      expect(signBoth(createDecreasingStatePsbt({ ctx: c.ctx, ...c.a.latest }))).to.equal(c.a.latestStateTx().toHex());
+      if (form === 'kickoff') expect(signBoth(createDecreasingKickoffPsbt({ ctx: c.ctx }))).to.equal(c.a.kickoffTx().toHex());
+      const offer = c.a.proposeClose(400n);
+      expect(signBoth(createDecreasingClosePsbt({ ctx: c.ctx, aBalance: offer.aBalance, bBalance: offer.bBalance, fee: offer.fee }))).to.equal(c.b.onClose(wire(offer)).tx.toHex());
+    }
   });
 });
 

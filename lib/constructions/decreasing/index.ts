@@ -41,3 +41,4 @@ export { DecreasingPhase } from './protocol/saved';
 export * from './protocol/steps';
 export * from './chain/classify';
 export * from './chain/watcher';
+export * from './psbt/create';

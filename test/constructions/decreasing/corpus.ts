@@ -9,7 +9,7 @@
  */
 import {
   DECREASING_MESSAGES, DecreasingParams, DecreasingParty, DecreasingSigner, ErrorCode, PrivateKey, buildDecreasingCloseTx,
-  buildDecreasingKickoffTx, buildDecreasingStateTx, decodeDecreasingMessage, encodeDecreasingMessage, encodeMessage, verifyDecreasingParams,
+  buildDecreasingKickoffTx, buildDecreasingStateTx, createDecreasingClosePsbt, createDecreasingKickoffPsbt, createDecreasingStatePsbt, decodeDecreasingMessage, encodeDecreasingMessage, encodeMessage, verifyDecreasingParams,
   verifyInvalidationCounter,
 } from '../../../lib';
 import type { Target } from '../../support/bad-inputs-targets';
@@ -32,6 +32,9 @@ const TARGETS: [string, Target][] = [
   ['verifyDecreasingParams', T('builder', ['verifyDecreasingParams'], (a) => verifyDecreasingParams(a[0]))],
   ['verifyInvalidationCounter', T('builder', ['verifyInvalidationCounter'], (a) => verifyInvalidationCounter(a[0]))],
   ['buildDecreasingStateTx', T('builder', ['buildDecreasingStateTx'], (a) => buildDecreasingStateTx({ ...a[1], ctx: ctxOf(a[0]) }))],
+  ['createDecreasingStatePsbt', T('psbt', ['createDecreasingStatePsbt'], (a) => createDecreasingStatePsbt({ ...a[1], ctx: ctxOf(a[0]) }))],
+  ['createDecreasingClosePsbt', T('psbt', ['createDecreasingClosePsbt'], (a) => createDecreasingClosePsbt({ ...a[1], ctx: ctxOf(a[0]) }))],
+  ['createDecreasingKickoffPsbt', T('psbt', ['createDecreasingKickoffPsbt'], (a) => createDecreasingKickoffPsbt({ ctx: ctxOf(a[0]) }))],
   ['buildDecreasingCloseTx', T('builder', ['buildDecreasingCloseTx'], (a) => buildDecreasingCloseTx({ ...a[1], ctx: ctxOf(a[0]) }))],
   ['buildDecreasingKickoffTx', T('builder', ['buildDecreasingKickoffTx'], (a) => buildDecreasingKickoffTx({ ctx: ctxOf(a[0]) }))],
   ['DecreasingSigner', T('builder', ['DecreasingSigner'], (a) => new DecreasingSigner(ctxOf(a[0]), a[1], a[2] as PrivateKey))],
@@ -169,21 +172,24 @@ function builderFile(): FileSpec {
 
   const total = channel.ctx.stateCapacity;
   const ok = { index: 3, aBalance: 400_000n, bBalance: total - 402_000n, fee: 2000n };
-  t = 'buildDecreasingStateTx';
-  c.ok(t, 'state 3', [new Ref('params'), ok]);
+  for (const t2 of ['buildDecreasingStateTx', 'createDecreasingStatePsbt']) {
+  c.ok(t2, 'state 3', [new Ref('params'), ok]);
   for (const [name, p, code] of [
     ['index -1', { ...ok, index: -1 }, 'INVALID_ARGUMENT'], ['index past L_0 / Δ', { ...ok, index: 10_000 }, 'INVALID_ARGUMENT'],
     ['index a string', { ...ok, index: '3' }, 'INVALID_ARGUMENT'], ['aBalance negative', { ...ok, aBalance: -1n, bBalance: ok.bBalance + 400_001n }, 'INVALID_AMOUNT'],
     ['fee a number', { ...ok, fee: 2000 }, 'INVALID_AMOUNT'], ['one satoshi too many', { ...ok, fee: 2001n }, 'AMOUNT_EXCEEDS_CAPACITY'],
     ['aBalance dust', { ...ok, aBalance: 1n, bBalance: ok.bBalance + 399_999n }, 'AMOUNT_BELOW_DUST'],
     ['everything to the fee', { index: 3, aBalance: 0n, bBalance: 0n, fee: total }, 'FEE_EXCEEDS_OUTPUT'],
-  ] as const) c.bad(t, name, [new Ref('params'), p], code);
-  t = 'buildDecreasingCloseTx';
-  c.ok(t, 'a close', [new Ref('params'), { aBalance: 400_000n, bBalance: params.capacity - 400_500n, fee: 500n }]);
-  c.bad(t, 'not adding up', [new Ref('params'), { aBalance: 400_000n, bBalance: params.capacity - 400_000n, fee: 500n }], 'AMOUNT_EXCEEDS_CAPACITY');
-  t = 'buildDecreasingKickoffTx';
-  c.ok(t, 'the kickoff', [new Ref('paramsK')]);
-  c.bad(t, 'the locktime form has none', [new Ref('params')], 'INVALID_ARGUMENT');
+  ] as const) c.bad(t2, name, [new Ref('params'), p], code);
+  }
+  for (const t2 of ['buildDecreasingCloseTx', 'createDecreasingClosePsbt']) {
+    c.ok(t2, 'a close', [new Ref('params'), { aBalance: 400_000n, bBalance: params.capacity - 400_500n, fee: 500n }]);
+    c.bad(t2, 'not adding up', [new Ref('params'), { aBalance: 400_000n, bBalance: params.capacity - 400_000n, fee: 500n }], 'AMOUNT_EXCEEDS_CAPACITY');
+  }
+  for (const t2 of ['buildDecreasingKickoffTx', 'createDecreasingKickoffPsbt']) {
+    c.ok(t2, 'the kickoff', [new Ref('paramsK')]);
+    c.bad(t2, 'the locktime form has none', [new Ref('params')], 'INVALID_ARGUMENT');
+  }
 
   t = 'DecreasingSigner';
   c.ok(t, 'a\'s', [new Ref('params'), 'a', keys.aFunding.priv]);
