@@ -57,7 +57,7 @@ export function openSpillmanChannel(form: SpillmanForm, n: number, capacity = 10
 }
 
 export function paySpillmanOnce(c: SpillmanChannel, increment: bigint): void {
-  const { message } = c.receiver.onPay(c.sender.pay(increment), c.chain);
+  const { message } = c.receiver.onPay(c.sender.pay(increment, c.chain), c.chain);
   c.sender.onPayAck(message);
 }
 

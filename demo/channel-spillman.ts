@@ -80,7 +80,7 @@ async function pay(ctx: DemoContext, c: Opened, count: number, label: string): P
   // The first payment must be above dust.
   for (let n = 1; n <= count; n++) {
     const inc = n === 1 ? 1000n : INCREMENT;
-    const { message, paid } = c.receiver.onPay(c.wire.send(c.sender.pay(inc)), view);
+    const { message, paid } = c.receiver.onPay(c.wire.send(c.sender.pay(inc, view)), view);
     c.sender.onPayAck(c.wire.send(message));
     if (paid.amount !== c.sender.amount) throw new DemoFailure(`Spillman payment ${n}: receiver has ${paid.amount}, sender thinks ${c.sender.amount}`);
     progress.update(n);

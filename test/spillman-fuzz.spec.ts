@@ -47,8 +47,8 @@ describe(`Spillman fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
   const c = openConfirmed('C', { label: 'fuzz C' });
   paySpillman(s, 4000n);
   paySpillman(c, 4000n);
-  const pay = s.sender.pay(1000n);
-  const messages = [encodeSpillmanMessage(pay), encodeSpillmanMessage(c.sender.pay(500n))];
+  const pay = s.sender.pay(1000n, CHAIN);
+  const messages = [encodeSpillmanMessage(pay), encodeSpillmanMessage(c.sender.pay(500n, CHAIN))];
   const { message: ack } = c.receiver.onPay(c.sender.pendingPay(), CHAIN);
   messages.push(encodeSpillmanMessage(ack));
   const senderStates = [s.sender.toJSON(), c.sender.toJSON()];
@@ -71,7 +71,7 @@ describe(`Spillman fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
       const p = got.value;
       const saved = JSON.stringify(p.toJSON());
       expect(JSON.stringify(SpillmanSender.restore(JSON.parse(saved), p.form === 'S' ? s.keys.sender : c.keys.sender).toJSON())).to.equal(saved);
-      for (const call of [() => p.refundTransaction() as unknown, () => p.pay(100n), () => p.pendingPay(), () => p.onPayAck(ack), () => p.proposeClose(1000n)]) typed(call);
+      for (const call of [() => p.refundTransaction() as unknown, () => p.pay(100n, CHAIN), () => p.pendingPay(), () => p.onPayAck(ack), () => p.proposeClose(1000n)]) typed(call);
     }
   });
 

@@ -77,7 +77,7 @@ describe('Spillman channel on a regtest node', function () {
     for (let i = 1; i <= count; i++) {
       const inc = BigInt(1000 + (i % 7));
       total += inc;
-      const { message, paid } = c.receiver.onPay(wire(c.sender.pay(inc)), view);
+      const { message, paid } = c.receiver.onPay(wire(c.sender.pay(inc, view)), view);
       c.sender.onPayAck(wire(message));
       expect(paid).to.deep.equal({ index: i, amount: total, increment: inc });
     }
@@ -182,7 +182,10 @@ describe('Spillman channel on a regtest node', function () {
         expect(c.receiver.cutoffReached(await chain())).to.equal(false);
         await mineTo(node, cutoff);
         expect(c.receiver.cutoffReached(await chain())).to.equal(true);
-        expect(codeOf(() => c.receiver.onPay(wire(c.sender.pay(1000n)), { height: cutoff, medianTimePast: 0 }))).to.equal('CHANNEL_EXPIRED');
+        const now = await chain();
+        // The sender asks the same rule and signs nothing; one signed a block earlier is refused by the receiver.
+        expect(codeOf(() => c.sender.pay(1000n, now))).to.equal('CHANNEL_EXPIRED');
+        expect(codeOf(() => c.receiver.onPay(wire(c.sender.pay(1000n, { height: cutoff - 1, medianTimePast: 0 })), now))).to.equal('CHANNEL_EXPIRED');
         const confirmed = await broadcastAndConfirm(node, c.receiver.latestPaymentTransaction()!);
         expect(confirmed.tx.outs[0]!.value).to.equal(total);
         await mineTo(node, c.l);

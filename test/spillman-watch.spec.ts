@@ -10,7 +10,7 @@
 import { expect } from 'chai';
 import { ChainView, SpillmanForm, SpillmanSender, SpillmanReceiverWatcher, SpillmanSenderWatcher, SpillmanWatchEvent, p2wpkhScript } from '../lib';
 import { RegtestNode } from './kit/regtest-node';
-import { CAPACITY, MARGIN, OpenedSpillman, openSpillman, paySpillman, spillmanKeys } from './constructions/spillman/kit';
+import { CAPACITY, FEE_RATE, MARGIN, OpenedSpillman, openSpillman, paySpillman, spillmanKeys } from './constructions/spillman/kit';
 import { broadcastAndConfirm, mineTo } from './support/e2e';
 import { codeOf } from './support/errors';
 
@@ -90,11 +90,13 @@ describe('Spillman watchers on a regtest node', function () {
       await mineTo(node, c.l);
       await sw.poll();
       const duty = slog.find((e) => e.kind === 'duty');
-      expect(duty).to.include({ duty: 'refund', txid: c.sender.refundTransaction().getId() });
+      // Form S: the receiver's pre-signed refund; Form C: signed by the watcher at its first rate (the channel's), replaceable.
+      const refund = form === 'S' ? c.sender.refundTransaction() : c.sender.refundTransaction(FEE_RATE);
+      expect(duty).to.include({ duty: 'refund', txid: refund.getId() });
       await node.mine(FINAL_DEPTH);
       await sw.poll();
       expect(slog.find((e) => e.kind === 'spend')).to.include({ spendKind: 'spillman-refund' });
-      expect(slog.find((e) => e.kind === 'resolved')).to.include({ spendKind: 'spillman-refund', txid: c.sender.refundTransaction().getId() });
+      expect(slog.find((e) => e.kind === 'resolved')).to.include({ spendKind: 'spillman-refund', txid: refund.getId() });
       expect(slog.filter((e) => e.kind === 'error')).to.deep.equal([]);
     });
   }

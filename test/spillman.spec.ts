@@ -127,7 +127,7 @@ describe('Spillman refund channel', () => {
       describe('messages', () => {
         it('every message of a channel\'s life crosses the wire unchanged, and the generic decoder knows them', () => {
           const c = openConfirmed(form, { label: `wire ${form}` });
-          const pay = c.sender.pay(1000n);
+          const pay = c.sender.pay(1000n, CHAIN);
           const json = JSON.parse(JSON.stringify(encodeSpillmanMessage(pay))) as Record<string, unknown>;
           expect(json).to.include({ type: 'spillman_pay', version: 1, index: 1, amount: '1000' });
           expect(wire(pay)).to.deep.equal(pay);
@@ -179,7 +179,7 @@ describe('Spillman refund channel', () => {
           const d = openConfirmed(form, { label: `dust ${form}` });
           const dsign = new SpillmanSigner(d.sender.context, 'sender', d.keys.sender.fundingKey);
           refusedUnchanged(d, () => d.receiver.onPay({ type: 'spillman_pay', channelId: d.receiver.channelId, index: 1, amount: 293n, sig: dsign.sign(dsign.paymentHash(1, 294n)) }, CHAIN), 'AMOUNT_BELOW_DUST');
-          expect(codeOf(() => d.sender.pay(293n))).to.equal('AMOUNT_BELOW_DUST');
+          expect(codeOf(() => d.sender.pay(293n, CHAIN))).to.equal('AMOUNT_BELOW_DUST');
         });
 
         it('after L - margin: CHANNEL_EXPIRED, whose action is to close', () => {
@@ -187,7 +187,17 @@ describe('Spillman refund channel', () => {
           paySpillman(c, 5000n);
           const l = (c.lockTime as { height: number }).height;
           const late = { height: l - MARGIN - 1, medianTimePast: CHAIN.medianTimePast };
-          const p = c.sender.pay(1000n);
+          // The sender asks the receiver's rule first: at the cutoff it signs nothing and its state stays.
+          const before = JSON.stringify(c.sender.toJSON());
+          expect(codeOf(() => c.sender.pay(1000n, late))).to.equal('CHANNEL_EXPIRED');
+          try {
+            c.sender.pay(1000n, late);
+          } catch (e) {
+            expect((e as { action: string }).action).to.equal('close');
+          }
+          expect(JSON.stringify(c.sender.toJSON())).to.equal(before);
+          expect(codeOf(() => c.sender.pay(1000n, { height: -1 } as never))).to.equal('INVALID_ARGUMENT');
+          const p = c.sender.pay(1000n, { height: l - MARGIN - 2, medianTimePast: 0 });
           refusedUnchanged(c, () => c.receiver.onPay(p, late), 'CHANNEL_EXPIRED');
           try {
             c.receiver.onPay(p, late);
@@ -201,7 +211,7 @@ describe('Spillman refund channel', () => {
 
         it('funding: a payment before it is seen, a funding with a legacy input, another transaction', () => {
           const c = openSpillman(form, { label: `funding ${form}` });
-          refusedUnchanged(c, () => c.receiver.onPay(c.sender.pay(1000n), CHAIN), 'FUNDING_NOT_CONFIRMED');
+          refusedUnchanged(c, () => c.receiver.onPay(c.sender.pay(1000n, CHAIN), CHAIN), 'FUNDING_NOT_CONFIRMED');
           // The same transaction with its witness stripped: as a legacy input shows.
           const legacy = Transaction.fromBuffer(c.fundingTx.toBuffer());
           legacy.ins[0]!.witness = [];
@@ -253,15 +263,15 @@ describe('Spillman refund channel', () => {
           expect(tx.outs[0]!.value).to.equal(12_000n);
           expect(c.sender.phase).to.equal('closed');
           expect(c.receiver.phase).to.equal('closed');
-          expect(codeOf(() => c.sender.pay(1000n))).to.equal('CHANNEL_CLOSED');
+          expect(codeOf(() => c.sender.pay(1000n, CHAIN))).to.equal('CHANNEL_CLOSED');
         });
       });
 
       describe('the sender', () => {
         it('pays only once the last payment is acknowledged, and resends the same one', () => {
           const c = openConfirmed(form, { label: `pending ${form}` });
-          const p = c.sender.pay(1000n);
-          expect(codeOf(() => c.sender.pay(1000n))).to.equal('PAYMENT_PENDING');
+          const p = c.sender.pay(1000n, CHAIN);
+          expect(codeOf(() => c.sender.pay(1000n, CHAIN))).to.equal('PAYMENT_PENDING');
           expect(c.sender.pendingPay()).to.deep.equal(p);
           const { message } = c.receiver.onPay(wire(p), CHAIN);
           expect(codeOf(() => c.sender.onPayAck({ ...message, index: 2 }))).to.equal('UPDATE_INDEX_MISMATCH');
@@ -280,7 +290,7 @@ describe('Spillman refund channel', () => {
           expect(codeOf(() => sender.refundTransaction())).to.equal('UNEXPECTED_MESSAGE');
           expect(codeOf(() => sender.onRefundSigned({ ...signed, sig: new Uint8Array(72).fill(2) }))).to.equal('INVALID_SIGNATURE');
           expect(sender.phase).to.equal('funding_created');
-          expect(codeOf(() => sender.pay(1000n))).to.equal('UNEXPECTED_MESSAGE');
+          expect(codeOf(() => sender.pay(1000n, CHAIN))).to.equal('UNEXPECTED_MESSAGE');
           sender.onRefundSigned(signed);
           expect(sender.phase).to.equal('open');
         });
@@ -292,7 +302,7 @@ describe('Spillman refund channel', () => {
           const log: string[] = [];
           let senderSaved: unknown;
           let receiverSaved: unknown;
-          const step = spillmanPayStep(c.sender, 2500n);
+          const step = spillmanPayStep(c.sender, 2500n, CHAIN);
           await performStep(step, { save: (s) => { log.push('sender save'); senderSaved = JSON.parse(JSON.stringify(s)); }, send: () => { log.push('sender send'); } });
           const r = handleSpillmanReceiverMessage(c.receiver, wire(step.send!), { chain: CHAIN });
           expect(r.paid?.increment).to.equal(2500n);

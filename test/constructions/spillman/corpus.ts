@@ -47,7 +47,7 @@ const TARGETS: [string, Target][] = [
   ['createScriptFundingPsbt', T('psbt', ['createScriptFundingPsbt'], (a) => createScriptFundingPsbt(a[0], a[1]))],
   ['SpillmanSender.open', T('state', ['SpillmanSender'], (a) => SpillmanSender.open(a[0]))],
   ['SpillmanSender.restore', T('state', ['SpillmanSender'], (a) => SpillmanSender.restore(a[0], a[1]))],
-  ['SpillmanSender.pay', T('state', ['SpillmanSender'], (a) => SpillmanSender.restore(a[0], a[1]).pay(a[2]))],
+  ['SpillmanSender.pay', T('state', ['SpillmanSender'], (a) => SpillmanSender.restore(a[0], a[1]).pay(a[2], a[3]))],
   ['SpillmanSender.onPayAck', T('state', ['SpillmanSender'], (a) => SpillmanSender.restore(a[0], a[1]).onPayAck(a[2]))],
   ['SpillmanReceiver.accept', T('state', ['SpillmanReceiver'], (a) => SpillmanReceiver.accept(a[0], a[1], a[2], a[3]))],
   ['SpillmanReceiver.restore', T('state', ['SpillmanReceiver'], (a) => SpillmanReceiver.restore(a[0], a[1]))],
@@ -74,7 +74,7 @@ const channelC = openConfirmed('C', { label: 'corpus C' });
 const senderStateJson = channel.sender.toJSON();
 const receiverStateJson = channel.receiver.toJSON();
 // Signed on a restored copy: the channel's own sender stays acknowledged, as its saved state is.
-const nextPay = SpillmanSender.restore(JSON.parse(JSON.stringify(senderStateJson)), channel.keys.sender).pay(1000n);
+const nextPay = SpillmanSender.restore(JSON.parse(JSON.stringify(senderStateJson)), channel.keys.sender).pay(1000n, CHAIN);
 const keysS = channel.keys;
 
 function spillmanMessages(): Map<string, Json> {
@@ -96,7 +96,7 @@ function spillmanMessages(): Map<string, Json> {
 const MESSAGES = (() => {
   const out = spillmanMessages();
   const c = openConfirmed('S', { label: 'corpus messages pay' });
-  const pay = c.sender.pay(2000n);
+  const pay = c.sender.pay(2000n, CHAIN);
   out.set('spillman_pay', encodeSpillmanMessage(pay));
   const { message: ack } = c.receiver.onPay(pay, CHAIN);
   out.set('spillman_pay_ack', encodeSpillmanMessage(ack));
@@ -346,10 +346,12 @@ function partyFile(): FileSpec {
   c.bad(t, 'secrets missing', [new Ref('openOptions', { secrets: DELETE })], 'INVALID_ARGUMENT');
 
   t = 'SpillmanSender.pay';
-  c.ok(t, 'a payment after the last was acknowledged', [...S, 1000n]);
-  c.bad(t, 'increment 0', [...S, 0n], 'INVALID_AMOUNT');
-  c.bad(t, 'increment a number', [...S, 1000], 'INVALID_AMOUNT');
-  c.bad(t, 'increment beyond the deposit', [...S, params.capacity], 'AMOUNT_EXCEEDS_CAPACITY');
+  c.ok(t, 'a payment after the last was acknowledged', [...S, 1000n, new Ref('chain')]);
+  c.bad(t, 'increment 0', [...S, 0n, new Ref('chain')], 'INVALID_AMOUNT');
+  c.bad(t, 'increment a number', [...S, 1000, new Ref('chain')], 'INVALID_AMOUNT');
+  c.bad(t, 'increment beyond the deposit', [...S, params.capacity, new Ref('chain')], 'AMOUNT_EXCEEDS_CAPACITY');
+  c.bad(t, 'at the cutoff L - margin', [...S, 1000n, { height: (params.lockTime as { height: number }).height - MARGIN - 1, medianTimePast: 0 }], 'CHANNEL_EXPIRED');
+  c.bad(t, 'a chain tip without a height', [...S, 1000n, { medianTimePast: 0 }], 'INVALID_ARGUMENT');
   t = 'SpillmanSender.onPayAck';
   c.ok(t, 'the ack of the last payment', [...S, { type: 'spillman_pay_ack', channelId: channel.sender.channelId, index: 1 }]);
   c.bad(t, 'an ack of another payment', [...S, { type: 'spillman_pay_ack', channelId: channel.sender.channelId, index: 2 }], 'UPDATE_INDEX_MISMATCH');

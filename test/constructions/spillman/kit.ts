@@ -103,7 +103,7 @@ export function openConfirmed(form: SpillmanForm, o: OpenOptions = {}): OpenedSp
 
 /** One payment through the wire; returns the receiver's new total. */
 export function paySpillman(c: OpenedSpillman, increment: bigint, chain: ChainView = CHAIN): bigint {
-  const pay = c.sender.pay(increment);
+  const pay = c.sender.pay(increment, chain);
   const { message: ack, paid } = c.receiver.onPay(wire(pay), chain);
   c.sender.onPayAck(wire(ack));
   expect(paid.amount).to.equal(c.sender.amount);

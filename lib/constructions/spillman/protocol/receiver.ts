@@ -16,18 +16,19 @@ import {
 } from '../../../core/types';
 import { FundingEvidence, FundingStatus, checkFundingEvidence, fundingPolicyOf } from '../../../protocol/funding-evidence';
 import {
-  ChainView, DEFAULT_MARGIN, checkChainView, cltvCutoffReached, expectMessage, savedField,
+  ChainView, DEFAULT_MARGIN, checkChainView, expectMessage, savedField,
 } from '../../../protocol/party';
 import { Json } from '../../../protocol/wire';
 import { SpillmanContext, SpillmanForm } from '../params';
 import { SpillmanSigner } from '../tx/signer';
+import { SpillmanChildPaysForParent, spillmanChildPaysForParent } from '../tx/cpfp';
 import {
   SpillmanAccept, SpillmanCloseOffer, SpillmanCloseSigned, SpillmanFundingCreated, SpillmanOpen, SpillmanPay, SpillmanPayAck, SpillmanRefundSigned,
 } from './messages';
 import {
   SpillmanReceiverPhase, SpillmanReceiverState, readReceiverState, receiverStateToJson, verifyReceiverState,
 } from './receiver-state';
-import { SpillmanTerms, channelIdOf, contextOf } from './terms';
+import { SpillmanTerms, channelIdOf, contextOf, spillmanCutoffReached } from './terms';
 import { toHex } from '../../../core/hash';
 
 export { SpillmanReceiverPhase };
@@ -79,10 +80,6 @@ function checkSecrets(secrets: SpillmanReceiverSecrets): void {
   if (secrets === null || typeof secrets !== 'object') fail('INVALID_ARGUMENT', 'secrets must be {fundingKey, payoutKey}');
   asPrivateKey(secrets.fundingKey, 'fundingKey');
   asPrivateKey(secrets.payoutKey, 'payoutKey');
-}
-
-function cutoffReached(lockTime: AbsoluteLock, margin: number, chain: ChainView): boolean {
-  return cltvCutoffReached({ kind: 'cltv', expiry: lockTime }, margin, chain);
 }
 
 /**
@@ -151,7 +148,7 @@ export class SpillmanReceiver {
     if (policy.maxFeeRate !== undefined && m.feeRate > policy.maxFeeRate) fail('FEE_RATE_REFUSED', 'fee rate above policy');
     const lockTime: AbsoluteLock = 'height' in m.lockTime ? { height: value } : { time: value };
     // L too soon: the receiver could take payments for fewer than minWindow blocks before it must close.
-    if (cutoffReached(lockTime, margin + minWindow, chain!)) {
+    if (spillmanCutoffReached(lockTime, margin + minWindow, chain!)) {
       fail('INVALID_TIMELOCK', `L leaves fewer than ${minWindow} blocks of payments before its cutoff ${margin} blocks ahead of it`, { reason: 'too-soon', margin, minWindow });
     }
     const receiverFundingKey = derivePublicKey(secrets.fundingKey);
@@ -220,7 +217,7 @@ export class SpillmanReceiver {
    * @throws {@link ChannelError} `INVALID_ARGUMENT` if `chain` is malformed.
    */
   cutoffReached(chain: ChainView): boolean {
-    return cutoffReached(this.s.terms.lockTime, this.margin, checkChainView(chain, 'the payment cutoff'));
+    return spillmanCutoffReached(this.s.terms.lockTime, this.margin, checkChainView(chain, 'the payment cutoff'));
   }
 
   // ---- opening
@@ -346,6 +343,27 @@ export class SpillmanReceiver {
     const l = this.s.latest;
     if (!l) return undefined;
     return this.signer.completePayment(l.index, l.amount, l.senderSig);
+  }
+
+  /**
+   * A child through the receiver's output of its unconfirmed close (its
+   * latest payment, or any spend of the funding output paying it), lifting
+   * the pair to `packageFeeRate`: the payment's fee was frozen when the
+   * sender signed it, and it must be mined before L.
+   *
+   * @param p - The parent, the package rate and where the child pays.
+   * @returns The signed child, to broadcast after the parent.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if `parent` does not parse or does not spend the funding output alone.
+   * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if the parent pays the receiver nothing.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `packageFeeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the child's fee leaves a dust output.
+   */
+  childPaysForParent(p: SpillmanChildPaysForParent): Transaction {
+    const ctx = this.context;
+    return spillmanChildPaysForParent(ctx, p, ctx.receiverPayoutScript, ctx.params.receiverPayoutKey, this.secrets.payoutKey);
   }
 
   // ---- closing

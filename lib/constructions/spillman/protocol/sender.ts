@@ -15,22 +15,23 @@ import { bytesEqual, fromHex } from '../../../core/hash';
 import {
   AbsoluteLock, FeeRate, PrivateKey, absoluteLockValue, asPrivateKey, checkAmount, checkRelayFeeRate, derivePublicKey,
 } from '../../../core/types';
-import { expectMessage, savedField } from '../../../protocol/party';
+import { ChainView, checkChainView, expectMessage, savedField } from '../../../protocol/party';
 import { Json } from '../../../protocol/wire';
 import { createFundingPsbt, createScriptFundingPsbt } from '../../../psbt/from-plan';
 import { FundingInput, FundingPlan, fundingOutpoint, planFunding, planScriptFunding } from '../../../tx/funding';
 import { SpillmanContext, SpillmanForm } from '../params';
 import { compileSpillmanCltvScript } from '../templates';
 import { SpillmanSigner } from '../tx/signer';
+import { SpillmanChildPaysForParent, spillmanChildPaysForParent } from '../tx/cpfp';
 import {
   SpillmanAccept, SpillmanCloseOffer, SpillmanCloseSigned, SpillmanFundingCreated, SpillmanOpen, SpillmanPay, SpillmanPayAck, SpillmanRefundSigned,
 } from './messages';
 import {
   SpillmanSenderPhase, SpillmanSenderState, readSenderState, senderStateToJson, verifySenderState,
 } from './sender-state';
-import { SpillmanTerms, channelIdOf, contextOf } from './terms';
+import { SpillmanTerms, channelIdOf, contextOf, spillmanCutoffReached } from './terms';
 
-export { SpillmanSenderPhase };
+export { SpillmanSenderPhase, SpillmanChildPaysForParent };
 
 /** The sender's keys: never part of its saved state, handed in at open and at every restore. */
 export interface SpillmanSenderSecrets {
@@ -71,7 +72,7 @@ function checkSecrets(secrets: SpillmanSenderSecrets): void {
  * sender.onAccept(accept);
  * const { psbt, message: created } = sender.createFunding({ inputs: [coin], changeScript, feeRate: 1000n });
  * sender.onRefundSigned(refundSigned); // Form S: only now may the wallet sign psbt; broadcast it yourself
- * const pay = sender.pay(1_000n);
+ * const pay = sender.pay(1_000n, chain);
  * ```
  */
 export class SpillmanSender {
@@ -266,32 +267,71 @@ export class SpillmanSender {
   /**
    * The signed refund: in Form S with the receiver's signature, in Form C the
    * sender's alone. It is valid from L on; before, nodes refuse it (`non-final`).
+   * Form C only: at `feeRate`, and replaceable (BIP 125) by one at a higher
+   * rate; Form S's refund was signed by the receiver at the channel's rate,
+   * and only a child ({@link SpillmanSender.childPaysForParent}) raises it.
    *
+   * @param feeRate - Form C: the refund's fee rate, sat/kw; omitted, the channel's (and the refund signals no replacement).
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded, or (Form S) the refund is not signed yet.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `feeRate` is given in Form S.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee at `feeRate` leaves a dust output.
    */
-  refundTransaction(): Transaction {
+  refundTransaction(feeRate?: FeeRate): Transaction {
     if (this.s.funding === undefined) fail('UNEXPECTED_MESSAGE', 'the channel is not funded yet');
+    if (feeRate !== undefined) return this.signer.completeRefundAt(feeRate);
     if (this.s.terms.form === 'S' && this.s.refundSig === undefined) fail('UNEXPECTED_MESSAGE', 'the receiver has not signed the refund yet');
     return this.signer.completeRefund(this.s.refundSig);
+  }
+
+  /**
+   * A child through the sender's output of its unconfirmed refund (or any
+   * spend of the funding output paying it), lifting the pair to
+   * `packageFeeRate`: the only way to raise a Form S refund's fee.
+   *
+   * @param p - The parent, the package rate and where the child pays.
+   * @returns The signed child, to broadcast after the parent.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object.
+   * @throws {@link ChannelError} `INVALID_TRANSACTION` if `parent` does not parse or does not spend the funding output alone.
+   * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if the parent pays the sender nothing.
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `packageFeeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the child's fee leaves a dust output.
+   */
+  childPaysForParent(p: SpillmanChildPaysForParent): Transaction {
+    const ctx = this.context;
+    return spillmanChildPaysForParent(ctx, p, ctx.senderPayoutScript, this.s.terms.senderPayoutKey, this.secrets.payoutKey);
   }
 
   // ---- paying
 
   /**
-   * Pay `increment` more: sign the next payment.
+   * Pay `increment` more: sign the next payment. Past the receiver's cutoff
+   * L - margin nothing is signed: the receiver would refuse the payment
+   * (CHANNEL_EXPIRED), and a payment it cannot close with before L is worth
+   * nothing to it.
    *
    * @param increment - Satoshis to add to the receiver's total.
+   * @param chain - The chain tip as the sender's node sees it, for the cutoff L - margin.
    * @returns The spillman_pay to send (after saving).
    * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is not open.
    * @throws {@link ChannelError} `PAYMENT_PENDING` if the last payment is not acknowledged yet (resend it with {@link SpillmanSender.pendingPay}).
    * @throws {@link ChannelError} `INVALID_AMOUNT` if `increment` is not a positive bigint.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `chain` is malformed.
+   * @throws {@link ChannelError} `CHANNEL_EXPIRED` if the cutoff L - margin is reached: the channel only closes now.
    * @throws {@link ChannelError} `AMOUNT_BELOW_DUST` if the receiver's total would be below the dust limit.
    * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the total and the fee would exceed the deposit.
    */
-  pay(increment: bigint): SpillmanPay {
+  pay(increment: bigint, chain: ChainView): SpillmanPay {
     this.expectPhase('open', 'pay');
     if (this.s.acked !== this.s.index) fail('PAYMENT_PENDING', `payment ${this.s.index} is not acknowledged yet`);
     checkAmount(increment, 'increment', 1n);
+    checkChainView(chain, 'a payment');
+    // The margin is the receiver's, agreed in spillman_accept: an open sender always holds it.
+    if (spillmanCutoffReached(this.s.terms.lockTime, this.s.terms.margin!, chain)) {
+      fail('CHANNEL_EXPIRED', 'past the payment cutoff L - margin: the receiver would refuse the payment');
+    }
     const index = this.s.index + 1;
     const amount = this.s.amount + increment;
     const sig = this.signer.sign(this.signer.paymentHash(index, amount));

@@ -109,13 +109,14 @@ export function handleSpillmanSenderMessage(sender: SpillmanSender, m: SpillmanM
  *
  * @param sender - An open sender whose last payment is acknowledged.
  * @param increment - Satoshis to add to the receiver's total.
+ * @param chain - The chain tip, for the cutoff L - margin.
  * @returns The state to save, then the spillman_pay to send.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `sender` is not a SpillmanSender.
- * @throws {@link ChannelError} `PAYMENT_PENDING`, `INVALID_AMOUNT`, `AMOUNT_BELOW_DUST`, `AMOUNT_EXCEEDS_CAPACITY`, `UNEXPECTED_MESSAGE`, `CHANNEL_CLOSED`: as {@link SpillmanSender.pay}.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `sender` is not a SpillmanSender, or `chain` is malformed.
+ * @throws {@link ChannelError} `PAYMENT_PENDING`, `INVALID_AMOUNT`, `CHANNEL_EXPIRED`, `AMOUNT_BELOW_DUST`, `AMOUNT_EXCEEDS_CAPACITY`, `UNEXPECTED_MESSAGE`, `CHANNEL_CLOSED`: as {@link SpillmanSender.pay}.
  */
-export function spillmanPayStep(sender: SpillmanSender, increment: bigint): Step<Json, SpillmanPay> {
+export function spillmanPayStep(sender: SpillmanSender, increment: bigint, chain: ChainView): Step<Json, SpillmanPay> {
   if (!(sender instanceof SpillmanSender)) fail('INVALID_ARGUMENT', 'sender must be a SpillmanSender');
-  const send = sender.pay(increment);
+  const send = sender.pay(increment, chain);
   return { save: sender.toJSON(), send };
 }
 

@@ -6,7 +6,9 @@
  */
 import { fail } from '../../../core/errors';
 import { AbsoluteLock, FeeRate, PublicKey, absoluteLockValue } from '../../../core/types';
-import { deriveChannelId, readBig, readHex, readInt, readKey, readObject, stateError } from '../../../protocol/party';
+import {
+  ChainView, cltvCutoffReached, deriveChannelId, readBig, readHex, readInt, readKey, readObject, stateError,
+} from '../../../protocol/party';
 import { Json, hex } from '../../../protocol/wire';
 import { SpillmanContext, SpillmanForm, SpillmanParams, verifySpillmanParams } from '../params';
 
@@ -22,6 +24,15 @@ export interface SpillmanTerms {
   readonly receiverFundingKey?: PublicKey;
   readonly receiverPayoutKey?: PublicKey;
   readonly margin?: number;
+}
+
+/**
+ * Whether payments have stopped: the next block is within the receiver's
+ * margin of L. The one rule both parties ask: the receiver refuses a payment
+ * past it, and the sender never signs one it would refuse.
+ */
+export function spillmanCutoffReached(lockTime: AbsoluteLock, margin: number, chain: ChainView): boolean {
+  return cltvCutoffReached({ kind: 'cltv', expiry: lockTime }, margin, chain);
 }
 
 export interface Outpoint {

@@ -13,6 +13,7 @@ import { bytesEqual } from '../../../core/hash';
 import { assembleWitness } from '../../../script/witness';
 import { FundingSpendParams, buildFundingSpendTx, fundingSpendSighash, setFundingSpendWitness } from '../../../tx/funding-spend';
 import { signSighash, verifySighashSignature } from '../../../tx/signature';
+import { RBF_SEQUENCE } from '../../../tx/spend';
 import { SpillmanContext, expectSpillmanContext } from '../params';
 import { SPILLMAN_CLTV_TEMPLATE } from '../templates';
 import { spillmanCloseSpend, spillmanPaymentSpend, spillmanRefundSpend } from './spends';
@@ -164,6 +165,23 @@ export class SpillmanSigner {
       fail('INVALID_SIGNATURE', 'the receiver\'s signature does not sign the refund');
     }
     return this.complete(spend, 'refund', this.sign(hash), this.ctx.multisig ? receiverSig : undefined);
+  }
+
+  /**
+   * Form C: the refund at `feeRate`, signed by the sender alone, with an
+   * nSequence that signals replacement (BIP 125), so that a node that
+   * replaces takes it over a lower-fee refund. Still non-final: L holds.
+   *
+   * @param feeRate - The refund's fee rate, sat/kw.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if this is the receiver's signer, or the channel is Form S (its refund is pre-signed at one fee).
+   * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+   * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
+   */
+  completeRefundAt(feeRate: FeeRate): Transaction {
+    if (this.role !== 'sender') fail('INVALID_ARGUMENT', 'the refund is the sender\'s to complete');
+    if (this.ctx.multisig) fail('INVALID_ARGUMENT', 'a Form S refund is pre-signed by the receiver at the channel\'s fee rate');
+    const spend = spillmanRefundSpend({ ctx: this.ctx, feeRate, sequence: RBF_SEQUENCE });
+    return this.complete(spend, 'refund', this.sign(fundingSpendSighash(spend)), undefined);
   }
 
   /**

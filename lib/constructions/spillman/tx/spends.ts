@@ -31,6 +31,11 @@ export interface SpillmanRefundParams {
    * A final one (0xffffffff) is refused: it would void the lock L.
    */
   readonly sequence?: number;
+  /**
+   * The refund's fee rate, sat/kw: the channel's unless given. Only a Form C
+   * refund, which the sender signs alone, can be signed again at another.
+   */
+  readonly feeRate?: FeeRate;
 }
 
 /** What fixes payment T3_i. */
@@ -56,9 +61,11 @@ export interface SpillmanCloseParams {
 /**
  * The refund's fields: L, a non-final nSequence, the capacity less the fee to the sender.
  *
- * @param p - The channel and, optionally, the nSequence.
+ * @param p - The channel and, optionally, the nSequence and the fee rate.
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object, `ctx` not a checked context, or `sequence` not a uint32.
  * @throws {@link ChannelError} `INVALID_TIMELOCK` if `sequence` is final, which voids the lock.
+ * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee at `feeRate` leaves the sender a dust output.
  */
 export function spillmanRefundSpend(p: SpillmanRefundParams): FundingSpendParams {
   expectObject(p, 'refund params');
@@ -66,21 +73,29 @@ export function spillmanRefundSpend(p: SpillmanRefundParams): FundingSpendParams
   const sequence = p.sequence ?? SPILLMAN_SEQUENCE;
   if (!Number.isSafeInteger(sequence) || sequence < 0 || sequence > SEQUENCE_FINAL) fail('INVALID_ARGUMENT', 'sequence must be a uint32');
   if (sequence === SEQUENCE_FINAL) fail('INVALID_TIMELOCK', 'a final nSequence makes the refund\'s nLockTime void: it could be broadcast at once', { sequence });
+  let fee = ctx.refundFee;
+  if (p.feeRate !== undefined) {
+    checkFeeRate(p.feeRate);
+    fee = feeForWeight(spillmanWeights(ctx.params.form).refund, p.feeRate);
+    if (ctx.params.capacity - fee < DUST_P2WPKH) fail('FEE_EXCEEDS_OUTPUT', 'the refund\'s fee leaves a dust output', { fee: fee.toString() });
+  }
   return {
     funding: ctx.funding,
     locktime: ctx.lockTimeValue,
     sequence,
-    outputs: [{ script: ctx.senderPayoutScript, value: ctx.params.capacity - ctx.refundFee }],
+    outputs: [{ script: ctx.senderPayoutScript, value: ctx.params.capacity - fee }],
   };
 }
 
 /**
  * The unsigned refund T2.
  *
- * @param p - The channel and, optionally, the nSequence.
+ * @param p - The channel and, optionally, the nSequence and the fee rate.
  * @returns A version-2 transaction with nLockTime L.
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object, `ctx` not a checked context, or `sequence` not a uint32.
  * @throws {@link ChannelError} `INVALID_TIMELOCK` if `sequence` is final, which voids the lock.
+ * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+ * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee at `feeRate` leaves the sender a dust output.
  *
  * @example
  * ```ts
