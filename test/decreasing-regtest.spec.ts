@@ -177,4 +177,37 @@ describe('decreasing-lock channel on a regtest node', function () {
     expect(classifyDecreasingSpend(c.ctx, held[0]!)).to.deep.equal({ kind: 'decreasing-state', index: 1 });
     expect(events.filter((e) => e.kind === 'error')).to.deep.equal([]);
   });
+
+  it('kickoff form: once the kickoff is in a block, the scheduler broadcasts the newest state when its relative lock opens', async () => {
+    const c = await openOnChain('kickoff', 'regtest kickoff watch', { updates: 3 });
+    const watcher = new DecreasingWatcher({ backend: node, fromHeight: (await chain()).height, finalDepth: 3 });
+    const events: DecreasingWatchEvent[] = [];
+    watcher.on('event', (e) => events.push(e));
+    watcher.watch(c.a);
+    const view = await chain();
+    payDecreasing(c.a, c.b, 10_000n, view);
+    payDecreasing(c.b, c.a, 2_000n, view);
+    const s2 = c.a.latestStateTx();
+    expect(s2.ins[0]!.sequence).to.equal(STEP);
+    await watcher.poll();
+    expect(events.filter((e) => e.kind === 'duty')).to.deep.equal([]);
+    const kickoff = await broadcastAndConfirm(node, c.b.kickoffTx());
+    const h = kickoff.height;
+    await watcher.poll();
+    expect(events.find((e) => e.kind === 'spend')).to.deep.include({ spendKind: 'decreasing-kickoff', height: h });
+    await mineTo(node, h + STEP - 2);
+    await watcher.poll();
+    expect(events.filter((e) => e.kind === 'duty' || e.kind === 'error')).to.deep.equal([]);
+    await node.mine(1);
+    await watcher.poll();
+    expect(events.find((e) => e.kind === 'duty')).to.deep.include({ txid: s2.getId(), index: 2 });
+    expect(node.mempoolHas(s2.getId())).to.equal(true);
+    await node.mine(1);
+    await watcher.poll();
+    expect(events.filter((e) => e.kind === 'spend').map((e) => (e as { spendKind: string; index?: number }).index)).to.deep.equal([undefined, 2]);
+    await node.mine(2);
+    await watcher.poll();
+    expect(events.find((e) => e.kind === 'resolved')).to.deep.include({ txid: s2.getId(), index: 2 });
+    expect(events.filter((e) => e.kind === 'error')).to.deep.equal([]);
+  });
 });

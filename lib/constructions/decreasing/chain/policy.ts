@@ -1,10 +1,12 @@
 /**
  * The decreasing-lock channel's watch policy over the generic engine
- * (lib/chain/outpoint-watcher.ts), locktime form: the scheduler that
- * broadcasts the party's newest state the block its lock opens (tip >= L_k:
- * it may enter the next block) and keeps it in the mempool until a spend of
- * the funding output is mined, even when an older state got there first
- * unconfirmed (a replacing mempool then takes the newest on its higher fee).
+ * (lib/chain/outpoint-watcher.ts): the scheduler that broadcasts the party's
+ * newest state the block its lock opens and keeps it in the mempool until a
+ * spend of the output it spends is mined, even when an older state got there
+ * first unconfirmed (a replacing mempool then takes the newest on its higher
+ * fee). Locktime form: from tip >= L_k. Kickoff form: once the kickoff (which
+ * the party broadcasts when it chooses to close alone) is in a block at
+ * height h, from tip >= h + (N-k)Δ - 1.
  * Each spend is recorded with the state its lock says, and whether it is
  * older than the party's newest. Internal: the watcher (watcher.ts) is the API.
  */
@@ -68,34 +70,46 @@ export type DecreasingWatchEvent =
     message: string;
   };
 
+/** What an outpoint is to a watched channel: the funding output, or the kickoff's (kickoff form). */
+export type DecreasingTag = 'funding' | 'kickoff';
+
 /** One watched channel. */
 export interface DecreasingWatched {
   readonly channelId: string;
   readonly party: DecreasingParty;
   funding?: Watch<DecreasingSpendNote>;
+  kickoff?: Watch<DecreasingSpendNote>;
   trigger?: Trigger;
   duty?: FixedDuty;
 }
 
-/** Whether the party's newest state may enter the block after `tip`. */
-export function newestLockOpen(party: DecreasingParty, tip: ChainTip): boolean {
-  const lock = stateLock(party.ctx, party.latest.index);
-  return lock !== undefined && tip.height >= lock;
+/** Whether the party's newest state may enter the block after `tip`: its nLockTime reached, or its relative lock counted from the kickoff's block. */
+export function newestLockOpen(w: DecreasingWatched, tip: ChainTip): boolean {
+  const lock = stateLock(w.party.ctx, w.party.latest.index);
+  if (lock === undefined) return false;
+  if (w.party.ctx.counter === undefined) return tip.height >= lock;
+  const k = w.funding?.spend;
+  return k !== undefined && k.note.kind === 'decreasing-kickoff' && k.height !== undefined && tip.height + 1 >= k.height + lock;
+}
+
+/** The watch whose spend ends the channel: the kickoff's output once the kickoff spent the funding, else the funding's. */
+function finalWatch(w: DecreasingWatched): Watch<DecreasingSpendNote> | undefined {
+  return w.funding?.spend?.note.kind === 'decreasing-kickoff' ? w.kickoff : w.funding;
 }
 
 type Emit = (e: DecreasingWatchEvent) => void;
 
 /** The scheduler and the spend records of one party's channels. */
-export class DecreasingPolicy implements WatchPolicy<DecreasingWatched, 'funding', DecreasingSpendNote> {
-  engine!: OutpointWatcher<DecreasingWatched, 'funding', DecreasingSpendNote>;
+export class DecreasingPolicy implements WatchPolicy<DecreasingWatched, DecreasingTag, DecreasingSpendNote> {
+  engine!: OutpointWatcher<DecreasingWatched, DecreasingTag, DecreasingSpendNote>;
 
   constructor(private readonly emit: Emit, private readonly finalDepth: number) {}
 
-  describe(w: DecreasingWatched, _tag: 'funding', tx: Transaction): DecreasingSpendNote {
+  describe(w: DecreasingWatched, _tag: DecreasingTag, tx: Transaction): DecreasingSpendNote {
     return classifyDecreasingSpend(w.party.ctx, tx);
   }
 
-  spent(w: DecreasingWatched, _tag: 'funding', s: SpendRecord<DecreasingSpendNote>): void {
+  spent(w: DecreasingWatched, _tag: DecreasingTag, s: SpendRecord<DecreasingSpendNote>): void {
     const stale = s.note.index !== undefined ? s.note.index < w.party.latest.index : undefined;
     this.emit({
       kind: 'spend', channelId: w.channelId, txid: s.txid, spendKind: s.note.kind,
@@ -104,9 +118,9 @@ export class DecreasingPolicy implements WatchPolicy<DecreasingWatched, 'funding
   }
 
   work(w: DecreasingWatched, tip: ChainTip): readonly Duty[] {
-    const s = w.funding?.spend;
+    const s = finalWatch(w)?.spend;
     const mined = s !== undefined && s.hash !== undefined;
-    if (!mined && w.duty === undefined && newestLockOpen(w.party, tip) && (s === undefined || s.txid !== w.party.latestStateTx().getId())) {
+    if (!mined && w.duty === undefined && newestLockOpen(w, tip) && (s === undefined || s.txid !== w.party.latestStateTx().getId())) {
       this.engine.cancel(w.trigger);
       // Held before its first broadcast: a failed call only means the next poll tries again.
       w.duty = this.engine.hold(w, new FixedDuty({ tx: w.party.latestStateTx(), rebroadcast: true }));
@@ -116,8 +130,8 @@ export class DecreasingPolicy implements WatchPolicy<DecreasingWatched, 'funding
   }
 
   settle(w: DecreasingWatched, tip: ChainTip): void {
-    const s = w.funding?.spend;
-    if (!s || depthOf(s, tip) < this.finalDepth) return;
+    const s = finalWatch(w)?.spend;
+    if (!s || s.note.kind === 'decreasing-kickoff' || depthOf(s, tip) < this.finalDepth) return;
     this.engine.resolve(w);
     this.emit({ kind: 'resolved', channelId: w.channelId, txid: s.txid, spendKind: s.note.kind, ...(s.note.index !== undefined ? { index: s.note.index } : {}) });
   }

@@ -1,10 +1,10 @@
 /**
  * The decreasing-lock watcher: the policy of policy.ts over the generic
  * engine, following blocks from a height and reading the mempool on every
- * poll. For each watched channel (locktime form) it broadcasts the party's
- * newest state the block its lock opens and keeps it in the mempool until a
- * spend of the funding output is mined; it reports every spend with the
- * state its lock says. Events go to `'event'` and to their own kind.
+ * poll. For each watched channel it broadcasts the party's newest state the
+ * block its lock opens (kickoff form: counted from the kickoff's block, the
+ * kickoff being the party's to broadcast) and keeps it in the mempool until
+ * a spend is mined; it reports every spend with the state its lock says. Events go to `'event'` and to their own kind.
  */
 import { ChainBackend } from '../../../chain/backend';
 import { IsolatedEmitter } from '../../../chain/isolated-emitter';
@@ -14,7 +14,7 @@ import { checkChainBackend, countOption } from '../../../chain/watcher-options';
 import { fail } from '../../../core/errors';
 import { toHex } from '../../../core/hash';
 import { DecreasingParty } from '../protocol/party';
-import { DecreasingPolicy, DecreasingWatchEvent, DecreasingWatched, newestLockOpen } from './policy';
+import { DecreasingPolicy, DecreasingTag, DecreasingWatchEvent, DecreasingWatched, newestLockOpen } from './policy';
 import { DecreasingSpendNote } from './classify';
 
 export { DecreasingWatchEvent };
@@ -41,7 +41,7 @@ export interface DecreasingWatcherOptions {
  * ```
  */
 export class DecreasingWatcher extends IsolatedEmitter<DecreasingWatchEvent> {
-  private readonly engine: OutpointWatcher<DecreasingWatched, 'funding', DecreasingSpendNote>;
+  private readonly engine: OutpointWatcher<DecreasingWatched, DecreasingTag, DecreasingSpendNote>;
   private readonly channels = new Map<string, DecreasingWatched>();
 
   /**
@@ -68,24 +68,25 @@ export class DecreasingWatcher extends IsolatedEmitter<DecreasingWatchEvent> {
   }
 
   /**
-   * Watch an open locktime-form channel; the party is read, never changed,
+   * Watch an open channel of either form; the party is read, never changed,
    * so updates it takes after this are what the scheduler broadcasts.
    *
    * @param party - The channel's party.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `party` is not a DecreasingParty, or its channel is of the kickoff form (its scheduler is not built).
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `party` is not a DecreasingParty.
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the counterparty has not signed state 0.
    * @throws {@link ChannelError} `CHANNEL_ALREADY_WATCHED` if it is watched already.
    */
   watch(party: DecreasingParty): void {
     if (!(party instanceof DecreasingParty)) fail('INVALID_ARGUMENT', 'party must be a DecreasingParty');
-    if (party.ctx.counter !== undefined) fail('INVALID_ARGUMENT', 'the kickoff form is not watched yet');
     party.latestStateTx();
     const channelId = toHex(party.channelId);
     if (this.channels.has(channelId)) fail('CHANNEL_ALREADY_WATCHED', `channel ${channelId} is watched already`);
     const w: DecreasingWatched = { channelId, party };
     const f = party.ctx.params.fundingOutpoint;
     w.funding = this.engine.watch({ txid: f.txid, vout: f.vout }, w, 'funding');
-    w.trigger = this.engine.at(w, (tip) => newestLockOpen(party, tip));
+    const k = party.ctx.kickoff?.params.fundingOutpoint;
+    if (k !== undefined) w.kickoff = this.engine.watch({ txid: k.txid, vout: k.vout }, w, 'kickoff');
+    w.trigger = this.engine.at(w, (tip) => newestLockOpen(w, tip));
     this.channels.set(channelId, w);
   }
 
