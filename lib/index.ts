@@ -34,6 +34,7 @@ export * from './tx/funding';
 export * from './tx/funding-spend';
 export * from './tx/plan';
 export * from './tx/cpfp';
+export * from './tx/invalidation-counter';
 
 // PSBT and descriptors.
 export * from './psbt/key-origin';

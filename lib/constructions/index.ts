@@ -10,3 +10,4 @@ export { Construction, constructionByName, registerConstruction, registeredConst
 
 export * from './revocable';
 export * from './spillman';
+export * from './decreasing';
