@@ -67,13 +67,13 @@ export class HubChannels {
    * @param store - The shared store.
    * @param keys - Where each channel's keys are found from its key id.
    * @param maxAttempts - How many times a change is applied before a conflict or a stale refusal is passed on.
-   * @param onCurrent - Called with every copy just loaded or saved, and with one that refused unchanged (the watcher follows them).
+   * @param onCurrent - Called with every copy just loaded or saved (`saved` true when this process saved it), and with one that refused unchanged (the watcher follows them).
    */
   constructor(
     private readonly store: VersionedChannelStore,
     private readonly keys: HubKeySource,
     private readonly maxAttempts: number,
-    private readonly onCurrent: (c: Loaded) => void,
+    private readonly onCurrent: (c: Loaded, saved: boolean) => void,
   ) {}
 
   /** Funded channels held in memory. */
@@ -138,7 +138,7 @@ export class HubChannels {
           // leaves the refusal standing, which changes nothing either.
           this.cache.delete(key);
           if (!c.fresh && attempt < this.maxAttempts && (await this.storedVersion(key).catch(() => c.version)) !== c.version) continue;
-          this.onCurrent(c);
+          this.onCurrent(c, false);
           throw e;
         }
         if (ch.save) {
@@ -153,7 +153,7 @@ export class HubChannels {
         }
         c.fresh = false;
         if (c.receiver.funding) this.cache.set(key, c);
-        this.onCurrent(c);
+        this.onCurrent(c, ch.save);
         await ch.after?.();
         if (ch.error !== undefined) throw ch.error;
         return ch.result as T;

@@ -79,7 +79,7 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     this.policy = o.policy ?? {};
     this.tipMaxAgeMs = o.tipMaxAgeMs ?? 1000;
     this.watch = new HubWatch(o.watcher, o.backend, fromHeight, o.watchAll !== false, () => this.chans, (e) => this.emitEvent(e));
-    this.chans = new HubChannels(o.store, o.keys, o.maxAttempts ?? 5, (c) => this.watch.sync(c));
+    this.chans = new HubChannels(o.store, o.keys, o.maxAttempts ?? 5, (c, saved) => this.watch.sync(c, saved));
   }
 
   /**
