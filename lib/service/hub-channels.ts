@@ -16,9 +16,13 @@ import { KeyedQueue } from './keyed-queue';
 
 /** A channel as loaded: its receiver, the version it was loaded or saved at, and where its keys are. */
 export interface Loaded {
+  /** Its record's key. */
+  readonly key: string;
   readonly receiver: Receiver;
   version: number;
   readonly keyId: string;
+  /** When it was opened, ms since 1970 (absent in records saved before it was kept). */
+  readonly openedAt?: number;
   /** Loaded from the store in this attempt (a refusal from it needs no second look). */
   fresh: boolean;
 }
@@ -48,6 +52,11 @@ export async function typed<T>(code: 'CHAIN_BACKEND' | 'STORE_UNAVAILABLE' | 'IN
     if (e instanceof ChannelError) throw e;
     return fail(code, e instanceof Error ? e.message : String(e));
   }
+}
+
+/** The record of a loaded channel, as saved. */
+function recordOf(c: Loaded): ReturnType<typeof recordToJson> {
+  return recordToJson({ keyId: c.keyId, receiver: c.receiver.toJSON(), ...(c.openedAt !== undefined ? { openedAt: c.openedAt } : {}) });
 }
 
 /** NOT_FOUND unless `c` is the channel `id` names (an alias left by a funding_created that lost names a record of another outpoint). */
@@ -143,7 +152,7 @@ export class HubChannels {
         }
         if (ch.save) {
           try {
-            c.version = await this.store.saveVersioned(key, recordToJson({ keyId: c.keyId, receiver: c.receiver.toJSON() }), c.version);
+            c.version = await this.store.saveVersioned(key, recordOf(c), c.version);
           } catch (e) {
             // The copy is ahead of the store now: the next attempt (or message) starts from the store.
             this.cache.delete(key);
@@ -169,7 +178,10 @@ export class HubChannels {
     if (v === undefined) fail('NOT_FOUND', 'no channel has this id', { key }, { action: 'ignore' });
     const rec = readRecord(v.state);
     const secrets = await typed('INVALID_KEY', () => this.keys.secretsOf(rec.keyId));
-    return { receiver: Receiver.restore(rec.receiver, secrets), version: v.version, keyId: rec.keyId, fresh: true };
+    return {
+      key, receiver: Receiver.restore(rec.receiver, secrets), version: v.version, keyId: rec.keyId, fresh: true,
+      ...(rec.openedAt !== undefined ? { openedAt: rec.openedAt } : {}),
+    };
   }
 
   async storedVersion(key: string): Promise<number> {
@@ -185,6 +197,49 @@ export class HubChannels {
     const key = readAlias(v.state);
     this.aliases.set(id, key);
     return key;
+  }
+
+  /**
+   * Delete the channel under `key` (call it only for a channel that was never
+   * funded: nothing is owed on it) if `doomed` says so of the stored copy: the
+   * record by compare-and-set, then its alias if it names this record. A
+   * record another process changed meanwhile is kept: `doomed` is asked again
+   * on the next clean-up.
+   *
+   * @returns Whether it is gone (deleted, or not in the store any more).
+   */
+  delete(key: string, doomed: (c: Loaded) => Promise<boolean>): Promise<boolean> {
+    const del = this.store.deleteVersioned?.bind(this.store);
+    if (del === undefined) return Promise.resolve(false);
+    return this.queue.run(key, async () => {
+      this.cache.delete(key);
+      let c: Loaded;
+      try {
+        c = await this.load(key);
+      } catch (e) {
+        if (isChannelError(e, 'NOT_FOUND')) return true;
+        throw e;
+      }
+      if (!(await doomed(c))) return false;
+      try {
+        await del(key, c.version);
+      } catch (e) {
+        if (isChannelError(e, 'STORE_CONFLICT')) return false;
+        throw storeFailure(e);
+      }
+      const f = c.receiver.funding;
+      if (f === undefined) return true;
+      const id = toHex(c.receiver.channelId);
+      this.aliases.delete(id);
+      // The alias goes after its record: an alias without a record routes to NOT_FOUND; the other way round a live channel could not be reached.
+      const alias = await typed('STORE_UNAVAILABLE', () => this.store.loadVersioned(aliasKeyOf(id)));
+      if (alias !== undefined && readAlias(alias.state) === key) {
+        await typed('STORE_UNAVAILABLE', () => del(aliasKeyOf(id), alias.version)).catch((e: unknown) => {
+          if (!isChannelError(e, 'STORE_CONFLICT')) throw e;
+        });
+      }
+      return true;
+    });
   }
 
   /** Write the alias of a channel being funded; one already there must name the same record. */

@@ -86,6 +86,14 @@ export class HubWatch {
     }
   }
 
+  /** Stop watching a channel that was deleted (never funded). */
+  forget(f: FundingOutpoint): void {
+    const k = outpointKeyOf(f);
+    this.watched.delete(k);
+    this.kept.delete(k);
+    this.watcher.unwatch(f);
+  }
+
   private mayWatch(f: FundingOutpoint): boolean {
     return this.only === undefined || this.only.has(outpointKeyOf(f));
   }

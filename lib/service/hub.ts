@@ -31,6 +31,12 @@ import { Change, HubChannels, expectChannelId, typed } from './hub-channels';
 import { HubWatch } from './hub-watch';
 import { RECORD_PREFIX, recordKeyOf } from './hub-records';
 import { ChannelBalance, FundingOutpoint, HubEvent, HubReply, ReceiverHubOptions } from './hub-types';
+import { UnfundedChannels, costsNothing } from './hub-unfunded';
+
+/** Default bound on channels that cost their senders nothing yet, per hub process. */
+const DEFAULT_MAX_UNFUNDED = 10_000;
+/** Default time such a channel has to get funded: 30 minutes. */
+const DEFAULT_UNFUNDED_TTL_MS = 30 * 60_000;
 
 const HEX32 = /^[0-9a-f]{64}$/;
 
@@ -70,6 +76,9 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
   private readonly tipMaxAgeMs: number;
   private readonly chans: HubChannels;
   private readonly watch: HubWatch;
+  private readonly unfunded: UnfundedChannels;
+  private readonly canDelete: boolean;
+  private sweeping?: Promise<void>;
   private tip?: { view: ChainView; at: number };
 
   private constructor(o: ReceiverHubOptions, fromHeight: number) {
@@ -78,8 +87,13 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     this.keys = o.keys;
     this.policy = o.policy ?? {};
     this.tipMaxAgeMs = o.tipMaxAgeMs ?? 1000;
+    this.unfunded = new UnfundedChannels(o.maxUnfunded ?? DEFAULT_MAX_UNFUNDED, o.unfundedTtlMs ?? DEFAULT_UNFUNDED_TTL_MS);
+    this.canDelete = typeof o.store.deleteVersioned === 'function';
     this.watch = new HubWatch(o.watcher, o.backend, fromHeight, o.watchAll !== false, () => this.chans, (e) => this.emitEvent(e));
-    this.chans = new HubChannels(o.store, o.keys, o.maxAttempts ?? 5, (c, saved) => this.watch.sync(c, saved));
+    this.chans = new HubChannels(o.store, o.keys, o.maxAttempts ?? 5, (c, saved) => {
+      this.watch.sync(c, saved);
+      this.unfunded.follow(c.key, c.receiver, c.openedAt ?? Date.now());
+    });
   }
 
   /**
@@ -102,8 +116,10 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     if (k === null || typeof k !== 'object' || typeof k.newKeys !== 'function' || typeof k.secretsOf !== 'function') fail('INVALID_ARGUMENT', 'keys must be a HubKeySource');
     if (opts.policy !== undefined && (opts.policy === null || typeof opts.policy !== 'object')) fail('INVALID_ARGUMENT', 'policy must be an object');
     if (opts.watcher === null || typeof opts.watcher !== 'object') fail('INVALID_ARGUMENT', 'watcher must be an object');
-    for (const [name, v] of [['maxAttempts', opts.maxAttempts], ['tipMaxAgeMs', opts.tipMaxAgeMs]] as const) {
-      if (v !== undefined && (!Number.isSafeInteger(v) || v < (name === 'maxAttempts' ? 1 : 0))) fail('INVALID_ARGUMENT', `${name} must be a non-negative integer (maxAttempts at least 1)`);
+    for (const [name, v, min] of [
+      ['maxAttempts', opts.maxAttempts, 1], ['tipMaxAgeMs', opts.tipMaxAgeMs, 0], ['maxUnfunded', opts.maxUnfunded, 1], ['unfundedTtlMs', opts.unfundedTtlMs, 1000],
+    ] as const) {
+      if (v !== undefined && (!Number.isSafeInteger(v) || v < min)) fail('INVALID_ARGUMENT', `${name} must be an integer of at least ${min}`);
     }
     for (const [name, v] of [['watchAll', opts.watchAll], ['resume', opts.resume]] as const) {
       if (v !== undefined && typeof v !== 'boolean') fail('INVALID_ARGUMENT', `${name} must be a boolean`);
@@ -129,7 +145,8 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
    * @returns Once saved: the answer to send, and what became final.
    * @throws {@link revchan!ChannelError} `MESSAGE_INVALID`, `MESSAGE_UNKNOWN_TYPE`, `MESSAGE_UNSUPPORTED_VERSION`, `INVALID_KEY`, `INVALID_SIGNATURE` or `INVALID_TIMELOCK` (the promise rejects, as for every code here) if the message does not decode.
    * @throws {@link revchan!ChannelError} `UNEXPECTED_MESSAGE` for a type a receiver does not take, an open_channel whose temporary id is in use, or a message its channel's state does not expect.
-   * @throws {@link revchan!ChannelError} `NOT_FOUND` (action ignore) if no channel has its id.
+   * @throws {@link revchan!ChannelError} `LIMIT_REACHED` (action retry) for an open_channel while `maxUnfunded` channels wait for their funding (`details.limit` is `'maxUnfunded'`); nothing is saved.
+   * @throws {@link revchan!ChannelError} `NOT_FOUND` (action ignore) if no channel has its id, or (a funding_created, `details.expired`) its channel was not funded within `unfundedTtlMs`.
    * @throws {@link revchan!ChannelError} `FUNDING_MISMATCH` if the funding is not the agreed one, or (action ignore) its outpoint is another channel's.
    * @throws {@link revchan!ChannelError} `FUNDING_NOT_CONFIRMED`, `CHAIN_BACKEND` if the funding cannot be seen at the policy depth on the hub's node.
    * @throws {@link revchan!ChannelError} `WRONG_CHANNEL`, `UPDATE_INDEX_MISMATCH`, `UPDATE_NOT_MONOTONIC`, `AMOUNT_EXCEEDS_CAPACITY`, `INVALID_AMOUNT`, `UPDATE_KEY_REUSED`, `CHANNEL_EXPIRED`, `PAYMENT_PENDING`, `REVOKED_SECRET_MISMATCH`, `SECRET_STORE_INCONSISTENT`, `CHANNEL_CLOSED`, `FEE_RATE_REFUSED`, `FEE_EXCEEDS_OUTPUT`, `INVALID_FEE_RATE`, `INVALID_ARGUMENT`: the receiver's refusals (Receiver.accept and handleReceiverMessage).
@@ -189,13 +206,28 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     const inUse = (): never => fail('UNEXPECTED_MESSAGE', 'an open_channel for a temporary id already in use', { tempChannelId: toHex(m.tempChannelId) });
     return this.chans.run(key, async () => {
       if (await this.chans.exists(key)) inUse();
-      const chain = m.variant.kind === 'cltv' ? await this.chainView() : undefined;
-      const { keyId, secrets } = await typed('INVALID_KEY', () => this.keys.newKeys(m));
-      const { receiver, message } = Receiver.accept(m, secrets, this.policy, chain);
-      // Another process may take the id between our look and our save: its answer is the one the sender gets.
-      if (!(await this.chans.create(key, { keyId, receiver: receiver.toJSON() }))) inUse();
-      // Not cached: an open costs the sender nothing, so unfunded channels stay in the store only.
-      return { channelId: toHex(m.tempChannelId), reply: encodeMessage(message) };
+      // Each open writes a record and costs the sender nothing: at the bound, expired ones make room, or the open is refused.
+      if (!this.unfunded.reserve()) {
+        await this.expireUnfunded();
+        if (!this.unfunded.reserve()) {
+          fail('LIMIT_REACHED', 'too many channels wait for their funding', { limit: 'maxUnfunded', max: this.unfunded.max });
+        }
+      }
+      const openedAt = Date.now();
+      let saved = false;
+      try {
+        const chain = m.variant.kind === 'cltv' ? await this.chainView() : undefined;
+        const { keyId, secrets } = await typed('INVALID_KEY', () => this.keys.newKeys(m));
+        const { receiver, message } = Receiver.accept(m, secrets, this.policy, chain);
+        // Another process may take the id between our look and our save: its answer is the one the sender gets.
+        if (!(await this.chans.create(key, { keyId, receiver: receiver.toJSON(), openedAt }))) inUse();
+        saved = true;
+        // Not cached: an open costs the sender nothing, so unfunded channels stay in the store only.
+        return { channelId: toHex(m.tempChannelId), reply: encodeMessage(message) };
+      } finally {
+        if (saved) this.unfunded.settle(key, openedAt);
+        else this.unfunded.settle();
+      }
     });
   }
 
@@ -204,6 +236,11 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     // The message is decoded: its txid is 32 bytes and its vout in range.
     const id = toHex(deriveChannelId(toHex(m.fundingTxid), m.fundingVout));
     return this.chans.update(key, async (c) => {
+      // Past its time the channel is as good as deleted (the next clean-up deletes it): no funding is signed for it.
+      const openedAt = c.openedAt ?? this.unfunded.openedAtOf(key);
+      if (openedAt !== undefined && c.receiver.phase === 'accepted' && this.unfunded.expired(openedAt, Date.now())) {
+        fail('NOT_FOUND', 'the channel was not funded in time', { tempChannelId: toHex(m.tempChannelId), expired: true }, { action: 'ignore' });
+      }
       // The alias before the receiver changes: an outpoint another channel was funded on is refused with this one untouched.
       // A refusal below leaves an alias naming a record of another outpoint (or none), which routing refuses.
       await this.chans.claimAlias(id, key);
@@ -277,6 +314,45 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     return this.tip.view;
   }
 
+  /**
+   * Delete the channels that cost their senders nothing and are past their
+   * time: never funded, or claimed funded on a transaction the node does not
+   * know. One clean-up at a time; failures are reported as `'error'` events.
+   */
+  private expireUnfunded(): Promise<void> {
+    this.sweeping ??= this.sweep().finally(() => { this.sweeping = undefined; });
+    return this.sweeping;
+  }
+
+  private async sweep(): Promise<void> {
+    for (const key of this.unfunded.due(Date.now())) {
+      // A store that cannot delete keeps the record; the funding check refuses it all the same.
+      if (!this.canDelete) {
+        this.unfunded.forget(key);
+        continue;
+      }
+      let funding: FundingOutpoint | undefined;
+      try {
+        const gone = await this.chans.delete(key, async (c) => {
+          funding = c.receiver.funding;
+          if (!costsNothing(c.receiver)) return false;
+          if (funding === undefined) return true;
+          const f = funding;
+          // The node knows the funding: real money on chain, kept whatever the sender does next.
+          if ((await typed('CHAIN_BACKEND', () => this.backend.getTransaction(f.txid))) === undefined) return true;
+          this.unfunded.forget(key, true);
+          return false;
+        });
+        if (gone) {
+          this.unfunded.forget(key);
+          if (funding !== undefined) this.watch.forget(funding);
+        }
+      } catch (e) {
+        this.report(e);
+      }
+    }
+  }
+
   /** Load every channel in the store, to watch the funded ones. */
   private async resume(): Promise<void> {
     for (const key of await this.chans.recordKeys(RECORD_PREFIX)) await this.chans.update(key, () => ({ save: false }));
@@ -287,7 +363,8 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
   /**
    * Read new blocks and the mempool, and work every duty (penalty claims,
    * CLTV cutoff closes, children of stuck closes); what the poll saw is
-   * saved before it returns (a channel closed on chain). Call it after each
+   * saved before it returns (a channel closed on chain). Then delete the
+   * channels not funded in time (`unfundedTtlMs`). Call it after each
    * block or on a timer; failures are reported as `'error'` events.
    *
    * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects) if the backend's tip lacks a height or medianTimePast while a CLTV channel is watched.
@@ -295,6 +372,12 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
   async poll(): Promise<void> {
     this.tip = undefined;
     await this.watch.poll();
+    await this.expireUnfunded();
+  }
+
+  /** How many channels that cost their senders nothing yet (never funded, or funding the node has not shown) this process counts. */
+  get unfundedCount(): number {
+    return this.unfunded.size;
   }
 
   /**
