@@ -39,6 +39,12 @@ const DEFAULT_MAX_UNFUNDED = 10_000;
 const DEFAULT_UNFUNDED_TTL_MS = 30 * 60_000;
 
 const HEX32 = /^[0-9a-f]{64}$/;
+/**
+ * The longest message text handle parses. revchan's largest message is under
+ * 1 KB; parsing is the one cost a sender imposes before anything is checked,
+ * and a WebSocket server takes up to 100 MiB a frame unless told otherwise.
+ */
+export const MAX_WIRE_TEXT = 64 * 1024;
 
 /** A channel id as given: 32 bytes, or their hex. */
 function channelIdHex(id: Uint8Array | string): string {
@@ -141,9 +147,9 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
    * opts in). A refused message changes nothing and rejects with a typed
    * error whose `action` says what to do; nothing of it is saved.
    *
-   * @param wire - The message as JSON text, or parsed.
+   * @param wire - The message as JSON text (at most {@link MAX_WIRE_TEXT} characters), or parsed.
    * @returns Once saved: the answer to send, and what became final.
-   * @throws {@link revchan!ChannelError} `MESSAGE_INVALID`, `MESSAGE_UNKNOWN_TYPE`, `MESSAGE_UNSUPPORTED_VERSION`, `INVALID_KEY`, `INVALID_SIGNATURE` or `INVALID_TIMELOCK` (the promise rejects, as for every code here) if the message does not decode.
+   * @throws {@link revchan!ChannelError} `MESSAGE_INVALID`, `MESSAGE_UNKNOWN_TYPE`, `MESSAGE_UNSUPPORTED_VERSION`, `INVALID_KEY`, `INVALID_SIGNATURE` or `INVALID_TIMELOCK` (the promise rejects, as for every code here) if the message does not decode; `MESSAGE_INVALID` (not parsed) if its text is longer than {@link MAX_WIRE_TEXT}.
    * @throws {@link revchan!ChannelError} `UNEXPECTED_MESSAGE` for a type a receiver does not take, an open_channel whose temporary id is in use, or a message its channel's state does not expect.
    * @throws {@link revchan!ChannelError} `LIMIT_REACHED` (action retry) for an open_channel while `maxUnfunded` channels wait for their funding (`details.limit` is `'maxUnfunded'`); nothing is saved.
    * @throws {@link revchan!ChannelError} `NOT_FOUND` (action ignore) if no channel has its id, or (a funding_created, `details.expired`) its channel was not funded within `unfundedTtlMs`.
@@ -155,6 +161,7 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
   async handle(wire: unknown): Promise<HubReply> {
     let json = wire;
     if (typeof wire === 'string') {
+      if (wire.length > MAX_WIRE_TEXT) fail('MESSAGE_INVALID', `a message is at most ${MAX_WIRE_TEXT} characters`, { length: wire.length });
       try {
         json = JSON.parse(wire);
       } catch {
@@ -204,7 +211,11 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
   private async open(m: Extract<Message, { type: 'open_channel' }>): Promise<HubReply> {
     const key = recordKeyOf(m.tempChannelId);
     const inUse = (): never => fail('UNEXPECTED_MESSAGE', 'an open_channel for a temporary id already in use', { tempChannelId: toHex(m.tempChannelId) });
+    const replay = canonical(m);
     return this.chans.run(key, async () => {
+      // The sender's retry of an open whose save failed without an answer: the answer it missed, if the save committed.
+      const held = await this.chans.settle(key, () => replay);
+      if (held !== undefined) return held.result as HubReply;
       if (await this.chans.exists(key)) inUse();
       // Each open writes a record and costs the sender nothing: at the bound, expired ones make room, or the open is refused.
       if (!this.unfunded.reserve()) {
@@ -220,10 +231,11 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
         const { keyId, secrets } = await typed('INVALID_KEY', () => this.keys.newKeys(m));
         const { receiver, message } = Receiver.accept(m, secrets, this.policy, chain);
         // Another process may take the id between our look and our save: its answer is the one the sender gets.
-        if (!(await this.chans.create(key, { keyId, receiver: receiver.toJSON(), openedAt }))) inUse();
+        const result: HubReply = { channelId: toHex(m.tempChannelId), reply: encodeMessage(message) };
+        if (!(await this.chans.create(key, { keyId, receiver: receiver.toJSON(), openedAt }, { result, replay }))) inUse();
         saved = true;
         // Not cached: an open costs the sender nothing, so unfunded channels stay in the store only.
-        return { channelId: toHex(m.tempChannelId), reply: encodeMessage(message) };
+        return result;
       } finally {
         if (saved) this.unfunded.settle(key, openedAt);
         else this.unfunded.settle();
@@ -235,21 +247,36 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     const key = recordKeyOf(m.tempChannelId);
     // The message is decoded: its txid is 32 bytes and its vout in range.
     const id = toHex(deriveChannelId(toHex(m.fundingTxid), m.fundingVout));
+    /** This call wrote the alias (in an earlier attempt): it goes if the channel ends up funded elsewhere. */
+    let wrote = false;
     return this.chans.update(key, async (c) => {
+      if (c.receiver.phase !== 'accepted') {
+        // Lost to another process's funding_created on another outpoint: the alias written for this one goes.
+        if (wrote && toHex(c.receiver.channelId) !== id) await this.chans.dropAlias(id, key);
+        // A repeat, refused before any alias is written: one naming a new outpoint each time would leave an alias per try.
+        handleReceiverMessage(c.receiver, m);
+        fail('UNEXPECTED_MESSAGE', `funding_created in phase ${c.receiver.phase}`);
+      }
       // Past its time the channel is as good as deleted (the next clean-up deletes it): no funding is signed for it.
       const openedAt = c.openedAt ?? this.unfunded.openedAtOf(key);
-      if (openedAt !== undefined && c.receiver.phase === 'accepted' && this.unfunded.expired(openedAt, Date.now())) {
+      if (openedAt !== undefined && this.unfunded.expired(openedAt, Date.now())) {
         fail('NOT_FOUND', 'the channel was not funded in time', { tempChannelId: toHex(m.tempChannelId), expired: true }, { action: 'ignore' });
       }
       // The alias before the receiver changes: an outpoint another channel was funded on is refused with this one untouched.
-      // A refusal below leaves an alias naming a record of another outpoint (or none), which routing refuses.
-      await this.chans.claimAlias(id, key);
-      const step = handleReceiverMessage(c.receiver, m);
+      wrote = (await this.chans.claimAlias(id, key)) || wrote;
+      let step;
+      try {
+        step = handleReceiverMessage(c.receiver, m);
+      } catch (e) {
+        if (wrote) await this.chans.dropAlias(id, key);
+        throw e;
+      }
       return { save: true, result: { channelId: id, reply: encodeMessage(step.send!) }, after: () => { this.chans.remember(id, key); } };
-    });
+    }, { replay: () => canonical(m) });
   }
 
   private apply(key: string, id: string, m: Extract<Message, { type: 'offer' | 'revoke' | 'close_offer' | 'close_signed' }>): Promise<HubReply> {
+    const replay = () => canonical(m);
     return this.chans.update(key, async (c): Promise<Change<HubReply>> => {
       expectChannelId(c, id);
       const r = c.receiver;
@@ -283,7 +310,7 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
           if (closeTx) await this.closed(id, closeTx, was.phase);
         },
       };
-    });
+    }, { replay });
   }
 
   /** Before an offer: the funding is not confirmed, or (zero-conf) the offer goes past the budget and the depth may lift it. */
@@ -363,14 +390,18 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
   /**
    * Read new blocks and the mempool, and work every duty (penalty claims,
    * CLTV cutoff closes, children of stuck closes); what the poll saw is
-   * saved before it returns (a channel closed on chain). Then delete the
-   * channels not funded in time (`unfundedTtlMs`). Call it after each
+   * saved before it returns (a channel closed on chain). Before, read back
+   * the saves that failed without an answer (a dropped connection): one that
+   * committed sends its events then. After, delete the channels not funded
+   * in time (`unfundedTtlMs`). Call it after each
    * block or on a timer; failures are reported as `'error'` events.
    *
    * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects) if the backend's tip lacks a height or medianTimePast while a CLTV channel is watched.
    */
   async poll(): Promise<void> {
     this.tip = undefined;
+    // Saves that failed without an answer: read back, their events sent if they committed.
+    for (const key of this.chans.uncertainKeys) await this.chans.run(key, () => this.chans.settle(key)).catch((e: unknown) => this.report(e));
     await this.watch.poll();
     await this.expireUnfunded();
   }
@@ -469,6 +500,11 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     // 'error' is special to EventEmitter users (it throws without a listener): failures travel on 'event' only.
     if (e.kind !== 'error') this.emit(e.kind, e);
   }
+}
+
+/** A message as one text, to know the sender's retry of it. */
+function canonical(m: Message): string {
+  return JSON.stringify(encodeMessage(m));
 }
 
 function balanceOfReceiver(key: string, r: Receiver): ChannelBalance {
