@@ -199,6 +199,32 @@ describe('ReceiverHub against a sender who knows its store and its failures', fu
     }
   });
 
+  it('a funding whose block a reorg took away is not confirmed: offers refused (retry) and nothing saved, until it is mined again', async () => {
+    const store = new MemoryChannelStore();
+    const hub = await startHub(node, store, 'attacks reorg');
+    const wallet = testKey('hub attacks reorg wallet');
+    const [coin] = await walletCoins(node, wallet, 1, CAPACITY + 20_000n);
+    const s = await openThroughHub(node, (w) => hub.handle(w), wallet, coin!, 'attacks reorg', CAPACITY);
+    const txid = s.fundingTx.getId();
+    await node.mine(1);
+    // The block goes, and the funding with it (double-spent, or dropped): the right outpoint, in no block and no mempool.
+    await node.reorg(1, { drop: [txid] });
+    expect(await node.getTransaction(txid)).to.equal(undefined);
+    const offer = toWire(s.sender.pay(900n));
+    const before = await snapshot(store);
+    const e = await refusal(hub.handle(offer));
+    expect([e.code, e.action]).to.deep.equal(['FUNDING_NOT_CONFIRMED', 'retry']);
+    expect(await snapshot(store)).to.equal(before);
+    // Back in the mempool only: still not confirmed.
+    await node.broadcast(s.fundingTx.toBuffer());
+    expect((await refusal(hub.handle(offer))).code).to.equal('FUNDING_NOT_CONFIRMED');
+    expect(await snapshot(store)).to.equal(before);
+    await node.mine(1);
+    const accepted = await hub.handle(offer);
+    const done = await hub.handle(toWire(handleSenderMessage(s.sender, decodeMessage(accepted.reply)).send!));
+    expect(done.paid?.amount).to.equal(900n);
+  });
+
   describe('the database connection drops while a batch of payments commits', () => {
     let db: PGlite;
     let client: DroppingClient;

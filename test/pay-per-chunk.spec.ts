@@ -216,6 +216,12 @@ describe('pay-per-chunk example on a regtest node', function () {
       expect(handled).to.equal(4);
       expect((await rejected(flood.receive())).code).to.equal('NOT_FOUND'); // closed by the server
       expect(await seller.hub.channels()).to.deep.equal(before);
+      // Its own temporary id beside another channel's id passes the connection's check, and the strict decoder refuses it.
+      const ownTemp = toHex(message.tempChannelId);
+      const other = before.find((c) => c.tempChannelId !== ownTemp)?.channelId ?? '00'.repeat(32);
+      owner.send(JSON.stringify({ type: 'revoke', version: 1, channelId: other, tempChannelId: ownTemp, index: 0, secret: '11'.repeat(32) }));
+      expect((decodeChunkMessage(JSON.parse(await owner.receive())) as ChunkError).code).to.equal('MESSAGE_INVALID');
+      expect(await seller.hub.channels()).to.deep.equal(before);
       owner.close();
     } finally {
       await server.close();
