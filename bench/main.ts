@@ -12,6 +12,8 @@ import { Row, formatTable } from './report';
 import { ThroughputOptions, runThroughput } from './throughput';
 import { WatcherOptions, runWatcher } from './watcher';
 import { runWeights } from './weights';
+import { runSpillmanThroughput, runSpillmanWeights } from './spillman';
+import { runDecreasingThroughput, runDecreasingWeights } from './decreasing';
 
 export interface BenchOptions {
   readonly throughput: ThroughputOptions;
@@ -55,10 +57,16 @@ export async function runBench(o: BenchOptions, progress: (what: string) => void
   const rows: Row[] = [];
   progress('throughput against the crypto floor');
   rows.push(...(await runThroughput(o.throughput)));
+  progress('Spillman payments against their floor');
+  rows.push(...runSpillmanThroughput(o.throughput));
+  progress('decreasing-lock updates against their floor');
+  rows.push(...runDecreasingThroughput(o.throughput));
   progress(`channel growth to ${o.growth.checkpoints[o.growth.checkpoints.length - 1]!.toLocaleString('en-US')} payments`);
   rows.push(...runGrowth(o.growth));
   progress('weights');
   rows.push(...runWeights());
+  rows.push(...runSpillmanWeights());
+  rows.push(...runDecreasingWeights());
   // Last: its 10^5 registered channels leave garbage that would land in later timings.
   progress('watcher');
   rows.push(...(await runWatcher(o.watcher)));

@@ -2,13 +2,17 @@
  * `npm run demo [-- --json]`: two revchan channels on an embedded bcoin
  * regtest node. Channel A (CSV) streams 1,000 payments and then its sender
  * cheats with a revoked state, which the receiver's watcher punishes; channel
- * B (CLTV) takes 50 payments and closes cooperatively. Every transaction is
+ * B (CLTV) takes 50 payments and closes cooperatively. Two Spillman channels
+ * follow: Form S, closed by the receiver's watcher at L - margin with its
+ * latest payment, and Form C, refunded at L by the sender's watcher when the
+ * receiver vanished. Every transaction is
  * checked with the node: accepted, then confirmed. Any failure exits non-zero.
  */
 import { RegtestNode } from '../test/kit/regtest-node';
 import { ReceiverWatcher, WatcherEvent } from '../lib';
 import { runChannelA } from './channel-a';
 import { runChannelB } from './channel-b';
+import { runSpillmanC, runSpillmanS } from './channel-spillman';
 import { receiverWallet } from './keys';
 import { Ledger } from './ledger';
 import { DemoResult, renderJson, renderText } from './report';
@@ -48,6 +52,10 @@ async function run(json: boolean): Promise<DemoResult> {
     const channels = [await runChannelA(ctx)];
     say('');
     channels.push(await runChannelB(ctx));
+    say('');
+    channels.push(await runSpillmanS(ctx));
+    say('');
+    channels.push(await runSpillmanC(ctx));
     say('');
     const endHeight = (await node.getTip()).height;
     return { startHeight, endHeight, seconds: (performance.now() - started) / 1000, transactions: ctx.ledger.records, channels, events };

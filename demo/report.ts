@@ -48,7 +48,7 @@ export function renderText(r: DemoResult): string {
     txs, '',
     'Balances in satoshis (agreed = latest off-chain state, after the payment fee)',
     balances, '',
-    'Payments (offer -> accept -> revoke, every message through JSON)',
+    'Payments (revocable: offer -> accept -> revoke; Spillman: pay -> ack; every message through JSON)',
     speed, '',
     `Chain: regtest heights ${r.startHeight} -> ${r.endHeight}; whole demo ${r.seconds.toFixed(2)} s`,
   ].join('\n');

@@ -34,10 +34,11 @@ export * from './tx/funding';
 export * from './tx/funding-spend';
 export * from './tx/plan';
 export * from './tx/cpfp';
+export * from './tx/invalidation-counter';
 
 // PSBT and descriptors.
 export * from './psbt/key-origin';
-export { FundingPsbtOptions, createFundingPsbt } from './psbt/from-plan';
+export { FundingPsbtOptions, createFundingPsbt, createScriptFundingPsbt } from './psbt/from-plan';
 export * from './psbt/sign';
 export * from './psbt/finalize';
 export { PSBT_IN_SHA256, addPreimage, inputPreimages } from './psbt/preimage';

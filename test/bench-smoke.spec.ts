@@ -5,7 +5,7 @@
  * bound, the watcher finds exactly the spends in its block). Speeds are not.
  */
 import { expect } from 'chai';
-import { CLOSE_WEIGHT, FUNDING_SPEND_INPUT, P2WPKH_INPUT, PAYMENT_WEIGHT, penaltyWeight, revocableTemplate, segwitTxWeight, timeoutWeight } from '../lib';
+import { decreasingWeights, spillmanWeights, CLOSE_WEIGHT, FUNDING_SPEND_INPUT, P2WPKH_INPUT, PAYMENT_WEIGHT, penaltyWeight, revocableTemplate, segwitTxWeight, timeoutWeight } from '../lib';
 import { BenchOptions, BenchResult, runBench } from '../bench/main';
 import { nativeBackend } from '../bench/backends';
 import { VARIANTS } from '../bench/parties';
@@ -89,6 +89,27 @@ describe('benchmark (tiny sizes)', function () {
       expect(named(`receiver version, state i (${name})`).data!.shapeMax).to.equal(segwitTxWeight([FUNDING_SPEND_INPUT], [22, 22]));
     }
     expect(PAYMENT_WEIGHT).to.equal(BOLT3_COMMITMENT_NO_HTLC);
+  });
+
+  it('reports decreasing-lock updates against their own floor (2 sign, 2 verify, 2 sighashes), and its weights at the builders\' maximum', () => {
+    expect(named('decreasing-lock crypto floor')).to.include({ unit: 'updates/s', note: '2 sign + 2 verify + 2 sighashes' });
+    expect(named('updates, decreasing-lock (locktime form), in memory')).to.include({ unit: 'updates/s', ratioOf: 'of its floor' });
+    const w = decreasingWeights();
+    expect(named('decreasing-lock state (locktime form)').value).to.equal(w.state);
+    expect(named('decreasing-lock state (kickoff form)').value).to.equal(w.state);
+    expect(named('decreasing-lock kickoff').value).to.equal(w.kickoff);
+    expect(named('decreasing-lock cooperative close').value).to.equal(w.state);
+  });
+
+  it('reports Spillman payments of both forms against their own floor (1 sign, 1 verify, 2 sighashes), and their weights at the builders\' maximum', () => {
+    expect(named('Spillman crypto floor')).to.include({ unit: 'payments/s', note: '1 sign + 1 verify + 2 sighashes' });
+    for (const form of ['S', 'C'] as const) {
+      expect(named(`payments, Spillman Form ${form}, in memory`)).to.include({ unit: 'payments/s', ratioOf: 'of its floor' });
+      const w = spillmanWeights(form);
+      expect(named(`Spillman refund (Form ${form})`).value).to.equal(w.refund);
+      expect(named(`Spillman payment (Form ${form})`).value).to.equal(w.payment);
+      expect(named(`Spillman cooperative close (Form ${form})`).value).to.equal(w.payment);
+    }
   });
 
   it('keeps the receiver\'s stored secrets within 49, 40 bytes each', () => {

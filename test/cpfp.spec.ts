@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  CPFP_MIN_FEE_RATE, ChannelError, CpfpParams, DUST_P2WPKH, RBF_SEQUENCE, buildCpfpTx, cpfpMaxWeight, decodeSignature, feeForWeight,
+  CPFP_MIN_FEE_RATE, ChannelError, CpfpParams, maxCpfpPackageFeeRate, DUST_P2WPKH, RBF_SEQUENCE, buildCpfpTx, cpfpMaxWeight, decodeSignature, feeForWeight,
   p2wpkhScript, p2wshScript, signCpfpTx,
 } from '../lib';
 import { RegtestNode } from './kit/regtest-node';
@@ -45,6 +45,22 @@ function codeOf(f: () => unknown): string {
 }
 
 describe('child pays for parent', () => {
+  describe('maxCpfpPackageFeeRate', () => {
+    it('is the highest package rate whose child still leaves the destination dust: one sat/kw more eats it', () => {
+      const reach = { parent: parent.toBuffer(), vout: 1, parentFee: 150n, destinationScript: dest };
+      const most = maxCpfpPackageFeeRate(reach);
+      const child = buildCpfpTx({ ...base, packageFeeRate: most });
+      expect(child.outs[0]!.value >= DUST_P2WPKH).to.equal(true);
+      expect(codeOf(() => buildCpfpTx({ ...base, packageFeeRate: most + 2n }))).to.equal('FEE_EXCEEDS_OUTPUT');
+      // A parent paying more leaves more of the package to it: the reach grows.
+      expect(maxCpfpPackageFeeRate({ ...reach, parentFee: 10_000n }) > most).to.equal(true);
+      // An output of dust or less pays for no child at all.
+      const poor = syntheticParent();
+      poor.outs[1]!.value = DUST_P2WPKH;
+      expect(maxCpfpPackageFeeRate({ ...reach, parent: poor.toBuffer() })).to.equal(0n);
+    });
+  });
+
   describe('buildCpfpTx and signCpfpTx', () => {
     it('spends the output with RBF signalled, version 2, nLockTime 0, to the destination', () => {
       const child = buildCpfpTx(base);

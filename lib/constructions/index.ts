@@ -9,3 +9,5 @@
 export { Construction, constructionByName, registerConstruction, registeredConstructions } from './registry';
 
 export * from './revocable';
+export * from './spillman';
+export * from './decreasing';

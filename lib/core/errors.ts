@@ -48,6 +48,8 @@ export type ErrorCode =
   | 'UPDATE_INDEX_MISMATCH'
   | 'UPDATE_NOT_MONOTONIC'
   | 'AMOUNT_EXCEEDS_CAPACITY'
+  // an output the update would create is below its dust limit: pay more at once
+  | 'AMOUNT_BELOW_DUST'
   | 'UPDATE_KEY_REUSED'
   | 'CHANNEL_CLOSED'
   | 'CHANNEL_EXPIRED'
@@ -129,6 +131,7 @@ export const ERROR_ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   UPDATE_INDEX_MISMATCH: 'ignore',
   UPDATE_NOT_MONOTONIC: 'ignore',
   AMOUNT_EXCEEDS_CAPACITY: 'ignore',
+  AMOUNT_BELOW_DUST: 'ignore',
   UPDATE_KEY_REUSED: 'ignore',
   CHANNEL_CLOSED: 'ignore',
   // Past the payment cutoff of a CLTV channel: close before the sender's refund unlocks.

@@ -156,16 +156,24 @@ export function inspectorOfKind(kind: string): TxInspector | undefined {
 }
 
 /**
- * Ask each inspector in turn; the first that recognises the transaction answers.
+ * Ask each inspector in turn; the first that recognises the transaction by
+ * one of its scripts answers. One that knows it only by its shape answers
+ * only if no later one sees its own script in it: a shape (a P2WSH first
+ * output, a final nSequence) may be any construction's, a script is one's.
  *
  * @throws {@link ChannelError} `NOT_A_CHANNEL_TX` if none does, with the first inspector's reason.
  */
 export function recognize(view: TxView, opts: ExplainOptions): { inspector: TxInspector; recognition: Recognition } {
   let why: string | undefined;
+  let byShape: { inspector: TxInspector; recognition: Recognition } | undefined;
   for (const inspector of inspectors) {
     const r = inspector.recognize(view, opts);
-    if (!('notMine' in r)) return { inspector, recognition: r };
-    why ??= r.notMine;
+    if ('notMine' in r) {
+      why ??= r.notMine;
+      continue;
+    }
+    if (r.certain) return { inspector, recognition: r };
+    byShape ??= { inspector, recognition: r };
   }
-  return fail('NOT_A_CHANNEL_TX', why ?? 'no registered construction recognises it');
+  return byShape ?? fail('NOT_A_CHANNEL_TX', why ?? 'no registered construction recognises it');
 }

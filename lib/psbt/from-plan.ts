@@ -9,7 +9,7 @@
 import { Psbt } from 'bitcoinjs-lib';
 import { expectArray, expectObject } from '../core/arguments';
 import { bytesEqual, sha256 } from '../core/hash';
-import { FundingParams, planFunding } from '../tx/funding';
+import { FundingParams, FundingPlan, ScriptFundingParams, planFunding, planScriptFunding } from '../tx/funding';
 import { p2wpkhScript } from '../tx/outputs';
 import { TxPlan } from '../tx/plan';
 import { SIGHASH_ALL } from '../tx/sighash';
@@ -115,7 +115,31 @@ export interface FundingPsbtOptions {
 export function createFundingPsbt(p: FundingParams, opts: FundingPsbtOptions = {}): Psbt {
   expectObject(opts, 'options');
   if (opts.origins !== undefined) expectArray(opts.origins, 'origins');
-  const { tx, fundingScript } = planFunding(p);
+  return fundingPsbtOf(p, planFunding(p), opts);
+}
+
+/**
+ * The funding transaction to a funding output of any witness script as a
+ * PSBT for the sender's wallet, as {@link createFundingPsbt}.
+ *
+ * @param p - As {@link planScriptFunding}.
+ * @param opts - Key origins of the wallet and of the channel.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `opts` is not an object, `opts.origins` is not an array, or `p` is refused as by {@link planScriptFunding}.
+ * @throws {@link ChannelError} `INVALID_AMOUNT`, `INVALID_FEE_RATE`, `INVALID_SCRIPT`, `NON_SEGWIT_INPUT`, `INVALID_TRANSACTION` or `INSUFFICIENT_FUNDS` as {@link planScriptFunding}.
+ *
+ * @example
+ * ```ts
+ * const psbt = createScriptFundingPsbt({ inputs, capacity, fundingScript, changeScript, feeRate: 1000n });
+ * ```
+ */
+export function createScriptFundingPsbt(p: ScriptFundingParams, opts: FundingPsbtOptions = {}): Psbt {
+  expectObject(opts, 'options');
+  if (opts.origins !== undefined) expectArray(opts.origins, 'origins');
+  return fundingPsbtOf(p, planScriptFunding(p), opts);
+}
+
+function fundingPsbtOf(p: Pick<FundingParams, 'inputs'>, plan: FundingPlan, opts: FundingPsbtOptions): Psbt {
+  const { tx, fundingScript } = plan;
   const origins = [...(opts.origins ?? []), ...originList(opts.channelOrigins)];
   const inputs = p.inputs.map((inp) => ({
     prevout: { script: inp.script, value: inp.value },

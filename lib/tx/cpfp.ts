@@ -8,7 +8,7 @@
 import { Transaction } from 'bitcoinjs-lib';
 import { fail } from '../core/errors';
 import {
-  FeeRate, PrivateKey, PublicKey, asPrivateKey, asPublicKey, checkAmount, checkFeeRate, checkVout, derivePublicKey, feeForWeight,
+  FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey, asPrivateKey, asPublicKey, checkAmount, checkFeeRate, checkVout, derivePublicKey, feeForWeight,
 } from '../core/types';
 import { TX_VERSION } from './spend';
 import { bytesEqual } from '../core/hash';
@@ -147,4 +147,45 @@ export function signCpfpTx(p: CpfpParams, key: PrivateKey): Transaction {
   const hash = tx.hashForWitnessV0(0, scriptCode, value, SIGHASH_ALL);
   tx.setWitness(0, [signSighash(hash, key), pub]);
   return tx;
+}
+
+/** What bounds the package rate a child can reach: the parent, the output it spends, the parent's fee and where the child pays. */
+export interface CpfpReachParams {
+  /** The unconfirmed parent as it is broadcast. */
+  readonly parent: Uint8Array;
+  /** The parent's output the child would spend. */
+  readonly vout: number;
+  /** The parent's own fee. */
+  readonly parentFee: bigint;
+  /** Where the child would pay: a standard output script. */
+  readonly destinationScript: Uint8Array;
+}
+
+/**
+ * The highest package rate a child spending output `vout` of the parent can
+ * reach while leaving a dust output to `destinationScript`: everything the
+ * output holds but dust goes to fees at that rate. 0 when the output cannot
+ * pay for a child at all. A watcher burns at this rate when a deadline is
+ * about to take the whole output anyway.
+ *
+ * @param p - The parent, the output, the parent's fee and the destination.
+ * @returns The rate in sat/kw, at most {@link MAX_FEE_RATE}.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object, `vout` is out of range or the parent has no output `vout`.
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if `parent` is not bytes or does not parse.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `parentFee` is not in [0, MAX_MONEY].
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
+ */
+export function maxCpfpPackageFeeRate(p: CpfpReachParams): FeeRate {
+  if (p === null || typeof p !== 'object') fail('INVALID_ARGUMENT', 'CPFP parameters must be an object');
+  const parent = parseParent(p.parent);
+  checkVout(p.vout);
+  checkAmount(p.parentFee, 'parentFee', 0n);
+  checkDestinationScript(p.destinationScript);
+  const out = parent.outs[p.vout];
+  if (out === undefined) fail('INVALID_ARGUMENT', `the parent has no output ${p.vout}`, { outputs: parent.outs.length });
+  const spendable = out.value - dustLimit(p.destinationScript);
+  if (spendable <= 0n) return 0n;
+  // fee = ceil(weight * rate / 1000) must not pass what is there: round the rate down, then one lower for the ceiling.
+  const rate = ((p.parentFee + spendable) * 1000n) / BigInt(parent.weight() + cpfpMaxWeight(p.destinationScript.length)) - 1n;
+  return rate <= 0n ? 0n : rate > MAX_FEE_RATE ? MAX_FEE_RATE : rate;
 }

@@ -1,10 +1,12 @@
 /**
- * Spends of a funding 2-of-2 (lib/tx/funding.ts), whichever construction
- * makes them: a one-input transaction of the funding output, the BIP 143 hash
- * both parties sign, the witness with the signatures in the script's sorted
- * key order, and the plan a PSBT is made from. A construction's payments,
- * refunds and closes differ only in their nLockTime, nSequence and outputs,
- * which it decides; everything here is fixed by the funding output alone.
+ * Spends of a funding output, whichever construction makes them: a one-input
+ * transaction of the funding output, the BIP 143 hash it is signed over, and
+ * the plan a PSBT is made from, for a funding output of any witness script
+ * (verifyFundingScriptParams); for the shared 2-of-2 (lib/tx/funding.ts,
+ * verifyFundingOutputParams) also the witness with the signatures in the
+ * script's sorted key order. A construction's payments, refunds and closes
+ * differ only in their nLockTime, nSequence and outputs, which it decides;
+ * everything here is fixed by the funding output alone.
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { expectBytes, expectObject, expectUint32 } from '../core/arguments';
@@ -21,6 +23,84 @@ import { TxPlan } from './plan';
 import { FundingSighash } from './sighash';
 import { TX_VERSION } from './spend';
 
+/** Where a funding output is and what it holds, whatever its script. */
+export interface FundingLocation {
+  /** The funding transaction's output. */
+  readonly fundingOutpoint: OutPoint;
+  /** The funding output's value in satoshis. */
+  readonly capacity: bigint;
+}
+
+/** What fixes a funding output of any witness script: where it is, its value and its script. */
+export interface FundingScriptParams extends FundingLocation {
+  /** The funding output's witness script (P2WSH), at most 252 bytes. */
+  readonly fundingScript: Uint8Array;
+}
+
+/**
+ * The checked view of a funding output that its spends are built from, for
+ * any witness script; made only by {@link verifyFundingScriptParams} or, for
+ * the 2-of-2, {@link verifyFundingOutputParams}.
+ */
+export interface FundingScriptContext {
+  /** Where the output is and its value. */
+  readonly params: FundingLocation;
+  /** The funding txid as the little-endian hash inside transactions. */
+  readonly fundingHash: Uint8Array;
+  /** The witness script. */
+  readonly fundingScript: Uint8Array;
+  /** The funding output's P2WSH script. */
+  readonly fundingScriptPubKey: Uint8Array;
+  /** The BIP 143 pieces of the funding input, computed once. */
+  readonly sighash: FundingSighash;
+}
+
+const FUNDING_SCRIPT_CONTEXT = contextKind<FundingScriptContext>('funding output context', 'verifyFundingScriptParams or verifyFundingOutputParams');
+
+function checkLocation(p: FundingLocation): void {
+  if (p === null || typeof p !== 'object' || Array.isArray(p)) fail('INVALID_ARGUMENT', 'funding output parameters must be an object');
+  if (p.fundingOutpoint === null || typeof p.fundingOutpoint !== 'object') fail('INVALID_ARGUMENT', 'fundingOutpoint missing');
+  checkTxid(p.fundingOutpoint.txid, 'fundingOutpoint.txid');
+  checkVout(p.fundingOutpoint.vout);
+  checkAmount(p.capacity, 'capacity', 1n);
+}
+
+function scriptContext(p: FundingLocation, fundingScript: Uint8Array): FundingScriptContext {
+  const fundingHash = txidToHash(p.fundingOutpoint.txid);
+  return {
+    params: p,
+    fundingHash,
+    fundingScript,
+    fundingScriptPubKey: p2wshScript(fundingScript),
+    sighash: new FundingSighash(TX_VERSION, fundingHash, p.fundingOutpoint.vout, fundingScript, p.capacity),
+  };
+}
+
+/**
+ * Check a funding output of any witness script once (a construction whose
+ * funding is not the shared 2-of-2) and derive what its spends need. The
+ * witness of a spend is the construction's to assemble, from its template.
+ *
+ * @param p - The funding outpoint, its value and its witness script; other fields are ignored.
+ * @returns A frozen context that {@link buildFundingSpendTx}, {@link fundingSpendSighash} and {@link planFundingSpend} accept without checking again.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object, or the funding outpoint is missing or its txid or vout is malformed.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `capacity` is not in [1, MAX_MONEY].
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if `fundingScript` is not bytes, or is empty or longer than 252 bytes.
+ *
+ * @example
+ * ```ts
+ * const funding = verifyFundingScriptParams({ fundingOutpoint: { txid, vout: 0 }, capacity: 1_000_000n, fundingScript: compileTemplate(t, args) });
+ * const hash = fundingSpendSighash({ funding, locktime: 0, sequence: 0xfffffffe, outputs });
+ * ```
+ */
+export function verifyFundingScriptParams(p: FundingScriptParams): FundingScriptContext {
+  checkLocation(p);
+  const s = p.fundingScript;
+  if (!(s instanceof Uint8Array) || s.length === 0 || s.length > 252) fail('INVALID_SCRIPT', 'fundingScript must be 1 to 252 bytes');
+  const location: FundingLocation = { fundingOutpoint: { txid: p.fundingOutpoint.txid, vout: p.fundingOutpoint.vout }, capacity: p.capacity };
+  return FUNDING_SCRIPT_CONTEXT.register(scriptContext(location, Uint8Array.from(s)));
+}
+
 /** What fixes a funding 2-of-2 output: where it is, its value and its two keys. */
 export interface FundingOutputParams {
   /** The funding transaction's 2-of-2 output. */
@@ -34,19 +114,11 @@ export interface FundingOutputParams {
 }
 
 /** The checked view of {@link FundingOutputParams} that funding spends are built from; made only by {@link verifyFundingOutputParams}. */
-export interface FundingOutputContext {
+export interface FundingOutputContext extends FundingScriptContext {
   /** The parameters it was made from. */
   readonly params: FundingOutputParams;
-  /** The funding txid as the little-endian hash inside transactions. */
-  readonly fundingHash: Uint8Array;
-  /** The 2-of-2 witness script. */
-  readonly fundingScript: Uint8Array;
-  /** The funding output's P2WSH script. */
-  readonly fundingScriptPubKey: Uint8Array;
   /** True if the sender's key comes first in the script's sorted order, so its signature comes first in the witness. */
   readonly senderKeyFirst: boolean;
-  /** The BIP 143 pieces of the funding input, computed once. */
-  readonly sighash: FundingSighash;
 }
 
 const FUNDING_OUTPUT_CONTEXT = contextKind<FundingOutputContext>('funding output context', 'verifyFundingOutputParams');
@@ -67,29 +139,23 @@ const FUNDING_OUTPUT_CONTEXT = contextKind<FundingOutputContext>('funding output
  * ```
  */
 export function verifyFundingOutputParams(p: FundingOutputParams): FundingOutputContext {
-  if (p === null || typeof p !== 'object' || Array.isArray(p)) fail('INVALID_ARGUMENT', 'funding output parameters must be an object');
-  if (p.fundingOutpoint === null || typeof p.fundingOutpoint !== 'object') fail('INVALID_ARGUMENT', 'fundingOutpoint missing');
-  checkTxid(p.fundingOutpoint.txid, 'fundingOutpoint.txid');
-  checkVout(p.fundingOutpoint.vout);
-  checkAmount(p.capacity, 'capacity', 1n);
+  checkLocation(p);
   asPublicKey(p.senderFundingKey, 'senderFundingKey');
   asPublicKey(p.receiverFundingKey, 'receiverFundingKey');
   const fundingScript = compileFundingScript(p);
-  const fundingHash = txidToHash(p.fundingOutpoint.txid);
-  return FUNDING_OUTPUT_CONTEXT.register({
+  // One object in both kinds: every spend function takes it, and the 2-of-2 witness only it.
+  const ctx = FUNDING_OUTPUT_CONTEXT.register({
+    ...scriptContext(p, fundingScript),
     params: p,
-    fundingHash,
-    fundingScript,
-    fundingScriptPubKey: p2wshScript(fundingScript),
     senderKeyFirst: bytesEqual(sortedFundingKeys(p)[0], p.senderFundingKey),
-    sighash: new FundingSighash(TX_VERSION, fundingHash, p.fundingOutpoint.vout, fundingScript, p.capacity),
   });
+  return FUNDING_SCRIPT_CONTEXT.register(ctx) as FundingOutputContext;
 }
 
 /** What fixes one spend of a funding output: the output, the transaction's locks and its outputs. */
 export interface FundingSpendParams {
-  /** The funding output, from {@link verifyFundingOutputParams}. */
-  readonly funding: FundingOutputContext;
+  /** The funding output, from {@link verifyFundingOutputParams} or {@link verifyFundingScriptParams}. */
+  readonly funding: FundingScriptContext;
   /** The transaction's nLockTime. */
   readonly locktime: number;
   /** The funding input's nSequence (below 0xffffffff for `locktime` to apply). */
@@ -100,7 +166,7 @@ export interface FundingSpendParams {
 
 function checkSpend(p: FundingSpendParams): void {
   expectObject(p, 'funding spend params');
-  FUNDING_OUTPUT_CONTEXT.expect(p.funding);
+  FUNDING_SCRIPT_CONTEXT.expect(p.funding);
   expectUint32(p.locktime, 'locktime');
   expectUint32(p.sequence, 'sequence');
   checkTxOuts(p.outputs);
@@ -150,13 +216,13 @@ export interface FundingSignatures {
 /**
  * True if `tx` spends the funding output and nothing else.
  *
- * @param funding - From {@link verifyFundingOutputParams}.
+ * @param funding - From {@link verifyFundingOutputParams} or {@link verifyFundingScriptParams}.
  * @param tx - Any transaction.
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if `funding` is not a checked context.
  * @throws {@link ChannelError} `INVALID_TRANSACTION` if `tx` is not a Transaction.
  */
-export function spendsFundingOutputAlone(funding: FundingOutputContext, tx: Transaction): boolean {
-  FUNDING_OUTPUT_CONTEXT.expect(funding);
+export function spendsFundingOutputAlone(funding: FundingScriptContext, tx: Transaction): boolean {
+  FUNDING_SCRIPT_CONTEXT.expect(funding);
   if (!(tx instanceof Transaction)) fail('INVALID_TRANSACTION', 'a Transaction is needed');
   const input = tx.ins[0];
   return tx.ins.length === 1 && input !== undefined
@@ -174,6 +240,7 @@ export function spendsFundingOutputAlone(funding: FundingOutputContext, tx: Tran
  * @throws {@link ChannelError} `INVALID_TRANSACTION` if `tx` is not a Transaction that spends the funding output alone.
  */
 export function setFundingSpendWitness(funding: FundingOutputContext, tx: Transaction, sigs: FundingSignatures): void {
+  FUNDING_OUTPUT_CONTEXT.expect(funding);
   if (!spendsFundingOutputAlone(funding, tx)) fail('INVALID_TRANSACTION', 'a one-input spend of the funding output is needed');
   expectObject(sigs, 'signatures');
   expectBytes(sigs.senderSig, 'senderSig');
@@ -193,13 +260,13 @@ export interface FundingSpendPlanOptions {
 /**
  * A funding spend as a transaction plan (lib/tx/plan.ts), for psbtFromPlan.
  *
- * @param funding - From {@link verifyFundingOutputParams}.
+ * @param funding - From {@link verifyFundingOutputParams} or {@link verifyFundingScriptParams}.
  * @param tx - A one-input spend of the funding output.
  * @param opts - The funding transaction and the outputs' witness scripts, where known.
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if `funding` is not a checked context, `opts` is not an object or `outputWitnessScripts` is not an array of bytes.
  * @throws {@link ChannelError} `INVALID_TRANSACTION` if `tx` does not spend the funding output alone, or `fundingTx` does not parse or is not the funding transaction.
  */
-export function planFundingSpend(funding: FundingOutputContext, tx: Transaction, opts: FundingSpendPlanOptions = {}): TxPlan {
+export function planFundingSpend(funding: FundingScriptContext, tx: Transaction, opts: FundingSpendPlanOptions = {}): TxPlan {
   if (!spendsFundingOutputAlone(funding, tx)) fail('INVALID_TRANSACTION', 'a one-input spend of the funding output is needed');
   expectObject(opts, 'options');
   const { fundingTx, outputWitnessScripts = [] } = opts;

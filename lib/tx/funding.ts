@@ -88,6 +88,20 @@ function checkPrevTx(i: FundingInput, n: number): void {
   }
 }
 
+/** What fixes a funding transaction to a funding output of any witness script (a construction whose funding is not the shared 2-of-2). */
+export interface ScriptFundingParams {
+  /** The coins to spend, at least one; each once. */
+  readonly inputs: readonly FundingInput[];
+  /** The funding output's value in satoshis. */
+  readonly capacity: bigint;
+  /** The funding output's witness script: the output pays its P2WSH. */
+  readonly fundingScript: Uint8Array;
+  /** Where change goes; left out when it would be dust. */
+  readonly changeScript: Uint8Array;
+  /** The funding transaction's fee rate, sat/kw. */
+  readonly feeRate: FeeRate;
+}
+
 /** The funding transaction and how its value splits. */
 export interface FundingPlan {
   /** The unsigned funding transaction. */
@@ -96,7 +110,7 @@ export interface FundingPlan {
   readonly fee: bigint;
   /** The change output's value, 0 when there is none. */
   readonly change: bigint;
-  /** The 2-of-2 witness script of the funding output. */
+  /** The witness script of the funding output (the 2-of-2 for {@link planFunding}). */
   readonly fundingScript: Uint8Array;
 }
 
@@ -115,11 +129,44 @@ export interface FundingPlan {
  */
 export function planFunding(p: FundingParams): FundingPlan {
   expectObject(p, 'funding params');
+  return planFundingTo(p, () => compileFundingScript(p));
+}
+
+/**
+ * The funding transaction to a funding output of any witness script, its fee
+ * and its change: as {@link planFunding}, every input segwit, the funding
+ * output first.
+ *
+ * @param p - The coins, capacity, the funding output's witness script, change script and fee rate.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or an input is not an object, there is no input, an input is listed twice, an input's txid or vout is malformed, or an input is P2WSH (its witness size is unknown).
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `capacity`, an input's value or the inputs' sum is not a valid amount.
+ * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if `fundingScript` is not 1 to 3600 bytes, `changeScript` is not a standard destination, an input's script is not bytes, or a redeemScript is given for a non-P2SH input or does not match it.
+ * @throws {@link ChannelError} `NON_SEGWIT_INPUT` if an input is not segwit (a P2SH input must carry a P2WPKH redeemScript).
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if an input's `prevTx` does not parse or does not match its txid, value or script.
+ * @throws {@link ChannelError} `INSUFFICIENT_FUNDS` if the inputs do not cover the capacity plus the fee.
+ *
+ * @example
+ * ```ts
+ * const { tx, fee } = planScriptFunding({ inputs, capacity: 1_000_000n, fundingScript, changeScript, feeRate: 1000n });
+ * ```
+ */
+export function planScriptFunding(p: ScriptFundingParams): FundingPlan {
+  expectObject(p, 'funding params');
+  return planFundingTo(p, () => {
+    const s = p.fundingScript;
+    // 3600 bytes: the standardness limit of a P2WSH witness script.
+    if (!(s instanceof Uint8Array) || s.length === 0 || s.length > 3600) fail('INVALID_SCRIPT', 'fundingScript must be 1 to 3600 bytes');
+    return Uint8Array.from(s);
+  });
+}
+
+function planFundingTo(p: Omit<ScriptFundingParams, 'fundingScript'>, script: () => Uint8Array): FundingPlan {
   if (!Array.isArray(p.inputs) || p.inputs.length === 0) fail('INVALID_ARGUMENT', 'at least one input is needed');
   checkAmount(p.capacity, 'capacity', 1n);
   checkFeeRate(p.feeRate);
   checkDestinationScript(p.changeScript, 'changeScript');
-  const fundingScript = compileFundingScript(p);
+  const fundingScript = script();
   const seen = new Set<string>();
   const shapes = p.inputs.map((i, n) => {
     expectObject(i, `input ${n}`);

@@ -6,7 +6,7 @@
  */
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  CpfpParams, MAX_MONEY, PaymentSigner, cpfpMaxWeight, feeForWeight, p2wpkhScript, p2wshScript, verifyChannelParams,
+  CpfpParams, CpfpReachParams, MAX_MONEY, PaymentSigner, cpfpMaxWeight, feeForWeight, p2wpkhScript, p2wshScript, verifyChannelParams,
 } from '../../../lib';
 import { DELETE, Ref } from '../../support/bad-inputs-codec';
 import { VARIANTS, channelParams } from '../../support/channel';
@@ -30,6 +30,7 @@ export const CPFP_BASELINES: Record<string, unknown> = {
     parent: parent.toBuffer(), vout, outputKey: keys.receiverPayout.pub, parentFee: ctx.paymentFee, packageFeeRate: 5000n, destinationScript: dest,
   } satisfies CpfpParams,
   cpfpKey: keys.receiverPayout.priv,
+  cpfpReach: { parent: parent.toBuffer(), vout, parentFee: ctx.paymentFee, destinationScript: dest } satisfies CpfpReachParams,
 };
 
 /** parentFee that leaves the child's output at exactly `left` sat at `rate` (a rate high enough that the package part decides). */
@@ -93,4 +94,18 @@ export function cpfpCases(col: Collector): void {
     col.ok(t, 'a fee leaving exactly 294 sat', [p({ packageFeeRate: 400_000n, parentFee: parentFeeLeaving(294n, 400_000n) }), ...extra]);
     col.ok(t, 'a fee leaving exactly 330 sat to a P2WSH', [p({ packageFeeRate: 400_000n, parentFee: parentFeeLeaving(330n, 400_000n, p2wshDest), destinationScript: p2wshDest }), ...extra]);
   }
+
+  const reach = (changes: Record<string, unknown> = {}) => new Ref('cpfpReach', changes);
+  const t = 'maxCpfpPackageFeeRate';
+  col.ok(t, 'the receiver\'s output of a sender\'s version', [reach()]);
+  col.ok(t, 'a parent that paid no fee', [reach({ parentFee: 0n })]);
+  col.ok(t, 'a P2WSH destination', [reach({ destinationScript: p2wshDest })]);
+  col.bad(t, 'null parameters', [null], 'INVALID_ARGUMENT');
+  col.bad(t, 'a parent that does not parse', [reach({ parent: Uint8Array.from([1, 2, 3]) })], 'INVALID_TRANSACTION');
+  col.bad(t, 'the parent as hex', [reach({ parent: parent.toHex() })], 'INVALID_TRANSACTION');
+  col.bad(t, 'a negative vout', [reach({ vout: -1 })], 'INVALID_ARGUMENT');
+  col.bad(t, 'a vout past the parent\'s outputs', [reach({ vout: parent.outs.length })], 'INVALID_ARGUMENT');
+  col.bad(t, 'a negative parent fee', [reach({ parentFee: -1n })], 'INVALID_AMOUNT');
+  col.bad(t, 'a parent fee given as a number', [reach({ parentFee: 1000 })], 'INVALID_AMOUNT');
+  for (const d of BAD_DESTINATIONS) col.bad(t, `destination: ${d.name}`, [reach({ destinationScript: d.script })], 'INVALID_SCRIPT');
 }

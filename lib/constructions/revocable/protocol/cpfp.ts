@@ -6,11 +6,10 @@
 import { Transaction } from 'bitcoinjs-lib';
 import { fail } from '../../../core/errors';
 import { ChannelContext } from '../params';
-import { cpfpMaxWeight, signCpfpTx } from '../../../tx/cpfp';
+import { maxCpfpPackageFeeRate, signCpfpTx } from '../../../tx/cpfp';
 import { bytesEqual } from '../../../core/hash';
-import { checkDestinationScript, dustLimit } from '../../../tx/outputs';
 import { parseChannelSpend } from '../tx/revocable-spend';
-import { FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey } from '../../../core/types';
+import { FeeRate, PrivateKey, PublicKey } from '../../../core/types';
 
 /** What a party asks for when its spend of the funding output is stuck: the parent, the rate to reach, and where the child pays. */
 export interface ChildPaysForParent {
@@ -49,13 +48,7 @@ function ownOutput(ctx: ChannelContext, raw: Transaction | Uint8Array, script: U
  */
 export function maxPackageFeeRate(ctx: ChannelContext, parentTx: Transaction | Uint8Array, script: Uint8Array, destinationScript: Uint8Array): FeeRate {
   const { parent, vout, parentFee } = ownOutput(ctx, parentTx, script);
-  // signCpfpTx refuses a child to any other destination (and a destination that is not bytes was a TypeError here).
-  checkDestinationScript(destinationScript);
-  const spendable = parent.outs[vout]!.value - dustLimit(destinationScript);
-  if (spendable <= 0n) return 0n;
-  // fee = ceil(weight * rate / 1000) must not pass what is there: round the rate down, then one lower for the ceiling.
-  const rate = ((parentFee + spendable) * 1000n) / BigInt(parent.weight() + cpfpMaxWeight(destinationScript.length)) - 1n;
-  return rate <= 0n ? 0n : rate > MAX_FEE_RATE ? MAX_FEE_RATE : rate;
+  return maxCpfpPackageFeeRate({ parent: parent.toBuffer(), vout, parentFee, destinationScript });
 }
 
 export function childPaysForParent(ctx: ChannelContext, p: ChildPaysForParent, outputKey: PublicKey, key: PrivateKey): Transaction {

@@ -1,0 +1,138 @@
+/**
+ * A decreasing-lock party's saved state: its JSON form and the reading back,
+ * every part checked against the others. Signatures are checked by the party
+ * on restore, against the transactions rebuilt from the terms. Internal to
+ * the construction.
+ */
+import {
+  Presence, checkPhaseParts, fieldError, outpointFromJson, readBig, readHex, readInt, readKey, readObject, stateError,
+} from '../../../protocol/party';
+import { Json, hex } from '../../../protocol/wire';
+import { DecreasingParams } from '../params';
+import { DecreasingBalances } from '../tx/states';
+import { DecreasingRole, DecreasingState } from '../tx/signer';
+
+/**
+ * `opening`: state 0 signed by this party, the counterparty's signature
+ * awaited; `open`: updates flow; `closing`: a close offered or signed;
+ * `closed`: the close is complete.
+ */
+export type DecreasingPhase = 'opening' | 'open' | 'closing' | 'closed';
+
+export interface DecreasingSaved {
+  readonly role: DecreasingRole;
+  readonly phase: DecreasingPhase;
+  readonly params: DecreasingParams;
+  /** The latest state both signed (state 0 while opening). */
+  readonly latest: DecreasingState;
+  /** The counterparty's signature of `latest`. */
+  readonly latestSig?: Uint8Array;
+  /** Kickoff form: the counterparty's signature of the kickoff. */
+  readonly kickoffSig?: Uint8Array;
+  /** An update this party signed and sent, its acknowledgement awaited. */
+  readonly pending?: DecreasingState;
+  /** The close offered or agreed, and the counterparty's signature once known. */
+  readonly close?: DecreasingBalances & { readonly proposer: DecreasingRole; readonly sig?: Uint8Array };
+}
+
+const FORMAT = 'revchan-decreasing-party/1';
+const PHASES: readonly DecreasingPhase[] = ['opening', 'open', 'closing', 'closed'];
+const PARTS: Readonly<Record<DecreasingPhase, Readonly<Record<string, Presence>>>> = {
+  opening: { latestSig: 'absent', pending: 'absent', close: 'absent' },
+  open: { latestSig: 'required', close: 'absent' },
+  closing: { latestSig: 'required', pending: 'absent', close: 'required' },
+  closed: { latestSig: 'required', pending: 'absent', close: 'required' },
+};
+
+function stateToJson(s: DecreasingState): Json {
+  return { index: s.index, aBalance: s.aBalance.toString(), bBalance: s.bBalance.toString(), fee: s.fee.toString() };
+}
+
+function stateFromJson(j: unknown, f: string): DecreasingState {
+  const o = readObject(j, f);
+  return { index: readInt(o, 'index'), aBalance: readBig(o, 'aBalance'), bBalance: readBig(o, 'bBalance'), fee: readBig(o, 'fee') };
+}
+
+export function paramsToJson(p: DecreasingParams): Json {
+  return {
+    form: p.form,
+    funding: { txid: p.fundingOutpoint.txid, vout: p.fundingOutpoint.vout },
+    capacity: p.capacity.toString(),
+    aFundingKey: hex(p.aFundingKey), bFundingKey: hex(p.bFundingKey), aPayoutKey: hex(p.aPayoutKey), bPayoutKey: hex(p.bPayoutKey),
+    step: p.step,
+    initialLock: p.initialLock ? { height: p.initialLock.height } : null,
+    updates: p.updates ?? null,
+    aBalance: p.aBalance.toString(),
+    feeRate: p.feeRate.toString(),
+  };
+}
+
+function paramsFromJson(j: unknown): DecreasingParams {
+  const o = readObject(j, 'params');
+  if (o.form !== 'locktime' && o.form !== 'kickoff') stateError('params.form');
+  const funding = outpointFromJson(o.funding);
+  if (funding === undefined) stateError('params.funding');
+  return {
+    form: o.form,
+    fundingOutpoint: funding,
+    capacity: readBig(o, 'capacity'),
+    aFundingKey: readKey(o, 'aFundingKey'), bFundingKey: readKey(o, 'bFundingKey'), aPayoutKey: readKey(o, 'aPayoutKey'), bPayoutKey: readKey(o, 'bPayoutKey'),
+    step: readInt(o, 'step'),
+    ...(o.initialLock !== null ? { initialLock: { height: readInt(readObject(o.initialLock, 'initialLock'), 'height') } } : {}),
+    ...(o.updates !== null ? { updates: readInt(o, 'updates') } : {}),
+    aBalance: readBig(o, 'aBalance'),
+    feeRate: readBig(o, 'feeRate'),
+  };
+}
+
+export function savedToJson(s: DecreasingSaved): Json {
+  return {
+    format: FORMAT,
+    role: s.role,
+    phase: s.phase,
+    params: paramsToJson(s.params),
+    latest: stateToJson(s.latest),
+    latestSig: s.latestSig ? hex(s.latestSig) : null,
+    kickoffSig: s.kickoffSig ? hex(s.kickoffSig) : null,
+    pending: s.pending ? stateToJson(s.pending) : null,
+    close: s.close ? {
+      aBalance: s.close.aBalance.toString(), bBalance: s.close.bBalance.toString(), fee: s.close.fee.toString(),
+      proposer: s.close.proposer, sig: s.close.sig ? hex(s.close.sig) : null,
+    } : null,
+  };
+}
+
+export function readSaved(json: unknown): DecreasingSaved {
+  const o = readObject(json, 'state');
+  if (o.format !== FORMAT) stateError('not a decreasing-lock party state');
+  if (o.role !== 'a' && o.role !== 'b') stateError('role');
+  if (!PHASES.includes(o.phase as DecreasingPhase)) stateError('phase');
+  const role = o.role;
+  const phase = o.phase as DecreasingPhase;
+  let close: DecreasingSaved['close'];
+  if (o.close !== null) {
+    const c = readObject(o.close, 'close');
+    if (c.proposer !== 'a' && c.proposer !== 'b') fieldError('close.proposer', 'must be a or b');
+    close = {
+      aBalance: readBig(c, 'aBalance'), bBalance: readBig(c, 'bBalance'), fee: readBig(c, 'fee'), proposer: c.proposer,
+      ...(c.sig !== null ? { sig: readHex(c, 'sig') } : {}),
+    };
+  }
+  const s: DecreasingSaved = {
+    role,
+    phase,
+    params: paramsFromJson(o.params),
+    latest: stateFromJson(o.latest, 'latest'),
+    ...(o.latestSig !== null ? { latestSig: readHex(o, 'latestSig') } : {}),
+    ...(o.kickoffSig !== null ? { kickoffSig: readHex(o, 'kickoffSig') } : {}),
+    ...(o.pending !== null ? { pending: stateFromJson(o.pending, 'pending') } : {}),
+    ...(close ? { close } : {}),
+  };
+  checkPhaseParts(phase, PARTS[phase], { latestSig: s.latestSig, pending: s.pending, close: s.close });
+  if (s.pending !== undefined && s.pending.index !== s.latest.index + 1) fieldError('pending.index', 'not the state after the latest');
+  if (phase === 'opening' && s.latest.index !== 0) fieldError('latest.index', 'an opening channel is at state 0');
+  if (s.params.form === 'kickoff' && phase !== 'opening' && s.kickoffSig === undefined) fieldError('kickoffSig', 'an open kickoff-form channel without the kickoff\'s signature');
+  if (s.params.form === 'locktime' && s.kickoffSig !== undefined) fieldError('kickoffSig', 'the locktime form has no kickoff');
+  if (s.close?.sig === undefined && phase === 'closed') fieldError('close.sig', 'closed without the counterparty\'s signature');
+  return s;
+}
