@@ -10,7 +10,7 @@
 export { FileChannelStore } from './protocol/file-store';
 export { CoreRpcBackend, CoreRpcOptions } from './chain/core-rpc';
 export { loadNativeEcc } from './core/ecc-native';
-export { ReceiverHub } from './service/hub';
+export { MAX_WIRE_TEXT, ReceiverHub } from './service/hub';
 export { HubChannelKeys, HubKeySource, HUB_KEY_TAG, seedKeySource } from './service/hub-keys';
 export { ChannelBalance, FundingOutpoint, HubEvent, HubReply, ReceiverHubOptions } from './service/hub-types';
 export { SqlClient, SqlResult } from './service/sql-client';

@@ -190,6 +190,44 @@ describe('pay-per-chunk example on a regtest node', function () {
     link.close();
   });
 
+  it('a connection that keeps sending open_channel is refused (LIMIT_REACHED, close) before the hub sees the fourth, and closed', async () => {
+    let handled = 0;
+    const server = await startChunkServer({ file: seller.file, hub: { handle: (w) => { handled++; return seller.hub.handle(w); } } });
+    try {
+      const owner = await rawLink(server.url);
+      await owner.receive();
+      const { message } = Sender.open({ capacity: 100_000n, variant: { kind: 'csv', delay: { blocks: 144 } }, feeRate: 1000n, secrets: buyerKeys('opens').secrets });
+      const open = JSON.stringify(encodeMessage(message));
+      owner.send(open);
+      expect(JSON.parse(await owner.receive()).type).to.equal('accept_channel');
+      const flood = await rawLink(server.url);
+      await flood.receive();
+      const before = await seller.hub.channels();
+      const codes: [string, string][] = [];
+      for (let i = 0; i < 4; i++) {
+        // The same temporary id: the hub refuses each, and each still cost it a look in the database.
+        flood.send(open);
+        const m = decodeChunkMessage(JSON.parse(await flood.receive())) as ChunkError;
+        codes.push([m.code, m.action]);
+      }
+      expect(codes).to.deep.equal([
+        ['UNEXPECTED_MESSAGE', 'ignore'], ['UNEXPECTED_MESSAGE', 'ignore'], ['UNEXPECTED_MESSAGE', 'ignore'], ['LIMIT_REACHED', 'close'],
+      ]);
+      expect(handled).to.equal(4);
+      expect((await rejected(flood.receive())).code).to.equal('NOT_FOUND'); // closed by the server
+      expect(await seller.hub.channels()).to.deep.equal(before);
+      // Its own temporary id beside another channel's id passes the connection's check, and the strict decoder refuses it.
+      const ownTemp = toHex(message.tempChannelId);
+      const other = before.find((c) => c.tempChannelId !== ownTemp)?.channelId ?? '00'.repeat(32);
+      owner.send(JSON.stringify({ type: 'revoke', version: 1, channelId: other, tempChannelId: ownTemp, index: 0, secret: '11'.repeat(32) }));
+      expect((decodeChunkMessage(JSON.parse(await owner.receive())) as ChunkError).code).to.equal('MESSAGE_INVALID');
+      expect(await seller.hub.channels()).to.deep.equal(before);
+      owner.close();
+    } finally {
+      await server.close();
+    }
+  });
+
   it('garbage is refused with chunk.error, changes nothing, and the connection still serves', async () => {
     const socket = new WebSocket(seller.server.url);
     socket.on('error', () => undefined);

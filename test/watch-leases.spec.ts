@@ -177,6 +177,39 @@ describe('watch leases by funding outpoint', function () {
         checkCover([owners[0]!], t, all.filter((o) => !mine.slice(0, 10).map(key).includes(key(o))));
       });
 
+      it('a second live process given the same owner id is refused (STORE_CONFLICT) and frees nothing; once the first stops, it takes over', async () => {
+        const ttlMs = 600;
+        const prefix = `lease_${process.pid}_${++prefixes}`;
+        const first = await WatchLeases.create(b.client(), { owner: 'server-1', ttlMs, prefix });
+        const other = await WatchLeases.create(b.client(), { owner: 'server-2', ttlMs, prefix });
+        const all = outpoints(60, 3);
+        await first.register(all);
+        const t = new Tracker();
+        await round([first, other], t);
+        await round([first, other], t);
+        expect(first.held()).to.have.length(30);
+        // Another process with the same id (a copied configuration, `server-${pid}` in containers).
+        const twin = await WatchLeases.create(b.client(), { owner: 'server-1', ttlMs, prefix });
+        const e = await rejectionOf(twin.renew());
+        expect([e.code, e.action, e.details]).to.deep.equal(['STORE_CONFLICT', 'retry', { owner: 'server-1' }]);
+        expect(twin.held()).to.deep.equal([]);
+        await twin.release();
+        // The first keeps its leases: nothing was freed or counted twice.
+        const steady = await first.renew();
+        expect([steady.added.length, steady.removed.length, steady.held, steady.owners]).to.deep.equal([0, 0, 30, 2]);
+        checkCover([first, other], t, all);
+        // The first stops (a crash) while the other renews: after the TTL the id is the twin's, and the two share again.
+        for (let i = 0; i < 4; i++) {
+          await sleep(ttlMs / 3);
+          t.apply(other.owner, await other.renew());
+        }
+        t.seen.set(twin.owner, new Set()); // the same id: the tracker follows the twin from here
+        for (let i = 0; i < 3; i++) await round([twin, other], t);
+        expect([twin.held().length, other.held().length]).to.deep.equal([30, 30]);
+        checkCover([twin, other], t, all);
+        expect((await rejectionOf(first.renew())).code).to.equal('STORE_CONFLICT');
+      });
+
       it('refuses malformed options and outpoints: INVALID_ARGUMENT, nothing registered', async () => {
         for (const client of [null, {}, 'x']) {
           expect((await rejectionOf(WatchLeases.create(client as SqlClient, { owner: 'a' }))).code).to.equal('INVALID_ARGUMENT');

@@ -44,12 +44,20 @@ interface Connection {
   queue: Promise<void>;
   /** Messages received and not yet handled. */
   waiting: number;
+  /** open_channel messages tried on this connection, refused ones too. */
+  opens: number;
 }
 
 /** The largest message a buyer may send: revchan's and the chunk requests are all far below it. */
 const MAX_PAYLOAD = 16 * 1024;
 /** A buyer waits for each answer; one that keeps sending without reading is cut off rather than queued without end. */
 const MAX_WAITING = 32;
+/**
+ * A connection opens one channel; a few refused tries are a buyer fixing its
+ * terms, more are someone making the hub work for nothing (each try is a
+ * database read, each success a record): the connection is refused and closed.
+ */
+const MAX_OPENS = 3;
 
 /**
  * Starts a seller.
@@ -78,7 +86,7 @@ export async function startChunkServer(o: {
   const httpServer = http.createServer((_, res) => { res.writeHead(426); res.end(); });
   const wss = new WebSocketServer({ server: httpServer, maxPayload: MAX_PAYLOAD });
   wss.on('connection', (socket) => {
-    const c: Connection = { socket, final: 0n, queue: Promise.resolve(), waiting: 0 };
+    const c: Connection = { socket, final: 0n, queue: Promise.resolve(), waiting: 0, opens: 0 };
     socket.on('error', () => undefined);
     socket.on('message', (data, isBinary) => {
       if (++c.waiting > MAX_WAITING) {
@@ -135,6 +143,7 @@ async function onText(file: FileForSale, hub: ChannelHub, c: Connection, text: s
     if (!isChannelError(e)) throw e;
     if (e.action === 'close') c.stopped = e.code;
     sendChunk(c, refusal(type, e));
+    if (isChannelError(e, 'LIMIT_REACHED') && e.details?.limit === 'opensPerConnection') c.socket.close();
   }
 }
 
@@ -143,6 +152,9 @@ function checkChannelOf(c: Connection, m: Json): void {
   if (m === null || typeof m !== 'object') fail('MESSAGE_INVALID', 'a message must be a JSON object');
   if (m.type === 'open_channel') {
     if (c.tempChannelId !== undefined) fail('UNEXPECTED_MESSAGE', 'this connection has opened its channel');
+    if (++c.opens > MAX_OPENS) {
+      fail('LIMIT_REACHED', 'too many open_channel tries on this connection', { limit: 'opensPerConnection', max: MAX_OPENS }, { action: 'close' });
+    }
     return;
   }
   const own = 'tempChannelId' in m ? c.tempChannelId : c.channelId;

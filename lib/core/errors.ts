@@ -67,7 +67,9 @@ export type ErrorCode =
   // stores: another writer saved the key since it was loaded (details.key, details.expected, details.found)
   | 'STORE_CONFLICT'
   // the store could not be reached or failed the write; nothing was saved
-  | 'STORE_UNAVAILABLE';
+  | 'STORE_UNAVAILABLE'
+  // services: a bound the operator set is reached (channels not yet funded, messages on one connection); details.limit names it
+  | 'LIMIT_REACHED';
 
 /**
  * What the caller should do after a refusal, whatever it was doing (LDK's
@@ -146,6 +148,8 @@ export const ERROR_ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   // Load the stored state again and apply the message to it.
   STORE_CONFLICT: 'retry',
   STORE_UNAVAILABLE: 'retry',
+  // Later, once what holds the bound has gone (unfunded channels expire): nothing was done.
+  LIMIT_REACHED: 'retry',
 };
 
 /** Options of a {@link ChannelError} beyond its code and message. */

@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { fail } from '../core/errors';
 import { checkStoreKey } from './store';
 import type { VersionedChannelStore, VersionedState } from './versioned-store';
-import { checkExpectedVersion, stateText, storeConflict } from './versioned-store';
+import { checkDeletedVersion, checkExpectedVersion, stateText, storeConflict } from './versioned-store';
 
 /** `<key>.json.<pid>.<hex>.tmp`: what save() writes before the rename. */
 const TEMPORARY = /^[A-Za-z0-9_-]{1,128}\.json\.(\d+)\.[0-9a-f]+\.tmp$/;
@@ -132,6 +132,32 @@ export class FileChannelStore implements VersionedChannelStore {
       await this.write(target, data);
       this.versions.set(key, found + 1);
       return found + 1;
+    });
+  }
+
+  /**
+   * Delete the file of `key` if the version this process holds for it is
+   * `expected`; resolved once the directory is synced.
+   *
+   * @param key - 1-128 characters of [A-Za-z0-9_-].
+   * @param expected - The version loaded, at least 1.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` or `expected` is malformed.
+   * @throws {@link revchan!ChannelError} `STORE_CONFLICT` (the promise rejects) if the version is not `expected`; nothing is deleted. File system errors reject as they are.
+   */
+  async deleteVersioned(key: string, expected: number): Promise<void> {
+    const target = this.file(key);
+    checkDeletedVersion(expected);
+    return this.inOrder(key, async () => {
+      const found = await this.versionOf(key, target);
+      if (found !== expected) storeConflict(key, expected, found);
+      await fs.rm(target, { force: true });
+      this.versions.set(key, 0);
+      const dh = await fs.open(this.dir, 'r');
+      try {
+        await dh.sync();
+      } finally {
+        await dh.close();
+      }
     });
   }
 

@@ -5,7 +5,7 @@
  */
 import { fail } from '../core/errors';
 import type { VersionedChannelStore, VersionedState } from './versioned-store';
-import { checkExpectedVersion, stateText, storeConflict } from './versioned-store';
+import { checkDeletedVersion, checkExpectedVersion, stateText, storeConflict } from './versioned-store';
 
 /**
  * Where a party's saved state lives: any key-value store of JSON values.
@@ -95,6 +95,22 @@ export class MemoryChannelStore implements VersionedChannelStore {
     if (found !== expected) storeConflict(key, expected, found);
     this.m.set(key, { text, version: found + 1 });
     return found + 1;
+  }
+
+  /**
+   * Delete the value under `key` if the stored version is `expected`.
+   *
+   * @param key - 1-128 characters of [A-Za-z0-9_-].
+   * @param expected - The version loaded, at least 1.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` or `expected` is malformed.
+   * @throws {@link ChannelError} `STORE_CONFLICT` (the promise rejects) if the stored version is not `expected` (none: 0); nothing is deleted.
+   */
+  async deleteVersioned(key: string, expected: number): Promise<void> {
+    checkStoreKey(key);
+    checkDeletedVersion(expected);
+    const found = this.m.get(key)?.version ?? 0;
+    if (found !== expected) storeConflict(key, expected, found);
+    this.m.delete(key);
   }
 
   /** Every key with a saved value, sorted. */

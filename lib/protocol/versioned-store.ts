@@ -36,11 +36,27 @@ export interface VersionedChannelStore extends ChannelStore {
    * @param expected - The version loaded, or 0 for a new key.
    */
   saveVersioned(key: string, state: unknown, expected: number): Promise<number>;
+  /**
+   * Delete the value under `key` if the stored version is still `expected`;
+   * rejects with STORE_CONFLICT, deleting nothing, if another save came
+   * first. Optional: a service over a store without it keeps what it would
+   * have cleaned up (a hub's channels that were never funded).
+   *
+   * @param key - 1-128 characters of [A-Za-z0-9_-].
+   * @param expected - The version loaded, at least 1.
+   */
+  deleteVersioned?(key: string, expected: number): Promise<void>;
 }
 
 /** A version a caller can expect: a non-negative safe integer. INVALID_ARGUMENT otherwise. */
 export function checkExpectedVersion(expected: number): number {
   if (!Number.isSafeInteger(expected) || expected < 0) fail('INVALID_ARGUMENT', 'expected version must be a non-negative integer');
+  return expected;
+}
+
+/** The version a delete names: a positive safe integer (a key with no value has nothing to delete). INVALID_ARGUMENT otherwise. */
+export function checkDeletedVersion(expected: number): number {
+  if (!Number.isSafeInteger(expected) || expected < 1) fail('INVALID_ARGUMENT', 'the version to delete must be a positive integer');
   return expected;
 }
 

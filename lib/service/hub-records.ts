@@ -17,11 +17,16 @@ export const RECORD_PREFIX = 'rt-';
 /** Prefix of aliases: `rc-` and the channel id, hex. */
 export const ALIAS_PREFIX = 'rc-';
 const HEX32 = /^[0-9a-f]{64}$/;
+const SAVE_ID = /^[0-9a-f]{16,64}$/;
 
-/** What a channel's record holds: the receiver's state and where its keys are found. */
+/** What a channel's record holds: the receiver's state, where its keys are found, and when it was opened. */
 export interface ChannelRecord {
   readonly keyId: string;
   readonly receiver: Json;
+  /** When the open_channel was taken, ms since 1970 (absent in records saved before it was kept). */
+  readonly openedAt?: number;
+  /** The id of the save that wrote it: a process whose save failed without an answer reads it back to learn whether the save committed. */
+  readonly saveId?: string;
 }
 
 /** The record key of the channel opened with `tempChannelId`. */
@@ -35,7 +40,10 @@ export function aliasKeyOf(channelIdHex: string): string {
 }
 
 export function recordToJson(r: ChannelRecord): Json {
-  return { format: RECORD_FORMAT, keyId: r.keyId, receiver: r.receiver };
+  return {
+    format: RECORD_FORMAT, keyId: r.keyId, receiver: r.receiver,
+    ...(r.openedAt !== undefined ? { openedAt: r.openedAt } : {}), ...(r.saveId !== undefined ? { saveId: r.saveId } : {}),
+  };
 }
 
 /** A record as loaded; damage is STATE_INVALID. The receiver's state is read by Receiver.restore. */
@@ -48,7 +56,13 @@ export function readRecord(json: unknown): ChannelRecord {
   } catch {
     return stateError('keyId');
   }
-  return { keyId, receiver: readObject(o.receiver, 'receiver') };
+  const openedAt = o.openedAt;
+  if (openedAt !== undefined && (typeof openedAt !== 'number' || !Number.isSafeInteger(openedAt) || openedAt < 0)) stateError('openedAt');
+  const saveId = o.saveId;
+  if (saveId !== undefined && (typeof saveId !== 'string' || !SAVE_ID.test(saveId))) stateError('saveId');
+  return {
+    keyId, receiver: readObject(o.receiver, 'receiver'), ...(openedAt !== undefined ? { openedAt } : {}), ...(saveId !== undefined ? { saveId } : {}),
+  };
 }
 
 export function aliasToJson(recordKey: string): Json {

@@ -41,6 +41,19 @@ export interface ReceiverHubOptions {
   readonly maxAttempts?: number;
   /** The chain tip used for CLTV cutoffs is read again once older than this, ms (default 1000). */
   readonly tipMaxAgeMs?: number;
+  /**
+   * The most channels, per hub process, that cost their senders nothing yet:
+   * opened and not funded, or funded on a transaction the node has not shown
+   * (default 10,000). An open_channel beyond it is refused with LIMIT_REACHED.
+   */
+  readonly maxUnfunded?: number;
+  /**
+   * How long such a channel has to get funded, ms (default 30 minutes, at
+   * least 1000): past it a funding_created is refused and {@link ReceiverHub.poll}
+   * deletes the channel (with a store that has deleteVersioned), unless the
+   * node shows its funding transaction.
+   */
+  readonly unfundedTtlMs?: number;
 }
 
 /** What {@link ReceiverHub.handle} answers, once the state that produced it is saved. */

@@ -39,6 +39,12 @@ export class HubWatch {
   private only?: Set<string>;
   /** What the watcher was given here, by outpoint key. */
   private readonly watched = new Map<string, FundingOutpoint>();
+  /**
+   * Channels outside this process's share that it closed cooperatively: it
+   * keeps its close going until the close is buried, whoever else watches them
+   * (another process's copy may predate the close), and no change of share drops them.
+   */
+  private readonly kept = new Set<string>();
   /** Work the watcher's events started (saving a channel closed); poll waits for it. */
   private readonly background = new Set<Promise<void>>();
 
@@ -57,8 +63,12 @@ export class HubWatch {
     return this.watcher.size;
   }
 
-  /** Point the watcher at the channel as just loaded or saved; watch it if it is funded and this hub's to watch. */
-  sync(c: Loaded): void {
+  /**
+   * Point the watcher at the channel as just loaded or saved; watch it if it
+   * is funded and this hub's to watch, or if this process just saved its
+   * cooperative close.
+   */
+  sync(c: Loaded, saved: boolean): void {
     const f = c.receiver.funding;
     if (!f) return;
     try {
@@ -66,11 +76,22 @@ export class HubWatch {
       else if (this.mayWatch(f)) {
         this.watcher.watch(c.receiver);
         this.watched.set(outpointKeyOf(f), { txid: f.txid, vout: f.vout });
+      } else if (saved && c.receiver.phase === 'closed' && c.receiver.closeTransaction() !== undefined) {
+        this.watcher.watch(c.receiver);
+        this.kept.add(outpointKeyOf(f));
       }
     } catch (e) {
       // A record whose funding_created lost to another on the same outpoint is never watched through.
       if (!isChannelError(e, 'WRONG_CHANNEL')) this.report(e, toHex(c.receiver.channelId));
     }
+  }
+
+  /** Stop watching a channel that was deleted (never funded). */
+  forget(f: FundingOutpoint): void {
+    const k = outpointKeyOf(f);
+    this.watched.delete(k);
+    this.kept.delete(k);
+    this.watcher.unwatch(f);
   }
 
   private mayWatch(f: FundingOutpoint): boolean {
@@ -123,7 +144,7 @@ export class HubWatch {
     for (const o of remove) {
       this.only.delete(outpointKeyOf(o));
       this.watched.delete(outpointKeyOf(o));
-      this.watcher.unwatch(o);
+      if (!this.kept.has(outpointKeyOf(o))) this.watcher.unwatch(o);
     }
     const missing: FundingOutpoint[] = [];
     for (const o of add) {

@@ -31,8 +31,20 @@ import { Change, HubChannels, expectChannelId, typed } from './hub-channels';
 import { HubWatch } from './hub-watch';
 import { RECORD_PREFIX, recordKeyOf } from './hub-records';
 import { ChannelBalance, FundingOutpoint, HubEvent, HubReply, ReceiverHubOptions } from './hub-types';
+import { UnfundedChannels, costsNothing } from './hub-unfunded';
+
+/** Default bound on channels that cost their senders nothing yet, per hub process. */
+const DEFAULT_MAX_UNFUNDED = 10_000;
+/** Default time such a channel has to get funded: 30 minutes. */
+const DEFAULT_UNFUNDED_TTL_MS = 30 * 60_000;
 
 const HEX32 = /^[0-9a-f]{64}$/;
+/**
+ * The longest message text handle parses. revchan's largest message is under
+ * 1 KB; parsing is the one cost a sender imposes before anything is checked,
+ * and a WebSocket server takes up to 100 MiB a frame unless told otherwise.
+ */
+export const MAX_WIRE_TEXT = 64 * 1024;
 
 /** A channel id as given: 32 bytes, or their hex. */
 function channelIdHex(id: Uint8Array | string): string {
@@ -70,6 +82,9 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
   private readonly tipMaxAgeMs: number;
   private readonly chans: HubChannels;
   private readonly watch: HubWatch;
+  private readonly unfunded: UnfundedChannels;
+  private readonly canDelete: boolean;
+  private sweeping?: Promise<void>;
   private tip?: { view: ChainView; at: number };
 
   private constructor(o: ReceiverHubOptions, fromHeight: number) {
@@ -78,8 +93,13 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     this.keys = o.keys;
     this.policy = o.policy ?? {};
     this.tipMaxAgeMs = o.tipMaxAgeMs ?? 1000;
+    this.unfunded = new UnfundedChannels(o.maxUnfunded ?? DEFAULT_MAX_UNFUNDED, o.unfundedTtlMs ?? DEFAULT_UNFUNDED_TTL_MS);
+    this.canDelete = typeof o.store.deleteVersioned === 'function';
     this.watch = new HubWatch(o.watcher, o.backend, fromHeight, o.watchAll !== false, () => this.chans, (e) => this.emitEvent(e));
-    this.chans = new HubChannels(o.store, o.keys, o.maxAttempts ?? 5, (c) => this.watch.sync(c));
+    this.chans = new HubChannels(o.store, o.keys, o.maxAttempts ?? 5, (c, saved) => {
+      this.watch.sync(c, saved);
+      this.unfunded.follow(c.key, c.receiver, c.openedAt ?? Date.now());
+    });
   }
 
   /**
@@ -102,8 +122,10 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     if (k === null || typeof k !== 'object' || typeof k.newKeys !== 'function' || typeof k.secretsOf !== 'function') fail('INVALID_ARGUMENT', 'keys must be a HubKeySource');
     if (opts.policy !== undefined && (opts.policy === null || typeof opts.policy !== 'object')) fail('INVALID_ARGUMENT', 'policy must be an object');
     if (opts.watcher === null || typeof opts.watcher !== 'object') fail('INVALID_ARGUMENT', 'watcher must be an object');
-    for (const [name, v] of [['maxAttempts', opts.maxAttempts], ['tipMaxAgeMs', opts.tipMaxAgeMs]] as const) {
-      if (v !== undefined && (!Number.isSafeInteger(v) || v < (name === 'maxAttempts' ? 1 : 0))) fail('INVALID_ARGUMENT', `${name} must be a non-negative integer (maxAttempts at least 1)`);
+    for (const [name, v, min] of [
+      ['maxAttempts', opts.maxAttempts, 1], ['tipMaxAgeMs', opts.tipMaxAgeMs, 0], ['maxUnfunded', opts.maxUnfunded, 1], ['unfundedTtlMs', opts.unfundedTtlMs, 1000],
+    ] as const) {
+      if (v !== undefined && (!Number.isSafeInteger(v) || v < min)) fail('INVALID_ARGUMENT', `${name} must be an integer of at least ${min}`);
     }
     for (const [name, v] of [['watchAll', opts.watchAll], ['resume', opts.resume]] as const) {
       if (v !== undefined && typeof v !== 'boolean') fail('INVALID_ARGUMENT', `${name} must be a boolean`);
@@ -125,11 +147,12 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
    * opts in). A refused message changes nothing and rejects with a typed
    * error whose `action` says what to do; nothing of it is saved.
    *
-   * @param wire - The message as JSON text, or parsed.
+   * @param wire - The message as JSON text (at most {@link MAX_WIRE_TEXT} characters), or parsed.
    * @returns Once saved: the answer to send, and what became final.
-   * @throws {@link revchan!ChannelError} `MESSAGE_INVALID`, `MESSAGE_UNKNOWN_TYPE`, `MESSAGE_UNSUPPORTED_VERSION`, `INVALID_KEY`, `INVALID_SIGNATURE` or `INVALID_TIMELOCK` (the promise rejects, as for every code here) if the message does not decode.
+   * @throws {@link revchan!ChannelError} `MESSAGE_INVALID`, `MESSAGE_UNKNOWN_TYPE`, `MESSAGE_UNSUPPORTED_VERSION`, `INVALID_KEY`, `INVALID_SIGNATURE` or `INVALID_TIMELOCK` (the promise rejects, as for every code here) if the message does not decode; `MESSAGE_INVALID` (not parsed) if its text is longer than {@link MAX_WIRE_TEXT}.
    * @throws {@link revchan!ChannelError} `UNEXPECTED_MESSAGE` for a type a receiver does not take, an open_channel whose temporary id is in use, or a message its channel's state does not expect.
-   * @throws {@link revchan!ChannelError} `NOT_FOUND` (action ignore) if no channel has its id.
+   * @throws {@link revchan!ChannelError} `LIMIT_REACHED` (action retry) for an open_channel while `maxUnfunded` channels wait for their funding (`details.limit` is `'maxUnfunded'`); nothing is saved.
+   * @throws {@link revchan!ChannelError} `NOT_FOUND` (action ignore) if no channel has its id, or (a funding_created, `details.expired`) its channel was not funded within `unfundedTtlMs`.
    * @throws {@link revchan!ChannelError} `FUNDING_MISMATCH` if the funding is not the agreed one, or (action ignore) its outpoint is another channel's.
    * @throws {@link revchan!ChannelError} `FUNDING_NOT_CONFIRMED`, `CHAIN_BACKEND` if the funding cannot be seen at the policy depth on the hub's node.
    * @throws {@link revchan!ChannelError} `WRONG_CHANNEL`, `UPDATE_INDEX_MISMATCH`, `UPDATE_NOT_MONOTONIC`, `AMOUNT_EXCEEDS_CAPACITY`, `INVALID_AMOUNT`, `UPDATE_KEY_REUSED`, `CHANNEL_EXPIRED`, `PAYMENT_PENDING`, `REVOKED_SECRET_MISMATCH`, `SECRET_STORE_INCONSISTENT`, `CHANNEL_CLOSED`, `FEE_RATE_REFUSED`, `FEE_EXCEEDS_OUTPUT`, `INVALID_FEE_RATE`, `INVALID_ARGUMENT`: the receiver's refusals (Receiver.accept and handleReceiverMessage).
@@ -138,6 +161,7 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
   async handle(wire: unknown): Promise<HubReply> {
     let json = wire;
     if (typeof wire === 'string') {
+      if (wire.length > MAX_WIRE_TEXT) fail('MESSAGE_INVALID', `a message is at most ${MAX_WIRE_TEXT} characters`, { length: wire.length });
       try {
         json = JSON.parse(wire);
       } catch {
@@ -187,15 +211,35 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
   private async open(m: Extract<Message, { type: 'open_channel' }>): Promise<HubReply> {
     const key = recordKeyOf(m.tempChannelId);
     const inUse = (): never => fail('UNEXPECTED_MESSAGE', 'an open_channel for a temporary id already in use', { tempChannelId: toHex(m.tempChannelId) });
+    const replay = canonical(m);
     return this.chans.run(key, async () => {
+      // The sender's retry of an open whose save failed without an answer: the answer it missed, if the save committed.
+      const held = await this.chans.settle(key, () => replay);
+      if (held !== undefined) return held.result as HubReply;
       if (await this.chans.exists(key)) inUse();
-      const chain = m.variant.kind === 'cltv' ? await this.chainView() : undefined;
-      const { keyId, secrets } = await typed('INVALID_KEY', () => this.keys.newKeys(m));
-      const { receiver, message } = Receiver.accept(m, secrets, this.policy, chain);
-      // Another process may take the id between our look and our save: its answer is the one the sender gets.
-      if (!(await this.chans.create(key, { keyId, receiver: receiver.toJSON() }))) inUse();
-      // Not cached: an open costs the sender nothing, so unfunded channels stay in the store only.
-      return { channelId: toHex(m.tempChannelId), reply: encodeMessage(message) };
+      // Each open writes a record and costs the sender nothing: at the bound, expired ones make room, or the open is refused.
+      if (!this.unfunded.reserve()) {
+        await this.expireUnfunded();
+        if (!this.unfunded.reserve()) {
+          fail('LIMIT_REACHED', 'too many channels wait for their funding', { limit: 'maxUnfunded', max: this.unfunded.max });
+        }
+      }
+      const openedAt = Date.now();
+      let saved = false;
+      try {
+        const chain = m.variant.kind === 'cltv' ? await this.chainView() : undefined;
+        const { keyId, secrets } = await typed('INVALID_KEY', () => this.keys.newKeys(m));
+        const { receiver, message } = Receiver.accept(m, secrets, this.policy, chain);
+        // Another process may take the id between our look and our save: its answer is the one the sender gets.
+        const result: HubReply = { channelId: toHex(m.tempChannelId), reply: encodeMessage(message) };
+        if (!(await this.chans.create(key, { keyId, receiver: receiver.toJSON(), openedAt }, { result, replay }))) inUse();
+        saved = true;
+        // Not cached: an open costs the sender nothing, so unfunded channels stay in the store only.
+        return result;
+      } finally {
+        if (saved) this.unfunded.settle(key, openedAt);
+        else this.unfunded.settle();
+      }
     });
   }
 
@@ -203,16 +247,36 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     const key = recordKeyOf(m.tempChannelId);
     // The message is decoded: its txid is 32 bytes and its vout in range.
     const id = toHex(deriveChannelId(toHex(m.fundingTxid), m.fundingVout));
+    /** This call wrote the alias (in an earlier attempt): it goes if the channel ends up funded elsewhere. */
+    let wrote = false;
     return this.chans.update(key, async (c) => {
+      if (c.receiver.phase !== 'accepted') {
+        // Lost to another process's funding_created on another outpoint: the alias written for this one goes.
+        if (wrote && toHex(c.receiver.channelId) !== id) await this.chans.dropAlias(id, key);
+        // A repeat, refused before any alias is written: one naming a new outpoint each time would leave an alias per try.
+        handleReceiverMessage(c.receiver, m);
+        fail('UNEXPECTED_MESSAGE', `funding_created in phase ${c.receiver.phase}`);
+      }
+      // Past its time the channel is as good as deleted (the next clean-up deletes it): no funding is signed for it.
+      const openedAt = c.openedAt ?? this.unfunded.openedAtOf(key);
+      if (openedAt !== undefined && this.unfunded.expired(openedAt, Date.now())) {
+        fail('NOT_FOUND', 'the channel was not funded in time', { tempChannelId: toHex(m.tempChannelId), expired: true }, { action: 'ignore' });
+      }
       // The alias before the receiver changes: an outpoint another channel was funded on is refused with this one untouched.
-      // A refusal below leaves an alias naming a record of another outpoint (or none), which routing refuses.
-      await this.chans.claimAlias(id, key);
-      const step = handleReceiverMessage(c.receiver, m);
+      wrote = (await this.chans.claimAlias(id, key)) || wrote;
+      let step;
+      try {
+        step = handleReceiverMessage(c.receiver, m);
+      } catch (e) {
+        if (wrote) await this.chans.dropAlias(id, key);
+        throw e;
+      }
       return { save: true, result: { channelId: id, reply: encodeMessage(step.send!) }, after: () => { this.chans.remember(id, key); } };
-    });
+    }, { replay: () => canonical(m) });
   }
 
   private apply(key: string, id: string, m: Extract<Message, { type: 'offer' | 'revoke' | 'close_offer' | 'close_signed' }>): Promise<HubReply> {
+    const replay = () => canonical(m);
     return this.chans.update(key, async (c): Promise<Change<HubReply>> => {
       expectChannelId(c, id);
       const r = c.receiver;
@@ -246,7 +310,7 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
           if (closeTx) await this.closed(id, closeTx, was.phase);
         },
       };
-    });
+    }, { replay });
   }
 
   /** Before an offer: the funding is not confirmed, or (zero-conf) the offer goes past the budget and the depth may lift it. */
@@ -277,6 +341,45 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     return this.tip.view;
   }
 
+  /**
+   * Delete the channels that cost their senders nothing and are past their
+   * time: never funded, or claimed funded on a transaction the node does not
+   * know. One clean-up at a time; failures are reported as `'error'` events.
+   */
+  private expireUnfunded(): Promise<void> {
+    this.sweeping ??= this.sweep().finally(() => { this.sweeping = undefined; });
+    return this.sweeping;
+  }
+
+  private async sweep(): Promise<void> {
+    for (const key of this.unfunded.due(Date.now())) {
+      // A store that cannot delete keeps the record; the funding check refuses it all the same.
+      if (!this.canDelete) {
+        this.unfunded.forget(key);
+        continue;
+      }
+      let funding: FundingOutpoint | undefined;
+      try {
+        const gone = await this.chans.delete(key, async (c) => {
+          funding = c.receiver.funding;
+          if (!costsNothing(c.receiver)) return false;
+          if (funding === undefined) return true;
+          const f = funding;
+          // The node knows the funding: real money on chain, kept whatever the sender does next.
+          if ((await typed('CHAIN_BACKEND', () => this.backend.getTransaction(f.txid))) === undefined) return true;
+          this.unfunded.forget(key, true);
+          return false;
+        });
+        if (gone) {
+          this.unfunded.forget(key);
+          if (funding !== undefined) this.watch.forget(funding);
+        }
+      } catch (e) {
+        this.report(e);
+      }
+    }
+  }
+
   /** Load every channel in the store, to watch the funded ones. */
   private async resume(): Promise<void> {
     for (const key of await this.chans.recordKeys(RECORD_PREFIX)) await this.chans.update(key, () => ({ save: false }));
@@ -287,14 +390,25 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
   /**
    * Read new blocks and the mempool, and work every duty (penalty claims,
    * CLTV cutoff closes, children of stuck closes); what the poll saw is
-   * saved before it returns (a channel closed on chain). Call it after each
+   * saved before it returns (a channel closed on chain). Before, read back
+   * the saves that failed without an answer (a dropped connection): one that
+   * committed sends its events then. After, delete the channels not funded
+   * in time (`unfundedTtlMs`). Call it after each
    * block or on a timer; failures are reported as `'error'` events.
    *
    * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects) if the backend's tip lacks a height or medianTimePast while a CLTV channel is watched.
    */
   async poll(): Promise<void> {
     this.tip = undefined;
+    // Saves that failed without an answer: read back, their events sent if they committed.
+    for (const key of this.chans.uncertainKeys) await this.chans.run(key, () => this.chans.settle(key)).catch((e: unknown) => this.report(e));
     await this.watch.poll();
+    await this.expireUnfunded();
+  }
+
+  /** How many channels that cost their senders nothing yet (never funded, or funding the node has not shown) this process counts. */
+  get unfundedCount(): number {
+    return this.unfunded.size;
   }
 
   /**
@@ -335,14 +449,14 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
    */
   async balance(channelId: Uint8Array | string): Promise<ChannelBalance> {
     const id = channelIdHex(channelId);
-    let key: string;
     try {
-      key = await this.chans.routeOf(id);
+      const b = await this.balanceOf(await this.chans.routeOf(id));
+      // An alias left by a funding that lost names a record funded on another outpoint: not this channel.
+      if (b.channelId === id) return b;
     } catch (e) {
       if (!isChannelError(e, 'NOT_FOUND')) throw e;
-      key = recordKeyOf(fromHex(id)); // not funded: the temporary id names the record
     }
-    return this.balanceOf(key);
+    return this.balanceOf(recordKeyOf(fromHex(id))); // not funded: the temporary id names the record
   }
 
   /**
@@ -386,6 +500,11 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     // 'error' is special to EventEmitter users (it throws without a listener): failures travel on 'event' only.
     if (e.kind !== 'error') this.emit(e.kind, e);
   }
+}
+
+/** A message as one text, to know the sender's retry of it. */
+function canonical(m: Message): string {
+  return JSON.stringify(encodeMessage(m));
 }
 
 function balanceOfReceiver(key: string, r: Receiver): ChannelBalance {

@@ -10,7 +10,7 @@ import { ChannelError, fail } from '../core/errors';
 import { expectObject } from '../core/arguments';
 import { checkStoreKey } from '../protocol/store';
 import type { VersionedChannelStore, VersionedState } from '../protocol/versioned-store';
-import { checkExpectedVersion, stateText, storeConflict } from '../protocol/versioned-store';
+import { checkDeletedVersion, checkExpectedVersion, stateText, storeConflict } from '../protocol/versioned-store';
 import { BatchOutcome, GroupCommit } from './group-commit';
 import { SqlClient, checkSqlClient, checkTableName, countFrom, isTransient, runQuery } from './sql-client';
 
@@ -221,6 +221,28 @@ ON CONFLICT (key) DO UPDATE SET state = excluded.state, version = t.version + 1`
     const [outcome] = await this.commit([save]);
     if (outcome!.ok) return outcome!.value;
     throw outcome!.error;
+  }
+
+  /**
+   * Delete the state under `key` if the stored version is `expected` (not
+   * batched: deletes are rare, a hub's clean-up of channels never funded).
+   *
+   * @param key - 1-128 characters of [A-Za-z0-9_-].
+   * @param expected - The version loaded, at least 1.
+   * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects) if `key` or `expected` is malformed.
+   * @throws {@link revchan!ChannelError} `STORE_CONFLICT` (the promise rejects) if the stored version is not `expected` (details.found); nothing is deleted.
+   * @throws {@link revchan!ChannelError} `STORE_UNAVAILABLE` (the promise rejects) if the database cannot answer.
+   */
+  async deleteVersioned(key: string, expected: number): Promise<void> {
+    checkStoreKey(key);
+    checkDeletedVersion(expected);
+    const rows = await runQuery(this.client, `WITH del AS (
+  DELETE FROM ${this.table} WHERE key = $1 AND version = $2 RETURNING 1
+) SELECT (SELECT count(*) FROM del)::text AS deleted, (SELECT version::text FROM ${this.table} WHERE key = $1) AS found`, [key, expected]);
+    const row = rows[0];
+    if (row === undefined) fail('STORE_UNAVAILABLE', 'database: the delete returned no row');
+    if (countFrom(row.deleted, 'the deleted count') === 1) return;
+    storeConflict(key, expected, row.found === null || row.found === undefined ? 0 : countFrom(row.found, 'the stored version'));
   }
 
   /**

@@ -12,6 +12,7 @@
  * number of outpoints: acquisition picks rows with FOR UPDATE SKIP LOCKED, so
  * owners acquiring at once never wait for, or take, each other's rows.
  */
+import { randomBytes } from 'node:crypto';
 import { fail } from '../core/errors';
 import { expectArray, expectObject } from '../core/arguments';
 import { OutPoint, checkTxid, checkVout } from '../core/types';
@@ -19,7 +20,12 @@ import { SqlClient, checkSqlClient, checkTableName, countFrom, runQuery } from '
 
 /** Who this process is, and how long its leases last. */
 export interface WatchLeasesOptions {
-  /** This process's owner id, unique in the fleet and stable across its renewals: 1-128 characters of [A-Za-z0-9_-]. */
+  /**
+   * This process's owner id, unique in the fleet and stable across its
+   * renewals: 1-128 characters of [A-Za-z0-9_-]. Two live processes given one
+   * id would hold one set of leases and each drop what the other took; the
+   * second is refused (STORE_CONFLICT) until the first stops renewing.
+   */
   readonly owner: string;
   /** How long a heartbeat keeps the owner's leases, in milliseconds (default 30,000; at least 100). Renew every third of it. */
   readonly ttlMs?: number;
@@ -87,6 +93,8 @@ export class WatchLeases {
   private turn: Promise<unknown> = Promise.resolve();
   private readonly outpoints: string;
   private readonly owners: string;
+  /** Tells this object from another process given the same owner id. */
+  private readonly instance = randomBytes(16).toString('hex');
 
   private constructor(
     private readonly client: SqlClient,
@@ -119,6 +127,7 @@ export class WatchLeases {
     await runQuery(client, `DO $$ BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('revchan schema ${prefix}'));
   CREATE TABLE IF NOT EXISTS ${prefix}_owners (owner text PRIMARY KEY, expires timestamptz NOT NULL);
+  ALTER TABLE ${prefix}_owners ADD COLUMN IF NOT EXISTS instance text;
   CREATE TABLE IF NOT EXISTS ${prefix}_outpoints (outpoint text PRIMARY KEY, owner text);
   CREATE INDEX IF NOT EXISTS ${prefix}_outpoints_owner ON ${prefix}_outpoints (owner);
 END $$`);
@@ -174,6 +183,7 @@ END $$`);
    *
    * @returns What changed in the outpoints this owner holds.
    * @throws {@link revchan!ChannelError} `STORE_UNAVAILABLE` (the promise rejects) if the database cannot answer; renew again (the leases last until the TTL after the last renewal that succeeded).
+   * @throws {@link revchan!ChannelError} `STORE_CONFLICT` (the promise rejects, `details.owner`) if another live process renews with this owner id; nothing is taken, and this one holds nothing until that one's heartbeat expires.
    */
   async renew(): Promise<LeaseChanges> {
     return this.inTurn(() => this.renewNow());
@@ -239,13 +249,23 @@ SELECT (SELECT count(*) FROM ${this.outpoints})::text AS total,
     return { added: added.map(outpointOf), removed: removed.map(outpointOf), held: this.mine.size, owners, share };
   }
 
-  /** Heartbeat: this owner is live until now() + TTL. True if it was known before (its row existed). */
+  /**
+   * Heartbeat: this owner is live until now() + TTL. True if it was known
+   * before (its row existed). The row is this object's, or one whose
+   * heartbeat expired (this id's process before a restart); a live one of
+   * another process given the same id is left alone and refused.
+   */
   private async beat(): Promise<boolean> {
-    const [row] = await runQuery(this.client, `INSERT INTO ${this.owners} AS o (owner, expires) VALUES ($1, now() + $2::int * interval '1 millisecond')
-ON CONFLICT (owner) DO UPDATE SET expires = excluded.expires
-RETURNING o.xmax::text <> '0' AS known`, [this.owner, this.ttlMs]);
+    const rows = await runQuery(this.client, `INSERT INTO ${this.owners} AS o (owner, expires, instance) VALUES ($1, now() + $2::int * interval '1 millisecond', $3)
+ON CONFLICT (owner) DO UPDATE SET expires = excluded.expires, instance = excluded.instance
+  WHERE o.instance IS NULL OR o.instance = excluded.instance OR o.expires < now()
+RETURNING o.xmax::text <> '0' AS known`, [this.owner, this.ttlMs, this.instance]);
+    const row = rows[0];
+    if (row === undefined) {
+      fail('STORE_CONFLICT', `owner id ${this.owner} is in use by another live process: give each process its own`, { owner: this.owner });
+    }
     // xmax is set on the row version an ON CONFLICT update wrote, and 0 on a fresh insert.
-    return row?.known === true || row?.known === 't';
+    return row.known === true || row.known === 't';
   }
 
   /**
@@ -261,8 +281,9 @@ RETURNING o.xmax::text <> '0' AS known`, [this.owner, this.ttlMs]);
 
   private async releaseNow(): Promise<LeaseChanges> {
     // The heartbeat first, on its own: no outpoint row is locked while it may wait for an owner freeing them.
-    await runQuery(this.client, `DELETE FROM ${this.owners} WHERE owner = $1`, [this.owner]);
-    await runQuery(this.client, `UPDATE ${this.outpoints} SET owner = NULL WHERE owner = $1`, [this.owner]);
+    // Only this object's: the leases of another process given the same id are not this one's to free.
+    const gone = await runQuery(this.client, `DELETE FROM ${this.owners} WHERE owner = $1 AND (instance IS NULL OR instance = $2) RETURNING 1`, [this.owner, this.instance]);
+    if (gone.length > 0) await runQuery(this.client, `UPDATE ${this.outpoints} SET owner = NULL WHERE owner = $1`, [this.owner]);
     const removed = [...this.mine, ...this.unregistered].map(outpointOf);
     this.mine.clear();
     this.unregistered = [];

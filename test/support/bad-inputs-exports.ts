@@ -55,7 +55,7 @@ const KIT_NOT_TARGETS: Readonly<Record<string, string>> = {
   addDescriptorChecksum: 'appends a BIP 380 checksum to any string in its character set; refusals tested in test/bip380-descriptors.spec.ts',
   parseInspectInput: 'reached through explainInput, fuzzed in test/fuzz.spec.ts; its refusals are tested in test/inspect.spec.ts',
   FileChannelStore: IO, MemoryChannelStore: IO, CoreRpcBackend: IO, PostgresChannelStore: IO, WatchLeases: IO,
-  ReceiverHub: 'a service over a store and a node: every wire message goes through the strict decoder; its refusals of garbage and of attacks are tested in test/hub.spec.ts', MAX_FEE_RATE: CONSTANT, DEFAULT_REMEMBERED_BLOCKS: CONSTANT,
+  ReceiverHub: 'a service over a store and a node: every wire message goes through the strict decoder; its refusals of garbage and of attacks are tested in test/hub.spec.ts', MAX_FEE_RATE: CONSTANT, DEFAULT_REMEMBERED_BLOCKS: CONSTANT, MAX_WIRE_TEXT: CONSTANT,
 };
 
 /** The kit's reasons, and each construction test folder's (test/kit/corpus/constructions.ts). */

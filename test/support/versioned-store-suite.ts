@@ -116,6 +116,25 @@ export function versionedStoreSuite(name: string, make: () => Promise<StoresUnde
       expect(await s.a.keys()).to.deep.equal([]);
     });
 
+    it('a delete names the version it removes: a stale one is refused and deletes nothing; the key can be used again from 0', async () => {
+      const del = (st: VersionedChannelStore, k: string, v: number) => st.deleteVersioned!(k, v);
+      await s.a.saveVersioned('d', { v: 1 }, 0);
+      await s.a.saveVersioned('d', { v: 2 }, 1);
+      for (const [expected, found] of [[1, 2], [3, 2]] as const) {
+        const e = await rejectionOf(del(s.b, 'd', expected));
+        expect([e.code, e.details]).to.deep.equal(['STORE_CONFLICT', { key: 'd', expected, found }]);
+      }
+      expect(await s.a.loadVersioned('d')).to.deep.equal({ state: { v: 2 }, version: 2 });
+      await del(s.b, 'd', 2);
+      expect(await s.a.loadVersioned('d')).to.equal(undefined);
+      expect(await s.a.keys()).to.deep.equal([]);
+      expect((await rejectionOf(del(s.a, 'd', 2))).details).to.deep.equal({ key: 'd', expected: 2, found: 0 });
+      expect(await s.a.saveVersioned('d', { v: 'new' }, 0)).to.equal(1);
+      for (const v of [0, -1, 1.5, '1', null]) expect((await rejectionOf(del(s.a, 'd', v as number))).code, String(v)).to.equal('INVALID_ARGUMENT');
+      for (const k of ['../d', '', null]) expect((await rejectionOf(del(s.a, k as string, 1))).code, String(k)).to.equal('INVALID_ARGUMENT');
+      expect(await s.b.loadVersioned('d')).to.deep.equal({ state: { v: 'new' }, version: 1 });
+    });
+
     it("a receiver's saved state restores to the same channel after payments", async () => {
       const c = openChannel(VARIANTS[2]!.variant);
       let version = 0;

@@ -55,8 +55,14 @@ export interface Watched {
   /** The funding output, as the engine watches it. */
   funding: Watch<FundingSpendNote>;
   penalty?: Penalty;
-  /** A close of our own: at the CLTV cutoff, or asked for with closeUnilaterally. */
+  /** A close of our own: at the CLTV cutoff, asked for with closeUnilaterally, or the cooperative close the receiver holds. */
   close?: FixedDuty;
+  /**
+   * The close was taken from the receiver (a cooperative close it saved), not
+   * made here: it may have been mined before the first block this watcher
+   * reads, which the engine would never show, so the node is asked first.
+   */
+  closeUnchecked?: boolean;
   /**
    * CLTV: a spend that pays us but that we did not broadcast (the sender's
    * latest version, a close it broadcast), unmined past the cutoff: hurried
@@ -260,6 +266,7 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
     const s = w.funding.spend;
     if (s?.note.classification === 'revoked-sender-version' && w.penalty) duties.push(w.penalty.duty);
     else if (!s && !w.cutoffDone && w.receiver.variant.kind === 'cltv') await this.cutoff(w, tip);
+    if (w.close && !s && w.closeUnchecked && (await this.minedBeforeWatch(w, w.close.txid, tip))) return duties;
     if (w.close && (!s || s.txid === w.close.txid)) {
       if (s?.hash === undefined) duties.push(w.close); // mined (ours, or another spend that ended the channel): done
     } else if (s && this.mustHurry(w, s, tip)) {
@@ -312,6 +319,45 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
     }
     w.close = this.closeDuty(w, tx);
     this.emit({ kind: 'cutoff', channelId: w.channelId, txid: w.close.txid });
+  }
+
+  /**
+   * The cooperative close the receiver holds, once both signed it, becomes the
+   * channel's close duty: broadcast on every poll that does not find it in the
+   * mempool, with a child when stuck, until it (or another spend) is buried.
+   * Whoever saved it broadcast it once; a refused broadcast, an eviction or a
+   * restart must not leave it unmined while the channel's deadlines run.
+   */
+  adoptClose(w: Watched): void {
+    const tx = w.receiver.closeTransaction();
+    if (tx === undefined || w.close?.txid === tx.getId()) return;
+    w.close = this.closeDuty(w, tx);
+    w.closeUnchecked = true;
+    // The close answers the CLTV cutoff: no other close is made for it.
+    this.cutoffDone(w);
+    this.engine.activate(w);
+  }
+
+  /**
+   * Whether an adopted close is in a block the engine will not show (mined
+   * before the first block it read): nothing to broadcast then, and once it
+   * is finalDepth deep the channel is resolved. Not mined (or in a block still
+   * to read): the duty goes on, and the engine sees what happens from here.
+   */
+  private async minedBeforeWatch(w: Watched, txid: string, tip: ChainTip): Promise<boolean> {
+    const got = await this.o.backend.getTransaction(txid);
+    const height = got?.blockHeight;
+    if (height === undefined) {
+      w.closeUnchecked = false;
+      return false;
+    }
+    // In a block the engine has not read yet (its read failed): it will show it.
+    if (height > this.engine.height) return true;
+    if (tip.height - height + 1 >= this.o.finalDepth) {
+      this.engine.resolve(w);
+      this.emit({ kind: 'resolved', channelId: w.channelId, outcome: 'cooperative-close', txid, height });
+    }
+    return true;
   }
 
   cutoffDone(w: Watched): void {

@@ -266,7 +266,10 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
   /**
    * Watch a funded channel. Refused: a receiver without a funding outpoint,
    * a second channel on an outpoint already watched. The funding output
-   * itself is checked against the chain on the next poll.
+   * itself is checked against the chain on the next poll. A cooperative
+   * close the receiver holds (both signed it) is kept going from the next
+   * poll until it is buried: broadcast whenever it is not in the mempool,
+   * with a child when stuck.
    *
    * @param receiver - A receiver with a funding outpoint; the watcher acts through it (penalties, closes).
    * @param opts - The funding transaction, to check the funding output now instead of on the next poll.
@@ -297,6 +300,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     if (receiver.variant.kind === 'cltv') {
       w.cutoffTrigger = this.engine.at(w, (tip) => !w.funding.spend && cltvCutoffReached(w.receiver.variant, w.receiver.margin, tip));
     }
+    this.policy.adoptClose(w);
   }
 
   /**
@@ -304,7 +308,9 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
    * restored from a later saved state, holding secrets revealed since. A
    * spend already seen is classified again with it, so an old version that
    * looked like the latest when it was seen is punished once the copy that
-   * knows its secret arrives.
+   * knows its secret arrives. A cooperative close it holds is kept going as
+   * {@link ReceiverWatcher.watch} says (call it with the same object too,
+   * after the object completed a close).
    *
    * @param receiver - A receiver of a channel watched here (same funding outpoint).
    * @throws {@link ChannelError} `INVALID_ARGUMENT` if `receiver` is not a Receiver.
@@ -316,12 +322,15 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     const f = receiver.funding;
     const w = f && this.policy.byFunding.get(outpointKey(txidToHash(f.txid), f.vout));
     if (!w) fail('NOT_FOUND', 'this channel is not watched here', undefined, { action: 'ignore' });
-    if (w.receiver === receiver) return;
-    if (toHex(receiver.channelId) !== w.channelId || !bytesEqual(receiver.context.fundingScriptPubKey, w.receiver.context.fundingScriptPubKey)) {
-      fail('WRONG_CHANNEL', 'another channel on the watched funding output');
+    if (w.receiver !== receiver) {
+      if (toHex(receiver.channelId) !== w.channelId || !bytesEqual(receiver.context.fundingScriptPubKey, w.receiver.context.fundingScriptPubKey)) {
+        fail('WRONG_CHANNEL', 'another channel on the watched funding output');
+      }
+      w.receiver = receiver;
+      this.engine.redescribe(w.funding, (a, b) => a.classification === b.classification && a.index === b.index);
     }
-    w.receiver = receiver;
-    this.engine.redescribe(w.funding, (a, b) => a.classification === b.classification && a.index === b.index);
+    // The same object may have changed since it was given (a close both signed, saved by its owner).
+    this.policy.adoptClose(w);
   }
 
   /**
