@@ -7,6 +7,7 @@
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { fail } from '../../../core/errors';
+import { bytesEqual } from '../../../core/hash';
 import { counterIndexOfLocks } from '../../../tx/invalidation-counter';
 import { DecreasingContext, decreasingIndexOfLockTime, expectDecreasingContext } from '../params';
 import { DecreasingTxKind } from '../kinds';
@@ -35,7 +36,7 @@ export function classifyDecreasingSpend(ctx: DecreasingContext, tx: Transaction)
   if (c.counter !== undefined) {
     if (tx.getId() === buildDecreasingKickoffTx({ ctx: c }).getId()) return { kind: 'decreasing-kickoff' };
     if (tx.locktime === DECREASING_CLOSE_LOCKTIME && tx.ins[0]!.index === c.params.fundingOutpoint.vout
-      && Buffer.from(tx.ins[0]!.hash).equals(Buffer.from(c.funding.fundingHash))) return { kind: 'decreasing-close' };
+      && bytesEqual(tx.ins[0]!.hash, c.funding.fundingHash)) return { kind: 'decreasing-close' };
     const index = counterIndexOfLocks(c.counter, [tx.ins[0]!.sequence]);
     return index === undefined ? { kind: 'unknown' } : { kind: 'decreasing-state', index };
   }
