@@ -123,7 +123,7 @@ function syntheticChannels(n: number, rng: Rng): Receiver[] {
   const out: Receiver[] = [];
   for (let i = 0; i < n; i++) {
     // Own properties shadow the Receiver's getters: a Receiver to the watcher, with nothing behind it.
-    const fields = { funding: { txid: toHex(rng.bytes(32)), vout: rng.int(0, 1) }, channelId: rng.bytes(32), variant: VARIANTS[0]!.variant, phase: 'open', fundingConfirmed: true };
+    const fields = { funding: { txid: toHex(rng.bytes(32)), vout: rng.int(0, 1) }, channelId: rng.bytes(32), variant: VARIANTS[0]!.variant, phase: 'open', fundingConfirmed: true, closeTransaction: () => undefined };
     out.push(Object.create(Receiver.prototype, Object.fromEntries(Object.entries(fields).map(([k, value]) => [k, { value }]))) as Receiver);
   }
   return out;
