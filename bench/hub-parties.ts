@@ -70,7 +70,8 @@ export function startHub(store: VersionedChannelStore, backend: ChainBackend): P
   });
 }
 
-function senderSecretsOf(i: number): SenderSecrets {
+/** Sender `i`'s secrets: deterministic, so another process can restore the senders from their saved states alone. */
+export function senderSecretsOf(i: number): SenderSecrets {
   return {
     fundingKey: benchKey(`hub sender ${i} funding`),
     payoutKey: benchKey(`hub sender ${i} payout`),
@@ -103,10 +104,10 @@ export async function payThroughHub(hub: ReceiverHub, s: HubSender, increment: b
   if (done.paid?.increment !== increment) throw new Error('the hub did not make the payment final');
 }
 
-/** Channels opened and funded through a hub, one payment each (the hub checked its funding), as a store's contents and the senders. */
+/** Channels opened and funded through a hub, one payment each (the hub checked its funding), as a store's contents and the senders (sender i's secrets are senderSecretsOf(i)). */
 export interface HubChannelSet {
   readonly records: ReadonlyMap<string, unknown>;
-  readonly senders: readonly { readonly json: unknown; readonly secrets: SenderSecrets }[];
+  readonly senders: readonly unknown[];
   readonly backend: ConfirmedFundings;
 }
 
@@ -139,7 +140,7 @@ export async function openHubChannels(n: number, chunk = 500): Promise<HubChanne
   }
   const records = new Map<string, unknown>();
   for (const key of await store.keys()) records.set(key, (await store.load(key))!);
-  return { records, senders: senders.map((s) => ({ json: s.sender.toJSON(), secrets: s.secrets })), backend };
+  return { records, senders: senders.map((s) => s.sender.toJSON()), backend };
 }
 
 /** The Receiver a hub record holds, restored with its keys. */
@@ -149,6 +150,9 @@ export function receiverOfRecord(record: unknown): Receiver {
 }
 
 /** The senders again, as they were when the set was made: each store's hub gets its own. */
-export function restoreSenders(set: HubChannelSet): HubSender[] {
-  return set.senders.map((s) => ({ sender: Sender.restore(s.json, s.secrets), secrets: s.secrets }));
+export function restoreSenders(saved: readonly unknown[]): HubSender[] {
+  return saved.map((json, i) => {
+    const secrets = senderSecretsOf(i);
+    return { sender: Sender.restore(json, secrets), secrets };
+  });
 }

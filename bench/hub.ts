@@ -7,16 +7,19 @@
  * ratio to in-memory is taken within each round. Then the hub's memory per
  * open channel and the channels' size in the database.
  */
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Pool } from 'pg';
-import { MemoryChannelStore, Receiver, VersionedChannelStore } from '../lib';
+import { promisify } from 'node:util';
+import { MemoryChannelStore, VersionedChannelStore } from '../lib';
 import { FileChannelStore, PostgresChannelStore, ReceiverHub, SqlClient } from '../lib/node';
 import type { PostgresServer } from '../test/kit/postgres-server';
-import { HubChannelSet, HubSender, openHubChannels, payThroughHub, receiverOfRecord, restoreSenders, startHub } from './hub-parties';
-import { collectAll, median, now, wallNow } from './measure';
+import { HubChannelSet, HubSender, openHubChannels, payThroughHub, restoreSenders, startHub } from './hub-parties';
+import type { MemoryInput, MemoryOutput } from './hub-memory-worker';
+import { median, now, wallNow } from './measure';
 import { Row } from './report';
 
 export interface HubOptions {
@@ -29,6 +32,9 @@ export interface HubOptions {
 /** The issue's target: durable PostgreSQL at least half the in-memory rate. */
 export const POSTGRES_TARGET = 0.5;
 const TABLE = 'bench_hub';
+/** Where a hub keeps a funded channel's route (channel id -> record), as its store keys show. */
+const ALIAS = 'rc-';
+const run = promisify(execFile);
 
 interface StoreCase {
   readonly key: 'memory' | 'pglite' | 'server' | 'file';
@@ -51,7 +57,7 @@ async function seed(store: VersionedChannelStore, set: HubChannelSet, chunk = 20
 async function storeCase(key: StoreCase['key'], set: HubChannelSet, server: PostgresServer, dir: string): Promise<StoreCase> {
   const make = async (store: VersionedChannelStore, label: string, note: string, close: () => Promise<void>, sql?: SqlClient): Promise<StoreCase> => {
     const hub = await startHub(store, set.backend);
-    return { key, label, note, store, hub, senders: restoreSenders(set), close, ...(sql ? { sql } : {}) };
+    return { key, label, note, store, hub, senders: restoreSenders(set.senders), close, ...(sql ? { sql } : {}) };
   };
   switch (key) {
     case 'memory': {
@@ -92,13 +98,6 @@ async function turn(c: StoreCase, increment: bigint): Promise<{ wall: number; cp
   return { wall: wallNow() - w, cpu: now() - t };
 }
 
-function heapBytes(): number {
-  collectAll();
-  collectAll();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external;
-}
-
 export async function runHub(o: HubOptions, server: PostgresServer, progress: (what: string) => void = () => {}): Promise<Row[]> {
   const n = o.channels;
   progress(`hub: opening ${n.toLocaleString('en-US')} channels`);
@@ -107,9 +106,10 @@ export async function runHub(o: HubOptions, server: PostgresServer, progress: (w
   const cases: StoreCase[] = [];
   try {
     for (const key of ['memory', 'pglite', 'server', 'file'] as const) cases.push(await storeCase(key, set, server, dir));
-    // Warm-up: every hub loads every channel once (the cache a serving process holds), and the JIT settles.
-    progress('hub: warm-up turn');
-    for (const c of cases) await turn(c, 100n);
+    // Every hub loads every channel once (its route and its record): the cache a serving process holds.
+    progress('hub: each hub loads the channels');
+    const ids = [...set.records.keys()].filter((k) => k.startsWith(ALIAS)).map((k) => k.slice(ALIAS.length));
+    for (const c of cases) await Promise.all(ids.map((id) => c.hub.balance(id)));
     const wall = new Map<string, number[]>(cases.map((c) => [c.key, []]));
     const cpu = new Map<string, number[]>(cases.map((c) => [c.key, []]));
     for (let r = 0; r < o.rounds; r++) {
@@ -123,9 +123,9 @@ export async function runHub(o: HubOptions, server: PostgresServer, progress: (w
     }
     const rate = (key: string) => median(wall.get(key)!.map((ms) => (n * 1000) / ms));
     const ratio = (key: string) => median(wall.get(key)!.map((ms, r) => wall.get('memory')![r]! / ms));
-    const payments = o.rounds + 2;
+    const payments = o.rounds + 1;
     const sample = `${o.rounds} rounds; in each, every store's hub takes one turn (all ${n.toLocaleString('en-US')} channels pay once, concurrently), the order rotating; payments/s = ${n.toLocaleString('en-US')} / the turn's wall time, median over rounds; ratio = in-memory turn time / this store's, per round, median`;
-    const common = `real Sender parties and a ReceiverHub in one process, every message as JSON text through hub.handle; offer and revoke each saved (compare-and-set) before the answer; the chain backend is a stub serving each funding as confirmed (asked once per channel, before the timed turns); timed in wall time, the database included`;
+    const common = `real Sender parties and a ReceiverHub in one process, every message as JSON text through hub.handle; offer and revoke each saved (compare-and-set) before the answer; the chain backend is a stub serving each funding as confirmed (asked once per channel, when the channels were opened); before the timed turns each hub loaded every channel (hub.balance: its route and its record); timed in wall time, the database included`;
     const rows: Row[] = cases.map((c) => {
       const isServer = c.key === 'server';
       return {
@@ -140,9 +140,8 @@ export async function runHub(o: HubOptions, server: PostgresServer, progress: (w
         },
       };
     });
-    // Sizes first: the memory rows pay once more on the in-memory store.
     const sizes = await sizeRows(cases, set, payments);
-    rows.push(...(await memoryRows(cases.find((c) => c.key === 'memory')!, set)), ...sizes);
+    rows.push(...(await memoryRows(set, dir)), ...sizes);
     return rows;
   } finally {
     for (const c of cases) await c.close().catch(() => undefined);
@@ -151,29 +150,23 @@ export async function runHub(o: HubOptions, server: PostgresServer, progress: (w
 }
 
 /**
- * The hub's memory per open channel: a second hub over the in-memory store
- * takes one payment on every channel (loading each, caching it, watching it);
- * the heap (and external memory) after full collections, less before, per
- * channel. And a restored Receiver alone.
+ * The hub's memory per open channel, in a process of its own
+ * (bench/hub-memory-worker.ts): a hub over the in-memory store takes one
+ * payment on every channel (loading each, caching it, watching it).
  */
-async function memoryRows(c: StoreCase, set: HubChannelSet): Promise<Row[]> {
-  const n = c.senders.length;
-  const before = heapBytes();
-  const hub = await startHub(c.store, set.backend);
-  await Promise.all(c.senders.map((s) => payThroughHub(hub, s, 100n)));
-  const perChannel = (heapBytes() - before) / n;
-  if (hub.loaded !== n || hub.watching !== n) throw new Error(`the hub holds ${hub.loaded} channels and watches ${hub.watching}`);
-  const records = [...set.records].filter(([k]) => k.startsWith('rt-')).map(([, v]) => v);
-  const base = heapBytes();
-  const receivers: Receiver[] = records.map(receiverOfRecord);
-  const perReceiver = (heapBytes() - base) / receivers.length;
-  if (receivers.length !== n) throw new Error('one receiver per channel');
+async function memoryRows(set: HubChannelSet, dir: string): Promise<Row[]> {
+  const file = path.join(dir, 'memory-input.json');
+  const input: MemoryInput = { records: [...set.records], senders: [...set.senders] };
+  await fs.writeFile(file, JSON.stringify(input));
+  const { stdout } = await run(process.execPath, [path.join(__dirname, 'hub-memory-worker.js'), file], { maxBuffer: 1 << 20 });
+  const m = JSON.parse(stdout) as MemoryOutput;
+  if (m.loaded !== m.channels || m.watching !== m.channels) throw new Error(`the hub holds ${m.loaded} channels and watches ${m.watching}`);
   return [
     {
-      section: 'hub', name: 'memory per open channel in the hub', value: Math.round(perChannel), unit: 'bytes',
-      note: `${n.toLocaleString('en-US')} channels loaded, cached and watched; a Receiver alone ${Math.round(perReceiver).toLocaleString('en-US')}`,
-      detail: 'a fresh ReceiverHub over the in-memory store takes one payment on each channel (it loads the record, restores the Receiver, caches it, routes its id, and the hub\'s watcher watches it); V8 heap used plus external memory after two full collections, less the same before the hub started, divided by the channels. The Receiver alone: Receiver.restore of each stored record, measured the same way',
-      data: { receiverAloneBytes: Math.round(perReceiver) },
+      section: 'hub', name: 'memory per open channel in the hub', value: Math.round(m.perChannel), unit: 'bytes',
+      note: `${m.channels.toLocaleString('en-US')} channels loaded, cached and watched; a Receiver alone ${Math.round(m.perReceiver).toLocaleString('en-US')}`,
+      detail: 'in a process of its own: a fresh ReceiverHub over an in-memory store holding the channels takes one payment on each (it loads the record, restores the Receiver, caches it, routes its id, and the hub\'s watcher watches it); V8 heap used plus external memory after full collections, less the same before the hub started (the store and the senders already there, the payment path compiled on another hub), divided by the channels. The Receiver alone: Receiver.restore of each stored record, measured the same way',
+      data: { receiverAloneBytes: Math.round(m.perReceiver) },
     },
   ];
 }

@@ -90,15 +90,17 @@ export function header(r: BenchResult): string {
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const t = wallNow();
-  const result = await runBench(quick ? QUICK : FULL, (what) => process.stderr.write(`bench: ${what}...\n`));
+  const result = await runBench(quick ? QUICK : FULL, (what) => process.stderr.write(`bench: ${((wallNow() - t) / 1000).toFixed(0)} s: ${what}...\n`));
   const seconds = (wallNow() - t) / 1000;
-  const out = { ...result, machine: { ...result.machine, seconds: Number(seconds.toFixed(1)), sizes: quick ? 'quick' : 'full' } };
+  const cpu = process.cpuUsage();
+  const cpuSeconds = Number(((cpu.user + cpu.system) / 1e6).toFixed(1));
+  const out = { ...result, machine: { ...result.machine, seconds: Number(seconds.toFixed(1)), cpuSeconds, sizes: quick ? 'quick' : 'full' } };
   console.log(header(out));
   console.log('');
   console.log(formatTable(out.rows));
   const missed = out.rows.filter((r) => r.pass === false);
   console.log('');
-  console.log(`${out.rows.filter((r) => r.pass !== undefined).length - missed.length} targets met, ${missed.length} missed; ${seconds.toFixed(0)} s`);
+  console.log(`${out.rows.filter((r) => r.pass !== undefined).length - missed.length} targets met, ${missed.length} missed; ${seconds.toFixed(0)} s (this process's CPU ${cpuSeconds.toFixed(0)} s)`);
   if (!quick) {
     const file = path.join(__dirname, '..', '..', 'bench', 'results.json');
     const tidy = (_: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(3)) : v);
