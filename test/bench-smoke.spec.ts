@@ -10,17 +10,20 @@ import { BenchOptions, BenchResult, runBench } from '../bench/main';
 import { nativeBackend } from '../bench/backends';
 import { VARIANTS } from '../bench/parties';
 import { Row, formatTable } from '../bench/report';
+import { POSTGRES_TARGET } from '../bench/hub';
 import { NATIVE_SPEEDUP_TARGET } from '../bench/throughput';
 import { BOLT3_COMMITMENT_NO_HTLC, BOLT5_PENALTY_TO_LOCAL, BOLT5_PENALTY_TO_LOCAL_AND_REMOTE } from '../bench/weights';
 
 const TINY: BenchOptions = {
   throughput: { rounds: 2, perRound: 4, batch: 2, fileStorePayments: 3 },
   growth: { checkpoints: [40, 100], window: 20, scheduleSteps: 1000, scheduleWindow: 100 },
-  watcher: { channels: [10, 100], blockTxs: 60, rounds: 1 },
+  hub: { channels: 20, rounds: 1 },
+  watcher: { channels: [10, 100], blockTxs: 60, rounds: 1, processes: 4 },
 };
 
 describe('benchmark (tiny sizes)', function () {
-  this.timeout(60_000);
+  // The hub rows start a PostgreSQL server and PGlite, and the split forks four watcher processes.
+  this.timeout(180_000);
   let result: BenchResult;
   const rows = (section: Row['section']) => result.rows.filter((r) => r.section === section);
   const named = (name: string) => {
@@ -34,7 +37,7 @@ describe('benchmark (tiny sizes)', function () {
   });
 
   it('gives rows with a finite value and a unit in every section, and machine facts', () => {
-    for (const s of ['throughput', 'growth', 'weights', 'watcher'] as const) expect(rows(s), s).to.not.be.empty;
+    for (const s of ['throughput', 'growth', 'weights', 'hub', 'watcher'] as const) expect(rows(s), s).to.not.be.empty;
     for (const r of result.rows) {
       expect(Number.isFinite(r.value), r.name).to.equal(true);
       expect(r.unit, r.name).to.be.a('string').and.not.equal('');
@@ -125,12 +128,39 @@ describe('benchmark (tiny sizes)', function () {
     expect(named('after 10^2 payments: receiver\'s stored secrets').data!.secrets).to.equal(7);
   });
 
-  it('times the watcher at each size, having checked that it found every spend in its block', () => {
+  it('times the growth windows taking turns, each as a ratio to the start window', () => {
+    expect(named('payments 1..20: time per payment').unit).to.equal('us');
+    for (const n of ['after 40 payments', 'after 10^2 payments']) expect(named(`${n}: time per payment`)).to.include({ ratioOf: 'of start', unit: 'us' });
+    expect(named('key schedule + store, steps 901..10^3').ratioOf).to.equal('of start');
+  });
+
+  it('pays through the hub on every store, durable PostgreSQL against its target, with memory and database sizes per channel', () => {
+    const paying = (label: string) => named(`20 channels paying at once: ${label}`);
+    expect(paying('in memory (MemoryChannelStore)').unit).to.equal('payments/s');
+    for (const label of ['PGlite (PostgresChannelStore)', 'PostgreSQL server (PostgresChannelStore)', 'files (FileChannelStore)']) {
+      expect(paying(label)).to.include({ ratioOf: 'of in-memory', unit: 'payments/s' });
+    }
+    expect(paying('PostgreSQL server (PostgresChannelStore)').target).to.equal(`>= ${POSTGRES_TARGET.toFixed(2)}`);
+    expect(named('memory per open channel in the hub').data!.receiverAloneBytes).to.be.a('number');
+    const text = named('state per channel: JSON text').value;
+    // A receiver's saved state is a couple of kilobytes; jsonb keeps about as much, the table more (an index, free space, the alias).
+    expect(text).to.be.within(1000, 4000);
+    expect(named('state per channel: jsonb').value).to.be.within(text * 0.8, text * 1.5);
+    expect(named('state per channel: table + index').value).to.be.above(named('state per channel: jsonb').value);
+  });
+
+  it('times the watcher at each size, having checked that it found every spend in its blocks, and with the duty split over 4 processes', () => {
     expect(rows('watcher').map((r) => r.name)).to.deep.equal([
-      '10^1 channels: scan of one block', '10^1 channels: whole poll of that block',
-      '10^2 channels: scan of one block', '10^2 channels: whole poll of that block',
+      '10^1 channels: scan of one block', '10^1 channels: whole poll of a block',
+      '10^2 channels: scan of one block', '10^2 channels: whole poll of a block',
       'block parse alone (Block.fromBuffer)',
+      '10^2 channels over 4 processes (WatchLeases): whole poll, per process',
+      '10^2 channels over 4 processes (WatchLeases): taking a share',
+      '10^2 channels over 4 processes (WatchLeases): lease renewal, nothing to move',
+      '10^2 channels over 4 processes (WatchLeases): registering the outpoints',
     ]);
+    // 96 synthetic outpoints and 4 real ones per block: 100 in all with one block, 25 for each process.
+    expect(named('10^2 channels over 4 processes (WatchLeases): whole poll, per process').data!.held).to.equal('25 25 25 25');
   });
 
   it('prints one aligned table', () => {

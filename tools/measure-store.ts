@@ -4,7 +4,8 @@
  * the memory store, PGlite (in memory and on disk) and a real PostgreSQL
  * server, with and without group commit; and the size of a revocable
  * receiver's state, as JSON and as stored. The state saved is a real
- * Receiver's after a few payments. Until these rows join `npm run bench`.
+ * Receiver's after a few payments. The store alone, beside `npm run bench`,
+ * whose hub rows time whole payments through a ReceiverHub on each store.
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
