@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import { MemoryChannelStore, Receiver } from '../lib';
+import type { ReceiverHub } from '../lib/node';
 import { ConfirmedFundings, payThroughHub, receiverOfRecord, restoreSenders, startHub } from './hub-parties';
 import { collectAll } from './measure';
 
@@ -24,9 +25,8 @@ export interface MemoryOutput {
   readonly watching: number;
 }
 
-/** Heap used plus external memory (buffers outside the heap) after full collections. */
+/** Heap used plus external memory (buffers outside the heap) after a full collection. */
 function heapBytes(): number {
-  collectAll();
   collectAll();
   const m = process.memoryUsage();
   return m.heapUsed + m.external;
@@ -47,18 +47,23 @@ async function main(): Promise<void> {
   const warmSenders = restoreSenders(few);
   for (let i = 0; i < 5; i++) await Promise.all(warmSenders.map((s) => payThroughHub(warmHub, s, 100n)));
 
+  // What the hub holds is what dropping it frees: the senders and the store, which change a little with the payment, stay out of it.
   const store = await seeded(input.records);
   const senders = restoreSenders(input.senders);
-  const before = heapBytes();
-  const hub = await startHub(store, backend);
-  await Promise.all(senders.map((s) => payThroughHub(hub, s, 100n)));
-  const perChannel = (heapBytes() - before) / senders.length;
+  let hub: ReceiverHub | undefined = await startHub(store, backend);
+  await Promise.all(senders.map((s) => payThroughHub(hub!, s, 100n)));
+  const { loaded, watching } = hub;
+  const withHub = heapBytes();
+  hub = undefined;
+  const perChannel = (withHub - heapBytes()) / senders.length;
 
   const stored = input.records.filter(([k]) => k.startsWith('rt-')).map(([, v]) => v);
-  const base = heapBytes();
-  const receivers: Receiver[] = stored.map(receiverOfRecord);
-  const perReceiver = (heapBytes() - base) / receivers.length;
-  const out: MemoryOutput = { channels: senders.length, perChannel, perReceiver, loaded: hub.loaded, watching: hub.watching };
+  let receivers: Receiver[] | undefined = stored.map(receiverOfRecord);
+  const count = receivers.length;
+  const withReceivers = heapBytes();
+  receivers = undefined;
+  const perReceiver = (withReceivers - heapBytes()) / count;
+  const out: MemoryOutput = { channels: senders.length, perChannel, perReceiver, loaded, watching };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 

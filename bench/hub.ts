@@ -165,7 +165,7 @@ async function memoryRows(set: HubChannelSet, dir: string): Promise<Row[]> {
     {
       section: 'hub', name: 'memory per open channel in the hub', value: Math.round(m.perChannel), unit: 'bytes',
       note: `${m.channels.toLocaleString('en-US')} channels loaded, cached and watched; a Receiver alone ${Math.round(m.perReceiver).toLocaleString('en-US')}`,
-      detail: 'in a process of its own: a fresh ReceiverHub over an in-memory store holding the channels takes one payment on each (it loads the record, restores the Receiver, caches it, routes its id, and the hub\'s watcher watches it); V8 heap used plus external memory after full collections, less the same before the hub started (the store and the senders already there, the payment path compiled on another hub), divided by the channels. The Receiver alone: Receiver.restore of each stored record, measured the same way',
+      detail: 'in a process of its own: a fresh ReceiverHub over an in-memory store holding the channels takes one payment on each (it loads the record, restores the Receiver, caches it, routes its id, and the hub\'s watcher watches it); V8 heap used plus external memory after a full collection, less the same once the hub is dropped (so the store and the senders, which the payment changes a little, are left out; the payment path was compiled on another hub first), divided by the channels. The Receiver alone: Receiver.restore of each stored record, measured the same way',
       data: { receiverAloneBytes: Math.round(m.perReceiver) },
     },
   ];
