@@ -206,7 +206,7 @@ describe('duplex channel on a regtest node (d = 2, b = 3, Δ = 5, Dc = 10)', fun
     await node.mine(1);
     const got = await broadcastAndConfirm(node, refund);
     expect(got.tx.outs[0]!.value).to.equal(ctx.initialBalances.b - ctx.simplexFee);
-    expect(duplexBranch(ctx, 0, ctx.initialBalances).map((t) => t.level)).to.deep.equal([1, 2]);
+    expect(duplexBranch(ctx, 0, ctx.initialBalances).map((t) => t.level)).to.deep.equal([0, 1]);
     expect(verifyDuplexParams).to.be.a('function');
   });
 });

@@ -65,6 +65,6 @@ export function signedKickoff(p: DuplexPair): Transaction {
 }
 
 /** A state's branch from `fromLevel` down, each transaction signed by a and completed by b. */
-export function signedBranch(p: DuplexPair, index: number, balances: DuplexLeafBalances, fromLevel = 1): Transaction[] {
+export function signedBranch(p: DuplexPair, index: number, balances: DuplexLeafBalances, fromLevel = 0): Transaction[] {
   return duplexBranch(p.ctx, index, balances, fromLevel).map((t) => p.b.completeTwoOfTwo(t.spend, p.a.sign(p.a.hash(t.spend))));
 }

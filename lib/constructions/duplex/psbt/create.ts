@@ -16,7 +16,7 @@ import { DuplexSetupParams, planDuplexSetup } from '../tx/setup';
  *
  * @param p - As {@link planDuplexSetup} takes it.
  * @param origins - Key origins (BIP 32) to annotate the wallets' inputs and change with.
- * @throws {@link ChannelError} the codes of {@link planDuplexSetup}.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_FEE_RATE`, `INVALID_SCRIPT`, `INVALID_KEY`, `NON_SEGWIT_INPUT`, `INVALID_TRANSACTION` or `INSUFFICIENT_FUNDS` as {@link planDuplexSetup}.
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if `origins` is malformed.
  *
  * @example

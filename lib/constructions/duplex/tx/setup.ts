@@ -21,7 +21,7 @@ import { FUNDING_SEQUENCE, FundingInput, checkFundingInputs } from '../../../tx/
 import { checkDestinationScript, dustLimit, p2wshScript } from '../../../tx/outputs';
 import { TxPlan } from '../../../tx/plan';
 import { TX_VERSION } from '../../../tx/spend';
-import { InputShape, segwitTxWeight } from '../../../tx/weights';
+import { segwitTxWeight } from '../../../tx/weights';
 
 /** One party's part of the setup. */
 export interface DuplexFunder {
@@ -69,7 +69,6 @@ export interface DuplexSetupPlan extends TxPlan {
 }
 
 interface FunderPart {
-  readonly shapes: InputShape[];
   readonly change: bigint;
   readonly fee: bigint;
 }
@@ -90,7 +89,7 @@ function funderPart(f: DuplexFunder, who: string, sharedWeight: number, rate: Fe
   }
   let change = total - f.amount - feeWithChange;
   if (change < dustLimit(f.changeScript)) change = 0n;
-  return { shapes, change, fee: total - f.amount - change };
+  return { change, fee: total - f.amount - change };
 }
 
 /**
@@ -125,11 +124,14 @@ export function planDuplexSetup(p: DuplexSetupParams): DuplexSetupPlan {
   const shared = segwitTxWeight([], [fundingScriptPubKey.length]);
   const aShared = Math.ceil(shared / 2);
   const a = funderPart(p.a, 'a', aShared, p.feeRate);
-  const b = funderPart(p.b, 'b', shared - aShared, p.feeRate);
   const seen = new Set(p.a.inputs.map((i) => `${i.txid}:${i.vout}`));
-  p.b.inputs.forEach((i, n) => {
-    if (seen.has(`${i.txid}:${i.vout}`)) fail('INVALID_ARGUMENT', `b's input ${n} is also a's`);
-  });
+  expectObject(p.b, 'b');
+  if (Array.isArray(p.b.inputs)) {
+    p.b.inputs.forEach((i, n) => {
+      if (i !== null && typeof i === 'object' && seen.has(`${i.txid}:${i.vout}`)) fail('INVALID_ARGUMENT', `b's input ${n} is also a's`);
+    });
+  }
+  const b = funderPart(p.b, 'b', shared - aShared, p.feeRate);
   const capacity = p.a.amount + p.b.amount;
   if (capacity === 0n) fail('INVALID_AMOUNT', 'both deposits are 0');
   checkAmount(capacity, 'capacity', 1n);

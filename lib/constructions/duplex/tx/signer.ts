@@ -25,7 +25,7 @@ export type DuplexRole = 'a' | 'b';
  * @example
  * ```ts
  * const a = new DuplexSigner(ctx, 'a', aFundingKey);
- * const [leaf] = duplexBranch(ctx, 0, ctx.initialBalances, ctx.params.levels);
+ * const [leaf] = duplexBranch(ctx, 0, ctx.initialBalances, ctx.params.levels - 1);
  * const sig = a.sign(a.hash(leaf.spend));
  * const tx = new DuplexSigner(ctx, 'b', bFundingKey).completeTwoOfTwo(leaf.spend, sig); // checks sig first
  * ```
@@ -119,7 +119,7 @@ export class DuplexSigner {
    * @param ch - A simplex channel this party pays on.
    * @param paid - The payee's total so far.
    * @throws {@link ChannelError} `INVALID_ARGUMENT` if this party is not `ch`'s payer.
-   * @throws {@link ChannelError} the codes of simplexPaymentSpend.
+   * @throws {@link ChannelError} `INVALID_AMOUNT`, `AMOUNT_BELOW_DUST` or `AMOUNT_EXCEEDS_CAPACITY` if `paid` is not a payment this channel can make (simplexPaymentSpend).
    */
   signSimplexPayment(ch: SimplexChannel, paid: bigint): Uint8Array {
     this.expectPayer(ch, true);
@@ -134,7 +134,7 @@ export class DuplexSigner {
    * @param payerSig - The payer's signature of that payment.
    * @throws {@link ChannelError} `INVALID_ARGUMENT` if this party is not `ch`'s payee.
    * @throws {@link ChannelError} `INVALID_SIGNATURE` if `payerSig` does not sign the payment.
-   * @throws {@link ChannelError} the codes of simplexPaymentSpend.
+   * @throws {@link ChannelError} `INVALID_AMOUNT`, `AMOUNT_BELOW_DUST` or `AMOUNT_EXCEEDS_CAPACITY` if `paid` is not a payment this channel can make (simplexPaymentSpend).
    */
   completeSimplexPayment(ch: SimplexChannel, paid: bigint, payerSig: Uint8Array): Transaction {
     this.expectPayer(ch, false);

@@ -38,7 +38,7 @@ export interface SimplexChannel {
  * @param direction - `ab` or `ba`.
  * @returns The channel, or undefined when its payer's balance is 0 (no such output).
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context, `leafTxid` is malformed or `direction` is neither.
- * @throws {@link ChannelError} the codes of checkLeafBalances.
+ * @throws {@link ChannelError} `INVALID_AMOUNT`, `AMOUNT_EXCEEDS_CAPACITY` or `AMOUNT_BELOW_DUST` if the balances are not a leaf's (checkLeafBalances).
  */
 export function simplexChannel(ctx: DuplexContext, leafTxid: string, balances: DuplexLeafBalances, direction: SimplexDirection): SimplexChannel | undefined {
   const c = expectDuplexContext(ctx);

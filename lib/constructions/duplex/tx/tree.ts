@@ -16,11 +16,11 @@ import { DUPLEX_SEQUENCE, DuplexContext, DuplexLeafBalances, checkLeafBalance, e
 
 /** One transaction of a state's branch. */
 export interface DuplexTreeTx {
-  /** 1 to d; d is the leaf. */
+  /** 0 to d - 1, counted as the invalidation counter counts them (0 under the kickoff); d - 1 is the leaf. */
   readonly level: number;
   /** The state's digit at this level: the nSequence is `(b - 1 - digit) * Δ`. */
   readonly digit: number;
-  /** The 2-of-2 it spends: the kickoff's (level 1) or its parent node's. */
+  /** The 2-of-2 it spends: the kickoff's (level 0) or its parent node's. */
   readonly parent: FundingOutputContext;
   /** Its fields, for the sighash and the unsigned transaction. */
   readonly spend: FundingSpendParams;
@@ -66,7 +66,7 @@ export function checkLeafBalances(ctx: DuplexContext, b: DuplexLeafBalances): vo
  *
  * @param ctx - From {@link verifyDuplexParams}.
  * @param b - Each party's balance, as {@link checkLeafBalances} takes them.
- * @throws {@link ChannelError} the codes of {@link checkLeafBalances}.
+ * @throws {@link ChannelError} `INVALID_AMOUNT`, `AMOUNT_EXCEEDS_CAPACITY` or `AMOUNT_BELOW_DUST` if the balances are not a leaf's ({@link checkLeafBalances}).
  */
 export function duplexLeafOutputs(ctx: DuplexContext, b: DuplexLeafBalances): TxOut[] {
   checkLeafBalances(ctx, b);
@@ -79,15 +79,15 @@ export function duplexLeafOutputs(ctx: DuplexContext, b: DuplexLeafBalances): Tx
 /**
  * A state's branch: its d transactions below the kickoff, from `fromLevel`
  * down to the leaf (the levels above are the previous state's when a reset
- * starts below them).
+ * starts below them: firstChangedLevel gives `fromLevel`).
  *
  * @param ctx - From {@link verifyDuplexParams}.
  * @param index - The state, 0 to b^d - 1.
  * @param balances - The leaf's balances in this state.
- * @param fromLevel - The first level to return (1 for the whole branch).
- * @returns The transactions from `fromLevel` to d, parents first.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context, `index` is not a state's, or `fromLevel` is not in [1, d].
- * @throws {@link ChannelError} the codes of {@link checkLeafBalances}.
+ * @param fromLevel - The first level to return, 0 (the default) for the whole branch.
+ * @returns The transactions from `fromLevel` to d - 1, parents first.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context, `index` is not a state's, or `fromLevel` is not in [0, d - 1].
+ * @throws {@link ChannelError} `INVALID_AMOUNT`, `AMOUNT_EXCEEDS_CAPACITY` or `AMOUNT_BELOW_DUST` if the balances are not a leaf's ({@link checkLeafBalances}).
  *
  * @example
  * ```ts
@@ -95,18 +95,18 @@ export function duplexLeafOutputs(ctx: DuplexContext, b: DuplexLeafBalances): Tx
  * branch.map((t) => t.spend.sequence); // [(b-1-1)Δ, (b-1-1)Δ] for d = 2, b = 3: digits [1, 1]
  * ```
  */
-export function duplexBranch(ctx: DuplexContext, index: number, balances: DuplexLeafBalances, fromLevel = 1): DuplexTreeTx[] {
+export function duplexBranch(ctx: DuplexContext, index: number, balances: DuplexLeafBalances, fromLevel = 0): DuplexTreeTx[] {
   const c = expectDuplexContext(ctx);
   const digits = counterDigits(c.counter, index);
   const d = c.params.levels;
-  if (!Number.isSafeInteger(fromLevel) || fromLevel < 1 || fromLevel > d) fail('INVALID_ARGUMENT', `fromLevel must be in [1, ${d}]`, { fromLevel });
+  if (!Number.isSafeInteger(fromLevel) || fromLevel < 0 || fromLevel >= d) fail('INVALID_ARGUMENT', `fromLevel must be in [0, ${d - 1}]`, { fromLevel });
   const leafOutputs = duplexLeafOutputs(c, balances);
   const out: DuplexTreeTx[] = [];
   let parent = c.kickoff;
-  for (let level = 1; level <= d; level++) {
-    const digit = digits[level - 1]!;
+  for (let level = 0; level < d; level++) {
+    const digit = digits[level]!;
     const sequence = (c.params.values - 1 - digit) * c.params.step;
-    if (level === d) {
+    if (level === d - 1) {
       const spend = { funding: parent, locktime: 0, sequence, outputs: leafOutputs };
       if (level >= fromLevel) out.push({ level, digit, parent, spend });
       break;
