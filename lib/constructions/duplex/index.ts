@@ -31,3 +31,5 @@ export * from './tx/tree';
 export * from './tx/simplex';
 export * from './tx/signer';
 export * from './psbt/create';
+export { DuplexExit, checkDuplexExit } from './chain/exit';
+export * from './chain/watcher';
