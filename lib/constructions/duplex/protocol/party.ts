@@ -154,7 +154,12 @@ export class DuplexParty {
   }
 
   /** What this party has paid on its simplex channel in this state, and what it has been paid on the other. */
-  get paid(): { readonly out: bigint; readonly in: bigint } {
+  get paid(): {
+    /** Paid on this party's simplex channel (counted once signed). */
+    readonly out: bigint;
+    /** Paid to it on the other (counted once its signature is checked). */
+    readonly in: bigint;
+  } {
     return { out: this.s.paidOut, in: this.s.paidIn };
   }
 
