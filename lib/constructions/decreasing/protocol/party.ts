@@ -176,8 +176,8 @@ export class DecreasingParty {
     const ctx = verifyOpenTerms(m, p, chain);
     const party = DecreasingParty.open(ctx, 'b', fundingKey);
     party.takeInitialSigs(m.sig, m.kickoffSig);
-    party.s = { ...party.s, phase: 'funding', fundingCheck: { depth: p.fundingDepth ?? DEFAULT_FUNDING_DEPTH } };
     const signed = party.initialSigned();
+    party.s = { ...party.s, phase: 'funding', fundingCheck: { depth: p.fundingDepth ?? DEFAULT_FUNDING_DEPTH } };
     return {
       party,
       message: {
