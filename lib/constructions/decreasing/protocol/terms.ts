@@ -35,6 +35,7 @@ export function termsHash(ctx: DecreasingContext): Uint8Array {
 /** The parameters a decreasing_open names, before any check. */
 export function paramsOfOpen(m: DecreasingOpen): DecreasingParams {
   const lock = m.initialLock;
+  if (lock !== undefined && (lock === null || typeof lock !== 'object')) fail('INVALID_TIMELOCK', 'initialLock must be {height}', { field: 'initialLock' });
   if (lock !== undefined && !('height' in lock)) fail('INVALID_TIMELOCK', 'L_0 must be a height: time locks drift with median time past', { field: 'initialLock' });
   if (!(m.fundingTxid instanceof Uint8Array) || m.fundingTxid.length !== 32) fail('MESSAGE_INVALID', 'fundingTxid must be 32 bytes', { field: 'fundingTxid' });
   return {
@@ -97,7 +98,7 @@ export function verifyOpenTerms(m: DecreasingOpen, policy: ReturnType<typeof che
   if (!Number.isSafeInteger(m.step) || m.step < 1) fail('INVALID_TIMELOCK', 'Δ must be a positive number of blocks', { field: 'step' });
   if (m.step < policy.minStep) fail('INVALID_TIMELOCK', `Δ of ${m.step} blocks is below the ${policy.minStep} this party takes`, { field: 'step', min: policy.minStep });
   const ctx = verifyDecreasingParams(paramsOfOpen(m));
-  if (!bytesEqual(m.channelId, deriveChannelId(ctx.params.fundingOutpoint.txid, ctx.params.fundingOutpoint.vout))) {
+  if (!(m.channelId instanceof Uint8Array) || !bytesEqual(m.channelId, deriveChannelId(ctx.params.fundingOutpoint.txid, ctx.params.fundingOutpoint.vout))) {
     fail('WRONG_CHANNEL', 'the channel id is not the funding outpoint\'s', { field: 'channelId' });
   }
   if (policy.payoutKey !== undefined && !bytesEqual(policy.payoutKey, ctx.params.bPayoutKey)) fail('INVALID_KEY', 'bPayoutKey is not this party\'s payout key', { field: 'bPayoutKey' });
