@@ -25,6 +25,15 @@ import { messageRegistry } from '../../../protocol/registry';
 import { MessageOf, MessageSchema, defineMessage } from '../../../protocol/schema';
 import { Json } from '../../../protocol/wire';
 
+/** L_0 as a decreasing_open carries it: a height, or a time that b refuses. */
+export type DecreasingOpenLock = {
+  /** A block height. */
+  readonly height: number;
+} | {
+  /** Unix seconds: refused, time locks drift with median time past. */
+  readonly time: number;
+};
+
 /** a to b: the channel's terms, and a's signatures of state 0 (and the kickoff) under them. */
 export interface DecreasingOpen {
   /** The message's type. */
@@ -50,7 +59,7 @@ export interface DecreasingOpen {
   /** Δ in blocks. */
   readonly step: number;
   /** Locktime form: L_0. A `time` is carried so that it can be refused by name. */
-  readonly initialLock?: { readonly height: number } | { readonly time: number };
+  readonly initialLock?: DecreasingOpenLock;
   /** Kickoff form: N. */
   readonly updates?: number;
   /** a's balance in state 0. */

@@ -309,7 +309,12 @@ export class DecreasingParty {
   /**
    * The funding outpoint, for {@link confirmFunding}.
    */
-  get funding(): { txid: string; vout: number } {
+  get funding(): {
+    /** The funding txid. */
+    txid: string;
+    /** The funding output's index. */
+    vout: number;
+  } {
     return { ...this.ctx.params.fundingOutpoint };
   }
 
