@@ -18,10 +18,12 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import {
-  ChannelError, DecreasingParty, DecreasingUpdate, decodeDecreasingMessage, encodeDecreasingMessage, handleDecreasingMessage, verifyDecreasingParams,
+  ChannelError, DECREASING_MESSAGES, DecreasingParty, DecreasingUpdate, decodeDecreasingMessage, encodeDecreasingMessage, handleDecreasingMessage, verifyDecreasingParams,
 } from '../lib';
 import { CAPACITY, CHAIN, handshakeDecreasing, openDecreasing, payDecreasing, syntheticFunding, decreasingKeys, wire } from './constructions/decreasing/kit';
 import { canonicalJson, fc, mutatedBytes, mutatedJson } from './support/fuzz-mutations';
+import { JsonText } from './support/bad-inputs-codec';
+import { badSpellings, withMember } from './kit/corpus/spellings';
 
 const RUNS = Number(process.env.REVCHAN_FUZZ_ITERATIONS ?? 2000);
 const SEED = Number(process.env.REVCHAN_FUZZ_SEED ?? 1017);
@@ -89,6 +91,21 @@ describe(`decreasing-lock fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () =>
       expect(decodeDecreasingMessage(JSON.parse(JSON.stringify(encodeDecreasingMessage(r.value))))).to.deep.equal(r.value);
     }
   });
+
+  // One target per schema, as test/fuzz.spec.ts has for the revocable construction's: each field respelt as its kind must refuse.
+  for (const schema of DECREASING_MESSAGES) {
+    const good = messages.find((m) => (m as { type?: unknown }).type === schema.type) as Record<string, unknown> | undefined;
+    it(`${schema.type} has a valid sample`, () => expect(good).to.not.equal(undefined));
+    if (good === undefined) continue;
+    const respelt = Object.entries(schema.fields).flatMap(([f, kind]) => badSpellings(kind, good[f]).map(([name, value, code]) => ({ f, name, message: withMember(good, f, value), code })));
+    fuzz(`${schema.type}: one field respelt (${respelt.length} spellings)`, fc.tuple(fc.constantFrom(...respelt), fc.array(fc.nat(), { maxLength: 12 })), ([c, order]) => {
+      const x = c.message instanceof JsonText ? JSON.parse(c.message.text) as unknown : reordered(c.message as Record<string, unknown>, order);
+      for (const decode of [decodeDecreasingMessage, (y: unknown) => schema.decode(y)]) {
+        const r = typed(() => decode(x));
+        expect('code' in r ? r.code : 'decoded', `${c.f}: ${c.name}`).to.equal(c.code);
+      }
+    }, Math.max(1, Math.round(RUNS / 4)));
+  }
 
   fuzz('DecreasingParty.restore, and every call of what restores', mutatedJson(states.map(([, st]) => st)), (x) => {
     for (const [, , keys] of states) {
@@ -158,6 +175,17 @@ function generator(seed: string): () => number {
     i += 4;
     return v / 2 ** 32;
   };
+}
+
+/** The same members in another order: a decoder must not depend on it. */
+function reordered(o: Record<string, unknown>, order: readonly number[]): Record<string, unknown> {
+  const keys = Object.keys(o);
+  for (let i = 0; i < order.length && keys.length > 1; i++) {
+    const a = i % keys.length;
+    const b = order[i]! % keys.length;
+    [keys[a], keys[b]] = [keys[b]!, keys[a]!];
+  }
+  return Object.fromEntries(keys.map((k) => [k, o[k]]));
 }
 
 const TAMPER: ((m: DecreasingUpdate, r: () => number) => DecreasingUpdate)[] = [
