@@ -72,6 +72,14 @@ describe(`decreasing-lock fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () =>
   const closingA = JSON.stringify(k.a.toJSON());
   const closeAck = k.b.onClose(closeOffer).message;
   const closedB = JSON.stringify(k.b.toJSON());
+  // A crossing: the loser holds what the winner's update paid it.
+  const x = handshakeDecreasing('locktime', { label: 'fuzz crossing' });
+  const [xw, xl] = x.a.winsTies ? [x.a, x.b] : [x.b, x.a];
+  const xwon = xw.pay(900n, CHAIN).message;
+  xl.pay(400n, CHAIN);
+  xw.onUpdateAck(xl.onUpdate(xwon, CHAIN).message);
+  const holding = JSON.stringify(xl.toJSON());
+  const holdingKey = xl === x.a ? x.keys.aFunding.priv : x.keys.bFunding.priv;
   const oob = openDecreasing('locktime', { label: 'fuzz out of band' });
   const format1 = { ...(oob.a.toJSON() as Record<string, unknown>), format: 'revchan-decreasing-party/1' };
   delete (format1 as Record<string, unknown>).fundingCheck;
@@ -80,6 +88,7 @@ describe(`decreasing-lock fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () =>
     ['a opening', aOpening.toJSON(), [hk.aFunding.priv]], ['b funding', bFunding.toJSON(), [hk.bFunding.priv]],
     ['a pending', JSON.parse(pendingA), [keysOf(l).a]], ['b open', JSON.parse(openB), [keysOf(l).b]],
     ['a closing', JSON.parse(closingA), [keysOf(k).a]], ['b closed', JSON.parse(closedB), [keysOf(k).b]], ['format 1', format1, [oob.keys.aFunding.priv]],
+    ['loser holding', JSON.parse(holding), [holdingKey]],
   ];
   const evidence = [hf.tx.toBuffer(), l.fundingTx.toBuffer(), k.fundingTx.toBuffer()];
 

@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import {
   ChainView, DecreasingOpen, DecreasingParty, DecreasingUpdate, FUNDING_OUTPUT_INDEX, PublicKey, confirmFunding, createFundingPsbt, extractTransaction,
-  finalizePsbt, handleDecreasingMessage, p2wpkhScript, planFunding, signPsbtWithKey, verifyDecreasingParams,
+  decreasingPayStep, finalizePsbt, handleDecreasingMessage, p2wpkhScript, planFunding, signPsbtWithKey, verifyDecreasingParams,
 } from '../lib';
 import { RegtestNode } from './kit/regtest-node';
 import {
@@ -179,16 +179,43 @@ describe('decreasing-lock channel: update tie-break', () => {
       // The loser checks the winner's whole, drops its own and countersigns.
       const step = handleDecreasingMessage(loser, wire(won), { chain: CHAIN });
       expect(step.dropped).to.deep.include({ index: k + 1 });
-      expect(step.received).to.equal(won === fromA ? 3000n : 700n);
+      // The winner also holds the loser's signature of the dropped state at the same lock: what it paid is held, not final.
+      const paid = won === fromA ? 3000n : 700n;
+      expect(step.received).to.equal(0n);
+      expect(loser.held).to.equal(paid);
+      expect(DecreasingParty.restore(JSON.parse(JSON.stringify(step.save)), loser === c.a ? c.keys.aFunding.priv : c.keys.bFunding.priv).held).to.equal(paid);
       handleDecreasingMessage(winner, wire(step.send as never));
       expect(winner.latest).to.deep.equal(loser.latest);
       expect(winner.latest).to.deep.equal({ index: k + 1, aBalance: won.aBalance, bBalance: won.bBalance, fee: won.fee });
-      // The loser offers its payment again.
+      // The loser offers its payment again; signed as k+2, it makes the held amount final.
       const again = loser === c.a ? 3000n : 700n;
-      payDecreasing(loser, winner, again);
+      const re = decreasingPayStep(loser, again, CHAIN);
+      const taken = handleDecreasingMessage(winner, wire(re.send!), { chain: CHAIN });
+      expect(taken.received).to.equal(again);
+      expect(handleDecreasingMessage(loser, wire(taken.send as never)).received).to.equal(paid);
+      expect(loser.held).to.equal(0n);
       expect(loser.latest.index).to.equal(k + 2);
       // Saved and restored, both agree.
       expect(DecreasingParty.restore(JSON.parse(JSON.stringify(c.a.toJSON())), c.keys.aFunding.priv).latest).to.deep.equal(c.b.latest);
+    }
+  });
+
+  it('a held amount is also made final by the winner\'s next update', () => {
+    const c = channels[5]!;
+    const fromA = c.a.pay(3000n, CHAIN).message;
+    const fromB = c.b.pay(700n, CHAIN).message;
+    const [winner, loser, won] = c.a.winsTies ? [c.a, c.b, fromA] : [c.b, c.a, fromB];
+    const paid = won === fromA ? 3000n : 700n;
+    winner.onUpdateAck(wire(loser.onUpdate(wire(won), CHAIN).message));
+    expect(loser.held).to.equal(paid);
+    const next = winner.pay(100n, CHAIN).message;
+    const r = loser.onUpdate(wire(next), CHAIN);
+    expect([r.amount, r.final, loser.held]).to.deep.equal([100n, 100n + paid, 0n]);
+    winner.onUpdateAck(wire(r.message));
+    const j = loser.toJSON() as Record<string, unknown>;
+    expect(j.held).to.equal(null);
+    for (const held of [{ index: 0, amount: '5' }, { index: loser.latest.index + 1, amount: '5' }, { index: 1, amount: '0' }]) {
+      expect(thrownCode(() => DecreasingParty.restore({ ...j, held }, loser === c.a ? c.keys.aFunding.priv : c.keys.bFunding.priv))).to.equal('STATE_INVALID');
     }
   });
 

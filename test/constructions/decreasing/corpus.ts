@@ -300,6 +300,8 @@ function partyFile(): FileSpec {
   t = 'DecreasingParty.restore';
   c.ok(t, 'b waiting for the funding', [new Ref('bFunding'), new Ref('hKeyB')]);
   c.bad(t, 'funding phase without the funding check', [new Ref('bFunding', { fundingCheck: null }), new Ref('hKeyB')], 'STATE_INVALID');
+  c.bad(t, 'an amount held past the latest state', [new Ref('bState', { held: { index: 9, amount: '1000' } }), new Ref('bKey')], 'STATE_INVALID');
+  c.bad(t, 'a held amount of 0', [new Ref('bState', { held: { index: 1, amount: '0' } }), new Ref('bKey')], 'STATE_INVALID');
   c.bad(t, 'format 1 in the funding phase', [new Ref('bFunding', { format: 'revchan-decreasing-party/1' }), new Ref('hKeyB')], 'STATE_INVALID');
   const s = (changes: Record<string, unknown>) => new Ref('bState', changes);
   const latest = (bState as { latest: Json }).latest;

@@ -34,8 +34,14 @@ export interface DecreasingPayment {
 export interface DecreasingReceived {
   /** The acknowledgement to send. */
   readonly message: DecreasingUpdateAck;
-  /** The amount received by this party. */
+  /** The amount this update pays this party. */
   readonly amount: bigint;
+  /**
+   * What is final now, to deliver for once saved: `amount`, unless the update
+   * crossed this party's own (`dropped`; it is then held), plus an amount
+   * held since a crossing, which this later state makes final.
+   */
+  readonly final: bigint;
   /** Updates left after this one at the tip given. */
   readonly budget: number;
   /**
@@ -43,7 +49,8 @@ export interface DecreasingReceived {
    * tie-break: the state it proposed, now dropped. Offer its payment again
    * on top of the new state. Until a later state is signed the counterparty
    * also holds this party's signature of the dropped state, at the same lock
-   * as the new one: deliver for `amount` once the next state is signed.
+   * as the new one, so `amount` is held: a later state's `final` (or
+   * {@link DecreasingParty.onUpdateAck}'s) includes it.
    */
   readonly dropped?: DecreasingState;
 }
@@ -236,6 +243,11 @@ export class DecreasingParty {
   /** The latest state both parties signed. */
   get latest(): DecreasingState {
     return copyState(this.s.latest);
+  }
+
+  /** Received in a crossing and not final yet (0 if none): final once a later state is signed. */
+  get held(): bigint {
+    return this.s.held?.amount ?? 0n;
   }
 
   /** This party's balance in the latest state. */
@@ -432,10 +444,12 @@ export class DecreasingParty {
     const hash = this.signer.stateHash(next);
     if (!this.signer.verifyCounterparty(hash, m.sig)) fail('INVALID_SIGNATURE', `the signature does not sign state ${next.index}`);
     const amount = balanceOf(next, this.s.role) - balanceOf(l, this.s.role);
-    const { pending: dropped, ...rest } = this.s;
-    this.s = { ...rest, latest: next, latestSig: m.sig };
+    const { pending: dropped, held, ...rest } = this.s;
+    const released = held !== undefined && next.index > held.index ? held.amount : 0n;
+    const nowHeld = dropped !== undefined ? { index: next.index, amount } : released > 0n ? undefined : held;
+    this.s = { ...rest, latest: next, latestSig: m.sig, ...(nowHeld ? { held: nowHeld } : {}) };
     const message: DecreasingUpdateAck = { type: 'decreasing_update_ack', channelId: this.channelId, index: next.index, sig: this.signer.sign(hash) };
-    return { message, amount, budget, ...(dropped ? { dropped: copyState(dropped) } : {}) };
+    return { message, amount, final: (dropped !== undefined ? 0n : amount) + released, budget, ...(dropped ? { dropped: copyState(dropped) } : {}) };
   }
 
   /**
@@ -447,15 +461,17 @@ export class DecreasingParty {
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no update awaits it.
    * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if it acknowledges another index.
    * @throws {@link ChannelError} `INVALID_SIGNATURE` if its signature does not sign the pending state.
+   * @returns An amount received in a crossing and held until now, final with this state (0 if none).
    */
-  onUpdateAck(m: DecreasingUpdateAck): void {
+  onUpdateAck(m: DecreasingUpdateAck): bigint {
     this.expectFor(m, 'decreasing_update_ack');
     const p = this.s.pending;
     if (p === undefined || this.s.phase !== 'open') fail('UNEXPECTED_MESSAGE', 'no update awaits an acknowledgement');
     if (m.index !== p.index) fail('UPDATE_INDEX_MISMATCH', `the pending update is ${p.index}`, { expected: p.index, got: m.index });
     if (!this.signer.verifyCounterparty(this.signer.stateHash(p), m.sig)) fail('INVALID_SIGNATURE', `the signature does not sign state ${p.index}`);
-    const { pending: _, ...rest } = this.s;
+    const { pending: _, held, ...rest } = this.s;
     this.s = { ...rest, latest: p, latestSig: m.sig };
+    return held?.amount ?? 0n;
   }
 
   /**

@@ -44,6 +44,12 @@ export interface DecreasingSaved {
   readonly close?: DecreasingBalances & { readonly proposer: DecreasingRole; readonly sig?: Uint8Array };
   /** Opened by the handshake: the funding check; absent when the terms were agreed out of band. */
   readonly fundingCheck?: DecreasingFundingCheck;
+  /**
+   * Received in an update that crossed this party's own and won: not final
+   * until a state past `index` is signed, because the counterparty also
+   * holds this party's signature of the dropped state at the same lock.
+   */
+  readonly held?: { readonly index: number; readonly amount: bigint };
 }
 
 const FORMAT = 'revchan-decreasing-party/2';
@@ -114,6 +120,7 @@ export function savedToJson(s: DecreasingSaved): Json {
       proposer: s.close.proposer, sig: s.close.sig ? hex(s.close.sig) : null,
     } : null,
     fundingCheck: s.fundingCheck ? { depth: s.fundingCheck.depth, confirmations: s.fundingCheck.confirmations ?? null } : null,
+    held: s.held ? { index: s.held.index, amount: s.held.amount.toString() } : null,
   };
 }
 
@@ -129,6 +136,12 @@ export function readSaved(json: unknown): DecreasingSaved {
   if (o.format !== FORMAT && o.format !== FORMAT_1) stateError('not a decreasing-lock party state');
   // Format 1 has no fundingCheck: its channels were opened out of band.
   const fundingCheck = o.format === FORMAT && o.fundingCheck !== null ? fundingCheckFromJson(o.fundingCheck) : undefined;
+  let held: DecreasingSaved['held'];
+  if (o.format === FORMAT && o.held !== null) {
+    const h = readObject(o.held, 'held');
+    held = { index: readInt(h, 'index'), amount: readBig(h, 'amount') };
+    if (held.amount <= 0n) fieldError('held.amount', 'must be positive');
+  }
   if (o.role !== 'a' && o.role !== 'b') stateError('role');
   if (!PHASES.includes(o.phase as DecreasingPhase)) stateError('phase');
   const role = o.role;
@@ -152,11 +165,13 @@ export function readSaved(json: unknown): DecreasingSaved {
     ...(o.pending !== null ? { pending: stateFromJson(o.pending, 'pending') } : {}),
     ...(close ? { close } : {}),
     ...(fundingCheck ? { fundingCheck } : {}),
+    ...(held ? { held } : {}),
   };
   checkPhaseParts(phase, PARTS[phase], { latestSig: s.latestSig, pending: s.pending, close: s.close, fundingCheck: s.fundingCheck });
   if (fundingCheck !== undefined && fundingCheck.confirmations === undefined && phase !== 'opening' && phase !== 'funding') {
     fieldError('fundingCheck.confirmations', 'past funding without the funding seen deep enough');
   }
+  if (held !== undefined && (held.index > s.latest.index || held.index < 1)) fieldError('held.index', 'not a signed state');
   if (fundingCheck?.confirmations !== undefined && (phase === 'opening' || phase === 'funding')) fieldError('fundingCheck.confirmations', 'the funding seen deep enough, but the channel not open');
   if (s.pending !== undefined && s.pending.index !== s.latest.index + 1) fieldError('pending.index', 'not the state after the latest');
   if (phase === 'opening' && s.latest.index !== 0) fieldError('latest.index', 'an opening channel is at state 0');

@@ -17,7 +17,11 @@ import { DecreasingState } from '../tx/signer';
 export interface DecreasingStep extends Step<Json, DecreasingMessage> {
   /** A close both parties signed, to broadcast once saved. */
   readonly closeTx?: Transaction;
-  /** Set when an update paid this party: the amount, to deliver for once saved. */
+  /**
+   * What is final for this party, to deliver for once saved: an update's
+   * amount (unless it crossed this party's own, see `dropped`; then it is
+   * held) plus an amount held since a crossing that this state makes final.
+   */
   readonly received?: bigint;
   /** Updates left after an update, at the tip given. */
   readonly budget?: number;
@@ -66,11 +70,12 @@ export function handleDecreasingMessage(party: DecreasingParty, m: DecreasingMes
     case 'decreasing_update': {
       if (opts.chain === undefined) fail('INVALID_ARGUMENT', 'an update needs the chain tip (opts.chain)');
       const r = party.onUpdate(m, opts.chain);
-      return { save: party.toJSON(), send: r.message, received: r.amount, budget: r.budget, ...(r.dropped ? { dropped: r.dropped } : {}) };
+      return { save: party.toJSON(), send: r.message, received: r.final, budget: r.budget, ...(r.dropped ? { dropped: r.dropped } : {}) };
     }
-    case 'decreasing_update_ack':
-      party.onUpdateAck(m);
-      return { save: party.toJSON() };
+    case 'decreasing_update_ack': {
+      const released = party.onUpdateAck(m);
+      return { save: party.toJSON(), ...(released > 0n ? { received: released } : {}) };
+    }
     case 'decreasing_close': {
       const r = party.onClose(m);
       return { save: party.toJSON(), send: r.message, closeTx: r.tx };
