@@ -28,12 +28,14 @@ export {
 } from './params';
 export * from './tx/weights';
 export * from './tx/setup';
+export * from './tx/abort';
 export * from './tx/tree';
 export * from './tx/simplex';
 export * from './tx/signer';
 export * from './psbt/create';
 export { DuplexExit, checkDuplexExit } from './chain/exit';
 export * from './chain/watcher';
+export * from './chain/setup-guard';
 export * from './protocol/messages';
 export { DuplexCloseAccepted, DuplexParty, DuplexPaymentReceived } from './protocol/party';
 export { DuplexPhase } from './protocol/saved';
