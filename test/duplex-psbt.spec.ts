@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { Psbt, Transaction } from 'bitcoinjs-lib';
-import { combinePsbts, extractTransaction, finalizePsbt, signPsbtWithMaster } from '../lib';
+import { combinePsbts, explainPsbt, explainTransaction, extractTransaction, finalizePsbt, signPsbtWithMaster } from '../lib';
 import { DuplexFixtureCase, PASSPHRASES, PATHS, TEST_MNEMONIC, buildDuplexFixtures, serializeDuplexFixtures } from './constructions/duplex/fixtures';
 import { DUPLEX_PSBT_FIXTURE } from './constructions/duplex/generate-fixtures';
 import { masterFromMnemonic } from './support/psbt-scenario';
@@ -65,6 +65,12 @@ describe('duplex PSBT fixtures', () => {
       const tx = extractTransaction(finalizePsbt(combined));
       expect(tx.toHex()).to.equal(c.final);
       verifyInputs(tx.toBuffer(), prevoutsOf(unsigned));
+      if (c.kind !== 'duplex-setup') {
+        // The kickoff and the close have the decreasing-lock channel's shapes, and are named for both.
+        const named = c.kind === 'duplex-kickoff' ? 'decreasing-kickoff' : c.kind === 'duplex-close' ? 'decreasing-close' : c.kind;
+        expect(explainPsbt(Psbt.fromBase64(c.unsigned)).kind).to.equal(named);
+        expect(explainTransaction(tx).kind).to.equal(named);
+      }
     });
   }
 

@@ -12,7 +12,7 @@ import {
   explainTransaction, firstChangedLevel, p2wpkhScript, p2wshScript, planDuplexSetup, simplexChannel, simplexPaymentSpend,
   simplexRefundSpend, verifyDuplexParams,
 } from '../lib';
-import { DEPOSIT, FEE_RATE, duplexKeys, duplexPair, duplexParamsFor, signedBranch } from './constructions/duplex/kit';
+import { DEPOSIT, FEE_RATE, duplexKeys, duplexPair, duplexParamsFor, signedBranch, signedKickoff } from './constructions/duplex/kit';
 import { thrownCode } from './support/errors';
 
 const keys = duplexKeys('unit');
@@ -199,5 +199,19 @@ describe('duplex channel: parameters, tree and simplex builders', () => {
     const pay = p.b.completeSimplexPayment(ab, 10_000n, p.a.signSimplexPayment(ab, 10_000n));
     expect(explainTransaction(pay).kind).to.equal('duplex-simplex-payment');
     expect(explainTransaction(p.a.simplexRefund(ab)).kind).to.equal('duplex-simplex-refund');
+  });
+
+  it('inspect names the kickoff and the close honestly: the decreasing-lock inspector claims their shape, for both constructions, never certain', () => {
+    const p = duplexPair(keys);
+    for (const tx of [signedKickoff(p), p.b.completeTwoOfTwo(duplexCloseSpend(p.ctx, { a: 500_000n, b: 499_000n, fee: 1_000n }), p.a.sign(p.a.hash(duplexCloseSpend(p.ctx, { a: 500_000n, b: 499_000n, fee: 1_000n }))))]) {
+      const e = explainTransaction(tx);
+      expect(e.kind).to.match(/^decreasing-(kickoff|close)$/);
+      expect(e.kindLabel).to.include('decreasing-lock or duplex');
+      expect(e.recognisedBy).to.include('duplex');
+      expect(e.certain).to.equal(false);
+    }
+    // The decreasing-lock state stays certain: no duplex transaction pays P2WPKH outputs under a lock.
+    const [node] = signedBranch(p, 4, p.ctx.initialBalances);
+    expect(explainTransaction(node!).certain).to.equal(true);
   });
 });

@@ -10,6 +10,7 @@ export type DecreasingTxKind = 'decreasing-state' | 'decreasing-kickoff' | 'decr
 /** Each kind in words, for a person. */
 export const DECREASING_KIND_LABELS: Readonly<Record<DecreasingTxKind, string>> = {
   'decreasing-state': 'decreasing-lock channel state',
-  'decreasing-kickoff': 'decreasing-lock channel kickoff',
-  'decreasing-close': 'decreasing-lock channel cooperative close',
+  // The duplex channel's kickoff and close have the very same shape: no field tells them apart.
+  'decreasing-kickoff': 'a kickoff (decreasing-lock or duplex channel: the shape is the same)',
+  'decreasing-close': 'a cooperative close (decreasing-lock or duplex channel: the shape is the same)',
 };

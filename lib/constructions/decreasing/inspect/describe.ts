@@ -7,7 +7,9 @@
  * and a BIP 68 block lock (kickoff form); the close has nLockTime 0 and
  * nSequence 0xfffffffe (the revocable construction, asked first, claims
  * those with its state numbers and its close's final nSequence; Spillman's
- * Form S its one-output refunds). The index needs the channel's L_0 and Δ,
+ * Form S its one-output refunds). The duplex channel's kickoff and close
+ * have the same shapes, so those two are named for both and never certain.
+ * The index needs the channel's L_0 and Δ,
  * which no transaction shows (decreasingIndexOfLockTime reads it with them).
  */
 import { LOCKTIME_THRESHOLD, Variant } from '../../../core/types';
@@ -39,7 +41,7 @@ function classify(view: TxView): Seen | NotMine {
   const tx = view.tx;
   const outs = view.outputs;
   if (outs.length === 1 && bytesEqual(outs[0]!.script, p2wshScript(i.witnessScript!)) && tx.locktime === 0 && i.sequence === DECREASING_SEQUENCE) {
-    return { kind: 'decreasing-kickoff', channelInput, basis: 'it spends a 2-of-2 into a 2-of-2 of the same script, with no lock: a kickoff' };
+    return { kind: 'decreasing-kickoff', channelInput, basis: 'it spends a 2-of-2 into a 2-of-2 of the same script, with no lock: a kickoff, of a decreasing-lock or a duplex channel (the two have the same shape)' };
   }
   if (outs.length === 0 || outs.length > 2 || outs.some((o) => o.script.length !== P2WPKH_LENGTH || o.script[0] !== 0 || o.script[1] !== 20)) {
     return { notMine: 'a decreasing-lock state or close pays one or two P2WPKH outputs' };
@@ -48,7 +50,7 @@ function classify(view: TxView): Seen | NotMine {
     return { kind: 'decreasing-state', channelInput, basis: `it spends a 2-of-2 with nLockTime height ${tx.locktime} and a non-final nSequence: a locktime-form state` };
   }
   if (i.sequence === DECREASING_SEQUENCE && tx.locktime === 0) {
-    return { kind: 'decreasing-close', channelInput, basis: 'it spends a 2-of-2 with nLockTime 0 and nSequence 0xfffffffe: a cooperative close' };
+    return { kind: 'decreasing-close', channelInput, basis: 'it spends a 2-of-2 with nLockTime 0 and nSequence 0xfffffffe: a cooperative close, of a decreasing-lock or a duplex channel (the two have the same shape)' };
   }
   if (tx.locktime === 0 && tx.version >= 2 && (i.sequence & SEQUENCE_FLAGS) === 0) {
     return { kind: 'decreasing-state', channelInput, basis: `it spends a 2-of-2 with a relative lock of ${i.sequence} blocks: a kickoff-form state` };
@@ -64,7 +66,8 @@ function describe(view: TxView, c: Seen): Recognition {
     : c.kind === 'decreasing-close' ? 'none: the close has no lock' : 'none: the kickoff starts the states\' relative locks';
   return {
     kind: c.kind,
-    certain: true,
+    // A duplex channel's kickoff and close are these shapes too: only the state is this construction's alone.
+    certain: c.kind === 'decreasing-state',
     basis: c.basis,
     channelInput: c.channelInput,
     fundsChannel: false,
