@@ -298,7 +298,8 @@ export function decodeSats(v: unknown, name: string, max: bigint = MAX_MONEY): b
  */
 export function decodeInt(v: unknown, name: string, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) bad(name, `must be an integer in [${min}, ${max}]`);
-  return v;
+  // JSON's -0 is 0 on the wire (it encodes as 0); held as -0 a decoded message would differ from its own round trip.
+  return v === 0 ? 0 : v;
 }
 
 /**
