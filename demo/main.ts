@@ -5,7 +5,10 @@
  * B (CLTV) takes 50 payments and closes cooperatively. Two Spillman channels
  * follow: Form S, closed by the receiver's watcher at L - margin with its
  * latest payment, and Form C, refunded at L by the sender's watcher when the
- * receiver vanished. Every transaction is
+ * receiver vanished. Two duplex channels close the run: D, dual-funded
+ * through the opt-in, paid both ways and reset, closed alone through the
+ * level publisher (a stale sibling refused), and E, closed together. Every
+ * transaction is
  * checked with the node: accepted, then confirmed. Any failure exits non-zero.
  */
 import { RegtestNode } from '../test/kit/regtest-node';
@@ -13,6 +16,7 @@ import { ReceiverWatcher, WatcherEvent } from '../lib';
 import { runChannelA } from './channel-a';
 import { runChannelB } from './channel-b';
 import { runSpillmanC, runSpillmanS } from './channel-spillman';
+import { runDuplexCooperative, runDuplexUnilateral } from './channel-duplex';
 import { receiverWallet } from './keys';
 import { Ledger } from './ledger';
 import { DemoResult, renderJson, renderText } from './report';
@@ -56,6 +60,10 @@ async function run(json: boolean): Promise<DemoResult> {
     channels.push(await runSpillmanS(ctx));
     say('');
     channels.push(await runSpillmanC(ctx));
+    say('');
+    channels.push(await runDuplexUnilateral(ctx));
+    say('');
+    channels.push(await runDuplexCooperative(ctx));
     say('');
     const endHeight = (await node.getTip()).height;
     return { startHeight, endHeight, seconds: (performance.now() - started) / 1000, transactions: ctx.ledger.records, channels, events };
