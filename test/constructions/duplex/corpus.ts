@@ -9,7 +9,7 @@
  */
 import {
   DUPLEX_MESSAGES, DuplexParams, DuplexParty, DuplexSigner, ErrorCode, PrivateKey, checkFundingInputs, checkLeafBalances, compileSimplexScript,
-  createDuplexSetupPsbt, decodeDuplexMessage, encodeDuplexMessage, encodeMessage, p2wpkhScript, planDuplexSetup, verifyDuplexParams,
+  createDuplexAbortPsbt, createDuplexSetupPsbt, decodeDuplexMessage, planDuplexAbort, encodeDuplexMessage, encodeMessage, p2wpkhScript, planDuplexSetup, verifyDuplexParams,
 } from '../../../lib';
 import type { Target } from '../../support/bad-inputs-targets';
 import { DELETE, JsonText, Ref } from '../../support/bad-inputs-codec';
@@ -41,6 +41,8 @@ const TARGETS: [string, Target][] = [
   ['DuplexParty.onPay', T('state', ['DuplexParty'], (a) => restore(a).onPay(a[2]))],
   ['DuplexParty.onReset', T('state', ['DuplexParty'], (a) => restore(a).onReset(a[2]))],
   ['DuplexParty.onClose', T('state', ['DuplexParty'], (a) => restore(a).onClose(a[2]))],
+  ['planDuplexAbort', T('builder', ['planDuplexAbort'], (a) => planDuplexAbort(a[0]))],
+  ['createDuplexAbortPsbt', T('psbt', ['createDuplexAbortPsbt'], (a) => createDuplexAbortPsbt(a[0]))],
 ];
 
 const CONSTANT = 'a constant';
@@ -57,6 +59,9 @@ const NOT_TARGETS: Readonly<Record<string, string>> = {
   simplexRefundSpend: 'takes a simplex channel object; its refusals are in test/duplex.spec.ts',
   checkDuplexExit: 'takes Transaction objects, which the corpus cannot carry; its refusals are in test/duplex-watch.spec.ts',
   DuplexWatcher: 'chain I/O: its level publisher is tested on the regtest node in test/duplex-watch.spec.ts',
+  DuplexSetupGuard: 'chain I/O and Transaction objects: its deadline duty and refusals are tested on the regtest node in test/duplex-abort.spec.ts',
+  createDuplexSpendPsbt: 'takes a checked context and a spend built from it; its PSBTs are the fixtures of test/duplex-psbt.spec.ts',
+  DUPLEX_ABORT_SEQUENCE: CONSTANT,
   encodeDuplexMessage: 'encodes a typed in-memory message the parties built; its output is what decodeDuplexMessage checks',
 };
 
@@ -274,9 +279,28 @@ function partyFile(): FileSpec {
   return c.file('duplex-parties.json', 'the duplex party: refused messages and calls on saved state, each leaving it as it was; damaged saved state refused on restore');
 }
 
+/** A funder's abort: its own file, so the files before it stay as they were. */
+function abortFile(): FileSpec {
+  const c = new Cases();
+  const A = (changes: Record<string, unknown>) => new Ref('abort', changes);
+  for (const t of ['planDuplexAbort', 'createDuplexAbortPsbt']) {
+    c.ok(t, 'a\'s abort', [new Ref('abort')]);
+    c.ok(t, 'b\'s abort to another script at its own rate', [A({ funder: 'b', destination: aScript, feeRate: 2000n })]);
+    c.bad(t, 'not an object', [null], 'INVALID_ARGUMENT');
+    c.bad(t, 'funder c', [A({ funder: 'c' })], 'INVALID_ARGUMENT');
+    c.bad(t, 'no setup', [A({ setup: DELETE })], 'INVALID_ARGUMENT');
+    c.bad(t, 'a setup whose funders share a coin', [A({ setup: { ...SETUP, b: { ...SETUP.b, inputs: SETUP.a.inputs } } })], 'INVALID_ARGUMENT');
+    for (const d of [0, -1, 1.5, 500_000_000, '800000']) c.bad(t, `deadline ${String(d)}`, [A({ deadline: d })], 'INVALID_TIMELOCK');
+    c.bad(t, 'a bare-script destination', [A({ destination: Uint8Array.of(0x51) })], 'INVALID_SCRIPT');
+    c.bad(t, 'feeRate a number', [A({ feeRate: 1000 })], 'INVALID_FEE_RATE');
+    c.bad(t, 'a fee rate eating the coin', [A({ feeRate: 10_000_000n })], 'INSUFFICIENT_FUNDS');
+  }
+  return { ...c.file('duplex-abort.json', 'a duplex funder\'s abort of the setup (its own coins back, nLockTime the deadline): bad arguments refused with a typed code'), baselines: { abort: { setup: SETUP, funder: 'a', deadline: 800_000 } } };
+}
+
 /** What this folder adds to the bad-input corpus. */
 export const CORPUS: ConstructionCorpus = {
   targets: new Map(TARGETS),
   notTargets: NOT_TARGETS,
-  files: () => [...messageFiles(), builderFile(), partyFile()],
+  files: () => [...messageFiles(), builderFile(), partyFile(), abortFile()],
 };
