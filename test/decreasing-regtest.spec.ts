@@ -102,8 +102,8 @@ describe('decreasing-lock channel on a regtest node', function () {
     const after = await rejectionOf(node.broadcast(s4.toBuffer()));
     expect(after.code).to.equal('BROADCAST_REJECTED');
     expect(String(after.details?.reason)).to.match(/inputs-(spent|missingorspent)/);
-    // S_5 pays both parties their latest balances.
-    expect(s5.outs.map((o) => BigInt(o.value))).to.deep.equal([c.a.latest.aBalance, c.a.latest.bBalance]);
+    // S_5 pays both parties their latest balances, and an anchor to each.
+    expect(s5.outs.map((o) => BigInt(o.value))).to.deep.equal([c.a.latest.aBalance, c.a.latest.bBalance, 330n, 330n]);
   });
 
   it('cooperative close: no lock, confirmed at once, far before L_0', async () => {
