@@ -187,7 +187,7 @@ export interface DecreasingAnchorChildKeys {
  * @param p - As {@link buildDecreasingAnchorChildTx}.
  * @param keys - The role's funding key and each fee coin's key.
  * @returns The signed child, to broadcast after the parent; its package rate is at least `packageFeeRate`.
- * @throws {@link ChannelError} as {@link buildDecreasingAnchorChildTx}.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_TRANSACTION`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_FEE_RATE`, `INVALID_SCRIPT`, `FEE_EXCEEDS_OUTPUT` as {@link buildDecreasingAnchorChildTx}.
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if `keys` is not an object or does not hold one key per coin.
  * @throws {@link ChannelError} `INVALID_KEY` if a key is malformed or not the role's funding key or the coin's key.
  */
@@ -222,7 +222,7 @@ export interface DecreasingPackageRate {
  *
  * @param p - As {@link buildDecreasingAnchorChildTx}, the child having been built from it.
  * @param child - The signed child.
- * @throws {@link ChannelError} as {@link buildDecreasingAnchorChildTx}.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_TRANSACTION`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_FEE_RATE`, `INVALID_SCRIPT`, `FEE_EXCEEDS_OUTPUT` as {@link buildDecreasingAnchorChildTx}.
  * @throws {@link ChannelError} `INVALID_TRANSACTION` if `child` is not the child `p` builds.
  */
 export function decreasingPackageRate(p: DecreasingAnchorChildParams, child: Transaction): DecreasingPackageRate {

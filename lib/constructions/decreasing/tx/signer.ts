@@ -153,7 +153,7 @@ export class DecreasingSigner {
    *
    * @param p - As {@link buildDecreasingAnchorChildTx}, less the channel and the role: this signer's.
    * @param coinKeys - The private key of each fee coin, in order.
-   * @throws {@link ChannelError} as {@link signDecreasingAnchorChildTx}.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_TRANSACTION`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_FEE_RATE`, `INVALID_SCRIPT`, `FEE_EXCEEDS_OUTPUT` as {@link signDecreasingAnchorChildTx}.
    */
   signAnchorChild(p: Omit<DecreasingAnchorChildParams, 'ctx' | 'role'>, coinKeys: readonly PrivateKey[]): Transaction {
     if (p === null || typeof p !== 'object') fail('INVALID_ARGUMENT', 'anchor child params must be an object');
