@@ -136,6 +136,16 @@ describe('decreasing-lock anchors', () => {
         .to.equal(toHex(signDecreasingAnchorChildTx(base, { fundingKey: c.keys.aFunding.priv, coinKeys: [wallet.priv] }).toBuffer()));
     });
 
+    it('pays for the kickoff through its anchors too, the kickoff\'s fee read from the channel', () => {
+      const k = emptied('kickoff', 'child kickoff');
+      const kickoff = k.a.kickoffTx();
+      const p = { ...base, ctx: k.ctx, parent: kickoff.toBuffer(), role: 'b' as const };
+      const child = signDecreasingAnchorChildTx(p, { fundingKey: k.keys.bFunding.priv, coinKeys: [wallet.priv] });
+      expect(decreasingPackageRate(p, child).parentFee).to.equal(k.ctx.kickoffFee);
+      expect(child.ins[0]!.index).to.equal(2);
+      expect(() => verifyInputs(child.toBuffer(), [{ script: k.ctx.anchors!.bScript, value: 330n }, { script: walletScript, value: coin.value }])).to.not.throw();
+    });
+
     it('refuses what it cannot build with typed codes', () => {
       const off = verifyDecreasingParams({ ...paramsFor('locktime', decreasingKeys('child off'), { initialLock: L0 }), anchors: false });
       const other = emptied('locktime', 'child other').a.latestStateTx();
