@@ -14,6 +14,7 @@ import { Receiver } from '../constructions/revocable/protocol/receiver';
 import { HubKeySource } from './hub-keys';
 import { ChannelRecord, aliasKeyOf, aliasToJson, readAlias, readRecord, recordToJson } from './hub-records';
 import { KeyedQueue } from './keyed-queue';
+import type { FundingLost } from './hub-funding';
 
 /** A channel as loaded: its receiver, the version it was loaded or saved at, and where its keys are. */
 export interface Loaded {
@@ -26,6 +27,8 @@ export interface Loaded {
   readonly openedAt?: number;
   /** Loaded from the store in this attempt (a refusal from it needs no second look). */
   fresh: boolean;
+  /** The funding, deep once, is out of the chain or double-spent: no offers (saved with the record). */
+  fundingLost?: FundingLost;
 }
 
 /** What applying something to a loaded channel came to. */
@@ -81,7 +84,10 @@ export async function typed<T>(code: 'CHAIN_BACKEND' | 'STORE_UNAVAILABLE' | 'IN
 
 /** The record of a loaded channel, as saved. */
 function recordOf(c: Loaded, saveId: string): ReturnType<typeof recordToJson> {
-  return recordToJson({ keyId: c.keyId, receiver: c.receiver.toJSON(), saveId, ...(c.openedAt !== undefined ? { openedAt: c.openedAt } : {}) });
+  return recordToJson({
+    keyId: c.keyId, receiver: c.receiver.toJSON(), saveId,
+    ...(c.openedAt !== undefined ? { openedAt: c.openedAt } : {}), ...(c.fundingLost !== undefined ? { fundingLost: c.fundingLost } : {}),
+  });
 }
 
 /** NOT_FOUND unless `c` is the channel `id` names (an alias left by a funding_created that lost names a record of another outpoint). */
@@ -269,7 +275,7 @@ export class HubChannels {
     const secrets = await typed('INVALID_KEY', () => this.keys.secretsOf(rec.keyId));
     return {
       key, receiver: Receiver.restore(rec.receiver, secrets), version: v.version, keyId: rec.keyId, fresh: true,
-      ...(rec.openedAt !== undefined ? { openedAt: rec.openedAt } : {}),
+      ...(rec.openedAt !== undefined ? { openedAt: rec.openedAt } : {}), ...(rec.fundingLost !== undefined ? { fundingLost: rec.fundingLost } : {}),
     };
   }
 

@@ -9,6 +9,7 @@ import { toHex } from '../core/hash';
 import { readObject, stateError } from '../protocol/party';
 import { Json } from '../protocol/wire';
 import { checkKeyId } from './hub-keys';
+import type { FundingLost } from './hub-funding';
 
 const RECORD_FORMAT = 'revchan-hub-channel/1';
 const ALIAS_FORMAT = 'revchan-hub-alias/1';
@@ -27,6 +28,8 @@ export interface ChannelRecord {
   readonly openedAt?: number;
   /** The id of the save that wrote it: a process whose save failed without an answer reads it back to learn whether the save committed. */
   readonly saveId?: string;
+  /** The funding, deep once, left the chain or was double-spent: the channel takes no offers (see FundingFollow). */
+  readonly fundingLost?: FundingLost;
 }
 
 /** The record key of the channel opened with `tempChannelId`. */
@@ -43,6 +46,7 @@ export function recordToJson(r: ChannelRecord): Json {
   return {
     format: RECORD_FORMAT, keyId: r.keyId, receiver: r.receiver,
     ...(r.openedAt !== undefined ? { openedAt: r.openedAt } : {}), ...(r.saveId !== undefined ? { saveId: r.saveId } : {}),
+    ...(r.fundingLost !== undefined ? { fundingLost: r.fundingLost } : {}),
   };
 }
 
@@ -60,8 +64,11 @@ export function readRecord(json: unknown): ChannelRecord {
   if (openedAt !== undefined && (typeof openedAt !== 'number' || !Number.isSafeInteger(openedAt) || openedAt < 0)) stateError('openedAt');
   const saveId = o.saveId;
   if (saveId !== undefined && (typeof saveId !== 'string' || !SAVE_ID.test(saveId))) stateError('saveId');
+  const fundingLost = o.fundingLost;
+  if (fundingLost !== undefined && fundingLost !== 'reorged' && fundingLost !== 'double-spent') stateError('fundingLost');
   return {
     keyId, receiver: readObject(o.receiver, 'receiver'), ...(openedAt !== undefined ? { openedAt } : {}), ...(saveId !== undefined ? { saveId } : {}),
+    ...(fundingLost !== undefined ? { fundingLost } : {}),
   };
 }
 

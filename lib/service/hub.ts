@@ -32,6 +32,7 @@ import { HubWatch } from './hub-watch';
 import { RECORD_PREFIX, recordKeyOf } from './hub-records';
 import { ChannelBalance, FundingOutpoint, HubEvent, HubReply, ReceiverHubOptions } from './hub-types';
 import { UnfundedChannels, costsNothing } from './hub-unfunded';
+import type { FundingLost } from './hub-funding';
 
 /** Default bound on channels that cost their senders nothing yet, per hub process. */
 const DEFAULT_MAX_UNFUNDED = 10_000;
@@ -279,6 +280,7 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     const replay = () => canonical(m);
     return this.chans.update(key, async (c): Promise<Change<HubReply>> => {
       expectChannelId(c, id);
+      if (m.type === 'offer' && c.fundingLost !== undefined) refuseLostFunding(c.fundingLost, id);
       const r = c.receiver;
       const was = { phase: r.phase, deep: r.fundingConfirmed };
       if (m.type === 'offer' && this.mustCheckFunding(r, m.amount)) {
@@ -472,8 +474,8 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
 
   private async balanceOf(key: string): Promise<ChannelBalance> {
     // A copy another process has moved past is replaced by the stored one.
-    const r = await this.chans.update(key, (c) => ({ save: false, result: c.receiver }), { revalidate: true });
-    return balanceOfReceiver(key, r);
+    const c = await this.chans.update(key, (l) => ({ save: false, result: { receiver: l.receiver, fundingLost: l.fundingLost } }), { revalidate: true });
+    return balanceOfReceiver(key, c.receiver, c.fundingLost);
   }
 
   /** How many channels the watcher covers. */
@@ -507,12 +509,18 @@ function canonical(m: Message): string {
   return JSON.stringify(encodeMessage(m));
 }
 
-function balanceOfReceiver(key: string, r: Receiver): ChannelBalance {
+/** An offer on a channel whose funding, deep once, moved (see FundingFollow). */
+function refuseLostFunding(lost: FundingLost, id: string): never {
+  if (lost === 'double-spent') fail('FUNDING_DOUBLE_SPENT', 'the funding was double-spent: the channel failed', { channelId: id });
+  return fail('FUNDING_NOT_CONFIRMED', 'a reorg took the funding out of the chain: offers wait until it is deep again', { channelId: id, reorged: true });
+}
+
+function balanceOfReceiver(key: string, r: Receiver, fundingLost: FundingLost | undefined): ChannelBalance {
   const funding = r.funding;
   return {
     channelId: toHex(r.channelId), tempChannelId: key.slice(RECORD_PREFIX.length), phase: r.phase, amount: r.amount, index: r.index,
     ...(r.pendingAmount !== undefined ? { pendingAmount: r.pendingAmount } : {}),
     ...(funding ? { capacity: r.context.params.capacity, funding: { txid: funding.txid, vout: funding.vout } } : {}),
-    fundingConfirmed: r.fundingConfirmed,
+    fundingConfirmed: r.fundingConfirmed, ...(fundingLost !== undefined ? { fundingLost } : {}),
   };
 }
