@@ -104,6 +104,8 @@ export class HubChannels {
   private readonly aliases = new Map<string, string>();
   /** Saves whose outcome is unknown, by record key. */
   private readonly uncertain = new Map<string, UncertainSave>();
+  /** Record keys whose last save failed and whose stored copy could not be read back: the watcher's copy may be ahead. */
+  private readonly stale = new Set<string>();
 
   /**
    * @param store - The shared store.
@@ -242,8 +244,8 @@ export class HubChannels {
           try {
             c.version = await this.store.saveVersioned(key, recordOf(c, saveId), c.version);
           } catch (e) {
-            // The copy is ahead of the store now: the next attempt (or message) starts from the store.
-            this.cache.delete(key);
+            // The copy is ahead of the store now: the stored one replaces it, in the cache and for the watcher.
+            await this.reload(key);
             if (isChannelError(e, 'STORE_CONFLICT') && attempt < this.maxAttempts) continue;
             const err = storeFailure(e);
             if (err.code === 'STORE_UNAVAILABLE') {
@@ -262,6 +264,39 @@ export class HubChannels {
         if (ch.error !== undefined) throw ch.error;
         return ch.result as T;
       }
+    });
+  }
+
+  /**
+   * After a failed save (call from the queue of `key`): the copy the change
+   * was applied to is ahead of the store, and the watcher holds that copy. It
+   * is dropped, and the stored channel takes its place in the cache and in the
+   * watcher; a store that cannot be read now leaves `key` stale, reloaded
+   * before the watcher's next poll ({@link HubChannels.refresh}).
+   */
+  private async reload(key: string): Promise<void> {
+    this.cache.delete(key);
+    let c: Loaded;
+    try {
+      c = await this.load(key);
+    } catch {
+      this.stale.add(key);
+      return;
+    }
+    this.stale.delete(key);
+    if (c.receiver.funding) this.cache.set(key, c);
+    this.onCurrent(c, false);
+  }
+
+  /** Record keys whose watched copy may be ahead of the store (a failed save, then a store that could not be read). */
+  get staleKeys(): string[] {
+    return [...this.stale];
+  }
+
+  /** Reload a stale channel, in its queue (see {@link HubChannels.staleKeys}). */
+  refresh(key: string): Promise<void> {
+    return this.queue.run(key, async () => {
+      if (this.stale.has(key)) await this.reload(key);
     });
   }
 

@@ -404,6 +404,8 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     this.tip = undefined;
     // Saves that failed without an answer: read back, their events sent if they committed.
     for (const key of this.chans.uncertainKeys) await this.chans.run(key, () => this.chans.settle(key)).catch((e: unknown) => this.report(e));
+    // Channels whose save failed while the store could not be read: the watcher works from the stored copy.
+    for (const key of this.chans.staleKeys) await this.chans.refresh(key);
     await this.watch.poll();
     await this.expireUnfunded();
   }
