@@ -6,13 +6,16 @@
  * channel and applies the change again; nothing computed from a stale copy
  * is ever handed back.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ChannelError, fail, isChannelError } from '../core/errors';
 import { toHex } from '../core/hash';
 import { VersionedChannelStore } from '../protocol/versioned-store';
 import { Receiver } from '../constructions/revocable/protocol/receiver';
 import { HubKeySource } from './hub-keys';
-import { ChannelRecord, aliasKeyOf, aliasToJson, readAlias, readRecord, recordToJson } from './hub-records';
+import {
+  ChannelRecord, StoredAnswer, aliasKeyOf, aliasToJson, readAlias, readRecord, readReply, recordToJson, replyToJson,
+} from './hub-records';
+import type { HubReply } from './hub-types';
 import { KeyedQueue } from './keyed-queue';
 import type { FundingLost } from './hub-funding';
 
@@ -29,6 +32,8 @@ export interface Loaded {
   fresh: boolean;
   /** The funding, deep once, is out of the chain or double-spent: no offers (saved with the record). */
   fundingLost?: FundingLost;
+  /** The answer to the last sender message saved on it (saved with the record). */
+  answer?: StoredAnswer;
 }
 
 /** What applying something to a loaded channel came to. */
@@ -61,6 +66,11 @@ interface UncertainSave {
   committed: boolean;
 }
 
+/** How a message is known again in a stored answer: SHA-256 of its canonical text. */
+function digestOf(replay: string): string {
+  return createHash('sha256').update(replay).digest('hex');
+}
+
 /** A new save id: 16 random hex characters. */
 function newSaveId(): string {
   return randomBytes(8).toString('hex');
@@ -87,6 +97,7 @@ function recordOf(c: Loaded, saveId: string): ReturnType<typeof recordToJson> {
   return recordToJson({
     keyId: c.keyId, receiver: c.receiver.toJSON(), saveId,
     ...(c.openedAt !== undefined ? { openedAt: c.openedAt } : {}), ...(c.fundingLost !== undefined ? { fundingLost: c.fundingLost } : {}),
+    ...(c.answer !== undefined ? { answer: c.answer } : {}),
   });
 }
 
@@ -140,10 +151,11 @@ export class HubChannels {
    * process saved one under `key` first. A failure that may have committed
    * holds `result` for the sender's retry of `replay` (see {@link HubChannels.settle}).
    */
-  async create(key: string, record: ChannelRecord, held: { result: unknown; replay: string }): Promise<boolean> {
+  async create(key: string, record: ChannelRecord, held: { result: HubReply; replay: string }): Promise<boolean> {
     const saveId = newSaveId();
+    const answer = { replay: digestOf(held.replay), result: replyToJson(held.result) };
     try {
-      await this.store.saveVersioned(key, recordToJson({ ...record, saveId }), 0);
+      await this.store.saveVersioned(key, recordToJson({ ...record, saveId, answer }), 0);
       return true;
     } catch (e) {
       if (isChannelError(e, 'STORE_CONFLICT')) return false;
@@ -151,6 +163,18 @@ export class HubChannels {
       if (err.code === 'STORE_UNAVAILABLE') this.uncertain.set(key, { version: 1, saveId, ...held, committed: false });
       throw err;
     }
+  }
+
+  /**
+   * The stored answer to `replay` (the message, canonical) if the last
+   * message saved under `key` was this one: any process answers a resend
+   * the same, whichever saved it (call from its queue). Its events are not
+   * sent again: the process that saved sends them.
+   */
+  async answered(key: string, replay: string): Promise<HubReply | undefined> {
+    const v = await typed('STORE_UNAVAILABLE', () => this.store.loadVersioned(key));
+    const a = v === undefined ? undefined : readRecord(v.state).answer;
+    return a !== undefined && a.replay === digestOf(replay) ? readReply(a.result) : undefined;
   }
 
   /** Record keys of saves whose outcome is unknown. */
@@ -225,8 +249,14 @@ export class HubChannels {
       }
       const cached = this.cache.get(key);
       if (cached && (opts.fresh || (opts.revalidate && (await this.storedVersion(key)) !== cached.version))) this.cache.delete(key);
+      let digest: string | undefined;
       for (let attempt = 1; ; attempt++) {
         const c = await this.load(key);
+        if (opts.replay !== undefined) {
+          digest ??= digestOf(opts.replay());
+          // The sender's resend of the message last saved here, by this process or another: the same answer, nothing applied again.
+          if (c.answer?.replay === digest) return readReply(c.answer.result) as T;
+        }
         let ch: Change<T>;
         try {
           ch = await change(c);
@@ -240,6 +270,11 @@ export class HubChannels {
           throw e;
         }
         if (ch.save) {
+          if (digest !== undefined) {
+            // A message refused (a save that only kept a funding check) has no answer to give again.
+            if (ch.error === undefined && ch.result !== undefined) c.answer = { replay: digest, result: replyToJson(ch.result as HubReply) };
+            else delete c.answer;
+          }
           const saveId = newSaveId();
           try {
             c.version = await this.store.saveVersioned(key, recordOf(c, saveId), c.version);
@@ -311,6 +346,7 @@ export class HubChannels {
     return {
       key, receiver: Receiver.restore(rec.receiver, secrets), version: v.version, keyId: rec.keyId, fresh: true,
       ...(rec.openedAt !== undefined ? { openedAt: rec.openedAt } : {}), ...(rec.fundingLost !== undefined ? { fundingLost: rec.fundingLost } : {}),
+      ...(rec.answer !== undefined ? { answer: rec.answer } : {}),
     };
   }
 

@@ -67,6 +67,13 @@ export interface HubReply {
   readonly paid?: PaymentReceived;
   /** The txid of the cooperative close this message completed (saved, then broadcast). */
   readonly closeTxid?: string;
+  /**
+   * A resend of the message last saved on its channel (its answer was lost),
+   * answered from the answer stored with it, by whichever process: nothing
+   * was applied again and no event sent again (`paid` is the payment the
+   * first delivery made final).
+   */
+  readonly again?: true;
 }
 
 /** A channel as the store holds it. */

@@ -217,6 +217,9 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
       // The sender's retry of an open whose save failed without an answer: the answer it missed, if the save committed.
       const held = await this.chans.settle(key, () => replay);
       if (held !== undefined) return held.result as HubReply;
+      // Its retry after another process (or this one, before a restart) saved it: the answer stored with it.
+      const answered = await this.chans.answered(key, replay);
+      if (answered !== undefined) return answered;
       if (await this.chans.exists(key)) inUse();
       // Each open writes a record and costs the sender nothing: at the bound, expired ones make room, or the open is refused.
       if (!this.unfunded.reserve()) {
