@@ -149,13 +149,14 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
    * error whose `action` says what to do; nothing of it is saved.
    *
    * @param wire - The message as JSON text (at most {@link MAX_WIRE_TEXT} characters), or parsed.
-   * @returns Once saved: the answer to send, and what became final.
+   * @returns Once saved: the answer to send, and what became final; for a resend of the message last saved on its channel, the answer saved with it (`again`), whichever process saved it.
    * @throws {@link revchan!ChannelError} `MESSAGE_INVALID`, `MESSAGE_UNKNOWN_TYPE`, `MESSAGE_UNSUPPORTED_VERSION`, `INVALID_KEY`, `INVALID_SIGNATURE` or `INVALID_TIMELOCK` (the promise rejects, as for every code here) if the message does not decode; `MESSAGE_INVALID` (not parsed) if its text is longer than {@link MAX_WIRE_TEXT}.
    * @throws {@link revchan!ChannelError} `UNEXPECTED_MESSAGE` for a type a receiver does not take, an open_channel whose temporary id is in use, or a message its channel's state does not expect.
    * @throws {@link revchan!ChannelError} `LIMIT_REACHED` (action retry) for an open_channel while `maxUnfunded` channels wait for their funding (`details.limit` is `'maxUnfunded'`); nothing is saved.
    * @throws {@link revchan!ChannelError} `NOT_FOUND` (action ignore) if no channel has its id, or (a funding_created, `details.expired`) its channel was not funded within `unfundedTtlMs`.
    * @throws {@link revchan!ChannelError} `FUNDING_MISMATCH` if the funding is not the agreed one, or (action ignore) its outpoint is another channel's.
-   * @throws {@link revchan!ChannelError} `FUNDING_NOT_CONFIRMED`, `CHAIN_BACKEND` if the funding cannot be seen at the policy depth on the hub's node.
+   * @throws {@link revchan!ChannelError} `FUNDING_NOT_CONFIRMED`, `CHAIN_BACKEND` if the funding cannot be seen at the policy depth on the hub's node; `FUNDING_NOT_CONFIRMED` (action retry, `details.reorged`) for an offer while a reorg has a funding that was deep out of the chain (until it is deep again).
+   * @throws {@link revchan!ChannelError} `FUNDING_DOUBLE_SPENT` (action close) for an offer on a channel whose funding a confirmed transaction double-spent: the channel failed.
    * @throws {@link revchan!ChannelError} `WRONG_CHANNEL`, `UPDATE_INDEX_MISMATCH`, `UPDATE_NOT_MONOTONIC`, `AMOUNT_EXCEEDS_CAPACITY`, `INVALID_AMOUNT`, `UPDATE_KEY_REUSED`, `CHANNEL_EXPIRED`, `PAYMENT_PENDING`, `REVOKED_SECRET_MISMATCH`, `SECRET_STORE_INCONSISTENT`, `CHANNEL_CLOSED`, `FEE_RATE_REFUSED`, `FEE_EXCEEDS_OUTPUT`, `INVALID_FEE_RATE`, `INVALID_ARGUMENT`: the receiver's refusals (Receiver.accept and handleReceiverMessage).
    * @throws {@link revchan!ChannelError} `STORE_CONFLICT` if other processes kept saving first `maxAttempts` times; `STORE_UNAVAILABLE` if a save failed (nothing is sent; the next attempt starts from the store); `STATE_INVALID` if the stored channel is damaged.
    */
@@ -397,8 +398,10 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
    * CLTV cutoff closes, children of stuck closes); what the poll saw is
    * saved before it returns (a channel closed on chain). Before, read back
    * the saves that failed without an answer (a dropped connection): one that
-   * committed sends its events then. After, delete the channels not funded
-   * in time (`unfundedTtlMs`). Call it after each
+   * committed sends its events then. After, look up again each deep funding
+   * a reorg may have moved (see {@link ReceiverHub.handle}'s
+   * FUNDING_NOT_CONFIRMED and FUNDING_DOUBLE_SPENT), and delete the channels
+   * not funded in time (`unfundedTtlMs`). Call it after each
    * block or on a timer; failures are reported as `'error'` events.
    *
    * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects) if the backend's tip lacks a height or medianTimePast while a CLTV channel is watched.
