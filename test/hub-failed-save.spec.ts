@@ -15,6 +15,16 @@ const CAPACITY = 300_000n;
 /** A memory store that refuses the next save (armed by the test) the way a database does: a conflict, or a lost connection before commit. */
 class RefusingStore extends MemoryChannelStore {
   refuse?: 'conflict' | 'unavailable';
+  /** Loads of channel records to fail from now on, as a database still unreachable after the failed save. */
+  failLoads = 0;
+  override async loadVersioned(key: string): Promise<{ state: unknown; version: number } | undefined> {
+    if (this.failLoads > 0 && key.startsWith('rt-')) {
+      this.failLoads--;
+      throw new Error('connection lost');
+    }
+    return super.loadVersioned(key);
+  }
+
   override async saveVersioned(key: string, state: unknown, expected: number): Promise<number> {
     const how = this.refuse;
     if (how !== undefined && key.startsWith('rt-')) {
@@ -80,4 +90,26 @@ describe('ReceiverHub after a failed save', function () {
       expect(after.toJSON()).to.deep.equal(((await store.loadVersioned(`rt-${tempId}`))!.state as { receiver: unknown }).receiver);
     });
   }
+
+  it('a save refused while the store cannot be read back either: the watcher works from the stored copy from the next poll on', async () => {
+    const store = new RefusingStore();
+    const hub = await startHub(node, store, 'failed save unreadable');
+    const wallet = testKey('hub failed save unreadable wallet');
+    const [coin] = await walletCoins(node, wallet, 1, CAPACITY + 20_000n);
+    const s = await openThroughHub(node, (w) => hub.handle(w), wallet, coin!, 'failed save unreadable', CAPACITY);
+    await node.mine(1);
+    await payThroughHub(s, 1500n, (w) => hub.handle(w));
+    const { tempChannelId: tempId } = await hub.balance(s.channelId);
+    const offer = s.sender.pay(500n);
+    store.refuse = 'unavailable';
+    store.failLoads = 1;
+    expect((await hub.handle(toWire(offer)).then(() => undefined, (x: unknown) => x as ChannelError))?.code).to.equal('STORE_UNAVAILABLE');
+    await hub.poll();
+    const watched = watcherCopy(hub, s.channelId);
+    expect([watched.amount, watched.pendingAmount]).to.deep.equal([1500n, undefined]);
+    expect(watched.toJSON()).to.deep.equal(((await store.loadVersioned(`rt-${tempId}`))!.state as { receiver: unknown }).receiver);
+    const accepted = await hub.handle(toWire(offer));
+    const revoke = handleSenderMessage(s.sender, decodeMessage(accepted.reply)).send!;
+    expect((await hub.handle(toWire(revoke))).paid?.amount).to.equal(2000n);
+  });
 });
