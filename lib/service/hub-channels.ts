@@ -141,11 +141,6 @@ export class HubChannels {
     return this.queue.run(key, job);
   }
 
-  /** Whether a record is stored under `key` (call from its queue). */
-  async exists(key: string): Promise<boolean> {
-    return this.cache.has(key) || (await typed('STORE_UNAVAILABLE', () => this.store.loadVersioned(key))) !== undefined;
-  }
-
   /**
    * Save a new channel's first record (call from its queue); false if another
    * process saved one under `key` first. A failure that may have committed
@@ -166,15 +161,18 @@ export class HubChannels {
   }
 
   /**
-   * The stored answer to `replay` (the message, canonical) if the last
-   * message saved under `key` was this one: any process answers a resend
-   * the same, whichever saved it (call from its queue). Its events are not
-   * sent again: the process that saved sends them.
+   * Whether a record is stored under `key`, and its stored answer to
+   * `replay` (the message, canonical) if the last message saved there was
+   * this one: any process answers a resend the same, whichever saved it
+   * (call from its queue). Its events are not sent again: the process that
+   * saved sends them.
    */
-  async answered(key: string, replay: string): Promise<HubReply | undefined> {
-    const v = await typed('STORE_UNAVAILABLE', () => this.store.loadVersioned(key));
-    const a = v === undefined ? undefined : readRecord(v.state).answer;
-    return a !== undefined && a.replay === digestOf(replay) ? readReply(a.result) : undefined;
+  async answered(key: string, replay: string): Promise<{ stored: boolean; answer?: HubReply }> {
+    const cached = this.cache.get(key);
+    const v = cached === undefined ? await typed('STORE_UNAVAILABLE', () => this.store.loadVersioned(key)) : undefined;
+    if (cached === undefined && v === undefined) return { stored: false };
+    const a = cached !== undefined ? cached.answer : readRecord(v!.state).answer;
+    return a !== undefined && a.replay === digestOf(replay) ? { stored: true, answer: readReply(a.result) } : { stored: true };
   }
 
   /** Record keys of saves whose outcome is unknown. */

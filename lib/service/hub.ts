@@ -219,9 +219,9 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
       const held = await this.chans.settle(key, () => replay);
       if (held !== undefined) return held.result as HubReply;
       // Its retry after another process (or this one, before a restart) saved it: the answer stored with it.
-      const answered = await this.chans.answered(key, replay);
-      if (answered !== undefined) return answered;
-      if (await this.chans.exists(key)) inUse();
+      const stored = await this.chans.answered(key, replay);
+      if (stored.answer !== undefined) return stored.answer;
+      if (stored.stored) inUse();
       // Each open writes a record and costs the sender nothing: at the bound, expired ones make room, or the open is refused.
       if (!this.unfunded.reserve()) {
         await this.expireUnfunded();
