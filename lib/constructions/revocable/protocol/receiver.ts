@@ -528,6 +528,22 @@ export class Receiver extends ChannelParty {
   }
 
   /**
+   * K_i of a state the receiver knows: a revoked one (from its revealed
+   * secret), the current one or the one in flight (from the sender's offer).
+   *
+   * @param index - The state's index.
+   * @returns K_i, or undefined for a state the receiver has not seen.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not an integer.
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not in [0, 2^48-1].
+   */
+  updateKeyAt(index: number): PublicKey | undefined {
+    if (!Number.isSafeInteger(index)) fail('INVALID_ARGUMENT', 'index must be an integer');
+    for (const st of [this.s.current, this.s.pending]) if (st !== undefined && st.index === index) return st.updateKey;
+    const secret = this.store.getUpdateSecret(BigInt(index));
+    return secret === undefined ? undefined : updateKeyOf(secret as PrivateKey);
+  }
+
+  /**
    * Penalty claim against a revoked sender's version, from the broadcast transaction alone.
    *
    * @param revokedTx - The sender's version seen on chain, serialized.
