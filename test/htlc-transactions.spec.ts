@@ -106,7 +106,7 @@ describe('HTLC payment versions', () => {
     const many = Array.from({ length: 16 }, (_, i) => testHtlc(`dust ${i}`, 320n, 2000).htlc);
     expect(16n * 320n > MAX_DUST_EXPOSURE).to.equal(true);
     expect(codeOf(() => buildReceiverPaymentTx({ channel, index: 1n, amount: 0n, htlcs: many }))).to.equal('HTLC_DUST_EXPOSURE');
-    expect(codeOf(() => buildReceiverPaymentTx({ channel, index: 1n, amount: 0n, htlcs: many.slice(0, 15) }))).to.equal('');
+    expect(codeOf(() => buildReceiverPaymentTx({ channel, index: 1n, amount: 0n, htlcs: many.slice(0, 15) }))).to.equal('no error');
   });
 
   it('at most 483 HTLCs: 483 build (under the standard weight), 484 are HTLC_TOO_MANY', function () {
