@@ -79,7 +79,11 @@ export function checkHtlcs(htlcs: readonly Htlc[]): readonly Htlc[] {
   return htlcs;
 }
 
-/** Whether an HTLC of this amount is an output (else it is trimmed to the fee). */
+/**
+ * Whether an HTLC of this amount is an output (else it is trimmed to the fee).
+ *
+ * @param amount - The HTLC's amount.
+ */
 export function isHtlcOutput(amount: bigint): boolean {
   return amount >= HTLC_DUST_LIMIT;
 }

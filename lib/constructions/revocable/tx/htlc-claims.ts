@@ -101,7 +101,12 @@ export function htlcClaimWeight(version: PaymentVersion, kind: HtlcClaimKind, de
  * @throws {@link ChannelError} `INVALID_TRANSACTION` if `versionTx` does not parse or does not spend the funding output alone.
  * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if the version has no output for this HTLC (trimmed, or another state's).
  */
-export function findHtlcOutput(ctx: ChannelContext, p: Omit<HtlcClaimParams, 'channel' | 'destinationScript' | 'feeRate'>): { tx: Transaction; output: HtlcClaimOutput } {
+export function findHtlcOutput(ctx: ChannelContext, p: Omit<HtlcClaimParams, 'channel' | 'destinationScript' | 'feeRate'>): {
+  /** The parsed version. */
+  tx: Transaction;
+  /** Its output of this HTLC. */
+  output: HtlcClaimOutput;
+} {
   expectObject(p, 'htlc claim params');
   if (p.version !== 'sender' && p.version !== 'receiver') fail('INVALID_ARGUMENT', 'version must be sender or receiver');
   checkHtlcs([p.htlc]);
