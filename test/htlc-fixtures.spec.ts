@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Psbt, Transaction } from 'bitcoinjs-lib';
-import { fromHex, sha256, toHex } from '../lib';
+import { explainInput, fromHex, sha256, toHex } from '../lib';
 import { HTLC_FIXTURE_DIR, buildHtlcFixtures, serializeHtlcFixture } from './support/htlc-fixtures';
 import { verifyInputs } from './support/verify';
 import { loadScure } from './support/scure';
@@ -68,4 +68,35 @@ describe('fixtures/htlc/*.json', () => {
     expect(toHex(preimage)).to.equal(fx.preimage);
     expect(toHex(sha256(fromHex(fx.preimage)))).to.equal(toHex(hash));
   });
+});
+
+describe('inspect explains the HTLC fixtures', () => {
+  const KINDS: Readonly<Record<string, string>> = {
+    'sender-version-1-htlc': 'sender-version', 'receiver-version-1-htlc': 'receiver-version',
+    'sender-version-3-htlcs': 'sender-version', 'receiver-version-3-htlcs': 'receiver-version',
+    'htlc-success-sender-version': 'htlc-success', 'htlc-success-receiver-version': 'htlc-success',
+    'htlc-timeout-sender-version': 'htlc-timeout', 'htlc-timeout-receiver-version': 'htlc-timeout',
+    'penalty-3-htlcs': 'penalty',
+  };
+  for (const [name, kind] of Object.entries(KINDS)) {
+    it(`${name}: ${kind}`, () => {
+      const fx = JSON.parse(fs.readFileSync(path.join(HTLC_FIXTURE_DIR, `${name}.json`), 'utf8'));
+      const views = fx.unsignedPsbt ? [fx.unsignedPsbt, fx.signedPsbt, fx.transaction.hex] : [fx.transaction.hex];
+      for (const v of views) {
+        const e = explainInput(v);
+        expect(e.kind, v.slice(0, 12)).to.equal(kind);
+        expect(e.certain).to.equal(true);
+      }
+      if (fx.signedPsbt) {
+        const signed = explainInput(fx.signedPsbt);
+        expect(signed.signatures.complete).to.equal(true);
+        expect(signed.amounts.fee).to.equal(BigInt(fx.transaction.fee));
+        expect(signed.warnings).to.deep.equal([]);
+      }
+      if (kind === 'receiver-version') {
+        const e = explainInput(fx.transaction.hex);
+        expect(e.outputs.map((o) => o.role).slice(2).every((r) => r.startsWith('HTLC output'))).to.equal(true);
+      }
+    });
+  }
 });
