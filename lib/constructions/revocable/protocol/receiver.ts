@@ -44,6 +44,8 @@ export interface ReceiverSecrets {
   readonly payoutKey: PrivateKey;
   /** The private key of the receiver's revocation key R_r, which signs penalty claims. */
   readonly revocationKey: PrivateKey;
+  /** The private key of the receiver's HTLC key R_h (`ChannelParams.htlc`), which signs HTLC success claims; never revealed. */
+  readonly htlcKey?: PrivateKey;
 }
 
 /** What a receiver agrees to at open. */
