@@ -35,9 +35,9 @@ describe('the construction registry', () => {
     report = JSON.parse(r.stdout) as ChildReport;
   });
 
-  it('the package registers the constructions it ships, in the order of their lines: revocable, spillman, then decreasing', () => {
-    expect(registeredConstructions().map((c) => c.name)).to.deep.equal(['revocable', 'spillman', 'decreasing']);
-    expect(report.before.constructions).to.deep.equal(['revocable', 'spillman', 'decreasing']);
+  it('the package registers the constructions it ships, in the order of their lines: revocable, spillman, decreasing, then duplex', () => {
+    expect(registeredConstructions().map((c) => c.name)).to.deep.equal(['revocable', 'spillman', 'decreasing', 'duplex']);
+    expect(report.before.constructions).to.deep.equal(['revocable', 'spillman', 'decreasing', 'duplex']);
   });
 
   it('before its registration, the toy construction\'s transaction and message are nobody\'s', () => {
@@ -48,7 +48,7 @@ describe('the construction registry', () => {
 
   it('once registered, inspect asks its inspector: kind, label, branch, signers and roles are the construction\'s', () => {
     const a = report.after;
-    expect(a.constructions).to.deep.equal(['revocable', 'spillman', 'decreasing', 'toy']);
+    expect(a.constructions).to.deep.equal(['revocable', 'spillman', 'decreasing', 'duplex', 'toy']);
     expect(a.found).to.equal(true);
     expect(a.templateRegistered).to.equal(true);
     expect([a.kind, a.kindLabel, a.certain, a.branch, a.outputRole]).to.deep.equal(['toy-claim', 'toy vault claim', true, 'claim', 'claimant']);
@@ -82,6 +82,6 @@ describe('the construction registry', () => {
     expect(r.clashMessage).to.equal('MESSAGE_UNKNOWN_TYPE');
     expect(r.kindTaken).to.equal('INVALID_ARGUMENT');
     expect(r.notAConstruction).to.equal('INVALID_ARGUMENT');
-    expect(r.constructions).to.deep.equal(['revocable', 'spillman', 'decreasing', 'toy']);
+    expect(r.constructions).to.deep.equal(['revocable', 'spillman', 'decreasing', 'duplex', 'toy']);
   });
 });

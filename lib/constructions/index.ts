@@ -11,3 +11,4 @@ export { Construction, constructionByName, registerConstruction, registeredConst
 export * from './revocable';
 export * from './spillman';
 export * from './decreasing';
+export * from './duplex';

@@ -88,6 +88,35 @@ function checkPrevTx(i: FundingInput, n: number): void {
   }
 }
 
+/**
+ * Check a wallet's coins for a funding transaction and give each input's
+ * shape, from which its weight and so the fee is computed.
+ *
+ * @param inputs - The coins, each once.
+ * @returns One shape per coin, in order.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `inputs` is not an array, an input is not an object, is listed twice, has a malformed txid or vout, or is P2WSH (its witness size is unknown).
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if an input's value is not in [1, MAX_MONEY].
+ * @throws {@link ChannelError} `INVALID_SCRIPT` if an input's script is not bytes, or a redeemScript is given for a non-P2SH input or does not match it.
+ * @throws {@link ChannelError} `NON_SEGWIT_INPUT` if an input is not segwit (the txid must not change when it is signed).
+ * @throws {@link ChannelError} `INVALID_TRANSACTION` if an input's `prevTx` does not parse or does not match its txid, value or script.
+ */
+export function checkFundingInputs(inputs: readonly FundingInput[]): InputShape[] {
+  if (!Array.isArray(inputs)) fail('INVALID_ARGUMENT', 'inputs must be an array');
+  const seen = new Set<string>();
+  return inputs.map((i, n) => {
+    expectObject(i, `input ${n}`);
+    checkTxid(i.txid, `input ${n} txid`);
+    checkVout(i.vout);
+    checkAmount(i.value, `input ${n} value`, 1n);
+    const key = `${i.txid}:${i.vout}`;
+    if (seen.has(key)) fail('INVALID_ARGUMENT', `input ${n} is listed twice`);
+    seen.add(key);
+    const shape = inputShape(i, n);
+    checkPrevTx(i, n);
+    return shape;
+  });
+}
+
 /** What fixes a funding transaction to a funding output of any witness script (a construction whose funding is not the shared 2-of-2). */
 export interface ScriptFundingParams {
   /** The coins to spend, at least one; each once. */
@@ -167,19 +196,7 @@ function planFundingTo(p: Omit<ScriptFundingParams, 'fundingScript'>, script: ()
   checkFeeRate(p.feeRate);
   checkDestinationScript(p.changeScript, 'changeScript');
   const fundingScript = script();
-  const seen = new Set<string>();
-  const shapes = p.inputs.map((i, n) => {
-    expectObject(i, `input ${n}`);
-    checkTxid(i.txid, `input ${n} txid`);
-    checkVout(i.vout);
-    checkAmount(i.value, `input ${n} value`, 1n);
-    const key = `${i.txid}:${i.vout}`;
-    if (seen.has(key)) fail('INVALID_ARGUMENT', `input ${n} is listed twice`);
-    seen.add(key);
-    const shape = inputShape(i, n);
-    checkPrevTx(i, n);
-    return shape;
-  });
+  const shapes = checkFundingInputs(p.inputs);
   const total = p.inputs.reduce((s, i) => s + i.value, 0n);
   checkAmount(total, 'sum of inputs');
   const feeWithChange = feeForWeight(segwitTxWeight(shapes, [34, p.changeScript.length]), p.feeRate);

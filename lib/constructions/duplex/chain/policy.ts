@@ -1,0 +1,209 @@
+/**
+ * The duplex channel's level publisher over the generic engine
+ * (lib/chain/outpoint-watcher.ts). Once the kickoff is out (the party
+ * closing alone broadcasts it; a counterparty's kickoff starts the same
+ * work), it publishes the newest branch level by level, each node the block
+ * its relative lock opens after its parent's, and keeps each in the mempool
+ * until mined; a stale sibling cannot enter the mempool before its longer
+ * lock opens, so the newest gets there first while the party is online. At
+ * the leaf it publishes the latest payment of each simplex channel it is
+ * paid on at once, and its refund of each it pays on once Dc blocks have
+ * passed with that output unspent. Internal: the watcher (watcher.ts) is
+ * the API.
+ */
+import { Transaction } from 'bitcoinjs-lib';
+import { ChainTip } from '../../../chain/backend';
+import { Duty, FixedDuty } from '../../../chain/duty';
+import { OutpointWatcher } from '../../../chain/outpoint-watcher';
+import { SpendRecord, Watch, WatchPolicy, depthOf } from '../../../chain/watch-policy';
+import { DuplexExit, firstBlockFor } from './exit';
+import { SimplexDirection } from '../tx/simplex';
+
+/** What a duplex watcher reports. */
+export type DuplexWatchEvent =
+  | {
+    /** A watched output was spent. */
+    kind: 'spend';
+    /** The channel's id: the setup outpoint. */
+    channelId: string;
+    /** Which output: `setup`, `level-j` (the output node j spends: the kickoff's for j = 0), `ab` or `ba`. */
+    output: string;
+    /** The spender. */
+    txid: string;
+    /** True when the spender is the party's own transaction for that output. */
+    ours: boolean;
+    /** Its block's height; absent in the mempool. */
+    height?: number;
+  }
+  | {
+    /** A transaction of the exit was broadcast, and is kept in the mempool until mined. */
+    kind: 'duty';
+    /** The channel's id. */
+    channelId: string;
+    /** What it is. */
+    what: 'kickoff' | 'node' | 'leaf' | 'payment' | 'refund';
+    /** The transaction. */
+    txid: string;
+    /** A tree transaction's level. */
+    level?: number;
+  }
+  | {
+    /** A stale sibling was mined at a level: the newest branch lost the race there. */
+    kind: 'stale';
+    /** The channel's id. */
+    channelId: string;
+    /** The level. */
+    level: number;
+    /** The stale transaction. */
+    txid: string;
+  }
+  | {
+    /** Every simplex output of the newest leaf is spent and buried: the channel is settled. */
+    kind: 'resolved';
+    /** The channel's id. */
+    channelId: string;
+  }
+  | {
+    /** A call failed; the next poll tries again. */
+    kind: 'error';
+    /** The channel's id, when the failure was one channel's. */
+    channelId?: string;
+    /** The ChannelError code, or UNKNOWN. */
+    code: string;
+    /** What went wrong. */
+    message: string;
+  };
+
+/** A watched output: the setup, the output a level's node spends, or a simplex channel. */
+export type DuplexTag = 'setup' | `level-${number}` | SimplexDirection;
+
+/** What a spend is to the party: its own transaction for that output, or not. */
+export interface DuplexSpendNote {
+  /** True when the spender is the party's own. */
+  readonly ours: boolean;
+}
+
+/** One watched channel. */
+export interface DuplexWatched {
+  readonly channelId: string;
+  /** The party's exit as it stands: read on every poll, so resets are followed until the kickoff is out. */
+  readonly exit: () => DuplexExit;
+  /** Whether the party is closing alone (broadcasting the kickoff). */
+  closing: boolean;
+  readonly watches: Map<DuplexTag, Watch<DuplexSpendNote>>;
+  readonly duties: Map<string, FixedDuty>;
+  /** The branch the level watches were made for (txids), fixed once the kickoff is out. */
+  branchIds?: readonly string[];
+  staleReported?: boolean;
+}
+
+type Emit = (e: DuplexWatchEvent) => void;
+
+function expectedSpender(e: DuplexExit, tag: DuplexTag): Transaction | undefined {
+  if (tag === 'setup') return e.kickoff;
+  if (tag === 'ab' || tag === 'ba') return e.payments[tag] ?? e.refunds[tag];
+  return e.branch[Number(tag.slice('level-'.length))];
+}
+
+/** The level publisher and the spend records of one party's channels. */
+export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, DuplexSpendNote> {
+  engine!: OutpointWatcher<DuplexWatched, DuplexTag, DuplexSpendNote>;
+
+  constructor(private readonly emit: Emit, private readonly finalDepth: number) {}
+
+  describe(w: DuplexWatched, tag: DuplexTag, tx: Transaction): DuplexSpendNote {
+    const e = w.exit();
+    if (tag === 'ab' || tag === 'ba') {
+      const id = tx.getId();
+      return { ours: id === e.payments[tag]?.getId() || id === e.refunds[tag]?.getId() };
+    }
+    return { ours: tx.getId() === expectedSpender(e, tag)?.getId() };
+  }
+
+  spent(w: DuplexWatched, tag: DuplexTag, s: SpendRecord<DuplexSpendNote>): void {
+    this.emit({ kind: 'spend', channelId: w.channelId, output: tag, txid: s.txid, ours: s.note.ours, ...(s.height !== undefined ? { height: s.height } : {}) });
+  }
+
+  /** Watch `tag`'s outpoint once. */
+  private ensure(w: DuplexWatched, tag: DuplexTag, outpoint: { txid: string; vout: number }): Watch<DuplexSpendNote> {
+    let watch = w.watches.get(tag);
+    if (watch === undefined) {
+      watch = this.engine.watch(outpoint, w, tag);
+      w.watches.set(tag, watch);
+    }
+    return watch;
+  }
+
+  private hold(w: DuplexWatched, tx: Transaction, what: Extract<DuplexWatchEvent, { kind: 'duty' }>['what'], level?: number): void {
+    const txid = tx.getId();
+    if (w.duties.has(txid)) return;
+    w.duties.set(txid, this.engine.hold(w, new FixedDuty({ tx, rebroadcast: true })));
+    this.emit({ kind: 'duty', channelId: w.channelId, what, txid, ...(level !== undefined ? { level } : {}) });
+  }
+
+  work(w: DuplexWatched, tip: ChainTip): readonly Duty[] {
+    const e = w.exit();
+    const setup = w.watches.get('setup')!;
+    const kicked = setup.spend !== undefined && setup.spend.note.ours;
+    if (setup.spend !== undefined && !setup.spend.note.ours) return []; // the cooperative close (or a spend we cannot read): nothing of the tree to do
+    if (!kicked && !w.closing) return [];
+    if (!kicked || setup.spend!.hash === undefined) this.hold(w, e.kickoff, 'kickoff');
+    // From the kickoff on, the branch is fixed: the level watches follow its txids.
+    if (w.branchIds === undefined) w.branchIds = e.branch.map((t) => t.getId());
+    let parent: { tx: Transaction; height?: number } = { tx: e.kickoff, ...(setup.spend?.hash !== undefined ? { height: setup.spend.height! } : {}) };
+    const d = e.branch.length;
+    for (let j = 0; j < d; j++) {
+      const node = e.branch[j]!;
+      const watch = this.ensure(w, `level-${j}`, { txid: parent.tx.getId(), vout: 0 });
+      const s = watch.spend;
+      if (s !== undefined && !s.note.ours) {
+        if (s.hash !== undefined && !w.staleReported) {
+          w.staleReported = true;
+          this.emit({ kind: 'stale', channelId: w.channelId, level: j, txid: s.txid });
+        }
+        if (s.hash !== undefined) break;
+      }
+      if (parent.height === undefined) break;
+      if (tip.height + 1 < firstBlockFor(parent.height, node.ins[0]!.sequence)) break;
+      if (s === undefined || s.hash === undefined || !s.note.ours) this.hold(w, node, j === d - 1 ? 'leaf' : 'node', j);
+      if (s === undefined || !s.note.ours || s.hash === undefined) break;
+      parent = { tx: node, height: s.height! };
+    }
+    const leaf = e.branch[d - 1]!;
+    const leafMined = w.watches.get(`level-${d - 1}`)?.spend;
+    if (leafMined !== undefined && leafMined.note.ours && leafMined.hash !== undefined) {
+      let vout = 0;
+      for (const dir of ['ab', 'ba'] as const) {
+        const value = dir === 'ab' ? e.balances.a : e.balances.b;
+        if (value === 0n) continue;
+        const watch = this.ensure(w, dir, { txid: leaf.getId(), vout: vout++ });
+        const payment = e.payments[dir];
+        const refund = e.refunds[dir];
+        if (payment !== undefined && (watch.spend === undefined || !watch.spend.note.ours || watch.spend.hash === undefined)) this.hold(w, payment, 'payment');
+        else if (refund !== undefined && watch.spend === undefined && tip.height + 1 >= firstBlockFor(leafMined.height!, refund.ins[0]!.sequence)) this.hold(w, refund, 'refund');
+        else if (refund !== undefined && watch.spend?.note.ours && watch.spend.hash === undefined) this.hold(w, refund, 'refund');
+      }
+    }
+    return [...w.duties.values()].filter((duty) => !this.minedSpend(w, duty.txid));
+  }
+
+  /** Whether a duty's transaction is a mined spend of a watched output. */
+  private minedSpend(w: DuplexWatched, txid: string): boolean {
+    for (const watch of w.watches.values()) if (watch.spend?.txid === txid && watch.spend.hash !== undefined) return true;
+    return false;
+  }
+
+  settle(w: DuplexWatched, tip: ChainTip): void {
+    const e = w.exit();
+    const dirs = (['ab', 'ba'] as const).filter((dir) => (dir === 'ab' ? e.balances.a : e.balances.b) > 0n);
+    const setup = w.watches.get('setup')?.spend;
+    const closedTogether = setup !== undefined && !setup.note.ours && depthOf(setup, tip) >= this.finalDepth;
+    const allBuried = dirs.length > 0 && dirs.every((dir) => {
+      const s = w.watches.get(dir)?.spend;
+      return s !== undefined && depthOf(s, tip) >= this.finalDepth;
+    });
+    if (!closedTogether && !allBuried) return;
+    this.engine.resolve(w);
+    this.emit({ kind: 'resolved', channelId: w.channelId });
+  }
+}
