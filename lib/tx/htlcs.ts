@@ -69,7 +69,6 @@ export function checkHtlcs(htlcs: readonly Htlc[]): readonly Htlc[] {
   let total = 0n;
   for (const h of htlcs) {
     expectObject(h, 'htlc');
-    if (h === null || Array.isArray(h)) fail('INVALID_ARGUMENT', 'an HTLC must be {amount, hash, expiry}');
     checkAmount(h.amount, 'HTLC amount', 1n);
     if (!(h.hash instanceof Uint8Array) || h.hash.length !== 32) fail('INVALID_ARGUMENT', 'an HTLC hash must be 32 bytes');
     absoluteLockValue(h.expiry);
