@@ -151,10 +151,11 @@ describe('decreasing-lock channel: updates', () => {
     expect(thrownCode(() => a.pay(1000n, CHAIN, a.latest.fee))).to.equal('UPDATE_NOT_MONOTONIC');
     const { message } = a.pay(1000n, CHAIN);
     expect(thrownCode(() => a.pay(1000n, CHAIN))).to.equal('PAYMENT_PENDING');
-    // b proposing at the same time is refused by a, which waits for its own acknowledgement.
+    // b proposing at the same time: the tie-break's winner refuses the other's, the loser takes the winner's (test/decreasing-open.spec.ts).
     const { message: crossing } = b.pay(500n, CHAIN);
-    expect(thrownCode(() => a.onUpdate(wire(crossing), CHAIN))).to.equal('PAYMENT_PENDING');
-    expect(thrownCode(() => b.onUpdate(wire(message), CHAIN))).to.equal('PAYMENT_PENDING');
+    const [winner, loser, lost, won] = a.winsTies ? [a, b, crossing, message] : [b, a, message, crossing];
+    expect(thrownCode(() => winner.onUpdate(wire(lost), CHAIN))).to.equal('PAYMENT_PENDING');
+    expect(loser.onUpdate(wire(won), CHAIN).dropped?.index).to.equal(1);
   });
 
   it('kickoff form: N updates, then CHANNEL_EXPIRED whatever the tip', () => {

@@ -11,11 +11,12 @@
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  DuplexExit, DuplexLeafBalances, DuplexWatchEvent, DuplexWatcher, createDuplexSetupPsbt, extractTransaction, finalizePsbt,
+  DuplexExit, DuplexLeafBalances, DuplexParty, DuplexWatchEvent, DuplexWatcher, combinePsbts, createDuplexSetupPsbt, extractTransaction, finalizePsbt,
   p2wpkhScript, planDuplexSetup, signPsbtWithKey, simplexChannel,
 } from '../lib';
 import { RegtestNode } from './kit/regtest-node';
 import { DEPOSIT, DuplexPair, FEE_RATE, duplexKeys, duplexPair, signedBranch, signedKickoff } from './constructions/duplex/kit';
+
 import { broadcastAndConfirm, rejectionOf } from './support/e2e';
 
 describe('duplex watcher: the level publisher on a regtest node', function () {
@@ -169,5 +170,85 @@ describe('duplex watcher: the level publisher on a regtest node', function () {
     await mineAndPoll(watcher, 1 + 5 + 1);
     for (const t of [n0, c.branches.get(4)![1]!, exitOf(c, 'b').payments.ab!]) expect(await node.getConfirmations(t.getId())).to.be.at.least(1);
     expect(events.filter((e) => e.kind === 'error')).to.deep.equal([]);
+  });
+
+  it('two parties through the protocol: opt-in, payments and 4 resets, then b closes alone from its party\'s exit; the chain pays what each party counted, less fees', async () => {
+    const keys = duplexKeys('parties');
+    const aScript = p2wpkhScript(keys.aWallet.pub);
+    const bScript = p2wpkhScript(keys.bWallet.pub);
+    const aCoin = await node.fund(aScript, DEPOSIT + 50_000n);
+    const bCoin = await node.fund(bScript, DEPOSIT + 50_000n);
+    const params = {
+      aFundingKey: keys.aFunding.pub, bFundingKey: keys.bFunding.pub, feeRate: FEE_RATE,
+      a: { inputs: [{ txid: aCoin.txid, vout: aCoin.vout, value: aCoin.value, script: aScript }], amount: DEPOSIT, changeScript: aScript },
+      b: { inputs: [{ txid: bCoin.txid, vout: bCoin.vout, value: bCoin.value, script: bScript }], amount: DEPOSIT, changeScript: bScript },
+    };
+    const setup = planDuplexSetup(params);
+    const { ctx } = duplexPair(keys, { funding: setup.fundingOutpoint, capacity: setup.capacity });
+    const a = DuplexParty.open(ctx, 'a', keys.aFunding.priv);
+    const b = DuplexParty.open(ctx, 'b', keys.bFunding.priv);
+    b.onTreeSigned(a.treeSigned());
+    a.onTreeSigned(b.treeSigned());
+    // The opt-in: each signs its own setup input only now, on its own copy of the PSBT.
+    expect([a.readyToSignSetup, b.readyToSignSetup]).to.deep.equal([true, true]);
+    const aPsbt = createDuplexSetupPsbt(params);
+    const bPsbt = createDuplexSetupPsbt(params);
+    expect(signPsbtWithKey(aPsbt, keys.aWallet.priv)).to.equal(1);
+    expect(signPsbtWithKey(bPsbt, keys.bWallet.priv)).to.equal(1);
+    const got = await broadcastAndConfirm(node, extractTransaction(finalizePsbt(combinePsbts(aPsbt, bPsbt))));
+
+    for (let n = 0; n < 4; n++) {
+      b.onPayAck(a.onPay(b.pay(3_000n)).message);
+      a.onPayAck(b.onPay(a.pay(12_000n)).message);
+      a.onResetAck(b.onReset(a.proposeReset()));
+    }
+    a.onPayAck(b.onPay(a.pay(9_000n)).message);
+    b.onPayAck(a.onPay(b.pay(2_000n)).message);
+    expect(b.index).to.equal(4);
+
+    const watcher = new DuplexWatcher({ backend: node, fromHeight: got.height, finalDepth: 2 });
+    const events = record(watcher);
+    watcher.close(watcher.watch(() => b.exit()));
+    await watcher.poll();
+    await mineAndPoll(watcher, 1 + 5 + 5 + 1 + 10 + 2);
+    const exit = b.exit();
+    const paidTo = (key: Uint8Array) => async (tx: Transaction) => tx.outs.filter((o) => Buffer.from(o.script).equals(Buffer.from(p2wpkhScript(key as never)))).reduce((x, o) => x + o.value, 0n);
+    const txs = [exit.payments.ab!, exit.refunds.ba!];
+    for (const t of txs) expect(await node.getConfirmations(t.getId()), t.getId()).to.be.at.least(1);
+    const aGot = (await paidTo(keys.aPayout.pub)(txs[0]!)) + (await paidTo(keys.aPayout.pub)(txs[1]!));
+    const bGot = (await paidTo(keys.bPayout.pub)(txs[0]!)) + (await paidTo(keys.bPayout.pub)(txs[1]!));
+    // a's 2,000 from b on b -> a was never published by a (silent), so b's refund took it back: a gets its a -> b change only.
+    expect(aGot).to.equal(a.leafBalances.a - 9_000n - ctx.simplexFee);
+    expect(bGot).to.equal(b.balance + 2_000n - ctx.simplexFee);
+    expect(events.filter((e) => e.kind === 'error')).to.deep.equal([]);
+  });
+
+  it('follows a reset that crosses the kickoff: the newest branch is what it publishes', async () => {
+    const c = await open('crossing');
+    const { pair } = c;
+    const a = DuplexParty.open(pair.ctx, 'a', duplexKeys('crossing').aFunding.priv);
+    const b = DuplexParty.open(pair.ctx, 'b', duplexKeys('crossing').bFunding.priv);
+    b.onTreeSigned(a.treeSigned());
+    a.onTreeSigned(b.treeSigned());
+    b.onPayAck(a.onPay(b.pay(4_000n)).message);
+    const watcher = new DuplexWatcher({ backend: node, fromHeight: c.setupHeight, finalDepth: 2 });
+    const events = record(watcher);
+    watcher.watch(() => a.exit());
+    // b publishes the kickoff; a and b, not yet aware, reset twice (state 2 changes the leaf only).
+    await broadcastAndConfirm(node, c.kickoff);
+    await watcher.poll();
+    const first = a.exit().branch.map((t) => t.getId());
+    a.onResetAck(b.onReset(a.proposeReset()));
+    a.onResetAck(b.onReset(a.proposeReset()));
+    expect(a.index).to.equal(2);
+    const newest = a.exit().branch;
+    expect(newest[0]!.getId()).to.equal(first[0]);
+    expect(newest[1]!.getId()).to.not.equal(first[1]);
+    await mineAndPoll(watcher, 4 + 1 + 4 + 1 + 1);
+    for (const t of newest) expect(await node.getConfirmations(t.getId())).to.be.at.least(1);
+    expect((await node.getTransaction(first[1]!))?.blockHeight).to.equal(undefined);
+    const payment = a.exit().payments.ba;
+    expect(payment).to.equal(undefined); // the 4,000 b paid a moved into a's leaf balance at the reset
+    expect(events.filter((e) => e.kind === 'duty' && e.what === 'leaf').map((e) => (e as { txid: string }).txid)).to.deep.equal([newest[1]!.getId()]);
   });
 });

@@ -36,8 +36,9 @@ export {
 } from './tx/states';
 export * from './tx/signer';
 export * from './protocol/messages';
-export { DecreasingCloseAccepted, DecreasingPayment, DecreasingParty, DecreasingReceived } from './protocol/party';
-export { DecreasingPhase } from './protocol/saved';
+export { DecreasingAccepted, DecreasingCloseAccepted, DecreasingPayment, DecreasingParty, DecreasingProposed, DecreasingReceived } from './protocol/party';
+export { DecreasingFundingCheck, DecreasingPhase } from './protocol/saved';
+export { DecreasingAcceptPolicy } from './protocol/terms';
 export * from './protocol/steps';
 export * from './chain/classify';
 export * from './chain/watcher';

@@ -8,13 +8,14 @@
  */
 import { Construction, registerConstruction } from '../registry';
 import { DUPLEX_INSPECTOR } from './inspect/describe';
+import { DUPLEX_MESSAGES } from './protocol/messages';
 import { DUPLEX_SIMPLEX_TEMPLATE } from './templates';
 
 /** The duplex construction, as registerConstruction takes it. */
 export const DUPLEX: Construction = {
   name: 'duplex',
   templates: [DUPLEX_SIMPLEX_TEMPLATE],
-  messages: [],
+  messages: DUPLEX_MESSAGES,
   inspector: DUPLEX_INSPECTOR,
 };
 
@@ -33,3 +34,6 @@ export * from './tx/signer';
 export * from './psbt/create';
 export { DuplexExit, checkDuplexExit } from './chain/exit';
 export * from './chain/watcher';
+export * from './protocol/messages';
+export { DuplexCloseAccepted, DuplexParty, DuplexPaymentReceived } from './protocol/party';
+export { DuplexPhase } from './protocol/saved';

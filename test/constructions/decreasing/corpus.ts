@@ -18,7 +18,7 @@ import { CaseSpec, FileSpec, ValidSpec } from '../../kit/corpus/format';
 import { badSpellings, withMember } from '../../kit/corpus/spellings';
 import { BAD_KEYS, BAD_PRIVATE_KEYS } from '../../kit/corpus/values';
 import type { ConstructionCorpus } from '../../kit/corpus/constructions';
-import { CHAIN, openDecreasing, payDecreasing } from './kit';
+import { CHAIN, decreasingKeys, openDecreasing, payDecreasing, syntheticFunding } from './kit';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Args = any[];
@@ -43,6 +43,9 @@ const TARGETS: [string, Target][] = [
   ['DecreasingParty.onUpdate', T('state', ['DecreasingParty'], (a) => DecreasingParty.restore(a[0], a[1]).onUpdate(a[2], a[3]))],
   ['DecreasingParty.pay', T('state', ['DecreasingParty'], (a) => DecreasingParty.restore(a[0], a[1]).pay(a[2], a[3], a[4]))],
   ['DecreasingParty.onClose', T('state', ['DecreasingParty'], (a) => DecreasingParty.restore(a[0], a[1]).onClose(a[2]))],
+  ['DecreasingParty.accept', T('state', ['DecreasingParty'], (a) => DecreasingParty.accept(a[0], a[1], a[2], a[3]))],
+  ['DecreasingParty.onOpenAck', T('state', ['DecreasingParty'], (a) => DecreasingParty.restore(a[0], a[1]).onOpenAck(a[2]))],
+  ['DecreasingParty.markFundingConfirmed', T('state', ['DecreasingParty'], (a) => DecreasingParty.restore(a[0], a[1]).markFundingConfirmed(a[2]))],
 ];
 
 const CONSTANT = 'a constant';
@@ -66,10 +69,19 @@ const { keys } = channel;
 const nextUpdate = DecreasingParty.restore(JSON.parse(JSON.stringify(aState)), keys.aFunding.priv).pay(2000n, CHAIN).message;
 const closeOffer = DecreasingParty.restore(JSON.parse(JSON.stringify(aState)), keys.aFunding.priv).proposeClose(500n);
 
+// The handshake: a locktime-form channel on a funding transaction made for it, a's open and b's acknowledgement.
+const hKeys = decreasingKeys('corpus handshake');
+const hFunding = syntheticFunding(hKeys, 'locktime', { initialLock: CHAIN.height + 100 });
+const hCtx = verifyDecreasingParams(hFunding.params);
+const proposed = DecreasingParty.propose(hCtx, hKeys.aFunding.priv);
+const accepted = DecreasingParty.accept(proposed.message, hKeys.bFunding.priv, CHAIN, { payoutKey: hKeys.bPayout.pub });
+
 const MESSAGES = (() => {
   const c = openDecreasing('kickoff', { label: 'corpus messages' });
   const out = new Map<string, Json>();
   const put = (m: { type: string }) => out.set(m.type, encodeDecreasingMessage(m as never));
+  put(proposed.message);
+  put(accepted.message);
   put(c.a.initialSigned());
   const { message } = c.a.pay(3000n, CHAIN);
   put(message);
@@ -91,6 +103,13 @@ const BASELINES: Record<string, unknown> = {
   update: nextUpdate,
   close: closeOffer,
   counter: { levels: 2, values: 4, step: 144, lock: 'relative' },
+  open: proposed.message,
+  openAck: accepted.message,
+  aOpening: proposed.party.toJSON(),
+  bFunding: accepted.party.toJSON(),
+  hKeyA: hKeys.aFunding.priv, hKeyB: hKeys.bFunding.priv,
+  policy: { payoutKey: hKeys.bPayout.pub },
+  evidence: { tx: hFunding.tx.toBuffer(), confirmations: 3 },
 };
 for (const [type, json] of MESSAGES) BASELINES[type] = json;
 
@@ -243,7 +262,47 @@ function partyFile(): FileSpec {
   c.bad(t, 'a close that takes from b', [...B, new Ref('close', { aBalance: closeOffer.aBalance + 1000n, bBalance: closeOffer.bBalance - 1000n })], 'UPDATE_NOT_MONOTONIC');
   c.bad(t, 'a signature of another fee', [...B, new Ref('close', { fee: closeOffer.fee + 1n, aBalance: closeOffer.aBalance - 1n })], 'INVALID_SIGNATURE');
 
+  t = 'DecreasingParty.accept';
+  const o = (changes: Record<string, unknown>) => new Ref('open', changes);
+  const om = proposed.message;
+  const H = [new Ref('hKeyB'), new Ref('chain'), new Ref('policy')];
+  c.ok(t, 'the open', [new Ref('open'), ...H]);
+  for (const [name, p, code] of [
+    ['Δ 0', o({ step: 0 }), 'INVALID_TIMELOCK'], ['L_0 a time', o({ initialLock: { time: 1_800_000_000 } }), 'INVALID_TIMELOCK'],
+    ['L_0 not an object', o({ initialLock: 5 }), 'INVALID_TIMELOCK'],
+    ['balances not adding up', o({ bBalance: om.bBalance + 1n }), 'AMOUNT_EXCEEDS_CAPACITY'], ['another fee step', o({ feeStep: om.feeStep + 1n }), 'FEE_RATE_REFUSED'],
+    ['equal funding keys', o({ aFundingKey: om.bFundingKey }), 'INVALID_KEY'], ['b\'s payout key not b\'s', o({ bPayoutKey: om.aPayoutKey }), 'INVALID_KEY'],
+    ['another channel id', o({ channelId: new Uint8Array(32) }), 'WRONG_CHANNEL'], ['a signature of zeros', o({ sig: new Uint8Array(71) }), 'INVALID_SIGNATURE'],
+    ['not an object', 'open', 'MESSAGE_INVALID'],
+  ] as const) c.bad(t, name, [p, ...H], code);
+  c.bad(t, 'L_0 behind tip + Δ', [new Ref('open'), new Ref('hKeyB'), { height: CHAIN.height + 95, medianTimePast: 0 }, new Ref('policy')], 'CHANNEL_EXPIRED');
+  c.bad(t, 'L_0 behind the tip', [new Ref('open'), new Ref('hKeyB'), { height: CHAIN.height + 101, medianTimePast: 0 }, new Ref('policy')], 'INVALID_TIMELOCK');
+  c.bad(t, 'a\'s key', [new Ref('open'), new Ref('hKeyA'), new Ref('chain'), new Ref('policy')], 'INVALID_KEY');
+  c.bad(t, 'no chain tip', [new Ref('open'), new Ref('hKeyB'), undefined, new Ref('policy')], 'INVALID_ARGUMENT');
+
+  t = 'DecreasingParty.onOpenAck';
+  const AO = [new Ref('aOpening'), new Ref('hKeyA')];
+  c.ok(t, 'b\'s acknowledgement', [...AO, new Ref('openAck')]);
+  c.bad(t, 'of other terms', [...AO, new Ref('openAck', { termsHash: new Uint8Array(32) })], 'WRONG_CHANNEL');
+  c.bad(t, 'another channel', [...AO, new Ref('openAck', { channelId: new Uint8Array(32) })], 'WRONG_CHANNEL');
+  c.bad(t, 'a signature of zeros', [...AO, new Ref('openAck', { sig: new Uint8Array(71) })], 'INVALID_SIGNATURE');
+  c.bad(t, 'replayed to b', [new Ref('bFunding'), new Ref('hKeyB'), new Ref('openAck')], 'UNEXPECTED_MESSAGE');
+
+  t = 'DecreasingParty.markFundingConfirmed';
+  const BF = [new Ref('bFunding'), new Ref('hKeyB')];
+  c.ok(t, '3 confirmations', [...BF, new Ref('evidence')]);
+  c.bad(t, '2 confirmations', [...BF, new Ref('evidence', { confirmations: 2 })], 'FUNDING_NOT_CONFIRMED');
+  c.bad(t, 'another transaction', [...BF, new Ref('evidence', { tx: channel.a.latestStateTx().toBuffer() })], 'FUNDING_MISMATCH');
+  c.bad(t, 'bytes that do not parse', [...BF, new Ref('evidence', { tx: new Uint8Array([1, 2, 3]) })], 'INVALID_TRANSACTION');
+  c.bad(t, 'not evidence', [...BF, null], 'INVALID_ARGUMENT');
+  c.bad(t, 'a channel opened out of band', [new Ref('bState'), new Ref('bKey'), new Ref('evidence')], 'UNEXPECTED_MESSAGE');
+
   t = 'DecreasingParty.restore';
+  c.ok(t, 'b waiting for the funding', [new Ref('bFunding'), new Ref('hKeyB')]);
+  c.bad(t, 'funding phase without the funding check', [new Ref('bFunding', { fundingCheck: null }), new Ref('hKeyB')], 'STATE_INVALID');
+  c.bad(t, 'an amount held past the latest state', [new Ref('bState', { held: { index: 9, amount: '1000' } }), new Ref('bKey')], 'STATE_INVALID');
+  c.bad(t, 'a held amount of 0', [new Ref('bState', { held: { index: 1, amount: '0' } }), new Ref('bKey')], 'STATE_INVALID');
+  c.bad(t, 'format 1 in the funding phase', [new Ref('bFunding', { format: 'revchan-decreasing-party/1' }), new Ref('hKeyB')], 'STATE_INVALID');
   const s = (changes: Record<string, unknown>) => new Ref('bState', changes);
   const latest = (bState as { latest: Json }).latest;
   c.ok(t, 'the saved state', B);
@@ -254,7 +313,7 @@ function partyFile(): FileSpec {
     ['a kickoff signature in the locktime form', s({ kickoffSig: '3006020101020101' })], ['a pending update that skips', s({ pending: { ...latest, index: 5 } })],
   ] as const) c.bad(t, name, [v, new Ref('bKey')], 'STATE_INVALID');
   c.bad(t, 'a\'s key for b\'s state', [new Ref('bState'), new Ref('aKey')], 'INVALID_KEY');
-  return c.file('decreasing-parties.json', 'the decreasing-lock party: refused messages and calls on saved state, each leaving it as it was; damaged saved state refused on restore');
+  return c.file('decreasing-parties.json', 'the decreasing-lock party: the handshake\'s refusals, refused messages and calls on saved state, each leaving it as it was; damaged saved state refused on restore');
 }
 
 /** What this folder adds to the bad-input corpus. */

@@ -4,6 +4,7 @@
  * messages on a given funding outpoint.
  */
 import { expect } from 'chai';
+import { Transaction } from 'bitcoinjs-lib';
 import {
   ChainView, DecreasingContext, DecreasingForm, DecreasingMessage, DecreasingParams, DecreasingParty, decodeDecreasingMessage,
   encodeDecreasingMessage, verifyDecreasingParams,
@@ -89,4 +90,35 @@ export function payDecreasing(payer: DecreasingParty, payee: DecreasingParty, am
   payer.onUpdateAck(wire(r.message));
   expect(payer.latest).to.deep.equal(payee.latest);
   return budget;
+}
+
+/** A funding transaction paying `capacity` to the channel's 2-of-2 at output 0, spending a made-up coin with a witness; and its outpoint. */
+export function syntheticFunding(keys: DecreasingKeys, form: DecreasingForm, o: ChannelOptions = {}): { tx: Transaction; params: DecreasingParams } {
+  const probe = verifyDecreasingParams(paramsFor(form, keys, o));
+  const tx = new Transaction();
+  tx.version = 2;
+  tx.addInput(new Uint8Array(32).fill(0x5a), 1);
+  tx.setWitness(0, [new Uint8Array(71).fill(0x30), keys.wallet.pub]);
+  tx.addOutput(probe.funding.fundingScriptPubKey, o.capacity ?? CAPACITY);
+  return { tx, params: paramsFor(form, keys, { ...o, funding: { txid: tx.getId(), vout: 0 } }) };
+}
+
+export interface HandshakeOpened extends OpenedDecreasing {
+  readonly fundingTx: Transaction;
+}
+
+/** Both parties opened through decreasing_open and decreasing_open_ack, each having seen the funding 3 deep. */
+export function handshakeDecreasing(form: DecreasingForm, o: ChannelOptions = {}): HandshakeOpened {
+  const keys = decreasingKeys(o.label ?? `handshake ${form}`);
+  const { tx, params } = syntheticFunding(keys, form, o);
+  const ctx = verifyDecreasingParams(params);
+  const { party: a, message } = DecreasingParty.propose(ctx, keys.aFunding.priv);
+  const { party: b, message: ack } = DecreasingParty.accept(wire(message), keys.bFunding.priv, CHAIN, { payoutKey: keys.bPayout.pub });
+  a.onOpenAck(wire(ack));
+  for (const p of [a, b]) {
+    expect(p.phase).to.equal('funding');
+    expect(p.markFundingConfirmed({ tx: tx.toBuffer(), confirmations: 3 })).to.deep.equal({ confirmations: 3, deep: true });
+    expect(p.phase).to.equal('open');
+  }
+  return { keys, ctx, a, b, fundingTx: tx };
 }

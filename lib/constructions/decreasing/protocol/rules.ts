@@ -55,3 +55,14 @@ export function checkUpdate(ctx: DecreasingContext, latest: DecreasingState, nex
   }
   return decreasingBudget(ctx, next.index, tip);
 }
+
+/**
+ * The tie-break when both parties propose an update at once: the party whose
+ * funding key sorts lower (bytewise) wins. Both compute it from the terms
+ * alone, so nothing a message says can change who wins.
+ */
+export function winsTies(ctx: DecreasingContext, role: DecreasingRole): boolean {
+  const [own, theirs] = role === 'a' ? [ctx.params.aFundingKey, ctx.params.bFundingKey] : [ctx.params.bFundingKey, ctx.params.aFundingKey];
+  for (let i = 0; i < own.length; i++) if (own[i] !== theirs[i]) return own[i]! < theirs[i]!;
+  return false;
+}

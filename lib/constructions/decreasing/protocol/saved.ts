@@ -14,10 +14,19 @@ import { DecreasingRole, DecreasingState } from '../tx/signer';
 
 /**
  * `opening`: state 0 signed by this party, the counterparty's signature
- * awaited; `open`: updates flow; `closing`: a close offered or signed;
- * `closed`: the close is complete.
+ * awaited; `funding` (opened by the handshake): state 0 signed by both, the
+ * funding not yet seen deep enough on this party's own node; `open`: updates
+ * flow; `closing`: a close offered or signed; `closed`: the close is complete.
  */
-export type DecreasingPhase = 'opening' | 'open' | 'closing' | 'closed';
+export type DecreasingPhase = 'opening' | 'funding' | 'open' | 'closing' | 'closed';
+
+/** A channel opened by the handshake checks its funding on the chain: how deep, and what it saw once deep enough. */
+export interface DecreasingFundingCheck {
+  /** Confirmations wanted before updates are taken. */
+  readonly depth: number;
+  /** The confirmations seen when the funding was first deep enough. */
+  readonly confirmations?: number;
+}
 
 export interface DecreasingSaved {
   readonly role: DecreasingRole;
@@ -33,12 +42,23 @@ export interface DecreasingSaved {
   readonly pending?: DecreasingState;
   /** The close offered or agreed, and the counterparty's signature once known. */
   readonly close?: DecreasingBalances & { readonly proposer: DecreasingRole; readonly sig?: Uint8Array };
+  /** Opened by the handshake: the funding check; absent when the terms were agreed out of band. */
+  readonly fundingCheck?: DecreasingFundingCheck;
+  /**
+   * Received in an update that crossed this party's own and won: not final
+   * until a state past `index` is signed, because the counterparty also
+   * holds this party's signature of the dropped state at the same lock.
+   */
+  readonly held?: { readonly index: number; readonly amount: bigint };
 }
 
-const FORMAT = 'revchan-decreasing-party/1';
-const PHASES: readonly DecreasingPhase[] = ['opening', 'open', 'closing', 'closed'];
+const FORMAT = 'revchan-decreasing-party/2';
+/** Before the handshake: read as a channel opened out of band. */
+const FORMAT_1 = 'revchan-decreasing-party/1';
+const PHASES: readonly DecreasingPhase[] = ['opening', 'funding', 'open', 'closing', 'closed'];
 const PARTS: Readonly<Record<DecreasingPhase, Readonly<Record<string, Presence>>>> = {
   opening: { latestSig: 'absent', pending: 'absent', close: 'absent' },
+  funding: { latestSig: 'required', pending: 'absent', close: 'absent', fundingCheck: 'required' },
   open: { latestSig: 'required', close: 'absent' },
   closing: { latestSig: 'required', pending: 'absent', close: 'required' },
   closed: { latestSig: 'required', pending: 'absent', close: 'required' },
@@ -99,12 +119,29 @@ export function savedToJson(s: DecreasingSaved): Json {
       aBalance: s.close.aBalance.toString(), bBalance: s.close.bBalance.toString(), fee: s.close.fee.toString(),
       proposer: s.close.proposer, sig: s.close.sig ? hex(s.close.sig) : null,
     } : null,
+    fundingCheck: s.fundingCheck ? { depth: s.fundingCheck.depth, confirmations: s.fundingCheck.confirmations ?? null } : null,
+    held: s.held ? { index: s.held.index, amount: s.held.amount.toString() } : null,
   };
+}
+
+function fundingCheckFromJson(j: unknown): DecreasingFundingCheck {
+  const o = readObject(j, 'fundingCheck');
+  const depth = readInt(o, 'depth');
+  if (depth < 1) fieldError('fundingCheck.depth', 'must be at least 1');
+  return { depth, ...(o.confirmations !== null ? { confirmations: readInt(o, 'confirmations') } : {}) };
 }
 
 export function readSaved(json: unknown): DecreasingSaved {
   const o = readObject(json, 'state');
-  if (o.format !== FORMAT) stateError('not a decreasing-lock party state');
+  if (o.format !== FORMAT && o.format !== FORMAT_1) stateError('not a decreasing-lock party state');
+  // Format 1 has no fundingCheck: its channels were opened out of band.
+  const fundingCheck = o.format === FORMAT && o.fundingCheck !== null ? fundingCheckFromJson(o.fundingCheck) : undefined;
+  let held: DecreasingSaved['held'];
+  if (o.format === FORMAT && o.held !== null) {
+    const h = readObject(o.held, 'held');
+    held = { index: readInt(h, 'index'), amount: readBig(h, 'amount') };
+    if (held.amount <= 0n) fieldError('held.amount', 'must be positive');
+  }
   if (o.role !== 'a' && o.role !== 'b') stateError('role');
   if (!PHASES.includes(o.phase as DecreasingPhase)) stateError('phase');
   const role = o.role;
@@ -127,8 +164,15 @@ export function readSaved(json: unknown): DecreasingSaved {
     ...(o.kickoffSig !== null ? { kickoffSig: readHex(o, 'kickoffSig') } : {}),
     ...(o.pending !== null ? { pending: stateFromJson(o.pending, 'pending') } : {}),
     ...(close ? { close } : {}),
+    ...(fundingCheck ? { fundingCheck } : {}),
+    ...(held ? { held } : {}),
   };
-  checkPhaseParts(phase, PARTS[phase], { latestSig: s.latestSig, pending: s.pending, close: s.close });
+  checkPhaseParts(phase, PARTS[phase], { latestSig: s.latestSig, pending: s.pending, close: s.close, fundingCheck: s.fundingCheck });
+  if (fundingCheck !== undefined && fundingCheck.confirmations === undefined && phase !== 'opening' && phase !== 'funding') {
+    fieldError('fundingCheck.confirmations', 'past funding without the funding seen deep enough');
+  }
+  if (held !== undefined && (held.index > s.latest.index || held.index < 1)) fieldError('held.index', 'not a signed state');
+  if (fundingCheck?.confirmations !== undefined && (phase === 'opening' || phase === 'funding')) fieldError('fundingCheck.confirmations', 'the funding seen deep enough, but the channel not open');
   if (s.pending !== undefined && s.pending.index !== s.latest.index + 1) fieldError('pending.index', 'not the state after the latest');
   if (phase === 'opening' && s.latest.index !== 0) fieldError('latest.index', 'an opening channel is at state 0');
   if (s.params.form === 'kickoff' && phase !== 'opening' && s.kickoffSig === undefined) fieldError('kickoffSig', 'an open kickoff-form channel without the kickoff\'s signature');

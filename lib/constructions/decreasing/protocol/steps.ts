@@ -11,15 +11,22 @@ import { Step } from '../../../protocol/step';
 import { Json } from '../../../protocol/wire';
 import { DecreasingClose, DecreasingMessage, DecreasingUpdate } from './messages';
 import { DecreasingParty } from './party';
+import { DecreasingState } from '../tx/signer';
 
 /** A decreasing-lock party's step: its saved state, the answer if any, and what was received or a close to broadcast. */
 export interface DecreasingStep extends Step<Json, DecreasingMessage> {
   /** A close both parties signed, to broadcast once saved. */
   readonly closeTx?: Transaction;
-  /** Set when an update paid this party: the amount, to deliver for once saved. */
+  /**
+   * What is final for this party, to deliver for once saved: an update's
+   * amount (unless it crossed this party's own, see `dropped`; then it is
+   * held) plus an amount held since a crossing that this state makes final.
+   */
   readonly received?: bigint;
   /** Updates left after an update, at the tip given. */
   readonly budget?: number;
+  /** This party's own update, dropped because the counterparty's crossed it and won the tie-break: offer it again. */
+  readonly dropped?: DecreasingState;
 }
 
 /** A payment as a step, with the updates left after it. */
@@ -44,6 +51,7 @@ export interface DecreasingHandleOptions {
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if `party` is not a DecreasingParty, `opts` is not an object, or an update comes without `opts.chain`.
  * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
  * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` for a type the party does not expect.
+ * @throws {@link ChannelError} `FUNDING_NOT_CONFIRMED` for an update or close before the handshake's funding is deep enough.
  * @throws {@link ChannelError} `WRONG_CHANNEL`, `PAYMENT_PENDING`, `UPDATE_INDEX_MISMATCH`, `INVALID_TIMELOCK`, `CHANNEL_EXPIRED`, `UPDATE_NOT_MONOTONIC`, `INVALID_AMOUNT`, `AMOUNT_EXCEEDS_CAPACITY`, `AMOUNT_BELOW_DUST`, `FEE_EXCEEDS_OUTPUT`, `INVALID_SIGNATURE`: as the party's method gives them; the party is then unchanged.
  */
 export function handleDecreasingMessage(party: DecreasingParty, m: DecreasingMessage, opts: DecreasingHandleOptions = {}): DecreasingStep {
@@ -51,17 +59,23 @@ export function handleDecreasingMessage(party: DecreasingParty, m: DecreasingMes
   if (opts === null || typeof opts !== 'object') fail('INVALID_ARGUMENT', 'options must be an object');
   expectMessage(m, 'message');
   switch (m.type) {
+    case 'decreasing_open':
+      return fail('UNEXPECTED_MESSAGE', 'a decreasing_open makes a new party: DecreasingParty.accept takes it');
+    case 'decreasing_open_ack':
+      party.onOpenAck(m);
+      return { save: party.toJSON() };
     case 'decreasing_initial_signed':
       party.onInitialSigned(m);
       return { save: party.toJSON() };
     case 'decreasing_update': {
       if (opts.chain === undefined) fail('INVALID_ARGUMENT', 'an update needs the chain tip (opts.chain)');
       const r = party.onUpdate(m, opts.chain);
-      return { save: party.toJSON(), send: r.message, received: r.amount, budget: r.budget };
+      return { save: party.toJSON(), send: r.message, received: r.final, budget: r.budget, ...(r.dropped ? { dropped: r.dropped } : {}) };
     }
-    case 'decreasing_update_ack':
-      party.onUpdateAck(m);
-      return { save: party.toJSON() };
+    case 'decreasing_update_ack': {
+      const released = party.onUpdateAck(m);
+      return { save: party.toJSON(), ...(released > 0n ? { received: released } : {}) };
+    }
     case 'decreasing_close': {
       const r = party.onClose(m);
       return { save: party.toJSON(), send: r.message, closeTx: r.tx };

@@ -1,0 +1,506 @@
+/**
+ * A party of a duplex channel: both fund it, both pay and are paid, so one
+ * class serves both roles. Its state is plain data with a JSON form
+ * ({@link DuplexParty.toJSON}); every handler checks the whole message
+ * against its own state before changing anything, and the transactions it
+ * signs are rebuilt from its own terms, never taken from the counterparty.
+ *
+ * Accounting is conservative on both sides: a payment counts against its
+ * payer once signed (the payee may hold it) and for its payee once its
+ * signature is checked. A reset or a close is accepted only if it leaves
+ * this party at least what its own accounting says, so an acknowledgement
+ * lost in flight never costs the party that counted it.
+ */
+import { Transaction } from 'bitcoinjs-lib';
+import { fail } from '../../../core/errors';
+import { bytesEqual } from '../../../core/hash';
+import { PrivateKey } from '../../../core/types';
+import { deriveChannelId, expectMessage, savedField } from '../../../protocol/party';
+import { Json } from '../../../protocol/wire';
+import { buildFundingSpendTx } from '../../../tx/funding-spend';
+import { counterExhausted, firstChangedLevel } from '../../../tx/invalidation-counter';
+import { DuplexExit } from '../chain/exit';
+import { DuplexContext, DuplexLeafBalances, expectDuplexContext, verifyDuplexParams } from '../params';
+import { DuplexSigner, DuplexRole } from '../tx/signer';
+import { SimplexChannel, SimplexDirection, simplexChannel } from '../tx/simplex';
+import { checkLeafBalances, duplexBranch, duplexCloseSpend, duplexKickoffSpend } from '../tx/tree';
+import {
+  DuplexClose, DuplexCloseAck, DuplexPay, DuplexPayAck, DuplexReset, DuplexResetAck, DuplexTreeSigned,
+} from './messages';
+import { DuplexPhase, DuplexSaved, readSaved, savedToJson } from './saved';
+
+/** What {@link DuplexParty.onPay} gives. */
+export interface DuplexPaymentReceived {
+  /** The acknowledgement to send once saved. */
+  readonly message: DuplexPayAck;
+  /** What this payment added. */
+  readonly amount: bigint;
+}
+
+/** What {@link DuplexParty.onClose} gives. */
+export interface DuplexCloseAccepted {
+  /** The acknowledgement to send. */
+  readonly message: DuplexCloseAck;
+  /** The close with both signatures, to broadcast once saved. */
+  readonly tx: Transaction;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function outgoing(role: DuplexRole): SimplexDirection {
+  return role === 'a' ? 'ab' : 'ba';
+}
+
+function incoming(role: DuplexRole): SimplexDirection {
+  return role === 'a' ? 'ba' : 'ab';
+}
+
+/**
+ * One party of a duplex channel.
+ *
+ * @example
+ * ```ts
+ * const a = DuplexParty.open(ctx, 'a', aFundingKey);
+ * const b = DuplexParty.open(ctx, 'b', bFundingKey);
+ * b.onTreeSigned(a.treeSigned());
+ * a.onTreeSigned(b.treeSigned()); // both hold the whole tree: now each signs its own setup inputs
+ * b.onPayAck(a.onPay(b.pay(5_000n)).message);
+ * a.onResetAck(b.onReset(a.proposeReset()));
+ * ```
+ */
+export class DuplexParty {
+  /** The channel. */
+  readonly ctx: DuplexContext;
+  /** The channel's id, from the setup outpoint. */
+  readonly channelId: Uint8Array;
+  private readonly signer: DuplexSigner;
+  private s: DuplexSaved;
+
+  private constructor(ctx: DuplexContext, signer: DuplexSigner, s: DuplexSaved) {
+    this.ctx = ctx;
+    this.signer = signer;
+    this.s = s;
+    this.channelId = deriveChannelId(ctx.params.fundingOutpoint.txid, ctx.params.fundingOutpoint.vout);
+  }
+
+  /**
+   * A party at state 0, before the tree's signatures are exchanged.
+   *
+   * @param ctx - From {@link verifyDuplexParams}.
+   * @param role - `a` or `b`.
+   * @param fundingKey - The role's private funding key; never saved.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context or `role` is neither.
+   * @throws {@link ChannelError} `INVALID_KEY` if `fundingKey` is not the role's funding key.
+   */
+  static open(ctx: DuplexContext, role: DuplexRole, fundingKey: PrivateKey): DuplexParty {
+    const c = expectDuplexContext(ctx);
+    const signer = new DuplexSigner(c, role, fundingKey);
+    return new DuplexParty(c, signer, { role, phase: 'opening', params: c.params, index: 0, balances: c.initialBalances, branchSigs: [], paidOut: 0n, paidIn: 0n });
+  }
+
+  /**
+   * A party from its saved state, every signature checked against the transactions rebuilt from the saved terms.
+   *
+   * @param json - What {@link DuplexParty.toJSON} gave.
+   * @param fundingKey - The role's private funding key.
+   * @throws {@link ChannelError} `STATE_INVALID` if the state is damaged: a field missing or malformed, parts that disagree with the phase, terms that do not verify, or a signature that does not sign its transaction (`details.field` names it).
+   * @throws {@link ChannelError} `INVALID_KEY` if `fundingKey` is not the saved role's funding key.
+   */
+  static restore(json: unknown, fundingKey: PrivateKey): DuplexParty {
+    const s = readSaved(json);
+    const ctx = savedField('params', () => verifyDuplexParams(s.params));
+    const signer = new DuplexSigner(ctx, s.role, fundingKey);
+    const p = new DuplexParty(ctx, signer, s);
+    savedField('balances', () => checkLeafBalances(ctx, s.balances));
+    savedField('index', () => duplexBranch(ctx, s.index, s.balances));
+    if (s.kickoffSig !== undefined && !signer.verifyCounterparty(signer.hash(duplexKickoffSpend(ctx)), s.kickoffSig)) {
+      savedField('kickoffSig', () => fail('INVALID_SIGNATURE', 'does not sign the kickoff'));
+    }
+    if (s.phase !== 'opening') savedField('branchSigs', () => p.checkBranchSigs(s.index, s.balances, 0, s.branchSigs));
+    if (s.inSig !== undefined) savedField('inSig', () => signer.completeSimplexPayment(p.channel(incoming(s.role))!, s.paidIn, s.inSig!));
+    if (s.paidOut > 0n) savedField('paidOut', () => signer.signSimplexPayment(p.channel(outgoing(s.role))!, s.paidOut));
+    if (s.reset !== undefined) savedField('reset', () => checkLeafBalances(ctx, s.reset!.balances));
+    const c = s.close;
+    if (c !== undefined) {
+      savedField('close', () => p.checkCloseTerms(c, c.proposer));
+      if (c.sig !== undefined && !signer.verifyCounterparty(signer.hash(duplexCloseSpend(ctx, c)), c.sig)) savedField('close.sig', () => fail('INVALID_SIGNATURE', 'does not sign the close'));
+    }
+    return p;
+  }
+
+  /** The saved form: plain JSON, no key. */
+  toJSON(): Json {
+    return savedToJson(this.s);
+  }
+
+  /** This party's role. */
+  get role(): DuplexRole {
+    return this.s.role;
+  }
+
+  /** Where the channel stands. */
+  get phase(): DuplexPhase {
+    return this.s.phase;
+  }
+
+  /** The tree state both parties hold signed. */
+  get index(): number {
+    return this.s.index;
+  }
+
+  /** The state's leaf balances. */
+  get leafBalances(): DuplexLeafBalances {
+    return { ...this.s.balances };
+  }
+
+  /** What this party has paid on its simplex channel in this state, and what it has been paid on the other. */
+  get paid(): {
+    /** Paid on this party's simplex channel (counted once signed). */
+    readonly out: bigint;
+    /** Paid to it on the other (counted once its signature is checked). */
+    readonly in: bigint;
+  } {
+    return { out: this.s.paidOut, in: this.s.paidIn };
+  }
+
+  /** Whether this party holds the counterparty's signatures of the whole tree, so it may sign its own setup inputs (the opt-in). */
+  get readyToSignSetup(): boolean {
+    return this.s.phase !== 'opening';
+  }
+
+  /** This party's balance by its own (conservative) accounting: its leaf balance, less what it signed away, plus what it holds signed. */
+  get balance(): bigint {
+    return this.own(this.s.balances) - this.s.paidOut + this.s.paidIn;
+  }
+
+  /**
+   * This party's signatures of the kickoff and of state 0's branch.
+   *
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` once the channel is open.
+   */
+  treeSigned(): DuplexTreeSigned {
+    if (this.s.phase !== 'opening' && this.s.phase !== 'open') fail('UNEXPECTED_MESSAGE', `no tree to sign in phase ${this.s.phase}`);
+    if (this.s.phase === 'open' && this.s.index !== 0) fail('UNEXPECTED_MESSAGE', 'the opening tree is signed only at state 0');
+    return {
+      type: 'duplex_tree_signed', channelId: this.channelId,
+      kickoffSig: this.signer.sign(this.signer.hash(duplexKickoffSpend(this.ctx))),
+      sigs: duplexBranch(this.ctx, 0, this.ctx.initialBalances).map((t) => this.signer.sign(this.signer.hash(t.spend))),
+    };
+  }
+
+  /**
+   * Take the counterparty's signatures of the kickoff and of state 0's branch, each checked.
+   *
+   * @param m - The counterparty's `duplex_tree_signed`.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if it is another channel's.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not opening.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if a signature does not sign its transaction, or their number is not the tree's levels.
+   */
+  onTreeSigned(m: DuplexTreeSigned): void {
+    this.expect(m, 'duplex_tree_signed');
+    if (this.s.phase !== 'opening') fail('UNEXPECTED_MESSAGE', `duplex_tree_signed in phase ${this.s.phase}`);
+    if (!this.signer.verifyCounterparty(this.signer.hash(duplexKickoffSpend(this.ctx)), m.kickoffSig)) fail('INVALID_SIGNATURE', 'the kickoff signature does not sign the kickoff');
+    this.checkBranchSigs(0, this.ctx.initialBalances, 0, m.sigs);
+    this.update({ phase: 'open', kickoffSig: m.kickoffSig, branchSigs: [...m.sigs] });
+  }
+
+  /**
+   * Pay the counterparty `amount` on this party's simplex channel: the payer signs first.
+   *
+   * @param amount - Satoshis to add to what this state's channel has paid.
+   * @returns The payment to send; it counts against this party from now on.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not open.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` while a reset this party proposed is unanswered.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not a positive bigint.
+   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the channel cannot pay it (its fee included): reset first.
+   * @throws {@link ChannelError} `AMOUNT_BELOW_DUST` if the total would be below the dust limit.
+   */
+  pay(amount: bigint): DuplexPay {
+    this.expectOpen();
+    if (this.s.reset !== undefined) fail('PAYMENT_PENDING', 'a reset is awaiting its acknowledgement');
+    if (typeof amount !== 'bigint' || amount <= 0n) fail('INVALID_AMOUNT', 'amount must be a positive bigint');
+    const ch = this.channel(outgoing(this.s.role));
+    if (ch === undefined) fail('AMOUNT_EXCEEDS_CAPACITY', 'this party has nothing at the leaf to pay from: reset first');
+    const paid = this.s.paidOut + amount;
+    const sig = this.signer.signSimplexPayment(ch, paid);
+    this.update({ paidOut: paid });
+    return { type: 'duplex_pay', channelId: this.channelId, index: this.s.index, paid, sig };
+  }
+
+  /**
+   * Take a payment on the counterparty's simplex channel, its signature checked.
+   *
+   * @param m - The counterparty's `duplex_pay`.
+   * @returns The acknowledgement and what the payment added.
+   * @throws {@link ChannelError} `MESSAGE_INVALID`, `WRONG_CHANNEL` as {@link DuplexParty.onTreeSigned}.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not open.
+   * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if it is for another tree state.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` while a reset this party proposed is unanswered (the payer pays again after it).
+   * @throws {@link ChannelError} `UPDATE_NOT_MONOTONIC` if its total is not above the last.
+   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` or `AMOUNT_BELOW_DUST` if the channel cannot pay that total.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if the signature does not sign the payment.
+   */
+  onPay(m: DuplexPay): DuplexPaymentReceived {
+    this.expect(m, 'duplex_pay');
+    this.expectOpen();
+    if (m.index !== this.s.index) fail('UPDATE_INDEX_MISMATCH', `payment for state ${m.index}, the channel is at ${this.s.index}`);
+    if (this.s.reset !== undefined) fail('PAYMENT_PENDING', 'a reset is awaiting its acknowledgement');
+    if (typeof m.paid !== 'bigint' || m.paid <= this.s.paidIn) fail('UPDATE_NOT_MONOTONIC', 'the total paid must grow', { paid: String(m.paid), last: this.s.paidIn.toString() });
+    const ch = this.channel(incoming(this.s.role));
+    if (ch === undefined) fail('AMOUNT_EXCEEDS_CAPACITY', 'the payer has nothing at the leaf');
+    this.signer.completeSimplexPayment(ch, m.paid, m.sig);
+    const amount = m.paid - this.s.paidIn;
+    this.update({ paidIn: m.paid, inSig: m.sig });
+    return { message: { type: 'duplex_pay_ack', channelId: this.channelId, index: this.s.index, paid: m.paid }, amount };
+  }
+
+  /**
+   * Take the acknowledgement of a payment.
+   *
+   * @param m - The counterparty's `duplex_pay_ack`.
+   * @throws {@link ChannelError} `MESSAGE_INVALID`, `WRONG_CHANNEL` as {@link DuplexParty.onTreeSigned}.
+   * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if it acknowledges another state or a total this party never signed.
+   */
+  onPayAck(m: DuplexPayAck): void {
+    this.expect(m, 'duplex_pay_ack');
+    if (m.index !== this.s.index || typeof m.paid !== 'bigint' || m.paid > this.s.paidOut || m.paid <= 0n) {
+      fail('UPDATE_INDEX_MISMATCH', 'the acknowledgement is of no payment this party signed');
+    }
+  }
+
+  /**
+   * Propose the next tree state: the leaf re-funds both simplex channels with
+   * the net balances, this party's signatures of the new branch from the
+   * first changed level down.
+   *
+   * @returns The reset to send.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not open.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if a reset is already awaiting its acknowledgement.
+   * @throws {@link ChannelError} `CHANNEL_EXPIRED` at the counter's last state (b^d): close and reopen.
+   * @throws {@link ChannelError} `AMOUNT_BELOW_DUST` if a net balance is neither 0 nor enough for a simplex refund.
+   */
+  proposeReset(): DuplexReset {
+    this.expectOpen();
+    if (this.s.reset !== undefined) fail('PAYMENT_PENDING', 'a reset is awaiting its acknowledgement');
+    this.expectNotExhausted();
+    const index = this.s.index + 1;
+    const balances = this.netBalances();
+    checkLeafBalances(this.ctx, balances);
+    const from = firstChangedLevel(this.ctx.counter, this.s.index, index);
+    const sigs = duplexBranch(this.ctx, index, balances, from).map((t) => this.signer.sign(this.signer.hash(t.spend)));
+    this.update({ reset: { index, balances } });
+    return { type: 'duplex_reset', channelId: this.channelId, index, a: balances.a, b: balances.b, sigs };
+  }
+
+  /**
+   * Take a reset: checked against this party's own accounting and the new
+   * branch rebuilt here, the proposer's signatures checked, this party's
+   * added; the channel moves to the new state at once. When both proposed at
+   * once, a's proposal wins: b drops its own and takes a's.
+   *
+   * @param m - The counterparty's `duplex_reset`.
+   * @returns The acknowledgement with this party's signatures.
+   * @throws {@link ChannelError} `MESSAGE_INVALID`, `WRONG_CHANNEL` as {@link DuplexParty.onTreeSigned}.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not open.
+   * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if it is not the state after this one.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if this party is a and has proposed a reset of its own (b takes a's).
+   * @throws {@link ChannelError} `CHANNEL_EXPIRED` at the counter's last state.
+   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY`, `INVALID_AMOUNT` or `AMOUNT_BELOW_DUST` if the balances are not a leaf's, or leave this party less than its own accounting.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if a signature does not sign its transaction, or their number is not the changed levels'.
+   */
+  onReset(m: DuplexReset): DuplexResetAck {
+    this.expect(m, 'duplex_reset');
+    this.expectOpen();
+    if (m.index !== this.s.index + 1) fail('UPDATE_INDEX_MISMATCH', `reset to state ${m.index}, the channel is at ${this.s.index}`);
+    if (this.s.reset !== undefined && this.s.role === 'a') fail('PAYMENT_PENDING', 'a\'s own reset is awaiting its acknowledgement: b takes a\'s');
+    this.expectNotExhausted();
+    const balances = { a: m.a, b: m.b };
+    checkLeafBalances(this.ctx, balances);
+    if (this.own(balances) < this.balance) {
+      fail('INVALID_AMOUNT', 'the reset leaves this party less than its own accounting', { offered: this.own(balances).toString(), expected: this.balance.toString() });
+    }
+    const from = firstChangedLevel(this.ctx.counter, this.s.index, m.index);
+    this.checkBranchSigs(m.index, balances, from, m.sigs);
+    const own = duplexBranch(this.ctx, m.index, balances, from).map((t) => this.signer.sign(this.signer.hash(t.spend)));
+    this.advance(m.index, balances, from, m.sigs);
+    return { type: 'duplex_reset_ack', channelId: this.channelId, index: m.index, sigs: own };
+  }
+
+  /**
+   * Take the acknowledgement of this party's reset: the signatures checked, the channel moves to the new state.
+   *
+   * @param m - The counterparty's `duplex_reset_ack`.
+   * @throws {@link ChannelError} `MESSAGE_INVALID`, `WRONG_CHANNEL` as {@link DuplexParty.onTreeSigned}.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no reset of this party awaits it.
+   * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if it is of another state.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if a signature does not sign its transaction.
+   */
+  onResetAck(m: DuplexResetAck): void {
+    this.expect(m, 'duplex_reset_ack');
+    const r = this.s.reset;
+    if (r === undefined) fail('UNEXPECTED_MESSAGE', 'no reset awaits an acknowledgement');
+    if (m.index !== r.index) fail('UPDATE_INDEX_MISMATCH', `acknowledgement of state ${m.index}, the reset is to ${r.index}`);
+    const from = firstChangedLevel(this.ctx.counter, this.s.index, r.index);
+    this.checkBranchSigs(r.index, r.balances, from, m.sigs);
+    this.advance(r.index, r.balances, from, m.sigs);
+  }
+
+  /**
+   * Offer to close: the setup output straight to both, each its own
+   * accounting's balance plus its half of the tree's fees (which a close
+   * does not pay), this party paying `fee`.
+   *
+   * @param fee - The close's fee, from this party's side.
+   * @returns The close to send.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not open.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` while a reset awaits its acknowledgement.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `fee` is not a non-negative bigint.
+   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY`, `AMOUNT_BELOW_DUST` or `FEE_EXCEEDS_OUTPUT` if the fee leaves an output negative or dust.
+   */
+  proposeClose(fee: bigint): DuplexClose {
+    this.expectOpen();
+    if (this.s.reset !== undefined) fail('PAYMENT_PENDING', 'a reset is awaiting its acknowledgement');
+    if (typeof fee !== 'bigint' || fee < 0n) fail('INVALID_AMOUNT', 'fee must be a non-negative bigint');
+    const mine = this.balance + this.treeShare(this.s.role) - fee;
+    if (mine < 0n) fail('AMOUNT_EXCEEDS_CAPACITY', 'the fee exceeds this party\'s balance');
+    const theirs = this.ctx.params.capacity - fee - mine;
+    const c = this.s.role === 'a' ? { a: mine, b: theirs, fee } : { a: theirs, b: mine, fee };
+    const sig = this.signer.sign(this.signer.hash(duplexCloseSpend(this.ctx, c)));
+    this.update({ phase: 'closing', close: { ...c, proposer: this.s.role } });
+    return { type: 'duplex_close', channelId: this.channelId, a: c.a, b: c.b, fee, sig };
+  }
+
+  /**
+   * Take a close: it must give this party at least its own accounting's balance plus its half of the tree's fees.
+   *
+   * @param m - The counterparty's `duplex_close`.
+   * @returns The acknowledgement and the complete close.
+   * @throws {@link ChannelError} `MESSAGE_INVALID`, `WRONG_CHANNEL` as {@link DuplexParty.onTreeSigned}.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not open.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` while a reset awaits its acknowledgement.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if it leaves this party less than its due.
+   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY`, `AMOUNT_BELOW_DUST` or `FEE_EXCEEDS_OUTPUT` if its amounts are not a close's.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if the signature does not sign the close.
+   */
+  onClose(m: DuplexClose): DuplexCloseAccepted {
+    this.expect(m, 'duplex_close');
+    this.expectOpen();
+    if (this.s.reset !== undefined) fail('PAYMENT_PENDING', 'a reset is awaiting its acknowledgement');
+    const c = { a: m.a, b: m.b, fee: m.fee };
+    const proposer = this.s.role === 'a' ? 'b' : 'a';
+    this.checkCloseTerms(c, proposer);
+    const spend = duplexCloseSpend(this.ctx, c);
+    const tx = this.signer.completeTwoOfTwo(spend, m.sig);
+    const sig = this.signer.sign(this.signer.hash(spend));
+    this.update({ phase: 'closed', close: { ...c, proposer, sig: m.sig } });
+    return { message: { type: 'duplex_close_ack', channelId: this.channelId, sig }, tx };
+  }
+
+  /**
+   * Take the acknowledgement of this party's close.
+   *
+   * @param m - The counterparty's `duplex_close_ack`.
+   * @returns The complete close, to broadcast once saved.
+   * @throws {@link ChannelError} `MESSAGE_INVALID`, `WRONG_CHANNEL` as {@link DuplexParty.onTreeSigned}.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no close of this party awaits it.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if the signature does not sign the close.
+   */
+  onCloseAck(m: DuplexCloseAck): Transaction {
+    this.expect(m, 'duplex_close_ack');
+    const c = this.s.close;
+    if (this.s.phase !== 'closing' || c === undefined || c.proposer !== this.s.role) fail('UNEXPECTED_MESSAGE', 'no close of this party awaits an acknowledgement');
+    const tx = this.signer.completeTwoOfTwo(duplexCloseSpend(this.ctx, c), m.sig);
+    this.update({ phase: 'closed', close: { ...c, sig: m.sig } });
+    return tx;
+  }
+
+  /**
+   * What this party holds to close alone, for the watcher: the kickoff and
+   * the state's branch completed, its latest received payment completed, its
+   * refund signed.
+   *
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` while the tree is not signed by both.
+   */
+  exit(): DuplexExit {
+    if (this.s.kickoffSig === undefined) fail('UNEXPECTED_MESSAGE', 'the tree is not signed by both yet');
+    const kickoff = this.signer.completeTwoOfTwo(duplexKickoffSpend(this.ctx), this.s.kickoffSig);
+    const branch = duplexBranch(this.ctx, this.s.index, this.s.balances).map((t, j) => this.signer.completeTwoOfTwo(t.spend, this.s.branchSigs[j]!));
+    const inDir = incoming(this.s.role);
+    const outDir = outgoing(this.s.role);
+    const inCh = this.channel(inDir);
+    const outCh = this.channel(outDir);
+    return {
+      ctx: this.ctx, kickoff, branch, balances: { ...this.s.balances },
+      payments: inCh !== undefined && this.s.inSig !== undefined ? { [inDir]: this.signer.completeSimplexPayment(inCh, this.s.paidIn, this.s.inSig) } : {},
+      refunds: outCh !== undefined ? { [outDir]: this.signer.simplexRefund(outCh) } : {},
+    };
+  }
+
+  // ---- internals
+
+  private own(b: DuplexLeafBalances): bigint {
+    return this.s.role === 'a' ? b.a : b.b;
+  }
+
+  private treeShare(role: DuplexRole): bigint {
+    return role === 'a' ? this.ctx.aTreeFee : this.ctx.treeFee - this.ctx.aTreeFee;
+  }
+
+  /** The leaf balances of the next state: this party's by its own accounting, the counterparty's the rest. */
+  private netBalances(): DuplexLeafBalances {
+    const mine = this.balance;
+    const theirs = this.ctx.leafCapacity - mine;
+    return this.s.role === 'a' ? { a: mine, b: theirs } : { a: theirs, b: mine };
+  }
+
+  private leafTxid(): string {
+    const branch = duplexBranch(this.ctx, this.s.index, this.s.balances, this.ctx.params.levels - 1);
+    return buildFundingSpendTx(branch[0]!.spend).getId();
+  }
+
+  private channel(dir: SimplexDirection): SimplexChannel | undefined {
+    return simplexChannel(this.ctx, this.leafTxid(), this.s.balances, dir);
+  }
+
+  private checkBranchSigs(index: number, balances: DuplexLeafBalances, from: number, sigs: readonly Uint8Array[]): void {
+    const spends = duplexBranch(this.ctx, index, balances, from);
+    if (!Array.isArray(sigs) || sigs.length !== spends.length) fail('INVALID_SIGNATURE', `${spends.length} signatures are needed, one per changed level`);
+    spends.forEach((t, i) => {
+      if (!this.signer.verifyCounterparty(this.signer.hash(t.spend), sigs[i]!)) fail('INVALID_SIGNATURE', `the signature of level ${t.level} does not sign it`, { level: t.level });
+    });
+  }
+
+  private checkCloseTerms(c: { a: bigint; b: bigint; fee: bigint }, proposer: DuplexRole): void {
+    duplexCloseSpend(this.ctx, c);
+    if (proposer === this.s.role) return;
+    const mine = this.s.role === 'a' ? c.a : c.b;
+    const due = this.balance + this.treeShare(this.s.role);
+    if (mine < due) fail('INVALID_AMOUNT', 'the close leaves this party less than its due', { offered: mine.toString(), due: due.toString() });
+  }
+
+  private advance(index: number, balances: DuplexLeafBalances, from: number, sigs: readonly Uint8Array[]): void {
+    const { reset: _dropped, inSig: _old, ...rest } = this.s;
+    this.s = { ...rest, index, balances, branchSigs: [...this.s.branchSigs.slice(0, from), ...sigs], paidOut: 0n, paidIn: 0n };
+  }
+
+  private expectNotExhausted(): void {
+    if (counterExhausted(this.ctx.counter, this.s.index)) {
+      fail('CHANNEL_EXPIRED', `state ${this.s.index} is the tree's last (b^d = ${this.ctx.counter.states}): close and reopen`, { index: this.s.index });
+    }
+  }
+
+  private expectOpen(): void {
+    if (this.s.phase !== 'open') fail('UNEXPECTED_MESSAGE', `the channel is ${this.s.phase}`);
+  }
+
+  private expect(m: { type: string; channelId: Uint8Array }, type: string): void {
+    expectMessage(m, type);
+    if (m.type !== type) fail('UNEXPECTED_MESSAGE', `expected ${type}, got ${String(m.type)}`);
+    if (!(m.channelId instanceof Uint8Array) || !bytesEqual(m.channelId, this.channelId)) fail('WRONG_CHANNEL', 'the message is another channel\'s');
+  }
+
+  private update(patch: Partial<Mutable<DuplexSaved>>): void {
+    this.s = { ...this.s, ...patch };
+  }
+}

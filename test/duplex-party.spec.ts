@@ -1,0 +1,177 @@
+/**
+ * The duplex channel's protocol between two parties over a JSON wire, no
+ * chain: the opt-in order (each holds the whole tree before it may sign its
+ * setup inputs), payments both ways, resets that re-sign only the changed
+ * levels up to the counter's last state and a typed refusal after it, the
+ * tie-break of crossing resets, the cooperative close, saved state, and the
+ * attacks a counterparty could try with each message.
+ */
+import { expect } from 'chai';
+import {
+  DuplexMessage, DuplexParty, decodeDuplexMessage, encodeDuplexMessage, firstChangedLevel,
+} from '../lib';
+import { duplexKeys, duplexPair } from './constructions/duplex/kit';
+import { thrownCode } from './support/errors';
+
+function wire<T extends DuplexMessage>(m: T): T {
+  return decodeDuplexMessage(JSON.parse(JSON.stringify(encodeDuplexMessage(m)))) as T;
+}
+
+const keys = duplexKeys('party');
+
+function opened(): { a: DuplexParty; b: DuplexParty } {
+  const { ctx } = duplexPair(keys);
+  const a = DuplexParty.open(ctx, 'a', keys.aFunding.priv);
+  const b = DuplexParty.open(ctx, 'b', keys.bFunding.priv);
+  expect([a.readyToSignSetup, b.readyToSignSetup]).to.deep.equal([false, false]);
+  b.onTreeSigned(wire(a.treeSigned()));
+  a.onTreeSigned(wire(b.treeSigned()));
+  expect([a.readyToSignSetup, b.readyToSignSetup]).to.deep.equal([true, true]);
+  return { a, b };
+}
+
+function pay(from: DuplexParty, to: DuplexParty, amount: bigint): void {
+  from.onPayAck(wire(to.onPay(wire(from.pay(amount))).message));
+}
+
+function reset(from: DuplexParty, to: DuplexParty): number {
+  const m = wire(from.proposeReset());
+  from.onResetAck(wire(to.onReset(m)));
+  return m.sigs.length;
+}
+
+/** Every message leaves both parties in states that save and restore to the same JSON. */
+function roundTrip(p: DuplexParty, key: 'a' | 'b'): DuplexParty {
+  const json = JSON.parse(JSON.stringify(p.toJSON()));
+  const q = DuplexParty.restore(json, key === 'a' ? keys.aFunding.priv : keys.bFunding.priv);
+  expect(q.toJSON()).to.deep.equal(p.toJSON());
+  return q;
+}
+
+describe('duplex channel: the protocol', () => {
+  it('pays both ways; resets re-fund the leaf with the net balances, re-signing from the first changed level; 8 resets reach (2, 2), the 9th is refused', () => {
+    let { a, b } = opened();
+    const total = a.balance + b.balance;
+    const start = a.balance;
+    for (let n = 0; n < 8; n++) {
+      pay(a, b, 20_000n);
+      pay(b, a, 5_000n);
+      pay(a, b, 1_000n);
+      expect(a.balance).to.equal(start - BigInt(n + 1) * 16_000n);
+      expect(a.balance + b.balance).to.equal(total);
+      const changed = a.ctx.params.levels - firstChangedLevel(a.ctx.counter, n, n + 1);
+      expect(reset(n % 2 === 0 ? a : b, n % 2 === 0 ? b : a)).to.equal(changed);
+      expect([a.index, b.index]).to.deep.equal([n + 1, n + 1]);
+      expect(a.leafBalances).to.deep.equal(b.leafBalances);
+      expect(a.leafBalances.a).to.equal(a.balance);
+      a = roundTrip(a, 'a');
+      b = roundTrip(b, 'b');
+    }
+    expect(a.index).to.equal(8);
+    expect(thrownCode(() => a.proposeReset())).to.equal('CHANNEL_EXPIRED');
+    // Payments go on after the last reset; only resets are bounded.
+    pay(b, a, 3_000n);
+    expect(a.balance + b.balance).to.equal(total);
+  });
+
+  it('crossing resets: a\'s wins, b drops its own and takes a\'s', () => {
+    const { a, b } = opened();
+    pay(a, b, 10_000n);
+    const fromA = wire(a.proposeReset());
+    const fromB = wire(b.proposeReset());
+    expect(thrownCode(() => a.onReset(fromB))).to.equal('PAYMENT_PENDING');
+    const ack = wire(b.onReset(fromA));
+    a.onResetAck(ack);
+    expect([a.index, b.index]).to.deep.equal([1, 1]);
+    expect(a.toJSON()).to.not.have.nested.property('reset.index');
+    // b's dropped proposal is answered by nothing; b pays and resets again as usual.
+    pay(b, a, 2_000n);
+    expect(reset(b, a)).to.be.at.least(1);
+  });
+
+  it('a lost payment or acknowledgement costs nothing the party counted: a reset or close must leave each its own accounting', () => {
+    const { a, b } = opened();
+    a.pay(7_000n); // lost on the way: b never sees it, a counts it paid
+    expect(a.balance + b.balance).to.equal(a.ctx.leafCapacity - 7_000n);
+    // b proposes from its view, which gives a more than a counts: a takes it.
+    expect(reset(b, a)).to.be.at.least(1);
+    expect(a.balance + b.balance).to.equal(a.ctx.leafCapacity);
+
+    // A reset that takes from the other side is refused and changes nothing.
+    pay(a, b, 10_000n);
+    const honest = wire(b.proposeReset());
+    const greedy = { ...honest, a: honest.a - 5_000n, b: honest.b + 5_000n };
+    const before = JSON.stringify(a.toJSON());
+    expect(thrownCode(() => a.onReset(greedy))).to.equal('INVALID_AMOUNT');
+    expect(JSON.stringify(a.toJSON())).to.equal(before);
+  });
+
+  it('refuses what a counterparty could try, changing nothing', () => {
+    const { a, b } = opened();
+    const m = wire(a.pay(10_000n));
+    const before = JSON.stringify(b.toJSON());
+    const tries: [string, () => unknown][] = [
+      ['INVALID_SIGNATURE', () => b.onPay({ ...m, paid: m.paid + 1_000n })],
+      ['UPDATE_INDEX_MISMATCH', () => b.onPay({ ...m, index: 1 })],
+      ['WRONG_CHANNEL', () => b.onPay({ ...m, channelId: new Uint8Array(32) })],
+      ['UNEXPECTED_MESSAGE', () => b.onPay({ ...m, type: 'duplex_pay_ack' } as never)],
+      ['MESSAGE_INVALID', () => b.onPay(null as never)],
+      ['UNEXPECTED_MESSAGE', () => b.onResetAck({ type: 'duplex_reset_ack', channelId: b.channelId, index: 1, sigs: [] })],
+      ['UNEXPECTED_MESSAGE', () => b.onTreeSigned(a.treeSigned())],
+      ['UNEXPECTED_MESSAGE', () => b.onCloseAck({ type: 'duplex_close_ack', channelId: b.channelId, sig: m.sig })],
+    ];
+    for (const [code, run] of tries) expect(thrownCode(run), code).to.equal(code);
+    expect(JSON.stringify(b.toJSON())).to.equal(before);
+    b.onPay(m);
+    expect(thrownCode(() => b.onPay(m))).to.equal('UPDATE_NOT_MONOTONIC');
+    // A reset with a signature for the wrong level, or too few, is refused.
+    const r = wire(a.proposeReset());
+    expect(thrownCode(() => b.onReset({ ...r, sigs: [] }))).to.equal('INVALID_SIGNATURE');
+    expect(thrownCode(() => b.onReset({ ...r, sigs: r.sigs.map(() => m.sig) }))).to.equal('INVALID_SIGNATURE');
+    expect(thrownCode(() => b.onReset({ ...r, index: 2 }))).to.equal('UPDATE_INDEX_MISMATCH');
+    // While a's reset is out, a neither pays nor takes a payment.
+    expect(thrownCode(() => a.pay(1_000n))).to.equal('PAYMENT_PENDING');
+  });
+
+  it('the tree\'s signatures are checked at opening: one for the wrong transaction is refused', () => {
+    const { ctx } = duplexPair(keys);
+    const a = DuplexParty.open(ctx, 'a', keys.aFunding.priv);
+    const b = DuplexParty.open(ctx, 'b', keys.bFunding.priv);
+    const t = a.treeSigned();
+    expect(thrownCode(() => b.onTreeSigned({ ...t, kickoffSig: t.sigs[0]! }))).to.equal('INVALID_SIGNATURE');
+    expect(thrownCode(() => b.onTreeSigned({ ...t, sigs: [t.sigs[1]!, t.sigs[0]!] }))).to.equal('INVALID_SIGNATURE');
+    expect(thrownCode(() => b.onTreeSigned({ ...t, sigs: t.sigs.slice(1) }))).to.equal('INVALID_SIGNATURE');
+    expect(b.readyToSignSetup).to.equal(false);
+    expect(thrownCode(() => b.pay(1_000n))).to.equal('UNEXPECTED_MESSAGE');
+    expect(thrownCode(() => b.exit())).to.equal('UNEXPECTED_MESSAGE');
+  });
+
+  it('closes cooperatively: each gets its balance and its half of the tree\'s fees back, the proposer pays the fee', () => {
+    const { a, b } = opened();
+    pay(a, b, 50_000n);
+    pay(b, a, 10_000n);
+    const aDue = a.balance + a.ctx.aTreeFee;
+    const bDue = b.balance + (b.ctx.treeFee - b.ctx.aTreeFee);
+    const m = wire(b.proposeClose(700n));
+    expect(thrownCode(() => a.onClose({ ...m, a: m.a - 1n, b: m.b + 1n }))).to.equal('INVALID_AMOUNT');
+    expect(thrownCode(() => a.onClose({ ...m, a: m.a + 1n, b: m.b - 1n }))).to.equal('INVALID_SIGNATURE');
+    const { message, tx } = a.onClose(m);
+    const fromB = b.onCloseAck(wire(message));
+    expect(fromB.toHex()).to.equal(tx.toHex());
+    expect(tx.outs.map((o) => o.value)).to.deep.equal([aDue, bDue - 700n]);
+    expect([a.phase, b.phase]).to.deep.equal(['closed', 'closed']);
+  });
+
+  it('refuses damaged saved state: a signature of another transaction, a balance off by one', () => {
+    const { a, b } = opened();
+    pay(a, b, 10_000n);
+    const saved = JSON.parse(JSON.stringify(b.toJSON()));
+    const other = JSON.parse(JSON.stringify(a.toJSON()));
+    expect(thrownCode(() => DuplexParty.restore({ ...saved, inSig: saved.branchSigs[0] }, keys.bFunding.priv))).to.equal('STATE_INVALID');
+    expect(thrownCode(() => DuplexParty.restore({ ...saved, paidIn: '10001' }, keys.bFunding.priv))).to.equal('STATE_INVALID');
+    expect(thrownCode(() => DuplexParty.restore({ ...saved, branchSigs: [saved.branchSigs[1], saved.branchSigs[0]] }, keys.bFunding.priv))).to.equal('STATE_INVALID');
+    expect(thrownCode(() => DuplexParty.restore({ ...saved, balances: { a: saved.balances.a, b: String(BigInt(saved.balances.b) + 1n) } }, keys.bFunding.priv))).to.equal('STATE_INVALID');
+    expect(thrownCode(() => DuplexParty.restore(saved, keys.aFunding.priv))).to.equal('INVALID_KEY');
+    expect(DuplexParty.restore(other, keys.aFunding.priv).balance).to.equal(a.balance);
+  });
+});
