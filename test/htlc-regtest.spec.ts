@@ -6,7 +6,8 @@
  * sender's timeout is refused `non-final` before E and `non-BIP68-final`
  * before D, and confirms after both; a revoked sender's version carrying an
  * HTLC is swept with its balance in one penalty transaction, after which the
- * sender's timeout is refused. Every revealed script is its template's and
+ * sender's timeout is refused; on a stale receiver's version the sender's
+ * timeout wins once E has passed while the receiver still waits for D. Every revealed script is its template's and
  * every revealed preimage hashes to H.
  */
 import { expect } from 'chai';
@@ -120,6 +121,24 @@ describe('HTLC claims on a regtest node', function () {
     await mineTo(node, version.height + D - 1);
     const swept = await broadcastAndConfirm(node, sweep);
     expectRevealed(swept.tx, HTLC_SENDER_TEMPLATE, timeout.htlc);
+  });
+
+  it('a stale receiver\'s version published after E - D: the sender\'s timeout confirms from E while the receiver\'s success is still non-BIP68-final', async () => {
+    const channel = await fundChannel(node);
+    const tip = (await node.getTip()).height;
+    const h = htlcAt(45_000n, tip + 3);
+    const version = await broadcastAndConfirm(node, receiverVersion(channel, 2, 50_000n, [h.htlc]));
+    const base = { channel, version: 'receiver' as const, versionTx: version.tx.toBuffer(), htlc: h.htlc, destinationScript: DEST, feeRate: FEE_RATE };
+    const sweep = signHtlcTimeoutTx(base, keys.senderPayout.priv);
+    const claim = signHtlcSuccessTx(base, { preimage: h.preimage, receiverHtlcKey: receiverHtlc.priv });
+    const early = await rejectionOf(node.broadcast(sweep.toBuffer()));
+    expect(early.details!.reason).to.equal('non-final');
+    await mineTo(node, tip + 3);
+    const locked = await rejectionOf(node.broadcast(claim.toBuffer()));
+    expect(locked.details!.reason).to.equal('non-BIP68-final');
+    const swept = await broadcastAndConfirm(node, sweep);
+    expect(swept.height).to.be.below(version.height + D);
+    expectRevealed(swept.tx, HTLC_RECEIVER_TEMPLATE, h.htlc);
   });
 
   it('a revoked sender\'s version with an HTLC: one penalty sweeps the balance, the HTLC and the receiver\'s output; the sender\'s timeout is then refused', async () => {
