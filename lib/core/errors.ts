@@ -57,6 +57,8 @@ export type ErrorCode =
   | 'FUNDING_NOT_CONFIRMED'
   // the funding transaction the receiver was shown is not the agreed one (details.field: txid, vout, value or script)
   | 'FUNDING_MISMATCH'
+  // the funding, once deep, left the chain and a confirmed transaction spent one of its inputs: the channel holds nothing
+  | 'FUNDING_DOUBLE_SPENT'
   | 'CHANNEL_ALREADY_WATCHED'
   | 'FEE_RATE_REFUSED'
   | 'STATE_INVALID'
@@ -149,6 +151,7 @@ export const ERROR_ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   PAYMENT_PENDING: 'retry',
   FUNDING_NOT_CONFIRMED: 'retry',
   FUNDING_MISMATCH: 'close',
+  FUNDING_DOUBLE_SPENT: 'close',
   CHANNEL_ALREADY_WATCHED: 'ignore',
   FEE_RATE_REFUSED: 'ignore',
   STATE_INVALID: 'close',
