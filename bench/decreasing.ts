@@ -11,7 +11,7 @@
 import { Transaction } from 'bitcoinjs-lib';
 import {
   DECREASING_SEQUENCE, DecreasingContext, DecreasingParty, PrivateKey, TxOut, buildDecreasingStateTx, decreasingWeights, derivePublicKey,
-  verifyDecreasingParams,
+  p2wpkhScript, verifyDecreasingParams,
 } from '../lib';
 import { WASM } from './backends';
 import { Case, alternate, median } from './measure';
@@ -27,14 +27,14 @@ interface Pair {
 }
 
 /** A channel of either form on a made-up funding outpoint: locks far enough ahead (Δ = 1) for any run's updates. */
-function openPair(form: 'locktime' | 'kickoff', n: number, capacity: bigint): Pair {
+function openPair(form: 'locktime' | 'kickoff', n: number, capacity: bigint, anchors = true): Pair {
   const k = (what: string) => benchKey(`decreasing ${form} ${what}`);
   const ctx = verifyDecreasingParams({
     form, fundingOutpoint: { txid: n.toString(16).padStart(64, '0'), vout: 0 }, capacity,
     aFundingKey: derivePublicKey(k('a funding')), bFundingKey: derivePublicKey(k('b funding')),
     aPayoutKey: derivePublicKey(k('a payout')), bPayoutKey: derivePublicKey(k('b payout')),
     step: 1, ...(form === 'locktime' ? { initialLock: { height: 400_000_000 } } : { updates: 0xffff }),
-    aBalance: capacity / 2n, feeRate: 1000n,
+    aBalance: capacity / 2n, feeRate: 1000n, anchors,
   });
   const a = DecreasingParty.open(ctx, 'a', k('a funding'));
   const b = DecreasingParty.open(ctx, 'b', k('b funding'));
@@ -110,18 +110,30 @@ function weightRow(name: string, maxWeight: number, tx: Transaction): Row {
   };
 }
 
-/** A state of each form, the kickoff and the close, signed, against the weights their fees are charged on. */
+/** A state of each form, the kickoff and the close, signed, against the weights their fees are charged on; with anchors (the default) and without; and the child through an anchor. */
 export function runDecreasingWeights(): Row[] {
   const w = decreasingWeights();
+  const bare = decreasingWeights(false);
   const l = openPair('locktime', 91, 1_000_000n);
   const k = openPair('kickoff', 92, 1_000_000n);
-  updateOnce(l, 10_000n);
-  updateOnce(k, 10_000n);
+  const lb = openPair('locktime', 93, 1_000_000n, false);
+  const kb = openPair('kickoff', 94, 1_000_000n, false);
+  for (const p of [l, k, lb, kb]) updateOnce(p, 10_000n);
   const close = l.b.onClose(l.a.proposeClose(500n)).tx;
+  const wallet = benchKey('decreasing anchor child wallet');
+  const walletPub = derivePublicKey(wallet);
+  const child = l.a.signer.signAnchorChild({
+    parent: l.a.latestStateTx().toBuffer(), feeCoins: [{ txid: 'cd'.repeat(32), vout: 0, value: 100_000n, key: walletPub }],
+    packageFeeRate: 5000n, destinationScript: p2wpkhScript(walletPub),
+  }, [wallet]);
   return [
-    weightRow('decreasing-lock state (locktime form)', w.state, l.a.latestStateTx()),
-    weightRow('decreasing-lock state (kickoff form)', w.state, k.a.latestStateTx()),
-    weightRow('decreasing-lock kickoff', w.kickoff, k.a.kickoffTx()),
-    weightRow('decreasing-lock cooperative close', w.state, close),
+    weightRow('decreasing-lock state (locktime form, 2 anchors)', w.state, l.a.latestStateTx()),
+    weightRow('decreasing-lock state (kickoff form, 2 anchors)', w.state, k.a.latestStateTx()),
+    weightRow('decreasing-lock kickoff (2 anchors)', w.kickoff, k.a.kickoffTx()),
+    weightRow('decreasing-lock state (locktime form, anchors: false)', bare.state, lb.a.latestStateTx()),
+    weightRow('decreasing-lock state (kickoff form, anchors: false)', bare.state, kb.a.latestStateTx()),
+    weightRow('decreasing-lock kickoff (anchors: false)', bare.kickoff, kb.a.kickoffTx()),
+    weightRow('decreasing-lock cooperative close', w.close, close),
+    weightRow('decreasing-lock anchor child (anchor + 1 P2WPKH coin -> P2WPKH)', w.anchorChild, child),
   ];
 }

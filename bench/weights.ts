@@ -4,12 +4,14 @@
  * counted at 73 bytes) and the weight of the signed transaction, next to the
  * BOLT figures for the Lightning transactions that play the same part.
  */
+import { createHash } from 'node:crypto';
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  CLOSE_WEIGHT, FUNDING_SPEND_INPUT, P2WPKH_INPUT, PAYMENT_WEIGHT, PrivateKey, SIGHASH_ALL, derivePublicKey, p2wpkhScriptCode, penaltyWeight, segwitTxWeight,
+  CLOSE_WEIGHT, ChannelParams, FUNDING_SPEND_INPUT, Htlc, P2WPKH_INPUT, PAYMENT_WEIGHT, PaymentSigner, PaymentVersionParams, PrivateKey, SIGHASH_ALL,
+  derivePublicKey, htlcClaimWeight, p2wpkhScriptCode, paymentWeightWithHtlcs, penaltyWeight, segwitTxWeight, signHtlcSuccessTx, signHtlcTimeoutTx,
   signPenaltyTx, signSighash, timeoutWeight,
 } from '../lib';
-import { VARIANTS, WALLET_EXTRA, openChannel, payOnce, receiverSecrets, walletKey, walletScript } from './parties';
+import { VARIANTS, WALLET_EXTRA, benchKey, openChannel, payOnce, receiverSecrets, senderSecrets, walletKey, walletScript } from './parties';
 import { Row } from './report';
 
 /** A P2WSH destination, the largest standard output, as BOLT 5's penalty figures assume. */
@@ -28,6 +30,12 @@ export const BOLT3_COMMITMENT_NO_HTLC = 724;
 export const BOLT5_PENALTY_TO_LOCAL = 324 + 4 * 53 + 2;
 /** The same, also sweeping the to_remote P2WPKH output: 108 + 164 = 272 more. */
 export const BOLT5_PENALTY_TO_LOCAL_AND_REMOTE = BOLT5_PENALTY_TO_LOCAL + 272;
+
+/** BOLT 3 Appendix A: a commitment's weight with n HTLC outputs (no anchors). */
+export const bolt3Commitment = (n: number) => 500 + 172 * n + 224;
+/** BOLT 3 Appendix A: the second-stage HTLC-timeout and HTLC-success transactions (no anchors). */
+export const BOLT3_HTLC_TIMEOUT = 663;
+export const BOLT3_HTLC_SUCCESS = 703;
 
 const vsize = (weight: number) => Math.ceil(weight / 4);
 
@@ -108,6 +116,49 @@ export function runWeights(): Row[] {
     rows.push(row('timeout sweep, to P2WSH', name, timeoutWeight(t, P2WSH_DESTINATION.length), c.sender.timeoutSweep(latest.toBuffer(), P2WSH_DESTINATION, FEE_RATE)));
     const { tx: close } = c.receiver.onCloseOffer(c.sender.proposeClose(FEE_RATE));
     rows.push(row('cooperative close', name, CLOSE_WEIGHT, close));
+    if (variant.kind === 'csv') rows.push(...htlcRows(ctx.params, name));
   }
+  return rows;
+}
+
+function preimageOf(label: string): { preimage: Uint8Array; hash: Uint8Array } {
+  const preimage = createHash('sha256').update(`revchan bench preimage ${label}`).digest();
+  return { preimage: Uint8Array.from(preimage), hash: Uint8Array.from(createHash('sha256').update(preimage).digest()) };
+}
+
+/** Payment versions with 1, 10 and 100 HTLC outputs next to BOLT 3's commitment, and both HTLC claims next to BOLT 3's second-stage transactions. */
+function htlcRows(params: ChannelParams, name: string): Row[] {
+  const htlcKey = benchKey('receiver htlc');
+  const channel: ChannelParams = { ...params, htlc: { receiverHtlcKey: derivePublicKey(htlcKey), delay: { blocks: 144 }, maxDustExposure: 5_000n } };
+  const sender = new PaymentSigner(channel, 'sender', senderSecrets.fundingKey);
+  const receiver = new PaymentSigner(channel, 'receiver', receiverSecrets.fundingKey);
+  const updateKey = derivePublicKey(benchKey('htlc update key'));
+  const rows: Row[] = [];
+  let claimed: { tx: Transaction; htlc: Htlc; preimage: Uint8Array } | undefined;
+  for (const n of [1, 10, 100]) {
+    const made = Array.from({ length: n }, (_, i) => ({ ...preimageOf(`${n}/${i}`), amount: 10_000n + BigInt(i) }));
+    const htlcs: Htlc[] = made.map((m, i) => ({ amount: m.amount, hash: m.hash, expiry: { height: 900_000 + i } }));
+    const p: PaymentVersionParams = { version: 'sender', amount: 1_000_000n, updateKey, htlcs };
+    const tx = sender.completeVersion(5n, p, receiver.sign(receiver.versionHash(5n, p)));
+    rows.push(row(`sender version, ${n} HTLC${n > 1 ? 's' : ''}`, name, paymentWeightWithHtlcs(n), tx, {
+      bolt: { weight: bolt3Commitment(n), what: 'BOLT 3 commitment' },
+      detail: `BOLT 3 Appendix A: 500 + 172 * ${n} + 224 = ${bolt3Commitment(n)}; each HTLC output adds 172 wu here as there`,
+    }));
+    if (n === 1) {
+      const rp: PaymentVersionParams = { version: 'receiver', amount: 1_000_000n, htlcs };
+      claimed = { tx: sender.completeVersion(5n, rp, receiver.sign(receiver.versionHash(5n, rp))), htlc: htlcs[0]!, preimage: made[0]!.preimage };
+    }
+  }
+  const { tx: rv, htlc, preimage } = claimed!;
+  const base = { channel, versionTx: rv.toBuffer(), htlc, destinationScript: P2WSH_DESTINATION, feeRate: FEE_RATE };
+  const success = signHtlcSuccessTx({ ...base, version: 'receiver' }, { preimage, receiverHtlcKey: htlcKey });
+  rows.push(row('HTLC success claim (receiver\'s version), to P2WSH', name, htlcClaimWeight('receiver', 'success', P2WSH_DESTINATION.length), success, {
+    bolt: { weight: BOLT3_HTLC_SUCCESS, what: 'BOLT 3 HTLC-success' },
+    detail: 'one signature and the preimage, no second stage: BOLT 3\'s HTLC-success (703) is pre-signed by both and still pays to a delayed output',
+  }));
+  const timeout = signHtlcTimeoutTx({ ...base, version: 'receiver' }, senderSecrets.payoutKey);
+  rows.push(row('HTLC timeout claim (receiver\'s version), to P2WSH', name, htlcClaimWeight('receiver', 'timeout', P2WSH_DESTINATION.length), timeout, {
+    bolt: { weight: BOLT3_HTLC_TIMEOUT, what: 'BOLT 3 HTLC-timeout' },
+  }));
   return rows;
 }

@@ -1,13 +1,13 @@
 /**
  * Duplex channels (CONSTRUCTIONS.md section 3; d = 2, b = 3, Δ = 5, Dc = 10).
- * Channel D: both parties fund the setup through the opt-in (the kickoff and
+ * Channel XU: both parties fund the setup through the opt-in (the kickoff and
  * state 0's branch signed both ways before either wallet signs its setup
  * coin), payments flow both ways, a few resets re-fund the leaf from the net
  * balances, then a closes alone from a middle state: both parties'
  * DuplexWatchers publish the kickoff, the newest node the block its lock
  * opens (a stale sibling from an earlier state is refused, first as
  * non-final, then as spent), the leaf, each party's latest payment and, Dc
- * blocks later, the refund of the channel nobody paid on. Channel E: a
+ * blocks later, the refund of the channel nobody paid on. Channel XC: a
  * second channel, a few payments, closed cooperatively from the setup
  * output. Every message crosses JSON; every transaction is checked with the
  * node and named by inspect.
@@ -130,10 +130,10 @@ function summary(c: Opened, settled: ChannelSummary['settled'], speed: { seconds
 
 const DUTY_KIND = { kickoff: 'duplex-kickoff', node: 'duplex-node', leaf: 'duplex-leaf', payment: 'duplex-simplex-payment', refund: 'duplex-simplex-refund' } as const;
 
-/** Channel D: payments both ways and resets, then a closes alone from state 3 of 9 through the watchers; a stale sibling is refused. */
+/** Channel XU: payments both ways and resets, then a closes alone from state 3 of 9 through the watchers; a stale sibling is refused. */
 export async function runDuplexUnilateral(ctx: DemoContext): Promise<ChannelSummary> {
-  const c = await open(ctx, 'D');
-  ctx.say(`Channel D (${c.label}: ${c.ctx.counter.states} states, worst exit ${c.ctx.worstExitBlocks} blocks): dual-funded setup ${c.setupTx.getId()}, tree signed both ways first`);
+  const c = await open(ctx, 'XU');
+  ctx.say(`Channel XU (${c.label}: ${c.ctx.counter.states} states, worst exit ${c.ctx.worstExitBlocks} blocks): dual-funded setup ${c.setupTx.getId()}, tree signed both ways first`);
   const start = performance.now();
   pay(c, 'a', 30);
   pay(c, 'b', 10);
@@ -160,13 +160,17 @@ export async function runDuplexUnilateral(ctx: DemoContext): Promise<ChannelSumm
   const staleNode = stale!.branch[0]!;
   let staleRefusals: string[] = [];
   const tryStale = async (): Promise<void> => {
+    const height = (await ctx.node.getTip()).height;
     try {
       await ctx.node.broadcast(staleNode.toBuffer());
-      throw new DemoFailure('the stale level-0 node was accepted');
     } catch (e) {
-      if (!(e instanceof ChannelError)) throw e;
-      staleRefusals = [...staleRefusals, String(e.details?.reason ?? e.code)];
+      if (!(e instanceof ChannelError) || e.code !== 'BROADCAST_REJECTED') throw e;
+      const reason = String(e.details?.reason);
+      staleRefusals = [...staleRefusals, reason];
+      ctx.refusals.push({ channel: c.name, what: 'level-0 node of state 1', kind: explainTransaction(staleNode).kind, txid: staleNode.getId(), height, reason });
+      return;
     }
+    throw new DemoFailure('the stale level-0 node was accepted');
   };
   for (let round = 0; round < 40 && !log.some((e) => e.kind === 'resolved'); round++) {
     for (const { w } of watchers) await w.poll();
@@ -186,7 +190,7 @@ export async function runDuplexUnilateral(ctx: DemoContext): Promise<ChannelSumm
     }
     await ctx.ledger.mine(1);
   }
-  if (!log.some((e) => e.kind === 'resolved')) throw new DemoFailure(`channel D did not settle: ${JSON.stringify(log.filter((e) => e.kind !== 'spend'))}`);
+  if (!log.some((e) => e.kind === 'resolved')) throw new DemoFailure(`channel XU did not settle: ${JSON.stringify(log.filter((e) => e.kind !== 'spend'))}`);
   await tryStale();
   if (!/non-BIP68-final/.test(staleRefusals[0] ?? '') || !/inputs-(spent|missingorspent)/.test(staleRefusals[1] ?? '')) {
     throw new DemoFailure(`the stale node should be non-final, then spent: ${staleRefusals.join(', ')}`);
@@ -197,18 +201,18 @@ export async function runDuplexUnilateral(ctx: DemoContext): Promise<ChannelSumm
   const simplexTxs = [...Object.values(exitB.payments), ...Object.values(exitA.payments), ...Object.values(exitB.refunds)].filter((t): t is Transaction => t !== undefined);
   const fees = c.ctx.treeFee + c.ctx.simplexFee * BigInt(simplexTxs.length);
   const settled = { by: 'duplex-simplex-payment', receiver: paidTo(simplexTxs, c.ctx.bPayoutScript), sender: paidTo(simplexTxs, c.ctx.aPayoutScript), fees };
-  if (settled.receiver + settled.sender + fees !== c.ctx.params.capacity) throw new DemoFailure('channel D: the exit does not add up to the capacity');
+  if (settled.receiver + settled.sender + fees !== c.ctx.params.capacity) throw new DemoFailure('channel XU: the exit does not add up to the capacity');
   if (settled.sender !== c.a.balance - c.ctx.simplexFee || settled.receiver !== c.b.balance - c.ctx.simplexFee) {
-    throw new DemoFailure(`channel D settled a ${settled.sender}, b ${settled.receiver}; agreed a ${c.a.balance}, b ${c.b.balance}, less a simplex fee each`);
+    throw new DemoFailure(`channel XU settled a ${settled.sender}, b ${settled.receiver}; agreed a ${c.a.balance}, b ${c.b.balance}, less a simplex fee each`);
   }
   ctx.say(`  settled on chain: a ${settled.sender}, b ${settled.receiver} (each its off-chain balance less its simplex transaction's fee)`);
   return summary(c, settled, speed);
 }
 
-/** Channel E: a second channel, a few payments both ways, closed together from the setup output. */
+/** Channel XC: a second channel, a few payments both ways, closed together from the setup output. */
 export async function runDuplexCooperative(ctx: DemoContext): Promise<ChannelSummary> {
-  const c = await open(ctx, 'E');
-  ctx.say(`Channel E (${c.label}): setup ${c.setupTx.getId()}`);
+  const c = await open(ctx, 'XC');
+  ctx.say(`Channel XC (${c.label}): setup ${c.setupTx.getId()}`);
   const start = performance.now();
   pay(c, 'a', 15);
   pay(c, 'b', 8);
@@ -217,7 +221,7 @@ export async function runDuplexCooperative(ctx: DemoContext): Promise<ChannelSum
   const offer = c.wire.send(c.a.proposeClose(fee));
   const accepted = c.b.onClose(offer);
   const tx = c.a.onCloseAck(c.wire.send(accepted.message));
-  if (tx.getId() !== accepted.tx.getId()) throw new DemoFailure('channel E: the parties hold different closes');
+  if (tx.getId() !== accepted.tx.getId()) throw new DemoFailure('channel XC: the parties hold different closes');
   checkNamed('duplex-close', tx);
   await ctx.ledger.broadcast('duplex-close', c.name, c.label, tx, 'a');
   await ctx.ledger.mine(1);

@@ -5,16 +5,19 @@
  * B (CLTV) takes 50 payments and closes cooperatively. Two Spillman channels
  * follow: Form S, closed by the receiver's watcher at L - margin with its
  * latest payment, and Form C, refunded at L by the sender's watcher when the
- * receiver vanished. Two duplex channels close the run: D, dual-funded
- * through the opt-in, paid both ways and reset, closed alone through the
- * level publisher (a stale sibling refused), and E, closed together. Every
- * transaction is
- * checked with the node: accepted, then confirmed. Any failure exits non-zero.
+ * receiver vanished. Three decreasing-lock channels follow: the locktime
+ * form and the kickoff form, each closed alone by its newest state at its
+ * lock while the stale one is refused, and a cooperative close. Two duplex
+ * channels end it: XU, dual-funded through the opt-in, paid both ways and
+ * reset, closed alone through the level publisher (a stale sibling
+ * refused), and XC, closed together. Every transaction is checked with the
+ * node: accepted, then confirmed. Any failure exits non-zero.
  */
 import { RegtestNode } from '../test/kit/regtest-node';
 import { ReceiverWatcher, WatcherEvent } from '../lib';
 import { runChannelA } from './channel-a';
 import { runChannelB } from './channel-b';
+import { runDecreasingClose, runDecreasingKickoff, runDecreasingLocktime } from './channel-decreasing';
 import { runSpillmanC, runSpillmanS } from './channel-spillman';
 import { runDuplexCooperative, runDuplexUnilateral } from './channel-duplex';
 import { receiverWallet } from './keys';
@@ -52,7 +55,7 @@ async function run(json: boolean): Promise<DemoResult> {
       const line = describe(e);
       if (line) say(line);
     });
-    const ctx: DemoContext = { node, ledger: new Ledger(node), watcher, events, say, progress: !json };
+    const ctx: DemoContext = { node, ledger: new Ledger(node), watcher, events, say, progress: !json, refusals: [] };
     const channels = [await runChannelA(ctx)];
     say('');
     channels.push(await runChannelB(ctx));
@@ -61,12 +64,18 @@ async function run(json: boolean): Promise<DemoResult> {
     say('');
     channels.push(await runSpillmanC(ctx));
     say('');
+    channels.push(await runDecreasingLocktime(ctx));
+    say('');
+    channels.push(await runDecreasingKickoff(ctx));
+    say('');
+    channels.push(await runDecreasingClose(ctx));
+    say('');
     channels.push(await runDuplexUnilateral(ctx));
     say('');
     channels.push(await runDuplexCooperative(ctx));
     say('');
     const endHeight = (await node.getTip()).height;
-    return { startHeight, endHeight, seconds: (performance.now() - started) / 1000, transactions: ctx.ledger.records, channels, events };
+    return { startHeight, endHeight, seconds: (performance.now() - started) / 1000, transactions: ctx.ledger.records, channels, events, refusals: ctx.refusals };
   } finally {
     await node.stop();
   }

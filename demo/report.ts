@@ -1,7 +1,7 @@
 /** The summary: aligned plain-text tables, or one JSON object with satoshis as decimal strings. */
 import type { WatcherEvent } from '../lib';
 import { Broadcast } from './ledger';
-import { ChannelSummary } from './scenario';
+import { ChannelSummary, Refusal } from './scenario';
 
 export interface DemoResult {
   readonly startHeight: number;
@@ -10,6 +10,8 @@ export interface DemoResult {
   readonly transactions: readonly Broadcast[];
   readonly channels: readonly ChannelSummary[];
   readonly events: readonly WatcherEvent[];
+  /** Transactions the node refused, as the scenarios meant it to. */
+  readonly refusals: readonly Refusal[];
 }
 
 /** Columns padded to their widest cell; numbers (right: true) aligned right. */
@@ -48,7 +50,7 @@ export function renderText(r: DemoResult): string {
     txs, '',
     'Balances in satoshis (agreed = latest off-chain state, after the payment fee)',
     balances, '',
-    'Payments (revocable: offer -> accept -> revoke; Spillman: pay -> ack; every message through JSON)',
+    'Payments (revocable: offer -> accept -> revoke; Spillman: pay -> ack; decreasing-lock: update -> ack; every message through JSON)',
     speed, '',
     `Chain: regtest heights ${r.startHeight} -> ${r.endHeight}; whole demo ${r.seconds.toFixed(2)} s`,
   ].join('\n');
@@ -79,6 +81,7 @@ export function renderJson(r: DemoResult): string {
     })),
     paymentsPerSecond: Object.fromEntries(r.channels.map((c) => [c.name, Number(c.payments.perSecond.toFixed(1))])),
     watcherEvents: r.events.map(eventJson),
+    refusals: r.refusals,
   };
   return JSON.stringify(out, null, 2);
 }

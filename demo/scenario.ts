@@ -14,6 +14,23 @@ export interface DemoContext {
   readonly say: (line: string) => void;
   /** Progress bars allowed (table mode; they still need a terminal on stderr). */
   readonly progress: boolean;
+  /** Transactions the node refused as a scenario meant it to, in order. */
+  readonly refusals: Refusal[];
+}
+
+/** A transaction the node refused, and why: what a lock or a spent input is for. */
+export interface Refusal {
+  /** The channel's name. */
+  readonly channel: string;
+  /** What was sent, in the construction's words (S_5, S_4). */
+  readonly what: string;
+  /** Its kind, as inspect names it. */
+  readonly kind: string;
+  readonly txid: string;
+  /** The tip when it was sent. */
+  readonly height: number;
+  /** The node's reason. */
+  readonly reason: string;
 }
 
 export interface Balances {

@@ -35,6 +35,8 @@ export * from './tx/funding-spend';
 export * from './tx/plan';
 export * from './tx/cpfp';
 export * from './tx/invalidation-counter';
+export * from './tx/htlcs';
+export * from './tx/preimage-reveal';
 
 // PSBT and descriptors.
 export * from './psbt/key-origin';

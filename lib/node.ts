@@ -13,6 +13,7 @@ export { loadNativeEcc } from './core/ecc-native';
 export { MAX_WIRE_TEXT, ReceiverHub } from './service/hub';
 export { HubChannelKeys, HubKeySource, HUB_KEY_TAG, seedKeySource } from './service/hub-keys';
 export { ChannelBalance, FundingOutpoint, HubEvent, HubReply, ReceiverHubOptions } from './service/hub-types';
+export { FundingLost } from './service/hub-funding';
 export { SqlClient, SqlResult } from './service/sql-client';
 export { PostgresChannelStore, PostgresChannelStoreOptions } from './service/postgres-store';
 export { WatchLeases, WatchLeasesOptions, LeaseChanges } from './service/watch-leases';

@@ -98,10 +98,14 @@ describe('benchmark (tiny sizes)', function () {
     expect(named('decreasing-lock crypto floor')).to.include({ unit: 'updates/s', note: '2 sign + 2 verify + 2 sighashes' });
     expect(named('updates, decreasing-lock (locktime form), in memory')).to.include({ unit: 'updates/s', ratioOf: 'of its floor' });
     const w = decreasingWeights();
-    expect(named('decreasing-lock state (locktime form)').value).to.equal(w.state);
-    expect(named('decreasing-lock state (kickoff form)').value).to.equal(w.state);
-    expect(named('decreasing-lock kickoff').value).to.equal(w.kickoff);
-    expect(named('decreasing-lock cooperative close').value).to.equal(w.state);
+    const bare = decreasingWeights(false);
+    expect(named('decreasing-lock state (locktime form, 2 anchors)').value).to.equal(w.state);
+    expect(named('decreasing-lock state (kickoff form, 2 anchors)').value).to.equal(w.state);
+    expect(named('decreasing-lock kickoff (2 anchors)').value).to.equal(w.kickoff);
+    expect(named('decreasing-lock state (locktime form, anchors: false)').value).to.equal(bare.state);
+    expect(named('decreasing-lock kickoff (anchors: false)').value).to.equal(bare.kickoff);
+    expect(named('decreasing-lock cooperative close').value).to.equal(w.close);
+    expect(named('decreasing-lock anchor child (anchor + 1 P2WPKH coin -> P2WPKH)').value).to.equal(w.anchorChild);
   });
 
   it('reports Spillman payments of both forms against their own floor (1 sign, 1 verify, 2 sighashes), and their weights at the builders\' maximum', () => {

@@ -11,12 +11,10 @@
  */
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
-import {
-  ChainView, DecreasingForm, DecreasingWatchEvent, DecreasingWatcher, classifyDecreasingSpend, DecreasingParty, FUNDING_OUTPUT_INDEX, createFundingPsbt, extractTransaction, finalizePsbt, p2wpkhScript,
-  planFunding, signPsbtWithKey, verifyDecreasingParams,
-} from '../lib';
+import { ChainView, DecreasingForm, DecreasingWatchEvent, DecreasingWatcher, classifyDecreasingSpend } from '../lib';
 import { RegtestNode } from './kit/regtest-node';
-import { CAPACITY, FEE_RATE, OpenedDecreasing, STEP, decreasingKeys, paramsFor, payDecreasing, wire } from './constructions/decreasing/kit';
+import { STEP, payDecreasing, wire } from './constructions/decreasing/kit';
+import { openDecreasingOnChain } from './constructions/decreasing/on-chain';
 import { broadcastAndConfirm, mineTo, rejectionOf } from './support/e2e';
 import { thrownCode } from './support/errors';
 
@@ -37,28 +35,7 @@ describe('decreasing-lock channel on a regtest node', function () {
     return { height: tip.height, medianTimePast: tip.medianTimePast };
   }
 
-  /** A channel on a real coin: both sign state 0 (and the kickoff) before a signs and broadcasts the funding. */
-  async function openOnChain(form: DecreasingForm, label: string, o: { initialLock?: number; updates?: number } = {}): Promise<OpenedDecreasing & { fundingTx: Transaction }> {
-    const keys = decreasingKeys(label);
-    const walletScript = p2wpkhScript(keys.wallet.pub);
-    const coin = await node.fund(walletScript, CAPACITY + 100_000n);
-    const funding = {
-      inputs: [{ txid: coin.txid, vout: coin.vout, value: coin.value, script: walletScript, prevTx: coin.tx }],
-      capacity: CAPACITY, senderFundingKey: keys.aFunding.pub, receiverFundingKey: keys.bFunding.pub, changeScript: walletScript, feeRate: FEE_RATE,
-    };
-    const unsignedId = planFunding(funding).tx.getId();
-    const psbt = createFundingPsbt(funding);
-    const ctx = verifyDecreasingParams(paramsFor(form, keys, { ...o, funding: { txid: unsignedId, vout: FUNDING_OUTPUT_INDEX } }));
-    const a = DecreasingParty.open(ctx, 'a', keys.aFunding.priv);
-    const b = DecreasingParty.open(ctx, 'b', keys.bFunding.priv);
-    b.onInitialSigned(wire(a.initialSigned()));
-    a.onInitialSigned(wire(b.initialSigned()));
-    expect(signPsbtWithKey(psbt, keys.wallet.priv)).to.equal(1);
-    const fundingTx = extractTransaction(finalizePsbt(psbt));
-    expect(fundingTx.getId()).to.equal(unsignedId);
-    await broadcastAndConfirm(node, fundingTx);
-    return { keys, ctx, a, b, fundingTx };
-  }
+  const openOnChain = (form: DecreasingForm, label: string, o: { initialLock?: number; updates?: number } = {}) => openDecreasingOnChain(node, form, label, o);
 
   it('locktime form: S_5 non-final at L_5 - 1, the sixth update refused, S_5 accepted at L_5, S_4 refused beside it and after it is mined', async () => {
     const tip0 = (await chain()).height;
@@ -102,8 +79,8 @@ describe('decreasing-lock channel on a regtest node', function () {
     const after = await rejectionOf(node.broadcast(s4.toBuffer()));
     expect(after.code).to.equal('BROADCAST_REJECTED');
     expect(String(after.details?.reason)).to.match(/inputs-(spent|missingorspent)/);
-    // S_5 pays both parties their latest balances.
-    expect(s5.outs.map((o) => BigInt(o.value))).to.deep.equal([c.a.latest.aBalance, c.a.latest.bBalance]);
+    // S_5 pays both parties their latest balances, and an anchor to each.
+    expect(s5.outs.map((o) => BigInt(o.value))).to.deep.equal([c.a.latest.aBalance, c.a.latest.bBalance, 330n, 330n]);
   });
 
   it('cooperative close: no lock, confirmed at once, far before L_0', async () => {

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import {
   DECREASING_SEQUENCE, DecreasingParty, classifyDecreasingSpend, createDecreasingClosePsbt, createDecreasingKickoffPsbt, createDecreasingStatePsbt,
   explainTransaction, extractTransaction, finalizePsbt, signPsbtWithKey, INCREMENTAL_RELAY_FEE_RATE, buildDecreasingKickoffTx, buildDecreasingStateTx, decreasingBudget,
-  decreasingCloseStep, decreasingIndexOfLockTime, decreasingPayStep, decreasingWeights, feeForWeight, handleDecreasingMessage, p2wpkhScript,
+  toHex, decreasingCloseStep, decreasingIndexOfLockTime, decreasingPayStep, decreasingWeights, feeForWeight, handleDecreasingMessage, p2wpkhScript,
   verifyDecreasingParams,
 } from '../lib';
 import { CAPACITY, CHAIN, STEP, decreasingKeys, openDecreasing, paramsFor, payDecreasing, wire } from './constructions/decreasing/kit';
@@ -21,7 +21,7 @@ describe('decreasing-lock channel: parameters and builders', () => {
   it('state k spends the funding with nLockTime L_0 - kΔ and a non-final nSequence', () => {
     const ctx = verifyDecreasingParams(paramsFor('locktime', keys, { initialLock: L0 }));
     for (const k of [0, 1, 5, 10]) {
-      const tx = buildDecreasingStateTx({ ctx, index: k, aBalance: 400_000n, bBalance: CAPACITY - 400_000n - 2000n, fee: 2000n });
+      const tx = buildDecreasingStateTx({ ctx, index: k, aBalance: 400_000n, bBalance: ctx.stateCapacity - 400_000n - 2000n, fee: 2000n });
       expect(tx.locktime).to.equal(L0 - k * STEP);
       expect(tx.ins[0]!.sequence).to.equal(DECREASING_SEQUENCE);
       expect(decreasingIndexOfLockTime(ctx, tx.locktime)).to.equal(k);
@@ -32,7 +32,7 @@ describe('decreasing-lock channel: parameters and builders', () => {
 
   it('classifyDecreasingSpend reads a state from its own lock, and refuses what is not a one-input transaction', () => {
     const ctx = verifyDecreasingParams(paramsFor('locktime', keys, { initialLock: L0 }));
-    const s7 = buildDecreasingStateTx({ ctx, index: 7, aBalance: 400_000n, bBalance: CAPACITY - 402_000n, fee: 2000n });
+    const s7 = buildDecreasingStateTx({ ctx, index: 7, aBalance: 400_000n, bBalance: ctx.stateCapacity - 402_000n, fee: 2000n });
     expect(classifyDecreasingSpend(ctx, s7)).to.deep.equal({ kind: 'decreasing-state', index: 7 });
     s7.locktime = L0 - 3;
     expect(classifyDecreasingSpend(ctx, s7)).to.deep.equal({ kind: 'unknown' });
@@ -56,7 +56,11 @@ describe('decreasing-lock channel: parameters and builders', () => {
     const ctx = verifyDecreasingParams(paramsFor('kickoff', keys, { updates: 6 }));
     const k = buildDecreasingKickoffTx({ ctx });
     expect(k.outs[0]!.script).to.deep.equal(ctx.funding.fundingScriptPubKey);
-    expect(BigInt(k.outs[0]!.value)).to.equal(ctx.stateCapacity);
+    expect(BigInt(k.outs[0]!.value)).to.equal(ctx.stateInput);
+    // An anchor of each party's funding key on the kickoff too, paid from the capacity: the states divide what is left after theirs.
+    expect(k.outs.slice(1).map((o) => [toHex(o.script), BigInt(o.value)])).to.deep.equal([[toHex(ctx.anchors!.aScript), 330n], [toHex(ctx.anchors!.bScript), 330n]]);
+    expect(ctx.stateCapacity).to.equal(ctx.stateInput - 660n);
+    expect(ctx.stateInput).to.equal(CAPACITY - ctx.kickoffFee! - 660n);
     const fee = 2000n;
     for (const i of [0, 3, 6]) {
       const s = buildDecreasingStateTx({ ctx, index: i, aBalance: 400_000n, bBalance: ctx.stateCapacity - 400_000n - fee, fee });
@@ -77,7 +81,7 @@ describe('decreasing-lock channel: parameters and builders', () => {
     expect(codeOf(() => verifyDecreasingParams({ ...p, aBalance: 100n }))).to.equal('AMOUNT_BELOW_DUST');
     expect(codeOf(() => verifyDecreasingParams({ ...p, feeRate: 100n }))).to.equal('FEE_RATE_REFUSED');
     const ctx = verifyDecreasingParams(p);
-    const ok = { ctx, index: 1, aBalance: 400_000n, bBalance: CAPACITY - 400_000n - 2000n, fee: 2000n };
+    const ok = { ctx, index: 1, aBalance: 400_000n, bBalance: ctx.stateCapacity - 400_000n - 2000n, fee: 2000n };
     expect(codeOf(() => buildDecreasingStateTx({ ...ok, aBalance: -1n }))).to.equal('INVALID_AMOUNT');
     expect(codeOf(() => buildDecreasingStateTx({ ...ok, fee: 2001n }))).to.equal('AMOUNT_EXCEEDS_CAPACITY');
     expect(codeOf(() => buildDecreasingStateTx({ ...ok, aBalance: 100n, bBalance: ok.bBalance + 399_900n }))).to.equal('AMOUNT_BELOW_DUST');

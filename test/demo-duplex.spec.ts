@@ -31,18 +31,19 @@ describe('demo: the duplex channels', function () {
     const lines: string[] = [];
     const events: WatcherEvent[] = [];
     const watcher = new ReceiverWatcher({ backend: node, feeRate: 2000n, destinationScript: receiverWallet.script, fromHeight: startHeight });
-    const ctx: DemoContext = { node, ledger: new Ledger(node), watcher, events, say: (l) => lines.push(l), progress: false };
+    const ctx: DemoContext = { node, ledger: new Ledger(node), watcher, events, say: (l) => lines.push(l), progress: false, refusals: [] };
     const channels = [await runDuplexUnilateral(ctx), await runDuplexCooperative(ctx)];
-    const json = JSON.parse(renderJson({ startHeight, endHeight: (await node.getTip()).height, seconds: 1, transactions: ctx.ledger.records, channels, events })) as {
+    const json = JSON.parse(renderJson({ startHeight, endHeight: (await node.getTip()).height, seconds: 1, transactions: ctx.ledger.records, channels, events, refusals: ctx.refusals })) as {
       transactions: { kind: string; channel: string; blockHeight: number | null }[];
       channels: { name: string; settled: { by: string } }[];
     };
     const kinds = (ch: string) => json.transactions.filter((t) => t.channel === ch).map((t) => t.kind);
     // b paid nothing since the last reset: a's channel closes by b's latest payment from a, b's by its refund after Dc.
-    expect(kinds('D')).to.deep.equal(['duplex-setup', 'duplex-kickoff', 'duplex-node', 'duplex-leaf', 'duplex-simplex-payment', 'duplex-simplex-refund']);
-    expect(kinds('E')).to.deep.equal(['duplex-setup', 'duplex-close']);
+    expect(kinds('XU')).to.deep.equal(['duplex-setup', 'duplex-kickoff', 'duplex-node', 'duplex-leaf', 'duplex-simplex-payment', 'duplex-simplex-refund']);
+    expect(kinds('XC')).to.deep.equal(['duplex-setup', 'duplex-close']);
     expect(json.transactions.every((t) => t.blockHeight !== null)).to.equal(true);
-    expect(json.channels.map((c) => c.name)).to.deep.equal(['D', 'E']);
+    expect(json.channels.map((c) => c.name)).to.deep.equal(['XU', 'XC']);
     expect(lines.some((l) => /stale level-0 node .*non-BIP68-final/.test(l))).to.equal(true);
+    expect(ctx.refusals.map((x) => `${x.channel} ${x.kind} ${x.reason}`)).to.deep.equal(['XU duplex-node non-BIP68-final', 'XU duplex-node bad-txns-inputs-missingorspent']);
   });
 });

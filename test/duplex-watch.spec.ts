@@ -16,6 +16,7 @@ import {
 } from '../lib';
 import { RegtestNode } from './kit/regtest-node';
 import { DEPOSIT, DuplexPair, FEE_RATE, duplexKeys, duplexPair, signedBranch, signedKickoff } from './constructions/duplex/kit';
+
 import { broadcastAndConfirm, rejectionOf } from './support/e2e';
 
 describe('duplex watcher: the level publisher on a regtest node', function () {
@@ -220,5 +221,34 @@ describe('duplex watcher: the level publisher on a regtest node', function () {
     expect(aGot).to.equal(a.leafBalances.a - 9_000n - ctx.simplexFee);
     expect(bGot).to.equal(b.balance + 2_000n - ctx.simplexFee);
     expect(events.filter((e) => e.kind === 'error')).to.deep.equal([]);
+  });
+
+  it('follows a reset that crosses the kickoff: the newest branch is what it publishes', async () => {
+    const c = await open('crossing');
+    const { pair } = c;
+    const a = DuplexParty.open(pair.ctx, 'a', duplexKeys('crossing').aFunding.priv);
+    const b = DuplexParty.open(pair.ctx, 'b', duplexKeys('crossing').bFunding.priv);
+    b.onTreeSigned(a.treeSigned());
+    a.onTreeSigned(b.treeSigned());
+    b.onPayAck(a.onPay(b.pay(4_000n)).message);
+    const watcher = new DuplexWatcher({ backend: node, fromHeight: c.setupHeight, finalDepth: 2 });
+    const events = record(watcher);
+    watcher.watch(() => a.exit());
+    // b publishes the kickoff; a and b, not yet aware, reset twice (state 2 changes the leaf only).
+    await broadcastAndConfirm(node, c.kickoff);
+    await watcher.poll();
+    const first = a.exit().branch.map((t) => t.getId());
+    a.onResetAck(b.onReset(a.proposeReset()));
+    a.onResetAck(b.onReset(a.proposeReset()));
+    expect(a.index).to.equal(2);
+    const newest = a.exit().branch;
+    expect(newest[0]!.getId()).to.equal(first[0]);
+    expect(newest[1]!.getId()).to.not.equal(first[1]);
+    await mineAndPoll(watcher, 4 + 1 + 4 + 1 + 1);
+    for (const t of newest) expect(await node.getConfirmations(t.getId())).to.be.at.least(1);
+    expect((await node.getTransaction(first[1]!))?.blockHeight).to.equal(undefined);
+    const payment = a.exit().payments.ba;
+    expect(payment).to.equal(undefined); // the 4,000 b paid a moved into a's leaf balance at the reset
+    expect(events.filter((e) => e.kind === 'duty' && e.what === 'leaf').map((e) => (e as { txid: string }).txid)).to.deep.equal([newest[1]!.getId()]);
   });
 });

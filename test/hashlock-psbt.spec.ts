@@ -272,9 +272,9 @@ describe('hashlock templates through PSBTs, on a regtest node', function () {
     });
   });
 
-  describe('test-htlc-receiver: the success branch needs its delay', () => {
+  describe('htlc-offered-receiver: the success branch needs its delay', () => {
     it('with nSequence final the success branch is locked (LOCK_NOT_MET); at the delay it is taken', async () => {
-      const o = await fundOutput(node, 'test-htlc-receiver', 20, 3);
+      const o = await fundOutput(node, 'htlc-offered-receiver', 20, 3);
       const locked = signedPsbt(o, { version: 2, locktime: 0, sequence: SEQUENCE_FINAL }, ['R_h'], true);
       expect(codeOf(() => finalizePsbt(locked))).to.equal('LOCK_NOT_MET');
       const v1 = signedPsbt(o, { version: 1, locktime: 0, sequence: 3 }, ['R_h'], true);

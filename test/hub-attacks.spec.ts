@@ -270,8 +270,8 @@ describe('ReceiverHub against a sender who knows its store and its failures', fu
       const retried = await Promise.all(revokes.map((r) => hub.handle(r)));
       expect(retried.map((r) => r.paid)).to.deep.equal(senders.map(() => ({ index: 2, amount: 1700n, increment: 700n })));
       expect(paid.slice(count).map((e) => [e.channelId, e.amount])).to.have.deep.members(senders.map((s) => [s.channelId, 1700n]));
-      // Once more: a repeat now, refused.
-      expect((await refusal(hub.handle(revokes[0]!))).code).to.equal('UNEXPECTED_MESSAGE');
+      // Once more: answered again from the answer saved with it, reported no more.
+      expect(await hub.handle(revokes[0]!)).to.deep.equal({ ...retried[0], again: true });
       expect(paid.length).to.equal(count + 3);
       for (const s of senders) expect((await payThroughHub(s, 300n, (w) => hub.handle(w))).paid?.amount).to.equal(2000n);
     });
@@ -311,7 +311,39 @@ describe('ReceiverHub against a sender who knows its store and its failures', fu
       const again = await hub.handle(toWire(message));
       expect(decodeMessage(again.reply).type).to.equal('accept_channel');
       expect((await store.keys()).length).to.equal(keys + 1);
-      expect((await refusal(hub.handle(toWire(message)))).code).to.equal('UNEXPECTED_MESSAGE');
+      expect(await hub.handle(toWire(message))).to.deep.equal({ ...again, again: true });
+      expect((await store.keys()).length).to.equal(keys + 1);
+    });
+
+    it('the answer lost after the commit and the process gone: another process, and the restarted one, answer the resends the same, once', async () => {
+      const { hub, store, paid, senders } = await hubOnDb('gone');
+      const revokes = await Promise.all(senders.map((s) => offered(hub, s, 600n)));
+      const { message: open } = Sender.open({ capacity: CAPACITY, variant: HUB_VARIANT, feeRate: HUB_FEE_RATE, secrets: senderSecretsFor('drop gone open') });
+      const count = paid.length;
+      client.dropAfter = 1;
+      await Promise.all(revokes.map((r) => refusal(hub.handle(r))));
+      client.dropAfter = 1;
+      expect((await refusal(hub.handle(toWire(open)))).code).to.equal('STORE_UNAVAILABLE');
+      // The process that saved is gone before it read its saves back: its memory of them with it.
+      hub.removeAllListeners();
+      const others = [
+        await startHub(node, store as unknown as MemoryChannelStore, 'attacks drop gone, another process', { watchAll: false }),
+        await startHub(node, store as unknown as MemoryChannelStore, 'attacks drop gone, restarted'),
+      ];
+      const seen: Payment[] = [];
+      for (const h of others) h.on('payment', (e: Payment) => seen.push(e));
+      for (const h of others) {
+        const answers = await Promise.all(revokes.map((r) => h.handle(r)));
+        expect(answers.map((a) => [a.paid, a.again])).to.deep.equal(senders.map(() => [{ index: 2, amount: 1600n, increment: 600n }, true]));
+        const opened = await h.handle(toWire(open));
+        expect([decodeMessage(opened.reply).type, opened.again]).to.deep.equal(['accept_channel', true]);
+        await h.poll();
+      }
+      // Applied once: nothing of it again, in any process.
+      expect(paid.length).to.equal(count);
+      expect(seen).to.deep.equal([]);
+      for (const s of senders) expect(await others[0]!.balance(s.channelId)).to.deep.include({ amount: 1600n, index: 2 });
+      for (const s of senders) expect((await payThroughHub(s, 100n, (w) => others[1]!.handle(w))).paid?.amount).to.equal(1700n);
     });
   });
 });

@@ -57,6 +57,8 @@ export type ErrorCode =
   | 'FUNDING_NOT_CONFIRMED'
   // the funding transaction the receiver was shown is not the agreed one (details.field: txid, vout, value or script)
   | 'FUNDING_MISMATCH'
+  // the funding, once deep, left the chain and a confirmed transaction spent one of its inputs: the channel holds nothing
+  | 'FUNDING_DOUBLE_SPENT'
   | 'CHANNEL_ALREADY_WATCHED'
   | 'FEE_RATE_REFUSED'
   | 'STATE_INVALID'
@@ -69,7 +71,17 @@ export type ErrorCode =
   // the store could not be reached or failed the write; nothing was saved
   | 'STORE_UNAVAILABLE'
   // services: a bound the operator set is reached (channels not yet funded, messages on one connection); details.limit names it
-  | 'LIMIT_REACHED';
+  | 'LIMIT_REACHED'
+  // HTLCs: more than a version may carry (details.limit), or trimmed dust HTLCs over the channel's bound (details.exposure, details.limit)
+  | 'HTLC_TOO_MANY'
+  | 'HTLC_DUST_EXPOSURE'
+  // a preimage that does not hash to the HTLC's H
+  | 'HTLC_PREIMAGE_MISMATCH'
+  // an HTLC's expiry too close to the tip, or past what the channel can still enforce
+  | 'HTLC_EXPIRY_TOO_SOON'
+  | 'HTLC_EXPIRY_PAST_CHANNEL'
+  // no HTLC with that id (or no output of it in the transaction)
+  | 'HTLC_UNKNOWN';
 
 /**
  * What the caller should do after a refusal, whatever it was doing (LDK's
@@ -139,6 +151,7 @@ export const ERROR_ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   PAYMENT_PENDING: 'retry',
   FUNDING_NOT_CONFIRMED: 'retry',
   FUNDING_MISMATCH: 'close',
+  FUNDING_DOUBLE_SPENT: 'close',
   CHANNEL_ALREADY_WATCHED: 'ignore',
   FEE_RATE_REFUSED: 'ignore',
   STATE_INVALID: 'close',
@@ -150,6 +163,14 @@ export const ERROR_ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   STORE_UNAVAILABLE: 'retry',
   // Later, once what holds the bound has gone (unfunded channels expire): nothing was done.
   LIMIT_REACHED: 'retry',
+  // Refused with nothing changed: offer fewer or larger HTLCs, or settle some first.
+  HTLC_TOO_MANY: 'ignore',
+  HTLC_DUST_EXPOSURE: 'ignore',
+  // The preimage is not the one the HTLC pays for: keep waiting for the right one (or the expiry).
+  HTLC_PREIMAGE_MISMATCH: 'ignore',
+  HTLC_EXPIRY_TOO_SOON: 'ignore',
+  HTLC_EXPIRY_PAST_CHANNEL: 'ignore',
+  HTLC_UNKNOWN: 'ignore',
 };
 
 /** Options of a {@link ChannelError} beyond its code and message. */

@@ -6,14 +6,18 @@
  * channel and applies the change again; nothing computed from a stale copy
  * is ever handed back.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ChannelError, fail, isChannelError } from '../core/errors';
 import { toHex } from '../core/hash';
 import { VersionedChannelStore } from '../protocol/versioned-store';
 import { Receiver } from '../constructions/revocable/protocol/receiver';
 import { HubKeySource } from './hub-keys';
-import { ChannelRecord, aliasKeyOf, aliasToJson, readAlias, readRecord, recordToJson } from './hub-records';
+import {
+  ChannelRecord, StoredAnswer, aliasKeyOf, aliasToJson, readAlias, readRecord, readReply, recordToJson, replyToJson,
+} from './hub-records';
+import type { HubReply } from './hub-types';
 import { KeyedQueue } from './keyed-queue';
+import type { FundingLost } from './hub-funding';
 
 /** A channel as loaded: its receiver, the version it was loaded or saved at, and where its keys are. */
 export interface Loaded {
@@ -26,6 +30,10 @@ export interface Loaded {
   readonly openedAt?: number;
   /** Loaded from the store in this attempt (a refusal from it needs no second look). */
   fresh: boolean;
+  /** The funding, deep once, is out of the chain or double-spent: no offers (saved with the record). */
+  fundingLost?: FundingLost;
+  /** The answer to the last sender message saved on it (saved with the record). */
+  answer?: StoredAnswer;
 }
 
 /** What applying something to a loaded channel came to. */
@@ -58,6 +66,11 @@ interface UncertainSave {
   committed: boolean;
 }
 
+/** How a message is known again in a stored answer: SHA-256 of its canonical text. */
+function digestOf(replay: string): string {
+  return createHash('sha256').update(replay).digest('hex');
+}
+
 /** A new save id: 16 random hex characters. */
 function newSaveId(): string {
   return randomBytes(8).toString('hex');
@@ -81,7 +94,11 @@ export async function typed<T>(code: 'CHAIN_BACKEND' | 'STORE_UNAVAILABLE' | 'IN
 
 /** The record of a loaded channel, as saved. */
 function recordOf(c: Loaded, saveId: string): ReturnType<typeof recordToJson> {
-  return recordToJson({ keyId: c.keyId, receiver: c.receiver.toJSON(), saveId, ...(c.openedAt !== undefined ? { openedAt: c.openedAt } : {}) });
+  return recordToJson({
+    keyId: c.keyId, receiver: c.receiver.toJSON(), saveId,
+    ...(c.openedAt !== undefined ? { openedAt: c.openedAt } : {}), ...(c.fundingLost !== undefined ? { fundingLost: c.fundingLost } : {}),
+    ...(c.answer !== undefined ? { answer: c.answer } : {}),
+  });
 }
 
 /** NOT_FOUND unless `c` is the channel `id` names (an alias left by a funding_created that lost names a record of another outpoint). */
@@ -98,6 +115,8 @@ export class HubChannels {
   private readonly aliases = new Map<string, string>();
   /** Saves whose outcome is unknown, by record key. */
   private readonly uncertain = new Map<string, UncertainSave>();
+  /** Record keys whose last save failed and whose stored copy could not be read back: the watcher's copy may be ahead. */
+  private readonly stale = new Set<string>();
 
   /**
    * @param store - The shared store.
@@ -122,20 +141,16 @@ export class HubChannels {
     return this.queue.run(key, job);
   }
 
-  /** Whether a record is stored under `key` (call from its queue). */
-  async exists(key: string): Promise<boolean> {
-    return this.cache.has(key) || (await typed('STORE_UNAVAILABLE', () => this.store.loadVersioned(key))) !== undefined;
-  }
-
   /**
    * Save a new channel's first record (call from its queue); false if another
    * process saved one under `key` first. A failure that may have committed
    * holds `result` for the sender's retry of `replay` (see {@link HubChannels.settle}).
    */
-  async create(key: string, record: ChannelRecord, held: { result: unknown; replay: string }): Promise<boolean> {
+  async create(key: string, record: ChannelRecord, held: { result: HubReply; replay: string }): Promise<boolean> {
     const saveId = newSaveId();
+    const answer = { replay: digestOf(held.replay), result: replyToJson(held.result) };
     try {
-      await this.store.saveVersioned(key, recordToJson({ ...record, saveId }), 0);
+      await this.store.saveVersioned(key, recordToJson({ ...record, saveId, answer }), 0);
       return true;
     } catch (e) {
       if (isChannelError(e, 'STORE_CONFLICT')) return false;
@@ -143,6 +158,21 @@ export class HubChannels {
       if (err.code === 'STORE_UNAVAILABLE') this.uncertain.set(key, { version: 1, saveId, ...held, committed: false });
       throw err;
     }
+  }
+
+  /**
+   * Whether a record is stored under `key`, and its stored answer to
+   * `replay` (the message, canonical) if the last message saved there was
+   * this one: any process answers a resend the same, whichever saved it
+   * (call from its queue). Its events are not sent again: the process that
+   * saved sends them.
+   */
+  async answered(key: string, replay: string): Promise<{ stored: boolean; answer?: HubReply }> {
+    const cached = this.cache.get(key);
+    const v = cached === undefined ? await typed('STORE_UNAVAILABLE', () => this.store.loadVersioned(key)) : undefined;
+    if (cached === undefined && v === undefined) return { stored: false };
+    const a = cached !== undefined ? cached.answer : readRecord(v!.state).answer;
+    return a !== undefined && a.replay === digestOf(replay) ? { stored: true, answer: readReply(a.result) } : { stored: true };
   }
 
   /** Record keys of saves whose outcome is unknown. */
@@ -217,8 +247,14 @@ export class HubChannels {
       }
       const cached = this.cache.get(key);
       if (cached && (opts.fresh || (opts.revalidate && (await this.storedVersion(key)) !== cached.version))) this.cache.delete(key);
+      let digest: string | undefined;
       for (let attempt = 1; ; attempt++) {
         const c = await this.load(key);
+        if (opts.replay !== undefined) {
+          digest ??= digestOf(opts.replay());
+          // The sender's resend of the message last saved here, by this process or another: the same answer, nothing applied again.
+          if (c.answer?.replay === digest) return readReply(c.answer.result) as T;
+        }
         let ch: Change<T>;
         try {
           ch = await change(c);
@@ -232,12 +268,17 @@ export class HubChannels {
           throw e;
         }
         if (ch.save) {
+          if (digest !== undefined) {
+            // A message refused (a save that only kept a funding check) has no answer to give again.
+            if (ch.error === undefined && ch.result !== undefined) c.answer = { replay: digest, result: replyToJson(ch.result as HubReply) };
+            else delete c.answer;
+          }
           const saveId = newSaveId();
           try {
             c.version = await this.store.saveVersioned(key, recordOf(c, saveId), c.version);
           } catch (e) {
-            // The copy is ahead of the store now: the next attempt (or message) starts from the store.
-            this.cache.delete(key);
+            // The copy is ahead of the store now: the stored one replaces it, in the cache and for the watcher.
+            await this.reload(key);
             if (isChannelError(e, 'STORE_CONFLICT') && attempt < this.maxAttempts) continue;
             const err = storeFailure(e);
             if (err.code === 'STORE_UNAVAILABLE') {
@@ -259,6 +300,39 @@ export class HubChannels {
     });
   }
 
+  /**
+   * After a failed save (call from the queue of `key`): the copy the change
+   * was applied to is ahead of the store, and the watcher holds that copy. It
+   * is dropped, and the stored channel takes its place in the cache and in the
+   * watcher; a store that cannot be read now leaves `key` stale, reloaded
+   * before the watcher's next poll ({@link HubChannels.refresh}).
+   */
+  private async reload(key: string): Promise<void> {
+    this.cache.delete(key);
+    let c: Loaded;
+    try {
+      c = await this.load(key);
+    } catch {
+      this.stale.add(key);
+      return;
+    }
+    this.stale.delete(key);
+    if (c.receiver.funding) this.cache.set(key, c);
+    this.onCurrent(c, false);
+  }
+
+  /** Record keys whose watched copy may be ahead of the store (a failed save, then a store that could not be read). */
+  get staleKeys(): string[] {
+    return [...this.stale];
+  }
+
+  /** Reload a stale channel, in its queue (see {@link HubChannels.staleKeys}). */
+  refresh(key: string): Promise<void> {
+    return this.queue.run(key, async () => {
+      if (this.stale.has(key)) await this.reload(key);
+    });
+  }
+
   /** The channel under `key`: the cached copy, or the stored one restored with its keys. */
   async load(key: string): Promise<Loaded> {
     const hit = this.cache.get(key);
@@ -269,7 +343,8 @@ export class HubChannels {
     const secrets = await typed('INVALID_KEY', () => this.keys.secretsOf(rec.keyId));
     return {
       key, receiver: Receiver.restore(rec.receiver, secrets), version: v.version, keyId: rec.keyId, fresh: true,
-      ...(rec.openedAt !== undefined ? { openedAt: rec.openedAt } : {}),
+      ...(rec.openedAt !== undefined ? { openedAt: rec.openedAt } : {}), ...(rec.fundingLost !== undefined ? { fundingLost: rec.fundingLost } : {}),
+      ...(rec.answer !== undefined ? { answer: rec.answer } : {}),
     };
   }
 

@@ -92,7 +92,11 @@ export function seedKeySource(seed: Uint8Array, nextKeyId?: () => string): HubKe
   const draw = nextKeyId ?? (() => randomBytes(32).toString('hex'));
   const secretsOf = (keyId: string): ReceiverSecrets => {
     checkKeyId(keyId);
-    return { fundingKey: deriveKey(own, keyId, 'funding'), payoutKey: deriveKey(own, keyId, 'payout'), revocationKey: deriveKey(own, keyId, 'revocation') };
+    // A new role is a new tag input: the keys of the roles before it are what they were.
+    return {
+      fundingKey: deriveKey(own, keyId, 'funding'), payoutKey: deriveKey(own, keyId, 'payout'), revocationKey: deriveKey(own, keyId, 'revocation'),
+      htlcKey: deriveKey(own, keyId, 'htlc'),
+    };
   };
   return {
     newKeys: () => {

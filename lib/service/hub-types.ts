@@ -9,6 +9,7 @@ import type { PaymentReceived, ReceiverPhase, ReceiverPolicy } from '../construc
 import type { ReceiverWatcherOptions } from '../constructions/revocable/chain/receiver-watcher';
 import type { SpendClassification } from '../constructions/revocable/chain/classify';
 import type { HubKeySource } from './hub-keys';
+import type { FundingLost } from './hub-funding';
 
 /** A funding outpoint. */
 export interface FundingOutpoint {
@@ -66,6 +67,13 @@ export interface HubReply {
   readonly paid?: PaymentReceived;
   /** The txid of the cooperative close this message completed (saved, then broadcast). */
   readonly closeTxid?: string;
+  /**
+   * A resend of the message last saved on its channel (its answer was lost),
+   * answered from the answer stored with it, by whichever process: nothing
+   * was applied again and no event sent again (`paid` is the payment the
+   * first delivery made final).
+   */
+  readonly again?: true;
 }
 
 /** A channel as the store holds it. */
@@ -88,6 +96,8 @@ export interface ChannelBalance {
   readonly funding?: FundingOutpoint;
   /** The funding was seen at the policy depth. */
   readonly fundingConfirmed: boolean;
+  /** Since then a reorg took the funding out of the chain (offers wait until it is deep again), or it was double-spent (the channel failed). */
+  readonly fundingLost?: FundingLost;
 }
 
 /**
@@ -131,6 +141,24 @@ export type HubEvent =
     feeRate?: FeeRate;
     /** Its block's height, when confirmed. */
     height?: number;
+  }
+  | {
+    /**
+     * The funding of a channel that takes payments moved: a reorg took it out
+     * of the chain or left it shallower than the policy depth (`reorged`: offers
+     * are refused with FUNDING_NOT_CONFIRMED), it is deep again (`deep`: offers
+     * are taken again), or a confirmed transaction spent one of its inputs
+     * (`double-spent`: the channel failed, offers are refused with FUNDING_DOUBLE_SPENT).
+     */
+    kind: 'funding';
+    /** The channel's id, hex. */
+    channelId: string;
+    /** Where the funding stands now. */
+    state: FundingLost | 'deep';
+    /** The funding txid. */
+    txid: string;
+    /** The txid of the transaction that double-spent it. */
+    spentBy?: string;
   }
   | {
     /** Work the hub does on its own failed (a broadcast, the watcher, saving a close); it is tried again where it can be. */

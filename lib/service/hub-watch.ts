@@ -15,6 +15,7 @@ import { deriveChannelId } from '../protocol/party';
 import { Receiver } from '../constructions/revocable/protocol/receiver';
 import { ReceiverWatcher, WatcherEvent } from '../constructions/revocable/chain/receiver-watcher';
 import { HubChannels, Loaded, expectChannelId } from './hub-channels';
+import { Followed, FundingFollow, FundingState } from './hub-funding';
 import { FundingOutpoint, HubEvent, ReceiverHubOptions } from './hub-types';
 
 export function outpointKeyOf(f: FundingOutpoint): string {
@@ -45,6 +46,8 @@ export class HubWatch {
    * (another process's copy may predate the close), and no change of share drops them.
    */
   private readonly kept = new Set<string>();
+  /** Whether each watched channel's funding is still deep. */
+  private readonly funding: FundingFollow;
   /** Work the watcher's events started (saving a channel closed); poll waits for it. */
   private readonly background = new Set<Promise<void>>();
 
@@ -56,6 +59,7 @@ export class HubWatch {
     if (!watchAll) this.only = new Set();
     this.watcher = new ReceiverWatcher({ ...o, backend, fromHeight, onCutoff: (r) => this.latestAtCutoff(r) });
     this.watcher.onEvent((e: WatcherEvent) => this.fromWatcher(e));
+    this.funding = new FundingFollow(backend, (f, state, spentBy) => this.fundingChanged(f, state, spentBy));
   }
 
   /** How many channels the watcher covers. */
@@ -80,6 +84,14 @@ export class HubWatch {
         this.watcher.watch(c.receiver);
         this.kept.add(outpointKeyOf(f));
       }
+      const k = outpointKeyOf(f);
+      if (this.watched.has(k)) {
+        const r = c.receiver;
+        this.funding.follow(k, {
+          id: toHex(r.channelId), txid: f.txid, depth: r.fundingDepth, deep: r.fundingConfirmed, closed: r.phase === 'closed',
+          ...(c.fundingLost !== undefined ? { lost: c.fundingLost } : {}),
+        });
+      }
     } catch (e) {
       // A record whose funding_created lost to another on the same outpoint is never watched through.
       if (!isChannelError(e, 'WRONG_CHANNEL')) this.report(e, toHex(c.receiver.channelId));
@@ -91,6 +103,7 @@ export class HubWatch {
     const k = outpointKeyOf(f);
     this.watched.delete(k);
     this.kept.delete(k);
+    this.funding.forget(k);
     this.watcher.unwatch(f);
   }
 
@@ -109,6 +122,8 @@ export class HubWatch {
     await this.watcher.poll();
     // What the poll saw is saved before it returns (a channel closed on chain, classified again from the store).
     while (this.background.size > 0) await Promise.all([...this.background]);
+    // A reorg this poll saw, or a funding out of the chain: is each funding deep still (again)?
+    await this.funding.check((e, id) => this.report(e, id));
   }
 
   /**
@@ -138,12 +153,16 @@ export class HubWatch {
     const remove = checkOutpoints(change.remove, 'remove');
     if (this.only === undefined) {
       this.only = new Set();
-      for (const o of this.watched.values()) this.watcher.unwatch(o);
+      for (const [k, o] of this.watched) {
+        this.watcher.unwatch(o);
+        this.funding.forget(k);
+      }
       this.watched.clear();
     }
     for (const o of remove) {
       this.only.delete(outpointKeyOf(o));
       this.watched.delete(outpointKeyOf(o));
+      this.funding.forget(outpointKeyOf(o));
       if (!this.kept.has(outpointKeyOf(o))) this.watcher.unwatch(o);
     }
     const missing: FundingOutpoint[] = [];
@@ -179,6 +198,9 @@ export class HubWatch {
       case 'cutoff':
         this.inBackground(this.settleOnChain(e.channelId, 'cutoff', e.txid));
         return;
+      case 'reorg':
+        this.funding.disconnected(e.height);
+        return;
       case 'penalty-broadcast':
         this.emit({ kind: 'penalty', channelId: e.channelId, stage: 'broadcast', txid: e.txid, feeRate: e.feeRate });
         return;
@@ -212,6 +234,20 @@ export class HubWatch {
     } catch (e) {
       this.report(e, id);
     }
+  }
+
+  /** Save what the funding follow concluded on the stored channel, and report it if this save made it so. */
+  private async fundingChanged(f: Followed, state: FundingState, spentBy: string | undefined): Promise<void> {
+    const chans = this.chans();
+    await chans.update(await chans.routeOf(f.id), (c) => {
+      expectChannelId(c, f.id);
+      const lost = state === 'deep' ? undefined : state;
+      // Failed is final: a later reorg that brings the funding back does not revive a channel its sender was told is over.
+      if (c.fundingLost === lost || c.fundingLost === 'double-spent') return { save: false };
+      if (lost === undefined) delete c.fundingLost;
+      else c.fundingLost = lost;
+      return { save: true, after: () => this.emit({ kind: 'funding', channelId: f.id, state, txid: f.txid, ...(spentBy !== undefined ? { spentBy } : {}) }) };
+    }, { fresh: true });
   }
 
   private report(e: unknown, channelId?: string): void {

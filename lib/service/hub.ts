@@ -32,6 +32,7 @@ import { HubWatch } from './hub-watch';
 import { RECORD_PREFIX, recordKeyOf } from './hub-records';
 import { ChannelBalance, FundingOutpoint, HubEvent, HubReply, ReceiverHubOptions } from './hub-types';
 import { UnfundedChannels, costsNothing } from './hub-unfunded';
+import type { FundingLost } from './hub-funding';
 
 /** Default bound on channels that cost their senders nothing yet, per hub process. */
 const DEFAULT_MAX_UNFUNDED = 10_000;
@@ -148,13 +149,14 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
    * error whose `action` says what to do; nothing of it is saved.
    *
    * @param wire - The message as JSON text (at most {@link MAX_WIRE_TEXT} characters), or parsed.
-   * @returns Once saved: the answer to send, and what became final.
+   * @returns Once saved: the answer to send, and what became final; for a resend of the message last saved on its channel, the answer saved with it (`again`), whichever process saved it.
    * @throws {@link revchan!ChannelError} `MESSAGE_INVALID`, `MESSAGE_UNKNOWN_TYPE`, `MESSAGE_UNSUPPORTED_VERSION`, `INVALID_KEY`, `INVALID_SIGNATURE` or `INVALID_TIMELOCK` (the promise rejects, as for every code here) if the message does not decode; `MESSAGE_INVALID` (not parsed) if its text is longer than {@link MAX_WIRE_TEXT}.
    * @throws {@link revchan!ChannelError} `UNEXPECTED_MESSAGE` for a type a receiver does not take, an open_channel whose temporary id is in use, or a message its channel's state does not expect.
    * @throws {@link revchan!ChannelError} `LIMIT_REACHED` (action retry) for an open_channel while `maxUnfunded` channels wait for their funding (`details.limit` is `'maxUnfunded'`); nothing is saved.
    * @throws {@link revchan!ChannelError} `NOT_FOUND` (action ignore) if no channel has its id, or (a funding_created, `details.expired`) its channel was not funded within `unfundedTtlMs`.
    * @throws {@link revchan!ChannelError} `FUNDING_MISMATCH` if the funding is not the agreed one, or (action ignore) its outpoint is another channel's.
-   * @throws {@link revchan!ChannelError} `FUNDING_NOT_CONFIRMED`, `CHAIN_BACKEND` if the funding cannot be seen at the policy depth on the hub's node.
+   * @throws {@link revchan!ChannelError} `FUNDING_NOT_CONFIRMED`, `CHAIN_BACKEND` if the funding cannot be seen at the policy depth on the hub's node; `FUNDING_NOT_CONFIRMED` (action retry, `details.reorged`) for an offer while a reorg has a funding that was deep out of the chain (until it is deep again).
+   * @throws {@link revchan!ChannelError} `FUNDING_DOUBLE_SPENT` (action close) for an offer on a channel whose funding a confirmed transaction double-spent: the channel failed.
    * @throws {@link revchan!ChannelError} `WRONG_CHANNEL`, `UPDATE_INDEX_MISMATCH`, `UPDATE_NOT_MONOTONIC`, `AMOUNT_EXCEEDS_CAPACITY`, `INVALID_AMOUNT`, `UPDATE_KEY_REUSED`, `CHANNEL_EXPIRED`, `PAYMENT_PENDING`, `REVOKED_SECRET_MISMATCH`, `SECRET_STORE_INCONSISTENT`, `CHANNEL_CLOSED`, `FEE_RATE_REFUSED`, `FEE_EXCEEDS_OUTPUT`, `INVALID_FEE_RATE`, `INVALID_ARGUMENT`: the receiver's refusals (Receiver.accept and handleReceiverMessage).
    * @throws {@link revchan!ChannelError} `STORE_CONFLICT` if other processes kept saving first `maxAttempts` times; `STORE_UNAVAILABLE` if a save failed (nothing is sent; the next attempt starts from the store); `STATE_INVALID` if the stored channel is damaged.
    */
@@ -216,7 +218,10 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
       // The sender's retry of an open whose save failed without an answer: the answer it missed, if the save committed.
       const held = await this.chans.settle(key, () => replay);
       if (held !== undefined) return held.result as HubReply;
-      if (await this.chans.exists(key)) inUse();
+      // Its retry after another process (or this one, before a restart) saved it: the answer stored with it.
+      const stored = await this.chans.answered(key, replay);
+      if (stored.answer !== undefined) return stored.answer;
+      if (stored.stored) inUse();
       // Each open writes a record and costs the sender nothing: at the bound, expired ones make room, or the open is refused.
       if (!this.unfunded.reserve()) {
         await this.expireUnfunded();
@@ -279,6 +284,7 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     const replay = () => canonical(m);
     return this.chans.update(key, async (c): Promise<Change<HubReply>> => {
       expectChannelId(c, id);
+      if (m.type === 'offer' && c.fundingLost !== undefined) refuseLostFunding(c.fundingLost, id);
       const r = c.receiver;
       const was = { phase: r.phase, deep: r.fundingConfirmed };
       if (m.type === 'offer' && this.mustCheckFunding(r, m.amount)) {
@@ -392,8 +398,10 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
    * CLTV cutoff closes, children of stuck closes); what the poll saw is
    * saved before it returns (a channel closed on chain). Before, read back
    * the saves that failed without an answer (a dropped connection): one that
-   * committed sends its events then. After, delete the channels not funded
-   * in time (`unfundedTtlMs`). Call it after each
+   * committed sends its events then. After, look up again each deep funding
+   * a reorg may have moved (see {@link ReceiverHub.handle}'s
+   * FUNDING_NOT_CONFIRMED and FUNDING_DOUBLE_SPENT), and delete the channels
+   * not funded in time (`unfundedTtlMs`). Call it after each
    * block or on a timer; failures are reported as `'error'` events.
    *
    * @throws {@link revchan!ChannelError} `INVALID_ARGUMENT` (the promise rejects) if the backend's tip lacks a height or medianTimePast while a CLTV channel is watched.
@@ -402,6 +410,8 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
     this.tip = undefined;
     // Saves that failed without an answer: read back, their events sent if they committed.
     for (const key of this.chans.uncertainKeys) await this.chans.run(key, () => this.chans.settle(key)).catch((e: unknown) => this.report(e));
+    // Channels whose save failed while the store could not be read: the watcher works from the stored copy.
+    for (const key of this.chans.staleKeys) await this.chans.refresh(key);
     await this.watch.poll();
     await this.expireUnfunded();
   }
@@ -472,8 +482,8 @@ export class ReceiverHub extends IsolatedEmitter<HubEvent> {
 
   private async balanceOf(key: string): Promise<ChannelBalance> {
     // A copy another process has moved past is replaced by the stored one.
-    const r = await this.chans.update(key, (c) => ({ save: false, result: c.receiver }), { revalidate: true });
-    return balanceOfReceiver(key, r);
+    const c = await this.chans.update(key, (l) => ({ save: false, result: { receiver: l.receiver, fundingLost: l.fundingLost } }), { revalidate: true });
+    return balanceOfReceiver(key, c.receiver, c.fundingLost);
   }
 
   /** How many channels the watcher covers. */
@@ -507,12 +517,18 @@ function canonical(m: Message): string {
   return JSON.stringify(encodeMessage(m));
 }
 
-function balanceOfReceiver(key: string, r: Receiver): ChannelBalance {
+/** An offer on a channel whose funding, deep once, moved (see FundingFollow). */
+function refuseLostFunding(lost: FundingLost, id: string): never {
+  if (lost === 'double-spent') fail('FUNDING_DOUBLE_SPENT', 'the funding was double-spent: the channel failed', { channelId: id });
+  return fail('FUNDING_NOT_CONFIRMED', 'a reorg took the funding out of the chain: offers wait until it is deep again', { channelId: id, reorged: true });
+}
+
+function balanceOfReceiver(key: string, r: Receiver, fundingLost: FundingLost | undefined): ChannelBalance {
   const funding = r.funding;
   return {
     channelId: toHex(r.channelId), tempChannelId: key.slice(RECORD_PREFIX.length), phase: r.phase, amount: r.amount, index: r.index,
     ...(r.pendingAmount !== undefined ? { pendingAmount: r.pendingAmount } : {}),
     ...(funding ? { capacity: r.context.params.capacity, funding: { txid: funding.txid, vout: funding.vout } } : {}),
-    fundingConfirmed: r.fundingConfirmed,
+    fundingConfirmed: r.fundingConfirmed, ...(fundingLost !== undefined ? { fundingLost } : {}),
   };
 }

@@ -1,7 +1,9 @@
 /**
- * The test-only hashlock templates (fixtures/templates/), registered once per
- * process, and arguments for any template's parameters, so one loop can
- * check every registered template whatever construction brought it.
+ * The hashlock templates the tests loop over: the test-only hashlock
+ * (fixtures/templates/), registered once per process, and the revocable
+ * construction's two HTLC templates (scripts-templates/revocable/), which the
+ * package registers; and arguments for any template's parameters, so one loop
+ * can check every registered template whatever construction brought it.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -9,14 +11,19 @@ import { createHash } from 'node:crypto';
 import { ScriptTemplate, TemplateArgs, registerTemplate, templateByName } from '../../lib';
 import { testKey } from './keys';
 
-const DIR = path.resolve(__dirname, '..', '..', '..', 'fixtures', 'templates');
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const FILES: Readonly<Record<string, string>> = {
+  'test-hashlock': path.join(ROOT, 'fixtures', 'templates', 'test-hashlock.json'),
+  'htlc-offered-receiver': path.join(ROOT, 'scripts-templates', 'revocable', 'htlc-offered-receiver.json'),
+  'htlc-offered-sender': path.join(ROOT, 'scripts-templates', 'revocable', 'htlc-offered-sender.json'),
+};
 
-export const TEST_TEMPLATE_NAMES = ['test-hashlock', 'test-htlc-receiver', 'test-htlc-sender'] as const;
+export const TEST_TEMPLATE_NAMES = ['test-hashlock', 'htlc-offered-receiver', 'htlc-offered-sender'] as const;
 export type TestTemplateName = (typeof TEST_TEMPLATE_NAMES)[number];
 
 /** A test template as data, a fresh object each time. */
 export function testTemplateData(name: TestTemplateName): ScriptTemplate {
-  return JSON.parse(readFileSync(path.join(DIR, `${name}.json`), 'utf8')) as ScriptTemplate;
+  return JSON.parse(readFileSync(FILES[name]!, 'utf8')) as ScriptTemplate;
 }
 
 /** The registered test template, registering it on first use. */

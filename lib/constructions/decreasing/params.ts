@@ -25,7 +25,8 @@ import {
   FundingLocation, FundingOutputContext, FundingSpendParams, buildFundingSpendTx, verifyFundingOutputParams,
 } from '../../tx/funding-spend';
 import { InvalidationCounter, verifyInvalidationCounter } from '../../tx/invalidation-counter';
-import { p2wpkhScript } from '../../tx/outputs';
+import { TxOut, p2wpkhScript, p2wshScript } from '../../tx/outputs';
+import { DECREASING_ANCHOR_VALUE, compileDecreasingAnchorScript } from './tx/anchor';
 import { decreasingWeights } from './tx/weights';
 
 /** `locktime`: states with decreasing nLockTime on the funding; `kickoff`: a kickoff, then states with decreasing nSequence. */
@@ -66,6 +67,28 @@ export interface DecreasingParams extends FundingLocation {
   readonly aBalance: bigint;
   /** State 0's (and, kickoff form, the kickoff's) fee rate, sat/kw. */
   readonly feeRate: FeeRate;
+  /**
+   * Whether every state (and the kickoff) carries an anchor output per party
+   * for a child to pay for it (default true: without one, a state stuck at
+   * its frozen fee may still be unconfirmed when the older state's lock
+   * opens). Their 2 x 330 sat (4 x in the kickoff form) come out of state 0
+   * as its fee does, from b's rest.
+   */
+  readonly anchors?: boolean;
+}
+
+/** The anchor outputs of a channel that has them. */
+export interface DecreasingAnchors {
+  /** Each anchor's value. */
+  readonly value: bigint;
+  /** a's anchor's witness script (a's funding key). */
+  readonly aWitnessScript: Uint8Array;
+  /** b's. */
+  readonly bWitnessScript: Uint8Array;
+  /** a's anchor's P2WSH output script. */
+  readonly aScript: Uint8Array;
+  /** b's. */
+  readonly bScript: Uint8Array;
 }
 
 /** The checked view of {@link DecreasingParams}; made only by {@link verifyDecreasingParams}. */
@@ -80,8 +103,12 @@ export interface DecreasingContext {
   readonly kickoffFee?: bigint;
   /** Kickoff form: the counter whose one level's lock is each state's nSequence. */
   readonly counter?: InvalidationCounter;
-  /** What the states divide: the capacity, less the kickoff's fee in the kickoff form. */
+  /** What the states divide: the capacity, less the kickoff's fee in the kickoff form, less the anchors. */
   readonly stateCapacity: bigint;
+  /** The value of the output the states spend: the capacity, or the kickoff's 2-of-2 output. */
+  readonly stateInput: bigint;
+  /** The anchors, when the channel has them. */
+  readonly anchors?: DecreasingAnchors;
   /** State 0's fee. */
   readonly initialFee: bigint;
   /** The least by which each state's fee exceeds the last's. */
@@ -107,7 +134,7 @@ function checkInt(v: unknown, what: string, min: number, max: number, code: 'INV
  *
  * @param p - The channel's parameters.
  * @returns A frozen context the builders and signers accept without checking again.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object, `form` is neither, the funding outpoint is malformed, `step` is not a positive integer, or the kickoff form's `updates` is not a positive integer.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object, `form` is neither, the funding outpoint is malformed, `step` is not a positive integer, or the kickoff form's `updates` is not a positive integer, or `anchors` is given and not a boolean.
  * @throws {@link ChannelError} `INVALID_AMOUNT` if `capacity` is not in [1, MAX_MONEY] or `aBalance` is not a non-negative bigint.
  * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key, the funding keys are equal, or the payout keys are.
  * @throws {@link ChannelError} `INVALID_TIMELOCK` if the locktime form's `initialLock` is not `{height}` below 500,000,000 with L_0 >= Δ, or the kickoff form's N·Δ exceeds BIP 68's 65,535 blocks.
@@ -144,6 +171,8 @@ export function verifyDecreasingParams(p: DecreasingParams): DecreasingContext {
   }
   checkRelayFeeRate(p.feeRate);
   checkAmount(p.aBalance, 'aBalance');
+  if (p.anchors !== undefined && typeof p.anchors !== 'boolean') fail('INVALID_ARGUMENT', 'anchors must be a boolean', { field: 'anchors' });
+  const withAnchors = p.anchors ?? true;
   const params: DecreasingParams = {
     form: p.form,
     fundingOutpoint: { txid: p.fundingOutpoint?.txid, vout: p.fundingOutpoint?.vout },
@@ -154,22 +183,26 @@ export function verifyDecreasingParams(p: DecreasingParams): DecreasingContext {
     ...(p.form === 'kickoff' ? { updates: p.updates } : {}),
     aBalance: p.aBalance,
     feeRate: p.feeRate,
+    anchors: withAnchors,
   };
   if (p.fundingOutpoint === null || typeof p.fundingOutpoint !== 'object') fail('INVALID_ARGUMENT', 'fundingOutpoint missing');
   const funding = verifyFundingOutputParams({ ...params, senderFundingKey: p.aFundingKey, receiverFundingKey: p.bFundingKey });
-  const w = decreasingWeights();
-  let stateCapacity = p.capacity;
+  const w = decreasingWeights(withAnchors);
+  const anchors = withAnchors ? anchorsOf(p.aFundingKey, p.bFundingKey) : undefined;
+  const anchorPair = anchors ? 2n * anchors.value : 0n;
+  let stateInput = p.capacity;
   let kickoff: FundingOutputContext | undefined;
   let kickoffFee: bigint | undefined;
   if (p.form === 'kickoff') {
     kickoffFee = feeForWeight(w.kickoff, p.feeRate);
-    stateCapacity = p.capacity - kickoffFee;
-    if (stateCapacity < DUST_P2WPKH) fail('AMOUNT_EXCEEDS_CAPACITY', 'the capacity does not cover the kickoff\'s fee');
+    stateInput = p.capacity - kickoffFee - anchorPair;
+    if (stateInput - anchorPair < DUST_P2WPKH) fail('AMOUNT_EXCEEDS_CAPACITY', 'the capacity does not cover the kickoff\'s fee and the anchors');
     kickoff = verifyFundingOutputParams({
-      fundingOutpoint: { txid: kickoffTxid(funding, stateCapacity), vout: 0 }, capacity: stateCapacity,
+      fundingOutpoint: { txid: kickoffTxid(funding, stateInput, anchors), vout: 0 }, capacity: stateInput,
       senderFundingKey: p.aFundingKey, receiverFundingKey: p.bFundingKey,
     });
   }
+  const stateCapacity = stateInput - anchorPair;
   const initialFee = feeForWeight(w.state, p.feeRate);
   const bBalance = stateCapacity - initialFee - p.aBalance;
   if (bBalance < 0n) fail('AMOUNT_EXCEEDS_CAPACITY', 'aBalance and state 0\'s fee exceed the capacity', { aBalance: p.aBalance.toString(), fee: initialFee.toString() });
@@ -180,6 +213,8 @@ export function verifyDecreasingParams(p: DecreasingParams): DecreasingContext {
     funding,
     ...(kickoff ? { kickoff, kickoffFee, counter } : {}),
     stateCapacity,
+    stateInput,
+    ...(anchors ? { anchors } : {}),
     initialFee,
     minFeeStep: feeForWeight(w.state, INCREMENTAL_RELAY_FEE_RATE),
     aPayoutScript: p2wpkhScript(p.aPayoutKey),
@@ -197,13 +232,27 @@ export function checkBalance(v: bigint, what: string): void {
 /** The kickoff's nLockTime: none, so it can be broadcast at any time. */
 export const KICKOFF_LOCKTIME = 0;
 
-function kickoffTxid(funding: FundingOutputContext, value: bigint): string {
-  return buildFundingSpendTx(kickoffSpend(funding, value)).getId();
+function kickoffTxid(funding: FundingOutputContext, value: bigint, anchors: DecreasingAnchors | undefined): string {
+  return buildFundingSpendTx(kickoffSpend(funding, value, anchors)).getId();
 }
 
-/** The kickoff's fields: the funding output to a 2-of-2 of the same keys, less its fee. Trusts its arguments: the builders call it with checked ones. */
-export function kickoffSpend(funding: FundingOutputContext, value: bigint): FundingSpendParams {
-  return { funding, locktime: KICKOFF_LOCKTIME, sequence: DECREASING_SEQUENCE, outputs: [{ script: funding.fundingScriptPubKey, value }] };
+function anchorsOf(aFundingKey: PublicKey, bFundingKey: PublicKey): DecreasingAnchors {
+  const aWitnessScript = compileDecreasingAnchorScript(aFundingKey);
+  const bWitnessScript = compileDecreasingAnchorScript(bFundingKey);
+  return { value: DECREASING_ANCHOR_VALUE, aWitnessScript, bWitnessScript, aScript: p2wshScript(aWitnessScript), bScript: p2wshScript(bWitnessScript) };
+}
+
+/** a's then b's anchor output, after the outputs they anchor; none without anchors. */
+export function anchorOutputs(anchors: DecreasingAnchors | undefined): TxOut[] {
+  return anchors ? [{ script: anchors.aScript, value: anchors.value }, { script: anchors.bScript, value: anchors.value }] : [];
+}
+
+/** The kickoff's fields: the funding output to a 2-of-2 of the same keys (and the anchors), less its fee. Trusts its arguments: the builders call it with checked ones. */
+export function kickoffSpend(funding: FundingOutputContext, value: bigint, anchors: DecreasingAnchors | undefined): FundingSpendParams {
+  return {
+    funding, locktime: KICKOFF_LOCKTIME, sequence: DECREASING_SEQUENCE,
+    outputs: [{ script: funding.fundingScriptPubKey, value }, ...anchorOutputs(anchors)],
+  };
 }
 
 /**

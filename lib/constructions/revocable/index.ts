@@ -11,12 +11,12 @@ import { ReceiverPolicy } from './chain/receiver-policy';
 import { SenderPolicy } from './chain/sender-policy';
 import { REVOCABLE_INSPECTOR } from './inspect/describe';
 import { REVOCABLE_MESSAGES } from './protocol/messages';
-import { REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE } from './templates';
+import { HTLC_RECEIVER_TEMPLATE, HTLC_SENDER_TEMPLATE, REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE } from './templates';
 
 /** The revocable construction, as registerConstruction takes it. */
 export const REVOCABLE: Construction = {
   name: 'revocable',
-  templates: [REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE],
+  templates: [REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE, HTLC_SENDER_TEMPLATE, HTLC_RECEIVER_TEMPLATE],
   messages: REVOCABLE_MESSAGES,
   inspector: REVOCABLE_INSPECTOR,
   watchPolicies: { receiver: ReceiverPolicy, sender: SenderPolicy },
@@ -30,6 +30,8 @@ export * from './params';
 export * from './tx/state-number';
 export * from './tx/weights';
 export * from './tx/payment';
+export * from './tx/htlc-version';
+export * from './tx/htlc-claims';
 export * from './tx/close';
 export * from './tx/revocable-spend';
 export * from './tx/penalty';

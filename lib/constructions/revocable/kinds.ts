@@ -6,7 +6,7 @@
 import type { SpendClassification } from './chain/classify';
 
 /** The transactions of a revocable channel. */
-export type RevocableTxKind = 'funding' | 'sender-version' | 'receiver-version' | 'cooperative-close' | 'penalty' | 'timeout';
+export type RevocableTxKind = 'funding' | 'sender-version' | 'receiver-version' | 'cooperative-close' | 'penalty' | 'timeout' | 'htlc-success' | 'htlc-timeout';
 
 /** The channel transactions {@link explainInput} recognises: the revocable construction's kinds. */
 export type ChannelTxKind = RevocableTxKind;
@@ -19,6 +19,8 @@ export const KIND_LABELS: Readonly<Record<RevocableTxKind, string>> = {
   'cooperative-close': 'cooperative close',
   'penalty': 'penalty claim',
   'timeout': 'timeout sweep',
+  'htlc-success': 'HTLC success claim',
+  'htlc-timeout': 'HTLC timeout claim',
 };
 
 /**

@@ -8,7 +8,7 @@ import { fail } from '../../core/errors';
 import { expectContext, registerContext } from './context';
 import { compileRevocableScript, revocableTemplate } from './templates';
 import { ScriptTemplate } from '../../script/templates';
-import { FeeRate, PublicKey, Variant, asPublicKey, checkFeeRate, checkVariant, feeForWeight } from '../../core/types';
+import { FeeRate, PublicKey, RelativeLock, Variant, asPublicKey, checkAmount, checkFeeRate, checkVariant, feeForWeight, relativeLockValue } from '../../core/types';
 import { bytesEqual } from '../../core/hash';
 import { DUST_P2WSH } from '../../core/types';
 import { p2wpkhScript } from '../../tx/outputs';
@@ -29,6 +29,18 @@ export interface ChannelParams extends FundingOutputParams {
   readonly variant: Variant;
   /** Fee rate of the payment transactions, sat per 1000 weight units. */
   readonly feeRate: FeeRate;
+  /** What HTLC outputs need; a channel without it carries no HTLCs. */
+  readonly htlc?: HtlcTerms;
+}
+
+/** The channel-wide terms of its HTLCs, agreed at open. */
+export interface HtlcTerms {
+  /** R_h: the receiver's key in every HTLC's success branch (BIP32, never revealed). */
+  readonly receiverHtlcKey: PublicKey;
+  /** D: how long after a version confirms the sender's timeout (sender's version) and the receiver's success (receiver's version) wait. */
+  readonly delay: RelativeLock;
+  /** The most that HTLCs too small to be outputs may add to a version's fee together. */
+  readonly maxDustExposure: bigint;
 }
 
 /** The checked view of {@link ChannelParams} that every builder works from; made only by {@link verifyChannelParams}. */
@@ -75,6 +87,10 @@ export interface ChannelContext {
  * @throws {@link ChannelError} `INVALID_TIMELOCK` if `variant` is malformed or its lock is out of range.
  * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
  * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `capacity` does not cover the payment fee plus a non-dust refund.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `htlc` is given and is not an object.
+ * @throws {@link ChannelError} `INVALID_KEY` if `htlc.receiverHtlcKey` is not a valid public key or is another of the channel's keys.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if `htlc.delay` is not `{blocks}` in [1, 65535].
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if `htlc.maxDustExposure` is not an amount.
  *
  * @example
  * ```ts
@@ -95,6 +111,7 @@ export function verifyChannelParams(p: ChannelParams): ChannelContext {
   if (bytesEqual(p.receiverRevocationKey, p.senderPayoutKey)) fail('INVALID_KEY', 'revocation and sender payout keys must differ');
   checkVariant(p.variant);
   checkFeeRate(p.feeRate);
+  if (p.htlc !== undefined) checkHtlcTerms(p);
 
   const paymentFee = feeForWeight(PAYMENT_WEIGHT, p.feeRate);
   // State 0 must leave the sender a refund output worth having.
@@ -117,6 +134,18 @@ export function verifyChannelParams(p: ChannelParams): ChannelContext {
     paymentFee,
     sighash: funding.sighash,
   });
+}
+
+function checkHtlcTerms(p: ChannelParams): void {
+  const h = p.htlc!;
+  if (h === null || typeof h !== 'object' || Array.isArray(h)) fail('INVALID_ARGUMENT', 'htlc terms must be {receiverHtlcKey, delay, maxDustExposure}');
+  asPublicKey(h.receiverHtlcKey, 'receiverHtlcKey');
+  // R_h signs alone where R_r signs with K_i: one key for both would let a revealed K_i open nothing new, but keeping them apart keeps each key to one job.
+  for (const k of [p.receiverRevocationKey, p.receiverPayoutKey, p.receiverFundingKey, p.senderPayoutKey, p.senderFundingKey]) {
+    if (bytesEqual(k, h.receiverHtlcKey)) fail('INVALID_KEY', 'the receiver\'s HTLC key must differ from the channel\'s other keys');
+  }
+  relativeLockValue(h.delay);
+  checkAmount(h.maxDustExposure, 'maxDustExposure');
 }
 
 /**

@@ -1,13 +1,15 @@
 /**
  * The revocable construction's templates: the sender's output in the sender's
- * version of a state, CLTV and CSV variants, as data in
- * scripts-templates/revocable/. They are defined here and registered with the
+ * version of a state, CLTV and CSV variants, and the HTLC the sender offered in
+ * either version, as data in scripts-templates/revocable/. They are defined here and registered with the
  * construction (lib/constructions/index.ts), not by the script core.
  */
 import revocableCltvJson from '../../../scripts-templates/revocable/cltv.json';
 import revocableCsvJson from '../../../scripts-templates/revocable/csv.json';
+import htlcSenderJson from '../../../scripts-templates/revocable/htlc-offered-sender.json';
+import htlcReceiverJson from '../../../scripts-templates/revocable/htlc-offered-receiver.json';
 import { fail } from '../../core/errors';
-import { PublicKey, Variant, checkVariant } from '../../core/types';
+import { AbsoluteLock, PublicKey, RelativeLock, Variant, checkVariant } from '../../core/types';
 import { compileTemplate } from '../../script/compile';
 import { defineTemplate } from '../../script/registry';
 import type { ScriptTemplate } from '../../script/templates';
@@ -16,6 +18,18 @@ import type { ScriptTemplate } from '../../script/templates';
 export const REVOCABLE_CLTV_TEMPLATE: ScriptTemplate = defineTemplate(revocableCltvJson as ScriptTemplate);
 /** `andor(pk(R_r),pk(K_i),and_v(v:pk(S_p),older(D)))`: penalty with K_i at any time, timeout by the sender D blocks after confirmation. */
 export const REVOCABLE_CSV_TEMPLATE: ScriptTemplate = defineTemplate(revocableCsvJson as ScriptTemplate);
+/**
+ * `andor(pk(R_r),pk(K_i),or_i(and_v(v:pk(R_h),sha256(H)),and_v(v:pk(S_p),and_v(v:after(E),older(D)))))`:
+ * an HTLC in the sender's version, revocable with K_i like the sender's balance,
+ * claimed by the receiver with the preimage at once, or by the sender from E and D.
+ */
+export const HTLC_SENDER_TEMPLATE: ScriptTemplate = defineTemplate(htlcSenderJson as ScriptTemplate);
+/**
+ * `or_i(and_v(v:pk(R_h),and_v(v:sha256(H),older(D))),and_v(v:pk(S_p),after(E)))`:
+ * an HTLC in the receiver's version, claimed by the receiver with the preimage D
+ * blocks after confirmation, or by the sender from E.
+ */
+export const HTLC_RECEIVER_TEMPLATE: ScriptTemplate = defineTemplate(htlcReceiverJson as ScriptTemplate);
 
 /** The keys and timeout of one state's revocable output. */
 export interface RevocableKeys {
@@ -58,4 +72,53 @@ export function compileRevocableScript(k: RevocableKeys): Uint8Array {
   return v.kind === 'cltv'
     ? compileTemplate(REVOCABLE_CLTV_TEMPLATE, { ...base, T: v.expiry })
     : compileTemplate(REVOCABLE_CSV_TEMPLATE, { ...base, D: v.delay });
+}
+
+/** The scripts of one HTLC: what both its outputs are compiled from. */
+export interface HtlcScriptArgs {
+  /** The receiver's HTLC key R_h. */
+  readonly receiverHtlcKey: PublicKey;
+  /** The sender's payout key S_p. */
+  readonly senderPayoutKey: PublicKey;
+  /** H, the SHA-256 of the preimage. */
+  readonly hash: Uint8Array;
+  /** E, the HTLC's expiry. */
+  readonly expiry: AbsoluteLock;
+  /** D, the channel's HTLC claim delay. */
+  readonly delay: RelativeLock;
+}
+
+/**
+ * The witness script of an HTLC output in the sender's version of a state.
+ *
+ * @param k - R_h, S_p, H, E, D, and the state's R_r and K_i.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `k` is not an object or a value is missing.
+ * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `hash` is not 32 bytes.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if `expiry` or `delay` is out of range.
+ */
+export function compileHtlcSenderScript(k: HtlcScriptArgs & {
+  /** The receiver's revocation key R_r. */
+  readonly receiverRevocationKey: PublicKey;
+  /** K_i, the state's update key. */
+  readonly updateKey: PublicKey;
+}): Uint8Array {
+  if (k === null || typeof k !== 'object') fail('TEMPLATE_ARGUMENT', 'HTLC script arguments must be an object');
+  return compileTemplate(HTLC_SENDER_TEMPLATE, {
+    R_r: k.receiverRevocationKey, K_i: k.updateKey, R_h: k.receiverHtlcKey, S_p: k.senderPayoutKey, H: k.hash, E: k.expiry, D: k.delay,
+  });
+}
+
+/**
+ * The witness script of an HTLC output in the receiver's version of a state.
+ *
+ * @param k - R_h, S_p, H, E and D.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `k` is not an object or a value is missing.
+ * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `hash` is not 32 bytes.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if `expiry` or `delay` is out of range.
+ */
+export function compileHtlcReceiverScript(k: HtlcScriptArgs): Uint8Array {
+  if (k === null || typeof k !== 'object') fail('TEMPLATE_ARGUMENT', 'HTLC script arguments must be an object');
+  return compileTemplate(HTLC_RECEIVER_TEMPLATE, { R_h: k.receiverHtlcKey, S_p: k.senderPayoutKey, H: k.hash, E: k.expiry, D: k.delay });
 }

@@ -8,7 +8,8 @@
  * to change nothing that would be saved.
  */
 import {
-  DECREASING_MESSAGES, DecreasingParams, DecreasingParty, DecreasingSigner, ErrorCode, PrivateKey, buildDecreasingCloseTx,
+  DECREASING_MESSAGES, DecreasingParams, DecreasingParty, DecreasingSigner, ErrorCode, PrivateKey, buildDecreasingAnchorChildTx, buildDecreasingCloseTx,
+  compileDecreasingAnchorScript, p2wpkhScript,
   buildDecreasingKickoffTx, buildDecreasingStateTx, createDecreasingClosePsbt, createDecreasingKickoffPsbt, createDecreasingStatePsbt, decodeDecreasingMessage, encodeDecreasingMessage, encodeMessage, verifyDecreasingParams,
   verifyInvalidationCounter,
 } from '../../../lib';
@@ -37,6 +38,8 @@ const TARGETS: [string, Target][] = [
   ['createDecreasingKickoffPsbt', T('psbt', ['createDecreasingKickoffPsbt'], (a) => createDecreasingKickoffPsbt({ ctx: ctxOf(a[0]) }))],
   ['buildDecreasingCloseTx', T('builder', ['buildDecreasingCloseTx'], (a) => buildDecreasingCloseTx({ ...a[1], ctx: ctxOf(a[0]) }))],
   ['buildDecreasingKickoffTx', T('builder', ['buildDecreasingKickoffTx'], (a) => buildDecreasingKickoffTx({ ctx: ctxOf(a[0]) }))],
+  ['buildDecreasingAnchorChildTx', T('builder', ['buildDecreasingAnchorChildTx'], (a) => buildDecreasingAnchorChildTx({ ...a[1], ctx: ctxOf(a[0]) }))],
+  ['compileDecreasingAnchorScript', T('builder', ['compileDecreasingAnchorScript'], (a) => compileDecreasingAnchorScript(a[0]))],
   ['DecreasingSigner', T('builder', ['DecreasingSigner'], (a) => new DecreasingSigner(ctxOf(a[0]), a[1], a[2] as PrivateKey))],
   ['DecreasingSigner.completeState', T('builder', ['DecreasingSigner'], (a) => new DecreasingSigner(ctxOf(a[0]), a[1], a[2] as PrivateKey).completeState(a[3], a[4]))],
   ['DecreasingParty.restore', T('state', ['DecreasingParty'], (a) => DecreasingParty.restore(a[0], a[1]))],
@@ -55,6 +58,7 @@ const NOT_TARGETS: Readonly<Record<string, string>> = {
   MAX_RELATIVE_LOCK_BLOCKS: CONSTANT, MAX_COUNTER_STATES: CONSTANT,
   classifyDecreasingSpend: 'takes a Transaction object, which the corpus cannot carry; its refusals are in test/decreasing.spec.ts',
   DecreasingWatcher: 'chain I/O: its scheduler and spend reports are tested on the regtest node in test/decreasing-regtest.spec.ts',
+  signDecreasingAnchorChildTx: 'builds through the same checks as buildDecreasingAnchorChildTx, whose cases it shares; its key refusals are in test/decreasing-anchors.spec.ts',
   encodeDecreasingMessage: 'encodes a typed in-memory message the parties built; its output is what decodeDecreasingMessage checks',
 };
 
@@ -103,6 +107,10 @@ const BASELINES: Record<string, unknown> = {
   update: nextUpdate,
   close: closeOffer,
   counter: { levels: 2, values: 4, step: 144, lock: 'relative' },
+  anchorChild: {
+    parent: channel.a.latestStateTx().toBuffer(), role: 'a', packageFeeRate: 5000n, destinationScript: p2wpkhScript(keys.wallet.pub),
+    feeCoins: [{ txid: 'ab'.repeat(32), vout: 1, value: 50_000n, key: keys.wallet.pub }],
+  },
   open: proposed.message,
   openAck: accepted.message,
   aOpening: proposed.party.toJSON(),
@@ -224,6 +232,32 @@ function builderFile(): FileSpec {
   c.bad(t, 'b\'s own signature', [new Ref('params'), 'b', keys.bFunding.priv, ok, new DecreasingSigner(channel.ctx, 'b', keys.bFunding.priv).sign(signer.stateHash(ok))], 'INVALID_SIGNATURE');
   c.bad(t, 'a signature that is not bytes', [new Ref('params'), 'b', keys.bFunding.priv, ok, 'x'], 'INVALID_SIGNATURE');
   c.bad(t, 'state null', [new Ref('params'), 'b', keys.bFunding.priv, null, good], 'INVALID_ARGUMENT');
+  t = 'buildDecreasingAnchorChildTx';
+  const A = (changes: Record<string, unknown>) => new Ref('anchorChild', changes);
+  const coin = { txid: 'ab'.repeat(32), vout: 1, value: 50_000n, key: keys.wallet.pub };
+  c.ok(t, 'a\'s anchor and one coin', [new Ref('params'), A({})]);
+  c.ok(t, 'b\'s anchor', [new Ref('params'), A({ role: 'b' })]);
+  c.bad(t, 'params not an object', [new Ref('params'), null], 'INVALID_ARGUMENT');
+  c.bad(t, 'role c', [new Ref('params'), A({ role: 'c' })], 'INVALID_ARGUMENT');
+  c.bad(t, 'a channel without anchors', [P({ anchors: false }), A({})], 'INVALID_ARGUMENT');
+  c.bad(t, 'anchors a string', [P({ anchors: 'yes' }), A({})], 'INVALID_ARGUMENT');
+  c.bad(t, 'parent missing', [new Ref('params'), A({ parent: DELETE })], 'INVALID_TRANSACTION');
+  c.bad(t, 'parent a hex string', [new Ref('params'), A({ parent: 'ab' })], 'INVALID_TRANSACTION');
+  c.bad(t, 'parent of another channel', [new Ref('params'), A({ parent: kickoff.a.latestStateTx().toBuffer() })], 'INVALID_TRANSACTION');
+  c.bad(t, 'no fee coin', [new Ref('params'), A({ feeCoins: [] })], 'INVALID_ARGUMENT');
+  c.bad(t, 'feeCoins not a list', [new Ref('params'), A({ feeCoins: coin })], 'INVALID_ARGUMENT');
+  c.bad(t, 'a coin of 0 sat', [new Ref('params'), A({ feeCoins: [{ ...coin, value: 0n }] })], 'INVALID_AMOUNT');
+  c.bad(t, 'a coin value as a number', [new Ref('params'), A({ feeCoins: [{ ...coin, value: 50_000 }] })], 'INVALID_AMOUNT');
+  c.bad(t, 'a coin txid too short', [new Ref('params'), A({ feeCoins: [{ ...coin, txid: 'ab' }] })], 'INVALID_ARGUMENT');
+  for (const k of BAD_KEYS) c.bad(t, `coin key: ${k.name}`, [new Ref('params'), A({ feeCoins: [{ ...coin, key: k.key }] })], 'INVALID_KEY');
+  c.bad(t, 'a coin too small for the fee', [new Ref('params'), A({ feeCoins: [{ ...coin, value: 500n }] })], 'FEE_EXCEEDS_OUTPUT');
+  c.bad(t, 'package rate a number', [new Ref('params'), A({ packageFeeRate: 5000 })], 'INVALID_FEE_RATE');
+  c.bad(t, 'an OP_RETURN destination', [new Ref('params'), A({ destinationScript: Uint8Array.of(0x6a, 1, 1) })], 'INVALID_SCRIPT');
+
+  t = 'compileDecreasingAnchorScript';
+  c.ok(t, 'a\'s funding key', [keys.aFunding.pub]);
+  for (const k of BAD_KEYS) c.bad(t, k.name, [k.key], 'INVALID_KEY');
+
   return c.file('decreasing-builders.json', 'the decreasing-lock construction\'s parameters, builders and signer, and the invalidation counter: bad arguments refused with a typed code');
 }
 

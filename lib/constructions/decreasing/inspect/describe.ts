@@ -8,11 +8,12 @@
  * nSequence 0xfffffffe (the revocable construction, asked first, claims
  * those with its state numbers and its close's final nSequence; Spillman's
  * Form S its one-output refunds). The duplex channel's kickoff and close
- * have the same shapes, so those two are named for both and never certain.
+ * have the same shapes, so those two are named for both and not certain
+ * (a kickoff with anchors is the decreasing-lock channel's alone).
  * The index needs the channel's L_0 and Δ,
  * which no transaction shows (decreasingIndexOfLockTime reads it with them).
  */
-import { LOCKTIME_THRESHOLD, Variant } from '../../../core/types';
+import { LOCKTIME_THRESHOLD, PublicKey, Variant } from '../../../core/types';
 import { bytesEqual } from '../../../core/hash';
 import { ChannelInput, NotMine, Recognition, TxInspector } from '../../../inspect/inspector';
 import { TxView } from '../../../inspect/view';
@@ -21,6 +22,7 @@ import { FUNDING_TEMPLATE } from '../../../script/templates';
 import { p2wshScript } from '../../../tx/outputs';
 import { DECREASING_KIND_LABELS, DecreasingTxKind } from '../kinds';
 import { DECREASING_SEQUENCE } from '../params';
+import { DECREASING_ANCHOR_VALUE, compileDecreasingAnchorScript } from '../tx/anchor';
 
 const P2WPKH_LENGTH = 22;
 /** BIP 68: bit 31 disables the relative lock, bit 22 makes it time; neither is a state's. */
@@ -28,8 +30,26 @@ const SEQUENCE_FLAGS = 0x80400000 | 0xff0000;
 
 interface Seen {
   readonly kind: DecreasingTxKind;
+  /** How many outputs at the end are anchors: 0 or 2. */
+  readonly anchors: number;
   readonly basis: string;
   readonly channelInput: ChannelInput;
+}
+
+/**
+ * How many outputs at the end are the anchors of the 2-of-2's two keys (0 or
+ * 2, in the keys' sorted order or not); undefined when an output claims to be
+ * one and is not, so a lookalike is never taken for an anchor.
+ */
+function anchorsAtEnd(view: TxView, values: ReadonlyMap<string, Uint8Array | number>): number | undefined {
+  const keys = [...values.values()].filter((v): v is Uint8Array => v instanceof Uint8Array);
+  const outs = view.outputs;
+  if (keys.length !== 2 || outs.length < 3) return 0;
+  const last = outs.slice(-2);
+  if (!last.every((o) => o.value === DECREASING_ANCHOR_VALUE && o.script.length === 34 && o.script[0] === 0)) return 0;
+  const scripts = keys.map((k) => p2wshScript(compileDecreasingAnchorScript(k as PublicKey)));
+  const found = last.map((o) => scripts.findIndex((s) => bytesEqual(s, o.script)));
+  return found.includes(-1) || found[0] === found[1] ? undefined : 2;
 }
 
 function classify(view: TxView): Seen | NotMine {
@@ -39,21 +59,27 @@ function classify(view: TxView): Seen | NotMine {
   if (match?.template !== FUNDING_TEMPLATE) return { notMine: 'no 2-of-2 in view: a decreasing-lock transaction is told only by the 2-of-2 it spends' };
   const channelInput: ChannelInput = { index: i.index, match, branch: 'multisig' };
   const tx = view.tx;
-  const outs = view.outputs;
+  const anchors = anchorsAtEnd(view, match.values);
+  if (anchors === undefined) return { notMine: 'its P2WSH outputs are not the anchors of the 2-of-2\'s keys' };
+  const outs = view.outputs.slice(0, view.outputs.length - anchors);
+  const withAnchors = anchors > 0 ? ', and an anchor of each key' : '';
   if (outs.length === 1 && bytesEqual(outs[0]!.script, p2wshScript(i.witnessScript!)) && tx.locktime === 0 && i.sequence === DECREASING_SEQUENCE) {
-    return { kind: 'decreasing-kickoff', channelInput, basis: 'it spends a 2-of-2 into a 2-of-2 of the same script, with no lock: a kickoff, of a decreasing-lock or a duplex channel (the two have the same shape)' };
+    // Without anchors a duplex channel's kickoff is this very shape; with them it is the decreasing-lock channel's alone.
+    const shared = anchors === 0 ? ', of a decreasing-lock or a duplex channel (the two have the same shape)' : '';
+    return { kind: 'decreasing-kickoff', anchors, channelInput, basis: `it spends a 2-of-2 into a 2-of-2 of the same script, with no lock${withAnchors}: a kickoff${shared}` };
   }
+  if (anchors > 0 && tx.locktime === 0 && i.sequence === DECREASING_SEQUENCE) return { notMine: 'a cooperative close has no anchors' };
   if (outs.length === 0 || outs.length > 2 || outs.some((o) => o.script.length !== P2WPKH_LENGTH || o.script[0] !== 0 || o.script[1] !== 20)) {
     return { notMine: 'a decreasing-lock state or close pays one or two P2WPKH outputs' };
   }
   if (i.sequence === DECREASING_SEQUENCE && tx.locktime > 0 && tx.locktime < LOCKTIME_THRESHOLD) {
-    return { kind: 'decreasing-state', channelInput, basis: `it spends a 2-of-2 with nLockTime height ${tx.locktime} and a non-final nSequence: a locktime-form state` };
+    return { kind: 'decreasing-state', anchors, channelInput, basis: `it spends a 2-of-2 with nLockTime height ${tx.locktime} and a non-final nSequence${withAnchors}: a locktime-form state` };
   }
   if (i.sequence === DECREASING_SEQUENCE && tx.locktime === 0) {
-    return { kind: 'decreasing-close', channelInput, basis: 'it spends a 2-of-2 with nLockTime 0 and nSequence 0xfffffffe: a cooperative close, of a decreasing-lock or a duplex channel (the two have the same shape)' };
+    return { kind: 'decreasing-close', anchors, channelInput, basis: 'it spends a 2-of-2 with nLockTime 0 and nSequence 0xfffffffe: a cooperative close, of a decreasing-lock or a duplex channel (the two have the same shape)' };
   }
   if (tx.locktime === 0 && tx.version >= 2 && (i.sequence & SEQUENCE_FLAGS) === 0) {
-    return { kind: 'decreasing-state', channelInput, basis: `it spends a 2-of-2 with a relative lock of ${i.sequence} blocks: a kickoff-form state` };
+    return { kind: 'decreasing-state', anchors, channelInput, basis: `it spends a 2-of-2 with a relative lock of ${i.sequence} blocks${withAnchors}: a kickoff-form state` };
   }
   return { notMine: 'it spends a 2-of-2 with locks no decreasing-lock transaction has' };
 }
@@ -67,7 +93,7 @@ function describe(view: TxView, c: Seen): Recognition {
   return {
     kind: c.kind,
     // A duplex channel's kickoff and close are these shapes too: only the state is this construction's alone.
-    certain: c.kind === 'decreasing-state',
+    certain: c.kind === 'decreasing-state' || c.anchors > 0,
     basis: c.basis,
     channelInput: c.channelInput,
     fundsChannel: false,
@@ -75,7 +101,8 @@ function describe(view: TxView, c: Seen): Recognition {
     state: () => ({ stateNote: lockNote }),
     spends: () => (c.kind === 'decreasing-state' && view.tx.locktime === 0 ? 'kickoff output (2-of-2)' : 'funding output (2-of-2)'),
     signatures: () => ({ present: [], missing: [], note: 'not a channel input' }),
-    outputRole: () => (c.kind === 'decreasing-kickoff' ? 'kickoff output (2-of-2 the states spend)' : 'a\'s or b\'s balance'),
+    outputRole: (o) => (o.index >= view.outputs.length - c.anchors ? 'anchor (its party\'s child pays for this transaction through it; anyone sweeps it after 16 blocks)'
+      : c.kind === 'decreasing-kickoff' ? 'kickoff output (2-of-2 the states spend)' : 'a\'s or b\'s balance'),
     assumedInput: () => undefined,
   };
 }

@@ -84,6 +84,7 @@ export function paramsToJson(p: DecreasingParams): Json {
     updates: p.updates ?? null,
     aBalance: p.aBalance.toString(),
     feeRate: p.feeRate.toString(),
+    anchors: p.anchors ?? true,
   };
 }
 
@@ -92,6 +93,7 @@ function paramsFromJson(j: unknown): DecreasingParams {
   if (o.form !== 'locktime' && o.form !== 'kickoff') stateError('params.form');
   const funding = outpointFromJson(o.funding);
   if (funding === undefined) stateError('params.funding');
+  if (o.anchors !== undefined && typeof o.anchors !== 'boolean') stateError('params.anchors');
   return {
     form: o.form,
     fundingOutpoint: funding,
@@ -102,6 +104,8 @@ function paramsFromJson(j: unknown): DecreasingParams {
     ...(o.updates !== null ? { updates: readInt(o, 'updates') } : {}),
     aBalance: readBig(o, 'aBalance'),
     feeRate: readBig(o, 'feeRate'),
+    // Saved before anchors existed: the channel has none.
+    anchors: o.anchors === true,
   };
 }
 

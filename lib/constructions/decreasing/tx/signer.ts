@@ -13,6 +13,7 @@ import { PrivateKey, PublicKey, asPrivateKey, derivePublicKey } from '../../../c
 import { FundingOutputContext, FundingSpendParams, buildFundingSpendTx, fundingSpendSighash, setFundingSpendWitness } from '../../../tx/funding-spend';
 import { signSighash, verifySighashSignature } from '../../../tx/signature';
 import { DecreasingContext, expectDecreasingContext } from '../params';
+import { DecreasingAnchorChildParams, signDecreasingAnchorChildTx } from './anchor-child';
 import { DecreasingBalances, decreasingCloseSpend, decreasingKickoffSpend, decreasingStateSpend } from './states';
 
 /** A party of the channel: `a` funds it, `b` does not; both pay and are paid. */
@@ -144,6 +145,19 @@ export class DecreasingSigner {
    */
   completeKickoff(counterpartySig: Uint8Array): Transaction {
     return this.completeBoth(decreasingKickoffSpend({ ctx: this.ctx }), this.ctx.funding, counterpartySig);
+  }
+
+  /**
+   * The child that pays for a state or the kickoff through this party's
+   * anchor, signed with this party's funding key and the fee coins' keys.
+   *
+   * @param p - As {@link buildDecreasingAnchorChildTx}, less the channel and the role: this signer's.
+   * @param coinKeys - The private key of each fee coin, in order.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_TRANSACTION`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_FEE_RATE`, `INVALID_SCRIPT`, `FEE_EXCEEDS_OUTPUT` as {@link signDecreasingAnchorChildTx}.
+   */
+  signAnchorChild(p: Omit<DecreasingAnchorChildParams, 'ctx' | 'role'>, coinKeys: readonly PrivateKey[]): Transaction {
+    if (p === null || typeof p !== 'object') fail('INVALID_ARGUMENT', 'anchor child params must be an object');
+    return signDecreasingAnchorChildTx({ ...p, ctx: this.ctx, role: this.role }, { fundingKey: this.key, coinKeys });
   }
 
   private stateSpend(s: DecreasingState): FundingSpendParams {

@@ -13,7 +13,7 @@ import { FundingOutputContext, FundingSpendParams, buildFundingSpendTx } from '.
 import { counterLocks } from '../../../tx/invalidation-counter';
 import { TxOut } from '../../../tx/outputs';
 import {
-  DECREASING_SEQUENCE, DecreasingContext, checkBalance, decreasingLockTime, expectDecreasingContext, kickoffSpend,
+  DECREASING_SEQUENCE, DecreasingContext, anchorOutputs, checkBalance, decreasingLockTime, expectDecreasingContext, kickoffSpend,
 } from '../params';
 
 /** The close's nLockTime: none, so it confirms at once. */
@@ -75,6 +75,11 @@ function outputs(ctx: DecreasingContext, b: DecreasingBalances): TxOut[] {
   return out;
 }
 
+/** A state's outputs: the balances, then the anchors, which stay even when a balance is 0 (its party may still need to bump). */
+function stateOutputs(ctx: DecreasingContext, b: DecreasingBalances): TxOut[] {
+  return [...outputs(ctx, b), ...anchorOutputs(ctx.anchors)];
+}
+
 /**
  * The output S_k spends: the funding (locktime form) or the kickoff's (kickoff form).
  *
@@ -105,11 +110,11 @@ export function decreasingStateSpend(p: DecreasingStateParams): FundingSpendPara
   checkDivision(p, ctx.stateCapacity);
   if (ctx.counter !== undefined) {
     if (p.index >= ctx.counter.states) fail('INVALID_ARGUMENT', `index must be at most N = ${ctx.counter.states - 1}`, { index: p.index });
-    return { funding: ctx.kickoff!, locktime: 0, sequence: counterLocks(ctx.counter, p.index)[0]!, outputs: outputs(ctx, p) };
+    return { funding: ctx.kickoff!, locktime: 0, sequence: counterLocks(ctx.counter, p.index)[0]!, outputs: stateOutputs(ctx, p) };
   }
   const locktime = decreasingLockTime(ctx, p.index);
   if (locktime === undefined) fail('INVALID_ARGUMENT', 'L_0 - kΔ is below 0: no such state', { index: p.index });
-  return { funding: ctx.funding, locktime, sequence: DECREASING_SEQUENCE, outputs: outputs(ctx, p) };
+  return { funding: ctx.funding, locktime, sequence: DECREASING_SEQUENCE, outputs: stateOutputs(ctx, p) };
 }
 
 /**
@@ -163,7 +168,7 @@ export function decreasingKickoffSpend(p: DecreasingKickoffParams): FundingSpend
   expectObject(p, 'kickoff params');
   const ctx = expectDecreasingContext(p.ctx);
   if (ctx.kickoff === undefined) fail('INVALID_ARGUMENT', 'the locktime form has no kickoff');
-  return kickoffSpend(ctx.funding, ctx.stateCapacity);
+  return kickoffSpend(ctx.funding, ctx.stateInput, ctx.anchors);
 }
 
 /**

@@ -1,29 +1,46 @@
 /**
  * The decreasing-lock channel's transaction weights, from which every fee is
- * computed. Every state is counted with both outputs, so the fee does not
- * depend on whether a balance is 0, and both parties compute the same.
+ * computed. Every state is counted with both balance outputs, so the fee does
+ * not depend on whether a balance is 0, and both parties compute the same.
+ * With anchors, each state and the kickoff carry two more P2WSH outputs.
  */
-import { FUNDING_SPEND_INPUT, segwitTxWeight } from '../../../tx/weights';
+import { fail } from '../../../core/errors';
+import { maxWitnessSize } from '../../../script/witness';
+import { FUNDING_SPEND_INPUT, InputShape, P2WPKH_INPUT, segwitTxWeight } from '../../../tx/weights';
+import { DECREASING_ANCHOR_TEMPLATE } from './anchor';
 
 const P2WPKH_SCRIPT = 22;
 const P2WSH_SCRIPT = 34;
 
+/** An anchor's spend by its party: the signature and the witness script. */
+export const DECREASING_ANCHOR_INPUT: InputShape = { scriptSigLength: 0, witnessSize: maxWitnessSize(DECREASING_ANCHOR_TEMPLATE, 'bump') };
+
 /** The channel's maximum weights. */
 export interface DecreasingWeights {
-  /** A state (or the close): the 2-of-2 input, a's and b's P2WPKH outputs. */
+  /** A state: the 2-of-2 input, a's and b's P2WPKH outputs (and the two anchors). */
   readonly state: number;
-  /** The kickoff: the funding 2-of-2 input, the kickoff's 2-of-2 output. */
+  /** The kickoff: the funding 2-of-2 input, the kickoff's 2-of-2 output (and the two anchors). */
   readonly kickoff: number;
+  /** The cooperative close: the 2-of-2 input, a's and b's P2WPKH outputs, never an anchor (both parties agree its fee). */
+  readonly close: number;
+  /** A child through an anchor and one P2WPKH fee coin, paying one P2WPKH output. */
+  readonly anchorChild: number;
 }
 
 /**
- * The channel's transaction weights; they do not depend on the channel.
+ * The channel's transaction weights; they depend only on whether it has anchors.
  *
- * @returns The state's and the kickoff's weights in weight units.
+ * @param anchors - Whether states and the kickoff carry anchor outputs (default true, as {@link verifyDecreasingParams}).
+ * @returns The weights in weight units.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `anchors` is given and not a boolean.
  */
-export function decreasingWeights(): DecreasingWeights {
+export function decreasingWeights(anchors = true): DecreasingWeights {
+  if (typeof anchors !== 'boolean') fail('INVALID_ARGUMENT', 'anchors must be a boolean');
+  const extra = anchors ? [P2WSH_SCRIPT, P2WSH_SCRIPT] : [];
   return {
-    state: segwitTxWeight([FUNDING_SPEND_INPUT], [P2WPKH_SCRIPT, P2WPKH_SCRIPT]),
-    kickoff: segwitTxWeight([FUNDING_SPEND_INPUT], [P2WSH_SCRIPT]),
+    state: segwitTxWeight([FUNDING_SPEND_INPUT], [P2WPKH_SCRIPT, P2WPKH_SCRIPT, ...extra]),
+    kickoff: segwitTxWeight([FUNDING_SPEND_INPUT], [P2WSH_SCRIPT, ...extra]),
+    close: segwitTxWeight([FUNDING_SPEND_INPUT], [P2WPKH_SCRIPT, P2WPKH_SCRIPT]),
+    anchorChild: segwitTxWeight([DECREASING_ANCHOR_INPUT, P2WPKH_INPUT], [P2WPKH_SCRIPT]),
   };
 }

@@ -86,14 +86,12 @@ export interface DuplexSpendNote {
 /** One watched channel. */
 export interface DuplexWatched {
   readonly channelId: string;
-  /** The party's exit as it stands: read on every poll, so resets are followed until the kickoff is out. */
+  /** The party's exit as it stands: read on every poll, so resets are followed, also once the kickoff is out. */
   readonly exit: () => DuplexExit;
   /** Whether the party is closing alone (broadcasting the kickoff). */
   closing: boolean;
   readonly watches: Map<DuplexTag, Watch<DuplexSpendNote>>;
   readonly duties: Map<string, FixedDuty>;
-  /** The branch the level watches were made for (txids), fixed once the kickoff is out. */
-  branchIds?: readonly string[];
   staleReported?: boolean;
 }
 
@@ -124,9 +122,18 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
     this.emit({ kind: 'spend', channelId: w.channelId, output: tag, txid: s.txid, ours: s.note.ours, ...(s.height !== undefined ? { height: s.height } : {}) });
   }
 
-  /** Watch `tag`'s outpoint once. */
+  /**
+   * Watch `tag`'s outpoint. A reset after the kickoff is out (it may cross
+   * it) changes the branch from some level down: a level whose parent
+   * changed is watched at the new parent from then on, as long as nothing
+   * spent the old one (a spent one is what the chain holds, and stays).
+   */
   private ensure(w: DuplexWatched, tag: DuplexTag, outpoint: { txid: string; vout: number }): Watch<DuplexSpendNote> {
     let watch = w.watches.get(tag);
+    if (watch !== undefined && watch.spend === undefined && (watch.outpoint.txid !== outpoint.txid || watch.outpoint.vout !== outpoint.vout)) {
+      this.engine.unwatch(watch);
+      watch = undefined;
+    }
     if (watch === undefined) {
       watch = this.engine.watch(outpoint, w, tag);
       w.watches.set(tag, watch);
@@ -148,8 +155,13 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
     if (setup.spend !== undefined && !setup.spend.note.ours) return []; // the cooperative close (or a spend we cannot read): nothing of the tree to do
     if (!kicked && !w.closing) return [];
     if (!kicked || setup.spend!.hash === undefined) this.hold(w, e.kickoff, 'kickoff');
-    // From the kickoff on, the branch is fixed: the level watches follow its txids.
-    if (w.branchIds === undefined) w.branchIds = e.branch.map((t) => t.getId());
+    // A reset replaced part of the branch (or a payment the latest one): what the exit no longer holds is not broadcast again.
+    const current = new Set([e.kickoff, ...e.branch, ...Object.values(e.payments), ...Object.values(e.refunds)].map((t) => t!.getId()));
+    for (const [txid, duty] of w.duties) {
+      if (current.has(txid)) continue;
+      this.engine.drop(duty);
+      w.duties.delete(txid);
+    }
     let parent: { tx: Transaction; height?: number } = { tx: e.kickoff, ...(setup.spend?.hash !== undefined ? { height: setup.spend.height! } : {}) };
     const d = e.branch.length;
     for (let j = 0; j < d; j++) {

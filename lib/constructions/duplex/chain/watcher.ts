@@ -65,7 +65,7 @@ export class DuplexWatcher extends IsolatedEmitter<DuplexWatchEvent> {
   /**
    * Watch a channel: its setup output, and from the kickoff on its newest branch and simplex channels.
    *
-   * @param exit - Gives the party's exit as it stands (read on every poll).
+   * @param exit - Gives the party's exit as it stands (read on every poll, so a reset the party takes is followed).
    * @returns The channel's id: the setup outpoint, `txid:vout`.
    * @throws {@link ChannelError} `INVALID_ARGUMENT` if `exit` is not a function or does not give an exit of its channel.
    * @throws {@link ChannelError} `CHANNEL_ALREADY_WATCHED` if it is watched already.

@@ -1,7 +1,9 @@
 /**
  * What a spend of a channel's funding output is, from the receiver's point of
  * view. The obscured index in nLockTime/nSequence tells which state it is in
- * O(1); a P2WSH output tells the sender's version from the receiver's. A
+ * O(1); the sender's version is told from the receiver's by an output paying
+ * that state's revocable script, recomputed from its K_i (both versions may
+ * carry P2WSH HTLC outputs, so a P2WSH output alone tells nothing). A
  * transaction that does not spend the funding output is INVALID_TRANSACTION.
  */
 import { Transaction } from 'bitcoinjs-lib';
@@ -9,6 +11,8 @@ import { Receiver } from '../protocol/receiver';
 import { fail } from '../../../core/errors';
 import { CLOSE_LOCKTIME } from '../tx/close';
 import { bytesEqual, txidToHash } from '../../../core/hash';
+import { p2wshScript } from '../../../tx/outputs';
+import { revocableScriptFor } from '../params';
 
 /**
  * What a spend of the funding output is: the sender's latest version, a
@@ -53,7 +57,11 @@ export function classifyFundingSpend(receiver: Receiver, tx: Transaction): {
     return { classification: tx.locktime === CLOSE_LOCKTIME ? 'cooperative-close' : 'unknown' };
   }
   const n = Number(index);
-  const hasRevocable = tx.outs.some((o) => o.script.length === 34 && o.script[0] === 0x00 && o.script[1] === 0x20);
+  // A state the receiver never saw was never signed by it: no version of the channel.
+  const updateKey = receiver.updateKeyAt(n);
+  if (updateKey === undefined) return { classification: 'unknown', index: n, state: n };
+  const revocable = p2wshScript(revocableScriptFor(receiver.context, updateKey));
+  const hasRevocable = tx.outs.some((o) => bytesEqual(o.script, revocable));
   if (!hasRevocable) return { classification: 'receiver-version', index: n, state: n };
   return { classification: receiver.isRevoked(n) ? 'revoked-sender-version' : 'latest-sender-version', index: n, state: n };
 }

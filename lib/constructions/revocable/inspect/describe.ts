@@ -8,7 +8,7 @@ import { Transaction } from 'bitcoinjs-lib';
 import { bytesEqual } from '../../../core/hash';
 import { LOCKTIME_THRESHOLD, Variant } from '../../../core/types';
 import { ExplainOptions, Recognition, TxInspector } from '../../../inspect/inspector';
-import { InputSignatures, singleKeySignatures } from '../../../inspect/signatures';
+import { InputSignatures, channelInputSignatures, singleKeySignatures } from '../../../inspect/signatures';
 import { StateReading } from '../../../inspect/state';
 import { InputView, OutputView, TxView } from '../../../inspect/view';
 import { TemplateMatch, matchTemplate } from '../../../script/match';
@@ -16,7 +16,7 @@ import { FUNDING_TEMPLATE } from '../../../script/templates';
 import { classifyScript, p2wshScript } from '../../../tx/outputs';
 import { FUNDING_SPEND_INPUT } from '../../../tx/weights';
 import { KIND_LABELS } from '../kinds';
-import { REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE } from '../templates';
+import { HTLC_RECEIVER_TEMPLATE, HTLC_SENDER_TEMPLATE, REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE } from '../templates';
 import { Classification, classifyView } from './recognize';
 import { readState } from './state';
 
@@ -28,14 +28,30 @@ function variantOf(m: TemplateMatch): Variant {
   return { kind: 'csv', delay: { blocks: m.values.get('D') as number } };
 }
 
+function outputMatch(o: OutputView): TemplateMatch | undefined {
+  if (o.witnessScript === undefined || !bytesEqual(o.script, p2wshScript(o.witnessScript))) return undefined;
+  return matchTemplate(o.witnessScript);
+}
+
 /** The revocable script a sender's version PSBT carries on its P2WSH output. */
 function revocableOutputMatch(view: TxView): TemplateMatch | undefined {
   for (const o of view.outputs) {
-    if (o.witnessScript === undefined || !bytesEqual(o.script, p2wshScript(o.witnessScript))) continue;
-    const m = matchTemplate(o.witnessScript);
-    if (m !== undefined && m.template !== FUNDING_TEMPLATE) return m;
+    const m = outputMatch(o);
+    if (m !== undefined && (m.template === REVOCABLE_CLTV_TEMPLATE || m.template === REVOCABLE_CSV_TEMPLATE)) return m;
   }
   return undefined;
+}
+
+function isHtlcTemplate(m: TemplateMatch | undefined): boolean {
+  return m !== undefined && (m.template === HTLC_SENDER_TEMPLATE || m.template === HTLC_RECEIVER_TEMPLATE);
+}
+
+/** An HTLC output's role, with its expiry when its script is in view. */
+function htlcRole(o: OutputView): string {
+  const m = outputMatch(o);
+  if (!isHtlcTemplate(m)) return 'HTLC output offered by the sender (script not visible)';
+  const e = m!.values.get('E') as number;
+  return `HTLC output offered by the sender (expiry ${e < LOCKTIME_THRESHOLD ? `height ${e}` : `time ${e}`})`;
 }
 
 function fundingKeysOf(m: TemplateMatch | undefined): [Uint8Array, Uint8Array] | undefined {
@@ -57,7 +73,12 @@ function optionKeys(opts: ExplainOptions): [Uint8Array, Uint8Array] | undefined 
 /** The report's answers for one recognised transaction. */
 function describe(view: TxView, c: Classification, opts: ExplainOptions): Recognition {
   const variant = (): { variant?: Variant; variantNote?: string } => {
-    if (c.kind === 'penalty' || c.kind === 'timeout') return { variant: variantOf(c.channelInput!.match) };
+    if (c.kind === 'penalty' || c.kind === 'timeout') {
+      const m = c.channelInput!.match;
+      if (isHtlcTemplate(m)) return { variantNote: 'not visible: this input spends an HTLC output, whose script does not carry the channel\'s timeout' };
+      return { variant: variantOf(m) };
+    }
+    if (c.kind === 'htlc-success' || c.kind === 'htlc-timeout') return { variantNote: 'not visible: an HTLC claim spends an HTLC output, whose script does not carry the channel\'s timeout' };
     if (c.kind === 'sender-version') {
       const m = revocableOutputMatch(view);
       if (m !== undefined) return { variant: variantOf(m) };
@@ -72,10 +93,11 @@ function describe(view: TxView, c: Classification, opts: ExplainOptions): Recogn
       const keys = fundingKeysOf(c.channelInput?.match) ?? optionKeys(opts);
       return { state: readState(view.tx, keys, opts.senderFundingKey)! };
     }
-    if (c.kind === 'penalty' || c.kind === 'timeout') {
+    if (c.kind === 'penalty' || c.kind === 'timeout' || c.kind === 'htlc-success' || c.kind === 'htlc-timeout') {
       const input = view.inputs[c.channelInput!.index]!;
       const parent = input.parentProblem === undefined ? input.parent : undefined;
-      const spent = c.kind === 'penalty' ? 'the revoked sender\'s version' : 'the sender\'s version';
+      const spent = c.kind === 'penalty' ? 'the revoked sender\'s version'
+        : c.kind === 'timeout' || c.channelInput!.match.template === HTLC_SENDER_TEMPLATE ? 'the sender\'s version' : 'the receiver\'s version';
       if (parent === undefined) return { stateNote: `unknown: it is carried by ${spent} this spends, which is not included (a PSBT carries it as nonWitnessUtxo)` };
       const s = readState(parent, revealedFundingKeys(parent) ?? optionKeys(opts), opts.senderFundingKey);
       if (s === undefined) return { stateNote: 'unknown: the transaction this spends (nonWitnessUtxo) carries no state number' };
@@ -86,8 +108,12 @@ function describe(view: TxView, c: Classification, opts: ExplainOptions): Recogn
   };
 
   const spends = (i: InputView): string => {
-    if (c.channelInput?.index === i.index) {
-      if (c.channelInput.match.template === FUNDING_TEMPLATE) return 'funding output (2-of-2)';
+    const m = i.witnessScript ? matchTemplate(i.witnessScript) : undefined;
+    if (c.channelInput?.index === i.index || m !== undefined) {
+      const t = (c.channelInput?.index === i.index ? c.channelInput.match : m!).template;
+      if (t === FUNDING_TEMPLATE) return 'funding output (2-of-2)';
+      if (t === HTLC_SENDER_TEMPLATE) return c.kind === 'penalty' ? 'HTLC output of the revoked sender\'s version' : 'HTLC output of the sender\'s version';
+      if (t === HTLC_RECEIVER_TEMPLATE) return 'HTLC output of the receiver\'s version';
       return c.kind === 'penalty' ? 'revocable output of the revoked sender\'s version' : 'revocable output of the sender\'s version';
     }
     switch (c.kind) {
@@ -99,7 +125,12 @@ function describe(view: TxView, c: Classification, opts: ExplainOptions): Recogn
 
   const signatures = (i: InputView): InputSignatures => {
     if (c.kind === 'funding') return singleKeySignatures(i, 'wallet key', 'sender\'s wallet key', view.psbt);
-    if (c.kind === 'penalty') return singleKeySignatures(i, 'R_p', 'receiver\'s payout key', view.psbt);
+    if (c.kind === 'penalty') {
+      // The penalty's other channel inputs (HTLC outputs of the revoked version) take their penalty branch too.
+      const m = i.witnessScript ? matchTemplate(i.witnessScript) : undefined;
+      if (m !== undefined) return channelInputSignatures(i, m, 'penalty', {}, view.psbt);
+      return singleKeySignatures(i, 'R_p', 'receiver\'s payout key', view.psbt);
+    }
     if (i.witness !== undefined) return { present: [], missing: [], note: 'signed, but its script is not visible' };
     const where = view.source === 'psbt' ? 'the PSBT input has no witness script' : 'the transaction is unsigned';
     return { present: [], missing: [], note: `the 2-of-2's keys are not visible: ${where}` };
@@ -110,16 +141,28 @@ function describe(view: TxView, c: Classification, opts: ExplainOptions): Recogn
       case 'funding':
         if (o.index === c.fundingOutput) return c.certain ? 'funding output (2-of-2)' : 'funding output, if this is a funding transaction (P2WSH; script not visible)';
         return 'change';
-      case 'sender-version':
-        return classifyScript(o.script) === 'p2wsh' ? 'sender\'s revocable output' : 'receiver\'s output';
-      case 'receiver-version':
+      case 'sender-version': {
+        if (classifyScript(o.script) !== 'p2wsh') return 'receiver\'s output';
+        if (isHtlcTemplate(outputMatch(o))) return htlcRole(o);
+        const p2wsh = view.outputs.filter((x) => classifyScript(x.script) === 'p2wsh').length;
+        return outputMatch(o) !== undefined || p2wsh === 1 ? 'sender\'s revocable output' : 'sender\'s revocable output or an HTLC output (script not visible)';
+      }
+      case 'receiver-version': {
+        if (classifyScript(o.script) === 'p2wsh') return htlcRole(o);
+        const balances = view.outputs.filter((x) => classifyScript(x.script) !== 'p2wsh');
+        if (balances.length === 2) return o.index === balances[0]!.index ? 'receiver\'s output' : 'sender\'s output';
+        return 'receiver\'s or sender\'s output (the other was dust and left out)';
+      }
       case 'cooperative-close':
         if (view.outputs.length === 2) return o.index === 0 ? 'receiver\'s output' : 'sender\'s output';
         return 'receiver\'s or sender\'s output (the other was dust and left out)';
       case 'penalty':
         return 'receiver\'s destination';
       case 'timeout':
+      case 'htlc-timeout':
         return 'sender\'s destination';
+      case 'htlc-success':
+        return 'receiver\'s destination';
     }
   };
 
@@ -154,6 +197,13 @@ const REVOCABLE_ROLES = {
   S_p: 'sender\'s payout key',
 };
 
+const HTLC_ROLES = {
+  R_h: 'receiver\'s HTLC key',
+  H: 'payment hash (SHA-256 of the preimage)',
+  E: 'HTLC expiry (CLTV)',
+  D: 'HTLC claim delay in blocks (CSV)',
+};
+
 /** The revocable construction's inspector: its kinds, its templates' roles, its recognizer and describer. */
 export const REVOCABLE_INSPECTOR: TxInspector = {
   name: 'revocable',
@@ -161,6 +211,8 @@ export const REVOCABLE_INSPECTOR: TxInspector = {
   valueRoles: {
     [REVOCABLE_CLTV_TEMPLATE.name]: { ...REVOCABLE_ROLES, T: 'channel expiry (CLTV)' },
     [REVOCABLE_CSV_TEMPLATE.name]: { ...REVOCABLE_ROLES, D: 'sender\'s delay in blocks (CSV)' },
+    [HTLC_SENDER_TEMPLATE.name]: { ...REVOCABLE_ROLES, ...HTLC_ROLES },
+    [HTLC_RECEIVER_TEMPLATE.name]: { S_p: REVOCABLE_ROLES.S_p, ...HTLC_ROLES },
   },
   recognize(view, opts) {
     const c = classifyView(view);

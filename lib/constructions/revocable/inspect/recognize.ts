@@ -16,7 +16,7 @@ import { FUNDING_TEMPLATE } from '../../../script/templates';
 import { FUNDING_SEQUENCE } from '../../../tx/funding';
 import { classifyScript, p2wshScript } from '../../../tx/outputs';
 import { RevocableTxKind } from '../kinds';
-import { REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE } from '../templates';
+import { HTLC_RECEIVER_TEMPLATE, HTLC_SENDER_TEMPLATE, REVOCABLE_CLTV_TEMPLATE, REVOCABLE_CSV_TEMPLATE } from '../templates';
 import { CLOSE_LOCKTIME, CLOSE_SEQUENCE } from '../tx/close';
 import { obscuredState } from './state';
 
@@ -45,6 +45,35 @@ function isRevocable(m: TemplateMatch): boolean {
   return m.template === REVOCABLE_CLTV_TEMPLATE || m.template === REVOCABLE_CSV_TEMPLATE;
 }
 
+function isHtlc(m: TemplateMatch): boolean {
+  return m.template === HTLC_SENDER_TEMPLATE || m.template === HTLC_RECEIVER_TEMPLATE;
+}
+
+/** Whether the transaction's nLockTime reaches the absolute lock `name` of a match, of the same kind, with a non-final nSequence. */
+function meetsAbsolute(view: TxView, i: InputView, m: TemplateMatch, name: string): boolean {
+  const t = m.values.get(name) as number;
+  return (view.tx.locktime < LOCKTIME_THRESHOLD) === (t < LOCKTIME_THRESHOLD) && view.tx.locktime >= t && i.sequence !== 0xffffffff;
+}
+
+/**
+ * The branch a spend of an HTLC output takes: from its witness when signed
+ * (each branch has its own item count), else from its locks and the
+ * PSBT's preimage record; without either, a revoked version's HTLC is spent
+ * only alongside other outputs (the penalty).
+ */
+function htlcBranch(view: TxView, i: InputView, m: TemplateMatch): string {
+  const sender = m.template === HTLC_SENDER_TEMPLATE;
+  const w = i.witness;
+  if (w !== undefined) {
+    if (sender) return w.length === 3 ? 'penalty' : w.length === 5 ? 'success' : 'timeout';
+    return w.length === 4 ? 'success' : 'timeout';
+  }
+  if (meetsAbsolute(view, i, m, 'E')) return 'timeout';
+  if (!sender) return 'success';
+  const hasPreimage = (view.psbt?.data.inputs[i.index]?.unknownKeyVals ?? []).some((kv) => kv.key[0] === 0x0b);
+  return hasPreimage || view.inputs.length === 1 ? 'success' : 'penalty';
+}
+
 /** Whether this spend of a revocable output takes the timeout branch: from its witness if signed, else from its locks. */
 function revocableBranch(view: TxView, i: InputView, m: TemplateMatch): string {
   const w = i.witness;
@@ -67,8 +96,7 @@ function fundingSpend(view: TxView, index: number, match: TemplateMatch): Classi
     : 'its witness reveals the funding 2-of-2 script';
   const basis = `it spends a funding output: ${seen}`;
   if (obscuredState(view.tx) !== undefined) {
-    const revocable = view.outputs.some((o) => classifyScript(o.script) === 'p2wsh');
-    return { kind: revocable ? 'sender-version' : 'receiver-version', certain: true, basis: `${basis}; nLockTime/nSequence carry a state number`, channelInput };
+    return { kind: versionKind(view), certain: true, basis: `${basis}; nLockTime/nSequence carry a state number`, channelInput };
   }
   if (view.tx.locktime === CLOSE_LOCKTIME && view.inputs[index]!.sequence === CLOSE_SEQUENCE) {
     return { kind: 'cooperative-close', certain: true, basis: `${basis}; nLockTime 0 and a final nSequence`, channelInput };
@@ -76,7 +104,63 @@ function fundingSpend(view: TxView, index: number, match: TemplateMatch): Classi
   return { notMine: 'it spends a 2-of-2 but its nLockTime/nSequence are neither a state number nor a cooperative close\'s' };
 }
 
+/**
+ * Which version a payment transaction is. Both may carry HTLC outputs
+ * (P2WSH), so a P2WSH output alone says nothing: a script in view decides
+ * (the revocable or a sender's-version HTLC template: the sender's), else the
+ * balances' shape (the receiver's version pays both balances to P2WPKH).
+ */
+function versionKind(view: TxView): 'sender-version' | 'receiver-version' {
+  const p2wsh = view.outputs.filter((o) => classifyScript(o.script) === 'p2wsh');
+  if (p2wsh.length === 0) return 'receiver-version';
+  const seen = p2wsh.map((o) => (o.witnessScript !== undefined && bytesEqual(o.script, p2wshScript(o.witnessScript)) ? matchTemplate(o.witnessScript)?.template : undefined));
+  if (seen.some((t) => t === REVOCABLE_CLTV_TEMPLATE || t === REVOCABLE_CSV_TEMPLATE || t === HTLC_SENDER_TEMPLATE)) return 'sender-version';
+  if (seen.every((t) => t === HTLC_RECEIVER_TEMPLATE)) return 'receiver-version';
+  return view.outputs.filter((o) => classifyScript(o.script) === 'p2wpkh').length >= 2 ? 'receiver-version' : 'sender-version';
+}
+
+function htlcSpend(view: TxView, index: number, match: TemplateMatch): Classification | NotMine {
+  const branch = htlcBranch(view, view.inputs[index]!, match);
+  if (branch === 'penalty') {
+    const rev = view.inputs.find((i) => templateOf(i) !== undefined && isRevocable(templateOf(i)!));
+    if (rev !== undefined) return revocableSpend(view, rev.index, templateOf(rev)!);
+    return penaltyOf(view, index, match);
+  }
+  if (view.inputs.length !== 1 || view.outputs.length !== 1) return { notMine: 'it spends an HTLC output but an HTLC claim has one input and one output' };
+  const signed = view.inputs[index]!.witness !== undefined;
+  const version = match.template === HTLC_SENDER_TEMPLATE ? 'the sender\'s version' : 'the receiver\'s version';
+  return {
+    kind: branch === 'success' ? 'htlc-success' : 'htlc-timeout',
+    certain: true,
+    basis: `it spends an HTLC output of ${version} (${match.template.name}); ${signed ? 'its witness takes' : 'its locks and records point to'} the ${branch} branch`,
+    channelInput: { index, match, branch },
+  };
+}
+
+/** A penalty claim: every channel input takes its penalty branch (revocable and sender's-version HTLC outputs), beside at most the receiver's own output. */
+function penaltyOf(view: TxView, index: number, match: TemplateMatch): Classification | NotMine {
+  const channelInputs = view.inputs.filter((i) => templateOf(i) !== undefined);
+  const others = view.inputs.length - channelInputs.length;
+  const allPenalty = channelInputs.every((i) => {
+    const m = templateOf(i)!;
+    if (isRevocable(m)) return revocableBranch(view, i, m) === 'penalty';
+    return m.template === HTLC_SENDER_TEMPLATE && htlcBranch(view, i, m) === 'penalty';
+  });
+  if (!allPenalty || others > 1 || view.outputs.length !== 1) {
+    return { notMine: 'it spends revocable or HTLC outputs but is not a penalty claim (one output, every such input by its penalty branch)' };
+  }
+  const htlcs = channelInputs.filter((i) => templateOf(i)!.template === HTLC_SENDER_TEMPLATE).length;
+  return {
+    kind: 'penalty',
+    certain: true,
+    basis: `it spends outputs of a revoked sender's version by their penalty branches (${match.template.name}${htlcs ? `, ${htlcs} HTLC output${htlcs > 1 ? 's' : ''}` : ''})`,
+    channelInput: { index, match, branch: 'penalty' },
+  };
+}
+
 function revocableSpend(view: TxView, index: number, match: TemplateMatch): Classification | NotMine {
+  const htlcInputs = view.inputs.filter((i) => templateOf(i) !== undefined && isHtlc(templateOf(i)!));
+  if (htlcInputs.length > 0) return penaltyOf(view, index, match);
   if (view.inputs.filter((i) => templateOf(i) !== undefined).length !== 1 || view.inputs.length > 2 || view.outputs.length !== 1) {
     return { notMine: 'it spends a revocable output but has more inputs or outputs than a penalty claim or timeout sweep' };
   }
@@ -110,6 +194,7 @@ export function classifyView(view: TxView): Classification | NotMine {
     if (m === undefined) continue;
     if (m.template === FUNDING_TEMPLATE) return fundingSpend(view, i.index, m);
     if (isRevocable(m)) return revocableSpend(view, i.index, m);
+    if (isHtlc(m)) return htlcSpend(view, i.index, m);
     return { notMine: `it spends a ${m.template.name} script, which is not a revocable channel's` };
   }
   const funding = view.outputs.find((o) => o.witnessScript !== undefined && bytesEqual(o.script, p2wshScript(o.witnessScript))
@@ -118,9 +203,8 @@ export function classifyView(view: TxView): Classification | NotMine {
     return { kind: 'funding', certain: true, basis: `output ${funding.index}'s witness script (PSBT) is the funding 2-of-2`, fundingOutput: funding.index };
   }
   if (obscuredState(view.tx) !== undefined) {
-    const revocable = view.outputs.some((o) => classifyScript(o.script) === 'p2wsh');
     return {
-      kind: revocable ? 'sender-version' : 'receiver-version',
+      kind: versionKind(view),
       certain: false,
       basis: 'nLockTime/nSequence carry a state number, but the input\'s script is not visible (no witness, no PSBT witness script)',
     };

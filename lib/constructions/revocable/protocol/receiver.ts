@@ -44,6 +44,8 @@ export interface ReceiverSecrets {
   readonly payoutKey: PrivateKey;
   /** The private key of the receiver's revocation key R_r, which signs penalty claims. */
   readonly revocationKey: PrivateKey;
+  /** The private key of the receiver's HTLC key R_h (`ChannelParams.htlc`), which signs HTLC success claims; never revealed. */
+  readonly htlcKey?: PrivateKey;
 }
 
 /** What a receiver agrees to at open. */
@@ -525,6 +527,22 @@ export class Receiver extends ChannelParty {
     // BigInt throws a RangeError for a fraction; the store checks the range.
     if (!Number.isSafeInteger(index)) fail('INVALID_ARGUMENT', 'index must be an integer');
     return this.store.getUpdateSecret(BigInt(index)) !== undefined;
+  }
+
+  /**
+   * K_i of a state the receiver knows: a revoked one (from its revealed
+   * secret), the current one or the one in flight (from the sender's offer).
+   *
+   * @param index - The state's index.
+   * @returns K_i, or undefined for a state the receiver has not seen.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not an integer.
+   * @throws {@link ChannelError} `SECRET_INDEX_OUT_OF_RANGE` if `index` is not in [0, 2^48-1].
+   */
+  updateKeyAt(index: number): PublicKey | undefined {
+    if (!Number.isSafeInteger(index)) fail('INVALID_ARGUMENT', 'index must be an integer');
+    for (const st of [this.s.current, this.s.pending]) if (st !== undefined && st.index === index) return st.updateKey;
+    const secret = this.store.getUpdateSecret(BigInt(index));
+    return secret === undefined ? undefined : updateKeyOf(secret as PrivateKey);
   }
 
   /**

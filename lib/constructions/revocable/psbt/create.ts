@@ -19,6 +19,8 @@ import {
 import { PenaltyParams, planPenalty } from '../tx/penalty';
 import { TimeoutParams, planTimeout } from '../tx/timeout';
 import { paymentIndex } from '../tx/index-param';
+import { paymentVersionOutputs } from '../tx/htlc-version';
+import { HtlcClaimParams, planHtlcClaim } from '../tx/htlc-claims';
 
 /** Options are optional, but an options argument that is given must be an object. */
 function optionsOf<T>(opts: T): T {
@@ -55,8 +57,13 @@ export function createSenderPaymentPsbt(p: SenderPaymentParams | WithStateSpelli
   const ctx = verifyChannelParams(p.channel);
   const index = paymentIndex(p);
   asPublicKey(p.updateKey, 'updateKey');
-  const tx = paymentTx(ctx, index, senderPaymentOutputs(ctx, p.amount, p.updateKey));
-  return fundingSpendPsbt(ctx, tx, channelOriginList(opts.origins), opts.fundingTx, [revocableScriptFor(ctx, p.updateKey)]);
+  if (p.htlcs === undefined) {
+    const tx = paymentTx(ctx, index, senderPaymentOutputs(ctx, p.amount, p.updateKey));
+    return fundingSpendPsbt(ctx, tx, channelOriginList(opts.origins), opts.fundingTx, [revocableScriptFor(ctx, p.updateKey)]);
+  }
+  const v = paymentVersionOutputs(ctx, { version: 'sender', amount: p.amount, updateKey: p.updateKey, htlcs: p.htlcs });
+  const scripts = [revocableScriptFor(ctx, p.updateKey), ...v.htlcOutputs.map((o) => o.witnessScript)];
+  return fundingSpendPsbt(ctx, paymentTx(ctx, index, v.outputs), channelOriginList(opts.origins), opts.fundingTx, scripts);
 }
 
 /**
@@ -74,8 +81,12 @@ export function createReceiverPaymentPsbt(p: ReceiverPaymentParams | WithStateSp
   expectObject(p, 'payment params');
   optionsOf(opts);
   const ctx = verifyChannelParams(p.channel);
-  const tx = paymentTx(ctx, paymentIndex(p), receiverPaymentOutputs(ctx, p.amount));
-  return fundingSpendPsbt(ctx, tx, channelOriginList(opts.origins), opts.fundingTx, []);
+  if (p.htlcs === undefined) {
+    const tx = paymentTx(ctx, paymentIndex(p), receiverPaymentOutputs(ctx, p.amount));
+    return fundingSpendPsbt(ctx, tx, channelOriginList(opts.origins), opts.fundingTx, []);
+  }
+  const v = paymentVersionOutputs(ctx, { version: 'receiver', amount: p.amount, htlcs: p.htlcs });
+  return fundingSpendPsbt(ctx, paymentTx(ctx, paymentIndex(p), v.outputs), channelOriginList(opts.origins), opts.fundingTx, v.htlcOutputs.map((o) => o.witnessScript));
 }
 
 /**
@@ -123,7 +134,7 @@ export function createPenaltyPsbt(p: PenaltyParams, opts: {
   expectObject(p, 'penalty params');
   optionsOf(opts);
   const plan = planPenalty(verifyChannelParams(p.channel), p);
-  const scripts = plan.inputs.map((i) => (i.kind === 'revocable' ? i.scriptCode : undefined));
+  const scripts = plan.inputs.map((i) => (i.kind === 'receiver' ? undefined : i.scriptCode));
   return revocableSpendPsbt(plan.tx, p.revokedTx, scripts, channelOriginList(opts.origins));
 }
 
@@ -144,4 +155,51 @@ export function createTimeoutPsbt(p: TimeoutParams, opts: {
   optionsOf(opts);
   const plan = planTimeout(verifyChannelParams(p.channel), p);
   return revocableSpendPsbt(plan.tx, p.senderTx, [plan.revocable.witnessScript], channelOriginList(opts.origins));
+}
+
+/**
+ * The success claim of an HTLC output as a PSBT, the version as its input's
+ * nonWitnessUtxo; add the preimage with `addPreimage` (a PSBT_IN_SHA256
+ * record) and finalize with the branch named: `finalizePsbt(psbt, { branches: { 0: 'success' } })`.
+ *
+ * @param p - As {@link buildHtlcSuccessTx}.
+ * @param opts - Key origins.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or `opts` is not an object, or `opts.origins` is neither an array nor an object by role.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
+ * @throws {@link ChannelError} `INVALID_KEY`, `INVALID_AMOUNT`, `INVALID_TIMELOCK`, `INVALID_TRANSACTION`, `NOTHING_TO_CLAIM`, `INVALID_SCRIPT`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` as {@link planHtlcClaim}.
+ *
+ * @example
+ * ```ts
+ * const psbt = createHtlcSuccessPsbt({ channel, version: 'receiver', versionTx, htlc, destinationScript, feeRate });
+ * addPreimage(psbt, 0, preimage);
+ * ```
+ */
+export function createHtlcSuccessPsbt(p: HtlcClaimParams, opts: {
+  /** Origins of the channel's and the wallet's keys. */
+  origins?: ChannelKeyOrigins | readonly KeyOrigin[];
+} = {}): Psbt {
+  expectObject(p, 'htlc claim params');
+  optionsOf(opts);
+  const plan = planHtlcClaim(verifyChannelParams(p.channel), 'success', p);
+  return revocableSpendPsbt(plan.tx, p.versionTx, [plan.output.witnessScript], channelOriginList(opts.origins));
+}
+
+/**
+ * The timeout claim of an HTLC output as a PSBT, the version as its input's
+ * nonWitnessUtxo; finalize with `finalizePsbt(psbt, { branches: { 0: 'timeout' } })`.
+ *
+ * @param p - As {@link buildHtlcTimeoutTx}.
+ * @param opts - Key origins.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or `opts` is not an object, or `opts.origins` is neither an array nor an object by role.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
+ * @throws {@link ChannelError} `INVALID_KEY`, `INVALID_AMOUNT`, `INVALID_TIMELOCK`, `INVALID_TRANSACTION`, `NOTHING_TO_CLAIM`, `INVALID_SCRIPT`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` as {@link planHtlcClaim}.
+ */
+export function createHtlcTimeoutPsbt(p: HtlcClaimParams, opts: {
+  /** Origins of the channel's and the wallet's keys. */
+  origins?: ChannelKeyOrigins | readonly KeyOrigin[];
+} = {}): Psbt {
+  expectObject(p, 'htlc claim params');
+  optionsOf(opts);
+  const plan = planHtlcClaim(verifyChannelParams(p.channel), 'timeout', p);
+  return revocableSpendPsbt(plan.tx, p.versionTx, [plan.output.witnessScript], channelOriginList(opts.origins));
 }

@@ -17,9 +17,12 @@ export type ChannelKeyOrigins = {
   readonly receiverPayout?: KeyOrigin;
   /** The origin of the receiver's revocation key. */
   readonly receiverRevocation?: KeyOrigin;
+  /** The origin of the receiver's HTLC key R_h. */
+  readonly receiverHtlc?: KeyOrigin;
 };
 
-const ROLES = ['senderFunding', 'receiverFunding', 'senderPayout', 'receiverPayout', 'receiverRevocation'] as const;
+// New roles go last: the order of the others' derivations in a PSBT stays as it was.
+const ROLES = ['senderFunding', 'receiverFunding', 'senderPayout', 'receiverPayout', 'receiverRevocation', 'receiverHtlc'] as const;
 
 /**
  * The channel's key origins as a list: a list as given, roles in the

@@ -13,6 +13,7 @@ import { bytesEqual } from '../../../core/hash';
 import { TxOut } from '../../../tx/outputs';
 import { paymentSighash, paymentTx, receiverPaymentOutputs, senderPaymentOutputs } from './payment';
 import { setFundingSpendWitness } from '../../../tx/funding-spend';
+import { PaymentVersionParams, paymentVersionOutputs } from './htlc-version';
 import { signSighash, verifySighashSignature } from '../../../tx/signature';
 import { FeeRate } from '../../../core/types';
 
@@ -201,6 +202,33 @@ export class PaymentSigner {
     const hash = closeSighash(this.ctx, outs);
     if (!this.verifyCounterparty(hash, counterpartySig)) fail('INVALID_SIGNATURE', 'counterparty signature does not verify');
     return this.complete(closeTx(this.ctx, outs), this.sign(hash), counterpartySig);
+  }
+
+  /**
+   * The sighash of either version of a state that carries HTLCs (or none).
+   *
+   * @param index - The state's index.
+   * @param p - The version, the amount, K_i for the sender's version, and the pending HTLCs.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not in [0, 2^48-1], or as {@link paymentVersionOutputs}.
+   * @throws {@link ChannelError} `INVALID_KEY`, `INVALID_AMOUNT`, `INVALID_TIMELOCK`, `HTLC_TOO_MANY`, `HTLC_DUST_EXPOSURE` or `FEE_EXCEEDS_OUTPUT` as {@link paymentVersionOutputs}.
+   */
+  versionHash(index: bigint, p: PaymentVersionParams): Uint8Array {
+    return paymentSighash(this.ctx, index, paymentVersionOutputs(this.ctx, p).outputs as TxOut[]);
+  }
+
+  /**
+   * Either version of a state that carries HTLCs, with both signatures in its witness.
+   *
+   * @param index - The state's index.
+   * @param p - The version, the amount, K_i for the sender's version, and the pending HTLCs.
+   * @param counterpartySig - The other party's signature of this version.
+   * @returns The broadcastable transaction.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not in [0, 2^48-1], or as {@link paymentVersionOutputs}.
+   * @throws {@link ChannelError} `INVALID_KEY`, `INVALID_AMOUNT`, `INVALID_TIMELOCK`, `HTLC_TOO_MANY`, `HTLC_DUST_EXPOSURE` or `FEE_EXCEEDS_OUTPUT` as {@link paymentVersionOutputs}.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if `counterpartySig` does not verify.
+   */
+  completeVersion(index: bigint, p: PaymentVersionParams, counterpartySig: Uint8Array): Transaction {
+    return this.completeSigned(index, paymentVersionOutputs(this.ctx, p).outputs as TxOut[], counterpartySig);
   }
 
   private completeSigned(index: bigint, outs: TxOut[], counterpartySig: Uint8Array): Transaction {

@@ -14,6 +14,8 @@ import { buildFundingSpendTx, setFundingSpendWitness } from '../../../tx/funding
 import { sha256PartsInto } from '../../../core/sha256';
 import { encodeObscuredIndex } from './state-number';
 import { paymentIndex } from './index-param';
+import { Htlc } from '../../../tx/htlcs';
+import { paymentVersionOutputs } from './htlc-version';
 
 /** Whose version of a state's payment transaction: the sender's has the revocable output, the receiver's a plain one. */
 export type PaymentVersion = 'sender' | 'receiver';
@@ -26,6 +28,8 @@ export interface ReceiverPaymentParams {
   readonly index: bigint;
   /** Total paid to the receiver so far, a_i. */
   readonly amount: bigint;
+  /** The HTLCs the sender offered that are pending in this state (none if absent); they need the channel's `htlc` terms. */
+  readonly htlcs?: readonly Htlc[];
 }
 
 /**
@@ -198,7 +202,7 @@ export function setFundingWitness(ctx: ChannelContext, tx: Transaction, senderSi
 }
 
 /**
- * The sender's version of state i, unsigned: the receiver's P2WPKH and the sender's revocable output with K_i.
+ * The sender's version of state i, unsigned: the receiver's P2WPKH, the sender's revocable output with K_i, and an output per pending HTLC above dust.
  *
  * @param p - The channel, the state's index, the amount paid so far and K_i (`state` for `index` is the deprecated spelling).
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object, or `index` is not in [0, 2^48-1] or disagrees with `state`.
@@ -206,6 +210,10 @@ export function setFundingWitness(ctx: ChannelContext, tx: Transaction, senderSi
  * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
  * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
  * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `htlcs` is malformed, or given non-empty on a channel without HTLC terms.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if an HTLC's expiry is not a valid absolute lock.
+ * @throws {@link ChannelError} `HTLC_TOO_MANY` if there are more than MAX_HTLCS HTLCs.
+ * @throws {@link ChannelError} `HTLC_DUST_EXPOSURE` if the trimmed HTLCs exceed the channel's `maxDustExposure`.
  *
  * @example
  * ```ts
@@ -217,17 +225,22 @@ export function buildSenderPaymentTx(p: SenderPaymentParams | WithStateSpelling<
   const ctx = verifyChannelParams(p.channel);
   const index = paymentIndex(p);
   asPublicKey(p.updateKey, 'updateKey');
-  return paymentTx(ctx, index, senderPaymentOutputs(ctx, p.amount, p.updateKey));
+  if (p.htlcs === undefined) return paymentTx(ctx, index, senderPaymentOutputs(ctx, p.amount, p.updateKey));
+  return paymentTx(ctx, index, paymentVersionOutputs(ctx, { version: 'sender', amount: p.amount, updateKey: p.updateKey, htlcs: p.htlcs }).outputs);
 }
 
 /**
- * The receiver's version of state i, unsigned: both outputs plain P2WPKH.
+ * The receiver's version of state i, unsigned: both balances plain P2WPKH, and an output per pending HTLC above dust.
  *
  * @param p - The channel, the state's index and the amount paid so far (`state` for `index` is the deprecated spelling).
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object, or `index` is not in [0, 2^48-1] or disagrees with `state`.
 @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
  * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not in [0, capacity].
  * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if `amount` plus the payment fee exceeds the capacity, or every output would be dust.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `htlcs` is malformed, or given non-empty on a channel without HTLC terms.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if an HTLC's expiry is not a valid absolute lock.
+ * @throws {@link ChannelError} `HTLC_TOO_MANY` if there are more than MAX_HTLCS HTLCs.
+ * @throws {@link ChannelError} `HTLC_DUST_EXPOSURE` if the trimmed HTLCs exceed the channel's `maxDustExposure`.
  *
  * @example
  * ```ts
@@ -238,5 +251,6 @@ export function buildReceiverPaymentTx(p: ReceiverPaymentParams | WithStateSpell
   expectObject(p, 'payment params');
   const ctx = verifyChannelParams(p.channel);
   const index = paymentIndex(p);
-  return paymentTx(ctx, index, receiverPaymentOutputs(ctx, p.amount));
+  if (p.htlcs === undefined) return paymentTx(ctx, index, receiverPaymentOutputs(ctx, p.amount));
+  return paymentTx(ctx, index, paymentVersionOutputs(ctx, { version: 'receiver', amount: p.amount, htlcs: p.htlcs }).outputs);
 }

@@ -1,7 +1,8 @@
 /**
  * Penalty claim: the receiver spends the revocable output of a revoked sender's
- * version through the penalty branch (K_i revealed + R_r), and by default its
- * own output of that version too, to one destination. Only receiver-held keys
+ * version through the penalty branch (K_i revealed + R_r), every HTLC output of
+ * it through theirs, and by default its own output of that version too, to one
+ * destination. Only receiver-held keys
  * sign it, so the receiver alone can replace it with a higher fee.
  */
 import { Transaction } from 'bitcoinjs-lib';
@@ -19,7 +20,17 @@ import { revocableSpendOf } from './revocable-spend';
 import { RBF_SEQUENCE, p2wpkhScriptCode } from '../../../tx/spend';
 import { SIGHASH_ALL } from '../../../tx/sighash';
 import { signSighash } from '../../../tx/signature';
-import { penaltyWeight } from './weights';
+import { penaltyWeight, revocableInput } from './weights';
+import { Htlc, checkHtlcs } from '../../../tx/htlcs';
+import { InputShape, P2WPKH_INPUT, segwitTxWeight } from '../../../tx/weights';
+import { maxWitnessSize } from '../../../script/witness';
+import { checkDestinationScript, p2wshScript } from '../../../tx/outputs';
+import { asPublicKey, checkFeeRate } from '../../../core/types';
+import { toHex } from '../../../core/hash';
+import { revocableScriptFor } from '../params';
+import { parseChannelSpend } from './revocable-spend';
+import { HTLC_SENDER_TEMPLATE } from '../templates';
+import { htlcWitnessScript } from './htlc-version';
 
 /** What fixes the penalty claim. */
 export interface PenaltyParams {
@@ -35,6 +46,8 @@ export interface PenaltyParams {
   readonly feeRate: FeeRate;
   /** Also spend the receiver's own output of the revoked version (default true). */
   readonly sweepReceiverOutput?: boolean;
+  /** The HTLCs pending in the revoked state: each one's output is swept too (through its penalty branch). */
+  readonly htlcs?: readonly Htlc[];
 }
 
 /** The receiver's private keys that sign the claim. */
@@ -49,8 +62,8 @@ export interface PenaltyKeys {
 
 /** One input of a penalty claim, with what signing it needs. */
 export interface PenaltyInput {
-  /** The revocable output (penalty branch) or the receiver's own P2WPKH output. */
-  readonly kind: 'revocable' | 'receiver';
+  /** The revocable output or an HTLC output (penalty branch), or the receiver's own P2WPKH output. */
+  readonly kind: 'revocable' | 'htlc' | 'receiver';
   /** The value of the output spent. */
   readonly value: bigint;
   /** BIP 143 scriptCode: the witness script, or the P2PKH form for P2WPKH. */
@@ -77,11 +90,16 @@ export interface PenaltyPlan {
  * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
  * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
  * @throws {@link ChannelError} `INVALID_TRANSACTION` if `revokedTx` does not parse or does not spend the funding output alone.
- * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `revokedTx` has no revocable output for `updateKey`.
+ * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `revokedTx` has no revocable output for `updateKey` (nor, with `htlcs`, an HTLC output).
  * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
+ * @throws {@link ChannelError} `HTLC_TOO_MANY` if `htlcs` holds more than MAX_HTLCS.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if an HTLC's expiry is not a valid absolute lock.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if an HTLC's amount is out of range.
  */
 export function planPenalty(ctx: ChannelContext, p: PenaltyParams): PenaltyPlan {
   expectObject(p, 'penalty params');
+  const htlcs = p.htlcs === undefined ? [] : checkHtlcs(p.htlcs);
+  if (htlcs.length > 0) return planPenaltyWithHtlcs(ctx, p, htlcs);
   const { tx: revoked, output: rev } = revocableSpendOf(ctx, p.revokedTx, p);
 
   const txHash = revoked.getHash();
@@ -105,6 +123,54 @@ export function planPenalty(ctx: ChannelContext, p: PenaltyParams): PenaltyPlan 
 }
 
 /**
+ * The penalty of a revoked version that carried HTLCs: the revocable output
+ * (if the sender's balance was not dust), every HTLC output (each found by
+ * its recomputed script) and the receiver's own output, in output order, in one claim.
+ */
+function planPenaltyWithHtlcs(ctx: ChannelContext, p: PenaltyParams, htlcs: readonly Htlc[]): PenaltyPlan {
+  asPublicKey(p.updateKey, 'updateKey');
+  checkDestinationScript(p.destinationScript);
+  checkFeeRate(p.feeRate);
+  const revoked = parseChannelSpend(ctx, p.revokedTx);
+  const revocable = revocableScriptFor(ctx, p.updateKey);
+  const revocableSpk = p2wshScript(revocable);
+  const htlcScripts = new Map<string, Uint8Array>();
+  for (const h of htlcs) {
+    const ws = htlcWitnessScript(ctx, 'sender', h, p.updateKey);
+    htlcScripts.set(toHex(p2wshScript(ws)), ws);
+  }
+  const sweep = p.sweepReceiverOutput ?? true;
+  const txHash = revoked.getHash();
+  const tx = new Transaction();
+  tx.version = TX_VERSION;
+  tx.locktime = 0;
+  const inputs: PenaltyInput[] = [];
+  const shapes: InputShape[] = [];
+  revoked.outs.forEach((o, vout) => {
+    let input: PenaltyInput | undefined;
+    if (bytesEqual(o.script, revocableSpk)) {
+      input = { kind: 'revocable', value: o.value, scriptCode: revocable };
+      shapes.push(revocableInput(ctx.revocableTemplate, 'penalty'));
+    } else if (htlcScripts.has(toHex(o.script))) {
+      input = { kind: 'htlc', value: o.value, scriptCode: htlcScripts.get(toHex(o.script))! };
+      shapes.push({ scriptSigLength: 0, witnessSize: maxWitnessSize(HTLC_SENDER_TEMPLATE, 'penalty') });
+    } else if (sweep && bytesEqual(o.script, ctx.receiverPayoutScript)) {
+      input = { kind: 'receiver', value: o.value, scriptCode: p2wpkhScriptCode(ctx.receiverPayoutScript) };
+      shapes.push(P2WPKH_INPUT);
+    }
+    if (input === undefined) return;
+    tx.addInput(txHash, vout, RBF_SEQUENCE);
+    inputs.push(input);
+  });
+  if (!inputs.some((i) => i.kind !== 'receiver')) fail('NOTHING_TO_CLAIM', 'no revocable or HTLC output for this update key');
+  const fee = feeForWeight(segwitTxWeight(shapes, [p.destinationScript.length]), p.feeRate);
+  const total = inputs.reduce((s, i) => s + i.value, 0n);
+  if (total - fee < dustLimit(p.destinationScript)) fail('FEE_EXCEEDS_OUTPUT', 'penalty fee leaves a dust output', { fee: fee.toString() });
+  tx.addOutput(p.destinationScript, total - fee);
+  return { tx, inputs, fee };
+}
+
+/**
  * The unsigned penalty claim of a revoked sender's version.
  *
  * @param p - The channel, the revoked transaction, K_i, the destination, the fee rate and whether to sweep the receiver's own output.
@@ -114,8 +180,11 @@ export function planPenalty(ctx: ChannelContext, p: PenaltyParams): PenaltyPlan 
  * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
  * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
  * @throws {@link ChannelError} `INVALID_TRANSACTION` if `revokedTx` does not parse or does not spend the funding output alone.
- * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `revokedTx` has no revocable output for `updateKey`.
+ * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `revokedTx` has no revocable output for `updateKey` (nor, with `htlcs`, an HTLC output).
  * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
+ * @throws {@link ChannelError} `HTLC_TOO_MANY` if `htlcs` holds more than MAX_HTLCS.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if an HTLC's expiry is not a valid absolute lock.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if an HTLC's amount is out of range.
  */
 export function buildPenaltyTx(p: PenaltyParams): Transaction {
   expectObject(p, 'penalty params');
@@ -134,8 +203,11 @@ export function buildPenaltyTx(p: PenaltyParams): Transaction {
  * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
  * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
  * @throws {@link ChannelError} `INVALID_TRANSACTION` if `revokedTx` does not parse or does not spend the funding output alone.
- * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `revokedTx` has no revocable output for `updateKey`.
+ * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `revokedTx` has no revocable output for `updateKey` (nor, with `htlcs`, an HTLC output).
  * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
+ * @throws {@link ChannelError} `HTLC_TOO_MANY` if `htlcs` holds more than MAX_HTLCS.
+ * @throws {@link ChannelError} `INVALID_TIMELOCK` if an HTLC's expiry is not a valid absolute lock.
+ * @throws {@link ChannelError} `INVALID_AMOUNT` if an HTLC's amount is out of range.
  * @throws {@link ChannelError} `REVOKED_SECRET_MISMATCH` if `updateSecret` is not the secret of `updateKey`.
  *
  * @example
@@ -158,9 +230,10 @@ export function signPenaltyTx(p: PenaltyParams, keys: PenaltyKeys): Transaction 
   const { tx } = plan;
   plan.inputs.forEach((input, i) => {
     const hash = tx.hashForWitnessV0(i, input.scriptCode, input.value, SIGHASH_ALL);
-    if (input.kind === 'revocable') {
+    if (input.kind !== 'receiver') {
       const sigs = { K_i: signSighash(hash, keys.updateSecret), R_r: signSighash(hash, keys.revocationKey) };
-      tx.setWitness(i, assembleWitness(ctx.revocableTemplate, 'penalty', sigs, input.scriptCode));
+      const template = input.kind === 'revocable' ? ctx.revocableTemplate : HTLC_SENDER_TEMPLATE;
+      tx.setWitness(i, assembleWitness(template, 'penalty', sigs, input.scriptCode));
     } else {
       const k = keys.receiverPayoutKey;
       if (k === undefined) fail('INVALID_KEY', 'receiverPayoutKey needed to sweep the receiver output');
