@@ -35,7 +35,7 @@ function runDemo(): Promise<string> {
   });
 }
 
-describe('npm run demo -- --json: the decreasing-lock channels', function () {
+describe('npm run demo -- --json: the decreasing-lock and duplex channels', function () {
   this.timeout(180_000);
   let r: DemoJson;
 
