@@ -11,13 +11,14 @@
  */
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  ChannelError, DUPLEX_SEQUENCE, buildFundingSpendTx, DuplexContext, DuplexParty, DuplexSigner, PrivateKey, SimplexChannel, TxOut, derivePublicKey, duplexBranch,
+  ChannelError, DUPLEX_SEQUENCE, DuplexSetupPlan, buildFundingSpendTx, p2wpkhScript, planDuplexSetup, DuplexContext, DuplexParty, DuplexSigner, PrivateKey, SimplexChannel, TxOut, derivePublicKey, duplexBranch,
   duplexCloseSpend, duplexKickoffSpend, duplexWeights, simplexChannel, simplexPaymentSpend, verifyDuplexParams,
 } from '../lib';
 import { WASM } from './backends';
 import { Case, alternate, median } from './measure';
 import { benchKey } from './parties';
 import { Row } from './report';
+import { fakeCoin } from '../test/constructions/duplex/kit';
 
 const INCREMENT = 100n;
 
@@ -27,12 +28,23 @@ interface Pair {
   n: number;
 }
 
-function keys(label: string): { a: PrivateKey; b: PrivateKey; ctx: (o: { levels: number; values: number; step: number; capacity: bigint; n: number }) => DuplexContext } {
+/** The setup of made-up coins worth `capacity`, each deposit half. */
+function setupOf(k: (what: string) => PrivateKey, capacity: bigint, n: number): DuplexSetupPlan {
+  const script = (who: string) => p2wpkhScript(derivePublicKey(k(`${who} wallet`)));
+  return planDuplexSetup({
+    aFundingKey: derivePublicKey(k('a funding')), bFundingKey: derivePublicKey(k('b funding')), feeRate: 1000n,
+    a: { inputs: [fakeCoin(n, script('a'), capacity / 2n + 20_000n)], amount: capacity / 2n, changeScript: script('a') },
+    b: { inputs: [fakeCoin(n + 100, script('b'), capacity - capacity / 2n + 20_000n)], amount: capacity - capacity / 2n, changeScript: script('b') },
+  });
+}
+
+function keys(label: string): { a: PrivateKey; b: PrivateKey; ctx: (o: { levels: number; values: number; step: number; capacity: bigint; n: number }) => DuplexContext; setup: (capacity: bigint, n: number) => DuplexSetupPlan } {
   const k = (what: string) => benchKey(`duplex ${label} ${what}`);
   return {
     a: k('a funding'), b: k('b funding'),
+    setup: (capacity, n) => setupOf(k, capacity, n),
     ctx: (o) => verifyDuplexParams({
-      fundingOutpoint: { txid: o.n.toString(16).padStart(64, '0'), vout: 0 }, capacity: o.capacity,
+      fundingOutpoint: setupOf(k, o.capacity, o.n).fundingOutpoint, capacity: o.capacity,
       aFundingKey: derivePublicKey(k('a funding')), bFundingKey: derivePublicKey(k('b funding')),
       aPayoutKey: derivePublicKey(k('a payout')), bPayoutKey: derivePublicKey(k('b payout')),
       levels: o.levels, values: o.values, step: o.step, simplexDelay: 144, aAmount: o.capacity / 2n, feeRate: 1000n,
@@ -48,6 +60,9 @@ function openPair(n: number, capacity: bigint): Pair {
   const b = DuplexParty.open(ctx, 'b', k.b);
   b.onTreeSigned(a.treeSigned());
   a.onTreeSigned(b.treeSigned());
+  const setup = k.setup(capacity, n).tx;
+  a.markSetupConfirmed(setup);
+  b.markSetupConfirmed(setup);
   const p = { a, b, n: 0 };
   // What a simplex channel has paid is a payment output: the first must clear dust, the later ones add INCREMENT.
   payOnce(p, 1_000n);

@@ -93,6 +93,11 @@ async function open(ctx: DemoContext, name: string): Promise<Opened> {
   const label = `duplex d=${TERMS.levels} b=${TERMS.values} Δ=${TERMS.step} Dc=${TERMS.simplexDelay}`;
   await ledger.broadcast('duplex-setup', name, label, setupTx, 'a and b wallets');
   const setupHeight = await ledger.mine(1);
+  // Each party reads the setup from its own node before it takes a payment.
+  const confirmed = await node.getTransaction(setupTx.getId());
+  if (confirmed?.blockHeight === undefined) throw new DemoFailure('the setup is not confirmed');
+  a.markSetupConfirmed(Transaction.fromBuffer(confirmed.tx));
+  b.markSetupConfirmed(Transaction.fromBuffer(confirmed.tx));
   return { name, label, ctx: dctx, a, b, wire, setupTx, setupHeight, payments: 0 };
 }
 
@@ -153,7 +158,7 @@ export async function runDuplexUnilateral(ctx: DemoContext): Promise<ChannelSumm
     const party = who === 'a' ? c.a : c.b;
     const w = new DuplexWatcher({ backend: ctx.node, fromHeight: c.setupHeight, finalDepth: 2 });
     w.on('event', (e: DuplexWatchEvent) => log.push(e));
-    return { who, w, id: w.watch(() => party.exit()) };
+    return { who, w, id: w.watch(party) };
   });
   watchers[0]!.w.close(watchers[0]!.id);
   const recorded = new Set<string>();

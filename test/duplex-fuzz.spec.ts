@@ -12,7 +12,7 @@ import { expect } from 'chai';
 import {
   ChannelError, DUPLEX_MESSAGES, DuplexMessage, DuplexParty, decodeDuplexMessage, encodeDuplexMessage,
 } from '../lib';
-import { duplexKeys, duplexPair } from './constructions/duplex/kit';
+import { openedParties } from './constructions/duplex/kit';
 import { canonicalJson, fc, mutatedJson } from './support/fuzz-mutations';
 import { JsonText } from './support/bad-inputs-codec';
 import { badSpellings, withMember } from './kit/corpus/spellings';
@@ -71,8 +71,10 @@ function reordered(o: Record<string, unknown>, order: readonly number[]): Record
 }
 
 describe(`duplex fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
-  const keys = duplexKeys('fuzz');
-  const { ctx } = duplexPair(keys);
+  // A channel on a setup of made-up coins; the parties below start over from its terms to show every phase.
+  const base = openedParties('fuzz');
+  const keys = base.keys;
+  const ctx = base.a.ctx;
   const keyOf = { a: keys.aFunding.priv, b: keys.bFunding.priv };
   const a = DuplexParty.open(ctx, 'a', keyOf.a);
   const b = DuplexParty.open(ctx, 'b', keyOf.b);
@@ -82,6 +84,9 @@ describe(`duplex fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
   b.onTreeSigned(wire(treeA));
   const bHalf = JSON.stringify(b.toJSON());
   a.onTreeSigned(wire(treeB));
+  const aFunding = JSON.stringify(a.toJSON());
+  a.markSetupConfirmed(base.setup);
+  b.markSetupConfirmed(base.setup);
   const pay = a.pay(20_000n);
   const aPaying = JSON.stringify(a.toJSON());
   const payAck = b.onPay(wire(pay)).message;
@@ -105,7 +110,7 @@ describe(`duplex fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
   const all: DuplexMessage[] = [treeA, treeB, pay, payAck, nextPay, reset, resetAck, close, closeAck];
   const messages = all.map((m) => encodeDuplexMessage(m));
   const states: [string, string, Uint8Array][] = [
-    ['a opting in', aOptIn, keyOf.a], ['b holding a\'s tree', bHalf, keyOf.b], ['a paying', aPaying, keyOf.a], ['a open', openA, keyOf.a],
+    ['a opting in', aOptIn, keyOf.a], ['b holding a\'s tree', bHalf, keyOf.b], ['a awaiting the setup', aFunding, keyOf.a], ['a paying', aPaying, keyOf.a], ['a open', openA, keyOf.a],
     ['b open', openB, keyOf.b], ['a resetting', aResetting, keyOf.a], ['a after a reset', resetA, keyOf.a], ['b after a reset', resetB, keyOf.b],
     ['a closing', aClosing, keyOf.a], ['b closed', bClosed, keyOf.b],
   ];
@@ -151,7 +156,8 @@ describe(`duplex fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
       expect(JSON.stringify(DuplexParty.restore(JSON.parse(saved), key as never).toJSON())).to.equal(saved);
       for (const call of [
         () => p.treeSigned() as unknown, () => p.pay(500n), () => p.proposeReset(), () => p.proposeClose(1_000n), () => p.exit(),
-        () => p.balance, () => p.leafBalances, () => p.paid, () => p.readyToSignSetup, ...all.map((m) => () => handle(p, m)),
+        () => p.balance, () => p.leafBalances, () => p.paid, () => p.readyToSignSetup, () => p.markSetupConfirmed(base.setup), () => p.kickoffSeen(),
+        ...all.map((m) => () => handle(p, m)),
       ]) typed(call);
     }
   }, Math.max(1, Math.round(RUNS / 4)));

@@ -7,10 +7,11 @@
  * attacks a counterparty could try with each message.
  */
 import { expect } from 'chai';
+import { Transaction } from 'bitcoinjs-lib';
 import {
   DuplexMessage, DuplexParty, decodeDuplexMessage, encodeDuplexMessage, firstChangedLevel,
 } from '../lib';
-import { duplexKeys, duplexPair } from './constructions/duplex/kit';
+import { duplexKeys, duplexPair, openedParties } from './constructions/duplex/kit';
 import { thrownCode } from './support/errors';
 
 function wire<T extends DuplexMessage>(m: T): T {
@@ -20,13 +21,8 @@ function wire<T extends DuplexMessage>(m: T): T {
 const keys = duplexKeys('party');
 
 function opened(): { a: DuplexParty; b: DuplexParty } {
-  const { ctx } = duplexPair(keys);
-  const a = DuplexParty.open(ctx, 'a', keys.aFunding.priv);
-  const b = DuplexParty.open(ctx, 'b', keys.bFunding.priv);
-  expect([a.readyToSignSetup, b.readyToSignSetup]).to.deep.equal([false, false]);
-  b.onTreeSigned(wire(a.treeSigned()));
-  a.onTreeSigned(wire(b.treeSigned()));
-  expect([a.readyToSignSetup, b.readyToSignSetup]).to.deep.equal([true, true]);
+  const { a, b } = openedParties('party');
+  expect([a.phase, b.phase]).to.deep.equal(['open', 'open']);
   return { a, b };
 }
 
@@ -144,6 +140,12 @@ describe('duplex channel: the protocol', () => {
     expect(b.readyToSignSetup).to.equal(false);
     expect(thrownCode(() => b.pay(1_000n))).to.equal('UNEXPECTED_MESSAGE');
     expect(thrownCode(() => b.exit())).to.equal('UNEXPECTED_MESSAGE');
+    // With the whole tree held, b may sign its setup inputs, but takes no payment before the setup is confirmed, and only the agreed one.
+    b.onTreeSigned(wire(t));
+    expect([b.readyToSignSetup, b.phase]).to.deep.equal([true, 'funding']);
+    expect(thrownCode(() => b.onPay({ type: 'duplex_pay', channelId: b.channelId, index: 0, paid: 1_000n, sig: t.sigs[0]! }))).to.equal('UNEXPECTED_MESSAGE');
+    expect(thrownCode(() => b.markSetupConfirmed(new Transaction()))).to.equal('FUNDING_MISMATCH');
+    expect(b.phase).to.equal('funding');
   });
 
   it('closes cooperatively: each gets its balance and its half of the tree\'s fees back, the proposer pays the fee', () => {
@@ -173,5 +175,65 @@ describe('duplex channel: the protocol', () => {
     expect(thrownCode(() => DuplexParty.restore({ ...saved, balances: { a: saved.balances.a, b: String(BigInt(saved.balances.b) + 1n) } }, keys.bFunding.priv))).to.equal('STATE_INVALID');
     expect(thrownCode(() => DuplexParty.restore(saved, keys.aFunding.priv))).to.equal('INVALID_KEY');
     expect(DuplexParty.restore(other, keys.aFunding.priv).balance).to.equal(a.balance);
+  });
+
+  it('crossing resets of different balances: both leaves of that state are signed, so no payment is made on it until the next reset', () => {
+    const { a, b } = opened();
+    pay(a, b, 10_000n);
+    const fromA = wire(a.proposeReset());
+    // b pays in flight; a, whose reset is out, refuses it, so the two now count b's balance 3,000 apart.
+    const inFlight = wire(b.pay(3_000n));
+    expect(thrownCode(() => a.onPay(inFlight))).to.equal('PAYMENT_PENDING');
+    const fromB = wire(b.proposeReset());
+    expect([fromA.a, fromA.b]).to.not.deep.equal([fromB.a, fromB.b]);
+    expect(thrownCode(() => a.onReset(fromB))).to.equal('PAYMENT_PENDING');
+    a.onResetAck(wire(b.onReset(fromA)));
+    expect([a.index, b.index]).to.deep.equal([1, 1]);
+    // a holds b's signatures of b's own leaf of state 1 too: paying on either leaf could be undone by the other.
+    expect(thrownCode(() => a.pay(1_000n))).to.equal('PAYMENT_PENDING');
+    expect(thrownCode(() => b.pay(1_000n))).to.equal('PAYMENT_PENDING');
+    expect(reset(b, a)).to.be.at.least(1);
+    pay(a, b, 1_000n);
+    pay(b, a, 1_000n);
+    const restored = DuplexParty.restore(JSON.parse(JSON.stringify(a.toJSON())), keys.aFunding.priv);
+    expect(restored.toJSON()).to.deep.equal(a.toJSON());
+  });
+
+  it('a lost reset acknowledgement: the reset sent again gets the same acknowledgement, nothing taken twice', () => {
+    const { a, b } = opened();
+    pay(a, b, 10_000n);
+    const m = wire(a.proposeReset());
+    const ack = b.onReset(m);
+    const again = b.onReset(m);
+    expect(encodeDuplexMessage(again)).to.deep.equal(encodeDuplexMessage(ack));
+    a.onResetAck(wire(again));
+    expect([a.index, b.index]).to.deep.equal([1, 1]);
+  });
+
+  it('no payment leaves a balance no reset could re-fund; no close below the relay floor; crossing closes: a\'s wins', () => {
+    const { a, b } = opened();
+    const { simplexFee } = a.ctx;
+    expect(thrownCode(() => a.pay(a.balance - simplexFee - 100n))).to.equal('AMOUNT_BELOW_DUST');
+    expect(a.paid.out).to.equal(0n);
+    expect(thrownCode(() => a.proposeClose(10n))).to.equal('FEE_RATE_REFUSED');
+    const fromA = wire(a.proposeClose(700n));
+    const fromB = wire(b.proposeClose(800n));
+    expect(thrownCode(() => a.onClose(fromB))).to.equal('UNEXPECTED_MESSAGE');
+    const { message, tx } = b.onClose(fromA);
+    expect(a.onCloseAck(wire(message)).toHex()).to.equal(tx.toHex());
+  });
+
+  it('once the kickoff is seen, nothing changes off-chain: no payment, reset or close', () => {
+    const { a, b } = opened();
+    pay(a, b, 10_000n);
+    const m = wire(a.pay(1_000n));
+    b.kickoffSeen();
+    expect(b.phase).to.equal('exiting');
+    expect(thrownCode(() => b.onPay(m))).to.equal('UNEXPECTED_MESSAGE');
+    expect(thrownCode(() => b.proposeReset())).to.equal('UNEXPECTED_MESSAGE');
+    expect(thrownCode(() => b.onReset(wire(a.proposeReset())))).to.equal('UNEXPECTED_MESSAGE');
+    expect(b.exit().payments.ab).to.not.equal(undefined);
+    const restored = DuplexParty.restore(JSON.parse(JSON.stringify(b.toJSON())), keys.bFunding.priv);
+    expect(restored.phase).to.equal('exiting');
   });
 });

@@ -49,8 +49,8 @@ describe('duplex channel on a regtest node (d = 2, b = 3, Δ = 5, Dc = 10)', fun
     const bCoin = await node.fund(bScript, DEPOSIT + 50_000n);
     const params: DuplexSetupParams = {
       aFundingKey: keys.aFunding.pub, bFundingKey: keys.bFunding.pub, feeRate: FEE_RATE,
-      a: { inputs: [{ txid: aCoin.txid, vout: aCoin.vout, value: aCoin.value, script: aScript }], amount: DEPOSIT, changeScript: aScript },
-      b: { inputs: [{ txid: bCoin.txid, vout: bCoin.vout, value: bCoin.value, script: bScript }], amount: DEPOSIT, changeScript: bScript },
+      a: { inputs: [{ txid: aCoin.txid, vout: aCoin.vout, value: aCoin.value, script: aScript, prevTx: aCoin.tx }], amount: DEPOSIT, changeScript: aScript },
+      b: { inputs: [{ txid: bCoin.txid, vout: bCoin.vout, value: bCoin.value, script: bScript, prevTx: bCoin.tx }], amount: DEPOSIT, changeScript: bScript },
     };
     const setup = planDuplexSetup(params);
     const pair = duplexPair(keys, { funding: setup.fundingOutpoint, capacity: setup.capacity });

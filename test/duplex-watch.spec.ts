@@ -18,6 +18,7 @@ import { RegtestNode } from './kit/regtest-node';
 import { DEPOSIT, DuplexPair, FEE_RATE, duplexKeys, duplexPair, signedBranch, signedKickoff } from './constructions/duplex/kit';
 
 import { broadcastAndConfirm, rejectionOf } from './support/e2e';
+import { thrownCode } from './support/errors';
 
 describe('duplex watcher: the level publisher on a regtest node', function () {
   this.timeout(180_000);
@@ -37,6 +38,7 @@ describe('duplex watcher: the level publisher on a regtest node', function () {
     readonly branches: Map<number, Transaction[]>;
     readonly balances: DuplexLeafBalances;
     readonly setupHeight: number;
+    readonly setupTx: Transaction;
   }
 
   /** A channel on real coins, moved to state 4 off-chain (every branch on the way fully signed). */
@@ -48,8 +50,8 @@ describe('duplex watcher: the level publisher on a regtest node', function () {
     const bCoin = await node.fund(bScript, DEPOSIT + 50_000n);
     const params = {
       aFundingKey: keys.aFunding.pub, bFundingKey: keys.bFunding.pub, feeRate: FEE_RATE,
-      a: { inputs: [{ txid: aCoin.txid, vout: aCoin.vout, value: aCoin.value, script: aScript }], amount: DEPOSIT, changeScript: aScript },
-      b: { inputs: [{ txid: bCoin.txid, vout: bCoin.vout, value: bCoin.value, script: bScript }], amount: DEPOSIT, changeScript: bScript },
+      a: { inputs: [{ txid: aCoin.txid, vout: aCoin.vout, value: aCoin.value, script: aScript, prevTx: aCoin.tx }], amount: DEPOSIT, changeScript: aScript },
+      b: { inputs: [{ txid: bCoin.txid, vout: bCoin.vout, value: bCoin.value, script: bScript, prevTx: bCoin.tx }], amount: DEPOSIT, changeScript: bScript },
     };
     const setup = planDuplexSetup(params);
     const pair = duplexPair(keys, { funding: setup.fundingOutpoint, capacity: setup.capacity });
@@ -64,7 +66,7 @@ describe('duplex watcher: the level publisher on a regtest node', function () {
     signPsbtWithKey(psbt, keys.aWallet.priv);
     signPsbtWithKey(psbt, keys.bWallet.priv);
     const got = await broadcastAndConfirm(node, extractTransaction(finalizePsbt(psbt)));
-    return { pair, kickoff, branches, balances, setupHeight: got.height };
+    return { pair, kickoff, branches, balances, setupHeight: got.height, setupTx: got.tx };
   }
 
   /** What each party holds at state 4: a paid b 30,000 on a -> b, b paid a 7,000 on b -> a. */
@@ -180,8 +182,8 @@ describe('duplex watcher: the level publisher on a regtest node', function () {
     const bCoin = await node.fund(bScript, DEPOSIT + 50_000n);
     const params = {
       aFundingKey: keys.aFunding.pub, bFundingKey: keys.bFunding.pub, feeRate: FEE_RATE,
-      a: { inputs: [{ txid: aCoin.txid, vout: aCoin.vout, value: aCoin.value, script: aScript }], amount: DEPOSIT, changeScript: aScript },
-      b: { inputs: [{ txid: bCoin.txid, vout: bCoin.vout, value: bCoin.value, script: bScript }], amount: DEPOSIT, changeScript: bScript },
+      a: { inputs: [{ txid: aCoin.txid, vout: aCoin.vout, value: aCoin.value, script: aScript, prevTx: aCoin.tx }], amount: DEPOSIT, changeScript: aScript },
+      b: { inputs: [{ txid: bCoin.txid, vout: bCoin.vout, value: bCoin.value, script: bScript, prevTx: bCoin.tx }], amount: DEPOSIT, changeScript: bScript },
     };
     const setup = planDuplexSetup(params);
     const { ctx } = duplexPair(keys, { funding: setup.fundingOutpoint, capacity: setup.capacity });
@@ -196,6 +198,8 @@ describe('duplex watcher: the level publisher on a regtest node', function () {
     expect(signPsbtWithKey(aPsbt, keys.aWallet.priv)).to.equal(1);
     expect(signPsbtWithKey(bPsbt, keys.bWallet.priv)).to.equal(1);
     const got = await broadcastAndConfirm(node, extractTransaction(finalizePsbt(combinePsbts(aPsbt, bPsbt))));
+    a.markSetupConfirmed(got.tx);
+    b.markSetupConfirmed(got.tx);
 
     for (let n = 0; n < 4; n++) {
       b.onPayAck(a.onPay(b.pay(3_000n)).message);
@@ -208,8 +212,11 @@ describe('duplex watcher: the level publisher on a regtest node', function () {
 
     const watcher = new DuplexWatcher({ backend: node, fromHeight: got.height, finalDepth: 2 });
     const events = record(watcher);
-    watcher.close(watcher.watch(() => b.exit()));
+    watcher.close(watcher.watch(b));
     await watcher.poll();
+    // Closing alone, b takes no more updates: a's payment now is refused.
+    expect(b.phase).to.equal('exiting');
+    expect(thrownCode(() => b.onPay(a.pay(1_000n)))).to.equal('UNEXPECTED_MESSAGE');
     await mineAndPoll(watcher, 1 + 5 + 5 + 1 + 10 + 2);
     const exit = b.exit();
     const paidTo = (key: Uint8Array) => async (tx: Transaction) => tx.outs.filter((o) => Buffer.from(o.script).equals(Buffer.from(p2wpkhScript(key as never)))).reduce((x, o) => x + o.value, 0n);
@@ -230,6 +237,8 @@ describe('duplex watcher: the level publisher on a regtest node', function () {
     const b = DuplexParty.open(pair.ctx, 'b', duplexKeys('crossing').bFunding.priv);
     b.onTreeSigned(a.treeSigned());
     a.onTreeSigned(b.treeSigned());
+    a.markSetupConfirmed(c.setupTx);
+    b.markSetupConfirmed(c.setupTx);
     b.onPayAck(a.onPay(b.pay(4_000n)).message);
     const watcher = new DuplexWatcher({ backend: node, fromHeight: c.setupHeight, finalDepth: 2 });
     const events = record(watcher);

@@ -12,7 +12,7 @@ import {
   explainTransaction, firstChangedLevel, p2wpkhScript, p2wshScript, planDuplexSetup, simplexChannel, simplexPaymentSpend,
   simplexRefundSpend, verifyDuplexParams,
 } from '../lib';
-import { DEPOSIT, FEE_RATE, duplexKeys, duplexPair, duplexParamsFor, signedBranch, signedKickoff } from './constructions/duplex/kit';
+import { DEPOSIT, FEE_RATE, duplexKeys, duplexPair, duplexParamsFor, fakeCoin, signedBranch, signedKickoff } from './constructions/duplex/kit';
 import { thrownCode } from './support/errors';
 
 const keys = duplexKeys('unit');
@@ -167,7 +167,7 @@ describe('duplex channel: parameters, tree and simplex builders', () => {
   it('the setup: a\'s coins then b\'s, each paying its own inputs and change and half the rest; refusals', () => {
     const aScript = p2wpkhScript(keys.aWallet.pub);
     const bScript = p2wpkhScript(keys.bWallet.pub);
-    const coin = (n: number, script: Uint8Array, value: bigint) => ({ txid: (n.toString(16).padStart(2, '0')).repeat(32), vout: n, value, script });
+    const coin = fakeCoin;
     const params = {
       aFundingKey: keys.aFunding.pub, bFundingKey: keys.bFunding.pub, feeRate: FEE_RATE,
       a: { inputs: [coin(1, aScript, 300_000n), coin(2, aScript, 300_000n)], amount: DEPOSIT, changeScript: aScript },
@@ -185,7 +185,13 @@ describe('duplex channel: parameters, tree and simplex builders', () => {
     expect(thrownCode(() => planDuplexSetup({ ...params, b: { ...params.b, inputs: [params.a.inputs[0]!] } }))).to.equal('INVALID_ARGUMENT');
     expect(thrownCode(() => planDuplexSetup({ ...params, b: { ...params.b, amount: 700_000n } }))).to.equal('INSUFFICIENT_FUNDS');
     expect(thrownCode(() => planDuplexSetup({ ...params, a: { ...params.a, inputs: [] } }))).to.equal('INVALID_ARGUMENT');
-    expect(thrownCode(() => planDuplexSetup({ ...params, a: { ...params.a, inputs: [coin(4, new Uint8Array([0x76, 0xa9]), 600_000n)] } }))).to.equal('NON_SEGWIT_INPUT');
+    const legacy = Uint8Array.from([0x76, 0xa9, 0x14, ...new Uint8Array(20), 0x88, 0xac]);
+    expect(thrownCode(() => planDuplexSetup({ ...params, a: { ...params.a, inputs: [coin(4, legacy, 600_000n)] } }))).to.equal('NON_SEGWIT_INPUT');
+    // A legacy coin passed off as P2WPKH: its previous transaction shows the real script (a scriptSig could change the txid).
+    const disguised = { ...coin(5, legacy, 600_000n), script: aScript };
+    expect(thrownCode(() => planDuplexSetup({ ...params, a: { ...params.a, inputs: [disguised] } }))).to.equal('INVALID_TRANSACTION');
+    const { prevTx: _p, ...bare } = params.b.inputs[0]!;
+    expect(thrownCode(() => planDuplexSetup({ ...params, b: { ...params.b, inputs: [bare] } }))).to.equal('INVALID_ARGUMENT');
     expect(thrownCode(() => planDuplexSetup({ ...params, a: { ...params.a, amount: 0n }, b: { ...params.b, amount: 0n } }))).to.equal('INVALID_AMOUNT');
     expect(thrownCode(() => planDuplexSetup(undefined as never))).to.equal('INVALID_ARGUMENT');
   });

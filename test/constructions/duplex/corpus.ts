@@ -17,7 +17,7 @@ import { CaseSpec, FileSpec, ValidSpec } from '../../kit/corpus/format';
 import { badSpellings, withMember } from '../../kit/corpus/spellings';
 import { BAD_KEYS, BAD_PRIVATE_KEYS } from '../../kit/corpus/values';
 import type { ConstructionCorpus } from '../../kit/corpus/constructions';
-import { DEPOSIT, FEE_RATE, duplexKeys, duplexPair } from './kit';
+import { DEPOSIT, FEE_RATE, fakeCoin, openedParties } from './kit';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Args = any[];
@@ -66,12 +66,8 @@ const NOT_TARGETS: Readonly<Record<string, string>> = {
 };
 
 // Baselines: a channel paid both ways, reset once, and paid again; its parties' saved states.
-const keys = duplexKeys('corpus');
-const pair = duplexPair(keys);
-const a = DuplexParty.open(pair.ctx, 'a', keys.aFunding.priv);
-const b = DuplexParty.open(pair.ctx, 'b', keys.bFunding.priv);
-b.onTreeSigned(a.treeSigned());
-a.onTreeSigned(b.treeSigned());
+const { keys, a, b, setup: setupTx } = openedParties('corpus');
+const pair = { ctx: a.ctx };
 a.onPayAck(b.onPay(a.pay(20_000n)).message);
 b.onPayAck(a.onPay(b.pay(4_000n)).message);
 a.onResetAck(b.onReset(a.proposeReset()));
@@ -93,6 +89,8 @@ const MESSAGES = (() => {
   };
   y.onTreeSigned(put(x.treeSigned()));
   x.onTreeSigned(y.treeSigned());
+  x.markSetupConfirmed(setupTx);
+  y.markSetupConfirmed(setupTx);
   x.onPayAck(put(y.onPay(put(x.pay(5_000n))).message));
   x.onResetAck(put(y.onReset(put(x.proposeReset()))));
   put(x.onClose(put(y.proposeClose(500n))).message);
@@ -101,7 +99,7 @@ const MESSAGES = (() => {
 
 const aScript = p2wpkhScript(keys.aWallet.pub);
 const bScript = p2wpkhScript(keys.bWallet.pub);
-const coin = (n: number, script: Uint8Array, value: bigint) => ({ txid: n.toString(16).padStart(2, '0').repeat(32), vout: n, value, script });
+const coin = fakeCoin;
 const SETUP = {
   aFundingKey: keys.aFunding.pub, bFundingKey: keys.bFunding.pub, feeRate: FEE_RATE,
   a: { inputs: [coin(1, aScript, DEPOSIT + 20_000n)], amount: DEPOSIT, changeScript: aScript },
@@ -191,6 +189,8 @@ function builderFile(): FileSpec {
     c.bad(t2, 'a without coins', [S({ a: { ...SETUP.a, inputs: [] } })], 'INVALID_ARGUMENT');
     c.bad(t2, 'b short of its deposit', [S({ b: { ...SETUP.b, amount: DEPOSIT + 20_000n } })], 'INSUFFICIENT_FUNDS');
     c.bad(t2, 'a legacy coin', [S({ a: { ...SETUP.a, inputs: [coin(3, Uint8Array.from([0x76, 0xa9, 0x14, ...new Uint8Array(20), 0x88, 0xac]), DEPOSIT + 20_000n)] } })], 'NON_SEGWIT_INPUT');
+    const { prevTx: _proof, ...bare } = SETUP.b.inputs[0]!;
+    c.bad(t2, 'a coin without its prevTx', [S({ b: { ...SETUP.b, inputs: [bare] } })], 'INVALID_ARGUMENT');
     c.bad(t2, 'equal funding keys', [S({ bFundingKey: SETUP.aFundingKey })], 'INVALID_KEY');
     c.bad(t2, 'a deposit negative', [S({ a: { ...SETUP.a, amount: -1n } })], 'INVALID_AMOUNT');
     c.bad(t2, 'feeRate a number', [S({ feeRate: 1000 })], 'INVALID_FEE_RATE');

@@ -5,7 +5,8 @@
  */
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  DuplexContext, DuplexLeafBalances, DuplexParams, DuplexSigner, duplexBranch, duplexKickoffSpend, verifyDuplexParams,
+  DuplexContext, DuplexLeafBalances, DuplexParams, DuplexParty, DuplexSigner, duplexBranch, duplexKickoffSpend, p2wpkhScript, planDuplexSetup,
+  verifyDuplexParams,
 } from '../../../lib';
 import { TestKey, testKey } from '../../support/keys';
 
@@ -67,4 +68,37 @@ export function signedKickoff(p: DuplexPair): Transaction {
 /** A state's branch from `fromLevel` down, each transaction signed by a and completed by b. */
 export function signedBranch(p: DuplexPair, index: number, balances: DuplexLeafBalances, fromLevel = 0): Transaction[] {
   return duplexBranch(p.ctx, index, balances, fromLevel).map((t) => p.b.completeTwoOfTwo(t.spend, p.a.sign(p.a.hash(t.spend))));
+}
+
+/** A coin of `value` paying `script`, with a previous transaction that proves it (the setup needs one per input). */
+export function fakeCoin(n: number, script: Uint8Array, value: bigint): { txid: string; vout: number; value: bigint; script: Uint8Array; prevTx: Uint8Array } {
+  const prev = new Transaction();
+  prev.version = 2;
+  prev.addInput(new Uint8Array(32).fill(n), n, 0xfffffffd);
+  prev.addOutput(script, value);
+  return { txid: prev.getId(), vout: 0, value, script, prevTx: prev.toBuffer() };
+}
+
+/**
+ * Two parties of a channel on a setup of made-up coins (no chain), through
+ * the opt-in: the tree signed both ways, the setup taken as confirmed.
+ */
+export function openedParties(label: string, o: ParamOptions = {}): { keys: DuplexKeys; a: DuplexParty; b: DuplexParty; setup: Transaction } {
+  const keys = duplexKeys(label);
+  const aScript = p2wpkhScript(keys.aWallet.pub);
+  const bScript = p2wpkhScript(keys.bWallet.pub);
+  const amount = o.aAmount ?? DEPOSIT;
+  const setup = planDuplexSetup({
+    aFundingKey: keys.aFunding.pub, bFundingKey: keys.bFunding.pub, feeRate: FEE_RATE,
+    a: { inputs: [fakeCoin(1, aScript, amount + 20_000n)], amount, changeScript: aScript },
+    b: { inputs: [fakeCoin(2, bScript, (o.capacity ?? 2n * DEPOSIT) - amount + 20_000n)], amount: (o.capacity ?? 2n * DEPOSIT) - amount, changeScript: bScript },
+  });
+  const { ctx } = duplexPair(keys, { ...o, funding: setup.fundingOutpoint, capacity: setup.capacity });
+  const a = DuplexParty.open(ctx, 'a', keys.aFunding.priv);
+  const b = DuplexParty.open(ctx, 'b', keys.bFunding.priv);
+  b.onTreeSigned(a.treeSigned());
+  a.onTreeSigned(b.treeSigned());
+  a.markSetupConfirmed(setup.tx);
+  b.markSetupConfirmed(setup.tx);
+  return { keys, a, b, setup: setup.tx };
 }

@@ -90,6 +90,8 @@ export interface DuplexWatched {
   readonly exit: () => DuplexExit;
   /** Whether the party is closing alone (broadcasting the kickoff). */
   closing: boolean;
+  /** Called once the kickoff is out (seen or being broadcast): the party stops taking updates. */
+  readonly onKickoff?: () => void;
   readonly watches: Map<DuplexTag, Watch<DuplexSpendNote>>;
   readonly duties: Map<string, FixedDuty>;
   staleReported?: boolean;
@@ -151,16 +153,18 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
   work(w: DuplexWatched, tip: ChainTip): readonly Duty[] {
     const e = w.exit();
     const setup = w.watches.get('setup')!;
-    const kicked = setup.spend !== undefined && setup.spend.note.ours;
-    if (setup.spend !== undefined && !setup.spend.note.ours) return []; // the cooperative close (or a spend we cannot read): nothing of the tree to do
+    const kickoffId = e.kickoff.getId();
+    const kicked = setup.spend !== undefined && setup.spend.txid === kickoffId;
+    if (setup.spend !== undefined && !kicked) return []; // the cooperative close (or a spend we cannot read): nothing of the tree to do
     if (!kicked && !w.closing) return [];
+    // From the kickoff on the tree is what pays: the party takes no payment or reset any more.
+    w.onKickoff?.();
     if (!kicked || setup.spend!.hash === undefined) this.hold(w, e.kickoff, 'kickoff');
     // A reset replaced part of the branch (or a payment the latest one): what the exit no longer holds is not broadcast again.
     const current = new Set([e.kickoff, ...e.branch, ...Object.values(e.payments), ...Object.values(e.refunds)].map((t) => t!.getId()));
     for (const [txid, duty] of w.duties) {
       if (current.has(txid)) continue;
-      this.engine.drop(duty);
-      w.duties.delete(txid);
+      this.drop(w, txid, duty);
     }
     let parent: { tx: Transaction; height?: number } = { tx: e.kickoff, ...(setup.spend?.hash !== undefined ? { height: setup.spend.height! } : {}) };
     const d = e.branch.length;
@@ -168,22 +172,26 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
       const node = e.branch[j]!;
       const watch = this.ensure(w, `level-${j}`, { txid: parent.tx.getId(), vout: 0 });
       const s = watch.spend;
-      if (s !== undefined && !s.note.ours) {
-        if (s.hash !== undefined && !w.staleReported) {
+      // Compared with the branch as it is now, not as it was when the spend was first seen: a reset may have changed it.
+      const ours = s !== undefined && s.txid === node.getId();
+      if (s !== undefined && !ours && s.hash !== undefined) {
+        if (!w.staleReported) {
           w.staleReported = true;
           this.emit({ kind: 'stale', channelId: w.channelId, level: j, txid: s.txid });
         }
-        if (s.hash !== undefined) break;
+        break;
       }
       if (parent.height === undefined) break;
       if (tip.height + 1 < firstBlockFor(parent.height, node.ins[0]!.sequence)) break;
-      if (s === undefined || s.hash === undefined || !s.note.ours) this.hold(w, node, j === d - 1 ? 'leaf' : 'node', j);
-      if (s === undefined || !s.note.ours || s.hash === undefined) break;
-      parent = { tx: node, height: s.height! };
+      if (!ours || s!.hash === undefined) {
+        this.hold(w, node, j === d - 1 ? 'leaf' : 'node', j);
+        break;
+      }
+      parent = { tx: node, height: s!.height! };
     }
     const leaf = e.branch[d - 1]!;
-    const leafMined = w.watches.get(`level-${d - 1}`)?.spend;
-    if (leafMined !== undefined && leafMined.note.ours && leafMined.hash !== undefined) {
+    const leafSpend = w.watches.get(`level-${d - 1}`)?.spend;
+    if (leafSpend !== undefined && leafSpend.txid === leaf.getId() && leafSpend.hash !== undefined) {
       let vout = 0;
       for (const dir of ['ab', 'ba'] as const) {
         const value = dir === 'ab' ? e.balances.a : e.balances.b;
@@ -191,12 +199,22 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
         const watch = this.ensure(w, dir, { txid: leaf.getId(), vout: vout++ });
         const payment = e.payments[dir];
         const refund = e.refunds[dir];
-        if (payment !== undefined && (watch.spend === undefined || !watch.spend.note.ours || watch.spend.hash === undefined)) this.hold(w, payment, 'payment');
-        else if (refund !== undefined && watch.spend === undefined && tip.height + 1 >= firstBlockFor(leafMined.height!, refund.ins[0]!.sequence)) this.hold(w, refund, 'refund');
-        else if (refund !== undefined && watch.spend?.note.ours && watch.spend.hash === undefined) this.hold(w, refund, 'refund');
+        if (watch.spend?.hash !== undefined) {
+          // Settled by whichever spend was mined: nothing of ours for this output is broadcast again.
+          for (const t of [payment, refund]) if (t !== undefined && t.getId() !== watch.spend.txid) this.drop(w, t.getId(), w.duties.get(t.getId()));
+          continue;
+        }
+        if (payment !== undefined) this.hold(w, payment, 'payment');
+        else if (refund !== undefined && tip.height + 1 >= firstBlockFor(leafSpend.height!, refund.ins[0]!.sequence)) this.hold(w, refund, 'refund');
       }
     }
     return [...w.duties.values()].filter((duty) => !this.minedSpend(w, duty.txid));
+  }
+
+  private drop(w: DuplexWatched, txid: string, duty: FixedDuty | undefined): void {
+    if (duty === undefined) return;
+    this.engine.drop(duty);
+    w.duties.delete(txid);
   }
 
   /** Whether a duty's transaction is a mined spend of a watched output. */

@@ -9,6 +9,7 @@ import { OutpointWatcher } from '../../../chain/outpoint-watcher';
 import { errorFields } from '../../../chain/watch-policy';
 import { checkChainBackend, countOption } from '../../../chain/watcher-options';
 import { fail } from '../../../core/errors';
+import { DuplexParty } from '../protocol/party';
 import { DuplexExit, checkDuplexExit } from './exit';
 import { DuplexPolicy, DuplexSpendNote, DuplexTag, DuplexWatchEvent, DuplexWatched } from './policy';
 
@@ -30,7 +31,7 @@ export interface DuplexWatcherOptions {
  * @example
  * ```ts
  * const watcher = new DuplexWatcher({ backend, fromHeight: setupHeight });
- * watcher.watch(() => party.exit());
+ * watcher.watch(party);
  * watcher.close(channelId); // to leave alone: the kickoff, then the tree level by level
  * setInterval(() => void watcher.poll(), 30_000);
  * ```
@@ -65,18 +66,24 @@ export class DuplexWatcher extends IsolatedEmitter<DuplexWatchEvent> {
   /**
    * Watch a channel: its setup output, and from the kickoff on its newest branch and simplex channels.
    *
-   * @param exit - Gives the party's exit as it stands (read on every poll, so a reset the party takes is followed).
+   * @param source - The party (its exit read on every poll, so a reset it takes is followed; told when the kickoff is out, after which it takes no update), or a function giving an exit.
    * @returns The channel's id: the setup outpoint, `txid:vout`.
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `exit` is not a function or does not give an exit of its channel.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `source` is neither, or does not give an exit of its channel.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the party does not hold the whole tree yet.
    * @throws {@link ChannelError} `CHANNEL_ALREADY_WATCHED` if it is watched already.
    */
-  watch(exit: () => DuplexExit): string {
-    if (typeof exit !== 'function') fail('INVALID_ARGUMENT', 'exit must be a function giving the party\'s exit');
+  watch(source: DuplexParty | (() => DuplexExit)): string {
+    const party = source instanceof DuplexParty ? source : undefined;
+    if (party === undefined && typeof source !== 'function') fail('INVALID_ARGUMENT', 'source must be a DuplexParty or a function giving an exit');
+    const exit = party !== undefined ? () => party.exit() : source as () => DuplexExit;
     const e = checkDuplexExit(exit());
     const f = e.ctx.params.fundingOutpoint;
     const channelId = `${f.txid}:${f.vout}`;
     if (this.channels.has(channelId)) fail('CHANNEL_ALREADY_WATCHED', `channel ${channelId} is watched already`);
-    const w: DuplexWatched = { channelId, exit: () => checkDuplexExit(exit()), closing: false, watches: new Map(), duties: new Map() };
+    const w: DuplexWatched = {
+      channelId, exit: () => checkDuplexExit(exit()), closing: false, watches: new Map(), duties: new Map(),
+      ...(party !== undefined ? { onKickoff: () => party.kickoffSeen() } : {}),
+    };
     w.watches.set('setup', this.engine.watch({ txid: f.txid, vout: f.vout }, w, 'setup'));
     // Worked on every poll once there is a tree to publish: the locks open with blocks, not with spends.
     this.engine.at(w, () => w.closing || w.watches.get('setup')?.spend?.note.ours === true);

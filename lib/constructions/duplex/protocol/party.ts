@@ -14,12 +14,13 @@
 import { Transaction } from 'bitcoinjs-lib';
 import { fail } from '../../../core/errors';
 import { bytesEqual } from '../../../core/hash';
-import { PrivateKey } from '../../../core/types';
+import { DUST_P2WPKH, MIN_FEE_RATE, PrivateKey, feeForWeight } from '../../../core/types';
 import { deriveChannelId, expectMessage, savedField } from '../../../protocol/party';
 import { Json } from '../../../protocol/wire';
 import { buildFundingSpendTx } from '../../../tx/funding-spend';
 import { counterExhausted, firstChangedLevel } from '../../../tx/invalidation-counter';
 import { DuplexExit } from '../chain/exit';
+import { duplexWeights } from '../tx/weights';
 import { DuplexContext, DuplexLeafBalances, expectDuplexContext, verifyDuplexParams } from '../params';
 import { DuplexSigner, DuplexRole } from '../tx/signer';
 import { SimplexChannel, SimplexDirection, simplexChannel } from '../tx/simplex';
@@ -46,6 +47,10 @@ export interface DuplexCloseAccepted {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function sameBalances(x: DuplexLeafBalances, y: DuplexLeafBalances): boolean {
+  return x.a === y.a && x.b === y.b;
+}
 
 function outgoing(role: DuplexRole): SimplexDirection {
   return role === 'a' ? 'ab' : 'ba';
@@ -168,6 +173,36 @@ export class DuplexParty {
     return this.s.phase !== 'opening';
   }
 
+  /**
+   * The setup is confirmed as deep as this party wants (its own node says
+   * so): payments and resets may start. Before, a payment would rest on a
+   * setup the counterparty could still double-spend.
+   *
+   * @param setupTx - The setup transaction as the node returned it.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not waiting for its setup.
+   * @throws {@link ChannelError} `FUNDING_MISMATCH` if `setupTx` is not the agreed setup or does not pay the agreed output.
+   */
+  markSetupConfirmed(setupTx: Transaction): void {
+    if (this.s.phase !== 'funding') fail('UNEXPECTED_MESSAGE', `the setup is not awaited in phase ${this.s.phase}`);
+    const f = this.ctx.params.fundingOutpoint;
+    const out = setupTx instanceof Transaction ? setupTx.outs[f.vout] : undefined;
+    if (!(setupTx instanceof Transaction) || setupTx.getId() !== f.txid || out === undefined
+      || out.value !== this.ctx.params.capacity || !bytesEqual(out.script, this.ctx.funding.fundingScriptPubKey)) {
+      fail('FUNDING_MISMATCH', 'not the agreed setup paying the agreed 2-of-2');
+    }
+    this.update({ phase: 'open' });
+  }
+
+  /**
+   * The kickoff is out (in a block or the mempool; the watcher calls this):
+   * the tree is what pays now, so no payment, reset or close is taken any
+   * more. What the party holds stays what exit() gives.
+   */
+  kickoffSeen(): void {
+    if (this.s.phase === 'opening' || this.s.phase === 'closed' || this.s.phase === 'exiting') return;
+    this.update({ phase: 'exiting' });
+  }
+
   /** This party's balance by its own (conservative) accounting: its leaf balance, less what it signed away, plus what it holds signed. */
   get balance(): bigint {
     return this.own(this.s.balances) - this.s.paidOut + this.s.paidIn;
@@ -179,8 +214,7 @@ export class DuplexParty {
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` once the channel is open.
    */
   treeSigned(): DuplexTreeSigned {
-    if (this.s.phase !== 'opening' && this.s.phase !== 'open') fail('UNEXPECTED_MESSAGE', `no tree to sign in phase ${this.s.phase}`);
-    if (this.s.phase === 'open' && this.s.index !== 0) fail('UNEXPECTED_MESSAGE', 'the opening tree is signed only at state 0');
+    if (this.s.phase !== 'opening' && this.s.phase !== 'funding') fail('UNEXPECTED_MESSAGE', `no tree to sign in phase ${this.s.phase}`);
     return {
       type: 'duplex_tree_signed', channelId: this.channelId,
       kickoffSig: this.signer.sign(this.signer.hash(duplexKickoffSpend(this.ctx))),
@@ -202,7 +236,7 @@ export class DuplexParty {
     if (this.s.phase !== 'opening') fail('UNEXPECTED_MESSAGE', `duplex_tree_signed in phase ${this.s.phase}`);
     if (!this.signer.verifyCounterparty(this.signer.hash(duplexKickoffSpend(this.ctx)), m.kickoffSig)) fail('INVALID_SIGNATURE', 'the kickoff signature does not sign the kickoff');
     this.checkBranchSigs(0, this.ctx.initialBalances, 0, m.sigs);
-    this.update({ phase: 'open', kickoffSig: m.kickoffSig, branchSigs: [...m.sigs] });
+    this.update({ phase: 'funding', kickoffSig: m.kickoffSig, branchSigs: [...m.sigs] });
   }
 
   /**
@@ -214,16 +248,20 @@ export class DuplexParty {
    * @throws {@link ChannelError} `PAYMENT_PENDING` while a reset this party proposed is unanswered.
    * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not a positive bigint.
    * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the channel cannot pay it (its fee included): reset first.
-   * @throws {@link ChannelError} `AMOUNT_BELOW_DUST` if the total would be below the dust limit.
+   * @throws {@link ChannelError} `AMOUNT_BELOW_DUST` if the total would be below the dust limit, or would leave either side a balance no reset could re-fund (neither 0 nor a refund's fee above dust).
+   * @throws {@link ChannelError} `PAYMENT_PENDING` also after crossing resets of different balances, until the next reset.
    */
   pay(amount: bigint): DuplexPay {
     this.expectOpen();
     if (this.s.reset !== undefined) fail('PAYMENT_PENDING', 'a reset is awaiting its acknowledgement');
+    this.expectUncontested();
     if (typeof amount !== 'bigint' || amount <= 0n) fail('INVALID_AMOUNT', 'amount must be a positive bigint');
     const ch = this.channel(outgoing(this.s.role));
     if (ch === undefined) fail('AMOUNT_EXCEEDS_CAPACITY', 'this party has nothing at the leaf to pay from: reset first');
     const paid = this.s.paidOut + amount;
     const sig = this.signer.signSimplexPayment(ch, paid);
+    this.expectResettable(this.balance - amount);
+    this.expectResettable(this.ctx.leafCapacity - this.balance + amount);
     this.update({ paidOut: paid });
     return { type: 'duplex_pay', channelId: this.channelId, index: this.s.index, paid, sig };
   }
@@ -240,17 +278,22 @@ export class DuplexParty {
    * @throws {@link ChannelError} `UPDATE_NOT_MONOTONIC` if its total is not above the last.
    * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` or `AMOUNT_BELOW_DUST` if the channel cannot pay that total.
    * @throws {@link ChannelError} `INVALID_SIGNATURE` if the signature does not sign the payment.
+   * @throws {@link ChannelError} `AMOUNT_BELOW_DUST` if it would leave either side a balance no reset could re-fund.
    */
   onPay(m: DuplexPay): DuplexPaymentReceived {
     this.expect(m, 'duplex_pay');
     this.expectOpen();
     if (m.index !== this.s.index) fail('UPDATE_INDEX_MISMATCH', `payment for state ${m.index}, the channel is at ${this.s.index}`);
     if (this.s.reset !== undefined) fail('PAYMENT_PENDING', 'a reset is awaiting its acknowledgement');
+    this.expectUncontested();
     if (typeof m.paid !== 'bigint' || m.paid <= this.s.paidIn) fail('UPDATE_NOT_MONOTONIC', 'the total paid must grow', { paid: String(m.paid), last: this.s.paidIn.toString() });
     const ch = this.channel(incoming(this.s.role));
     if (ch === undefined) fail('AMOUNT_EXCEEDS_CAPACITY', 'the payer has nothing at the leaf');
     this.signer.completeSimplexPayment(ch, m.paid, m.sig);
     const amount = m.paid - this.s.paidIn;
+    // Both sides' balances after it, as this party counts them, must be ones the next reset can re-fund.
+    this.expectResettable(this.balance + amount);
+    this.expectResettable(this.ctx.leafCapacity - this.balance - amount);
     this.update({ paidIn: m.paid, inSig: m.sig });
     return { message: { type: 'duplex_pay_ack', channelId: this.channelId, index: this.s.index, paid: m.paid }, amount };
   }
@@ -288,7 +331,7 @@ export class DuplexParty {
     const balances = this.netBalances();
     checkLeafBalances(this.ctx, balances);
     const from = firstChangedLevel(this.ctx.counter, this.s.index, index);
-    const sigs = duplexBranch(this.ctx, index, balances, from).map((t) => this.signer.sign(this.signer.hash(t.spend)));
+    const sigs = this.ownSigs(index, balances, from);
     this.update({ reset: { index, balances } });
     return { type: 'duplex_reset', channelId: this.channelId, index, a: balances.a, b: balances.b, sigs };
   }
@@ -311,18 +354,31 @@ export class DuplexParty {
    */
   onReset(m: DuplexReset): DuplexResetAck {
     this.expect(m, 'duplex_reset');
+    if (this.s.index > 0 && m.index === this.s.index && m.a === this.s.balances.a && m.b === this.s.balances.b && this.s.paidOut === 0n && this.s.paidIn === 0n) {
+      // The reset this party took last, sent again (its acknowledgement lost): the same acknowledgement, nothing changed.
+      const from = firstChangedLevel(this.ctx.counter, m.index - 1, m.index);
+      this.checkBranchSigs(m.index, this.s.balances, from, m.sigs);
+      return { type: 'duplex_reset_ack', channelId: this.channelId, index: m.index, sigs: this.ownSigs(m.index, this.s.balances, from) };
+    }
     this.expectOpen();
     if (m.index !== this.s.index + 1) fail('UPDATE_INDEX_MISMATCH', `reset to state ${m.index}, the channel is at ${this.s.index}`);
-    if (this.s.reset !== undefined && this.s.role === 'a') fail('PAYMENT_PENDING', 'a\'s own reset is awaiting its acknowledgement: b takes a\'s');
     this.expectNotExhausted();
     const balances = { a: m.a, b: m.b };
     checkLeafBalances(this.ctx, balances);
+    const from = firstChangedLevel(this.ctx.counter, this.s.index, m.index);
+    const pending = this.s.reset;
+    if (pending !== undefined && this.s.role === 'a') {
+      this.checkBranchSigs(m.index, balances, from, m.sigs);
+      // b signed a leaf of this index too: if it is not a's, both exist with one lock, and nothing may be paid on either.
+      if (!sameBalances(pending.balances, balances)) this.update({ contested: m.index });
+      return fail('PAYMENT_PENDING', 'a\'s own reset is awaiting its acknowledgement: b takes a\'s', { crossing: true });
+    }
     if (this.own(balances) < this.balance) {
       fail('INVALID_AMOUNT', 'the reset leaves this party less than its own accounting', { offered: this.own(balances).toString(), expected: this.balance.toString() });
     }
-    const from = firstChangedLevel(this.ctx.counter, this.s.index, m.index);
     this.checkBranchSigs(m.index, balances, from, m.sigs);
-    const own = duplexBranch(this.ctx, m.index, balances, from).map((t) => this.signer.sign(this.signer.hash(t.spend)));
+    const own = this.ownSigs(m.index, balances, from);
+    if (pending !== undefined && !sameBalances(pending.balances, balances)) this.update({ contested: m.index });
     this.advance(m.index, balances, from, m.sigs);
     return { type: 'duplex_reset_ack', channelId: this.channelId, index: m.index, sigs: own };
   }
@@ -357,11 +413,13 @@ export class DuplexParty {
    * @throws {@link ChannelError} `PAYMENT_PENDING` while a reset awaits its acknowledgement.
    * @throws {@link ChannelError} `INVALID_AMOUNT` if `fee` is not a non-negative bigint.
    * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY`, `AMOUNT_BELOW_DUST` or `FEE_EXCEEDS_OUTPUT` if the fee leaves an output negative or dust.
+   * @throws {@link ChannelError} `FEE_RATE_REFUSED` if the fee is below the relay floor for the close's weight.
    */
   proposeClose(fee: bigint): DuplexClose {
     this.expectOpen();
     if (this.s.reset !== undefined) fail('PAYMENT_PENDING', 'a reset is awaiting its acknowledgement');
     if (typeof fee !== 'bigint' || fee < 0n) fail('INVALID_AMOUNT', 'fee must be a non-negative bigint');
+    this.expectRelayableCloseFee(fee);
     const mine = this.balance + this.treeShare(this.s.role) - fee;
     if (mine < 0n) fail('AMOUNT_EXCEEDS_CAPACITY', 'the fee exceeds this party\'s balance');
     const theirs = this.ctx.params.capacity - fee - mine;
@@ -382,14 +440,18 @@ export class DuplexParty {
    * @throws {@link ChannelError} `INVALID_AMOUNT` if it leaves this party less than its due.
    * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY`, `AMOUNT_BELOW_DUST` or `FEE_EXCEEDS_OUTPUT` if its amounts are not a close's.
    * @throws {@link ChannelError} `INVALID_SIGNATURE` if the signature does not sign the close.
+   * @throws {@link ChannelError} `FEE_RATE_REFUSED` if its fee is below the relay floor for the close's weight (it would never confirm).
    */
   onClose(m: DuplexClose): DuplexCloseAccepted {
     this.expect(m, 'duplex_close');
-    this.expectOpen();
+    // Crossing closes: a's wins, as a's reset does; b drops its own offer and takes a's.
+    const crossing = this.s.phase === 'closing' && this.s.close?.proposer === this.s.role && this.s.close.sig === undefined && this.s.role === 'b';
+    if (!crossing) this.expectOpen();
     if (this.s.reset !== undefined) fail('PAYMENT_PENDING', 'a reset is awaiting its acknowledgement');
     const c = { a: m.a, b: m.b, fee: m.fee };
     const proposer = this.s.role === 'a' ? 'b' : 'a';
     this.checkCloseTerms(c, proposer);
+    this.expectRelayableCloseFee(c.fee);
     const spend = duplexCloseSpend(this.ctx, c);
     const tx = this.signer.completeTwoOfTwo(spend, m.sig);
     const sig = this.signer.sign(this.signer.hash(spend));
@@ -482,6 +544,26 @@ export class DuplexParty {
   private advance(index: number, balances: DuplexLeafBalances, from: number, sigs: readonly Uint8Array[]): void {
     const { reset: _dropped, inSig: _old, ...rest } = this.s;
     this.s = { ...rest, index, balances, branchSigs: [...this.s.branchSigs.slice(0, from), ...sigs], paidOut: 0n, paidIn: 0n };
+  }
+
+  private ownSigs(index: number, balances: DuplexLeafBalances, from: number): Uint8Array[] {
+    return duplexBranch(this.ctx, index, balances, from).map((t) => this.signer.sign(this.signer.hash(t.spend)));
+  }
+
+  /** A balance the next reset's leaf can hold: 0, or a simplex refund's fee above dust. */
+  private expectResettable(v: bigint): void {
+    if (v !== 0n && v < this.ctx.simplexFee + DUST_P2WPKH) {
+      fail('AMOUNT_BELOW_DUST', `it would leave a balance of ${v} sat, which no reset can re-fund (0 or at least ${this.ctx.simplexFee + DUST_P2WPKH})`, { balance: v.toString() });
+    }
+  }
+
+  private expectUncontested(): void {
+    if (this.s.contested === this.s.index) fail('PAYMENT_PENDING', 'resets crossed with different balances: reset again before paying');
+  }
+
+  private expectRelayableCloseFee(fee: bigint): void {
+    const least = feeForWeight(duplexWeights().close, MIN_FEE_RATE);
+    if (fee < least) fail('FEE_RATE_REFUSED', `a close fee of ${fee} sat is below the relay floor (${least} sat for its weight)`, { fee: fee.toString() });
   }
 
   private expectNotExhausted(): void {

@@ -14,10 +14,13 @@ import { DuplexRole } from '../tx/signer';
 
 /**
  * `opening`: the tree signed by this party, the counterparty's signatures
- * awaited; `open`: payments and resets flow; `closing`: a close offered or
- * signed; `closed`: the close is complete.
+ * awaited; `funding`: the whole tree held, each party signs its own setup
+ * inputs, the setup awaited on chain; `open`: payments and resets flow;
+ * `closing`: a close offered or signed; `closed`: the close is complete;
+ * `exiting`: the kickoff is out, the tree is what pays, nothing changes
+ * off-chain any more.
  */
-export type DuplexPhase = 'opening' | 'open' | 'closing' | 'closed';
+export type DuplexPhase = 'opening' | 'funding' | 'open' | 'closing' | 'closed' | 'exiting';
 
 export interface DuplexSaved {
   readonly role: DuplexRole;
@@ -41,15 +44,23 @@ export interface DuplexSaved {
   readonly reset?: { readonly index: number; readonly balances: DuplexLeafBalances };
   /** The close offered or agreed, and the counterparty's signature once known. */
   readonly close?: DuplexCloseBalances & { readonly proposer: DuplexRole; readonly sig?: Uint8Array };
+  /**
+   * A state whose resets crossed with different balances: each party signed
+   * a leaf of it, the two with the same lock, so no payment is made on that
+   * state's leaf; the next reset makes both stale.
+   */
+  readonly contested?: number;
 }
 
 const FORMAT = 'revchan-duplex-party/1';
-const PHASES: readonly DuplexPhase[] = ['opening', 'open', 'closing', 'closed'];
+const PHASES: readonly DuplexPhase[] = ['opening', 'funding', 'open', 'closing', 'closed', 'exiting'];
 const PARTS: Readonly<Record<DuplexPhase, Readonly<Record<string, Presence>>>> = {
   opening: { kickoffSig: 'absent', reset: 'absent', close: 'absent', inSig: 'absent' },
+  funding: { kickoffSig: 'required', reset: 'absent', close: 'absent', inSig: 'absent' },
   open: { kickoffSig: 'required', close: 'absent' },
   closing: { kickoffSig: 'required', reset: 'absent', close: 'required' },
   closed: { kickoffSig: 'required', reset: 'absent', close: 'required' },
+  exiting: { kickoffSig: 'required', reset: 'either', close: 'either' },
 };
 
 function paramsToJson(p: DuplexParams): Json {
@@ -104,6 +115,7 @@ export function savedToJson(s: DuplexSaved): Json {
       a: s.close.a.toString(), b: s.close.b.toString(), fee: s.close.fee.toString(),
       proposer: s.close.proposer, sig: s.close.sig ? hex(s.close.sig) : null,
     } : null,
+    contested: s.contested ?? null,
   };
 }
 
@@ -139,6 +151,7 @@ export function readSaved(json: unknown): DuplexSaved {
     ...(o.inSig !== null ? { inSig: readHex(o, 'inSig') } : {}),
     ...(reset ? { reset } : {}),
     ...(close ? { close } : {}),
+    ...(o.contested !== null ? { contested: readInt(o, 'contested') } : {}),
   };
   checkPhaseParts(phase, PARTS[phase], { kickoffSig: s.kickoffSig, reset: s.reset, close: s.close, inSig: s.inSig });
   if (phase === 'opening' && (s.index !== 0 || s.branchSigs.length !== 0)) fieldError('index', 'an opening channel is at state 0 with no signatures');

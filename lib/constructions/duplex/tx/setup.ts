@@ -25,7 +25,7 @@ import { segwitTxWeight } from '../../../tx/weights';
 
 /** One party's part of the setup. */
 export interface DuplexFunder {
-  /** Its coins, at least one, each segwit (P2WPKH, P2SH-P2WPKH, P2TR key path). */
+  /** Its coins, at least one, each segwit (P2WPKH, P2SH-P2WPKH, P2TR key path) and each with its whole previous transaction (`prevTx`). */
   readonly inputs: readonly FundingInput[];
   /** What it deposits into the setup output, in satoshis. */
   readonly amount: bigint;
@@ -76,6 +76,11 @@ interface FunderPart {
 function funderPart(f: DuplexFunder, who: string, sharedWeight: number, rate: FeeRate): FunderPart {
   expectObject(f, who);
   if (!Array.isArray(f.inputs) || f.inputs.length === 0) fail('INVALID_ARGUMENT', `${who} needs at least one input`);
+  // A coin's type taken on its owner's word would let it pass a legacy coin as segwit, sign it with a scriptSig and change the
+  // txid the tree was signed against: the whole previous transaction proves the script (checkFundingInputs compares them).
+  f.inputs.forEach((i, n) => {
+    if (i === null || typeof i !== 'object' || !(i.prevTx instanceof Uint8Array)) fail('INVALID_ARGUMENT', `${who}'s input ${n} needs its prevTx`, { field: `${who}.inputs.${n}.prevTx` });
+  });
   const shapes = checkFundingInputs(f.inputs);
   checkAmount(f.amount, `${who}.amount`);
   checkDestinationScript(f.changeScript, `${who}.changeScript`);
@@ -97,7 +102,7 @@ function funderPart(f: DuplexFunder, who: string, sharedWeight: number, rate: Fe
  *
  * @param p - Both funding keys, each party's coins, deposit and change, and the fee rate.
  * @returns The plan (for {@link createDuplexSetupPsbt} and psbtFromPlan) with the setup output.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or a funder is not an object, a funder has no input, or a coin is malformed, P2WSH or listed twice (also across the parties).
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or a funder is not an object, a funder has no input, or a coin is malformed, lacks its prevTx, is P2WSH or listed twice (also across the parties).
  * @throws {@link ChannelError} `INVALID_AMOUNT` if a deposit or an input's value is not a valid amount, or both deposits are 0.
  * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
  * @throws {@link ChannelError} `INVALID_SCRIPT` if a change script is not a standard destination or a coin's script is malformed.
