@@ -57,9 +57,14 @@ export function classifyFundingSpend(receiver: Receiver, tx: Transaction): {
     return { classification: tx.locktime === CLOSE_LOCKTIME ? 'cooperative-close' : 'unknown' };
   }
   const n = Number(index);
-  // A state the receiver never saw was never signed by it: no version of the channel.
   const updateKey = receiver.updateKeyAt(n);
-  if (updateKey === undefined) return { classification: 'unknown', index: n, state: n };
+  if (updateKey === undefined) {
+    // No key for the state: never seen, or a pending one the receiver let go of when the channel closed (markClosed). With no
+    // script-hash output it can only be the receiver's own version (every sender's version pays a revocable P2WSH unless dust);
+    // anything else cannot be told without the key.
+    const plain = tx.outs.every((o) => !(o.script.length === 34 && o.script[0] === 0 && o.script[1] === 32));
+    return { classification: plain ? 'receiver-version' : 'unknown', index: n, state: n };
+  }
   const revocable = p2wshScript(revocableScriptFor(receiver.context, updateKey));
   const hasRevocable = tx.outs.some((o) => bytesEqual(o.script, revocable));
   if (!hasRevocable) return { classification: 'receiver-version', index: n, state: n };
