@@ -23,7 +23,7 @@ import { DuplexExit } from '../chain/exit';
 import { duplexWeights } from '../tx/weights';
 import { DuplexContext, DuplexLeafBalances, expectDuplexContext, verifyDuplexParams } from '../params';
 import { DuplexSigner, DuplexRole } from '../tx/signer';
-import { SimplexChannel, SimplexDirection, simplexChannel } from '../tx/simplex';
+import { SimplexChannel, SimplexDirection, simplexChannel, simplexPaymentSpend } from '../tx/simplex';
 import { checkLeafBalances, duplexBranch, duplexCloseSpend, duplexKickoffSpend } from '../tx/tree';
 import {
   DuplexClose, DuplexCloseAck, DuplexPay, DuplexPayAck, DuplexReset, DuplexResetAck, DuplexTreeSigned,
@@ -80,6 +80,7 @@ export class DuplexParty {
   readonly channelId: Uint8Array;
   private readonly signer: DuplexSigner;
   private s: DuplexSaved;
+  private channels?: { readonly index: number; readonly balances: DuplexLeafBalances; readonly ab?: SimplexChannel; readonly ba?: SimplexChannel };
 
   private constructor(ctx: DuplexContext, signer: DuplexSigner, s: DuplexSaved) {
     this.ctx = ctx;
@@ -289,7 +290,8 @@ export class DuplexParty {
     if (typeof m.paid !== 'bigint' || m.paid <= this.s.paidIn) fail('UPDATE_NOT_MONOTONIC', 'the total paid must grow', { paid: String(m.paid), last: this.s.paidIn.toString() });
     const ch = this.channel(incoming(this.s.role));
     if (ch === undefined) fail('AMOUNT_EXCEEDS_CAPACITY', 'the payer has nothing at the leaf');
-    this.signer.completeSimplexPayment(ch, m.paid, m.sig);
+    // Checked only: the payee signs its side when it publishes (exit), not on every payment.
+    if (!this.signer.verifyCounterparty(this.signer.hash(simplexPaymentSpend(this.ctx, ch, m.paid)), m.sig)) fail('INVALID_SIGNATURE', 'the payer\'s signature does not sign this payment');
     const amount = m.paid - this.s.paidIn;
     // Both sides' balances after it, as this party counts them, must be ones the next reset can re-fund.
     this.expectResettable(this.balance + amount);
@@ -516,13 +518,21 @@ export class DuplexParty {
     return this.s.role === 'a' ? { a: mine, b: theirs } : { a: theirs, b: mine };
   }
 
-  private leafTxid(): string {
-    const branch = duplexBranch(this.ctx, this.s.index, this.s.balances, this.ctx.params.levels - 1);
-    return buildFundingSpendTx(branch[0]!.spend).getId();
-  }
-
+  /**
+   * The state's simplex channels, built once per state: the leaf's txid takes
+   * the whole branch, and each channel caches its sighash pieces, which the
+   * payment hot path reuses.
+   */
   private channel(dir: SimplexDirection): SimplexChannel | undefined {
-    return simplexChannel(this.ctx, this.leafTxid(), this.s.balances, dir);
+    const { index, balances } = this.s;
+    let c = this.channels;
+    if (c === undefined || c.index !== index || !sameBalances(c.balances, balances)) {
+      const branch = duplexBranch(this.ctx, index, balances, this.ctx.params.levels - 1);
+      const leafTxid = buildFundingSpendTx(branch[0]!.spend).getId();
+      c = { index, balances, ab: simplexChannel(this.ctx, leafTxid, balances, 'ab'), ba: simplexChannel(this.ctx, leafTxid, balances, 'ba') };
+      this.channels = c;
+    }
+    return c[dir];
   }
 
   private checkBranchSigs(index: number, balances: DuplexLeafBalances, from: number, sigs: readonly Uint8Array[]): void {
