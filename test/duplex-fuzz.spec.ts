@@ -10,37 +10,13 @@
  */
 import { expect } from 'chai';
 import {
-  ChannelError, DUPLEX_MESSAGES, DuplexMessage, DuplexParty, decodeDuplexMessage, encodeDuplexMessage,
+  DUPLEX_MESSAGES, DuplexMessage, DuplexParty, decodeDuplexMessage, encodeDuplexMessage,
 } from '../lib';
 import { openedParties } from './constructions/duplex/kit';
 import { canonicalJson, fc, mutatedJson } from './support/fuzz-mutations';
 import { JsonText } from './support/bad-inputs-codec';
 import { badSpellings, withMember } from './kit/corpus/spellings';
-
-const RUNS = Number(process.env.REVCHAN_FUZZ_ITERATIONS ?? 2000);
-const SEED = Number(process.env.REVCHAN_FUZZ_SEED ?? 1017);
-
-function seedOf(name: string): number {
-  let h = SEED | 0;
-  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0;
-  return h;
-}
-
-/** Run `f`; a ChannelError is an answer, anything else escapes to fail the property. */
-function typed<T>(f: () => T): { value: T } | { code: string } {
-  try {
-    return { value: f() };
-  } catch (e) {
-    if (e instanceof ChannelError) return { code: e.code };
-    throw e;
-  }
-}
-
-function fuzz<T>(name: string, arb: fc.Arbitrary<T>, check: (x: T) => void, runs = RUNS): void {
-  it(`${name}: ${runs} inputs`, () => {
-    fc.assert(fc.property(arb, (x) => { check(x); }), { seed: seedOf(name), numRuns: runs });
-  });
-}
+import { RUNS, SEED, fuzz, typed } from './support/fuzz-harness';
 
 function wire<T extends DuplexMessage>(m: T): T {
   return decodeDuplexMessage(JSON.parse(JSON.stringify(encodeDuplexMessage(m)))) as T;

@@ -10,36 +10,13 @@
 import { expect } from 'chai';
 import { Psbt } from 'bitcoinjs-lib';
 import {
-  ChannelError, SpillmanReceiver, SpillmanSender, decodeSpillmanMessage, encodeSpillmanMessage, explainInput, explanationToJson,
+  SpillmanReceiver, SpillmanSender, decodeSpillmanMessage, encodeSpillmanMessage, explainInput, explanationToJson,
   renderExplanation,
 } from '../lib';
 import { SPILLMAN_FIXTURE_CASES, buildSpillmanCase } from './constructions/spillman/fixtures';
 import { CHAIN, openConfirmed, paySpillman } from './constructions/spillman/kit';
 import { canonicalJson, fc, mutatedBytes, mutatedJson } from './support/fuzz-mutations';
-
-const RUNS = Number(process.env.REVCHAN_FUZZ_ITERATIONS ?? 2000);
-const SEED = Number(process.env.REVCHAN_FUZZ_SEED ?? 1017);
-
-function seedOf(name: string): number {
-  let h = SEED | 0;
-  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0;
-  return h;
-}
-
-function typed<T>(f: () => T): { value: T } | { code: string } {
-  try {
-    return { value: f() };
-  } catch (e) {
-    if (e instanceof ChannelError) return { code: e.code };
-    throw e;
-  }
-}
-
-function fuzz<T>(name: string, arb: fc.Arbitrary<T>, check: (x: T) => void, runs = RUNS): void {
-  it(`${name}: ${runs} inputs`, () => {
-    fc.assert(fc.property(arb, (x) => { check(x); }), { seed: seedOf(name), numRuns: runs });
-  });
-}
+import { RUNS, SEED, fuzz, typed } from './support/fuzz-harness';
 
 describe(`Spillman fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
   // Both forms, every message of a channel's life, and saved states at several phases.
