@@ -8,15 +8,15 @@
  * to change nothing that would be saved.
  */
 import {
-  DECREASING_MESSAGES, DecreasingParams, DecreasingParty, DecreasingSigner, ErrorCode, PrivateKey, buildDecreasingAnchorChildTx, buildDecreasingCloseTx,
+  DECREASING_MESSAGES, DecreasingParams, DecreasingParty, DecreasingSigner, PrivateKey, buildDecreasingAnchorChildTx, buildDecreasingCloseTx,
   compileDecreasingAnchorScript, p2wpkhScript,
-  buildDecreasingKickoffTx, buildDecreasingStateTx, createDecreasingClosePsbt, createDecreasingKickoffPsbt, createDecreasingStatePsbt, decodeDecreasingMessage, encodeDecreasingMessage, encodeMessage, verifyDecreasingParams,
+  buildDecreasingKickoffTx, buildDecreasingStateTx, createDecreasingClosePsbt, createDecreasingKickoffPsbt, createDecreasingStatePsbt, decodeDecreasingMessage, encodeDecreasingMessage, verifyDecreasingParams,
   verifyInvalidationCounter,
 } from '../../../lib';
 import type { Target } from '../../support/bad-inputs-targets';
-import { DELETE, JsonText, Ref } from '../../support/bad-inputs-codec';
-import { CaseSpec, FileSpec, ValidSpec } from '../../kit/corpus/format';
-import { badSpellings, withMember } from '../../kit/corpus/spellings';
+import { DELETE, Ref } from '../../support/bad-inputs-codec';
+import { FileSpec } from '../../kit/corpus/format';
+import { Cases, messageFiles } from '../../kit/corpus/construction-cases';
 import { BAD_KEYS, BAD_PRIVATE_KEYS } from '../../kit/corpus/values';
 import type { ConstructionCorpus } from '../../kit/corpus/constructions';
 import { CHAIN, decreasingKeys, openDecreasing, payDecreasing, syntheticFunding } from './kit';
@@ -121,49 +121,8 @@ const BASELINES: Record<string, unknown> = {
 };
 for (const [type, json] of MESSAGES) BASELINES[type] = json;
 
-class Cases {
-  readonly cases: CaseSpec[] = [];
-  readonly valid: ValidSpec[] = [];
-  bad(target: string, name: string, input: unknown[], expect: ErrorCode): void {
-    if (this.cases.some((c) => c.target === target && c.name === name)) throw new Error(`${target}: two cases named ${name}`);
-    this.cases.push({ name, target, input, expect });
-  }
-  ok(target: string, name: string, input: unknown[]): void {
-    this.valid.push({ name, target, input });
-  }
-  file(file: string, description: string): FileSpec {
-    return { file, description, baselines: BASELINES, valid: this.valid, cases: this.cases };
-  }
-}
-
-function messageFiles(): FileSpec[] {
-  const files: FileSpec[] = [];
-  const revocable = encodeMessage({ type: 'accept', channelId: new Uint8Array(32), index: 1, sig: new Uint8Array(71).fill(0x30) });
-  for (const schema of DECREASING_MESSAGES) {
-    const type = schema.type;
-    const good = MESSAGES.get(type);
-    if (good === undefined) throw new Error(`no baseline of ${type}`);
-    const c = new Cases();
-    const t = 'decodeDecreasingMessage';
-    c.ok(t, `the valid ${type}`, [new Ref(type)]);
-    c.bad(t, 'type missing', [new Ref(type, { type: DELETE })], 'MESSAGE_UNKNOWN_TYPE');
-    c.bad(t, 'version 2', [new Ref(type, { version: 2 })], 'MESSAGE_UNSUPPORTED_VERSION');
-    c.bad(t, 'an extra field', [new Ref(type, { memo: 'hi' })], 'MESSAGE_INVALID');
-    c.bad(t, 'a valid message of the revocable construction', [revocable], 'UNEXPECTED_MESSAGE');
-    for (const [f, kind] of Object.entries(schema.fields)) {
-      if (kind.kind !== 'optional') c.bad(t, `${f} missing`, [new Ref(type, { [f]: DELETE })], 'MESSAGE_INVALID');
-      for (const [name, value, code] of badSpellings(kind, good[f])) {
-        const v = withMember(good, f, value);
-        c.bad(t, `${f}: ${name}`, [v instanceof JsonText ? v : new Ref(type, { [f]: value })], code);
-      }
-    }
-    files.push(c.file(`decreasing-messages-${type.replace(/_/g, '-')}.json`, `${type}: every field missing, retyped or non-canonical, through decodeDecreasingMessage`));
-  }
-  return files;
-}
-
 function builderFile(): FileSpec {
-  const c = new Cases();
+  const c = new Cases(BASELINES);
   const params = channel.ctx.params;
   const P = (changes: Record<string, unknown>) => new Ref('params', changes);
   let t = 'verifyDecreasingParams';
@@ -262,7 +221,7 @@ function builderFile(): FileSpec {
 }
 
 function partyFile(): FileSpec {
-  const c = new Cases();
+  const c = new Cases(BASELINES);
   const B = [new Ref('bState'), new Ref('bKey')];
   const A = [new Ref('aState'), new Ref('aKey')];
   const u = (changes: Record<string, unknown>) => new Ref('update', changes);
@@ -354,5 +313,5 @@ function partyFile(): FileSpec {
 export const CORPUS: ConstructionCorpus = {
   targets: new Map(TARGETS),
   notTargets: NOT_TARGETS,
-  files: () => [...messageFiles(), builderFile(), partyFile()],
+  files: () => [...messageFiles({ schemas: DECREASING_MESSAGES, messages: MESSAGES, baselines: BASELINES, decoder: 'decodeDecreasingMessage', prefix: 'decreasing' }), builderFile(), partyFile()],
 };

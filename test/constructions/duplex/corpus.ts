@@ -8,13 +8,13 @@
  * is seen to change nothing that would be saved.
  */
 import {
-  DUPLEX_MESSAGES, DuplexParams, DuplexParty, DuplexSigner, ErrorCode, PrivateKey, checkFundingInputs, checkLeafBalances, compileSimplexScript,
-  createDuplexAbortPsbt, createDuplexSetupPsbt, decodeDuplexMessage, planDuplexAbort, encodeDuplexMessage, encodeMessage, p2wpkhScript, planDuplexSetup, verifyDuplexParams,
+  DUPLEX_MESSAGES, DuplexParams, DuplexParty, DuplexSigner, PrivateKey, checkFundingInputs, checkLeafBalances, compileSimplexScript,
+  createDuplexAbortPsbt, createDuplexSetupPsbt, decodeDuplexMessage, planDuplexAbort, encodeDuplexMessage, p2wpkhScript, planDuplexSetup, verifyDuplexParams,
 } from '../../../lib';
 import type { Target } from '../../support/bad-inputs-targets';
-import { DELETE, JsonText, Ref } from '../../support/bad-inputs-codec';
-import { CaseSpec, FileSpec, ValidSpec } from '../../kit/corpus/format';
-import { badSpellings, withMember } from '../../kit/corpus/spellings';
+import { DELETE, Ref } from '../../support/bad-inputs-codec';
+import { FileSpec } from '../../kit/corpus/format';
+import { Cases, messageFiles } from '../../kit/corpus/construction-cases';
 import { BAD_KEYS, BAD_PRIVATE_KEYS } from '../../kit/corpus/values';
 import type { ConstructionCorpus } from '../../kit/corpus/constructions';
 import { DEPOSIT, FEE_RATE, fakeCoin, openedParties } from './kit';
@@ -117,49 +117,8 @@ const BASELINES: Record<string, unknown> = {
 };
 for (const [type, json] of MESSAGES) BASELINES[type] = json;
 
-class Cases {
-  readonly cases: CaseSpec[] = [];
-  readonly valid: ValidSpec[] = [];
-  bad(target: string, name: string, input: unknown[], expect: ErrorCode): void {
-    if (this.cases.some((c) => c.target === target && c.name === name)) throw new Error(`${target}: two cases named ${name}`);
-    this.cases.push({ name, target, input, expect });
-  }
-  ok(target: string, name: string, input: unknown[]): void {
-    this.valid.push({ name, target, input });
-  }
-  file(file: string, description: string): FileSpec {
-    return { file, description, baselines: BASELINES, valid: this.valid, cases: this.cases };
-  }
-}
-
-function messageFiles(): FileSpec[] {
-  const files: FileSpec[] = [];
-  const revocable = encodeMessage({ type: 'accept', channelId: new Uint8Array(32), index: 1, sig: new Uint8Array(71).fill(0x30) });
-  for (const schema of DUPLEX_MESSAGES) {
-    const type = schema.type;
-    const good = MESSAGES.get(type);
-    if (good === undefined) throw new Error(`no baseline of ${type}`);
-    const c = new Cases();
-    const t = 'decodeDuplexMessage';
-    c.ok(t, `the valid ${type}`, [new Ref(type)]);
-    c.bad(t, 'type missing', [new Ref(type, { type: DELETE })], 'MESSAGE_UNKNOWN_TYPE');
-    c.bad(t, 'version 2', [new Ref(type, { version: 2 })], 'MESSAGE_UNSUPPORTED_VERSION');
-    c.bad(t, 'an extra field', [new Ref(type, { memo: 'hi' })], 'MESSAGE_INVALID');
-    c.bad(t, 'a valid message of the revocable construction', [revocable], 'UNEXPECTED_MESSAGE');
-    for (const [f, kind] of Object.entries(schema.fields)) {
-      if (kind.kind !== 'optional') c.bad(t, `${f} missing`, [new Ref(type, { [f]: DELETE })], 'MESSAGE_INVALID');
-      for (const [name, value, code] of badSpellings(kind, good[f])) {
-        const v = withMember(good, f, value);
-        c.bad(t, `${f}: ${name}`, [v instanceof JsonText ? v : new Ref(type, { [f]: value })], code);
-      }
-    }
-    files.push(c.file(`duplex-messages-${type.replace(/_/g, '-')}.json`, `${type}: every field missing, retyped or non-canonical, through decodeDuplexMessage`));
-  }
-  return files;
-}
-
 function builderFile(): FileSpec {
-  const c = new Cases();
+  const c = new Cases(BASELINES);
   const params = pair.ctx.params;
   const P = (changes: Record<string, unknown>) => new Ref('params', changes);
   let t = 'verifyDuplexParams';
@@ -224,7 +183,7 @@ function builderFile(): FileSpec {
 }
 
 function partyFile(): FileSpec {
-  const c = new Cases();
+  const c = new Cases(BASELINES);
   const A = [new Ref('aState'), new Ref('aKey')];
   const B = [new Ref('bState'), new Ref('bKey')];
   let t = 'DuplexParty.pay';
@@ -281,7 +240,7 @@ function partyFile(): FileSpec {
 
 /** A funder's abort: its own file, so the files before it stay as they were. */
 function abortFile(): FileSpec {
-  const c = new Cases();
+  const c = new Cases(BASELINES);
   const A = (changes: Record<string, unknown>) => new Ref('abort', changes);
   for (const t of ['planDuplexAbort', 'createDuplexAbortPsbt']) {
     c.ok(t, 'a\'s abort', [new Ref('abort')]);
@@ -302,5 +261,5 @@ function abortFile(): FileSpec {
 export const CORPUS: ConstructionCorpus = {
   targets: new Map(TARGETS),
   notTargets: NOT_TARGETS,
-  files: () => [...messageFiles(), builderFile(), partyFile(), abortFile()],
+  files: () => [...messageFiles({ schemas: DUPLEX_MESSAGES, messages: MESSAGES, baselines: BASELINES, decoder: 'decodeDuplexMessage', prefix: 'duplex' }), builderFile(), partyFile(), abortFile()],
 };

@@ -8,14 +8,15 @@
  * target, so a refused call is seen to change nothing that would be saved.
  */
 import {
-  ErrorCode, SPILLMAN_MESSAGES, SpillmanParams, SpillmanReceiver, SpillmanSender, SpillmanSigner, buildSpillmanCloseTx, buildSpillmanPaymentTx,
+  SPILLMAN_MESSAGES, SpillmanParams, SpillmanReceiver, SpillmanSender, SpillmanSigner, buildSpillmanCloseTx, buildSpillmanPaymentTx,
   buildSpillmanRefundTx, compileSpillmanCltvScript, createScriptFundingPsbt, createSpillmanClosePsbt, createSpillmanPaymentPsbt,
   createSpillmanRefundPsbt, decodeSpillmanMessage, derivePublicKey, encodeMessage, encodeSpillmanMessage, p2wpkhScript, planScriptFunding,
   spillmanDescriptors, verifyFundingScriptParams, verifySpillmanParams, PrivateKey,
 } from '../../../lib';
 import type { Target } from '../../support/bad-inputs-targets';
 import { DELETE, JsonText, Ref } from '../../support/bad-inputs-codec';
-import { CaseSpec, FileSpec, ValidSpec } from '../../kit/corpus/format';
+import { FileSpec } from '../../kit/corpus/format';
+import { Cases } from '../../kit/corpus/construction-cases';
 import { badSpellings, withMember } from '../../kit/corpus/spellings';
 import { BAD_KEYS, BAD_PRIVATE_KEYS } from '../../kit/corpus/values';
 import type { ConstructionCorpus } from '../../kit/corpus/constructions';
@@ -129,21 +130,6 @@ const BASELINES: Record<string, unknown> = {
 };
 for (const [type, json] of MESSAGES) BASELINES[type] = json;
 
-class Cases {
-  readonly cases: CaseSpec[] = [];
-  readonly valid: ValidSpec[] = [];
-  bad(target: string, name: string, input: unknown[], expect: ErrorCode): void {
-    if (this.cases.some((c) => c.target === target && c.name === name)) throw new Error(`${target}: two cases named ${name}`);
-    this.cases.push({ name, target, input, expect });
-  }
-  ok(target: string, name: string, input: unknown[]): void {
-    this.valid.push({ name, target, input });
-  }
-  file(file: string, description: string): FileSpec {
-    return { file, description, baselines: BASELINES, valid: this.valid, cases: this.cases };
-  }
-}
-
 function messageFiles(): FileSpec[] {
   const files: FileSpec[] = [];
   const revocable = encodeMessage({ type: 'accept', channelId: new Uint8Array(32), index: 1, sig: new Uint8Array(71).fill(0x30) });
@@ -151,7 +137,7 @@ function messageFiles(): FileSpec[] {
     const type = schema.type;
     const good = MESSAGES.get(type);
     if (good === undefined) throw new Error(`no baseline of ${type}`);
-    const c = new Cases();
+    const c = new Cases(BASELINES);
     const t = 'decodeSpillmanMessage';
     c.ok(t, `the valid ${type}`, [new Ref(type)]);
     c.bad(t, 'type missing', [new Ref(type, { type: DELETE })], 'MESSAGE_UNKNOWN_TYPE');
@@ -178,7 +164,7 @@ function messageFiles(): FileSpec[] {
 }
 
 function builderFile(): FileSpec {
-  const c = new Cases();
+  const c = new Cases(BASELINES);
   const P = (changes: Record<string, unknown>) => new Ref('params', changes);
   let t = 'verifySpillmanParams';
   c.ok(t, 'Form S', [new Ref('params')]);
@@ -290,7 +276,7 @@ function builderFile(): FileSpec {
 }
 
 function partyFile(): FileSpec {
-  const c = new Cases();
+  const c = new Cases(BASELINES);
   const R = [new Ref('receiverState'), new Ref('receiverSecrets')];
   const S = [new Ref('senderState'), new Ref('senderSecrets')];
   let t = 'SpillmanReceiver.onPay';
