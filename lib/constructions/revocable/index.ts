@@ -44,6 +44,8 @@ export * from './protocol/messages';
 export * from './protocol/sender';
 export * from './protocol/receiver';
 export * from './protocol/steps';
+export { HtlcRecord, htlcOf, htlcsAt } from './protocol/htlc-table';
+export { DEFAULT_HTLC_CLAIM_MARGIN, DEFAULT_HTLC_DEAD_MARGIN, DEFAULT_HTLC_MIN_EXPIRY_DELTA } from './protocol/htlc-rules';
 export * from './chain/classify';
 export * from './chain/receiver-watcher';
 export * from './chain/sender-watcher';
