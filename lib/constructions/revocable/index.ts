@@ -45,6 +45,8 @@ export * from './protocol/sender';
 export * from './protocol/receiver';
 export * from './protocol/steps';
 export * from './chain/classify';
+export * from './chain/htlc-book';
+export * from './chain/htlc-schedule';
 export * from './chain/receiver-watcher';
 export * from './chain/sender-watcher';
 export { ChildPaysForParent, maxPackageFeeRate } from './protocol/cpfp';
