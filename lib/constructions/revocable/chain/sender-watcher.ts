@@ -21,7 +21,7 @@ import { IsolatedEmitter } from '../../../chain/isolated-emitter';
 import { OutpointWatcher } from '../../../chain/outpoint-watcher';
 import { errorFields } from '../../../chain/watch-policy';
 import { checkChainBackend, countOption, watcherFeeRates } from '../../../chain/watcher-options';
-import { Channel, ClosingNote, SenderPolicy } from './sender-policy';
+import { Channel, SenderNote, SenderPolicy, SenderTag } from './sender-policy';
 
 export { timeoutOpen } from './sender-policy';
 
@@ -83,6 +83,54 @@ export type SenderWatcherEvent =
     height: number;
   }
   | {
+    /**
+     * A spend of an HTLC output revealed its preimage (the receiver's success
+     * claim, seen in the mempool or a block), checked to hash to the HTLC's
+     * hash: settle the upstream HTLC with it.
+     */
+    kind: 'htlc-preimage';
+    /** The HTLC's id. */
+    id: number;
+    /** Its hash H, hex. */
+    hash: string;
+    /** The preimage P, hex. */
+    preimage: string;
+    /** The spend's txid. */
+    txid: string;
+  }
+  | {
+    /** Our timeout claim of an HTLC output was broadcast, first or at a higher fee rate. */
+    kind: 'htlc-timeout-broadcast';
+    /** The HTLC's id. */
+    id: number;
+    /** The claim's txid. */
+    txid: string;
+    /** Its fee rate, sat/kw. */
+    feeRate: FeeRate;
+    /** The txid of the claim it replaces, if any. */
+    replaces?: string;
+  }
+  | {
+    /** Our timeout claim of an HTLC output is buried finalDepth blocks deep: the HTLC is dead (an upstream HTLC may be failed). */
+    kind: 'htlc-timeout-confirmed';
+    /** The HTLC's id. */
+    id: number;
+    /** The claim's txid. */
+    txid: string;
+    /** Its block's height. */
+    height: number;
+  }
+  | {
+    /** Someone else's spend of an HTLC output is buried finalDepth blocks deep (the receiver's success, or its penalty of a revoked version). */
+    kind: 'htlc-timeout-lost';
+    /** The HTLC's id. */
+    id: number;
+    /** That spend's txid. */
+    txid: string;
+    /** Its block's height. */
+    height: number;
+  }
+  | {
     /** The outcome is buried finalDepth blocks deep: nothing more to do. */
     kind: 'resolved';
     /** The spend of the funding output. */
@@ -138,7 +186,7 @@ export interface SenderWatcherOptions {
  */
 export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
   private readonly chan: Channel = {};
-  private readonly engine: OutpointWatcher<Channel, 'funding', ClosingNote>;
+  private readonly engine: OutpointWatcher<Channel, SenderTag, SenderNote>;
 
   /**
    * @param sender - The channel's sender; the watcher signs sweeps and children through it.
@@ -160,7 +208,7 @@ export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
     const finalDepth = countOption(opts.finalDepth, 6, 'finalDepth');
     const cpfpAfterBlocks = countOption(opts.cpfpAfterBlocks, 2, 'cpfpAfterBlocks');
     const policy = new SenderPolicy(sender, { backend, destinationScript, feeRate, maxFeeRate, bumpAfterBlocks, finalDepth, cpfpAfterBlocks }, (e) => this.emitEvent(e));
-    this.engine = new OutpointWatcher<Channel, 'funding', ClosingNote>({
+    this.engine = new OutpointWatcher<Channel, SenderTag, SenderNote>({
       backend, policy, finalDepth, events: { error: (e) => this.emitEvent({ kind: 'error', ...errorFields(e) }) },
     });
     policy.engine = this.engine;

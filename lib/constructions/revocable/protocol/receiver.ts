@@ -13,6 +13,8 @@ import { verifyChannelParams } from '../params';
 import { bytesEqual, toHex } from '../../../core/hash';
 import { PaymentSigner } from '../tx/payment-signer';
 import { PenaltyParams, signPenaltyTx } from '../tx/penalty';
+import { Htlc } from '../../../tx/htlcs';
+import { HtlcClaimParams, signHtlcSuccessTx } from '../tx/htlc-claims';
 import { decodeObscuredIndex } from '../tx/state-number';
 import {
   DUST_P2WSH, FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey, feeForWeight,
@@ -551,7 +553,7 @@ export class Receiver extends ChannelParty {
    * @param revokedTx - The sender's version seen on chain, serialized.
    * @param destinationScript - Where the claim pays.
    * @param feeRate - The claim's fee rate, sat/kw.
-   * @param opts - Whether to sweep the receiver's own output of that version too (by default it does).
+   * @param opts - Whether to sweep the receiver's own output of that version too (by default it does), the HTLCs of the revoked state (their outputs are swept too), and outputs someone else took.
    * @returns The signed claim, to broadcast.
    * @throws {@link ChannelError} `INVALID_TRANSACTION` if `revokedTx` does not parse or does not spend the funding output alone.
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
@@ -559,10 +561,16 @@ export class Receiver extends ChannelParty {
    * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
    * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `htlcs` or `leaveOut` is malformed, or the channel has no HTLC terms while `htlcs` is not empty.
+   * @throws {@link ChannelError} `INVALID_AMOUNT`, `INVALID_TIMELOCK` or `HTLC_TOO_MANY` if `htlcs` is refused.
    */
   penaltyTx(revokedTx: Uint8Array, destinationScript: Uint8Array, feeRate: FeeRate, opts: {
     /** Also spend the receiver's own output of the revoked version (default true). */
     sweepReceiverOutput?: boolean;
+    /** The HTLCs of the revoked state: each one's output is swept too. */
+    htlcs?: readonly Htlc[];
+    /** Outputs of the revoked version not to spend: someone else's confirmed spend took them. */
+    leaveOut?: readonly number[];
   } = {}): Transaction {
     let tx: Transaction;
     try {
@@ -575,8 +583,33 @@ export class Receiver extends ChannelParty {
     const secret = this.store.getUpdateSecret(index);
     if (secret === undefined) fail('NOTHING_TO_CLAIM', `state ${index} is not revoked`);
     const updateKey = derivePublicKey(secret as PrivateKey);
-    const p: PenaltyParams = { channel: this.context.params, revokedTx, updateKey, destinationScript, feeRate, ...(opts.sweepReceiverOutput === false ? { sweepReceiverOutput: false } : {}) };
+    const p: PenaltyParams = {
+      channel: this.context.params, revokedTx, updateKey, destinationScript, feeRate, ...(opts.sweepReceiverOutput === false ? { sweepReceiverOutput: false } : {}),
+      ...(opts.htlcs !== undefined ? { htlcs: opts.htlcs } : {}), ...(opts.leaveOut !== undefined ? { leaveOut: opts.leaveOut } : {}),
+    };
     return signPenaltyTx(p, { updateSecret: secret as PrivateKey, revocationKey: this.secrets.revocationKey, receiverPayoutKey: this.secrets.payoutKey });
+  }
+
+  /**
+   * The success claim of an HTLC output of a published payment version (the
+   * sender's, or the receiver's own once D blocks have passed), signed with
+   * the receiver's HTLC key; the output is found by its recomputed script.
+   *
+   * @param p - The version and its transaction, K_i for the sender's version, the HTLC and its preimage, the destination and the fee rate.
+   * @returns The signed claim.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   * @throws {@link ChannelError} `INVALID_KEY` if the receiver was given no HTLC key, or it is not the channel's.
+   * @throws {@link ChannelError} `HTLC_PREIMAGE_MISMATCH` if `preimage` does not hash to the HTLC's hash.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE`, `FEE_EXCEEDS_OUTPUT`, `INVALID_TRANSACTION`, `NOTHING_TO_CLAIM` or `INVALID_SCRIPT` as {@link signHtlcSuccessTx}.
+   */
+  htlcSuccessTx(p: Omit<HtlcClaimParams, 'channel'> & {
+    /** P, with SHA256(P) the HTLC's hash. */
+    readonly preimage: Uint8Array;
+  }): Transaction {
+    if (p === null || typeof p !== 'object') fail('INVALID_ARGUMENT', 'htlcSuccessTx takes {version, versionTx, htlc, preimage, destinationScript, feeRate}');
+    const receiverHtlcKey = this.secrets.htlcKey ?? fail('INVALID_KEY', 'the receiver holds no HTLC key (ReceiverSecrets.htlcKey)');
+    const { preimage, ...claim } = p;
+    return signHtlcSuccessTx({ ...claim, channel: this.context.params }, { preimage, receiverHtlcKey });
   }
 
   // ---- saving and restoring
