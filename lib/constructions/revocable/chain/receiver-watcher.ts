@@ -9,8 +9,9 @@
  * mempool only records where each spend stands (a block by hash, or the
  * mempool); a reorg moves a spend back to unconfirmed, and a spend that
  * leaves the mempool without being mined puts the channel back under watch.
- * What it must do (a penalty claim, a close at the CLTV cutoff, a child that
- * pays for a stuck close) is a duty recorded before the first attempt and
+ * What it must do (a penalty claim, an HTLC success claim, a close at the
+ * CLTV cutoff or before an HTLC's expiry, a child that pays for a stuck
+ * close) is a duty recorded before the first attempt and
  * checked on every poll until its outcome is buried `finalDepth` blocks deep:
  * a failed call, a refused broadcast or an evicted transaction only means
  * the next poll tries again, at a rate that rises as the deadline comes.
@@ -256,9 +257,11 @@ export interface ReceiverWatcherOptions {
 
 /**
  * Watches receivers' channels on the chain and acts for them: it claims
- * everything of a revoked sender's version the sender broadcasts, closes a
- * CLTV channel at its cutoff, and hurries a stuck close with a child,
- * raising fees as deadlines come. Call {@link ReceiverWatcher.poll} after
+ * everything of a revoked sender's version the sender broadcasts (its HTLC
+ * outputs too), claims the HTLC outputs of any other version with the
+ * preimages the receiver knows, closes a CLTV channel at its cutoff and any
+ * channel whose HTLC nears its expiry unsettled, and hurries a stuck close
+ * with a child, raising fees as deadlines come. Call {@link ReceiverWatcher.poll} after
  * each block (or on a timer); what it sees and does is reported as
  * {@link WatcherEvent}s.
  *
