@@ -1,9 +1,11 @@
 /**
  * What the watchers read of a party's HTLC table: the HTLCs each state's
- * versions carry, the live ones, and the preimages known. A party without
- * HTLC terms has no table, and its channel costs the watchers nothing more.
+ * versions carry, the live ones, and the preimages known, as the transaction
+ * layer takes them. A party without HTLC terms has no table, and its channel
+ * costs the watchers nothing more.
  */
 import { Htlc } from '../../../tx/htlcs';
+import { HtlcRecord, htlcOf } from '../protocol/htlc-table';
 
 /** One HTLC of a party's table, as the watchers read it. */
 export interface HtlcEntry extends Htlc {
@@ -19,7 +21,7 @@ export interface HtlcBook {
    * @param index - The state.
    */
   htlcsAt(index: number): readonly HtlcEntry[];
-  /** The HTLCs not settled or failed off chain yet. */
+  /** The HTLCs of the current state. */
   readonly htlcs: readonly HtlcEntry[];
   /**
    * The preimage of `hash`, once known.
@@ -29,13 +31,26 @@ export interface HtlcBook {
   preimageFor(hash: Uint8Array): Uint8Array | undefined;
 }
 
+/** What a party (a Sender or a Receiver) shows of its HTLC table. */
+interface HtlcTableOwner {
+  readonly context: { readonly params: { readonly htlc?: unknown } };
+  htlcsAt(index: number): readonly HtlcRecord[];
+  readonly htlcs: readonly HtlcRecord[];
+  preimageFor(hash: Uint8Array): Uint8Array | undefined;
+}
+
+const entryOf = (r: HtlcRecord): HtlcEntry => ({ ...htlcOf(r), id: r.id });
+
 /**
- * The party's HTLC table, when its channel has HTLC terms and it keeps one.
+ * The party's HTLC table, when its channel has HTLC terms.
  *
  * @param party - A sender or receiver.
  */
-export function htlcBookOf(party: { readonly context: { readonly params: { readonly htlc?: unknown } } }): HtlcBook | undefined {
+export function htlcBookOf(party: HtlcTableOwner): HtlcBook | undefined {
   if (party.context.params.htlc === undefined) return undefined;
-  const p = party as Partial<HtlcBook>;
-  return typeof p.htlcsAt === 'function' && typeof p.preimageFor === 'function' ? (party as unknown as HtlcBook) : undefined;
+  return {
+    htlcsAt: (index) => party.htlcsAt(index).map(entryOf),
+    get htlcs() { return party.htlcs.map(entryOf); },
+    preimageFor: (hash) => party.preimageFor(hash),
+  };
 }

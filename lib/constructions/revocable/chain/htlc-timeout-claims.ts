@@ -137,11 +137,15 @@ export class TimeoutClaimer<S> {
     };
   }
 
-  /** What a spend of a watched HTLC output is: ours, or one revealing the preimage. */
+  /**
+   * What a spend of a watched HTLC output is: one revealing the preimage (a
+   * success claim, whatever it pays: one paying our wallet must not hide P),
+   * or else ours when it pays only our destination.
+   */
   describe(tag: HtlcOutputTag, tx: Transaction): HtlcSpendNote {
-    const own = tx.outs.length > 0 && tx.outs.every((o) => bytesEqual(o.script, this.o.destinationScript));
-    const preimage = own ? undefined : revealedPreimage(tx, { ...tag.output, versionHash: tag.versionHash });
-    return preimage === undefined ? { own } : { own, preimage };
+    const preimage = revealedPreimage(tx, { ...tag.output, versionHash: tag.versionHash });
+    if (preimage !== undefined) return { own: false, preimage };
+    return { own: tx.outs.length > 0 && tx.outs.every((o) => bytesEqual(o.script, this.o.destinationScript)) };
   }
 
   /** A spend of a watched HTLC output was seen (mempool or block): a revealed preimage is reported at once, once per HTLC. */

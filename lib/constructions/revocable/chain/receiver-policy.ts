@@ -301,7 +301,7 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
     const sweepReceiverOutput = p.sweepOwn && rate < this.burnRateOf(w, p) && rate <= sweepOwnUpTo;
     if (p.htlcOutputs.length === 0) return w.receiver.penaltyTx(p.revokedTx, this.o.destinationScript, rate, { sweepReceiverOutput }).toBuffer();
     const { leaveOut } = this.untaken(p);
-    return w.receiver.penaltyTx(p.revokedTx, this.o.destinationScript, rate, { sweepReceiverOutput, htlcs: p.htlcs, leaveOut }).toBuffer();
+    return w.receiver.penaltyTx(p.revokedTx, this.o.destinationScript, rate, { sweepReceiverOutput, leaveOut }).toBuffer();
   }
 
   /**
