@@ -47,6 +47,7 @@ export * from './protocol/steps';
 export { HtlcRecord, htlcOf, htlcsAt } from './protocol/htlc-table';
 export { DEFAULT_HTLC_CLAIM_MARGIN, DEFAULT_HTLC_DEAD_MARGIN, DEFAULT_HTLC_MIN_EXPIRY_DELTA } from './protocol/htlc-rules';
 export * from './chain/classify';
+export * from './chain/htlc-schedule';
 export * from './chain/receiver-watcher';
 export * from './chain/sender-watcher';
 export { ChildPaysForParent, maxPackageFeeRate } from './protocol/cpfp';

@@ -13,6 +13,7 @@ import { verifyChannelParams } from '../params';
 import { bytesEqual, toHex } from '../../../core/hash';
 import { PaymentSigner } from '../tx/payment-signer';
 import { PenaltyParams, signPenaltyTx } from '../tx/penalty';
+import { HtlcClaimParams, signHtlcSuccessTx } from '../tx/htlc-claims';
 import { decodeObscuredIndex } from '../tx/state-number';
 import {
   DUST_P2WSH, FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey, feeForWeight,
@@ -770,7 +771,7 @@ export class Receiver extends ChannelParty {
    * @param revokedTx - The sender's version seen on chain, serialized.
    * @param destinationScript - Where the claim pays.
    * @param feeRate - The claim's fee rate, sat/kw.
-   * @param opts - Whether to sweep the receiver's own output of that version too (by default it does).
+   * @param opts - Whether to sweep the receiver's own output of that version too (by default it does), and outputs someone else took (left out). Every HTLC output of the revoked state is swept too.
    * @returns The signed claim, to broadcast.
    * @throws {@link ChannelError} `INVALID_TRANSACTION` if `revokedTx` does not parse or does not spend the funding output alone.
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
@@ -778,10 +779,13 @@ export class Receiver extends ChannelParty {
    * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
    * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `leaveOut` is not a list of output indexes.
    */
   penaltyTx(revokedTx: Uint8Array, destinationScript: Uint8Array, feeRate: FeeRate, opts: {
     /** Also spend the receiver's own output of the revoked version (default true). */
     sweepReceiverOutput?: boolean;
+    /** Outputs of the revoked version not to spend: someone else's confirmed spend took them. */
+    leaveOut?: readonly number[];
   } = {}): Transaction {
     let tx: Transaction;
     try {
@@ -798,9 +802,31 @@ export class Receiver extends ChannelParty {
     const htlcs = index <= BigInt(Number.MAX_SAFE_INTEGER) ? htlcsAt(this.s.htlcs, Number(index)) : [];
     const p: PenaltyParams = {
       channel: this.context.params, revokedTx, updateKey, destinationScript, feeRate, ...(opts.sweepReceiverOutput === false ? { sweepReceiverOutput: false } : {}),
-      ...(htlcs.length > 0 ? { htlcs: htlcs.map(htlcOf) } : {}),
+      ...(htlcs.length > 0 ? { htlcs: htlcs.map(htlcOf) } : {}), ...(opts.leaveOut !== undefined ? { leaveOut: opts.leaveOut } : {}),
     };
     return signPenaltyTx(p, { updateSecret: secret as PrivateKey, revocationKey: this.secrets.revocationKey, receiverPayoutKey: this.secrets.payoutKey });
+  }
+
+  /**
+   * The success claim of an HTLC output of a published payment version (the
+   * sender's, or the receiver's own once D blocks have passed), signed with
+   * the receiver's HTLC key; the output is found by its recomputed script.
+   *
+   * @param p - The version and its transaction, K_i for the sender's version, the HTLC and its preimage, the destination and the fee rate.
+   * @returns The signed claim.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   * @throws {@link ChannelError} `INVALID_KEY` if the receiver was given no HTLC key, or it is not the channel's.
+   * @throws {@link ChannelError} `HTLC_PREIMAGE_MISMATCH` if `preimage` does not hash to the HTLC's hash.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE`, `FEE_EXCEEDS_OUTPUT`, `INVALID_TRANSACTION`, `NOTHING_TO_CLAIM` or `INVALID_SCRIPT` as {@link signHtlcSuccessTx}.
+   */
+  htlcSuccessTx(p: Omit<HtlcClaimParams, 'channel'> & {
+    /** P, with SHA256(P) the HTLC's hash. */
+    readonly preimage: Uint8Array;
+  }): Transaction {
+    if (p === null || typeof p !== 'object') fail('INVALID_ARGUMENT', 'htlcSuccessTx takes {version, versionTx, htlc, preimage, destinationScript, feeRate}');
+    const receiverHtlcKey = this.secrets.htlcKey ?? fail('INVALID_KEY', 'the receiver holds no HTLC key (ReceiverSecrets.htlcKey)');
+    const { preimage, ...claim } = p;
+    return signHtlcSuccessTx({ ...claim, channel: this.context.params }, { preimage, receiverHtlcKey });
   }
 
   // ---- saving and restoring

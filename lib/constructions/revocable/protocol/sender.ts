@@ -17,6 +17,7 @@ import { bytesEqual, fromHex } from '../../../core/hash';
 import { senderBalance } from '../tx/payment';
 import { decodeObscuredIndex } from '../tx/state-number';
 import { TimeoutParams, signTimeoutTx } from '../tx/timeout';
+import { HtlcClaimParams, signHtlcTimeoutTx } from '../tx/htlc-claims';
 import {
   FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey,
 } from '../../../core/types';
@@ -762,6 +763,22 @@ export class Sender extends ChannelParty {
     if (index === undefined) fail('INVALID_TRANSACTION', 'not a payment transaction of this channel');
     const p: TimeoutParams = { channel: ctx.params, senderTx, updateKey: this.updateKey(Number(index)), destinationScript, feeRate };
     return signTimeoutTx(p, this.secrets.payoutKey);
+  }
+
+  /**
+   * The timeout claim of an HTLC output of a published payment version (the
+   * receiver's, from E; the sender's own, from E and D blocks after it
+   * confirmed), signed with the sender's payout key; the output is found by
+   * its recomputed script.
+   *
+   * @param p - The version and its transaction, K_i for the sender's version, the HTLC, the destination and the fee rate.
+   * @returns The signed claim.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_KEY`, `INVALID_AMOUNT`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE`, `FEE_EXCEEDS_OUTPUT`, `INVALID_TRANSACTION`, `NOTHING_TO_CLAIM` or `INVALID_SCRIPT` as {@link signHtlcTimeoutTx}.
+   */
+  htlcTimeoutTx(p: Omit<HtlcClaimParams, 'channel'>): Transaction {
+    if (p === null || typeof p !== 'object') fail('INVALID_ARGUMENT', 'htlcTimeoutTx takes {version, versionTx, htlc, destinationScript, feeRate}');
+    return signHtlcTimeoutTx({ ...p, channel: this.context.params }, this.secrets.payoutKey);
   }
 
   /**
