@@ -85,7 +85,11 @@ export type ErrorCode =
   // the channel was opened without HTLC terms (open_channel's htlc, accept_channel's R_h): it carries no HTLCs
   | 'HTLC_NOT_NEGOTIATED'
   // an HTLC removed as failed before its expiry without the receiver's fail: wait for the expiry or the receiver's fail
-  | 'HTLC_NOT_EXPIRED';
+  | 'HTLC_NOT_EXPIRED'
+  // a forwarder refuses to fail an incoming HTLC whose preimage it holds: settle it, or it is claimed on chain
+  | 'HTLC_PREIMAGE_KNOWN'
+  // a forwarder refuses to fail an incoming HTLC whose outgoing HTLC may still be paid: wait until that one is dead
+  | 'HTLC_DOWNSTREAM_LIVE';
 
 /**
  * What the caller should do after a refusal, whatever it was doing (LDK's
@@ -179,6 +183,10 @@ export const ERROR_ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   HTLC_NOT_NEGOTIATED: 'ignore',
   // Passes with time: from the expiry the sender may fail the HTLC alone.
   HTLC_NOT_EXPIRED: 'retry',
+  // The forwarder is owed this HTLC: settle it, or the forwarder claims it on chain.
+  HTLC_PREIMAGE_KNOWN: 'close',
+  // Passes once the outgoing HTLC is failed or timed out.
+  HTLC_DOWNSTREAM_LIVE: 'retry',
 };
 
 /** Options of a {@link ChannelError} beyond its code and message. */

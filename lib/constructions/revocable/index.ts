@@ -52,3 +52,6 @@ export * from './chain/receiver-watcher';
 export * from './chain/sender-watcher';
 export { ChildPaysForParent, maxPackageFeeRate } from './protocol/cpfp';
 export { PLAUSIBLE_STATE_LIMIT } from './inspect/state';
+export * from './protocol/forwarder';
+export { DEFAULT_TIMEOUT_BURY_DEPTH, DownstreamView, ForwardInput, ForwardPlan, MIN_FORWARD_CLAIM_MARGIN, downstreamDead, forwardTerms, planForward } from './protocol/forward-rules';
+export { DownstreamAdd, DownstreamOp, DownstreamRemove } from './protocol/forward-links';
