@@ -6,6 +6,7 @@
  */
 import { fail } from '../../../core/errors';
 import { checkAmount } from '../../../core/types';
+import { expectObject } from '../../../core/arguments';
 import { DEFAULT_HTLC_CLAIM_MARGIN, DEFAULT_HTLC_DEAD_MARGIN, DEFAULT_HTLC_MIN_EXPIRY_DELTA } from './htlc-rules';
 
 /** R2's least G: blocks for the forwarder's upstream claim to confirm after it learns the preimage. */
@@ -90,16 +91,25 @@ export function forwardTerms(t: ForwardTermsInput): ForwardTerms {
  * @returns The outgoing amount and expiry.
  * @throws {@link ChannelError} `HTLC_EXPIRY_TOO_SOON` if E_in leaves no E_out R2 and the downstream R1 both allow (details: `rule: 'R2'`).
  * @throws {@link ChannelError} `INVALID_AMOUNT` if the incoming amount does not exceed the fee.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `i` or `t` is not an object or a height, expiry or delay is not a non-negative integer.
  */
 export function planForward(i: ForwardInput, t: ForwardTerms): ForwardPlan {
-  const expiry = i.expiry - i.delayIn - t.claimMargin;
-  if (expiry < i.height + t.minOutgoingDelta) {
-    fail('HTLC_EXPIRY_TOO_SOON', `E_in ${i.expiry} leaves E_out ${expiry}, less than ${t.minOutgoingDelta} blocks above the tip ${i.height}`, {
+  expectObject(i, 'forward input');
+  const terms = forwardTerms(t);
+  for (const k of ['expiry', 'delayIn', 'height'] as const) count(i[k], k);
+  checkAmount(i.amount, 'HTLC amount', 1n);
+  const expiry = i.expiry - i.delayIn - terms.claimMargin;
+  if (expiry < i.height + terms.minOutgoingDelta) {
+    fail('HTLC_EXPIRY_TOO_SOON', `E_in ${i.expiry} leaves E_out ${expiry}, less than ${terms.minOutgoingDelta} blocks above the tip ${i.height}`, {
       rule: 'R2', expiry: i.expiry, outgoingExpiry: expiry, height: i.height,
     });
   }
-  if (i.amount <= t.fee) fail('INVALID_AMOUNT', `the HTLC's ${i.amount} sat do not exceed the fee of ${t.fee}`, { amount: i.amount.toString(), fee: t.fee.toString() });
-  return { amount: i.amount - t.fee, expiry };
+  if (i.amount <= terms.fee) fail('INVALID_AMOUNT', `the HTLC's ${i.amount} sat do not exceed the fee of ${terms.fee}`, { amount: i.amount.toString(), fee: terms.fee.toString() });
+  return { amount: i.amount - terms.fee, expiry };
+}
+
+function count(v: unknown, what: string): void {
+  if (!Number.isSafeInteger(v) || (v as number) < 0) fail('INVALID_ARGUMENT', `${what} must be a non-negative integer`, { field: what });
 }
 
 /** What is known of a forwarded HTLC downstream, for {@link downstreamDead}. */
@@ -127,8 +137,12 @@ export interface DownstreamView {
  * @param height - The tip's height.
  * @param buryDepth - Confirmations that bury a timeout claim.
  * @returns Whether it is dead.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `d` is not an object or `height` or `buryDepth` is not a non-negative integer.
  */
 export function downstreamDead(d: DownstreamView, height: number, buryDepth: number): boolean {
+  expectObject(d, 'downstream view');
+  count(height, 'height');
+  count(buryDepth, 'buryDepth');
   if (d.preimageKnown) return false;
   if (d.timeoutConfirmedAt !== undefined && height - d.timeoutConfirmedAt + 1 >= buryDepth) return true;
   return d.failed && d.removalFinal && height >= d.deadAt;
