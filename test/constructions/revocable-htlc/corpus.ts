@@ -150,4 +150,8 @@ function htlcCases(): FileSpec {
 export const CORPUS: ConstructionCorpus = {
   targets: new Map(TARGETS),
   files: () => [htlcCases()],
+  notTargets: {
+    Forwarder: 'joins two parties the corpus already targets (every message reaches Receiver.onOffer/onRevoke or Sender.onAccept/onFulfill/onFail first); its own refusals, damaged saved states and attackers are tested in test/htlc-forwarder.spec.ts',
+    planForward: 'R2 and the fee over checked numbers: its edges and refusals are tested in test/htlc-forwarder.spec.ts, its bad arguments in test/typed-errors.spec.ts',
+  },
 };
