@@ -214,8 +214,14 @@ export function readHtlcTable(v: unknown, lastIndex: number): HtlcRecord[] {
     }
     table.push(r);
   });
-  // Each state adds at most one: the most carried at once is reached at some addition.
-  for (const r of table) if (htlcsAt(table, r.addedAt).length > MAX_HTLCS) fieldError('htlcs', `more than ${MAX_HTLCS} HTLCs in state ${r.addedAt}`);
+  // One change per state: walking the states that change, in order, counts what each carries.
+  const steps = table.flatMap((r) => [[r.addedAt, 1], ...(r.removedAt === undefined ? [] : [[r.removedAt, -1]])] as [number, number][]);
+  steps.sort((a, b) => a[0] - b[0]);
+  let carried = 0;
+  for (const [at, d] of steps) {
+    carried += d;
+    if (carried > MAX_HTLCS) fieldError('htlcs', `more than ${MAX_HTLCS} HTLCs in state ${at}`);
+  }
   return table;
 }
 
