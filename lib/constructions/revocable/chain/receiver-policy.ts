@@ -457,11 +457,17 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
    * goes on chain now, so that our success claims, D blocks after it
    * confirms, are mined before the sender's timeout opens at E + 1.
    */
-  htlcsForcingClose(w: Watched, tip: ChainTip): readonly HtlcEntry[] {
-    const book = htlcBookOf(w.receiver);
-    if (book === undefined) return [];
-    const ctx = w.receiver.context;
-    return book.htlcs.filter((h) => htlcCloseDue(ctx, h, this.o.htlcGraceBlocks, tip) && book.preimageFor(h.hash) !== undefined);
+  htlcsForcingClose(w: Watched, tip: ChainTip): readonly number[] {
+    const r = w.receiver;
+    const ctx = r.context;
+    if (ctx.params.htlc === undefined) return [];
+    // Run on every poll for every channel with HTLC terms: the records as they are, the preimage looked up only when due.
+    const due: number[] = [];
+    for (const h of r.htlcs) {
+      if (!htlcCloseDue(ctx, { amount: h.amount, hash: h.hash, expiry: { height: h.expiry } }, this.o.htlcGraceBlocks, tip)) continue;
+      if ((h.preimage ?? r.preimageFor(h.hash)) !== undefined) due.push(h.id);
+    }
+    return due;
   }
 
   private htlcClose(w: Watched, tip: ChainTip): void {
@@ -474,7 +480,7 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
     this.cutoffDone(w);
     this.engine.cancel(w.htlcTrigger);
     delete w.htlcTrigger;
-    this.emit({ kind: 'htlc-close', channelId: w.channelId, txid: w.close.txid, ids: due.map((h) => h.id) });
+    this.emit({ kind: 'htlc-close', channelId: w.channelId, txid: w.close.txid, ids: [...due] });
   }
 
   /** What unwatch drops besides the funding output: the duties and triggers of the channel. */
