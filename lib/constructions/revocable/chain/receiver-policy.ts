@@ -453,7 +453,8 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
 
   /**
    * R4, the HTLCs whose preimage we know and that are still live (the sender
-   * has not settled them off chain) from E - D - G on: our own latest version
+   * has not settled them off chain) from E - D - G on (G the receiver's
+   * claim margin, or the watcher's grace when larger): our own latest version
    * goes on chain now, so that our success claims, D blocks after it
    * confirms, are mined before the sender's timeout opens at E + 1.
    */
@@ -464,7 +465,9 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
     // Run on every poll for every channel with HTLC terms: the records as they are, the preimage looked up only when due.
     const due: number[] = [];
     for (const h of r.htlcs) {
-      if (!htlcCloseDue(ctx, { amount: h.amount, hash: h.hash, expiry: { height: h.expiry } }, this.o.htlcGraceBlocks, tip)) continue;
+      // The receiver's own R4 height (its policy's G), or earlier with a larger G of the watcher's.
+      const reached = htlcCloseDue(ctx, { amount: h.amount, hash: h.hash, expiry: { height: h.expiry } }, this.o.htlcGraceBlocks, tip) || tip.height >= r.htlcClaimDeadline(h.id);
+      if (!reached) continue;
       if ((h.preimage ?? r.preimageFor(h.hash)) !== undefined) due.push(h.id);
     }
     return due;
