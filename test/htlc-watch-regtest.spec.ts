@@ -235,6 +235,19 @@ describe('HTLC watchers on a regtest node', function () {
       expect([...errors(rw), ...errors(sw)]).to.deep.equal([]);
     });
 
+    it('a watcher grace larger than the receiver\'s claim margin closes that much earlier', async () => {
+      const c = await open();
+      await payOnce(c, 10_000n);
+      const a = await addHtlc(c, 20_000n, (await tipHeight()) + 30);
+      fulfillOnly(c, a);
+      expect(c.receiver.htlcClaimDeadline(a.id)).to.equal(a.expiry - D - G);
+      const rw = await receiverWatcher(c, RATE, { htlcGraceBlocks: G + 3 });
+      await mineToAndPoll(a.expiry - D - G - 4, rw);
+      expect(rw.of('htlc-close')).to.deep.equal([]);
+      await mineAndPoll(1, rw);
+      expect(rw.of('htlc-close').map((e) => e.ids)).to.deep.equal([[a.id]]);
+    });
+
     it('nothing happens while the sender settles in time: a settled HTLC forces no close', async () => {
       const c = await open();
       await payOnce(c, 10_000n);

@@ -95,6 +95,8 @@ export interface Watched {
   htlcClaims?: SuccessClaims;
   /** HTLC terms: works the channel while an HTLC whose preimage we know is live past E - D - G (R4). */
   htlcTrigger?: Trigger;
+  /** R4's G for this channel: the receiver's claim margin or the watcher's grace, the larger. */
+  htlcGrace?: number;
 }
 
 /** The options once checked, defaults filled in. */
@@ -465,9 +467,9 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
     // Run on every poll for every channel with HTLC terms: the records as they are, the preimage looked up only when due.
     const due: number[] = [];
     for (const h of r.htlcs) {
-      // The receiver's own R4 height (its policy's G), or earlier with a larger G of the watcher's.
-      const reached = htlcCloseDue(ctx, { amount: h.amount, hash: h.hash, expiry: { height: h.expiry } }, this.o.htlcGraceBlocks, tip) || tip.height >= r.htlcClaimDeadline(h.id);
-      if (!reached) continue;
+      // The receiver's own G (its policy's claim margin, read once from its R4 height), or the watcher's when larger.
+      w.htlcGrace ??= Math.max(this.o.htlcGraceBlocks, h.expiry - relativeLockValue(ctx.params.htlc.delay) - r.htlcClaimDeadline(h.id));
+      if (!htlcCloseDue(ctx, { amount: h.amount, hash: h.hash, expiry: { height: h.expiry } }, w.htlcGrace, tip)) continue;
       if ((h.preimage ?? r.preimageFor(h.hash)) !== undefined) due.push(h.id);
     }
     return due;
