@@ -543,40 +543,12 @@ export class Receiver extends ChannelParty {
     return r;
   }
 
-  /**
-   * The HTLCs state `index` carries, revoked states' too: what its versions'
-   * HTLC outputs are built from (a penalty sweeps them all).
-   *
-   * @param index - A state's index.
-   * @returns Their records, in id order (copies).
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not a non-negative integer.
-   */
-  htlcsAt(index: number): HtlcRecord[] {
-    if (!Number.isSafeInteger(index) || index < 0) fail('INVALID_ARGUMENT', 'index must be a non-negative integer');
-    return htlcsAt(this.s.htlcs, index).map(copyRecord);
-  }
 
   /** The HTLCs of the current state, irrevocably committed (copies): those a forwarder may pass on. */
   get htlcs(): HtlcRecord[] {
     return this.s.current ? htlcsAt(this.s.htlcs, this.s.current.index).map(copyRecord) : [];
   }
 
-  /** Every HTLC the sender offered, removed ones too, in id order (copies). */
-  get htlcTable(): HtlcRecord[] {
-    return this.s.htlcs.map(copyRecord);
-  }
-
-  /**
-   * The preimage of a hash, if the receiver has it for one of the channel's HTLCs.
-   *
-   * @param hash - H, 32 bytes.
-   * @returns P (a copy), or undefined.
-   */
-  preimageFor(hash: Uint8Array): Uint8Array | undefined {
-    if (!(hash instanceof Uint8Array)) return undefined;
-    const r = this.s.htlcs.find((x) => x.preimage !== undefined && bytesEqual(x.hash, hash));
-    return r?.preimage ? Uint8Array.from(r.preimage) : undefined;
-  }
 
   /**
    * R4: the height by which the receiver goes on chain for an HTLC it holds

@@ -31,7 +31,7 @@ import { SenderPhase, SenderState, readSenderState, senderStateToJson, verifySen
 import { ClosingParty, answerClose, checkCloseFeeBound, completeClose, proposeClose } from './close-flow';
 import { ChannelParty } from './channel-party';
 import { Json } from '../../../protocol/wire';
-import { HtlcRecord, changeAt, copyRecord, htlcOf, htlcsAt, lockedTotal, opens, recordOf, stateHtlcs, withRecord } from './htlc-table';
+import { HtlcRecord, changeAt, copyRecord, htlcOf, htlcsAt, opens, recordOf, stateHtlcs, withRecord } from './htlc-table';
 import { applyHtlcChange, checkFailReason, checkMayFail, liveRecord } from './htlc-changes';
 import {
   DEFAULT_HTLC_DEAD_MARGIN, checkHtlcExpiry, checkStateFits, htlcDeadHeight, receiverVersionHash, senderVersionHash,
@@ -552,39 +552,12 @@ export class Sender extends ChannelParty {
     }, change);
   }
 
-  /**
-   * The HTLCs state `index` carries, revoked states' too: what its versions' HTLC outputs are built from.
-   *
-   * @param index - A state's index.
-   * @returns Their records, in id order (copies).
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not a non-negative integer.
-   */
-  htlcsAt(index: number): HtlcRecord[] {
-    if (!Number.isSafeInteger(index) || index < 0) fail('INVALID_ARGUMENT', 'index must be a non-negative integer');
-    return htlcsAt(this.s.htlcs, index).map(copyRecord);
-  }
 
   /** The HTLCs of the latest agreed state (copies); an HTLC on its way in or out in the offer in flight is in its state before. */
   get htlcs(): HtlcRecord[] {
     return htlcsAt(this.s.htlcs, this.s.index).map(copyRecord);
   }
 
-  /** Every HTLC ever offered, removed ones too, in id order (copies). */
-  get htlcTable(): HtlcRecord[] {
-    return this.s.htlcs.map(copyRecord);
-  }
-
-  /**
-   * The preimage of a hash, if the receiver gave it for one of the channel's HTLCs.
-   *
-   * @param hash - H, 32 bytes.
-   * @returns P (a copy), or undefined.
-   */
-  preimageFor(hash: Uint8Array): Uint8Array | undefined {
-    if (!(hash instanceof Uint8Array)) return undefined;
-    const r = this.s.htlcs.find((x) => x.preimage !== undefined && bytesEqual(x.hash, hash));
-    return r?.preimage ? Uint8Array.from(r.preimage) : undefined;
-  }
 
   /**
    * R3: the height from which a failed HTLC is dead, `E - D + M`. Until
