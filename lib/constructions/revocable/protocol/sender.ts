@@ -333,7 +333,7 @@ export class Sender extends ChannelParty {
    * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `open`.
    * @throws {@link ChannelError} `PAYMENT_PENDING` if an offer is already in flight.
    * @throws {@link ChannelError} `INVALID_AMOUNT` if `increment` is not a positive bigint.
-   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the new total plus the payment fee exceeds the capacity.
+   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the new total, the HTLCs in flight and the payment fee exceed the capacity.
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if every output of the new state would be dust.
    */
   pay(increment: bigint): Offer {
@@ -586,7 +586,7 @@ export class Sender extends ChannelParty {
    * @param feeRate - The close's fee rate, sat/kw.
    * @returns The close_offer to send.
    * @throws {@link ChannelError} `CHANNEL_CLOSED` if a close is complete or the channel closed, `UNEXPECTED_MESSAGE` if the channel is not open.
-   * @throws {@link ChannelError} `PAYMENT_PENDING` if an offer is in flight.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an offer is in flight, or the latest agreed state carries HTLCs (`details.htlcs`): settle or fail them first.
    * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
    * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `feeRate` is below {@link MIN_FEE_RATE}.
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
@@ -626,6 +626,7 @@ export class Sender extends ChannelParty {
    * @throws {@link ChannelError} `INVALID_FEE_RATE` if `maxFeeRate` is not a valid fee rate, or `m.feeRate` is not one.
    * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
    * @throws {@link ChannelError} `CHANNEL_CLOSED` if the sender's own proposal is out or the channel closed another way, `UNEXPECTED_MESSAGE` if the channel is not open.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if the latest agreed state carries HTLCs (`details.htlcs`).
    * @throws {@link ChannelError} `UPDATE_NOT_MONOTONIC` if the close's amount is not the last final amount.
    * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `m.feeRate` is below {@link MIN_FEE_RATE} or above `maxFeeRate`.
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
