@@ -8,6 +8,8 @@
  * saved formats: a plain channel's as before, an HTLC channel's table
  * checked on restore.
  */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { expect } from 'chai';
 import {
   ChainView, ChannelError, ErrorCode, Htlc, HtlcRecord, MAX_HTLCS, Offer, OfferChange, PaymentSigner, Receiver, Sender, decodeMessage,
@@ -578,6 +580,19 @@ describe('HTLC protocol in the revocable channel', () => {
       // The receiver's own HTLC key must be the channel's.
       expect(codeOf(() => Receiver.restore(copy(c.receiver.toJSON()), receiverSecrets))).to.equal('INVALID_KEY');
       expect(codeOf(() => Receiver.restore(copy(c.receiver.toJSON()), { ...htlcReceiverSecrets, htlcKey: keys.receiverPayout.priv }))).to.equal('INVALID_KEY');
+    });
+
+    it('states saved by the code of before HTLCs restore, resend the same offer and accept, save as they were and carry on', () => {
+      const file = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'saved-state', 'before-htlcs.json'), 'utf8')) as Record<string, Json>;
+      const s = Sender.restore(copy(file.sender), senderSecrets);
+      const r = Receiver.restore(copy(file.receiver), receiverSecrets);
+      expect(saved(s)).to.equal(JSON.stringify(file.sender));
+      expect(saved(r)).to.equal(JSON.stringify(file.receiver));
+      expect(encodeMessage(s.pendingOffer())).to.deep.equal(file.offer);
+      expect(encodeMessage(r.pendingAccept())).to.deep.equal(file.accept);
+      expect(r.onRevoke(wire(s.onAccept(decodeMessage(file.accept) as never))).amount).to.equal(1000n + 1001n + 1002n + 2500n);
+      expect(pay({ sender: s, receiver: r }, 1_000n).index).to.equal(5);
+      expect(codeOf(() => s.addHtlc({ amount: 1000n, hash: payment('old').hash, expiry: E }, CHAIN))).to.equal('HTLC_NOT_NEGOTIATED');
     });
 
     it('a plain channel\'s state in the format of before restores, carries on, and saves byte for byte as it was', () => {

@@ -95,6 +95,8 @@ export interface Watched {
   htlcClaims?: SuccessClaims;
   /** HTLC terms: works the channel while an HTLC whose preimage we know is live past E - D - G (R4). */
   htlcTrigger?: Trigger;
+  /** R4's G for this channel: the receiver's claim margin or the watcher's grace, the larger. */
+  htlcGrace?: number;
 }
 
 /** The options once checked, defaults filled in. */
@@ -453,15 +455,24 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
 
   /**
    * R4, the HTLCs whose preimage we know and that are still live (the sender
-   * has not settled them off chain) from E - D - G on: our own latest version
+   * has not settled them off chain) from E - D - G on (G the receiver's
+   * claim margin, or the watcher's grace when larger): our own latest version
    * goes on chain now, so that our success claims, D blocks after it
    * confirms, are mined before the sender's timeout opens at E + 1.
    */
-  htlcsForcingClose(w: Watched, tip: ChainTip): readonly HtlcEntry[] {
-    const book = htlcBookOf(w.receiver);
-    if (book === undefined) return [];
-    const ctx = w.receiver.context;
-    return book.htlcs.filter((h) => htlcCloseDue(ctx, h, this.o.htlcGraceBlocks, tip) && book.preimageFor(h.hash) !== undefined);
+  htlcsForcingClose(w: Watched, tip: ChainTip): readonly number[] {
+    const r = w.receiver;
+    const ctx = r.context;
+    if (ctx.params.htlc === undefined) return [];
+    // Run on every poll for every channel with HTLC terms: the records as they are, the preimage looked up only when due.
+    const due: number[] = [];
+    for (const h of r.htlcs) {
+      // The receiver's own G (its policy's claim margin, read once from its R4 height), or the watcher's when larger.
+      w.htlcGrace ??= Math.max(this.o.htlcGraceBlocks, h.expiry - relativeLockValue(ctx.params.htlc.delay) - r.htlcClaimDeadline(h.id));
+      if (!htlcCloseDue(ctx, { amount: h.amount, hash: h.hash, expiry: { height: h.expiry } }, w.htlcGrace, tip)) continue;
+      if ((h.preimage ?? r.preimageFor(h.hash)) !== undefined) due.push(h.id);
+    }
+    return due;
   }
 
   private htlcClose(w: Watched, tip: ChainTip): void {
@@ -474,7 +485,7 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
     this.cutoffDone(w);
     this.engine.cancel(w.htlcTrigger);
     delete w.htlcTrigger;
-    this.emit({ kind: 'htlc-close', channelId: w.channelId, txid: w.close.txid, ids: due.map((h) => h.id) });
+    this.emit({ kind: 'htlc-close', channelId: w.channelId, txid: w.close.txid, ids: [...due] });
   }
 
   /** What unwatch drops besides the funding output: the duties and triggers of the channel. */

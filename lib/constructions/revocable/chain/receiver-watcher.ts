@@ -250,7 +250,8 @@ export interface ReceiverWatcherOptions {
    * G: an HTLC whose preimage we know and that the sender has not settled
    * off chain by E - D - G is claimed on chain, the channel closed with our
    * own version (default 12, at least 12): the blocks left for that close to
-   * confirm before its D blocks run.
+   * confirm before its D blocks run. The receiver's own `claimMargin` counts
+   * when it is larger (`Receiver.htlcClaimDeadline`).
    */
   readonly htlcGraceBlocks?: number;
 }

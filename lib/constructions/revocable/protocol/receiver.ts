@@ -346,9 +346,11 @@ export class Receiver extends ChannelParty {
 
   /**
    * Check an offer and sign the sender's version of the new state. Nothing is final yet.
+   * An offer with an HTLC change is applied to the receiver's own table, and
+   * both versions are rebuilt from it: the sender's bytes are never signed.
    *
    * @param m - The sender's offer.
-   * @param chain - The chain tip; required in a CLTV channel.
+   * @param chain - The chain tip; required in a CLTV channel, and for an HTLC added or failed without the receiver's fail.
    * @returns The accept to send.
    * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
    * @throws {@link ChannelError} `FUNDING_NOT_CONFIRMED` if the funding is not confirmed yet, or the new total is above the zero-conf budget.
@@ -364,6 +366,13 @@ export class Receiver extends ChannelParty {
    * @throws {@link ChannelError} `CHANNEL_EXPIRED` if a CLTV channel is past its payment cutoff.
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if every output of the new state would be dust.
    * @throws {@link ChannelError} `INVALID_SIGNATURE` if `m.sig` does not sign the receiver's version of the new state.
+   * @throws {@link ChannelError} `HTLC_NOT_NEGOTIATED` if `m.change` changes an HTLC in a channel without HTLC terms; `MESSAGE_INVALID` if it is no change.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `m.amount` is not the receiver's total the change gives (an add or a fail leaves it, a settle adds the HTLC's amount), or an added HTLC's amount is not in [1, MAX_MONEY].
+   * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if an added HTLC's id is not the next one; `INVALID_ARGUMENT` if its hash is not 32 bytes; `INVALID_TIMELOCK` if its expiry is not a block height.
+   * @throws {@link ChannelError} `HTLC_EXPIRY_TOO_SOON` if an added HTLC expires less than the policy's delta above the tip; `HTLC_EXPIRY_PAST_CHANNEL` if, in a CLTV channel, its E + D + G passes the cutoff; `INVALID_ARGUMENT` if an add, or a fail the receiver did not send, comes without `chain`.
+   * @throws {@link ChannelError} `HTLC_TOO_MANY`, `HTLC_DUST_EXPOSURE` or `AMOUNT_EXCEEDS_CAPACITY` if the new state with its HTLCs does not fit the channel.
+   * @throws {@link ChannelError} `HTLC_UNKNOWN` if a settled or failed HTLC is not in flight; `HTLC_PREIMAGE_MISMATCH` if a settle's preimage does not open it.
+   * @throws {@link ChannelError} `HTLC_NOT_EXPIRED` if a failed HTLC was not failed by the receiver and the tip is below its expiry.
    */
   onOffer(m: Offer, chain?: ChainView): Accept {
     expectMessage(m, 'offer');
@@ -544,40 +553,12 @@ export class Receiver extends ChannelParty {
     return r;
   }
 
-  /**
-   * The HTLCs state `index` carries, revoked states' too: what its versions'
-   * HTLC outputs are built from (a penalty sweeps them all).
-   *
-   * @param index - A state's index.
-   * @returns Their records, in id order (copies).
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not a non-negative integer.
-   */
-  htlcsAt(index: number): HtlcRecord[] {
-    if (!Number.isSafeInteger(index) || index < 0) fail('INVALID_ARGUMENT', 'index must be a non-negative integer');
-    return htlcsAt(this.s.htlcs, index).map(copyRecord);
-  }
 
   /** The HTLCs of the current state, irrevocably committed (copies): those a forwarder may pass on. */
   get htlcs(): HtlcRecord[] {
     return this.s.current ? htlcsAt(this.s.htlcs, this.s.current.index).map(copyRecord) : [];
   }
 
-  /** Every HTLC the sender offered, removed ones too, in id order (copies). */
-  get htlcTable(): HtlcRecord[] {
-    return this.s.htlcs.map(copyRecord);
-  }
-
-  /**
-   * The preimage of a hash, if the receiver has it for one of the channel's HTLCs.
-   *
-   * @param hash - H, 32 bytes.
-   * @returns P (a copy), or undefined.
-   */
-  preimageFor(hash: Uint8Array): Uint8Array | undefined {
-    if (!(hash instanceof Uint8Array)) return undefined;
-    const r = this.s.htlcs.find((x) => x.preimage !== undefined && bytesEqual(x.hash, hash));
-    return r?.preimage ? Uint8Array.from(r.preimage) : undefined;
-  }
 
   /**
    * R4: the height by which the receiver goes on chain for an HTLC it holds
@@ -602,7 +583,7 @@ export class Receiver extends ChannelParty {
    * @param feeRate - The close's fee rate, sat/kw, paid from the sender's side.
    * @returns The close_offer to send.
    * @throws {@link ChannelError} `CHANNEL_CLOSED` if a close is complete or the channel closed, `UNEXPECTED_MESSAGE` if the channel is not open.
-   * @throws {@link ChannelError} `PAYMENT_PENDING` if an accepted offer awaits its revoke.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an accepted offer awaits its revoke, or the current state carries HTLCs (`details.htlcs`).
    * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
    * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `feeRate` is below {@link MIN_FEE_RATE}.
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
@@ -640,7 +621,7 @@ export class Receiver extends ChannelParty {
    * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
    * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
    * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel closed another way, `UNEXPECTED_MESSAGE` if it is not open.
-   * @throws {@link ChannelError} `PAYMENT_PENDING` if an accepted offer awaits its revoke.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an accepted offer awaits its revoke, or the current state carries HTLCs (`details.htlcs`).
    * @throws {@link ChannelError} `UPDATE_NOT_MONOTONIC` if the close's amount is not the last final amount.
    * @throws {@link ChannelError} `INVALID_FEE_RATE` if `m.feeRate` is not a valid fee rate.
    * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `m.feeRate` is below {@link MIN_FEE_RATE}.

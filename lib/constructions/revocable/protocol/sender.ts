@@ -32,7 +32,7 @@ import { SenderPhase, SenderState, readSenderState, senderStateToJson, verifySen
 import { ClosingParty, answerClose, checkCloseFeeBound, completeClose, proposeClose } from './close-flow';
 import { ChannelParty } from './channel-party';
 import { Json } from '../../../protocol/wire';
-import { HtlcRecord, changeAt, copyRecord, htlcOf, htlcsAt, lockedTotal, opens, recordOf, stateHtlcs, withRecord } from './htlc-table';
+import { HtlcRecord, changeAt, copyRecord, htlcOf, htlcsAt, opens, recordOf, stateHtlcs, withRecord } from './htlc-table';
 import { applyHtlcChange, checkFailReason, checkMayFail, liveRecord } from './htlc-changes';
 import {
   DEFAULT_HTLC_DEAD_MARGIN, checkHtlcExpiry, checkStateFits, htlcDeadHeight, receiverVersionHash, senderVersionHash,
@@ -334,7 +334,7 @@ export class Sender extends ChannelParty {
    * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `open`.
    * @throws {@link ChannelError} `PAYMENT_PENDING` if an offer is already in flight.
    * @throws {@link ChannelError} `INVALID_AMOUNT` if `increment` is not a positive bigint.
-   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the new total plus the payment fee exceeds the capacity.
+   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the new total, the HTLCs in flight and the payment fee exceed the capacity.
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if every output of the new state would be dust.
    */
   pay(increment: bigint): Offer {
@@ -553,39 +553,12 @@ export class Sender extends ChannelParty {
     }, change);
   }
 
-  /**
-   * The HTLCs state `index` carries, revoked states' too: what its versions' HTLC outputs are built from.
-   *
-   * @param index - A state's index.
-   * @returns Their records, in id order (copies).
-   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not a non-negative integer.
-   */
-  htlcsAt(index: number): HtlcRecord[] {
-    if (!Number.isSafeInteger(index) || index < 0) fail('INVALID_ARGUMENT', 'index must be a non-negative integer');
-    return htlcsAt(this.s.htlcs, index).map(copyRecord);
-  }
 
   /** The HTLCs of the latest agreed state (copies); an HTLC on its way in or out in the offer in flight is in its state before. */
   get htlcs(): HtlcRecord[] {
     return htlcsAt(this.s.htlcs, this.s.index).map(copyRecord);
   }
 
-  /** Every HTLC ever offered, removed ones too, in id order (copies). */
-  get htlcTable(): HtlcRecord[] {
-    return this.s.htlcs.map(copyRecord);
-  }
-
-  /**
-   * The preimage of a hash, if the receiver gave it for one of the channel's HTLCs.
-   *
-   * @param hash - H, 32 bytes.
-   * @returns P (a copy), or undefined.
-   */
-  preimageFor(hash: Uint8Array): Uint8Array | undefined {
-    if (!(hash instanceof Uint8Array)) return undefined;
-    const r = this.s.htlcs.find((x) => x.preimage !== undefined && bytesEqual(x.hash, hash));
-    return r?.preimage ? Uint8Array.from(r.preimage) : undefined;
-  }
 
   /**
    * R3: the height from which a failed HTLC is dead, `E - D + M`. Until
@@ -614,7 +587,7 @@ export class Sender extends ChannelParty {
    * @param feeRate - The close's fee rate, sat/kw.
    * @returns The close_offer to send.
    * @throws {@link ChannelError} `CHANNEL_CLOSED` if a close is complete or the channel closed, `UNEXPECTED_MESSAGE` if the channel is not open.
-   * @throws {@link ChannelError} `PAYMENT_PENDING` if an offer is in flight.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an offer is in flight, or the latest agreed state carries HTLCs (`details.htlcs`): settle or fail them first.
    * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
    * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `feeRate` is below {@link MIN_FEE_RATE}.
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
@@ -654,6 +627,7 @@ export class Sender extends ChannelParty {
    * @throws {@link ChannelError} `INVALID_FEE_RATE` if `maxFeeRate` is not a valid fee rate, or `m.feeRate` is not one.
    * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
    * @throws {@link ChannelError} `CHANNEL_CLOSED` if the sender's own proposal is out or the channel closed another way, `UNEXPECTED_MESSAGE` if the channel is not open.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if the latest agreed state carries HTLCs (`details.htlcs`).
    * @throws {@link ChannelError} `UPDATE_NOT_MONOTONIC` if the close's amount is not the last final amount.
    * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `m.feeRate` is below {@link MIN_FEE_RATE} or above `maxFeeRate`.
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.

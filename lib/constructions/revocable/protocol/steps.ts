@@ -60,6 +60,7 @@ function unexpected(m: Message, role: string): never {
  * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
  * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` for a type a receiver does not handle here, or one its state does not expect.
  * @throws {@link ChannelError} `WRONG_CHANNEL`, `UPDATE_INDEX_MISMATCH`, `UPDATE_NOT_MONOTONIC`, `AMOUNT_EXCEEDS_CAPACITY`, `INVALID_SIGNATURE`, `INVALID_KEY`, `UPDATE_KEY_REUSED`, `CHANNEL_EXPIRED`, `PAYMENT_PENDING`, `FUNDING_NOT_CONFIRMED`, `REVOKED_SECRET_MISMATCH`, `SECRET_STORE_INCONSISTENT`, `CHANNEL_CLOSED`, `FEE_RATE_REFUSED`, `FEE_EXCEEDS_OUTPUT`, `INVALID_FEE_RATE`: as the receiver's method for the type gives them (`Receiver.onOffer`, `onRevoke`, `onFundingCreated`, `onCloseOffer`, `onCloseSigned`); the receiver is then unchanged.
+ * @throws {@link ChannelError} `HTLC_NOT_NEGOTIATED`, `INVALID_AMOUNT`, `INVALID_TIMELOCK`, `HTLC_EXPIRY_TOO_SOON`, `HTLC_EXPIRY_PAST_CHANNEL`, `HTLC_TOO_MANY`, `HTLC_DUST_EXPOSURE`, `HTLC_UNKNOWN`, `HTLC_PREIMAGE_MISMATCH`, `HTLC_NOT_EXPIRED`: as `Receiver.onOffer` refuses an HTLC change; the receiver is then unchanged.
  * @example
  * ```ts
  * const step = handleReceiverMessage(receiver, decodeMessage(json), { chain });
