@@ -6,7 +6,7 @@
  * verifies, so its floor is 1 signature, 1 verification and 2 BIP 143
  * hashes over a real payment's outputs from the channel's cached sighash. A
  * payment is the real parties' pay -> onPay -> onPayAck, alternating
- * direction; a reset is proposeReset -> onReset -> onResetAck, re-signing
+ * direction; a reset is proposeReset -> onReset -> onResetAck -> onResetDone, re-signing
  * from the first changed level down.
  */
 import { Transaction } from 'bitcoinjs-lib';
@@ -77,7 +77,7 @@ function payOnce(p: Pair, amount: bigint): void {
 
 function resetOnce(p: Pair): void {
   const [from, to] = p.n++ % 2 === 0 ? [p.a, p.b] : [p.b, p.a];
-  from.onResetAck(to.onReset(from.proposeReset()));
+  to.onResetDone(from.onResetAck(to.onReset(from.proposeReset())));
 }
 
 /** What one payment cannot do without: 2 BIP 143 hashes, 1 signature, 1 verification. */
@@ -133,7 +133,7 @@ export function runDuplexThroughput(o: { rounds: number; perRound: number; batch
     },
     {
       section: 'throughput', name: 'resets, duplex (d = 2, b = 4096), in memory', value: 1000 / median(r.cpu.get('reset')!), unit: 'resets/s',
-      note: 'proposeReset -> onReset -> onResetAck, re-signing from the first changed level',
+      note: 'proposeReset -> onReset -> onResetAck -> onResetDone, re-signing from the first changed level',
       detail: `median of ${o.rounds} rounds of ${perRound}; most resets change the leaf's level only (one transaction signed and verified each way), every 4,096th both`,
     },
   ];

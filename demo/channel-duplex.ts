@@ -115,10 +115,10 @@ function pay(c: Opened, from: 'a' | 'b', count: number): void {
 
 function reset(c: Opened, from: 'a' | 'b'): number {
   const [p, q] = from === 'a' ? [c.a, c.b] : [c.b, c.a];
-  const m = c.wire.send(p.proposeReset());
-  p.onResetAck(c.wire.send(q.onReset(m)));
+  const ack = c.wire.send(q.onReset(c.wire.send(p.proposeReset())));
+  q.onResetDone(c.wire.send(p.onResetAck(ack)));
   if (c.a.index !== c.b.index) throw new DemoFailure('duplex reset: the parties disagree on the state');
-  return m.sigs.length;
+  return ack.sigs.length;
 }
 
 const paidTo = (txs: readonly Transaction[], script: Uint8Array) => txs.flatMap((t) => t.outs).filter((o) => bytesEqual(o.script, script)).reduce((s, o) => s + o.value, 0n);

@@ -33,7 +33,7 @@ export * from './tx/tree';
 export * from './tx/simplex';
 export * from './tx/signer';
 export * from './psbt/create';
-export { DuplexExit, checkDuplexExit } from './chain/exit';
+export { DuplexExit, DuplexOtherBranch, checkDuplexExit } from './chain/exit';
 export * from './chain/watcher';
 export * from './chain/setup-guard';
 export * from './protocol/messages';

@@ -40,6 +40,7 @@ const TARGETS: [string, Target][] = [
   ['DuplexParty.pay', T('state', ['DuplexParty'], (a) => restore(a).pay(a[2]))],
   ['DuplexParty.onPay', T('state', ['DuplexParty'], (a) => restore(a).onPay(a[2]))],
   ['DuplexParty.onReset', T('state', ['DuplexParty'], (a) => restore(a).onReset(a[2]))],
+  ['DuplexParty.onResetDone', T('state', ['DuplexParty'], (a) => restore(a).onResetDone(a[2]))],
   ['DuplexParty.onClose', T('state', ['DuplexParty'], (a) => restore(a).onClose(a[2]))],
   ['planDuplexAbort', T('builder', ['planDuplexAbort'], (a) => planDuplexAbort(a[0]))],
   ['createDuplexAbortPsbt', T('psbt', ['createDuplexAbortPsbt'], (a) => createDuplexAbortPsbt(a[0]))],
@@ -65,12 +66,14 @@ const NOT_TARGETS: Readonly<Record<string, string>> = {
   encodeDuplexMessage: 'encodes a typed in-memory message the parties built; its output is what decodeDuplexMessage checks',
 };
 
-// Baselines: a channel paid both ways, reset once, and paid again; its parties' saved states.
+// Baselines: a channel paid both ways, reset twice (to state 2, whose next reset re-creates the level-0 node, so a's
+// proposal carries its signature of the leaf below it), and paid again; its parties' saved states.
 const { keys, a, b, setup: setupTx } = openedParties('corpus');
 const pair = { ctx: a.ctx };
 a.onPayAck(b.onPay(a.pay(20_000n)).message);
 b.onPayAck(a.onPay(b.pay(4_000n)).message);
-a.onResetAck(b.onReset(a.proposeReset()));
+b.onResetDone(a.onResetAck(b.onReset(a.proposeReset())));
+a.onResetDone(b.onResetAck(a.onReset(b.proposeReset())));
 a.onPayAck(b.onPay(a.pay(3_000n)).message);
 const aState = a.toJSON();
 const bState = b.toJSON();
@@ -78,6 +81,11 @@ const again = () => DuplexParty.restore(JSON.parse(JSON.stringify(aState)), keys
 const nextPay = again().pay(2_000n);
 const nextReset = again().proposeReset();
 const closeOffer = again().proposeClose(600n);
+// b having acknowledged that reset, a's completion awaited.
+const acking = DuplexParty.restore(JSON.parse(JSON.stringify(bState)), keys.bFunding.priv);
+const proposing = again();
+const nextDone = proposing.onResetAck(acking.onReset(proposing.proposeReset()));
+const bAcked = acking.toJSON();
 
 const MESSAGES = (() => {
   const x = DuplexParty.open(pair.ctx, 'a', keys.aFunding.priv);
@@ -92,7 +100,7 @@ const MESSAGES = (() => {
   x.markSetupConfirmed(setupTx);
   y.markSetupConfirmed(setupTx);
   x.onPayAck(put(y.onPay(put(x.pay(5_000n))).message));
-  x.onResetAck(put(y.onReset(put(x.proposeReset()))));
+  y.onResetDone(put(x.onResetAck(put(y.onReset(put(x.proposeReset()))))));
   put(x.onClose(put(y.proposeClose(500n))).message);
   return out;
 })();
@@ -109,9 +117,9 @@ const SETUP = {
 const BASELINES: Record<string, unknown> = {
   params: { ...pair.ctx.params },
   setup: SETUP,
-  aState, bState,
+  aState, bState, bAcked,
   aKey: keys.aFunding.priv, bKey: keys.bFunding.priv,
-  pay: nextPay, reset: nextReset, close: closeOffer,
+  pay: nextPay, reset: nextReset, done: nextDone, close: closeOffer,
   simplex: { payerKey: keys.aFunding.pub, payeeKey: keys.bFunding.pub, delay: { blocks: 10 } },
   leaf: { ...pair.ctx.initialBalances },
 };
@@ -217,6 +225,19 @@ function partyFile(): FileSpec {
     ['another channel', r({ channelId: new Uint8Array(32) }), 'WRONG_CHANNEL'],
   ] as const) c.bad(t, name, [...B, m], code);
 
+  t = 'DuplexParty.onResetDone';
+  const d = (changes: Record<string, unknown>) => new Ref('done', changes);
+  const BA = [new Ref('bAcked'), new Ref('bKey')];
+  c.ok(t, 'the completion of the reset b acknowledged', [...BA, new Ref('done')]);
+  for (const [name, m, code] of [
+    ['a signature of the leaf instead', d({ sig: nextReset.sigs[0] }), 'INVALID_SIGNATURE'],
+    ['a signature of zeros', d({ sig: new Uint8Array(71) }), 'INVALID_SIGNATURE'],
+    ['another state', d({ index: nextDone.index + 1 }), 'UPDATE_INDEX_MISMATCH'],
+    ['another channel', d({ channelId: new Uint8Array(32) }), 'WRONG_CHANNEL'],
+    ['not an object', 'done', 'MESSAGE_INVALID'],
+  ] as const) c.bad(t, name, [...BA, m], code);
+  c.bad(t, 'no reset acknowledged', [...B, new Ref('done')], 'UNEXPECTED_MESSAGE');
+
   t = 'DuplexParty.onClose';
   c.ok(t, 'a close that keeps b\'s due', [...B, new Ref('close')]);
   c.bad(t, 'a close that takes from b', [...B, new Ref('close', { a: closeOffer.a + 1_000n, b: closeOffer.b - 1_000n })], 'INVALID_AMOUNT');
@@ -230,9 +251,16 @@ function partyFile(): FileSpec {
   for (const [name, v] of [
     ['another format', s({ format: 'revchan-decreasing-party/1' })], ['an unknown phase', s({ phase: 'paying' })], ['role c', s({ role: 'c' })],
     ['b\'s leaf balance raised', s({ balances: { ...bal, b: String(BigInt(bal.b as string) + 1n) } })],
-    ['the state index raised', s({ index: 2 })], ['no kickoff signature', s({ kickoffSig: null })],
+    ['the state index raised', s({ index: (saved.index as number) + 1 })], ['no kickoff signature', s({ kickoffSig: null })],
     ['a payment received without its signature', s({ inSig: null })], ['the branch signatures swapped', s({ branchSigs: [...(saved.branchSigs as string[])].reverse() })],
     ['the received total raised', s({ paidIn: String(BigInt(saved.paidIn as string) + 1n) })],
+  ] as const) c.bad(t, name, [v, new Ref('bKey')], 'STATE_INVALID');
+  const acked = (bAcked as Json).acked as Json;
+  for (const [name, v] of [
+    ['an acknowledged reset without the proposer\'s signature', new Ref('bAcked', { acked: { ...acked, sigs: [] } })],
+    ['an acknowledged reset two states on', new Ref('bAcked', { acked: { ...acked, index: (acked.index as number) + 1 } })],
+    ['an exposed branch of a state long past', new Ref('bAcked', { exposed: [{ index: 0, balances: bal }] })],
+    ['no list of exposed branches', s({ exposed: null })],
   ] as const) c.bad(t, name, [v, new Ref('bKey')], 'STATE_INVALID');
   c.bad(t, 'a\'s key for b\'s state', [new Ref('bState'), new Ref('aKey')], 'INVALID_KEY');
   return c.file('duplex-parties.json', 'the duplex party: refused messages and calls on saved state, each leaving it as it was; damaged saved state refused on restore');

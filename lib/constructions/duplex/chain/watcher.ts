@@ -81,7 +81,7 @@ export class DuplexWatcher extends IsolatedEmitter<DuplexWatchEvent> {
     const channelId = `${f.txid}:${f.vout}`;
     if (this.channels.has(channelId)) fail('CHANNEL_ALREADY_WATCHED', `channel ${channelId} is watched already`);
     const w: DuplexWatched = {
-      channelId, exit: () => checkDuplexExit(exit()), closing: false, watches: new Map(), duties: new Map(),
+      channelId, exit: () => checkDuplexExit(exit()), closing: false, watches: new Map(), duties: new Map(), followed: new Set(),
       ...(party !== undefined ? { onKickoff: () => party.kickoffSeen() } : {}),
     };
     w.watches.set('setup', this.engine.watch({ txid: f.txid, vout: f.vout }, w, 'setup'));
