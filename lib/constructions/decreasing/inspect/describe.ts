@@ -22,7 +22,7 @@ import { FUNDING_TEMPLATE } from '../../../script/templates';
 import { p2wshScript } from '../../../tx/outputs';
 import { DECREASING_KIND_LABELS, DecreasingTxKind } from '../kinds';
 import { DECREASING_SEQUENCE } from '../params';
-import { DECREASING_ANCHOR_VALUE, compileDecreasingAnchorScript } from '../tx/anchor';
+import { ANCHOR_VALUE, compileAnchorScript } from '../../../tx/anchor';
 
 const P2WPKH_LENGTH = 22;
 /** BIP 68: bit 31 disables the relative lock, bit 22 makes it time; neither is a state's. */
@@ -46,8 +46,8 @@ function anchorsAtEnd(view: TxView, values: ReadonlyMap<string, Uint8Array | num
   const outs = view.outputs;
   if (keys.length !== 2 || outs.length < 3) return 0;
   const last = outs.slice(-2);
-  if (!last.every((o) => o.value === DECREASING_ANCHOR_VALUE && o.script.length === 34 && o.script[0] === 0)) return 0;
-  const scripts = keys.map((k) => p2wshScript(compileDecreasingAnchorScript(k as PublicKey)));
+  if (!last.every((o) => o.value === ANCHOR_VALUE && o.script.length === 34 && o.script[0] === 0)) return 0;
+  const scripts = keys.map((k) => p2wshScript(compileAnchorScript(k as PublicKey)));
   const found = last.map((o) => scripts.findIndex((s) => bytesEqual(s, o.script)));
   return found.includes(-1) || found[0] === found[1] ? undefined : 2;
 }
