@@ -158,8 +158,8 @@ describe('duplex channel: the protocol', () => {
     const { a, b } = opened();
     pay(a, b, 50_000n);
     pay(b, a, 10_000n);
-    const aDue = a.balance + a.ctx.aTreeFee;
-    const bDue = b.balance + (b.ctx.treeFee - b.ctx.aTreeFee);
+    const aDue = a.balance + a.ctx.aTreeCost;
+    const bDue = b.balance + (b.ctx.treeCost - b.ctx.aTreeCost);
     const m = wire(b.proposeClose(700n));
     expect(thrownCode(() => a.onClose({ ...m, a: m.a - 1n, b: m.b + 1n }))).to.equal('INVALID_AMOUNT');
     expect(thrownCode(() => a.onClose({ ...m, a: m.a + 1n, b: m.b - 1n }))).to.equal('INVALID_SIGNATURE');
@@ -288,20 +288,28 @@ describe('duplex channel: the protocol', () => {
   });
 
   it('saved state of format 1, whose resets carried every signature at once, restores: a proposal it had sent stays exposed until acknowledged', () => {
-    const { a, b } = opened();
+    // Format 1 was saved before the tree had anchors.
+    const { a, b } = openedParties('party v1', { anchors: false });
     pay(a, b, 10_000n);
     const m = wire(a.proposeReset());
     const json = JSON.parse(JSON.stringify(a.toJSON()));
     expect(json.format).to.equal('revchan-duplex-party/2');
+    const v1Keys = duplexKeys('party v1');
     const { acked: _acked, exposed: _exposed, ...v1 } = { ...json, format: 'revchan-duplex-party/1' };
-    const old = DuplexParty.restore(v1, keys.aFunding.priv);
+    expect(v1.params.anchors).to.equal(false);
+    delete v1.params.anchors;
+    const old = DuplexParty.restore(v1, v1Keys.aFunding.priv);
     // b may hold state 1's leaf signed by a: a keeps it, to take its refund there.
     expect(old.exit().others!.map((o) => [o.index, o.signed])).to.deep.equal([[1, [true, false]]]);
     expect(JSON.parse(JSON.stringify(old.toJSON())).format).to.equal('revchan-duplex-party/2');
     b.onResetDone(wire(old.onResetAck(wire(b.onReset(m)))));
     expect([old.index, old.exit().others]).to.deep.equal([1, undefined]);
-    for (const bad of [{ ...json, exposed: null }, { ...json, exposed: [{ index: 5, balances: json.balances }] }, { ...json, acked: { index: 1, balances: json.balances, sigs: [] } }]) {
-      expect(thrownCode(() => DuplexParty.restore(bad, keys.aFunding.priv))).to.equal('STATE_INVALID');
+    for (const bad of [
+      { ...json, exposed: null }, { ...json, exposed: [{ index: 5, balances: json.balances }] }, { ...json, acked: { index: 1, balances: json.balances, sigs: [] } },
+      // Format 2 names its anchors; format 1 has none to name; either changed, state 0's signatures no longer sign what is rebuilt.
+      { ...json, params: { ...json.params, anchors: undefined } }, { ...v1, params: { ...v1.params, anchors: false } }, { ...json, params: { ...json.params, anchors: true } },
+    ]) {
+      expect(thrownCode(() => DuplexParty.restore(bad, v1Keys.aFunding.priv))).to.equal('STATE_INVALID');
     }
   });
 

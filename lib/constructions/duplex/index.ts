@@ -32,6 +32,7 @@ export * from './tx/abort';
 export * from './tx/tree';
 export * from './tx/simplex';
 export * from './tx/signer';
+export * from './tx/anchor-child';
 export * from './psbt/create';
 export { DuplexExit, DuplexOtherBranch, checkDuplexExit } from './chain/exit';
 export * from './chain/watcher';

@@ -8,7 +8,7 @@
  * is seen to change nothing that would be saved.
  */
 import {
-  DUPLEX_MESSAGES, DuplexParams, DuplexParty, DuplexSigner, PrivateKey, checkFundingInputs, checkLeafBalances, compileSimplexScript,
+  DUPLEX_MESSAGES, DuplexParams, DuplexParty, DuplexSigner, PrivateKey, buildDuplexAnchorChildTx, checkFundingInputs, checkLeafBalances, compileSimplexScript,
   createDuplexAbortPsbt, createDuplexSetupPsbt, decodeDuplexMessage, planDuplexAbort, encodeDuplexMessage, p2wpkhScript, planDuplexSetup, verifyDuplexParams,
 } from '../../../lib';
 import type { Target } from '../../support/bad-inputs-targets';
@@ -43,6 +43,7 @@ const TARGETS: [string, Target][] = [
   ['DuplexParty.onResetDone', T('state', ['DuplexParty'], (a) => restore(a).onResetDone(a[2]))],
   ['DuplexParty.onClose', T('state', ['DuplexParty'], (a) => restore(a).onClose(a[2]))],
   ['planDuplexAbort', T('builder', ['planDuplexAbort'], (a) => planDuplexAbort(a[0]))],
+  ['buildDuplexAnchorChildTx', T('builder', ['buildDuplexAnchorChildTx'], (a) => buildDuplexAnchorChildTx({ ...a[1], ctx: ctxOf(a[0]) }))],
   ['createDuplexAbortPsbt', T('psbt', ['createDuplexAbortPsbt'], (a) => createDuplexAbortPsbt(a[0]))],
 ];
 
@@ -64,6 +65,8 @@ const NOT_TARGETS: Readonly<Record<string, string>> = {
   createDuplexSpendPsbt: 'takes a checked context and a spend built from it; its PSBTs are the fixtures of test/duplex-psbt.spec.ts',
   DUPLEX_ABORT_SEQUENCE: CONSTANT,
   encodeDuplexMessage: 'encodes a typed in-memory message the parties built; its output is what decodeDuplexMessage checks',
+  signDuplexAnchorChildTx: 'builds through the same checks as buildDuplexAnchorChildTx, whose cases it shares; its key refusals are in test/duplex-anchors.spec.ts',
+  duplexPackageRate: 'builds through the same checks as buildDuplexAnchorChildTx, whose cases it shares',
 };
 
 // Baselines: a channel paid both ways, reset twice (to state 2, whose next reset re-creates the level-0 node, so a's
@@ -124,6 +127,8 @@ const BASELINES: Record<string, unknown> = {
   leaf: { ...pair.ctx.initialBalances },
 };
 for (const [type, json] of MESSAGES) BASELINES[type] = json;
+const FEE_COIN = { txid: 'ab'.repeat(32), vout: 1, value: 50_000n, key: keys.aWallet.pub };
+BASELINES.anchorChild = { parent: a.exit().branch[0]!.toBuffer(), role: 'a', feeCoins: [FEE_COIN], packageFeeRate: 5000n, destinationScript: p2wpkhScript(keys.aWallet.pub) };
 
 function builderFile(): FileSpec {
   const c = new Cases(BASELINES);
@@ -143,7 +148,7 @@ function builderFile(): FileSpec {
   c.bad(t, 'feeRate a number', [P({ feeRate: 1000 })], 'INVALID_FEE_RATE');
   c.bad(t, 'aAmount past the capacity', [P({ aAmount: params.capacity + 1n })], 'AMOUNT_EXCEEDS_CAPACITY');
   c.bad(t, 'aAmount below its half of the tree\'s fees', [P({ aAmount: 100n })], 'AMOUNT_EXCEEDS_CAPACITY');
-  c.bad(t, 'aAmount leaving dust at the leaf', [P({ aAmount: (pair.ctx.treeFee + 1n) / 2n + 100n })], 'AMOUNT_BELOW_DUST');
+  c.bad(t, 'aAmount leaving dust at the leaf', [P({ aAmount: (pair.ctx.treeCost + 1n) / 2n + 100n })], 'AMOUNT_BELOW_DUST');
   c.bad(t, 'aAmount negative', [P({ aAmount: -1n })], 'INVALID_AMOUNT');
   c.bad(t, 'capacity 0', [P({ capacity: 0n })], 'INVALID_AMOUNT');
   c.bad(t, 'fundingOutpoint missing', [P({ fundingOutpoint: DELETE })], 'INVALID_ARGUMENT');
@@ -285,9 +290,35 @@ function abortFile(): FileSpec {
   return { ...c.file('duplex-abort.json', 'a duplex funder\'s abort of the setup (its own coins back, nLockTime the deadline): bad arguments refused with a typed code'), baselines: { abort: { setup: SETUP, funder: 'a', deadline: 800_000 } } };
 }
 
+/** The child through an anchor: its own file, so the files before it stay as they were. */
+function anchorChildFile(): FileSpec {
+  const c = new Cases(BASELINES);
+  const t = 'buildDuplexAnchorChildTx';
+  const A = (changes: Record<string, unknown>) => new Ref('anchorChild', changes);
+  const P = (changes: Record<string, unknown>) => new Ref('params', changes);
+  const e = a.exit();
+  c.ok(t, 'a\'s anchor of the level-0 node and one coin', [new Ref('params'), A({})]);
+  c.ok(t, 'b\'s anchor of the leaf', [new Ref('params'), A({ role: 'b', parent: e.branch[1]!.toBuffer() })]);
+  c.ok(t, 'a\'s anchor of the kickoff', [new Ref('params'), A({ parent: e.kickoff.toBuffer() })]);
+  c.bad(t, 'params not an object', [new Ref('params'), null], 'INVALID_ARGUMENT');
+  c.bad(t, 'role c', [new Ref('params'), A({ role: 'c' })], 'INVALID_ARGUMENT');
+  c.bad(t, 'a channel without anchors', [P({ anchors: false }), A({})], 'INVALID_ARGUMENT');
+  c.bad(t, 'anchors a string', [P({ anchors: 'yes' }), A({})], 'INVALID_ARGUMENT');
+  c.bad(t, 'parent missing', [new Ref('params'), A({ parent: DELETE })], 'INVALID_TRANSACTION');
+  c.bad(t, 'parent a hex string', [new Ref('params'), A({ parent: 'ab' })], 'INVALID_TRANSACTION');
+  c.bad(t, 'parent the setup', [new Ref('params'), A({ parent: setupTx.toBuffer() })], 'INVALID_TRANSACTION');
+  c.bad(t, 'no fee coin', [new Ref('params'), A({ feeCoins: [] })], 'INVALID_ARGUMENT');
+  c.bad(t, 'a coin of 0 sat', [new Ref('params'), A({ feeCoins: [{ ...FEE_COIN, value: 0n }] })], 'INVALID_AMOUNT');
+  for (const k of BAD_KEYS) c.bad(t, `coin key: ${k.name}`, [new Ref('params'), A({ feeCoins: [{ ...FEE_COIN, key: k.key }] })], 'INVALID_KEY');
+  c.bad(t, 'a coin too small for the fee', [new Ref('params'), A({ feeCoins: [{ ...FEE_COIN, value: 500n }] })], 'FEE_EXCEEDS_OUTPUT');
+  c.bad(t, 'package rate a number', [new Ref('params'), A({ packageFeeRate: 5000 })], 'INVALID_FEE_RATE');
+  c.bad(t, 'an OP_RETURN destination', [new Ref('params'), A({ destinationScript: Uint8Array.of(0x6a, 1, 1) })], 'INVALID_SCRIPT');
+  return c.file('duplex-anchor-child.json', 'the child through a duplex tree transaction\'s anchor: bad arguments refused with a typed code');
+}
+
 /** What this folder adds to the bad-input corpus. */
 export const CORPUS: ConstructionCorpus = {
   targets: new Map(TARGETS),
   notTargets: NOT_TARGETS,
-  files: () => [...messageFiles({ schemas: DUPLEX_MESSAGES, messages: MESSAGES, baselines: BASELINES, decoder: 'decodeDuplexMessage', prefix: 'duplex' }), builderFile(), partyFile(), abortFile()],
+  files: () => [...messageFiles({ schemas: DUPLEX_MESSAGES, messages: MESSAGES, baselines: BASELINES, decoder: 'decodeDuplexMessage', prefix: 'duplex' }), builderFile(), partyFile(), abortFile(), anchorChildFile()],
 };

@@ -12,16 +12,24 @@
  * counterparty could publish (a reset not completed on its side, one it
  * signed and dropped): once the chain takes one of those at some level, the
  * publisher follows it, publishing what the party holds signed of it
- * below, and at its leaf takes the party's refund. Internal: the watcher
- * (watcher.ts) is the API.
+ * below, and at its leaf takes the party's refund. With anchors and fee
+ * coins, a tree transaction that waits unmined is paid for by a child
+ * through the party's anchor, its package rate raised against the
+ * deadline: the block before the stale sibling's longer lock opens (a node
+ * of digit 0, and the kickoff, have no sibling that opens later: no
+ * deadline, the rate only doubles). Internal: the watcher (watcher.ts) is
+ * the API.
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { ChainTip } from '../../../chain/backend';
-import { Duty, FixedDuty } from '../../../chain/duty';
+import { Attempt, ChildPlan, Duty, DutyFees, FixedDuty } from '../../../chain/duty';
+import { FeeRate, PrivateKey } from '../../../core/types';
+import { FeeCoin } from '../../../tx/anchor-child';
 import { OutpointWatcher } from '../../../chain/outpoint-watcher';
 import { SpendRecord, Watch, WatchPolicy, depthOf } from '../../../chain/watch-policy';
 import { DuplexExit, firstBlockFor } from './exit';
 import { DuplexLeafBalances } from '../params';
+import { DuplexSigner } from '../tx/signer';
 import { SimplexDirection } from '../tx/simplex';
 
 /** What a duplex watcher reports. */
@@ -51,6 +59,18 @@ export type DuplexWatchEvent =
     txid: string;
     /** A tree transaction's level. */
     level?: number;
+  }
+  | {
+    /** A child through the party's anchor pays for a waiting tree transaction. */
+    kind: 'cpfp';
+    /** The channel's id. */
+    channelId: string;
+    /** The child. */
+    txid: string;
+    /** The tree transaction it pays for. */
+    parent: string;
+    /** The rate parent and child reach together, sat/kw. */
+    packageFeeRate: FeeRate;
   }
   | {
     /** A stale sibling was mined at a level: the newest branch lost the race there. */
@@ -104,6 +124,32 @@ export interface DuplexSpendNote {
   readonly ours: boolean;
 }
 
+/** How a party pays for its waiting tree transactions: a child through its anchor, one wallet coin each. */
+export interface DuplexBump {
+  /** P2WPKH wallet coins; each child spends its anchor and one of them. */
+  readonly feeCoins: readonly FeeCoin[];
+  /** Their private keys, in the same order. */
+  readonly coinKeys: readonly PrivateKey[];
+  /** Where the children's change goes. */
+  readonly destinationScript: Uint8Array;
+  /** A child's first package rate, sat/kw. */
+  readonly feeRate: FeeRate;
+  /** The most any child pays, sat/kw. */
+  readonly maxFeeRate: FeeRate;
+  /** Signs with the party's funding key, whose anchor the child spends. */
+  readonly signer: DuplexSigner;
+}
+
+/** When a child is sent and how its rate rises. */
+export interface DuplexSchedule {
+  /** Blocks a broadcast tree transaction waits unmined before a child pays for it. */
+  readonly cpfpAfterBlocks: number;
+  /** The child's rate doubles every this many blocks. */
+  readonly bumpAfterBlocks: number;
+  /** With this many blocks left before the stale sibling can be mined, the child pays maxFeeRate at once. */
+  readonly urgentWithin: number;
+}
+
 /** One watched channel. */
 export interface DuplexWatched {
   readonly channelId: string;
@@ -118,6 +164,9 @@ export interface DuplexWatched {
   staleReported?: boolean;
   /** The other branches already reported taken (`branch` events), by txid. */
   readonly followed: Set<string>;
+  readonly bump?: DuplexBump;
+  /** The fee coin (its index) each tree transaction's child spends, by that transaction's txid: one coin per child, never shared, so no child double-spends another. */
+  readonly coinFor: Map<string, number>;
 }
 
 type Emit = (e: DuplexWatchEvent) => void;
@@ -162,7 +211,7 @@ function leafOnChain(w: DuplexWatched, all: readonly Candidate[]): { c: Candidat
 export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, DuplexSpendNote> {
   engine!: OutpointWatcher<DuplexWatched, DuplexTag, DuplexSpendNote>;
 
-  constructor(private readonly emit: Emit, private readonly finalDepth: number) {}
+  constructor(private readonly emit: Emit, private readonly finalDepth: number, private readonly schedule: DuplexSchedule) {}
 
   describe(w: DuplexWatched, tag: DuplexTag, tx: Transaction): DuplexSpendNote {
     return { ours: ownSpenders(w.exit(), tag).has(tx.getId()) };
@@ -191,11 +240,62 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
     return watch;
   }
 
-  private hold(w: DuplexWatched, tx: Transaction, what: Extract<DuplexWatchEvent, { kind: 'duty' }>['what'], level?: number): void {
+  /**
+   * Keep `tx` in the mempool until mined; a tree transaction (`parentHeight`
+   * given for a node or the leaf, undefined for the kickoff) gets a child
+   * through the party's anchor once it has waited.
+   */
+  private hold(w: DuplexWatched, tx: Transaction, what: Extract<DuplexWatchEvent, { kind: 'duty' }>['what'], level?: number, parentHeight?: number): void {
     const txid = tx.getId();
     if (w.duties.has(txid)) return;
-    w.duties.set(txid, this.engine.hold(w, new FixedDuty({ tx, rebroadcast: true })));
+    const tree = what === 'kickoff' || what === 'node' || what === 'leaf';
+    const child = tree ? this.childOf(w, tx, parentHeight) : undefined;
+    w.duties.set(txid, this.engine.hold(w, new FixedDuty({ tx, rebroadcast: true, ...(child !== undefined ? { child } : {}) })));
     this.emit({ kind: 'duty', channelId: w.channelId, what, txid, ...(level !== undefined ? { level } : {}) });
+  }
+
+  /**
+   * The child through the party's anchor, when it has anchors and fee coins.
+   * The deadline of a node at a level: the block before the next older
+   * sibling's lock opens, Δ after its own, counted from the parent's block.
+   */
+  private childOf(w: DuplexWatched, parent: Transaction, parentHeight: number | undefined): ChildPlan | undefined {
+    const bump = w.bump;
+    const ctx = bump?.signer.ctx;
+    if (bump === undefined || ctx?.anchors === undefined) return undefined;
+    const txid = parent.getId();
+    const { step, values } = ctx.params;
+    const sequence = parent.ins[0]!.sequence;
+    const staleOpens = parentHeight !== undefined && sequence + step <= (values - 1) * step ? parentHeight + sequence + step : undefined;
+    const { bumpAfterBlocks, urgentWithin } = this.schedule;
+    return {
+      afterBlocks: this.schedule.cpfpAfterBlocks,
+      fees: (tip): DutyFees | undefined => {
+        if (this.coinOf(w, txid) === undefined) return undefined;
+        return {
+          startRate: bump.feeRate, maxRate: bump.maxFeeRate, bumpAfterBlocks, ...(staleOpens !== undefined ? { blocksLeft: staleOpens - 1 - tip.height } : {}),
+          urgentWithin, burnWithin: 0, ceiling: bump.maxFeeRate,
+        };
+      },
+      build: (rate) => {
+        const n = this.coinOf(w, txid)!;
+        return bump.signer.signAnchorChild({
+          parent: parent.toBuffer(), feeCoins: [bump.feeCoins[n]!], packageFeeRate: rate, destinationScript: bump.destinationScript,
+        }, [bump.coinKeys[n]!]).toBuffer();
+      },
+      onBroadcast: (a: Attempt) => this.emit({ kind: 'cpfp', channelId: w.channelId, txid: a.txid, parent: txid, packageFeeRate: a.rate }),
+    };
+  }
+
+  /** The coin this transaction's child spends: taken when it is first needed, the first no other child holds. */
+  private coinOf(w: DuplexWatched, txid: string): number | undefined {
+    const held = w.coinFor.get(txid);
+    if (held !== undefined) return held;
+    const taken = new Set(w.coinFor.values());
+    const free = w.bump!.feeCoins.findIndex((_, n) => !taken.has(n));
+    if (free < 0) return undefined;
+    w.coinFor.set(txid, free);
+    return free;
   }
 
   work(w: DuplexWatched, tip: ChainTip): readonly Duty[] {
@@ -237,7 +337,7 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
         if (s.hash === undefined) {
           // In the mempool: ours is kept there; one only the counterparty holds signed is its to keep.
           const mine = on.find((c) => c.signed[j]);
-          if (mine !== undefined) this.hold(w, mine.branch[j]!, j === d - 1 ? 'leaf' : 'node', j);
+          if (mine !== undefined) this.hold(w, mine.branch[j]!, j === d - 1 ? 'leaf' : 'node', j, parent.height);
           break;
         }
         // Reported where the chain parts from the newest branch, once.
@@ -255,7 +355,7 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
       if (pick === undefined) break;
       const node = pick.branch[j]!;
       if (tip.height + 1 < firstBlockFor(parent.height, node.ins[0]!.sequence)) break;
-      this.hold(w, node, j === d - 1 ? 'leaf' : 'node', j);
+      this.hold(w, node, j === d - 1 ? 'leaf' : 'node', j, parent.height);
       break;
     }
     const leaf = leafOnChain(w, all);
@@ -285,6 +385,8 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
     if (duty === undefined) return;
     this.engine.drop(duty);
     w.duties.delete(txid);
+    // A coin no child of this transaction ever spent goes back to the others.
+    if (duty.child === undefined) w.coinFor.delete(txid);
   }
 
   /** Whether a duty's transaction is a mined spend of a watched output. */

@@ -86,7 +86,8 @@ export class DuplexParty {
   readonly ctx: DuplexContext;
   /** The channel's id, from the setup outpoint. */
   readonly channelId: Uint8Array;
-  private readonly signer: DuplexSigner;
+  /** This party's signer (its funding key): for the children that pay through its anchors. */
+  readonly signer: DuplexSigner;
   private s: DuplexSaved;
   private channels?: { readonly index: number; readonly balances: DuplexLeafBalances; readonly ab?: SimplexChannel; readonly ba?: SimplexChannel };
 
@@ -484,7 +485,7 @@ export class DuplexParty {
 
   /**
    * Offer to close: the setup output straight to both, each its own
-   * accounting's balance plus its half of the tree's fees (which a close
+   * accounting's balance plus its half of the tree's fees and anchors (which a close
    * does not pay), this party paying `fee`.
    *
    * @param fee - The close's fee, from this party's side.
@@ -510,7 +511,7 @@ export class DuplexParty {
   }
 
   /**
-   * Take a close: it must give this party at least its own accounting's balance plus its half of the tree's fees.
+   * Take a close: it must give this party at least its own accounting's balance plus its half of the tree's fees and anchors.
    *
    * @param m - The counterparty's `duplex_close`.
    * @returns The acknowledgement and the complete close.
@@ -594,7 +595,7 @@ export class DuplexParty {
   }
 
   private treeShare(role: DuplexRole): bigint {
-    return role === 'a' ? this.ctx.aTreeFee : this.ctx.treeFee - this.ctx.aTreeFee;
+    return role === 'a' ? this.ctx.aTreeCost : this.ctx.treeCost - this.ctx.aTreeCost;
   }
 
   /** The leaf balances of the next state: this party's by its own accounting, the counterparty's the rest. */

@@ -95,11 +95,14 @@ function paramsToJson(p: DuplexParams): Json {
     levels: p.levels, values: p.values, step: p.step, simplexDelay: p.simplexDelay,
     aAmount: p.aAmount.toString(),
     feeRate: p.feeRate.toString(),
+    anchors: p.anchors ?? true,
   };
 }
 
-function paramsFromJson(j: unknown): DuplexParams {
+function paramsFromJson(j: unknown, v1: boolean): DuplexParams {
   const o = readObject(j, 'params');
+  // Format 1 was saved before the tree had anchors: its channel has none.
+  if (v1 ? o.anchors !== undefined : typeof o.anchors !== 'boolean') stateError('params.anchors');
   const funding = outpointFromJson(o.funding);
   if (funding === undefined) stateError('params.funding');
   return {
@@ -109,6 +112,7 @@ function paramsFromJson(j: unknown): DuplexParams {
     levels: readInt(o, 'levels'), values: readInt(o, 'values'), step: readInt(o, 'step'), simplexDelay: readInt(o, 'simplexDelay'),
     aAmount: readBig(o, 'aAmount'),
     feeRate: readBig(o, 'feeRate'),
+    anchors: !v1 && o.anchors === true,
   };
 }
 
@@ -190,7 +194,7 @@ export function readSaved(json: unknown): DuplexSaved {
   const s: DuplexSaved = {
     role: o.role,
     phase,
-    params: paramsFromJson(o.params),
+    params: paramsFromJson(o.params, v1),
     index: readInt(o, 'index'),
     balances: balancesFromJson(o.balances, 'balances'),
     ...(o.kickoffSig !== null ? { kickoffSig: readHex(o, 'kickoffSig') } : {}),
