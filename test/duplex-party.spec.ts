@@ -339,4 +339,21 @@ describe('duplex channel: the protocol', () => {
     const restored = DuplexParty.restore(JSON.parse(JSON.stringify(b.toJSON())), keys.bFunding.priv);
     expect(restored.phase).to.equal('exiting');
   });
+
+  it('a reset under way when the kickoff is seen stays as it is: the chain may already hold the old branch, so neither side moves to the new state', () => {
+    const { a, b } = opened();
+    pay(a, b, 10_000n);
+    const ack = wire(b.onReset(wire(a.proposeReset())));
+    a.kickoffSeen();
+    b.kickoffSeen();
+    expect(thrownCode(() => a.onResetAck(ack))).to.equal('UNEXPECTED_MESSAGE');
+    expect(a.index).to.equal(0);
+    // b keeps the reset it acknowledged among its other branches: a cannot complete it either (it never took the acknowledgement).
+    const { a: a2, b: b2 } = opened();
+    pay(a2, b2, 10_000n);
+    const done = wire(a2.onResetAck(wire(b2.onReset(wire(a2.proposeReset())))));
+    b2.kickoffSeen();
+    expect(thrownCode(() => b2.onResetDone(done))).to.equal('UNEXPECTED_MESSAGE');
+    expect([b2.index, b2.exit().others!.map((o) => o.index)]).to.deep.equal([0, [1]]);
+  });
 });

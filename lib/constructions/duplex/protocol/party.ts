@@ -421,12 +421,13 @@ export class DuplexParty {
    * @param m - The counterparty's `duplex_reset_ack`.
    * @returns This party's signature of the first changed level, to send: it completes the reset for the counterparty.
    * @throws {@link ChannelError} `MESSAGE_INVALID`, `WRONG_CHANNEL` as {@link DuplexParty.onTreeSigned}.
-   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no reset of this party awaits it.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no reset of this party awaits it, or the kickoff is out.
    * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if it is of another state.
    * @throws {@link ChannelError} `INVALID_SIGNATURE` if a signature does not sign its transaction.
    */
   onResetAck(m: DuplexResetAck): DuplexResetDone {
     this.expect(m, 'duplex_reset_ack');
+    this.expectNotExiting();
     const r = this.s.reset;
     if (r === undefined) {
       if (this.s.index === 0 || m.index !== this.s.index) fail('UNEXPECTED_MESSAGE', 'no reset awaits an acknowledgement');
@@ -448,12 +449,13 @@ export class DuplexParty {
    *
    * @param m - The counterparty's `duplex_reset_done`.
    * @throws {@link ChannelError} `MESSAGE_INVALID`, `WRONG_CHANNEL` as {@link DuplexParty.onTreeSigned}.
-   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no reset this party acknowledged awaits it.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no reset this party acknowledged awaits it, or the kickoff is out.
    * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if it is of another state.
    * @throws {@link ChannelError} `INVALID_SIGNATURE` if the signature does not sign the first changed level's transaction.
    */
   onResetDone(m: DuplexResetDone): void {
     this.expect(m, 'duplex_reset_done');
+    this.expectNotExiting();
     const r = this.s.acked;
     if (r === undefined) {
       const from = this.s.index > 0 ? this.fromLevel(this.s.index) : 0;
@@ -712,6 +714,16 @@ export class DuplexParty {
     if (v !== 0n && v < this.ctx.simplexFee + DUST_P2WPKH) {
       fail('AMOUNT_BELOW_DUST', `it would leave a balance of ${v} sat, which no reset can re-fund (0 or at least ${this.ctx.simplexFee + DUST_P2WPKH})`, { balance: v.toString() });
     }
+  }
+
+  /**
+   * Once the kickoff is out the chain may already hold the old branch below
+   * the reset's first changed level: moving to the new state would drop the
+   * old one from what the watcher follows. The party keeps what it holds
+   * (an acknowledged reset stays one of its other branches).
+   */
+  private expectNotExiting(): void {
+    if (this.s.phase === 'exiting') fail('UNEXPECTED_MESSAGE', 'the kickoff is out: the tree is what pays, and the state stays as it is');
   }
 
   private expectNoReset(): void {
