@@ -6,7 +6,7 @@
  * verifies, so its floor is 1 signature, 1 verification and 2 BIP 143
  * hashes over a real payment's outputs from the channel's cached sighash. A
  * payment is the real parties' pay -> onPay -> onPayAck, alternating
- * direction; a reset is proposeReset -> onReset -> onResetAck, re-signing
+ * direction; a reset is proposeReset -> onReset -> onResetAck -> onResetDone, re-signing
  * from the first changed level down.
  */
 import { Transaction } from 'bitcoinjs-lib';
@@ -38,7 +38,7 @@ function setupOf(k: (what: string) => PrivateKey, capacity: bigint, n: number): 
   });
 }
 
-function keys(label: string): { a: PrivateKey; b: PrivateKey; ctx: (o: { levels: number; values: number; step: number; capacity: bigint; n: number }) => DuplexContext; setup: (capacity: bigint, n: number) => DuplexSetupPlan } {
+function keys(label: string): { a: PrivateKey; b: PrivateKey; ctx: (o: { levels: number; values: number; step: number; capacity: bigint; n: number; anchors?: boolean }) => DuplexContext; setup: (capacity: bigint, n: number) => DuplexSetupPlan } {
   const k = (what: string) => benchKey(`duplex ${label} ${what}`);
   return {
     a: k('a funding'), b: k('b funding'),
@@ -48,6 +48,7 @@ function keys(label: string): { a: PrivateKey; b: PrivateKey; ctx: (o: { levels:
       aFundingKey: derivePublicKey(k('a funding')), bFundingKey: derivePublicKey(k('b funding')),
       aPayoutKey: derivePublicKey(k('a payout')), bPayoutKey: derivePublicKey(k('b payout')),
       levels: o.levels, values: o.values, step: o.step, simplexDelay: 144, aAmount: o.capacity / 2n, feeRate: 1000n,
+      ...(o.anchors !== undefined ? { anchors: o.anchors } : {}),
     }),
   };
 }
@@ -77,7 +78,7 @@ function payOnce(p: Pair, amount: bigint): void {
 
 function resetOnce(p: Pair): void {
   const [from, to] = p.n++ % 2 === 0 ? [p.a, p.b] : [p.b, p.a];
-  from.onResetAck(to.onReset(from.proposeReset()));
+  to.onResetDone(from.onResetAck(to.onReset(from.proposeReset())));
 }
 
 /** What one payment cannot do without: 2 BIP 143 hashes, 1 signature, 1 verification. */
@@ -133,7 +134,7 @@ export function runDuplexThroughput(o: { rounds: number; perRound: number; batch
     },
     {
       section: 'throughput', name: 'resets, duplex (d = 2, b = 4096), in memory', value: 1000 / median(r.cpu.get('reset')!), unit: 'resets/s',
-      note: 'proposeReset -> onReset -> onResetAck, re-signing from the first changed level',
+      note: 'proposeReset -> onReset -> onResetAck -> onResetDone, re-signing from the first changed level',
       detail: `median of ${o.rounds} rounds of ${perRound}; most resets change the leaf's level only (one transaction signed and verified each way), every 4,096th both`,
     },
   ];
@@ -148,27 +149,45 @@ function weightRow(name: string, maxWeight: number, tx: Transaction): Row {
   };
 }
 
-/** Each kind of transaction, signed by both, against the weight its fee is charged on. */
+/** Each kind of transaction, signed by both, against the weight its fee is charged on: the tree with its anchors (the default) and without, and the child through an anchor. */
 export function runDuplexWeights(): Row[] {
-  const w = duplexWeights();
   const k = keys('weights');
-  const ctx = k.ctx({ levels: 2, values: 3, step: 5, capacity: 1_000_000n, n: 82 });
-  const a = new DuplexSigner(ctx, 'a', k.a);
-  const b = new DuplexSigner(ctx, 'b', k.b);
-  const both = (spend: ReturnType<typeof duplexKickoffSpend>) => b.completeTwoOfTwo(spend, a.sign(a.hash(spend)));
-  const [node, leaf] = duplexBranch(ctx, 4, ctx.initialBalances).map((t) => both(t.spend));
-  const ab = simplexChannel(ctx, leaf!.getId(), ctx.initialBalances, 'ab')!;
-  return [
-    weightRow('duplex kickoff', w.node, both(duplexKickoffSpend(ctx))),
-    weightRow('duplex tree node', w.node, node!),
-    weightRow('duplex leaf', w.leaf, leaf!),
-    weightRow('duplex simplex payment', w.simplexPayment, b.completeSimplexPayment(ab, 10_000n, a.signSimplexPayment(ab, 10_000n))),
-    weightRow('duplex simplex refund', w.simplexRefund, a.simplexRefund(ab)),
-    weightRow('duplex cooperative close', w.close, both(duplexCloseSpend(ctx, { a: 500_000n, b: 499_000n, fee: 1_000n }))),
-  ];
+  const rows: Row[] = [];
+  for (const anchors of [true, false]) {
+    const w = duplexWeights(anchors);
+    const ctx = k.ctx({ levels: 2, values: 3, step: 5, capacity: 1_000_000n, n: 82, anchors });
+    const a = new DuplexSigner(ctx, 'a', k.a);
+    const b = new DuplexSigner(ctx, 'b', k.b);
+    const both = (spend: ReturnType<typeof duplexKickoffSpend>) => b.completeTwoOfTwo(spend, a.sign(a.hash(spend)));
+    const [node, leaf] = duplexBranch(ctx, 4, ctx.initialBalances).map((t) => both(t.spend));
+    const tag = anchors ? '2 anchors' : 'anchors: false';
+    rows.push(
+      weightRow(`duplex kickoff (${tag})`, w.node, both(duplexKickoffSpend(ctx))),
+      weightRow(`duplex tree node (${tag})`, w.node, node!),
+      weightRow(`duplex leaf (${tag})`, w.leaf, leaf!),
+    );
+    if (!anchors) continue;
+    const ab = simplexChannel(ctx, leaf!.getId(), ctx.initialBalances, 'ab')!;
+    const wallet = benchKey('duplex anchor child wallet');
+    const coin = { txid: 'ab'.repeat(32), vout: 0, value: 50_000n, key: derivePublicKey(wallet) };
+    const child = a.signAnchorChild({ parent: node!.toBuffer(), feeCoins: [coin], packageFeeRate: 5000n, destinationScript: p2wpkhScript(coin.key) }, [wallet]);
+    rows.push(
+      weightRow('duplex simplex payment', w.simplexPayment, b.completeSimplexPayment(ab, 10_000n, a.signSimplexPayment(ab, 10_000n))),
+      weightRow('duplex simplex refund', w.simplexRefund, a.simplexRefund(ab)),
+      weightRow('duplex cooperative close', w.close, both(duplexCloseSpend(ctx, { a: 500_000n, b: 499_000n, fee: 1_000n }))),
+      weightRow('duplex anchor child (1 fee coin)', w.anchorChild, child),
+    );
+  }
+  return rows;
 }
 
-/** The design notes' table (CONSTRUCTIONS.md 3b): for each d, b, Δ the states, the worst unilateral exit and the transactions to publish, as verifyDuplexParams reports them. */
+/**
+ * The design notes' table (CONSTRUCTIONS.md 3b): for each d, b, Δ the
+ * states, the worst unilateral exit, the transactions to publish (and the
+ * children through anchors at most), and what the tree costs the setup
+ * output at 1,000 sat/kw (fees and anchors), as verifyDuplexParams reports
+ * them.
+ */
 export const DUPLEX_EXIT_TABLE: readonly { d: number; b: number; step: number }[] = [
   { d: 1, b: 31, step: 144 }, { d: 2, b: 13, step: 144 }, { d: 3, b: 4, step: 144 }, { d: 11, b: 2, step: 144 },
   { d: 11, b: 13, step: 144 }, { d: 11, b: 13, step: 6 }, { d: 6, b: 100, step: 1 }, { d: 40, b: 2, step: 144 },
@@ -184,8 +203,11 @@ export function runDuplexExits(): Row[] {
       const days = ctx.worstExitBlocks / 144;
       return {
         section: 'exits', name, value: ctx.worstExitBlocks, unit: 'blocks',
-        note: `${states.toLocaleString('en-US')} states; ${days.toFixed(1)} days; ${ctx.exitTransactions} txs to publish`,
-        data: { levels: d, values: b, step, states, worstExitBlocks: ctx.worstExitBlocks, worstExitDays: Number(days.toFixed(2)), exitTransactions: ctx.exitTransactions },
+        note: `${states.toLocaleString('en-US')} states; ${days.toFixed(1)} days; ${ctx.exitTransactions} txs to publish (+ up to ${ctx.exitChildren} children); tree ${ctx.treeCost} sat`,
+        data: {
+          levels: d, values: b, step, states, worstExitBlocks: ctx.worstExitBlocks, worstExitDays: Number(days.toFixed(2)), exitTransactions: ctx.exitTransactions,
+          exitChildren: ctx.exitChildren, treeFee: Number(ctx.treeFee), treeCost: Number(ctx.treeCost),
+        },
       };
     } catch (e) {
       if (!(e instanceof ChannelError)) throw e;

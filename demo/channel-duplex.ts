@@ -115,10 +115,10 @@ function pay(c: Opened, from: 'a' | 'b', count: number): void {
 
 function reset(c: Opened, from: 'a' | 'b'): number {
   const [p, q] = from === 'a' ? [c.a, c.b] : [c.b, c.a];
-  const m = c.wire.send(p.proposeReset());
-  p.onResetAck(c.wire.send(q.onReset(m)));
+  const ack = c.wire.send(q.onReset(c.wire.send(p.proposeReset())));
+  q.onResetDone(c.wire.send(p.onResetAck(ack)));
   if (c.a.index !== c.b.index) throw new DemoFailure('duplex reset: the parties disagree on the state');
-  return m.sigs.length;
+  return ack.sigs.length;
 }
 
 const paidTo = (txs: readonly Transaction[], script: Uint8Array) => txs.flatMap((t) => t.outs).filter((o) => bytesEqual(o.script, script)).reduce((s, o) => s + o.value, 0n);
@@ -204,13 +204,14 @@ export async function runDuplexUnilateral(ctx: DemoContext): Promise<ChannelSumm
   const exitA = c.a.exit();
   const exitB = c.b.exit();
   const simplexTxs = [...Object.values(exitB.payments), ...Object.values(exitA.payments), ...Object.values(exitB.refunds)].filter((t): t is Transaction => t !== undefined);
-  const fees = c.ctx.treeFee + c.ctx.simplexFee * BigInt(simplexTxs.length);
+  // The tree's anchors (330 sat each, two per tree transaction) stay on chain for anyone to sweep after 16 blocks: counted with the fees.
+  const fees = c.ctx.treeCost + c.ctx.simplexFee * BigInt(simplexTxs.length);
   const settled = { by: 'duplex-simplex-payment', receiver: paidTo(simplexTxs, c.ctx.bPayoutScript), sender: paidTo(simplexTxs, c.ctx.aPayoutScript), fees };
   if (settled.receiver + settled.sender + fees !== c.ctx.params.capacity) throw new DemoFailure('channel XU: the exit does not add up to the capacity');
   if (settled.sender !== c.a.balance - c.ctx.simplexFee || settled.receiver !== c.b.balance - c.ctx.simplexFee) {
     throw new DemoFailure(`channel XU settled a ${settled.sender}, b ${settled.receiver}; agreed a ${c.a.balance}, b ${c.b.balance}, less a simplex fee each`);
   }
-  ctx.say(`  settled on chain: a ${settled.sender}, b ${settled.receiver} (each its off-chain balance less its simplex transaction's fee)`);
+  ctx.say(`  settled on chain: a ${settled.sender}, b ${settled.receiver} (each its off-chain balance less its simplex transaction's fee); the tree's fees and anchors: ${c.ctx.treeFee} + ${c.ctx.treeCost - c.ctx.treeFee} sat`);
   return summary(c, settled, speed);
 }
 

@@ -34,6 +34,10 @@ export * from './tx/funding';
 export * from './tx/funding-spend';
 export * from './tx/plan';
 export * from './tx/cpfp';
+export * from './tx/anchor';
+export {
+  AnchorChildKeys, AnchorChildParams, AnchorPackageRate, FeeCoin, anchorChildWeight, anchorPackageRate, buildAnchorChildTx, signAnchorChildTx,
+} from './tx/anchor-child';
 export * from './tx/invalidation-counter';
 export * from './tx/htlcs';
 export * from './tx/preimage-reveal';

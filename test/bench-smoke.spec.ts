@@ -5,7 +5,7 @@
  * bound, the watcher finds exactly the spends in its block). Speeds are not.
  */
 import { expect } from 'chai';
-import { decreasingWeights, spillmanWeights, CLOSE_WEIGHT, FUNDING_SPEND_INPUT, P2WPKH_INPUT, PAYMENT_WEIGHT, penaltyWeight, revocableTemplate, segwitTxWeight, timeoutWeight } from '../lib';
+import { decreasingWeights, duplexWeights, spillmanWeights, CLOSE_WEIGHT, FUNDING_SPEND_INPUT, P2WPKH_INPUT, PAYMENT_WEIGHT, penaltyWeight, revocableTemplate, segwitTxWeight, timeoutWeight } from '../lib';
 import { BenchOptions, BenchResult, runBench } from '../bench/main';
 import { nativeBackend } from '../bench/backends';
 import { VARIANTS } from '../bench/parties';
@@ -106,6 +106,19 @@ describe('benchmark (tiny sizes)', function () {
     expect(named('decreasing-lock kickoff (anchors: false)').value).to.equal(bare.kickoff);
     expect(named('decreasing-lock cooperative close').value).to.equal(w.close);
     expect(named('decreasing-lock anchor child (anchor + 1 P2WPKH coin -> P2WPKH)').value).to.equal(w.anchorChild);
+  });
+
+  it('reports duplex payments and resets, its weights with and without anchors at the builders\' maximum, and its exits with their children and cost', () => {
+    expect(named('resets, duplex (d = 2, b = 4096), in memory')).to.include({ unit: 'resets/s' });
+    const w = duplexWeights();
+    const bare = duplexWeights(false);
+    expect(named('duplex kickoff (2 anchors)').value).to.equal(w.node);
+    expect(named('duplex tree node (2 anchors)').value).to.equal(w.node);
+    expect(named('duplex leaf (2 anchors)').value).to.equal(w.leaf);
+    expect(named('duplex leaf (anchors: false)').value).to.equal(bare.leaf);
+    expect(named('duplex anchor child (1 fee coin)').value).to.equal(w.anchorChild);
+    // d = 2 at 1,000 sat/kw: the kickoff and one node at 944 sat each, the leaf at 1,116, and 660 sat of anchors on each.
+    expect(named('duplex exit, d = 2, b = 13, Δ = 144').data).to.include({ exitTransactions: 5, exitChildren: 3, treeCost: 944 * 2 + 1116 + 3 * 660 });
   });
 
   it('reports Spillman payments of both forms against their own floor (1 sign, 1 verify, 2 sighashes), and their weights at the builders\' maximum', () => {

@@ -30,6 +30,7 @@ function handle(p: DuplexParty, m: DuplexMessage): unknown {
     case 'duplex_pay_ack': return p.onPayAck(m);
     case 'duplex_reset': return p.onReset(m);
     case 'duplex_reset_ack': return p.onResetAck(m);
+    case 'duplex_reset_done': return p.onResetDone(m);
     case 'duplex_close': return p.onClose(m);
     case 'duplex_close_ack': return p.onCloseAck(m);
   }
@@ -75,7 +76,9 @@ describe(`duplex fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
   const reset = a.proposeReset();
   const aResetting = JSON.stringify(a.toJSON());
   const resetAck = b.onReset(wire(reset));
-  a.onResetAck(wire(resetAck));
+  const bAcked = JSON.stringify(b.toJSON());
+  const resetDone = a.onResetAck(wire(resetAck));
+  b.onResetDone(wire(resetDone));
   const resetA = JSON.stringify(a.toJSON());
   const resetB = JSON.stringify(b.toJSON());
   const close = a.proposeClose(1_000n);
@@ -83,11 +86,11 @@ describe(`duplex fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
   const closeAck = b.onClose(wire(close)).message;
   const bClosed = JSON.stringify(b.toJSON());
 
-  const all: DuplexMessage[] = [treeA, treeB, pay, payAck, nextPay, reset, resetAck, close, closeAck];
+  const all: DuplexMessage[] = [treeA, treeB, pay, payAck, nextPay, reset, resetAck, resetDone, close, closeAck];
   const messages = all.map((m) => encodeDuplexMessage(m));
   const states: [string, string, Uint8Array][] = [
     ['a opting in', aOptIn, keyOf.a], ['b holding a\'s tree', bHalf, keyOf.b], ['a awaiting the setup', aFunding, keyOf.a], ['a paying', aPaying, keyOf.a], ['a open', openA, keyOf.a],
-    ['b open', openB, keyOf.b], ['a resetting', aResetting, keyOf.a], ['a after a reset', resetA, keyOf.a], ['b after a reset', resetB, keyOf.b],
+    ['b open', openB, keyOf.b], ['a resetting', aResetting, keyOf.a], ['b awaiting the reset\'s completion', bAcked, keyOf.b], ['a after a reset', resetA, keyOf.a], ['b after a reset', resetB, keyOf.b],
     ['a closing', aClosing, keyOf.a], ['b closed', bClosed, keyOf.b],
   ];
 
@@ -131,7 +134,7 @@ describe(`duplex fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
       const saved = JSON.stringify(p.toJSON());
       expect(JSON.stringify(DuplexParty.restore(JSON.parse(saved), key as never).toJSON())).to.equal(saved);
       for (const call of [
-        () => p.treeSigned() as unknown, () => p.pay(500n), () => p.proposeReset(), () => p.proposeClose(1_000n), () => p.exit(),
+        () => p.treeSigned() as unknown, () => p.pay(500n), () => p.proposeReset(), () => p.repeatResetAck(), () => p.proposeClose(1_000n), () => p.exit(),
         () => p.balance, () => p.leafBalances, () => p.paid, () => p.readyToSignSetup, () => p.markSetupConfirmed(base.setup), () => p.kickoffSeen(),
         ...all.map((m) => () => handle(p, m)),
       ]) typed(call);
@@ -152,7 +155,7 @@ describe(`duplex fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
     for (const [name, st, key] of states) {
       const party = DuplexParty.restore(JSON.parse(st), key as never);
       let before = st;
-      for (const h of [party.onTreeSigned, party.onPay, party.onPayAck, party.onReset, party.onResetAck, party.onClose, party.onCloseAck]) {
+      for (const h of [party.onTreeSigned, party.onPay, party.onPayAck, party.onReset, party.onResetAck, party.onResetDone, party.onClose, party.onCloseAck]) {
         const r = typed(() => h.call(party, x as never));
         if ('code' in r) expect(JSON.stringify(party.toJSON()), `${name} refused with ${r.code} but changed`).to.equal(before);
         else before = JSON.stringify(party.toJSON());

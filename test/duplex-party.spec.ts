@@ -9,7 +9,7 @@
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  DuplexMessage, DuplexParty, decodeDuplexMessage, encodeDuplexMessage, firstChangedLevel,
+  DuplexMessage, DuplexParty, DuplexReset, decodeDuplexMessage, encodeDuplexMessage, firstChangedLevel,
 } from '../lib';
 import { duplexKeys, duplexPair, openedParties } from './constructions/duplex/kit';
 import { thrownCode } from './support/errors';
@@ -26,14 +26,20 @@ function opened(): { a: DuplexParty; b: DuplexParty } {
   return { a, b };
 }
 
+/** A reset already proposed (`m`), taken by `to` and completed. */
+function reset2(from: DuplexParty, to: DuplexParty, m: DuplexReset): void {
+  to.onResetDone(wire(from.onResetAck(wire(to.onReset(m)))));
+}
+
 function pay(from: DuplexParty, to: DuplexParty, amount: bigint): void {
   from.onPayAck(wire(to.onPay(wire(from.pay(amount))).message));
 }
 
+/** A reset through its three messages; the number of levels re-signed. */
 function reset(from: DuplexParty, to: DuplexParty): number {
-  const m = wire(from.proposeReset());
-  from.onResetAck(wire(to.onReset(m)));
-  return m.sigs.length;
+  const ack = wire(to.onReset(wire(from.proposeReset())));
+  to.onResetDone(wire(from.onResetAck(ack)));
+  return ack.sigs.length;
 }
 
 /** Every message leaves both parties in states that save and restore to the same JSON. */
@@ -77,7 +83,7 @@ describe('duplex channel: the protocol', () => {
     const fromB = wire(b.proposeReset());
     expect(thrownCode(() => a.onReset(fromB))).to.equal('PAYMENT_PENDING');
     const ack = wire(b.onReset(fromA));
-    a.onResetAck(ack);
+    b.onResetDone(wire(a.onResetAck(ack)));
     expect([a.index, b.index]).to.deep.equal([1, 1]);
     expect(a.toJSON()).to.not.have.nested.property('reset.index');
     // b's dropped proposal is answered by nothing; b pays and resets again as usual.
@@ -120,10 +126,10 @@ describe('duplex channel: the protocol', () => {
     expect(JSON.stringify(b.toJSON())).to.equal(before);
     b.onPay(m);
     expect(thrownCode(() => b.onPay(m))).to.equal('UPDATE_NOT_MONOTONIC');
-    // A reset with a signature for the wrong level, or too few, is refused.
+    // A reset of the leaf alone carries no signature (the leaf's comes last): one given is refused.
     const r = wire(a.proposeReset());
-    expect(thrownCode(() => b.onReset({ ...r, sigs: [] }))).to.equal('INVALID_SIGNATURE');
-    expect(thrownCode(() => b.onReset({ ...r, sigs: r.sigs.map(() => m.sig) }))).to.equal('INVALID_SIGNATURE');
+    expect(r.sigs).to.deep.equal([]);
+    expect(thrownCode(() => b.onReset({ ...r, sigs: [m.sig] }))).to.equal('INVALID_SIGNATURE');
     expect(thrownCode(() => b.onReset({ ...r, index: 2 }))).to.equal('UPDATE_INDEX_MISMATCH');
     // While a's reset is out, a neither pays nor takes a payment.
     expect(thrownCode(() => a.pay(1_000n))).to.equal('PAYMENT_PENDING');
@@ -152,8 +158,8 @@ describe('duplex channel: the protocol', () => {
     const { a, b } = opened();
     pay(a, b, 50_000n);
     pay(b, a, 10_000n);
-    const aDue = a.balance + a.ctx.aTreeFee;
-    const bDue = b.balance + (b.ctx.treeFee - b.ctx.aTreeFee);
+    const aDue = a.balance + a.ctx.aTreeCost;
+    const bDue = b.balance + (b.ctx.treeCost - b.ctx.aTreeCost);
     const m = wire(b.proposeClose(700n));
     expect(thrownCode(() => a.onClose({ ...m, a: m.a - 1n, b: m.b + 1n }))).to.equal('INVALID_AMOUNT');
     expect(thrownCode(() => a.onClose({ ...m, a: m.a + 1n, b: m.b - 1n }))).to.equal('INVALID_SIGNATURE');
@@ -177,7 +183,7 @@ describe('duplex channel: the protocol', () => {
     expect(DuplexParty.restore(other, keys.aFunding.priv).balance).to.equal(a.balance);
   });
 
-  it('crossing resets of different balances: both leaves of that state are signed, so no payment is made on it until the next reset', () => {
+  it('crossing resets of the leaf alone: neither signed the other\'s leaf, so payments go on at once', () => {
     const { a, b } = opened();
     pay(a, b, 10_000n);
     const fromA = wire(a.proposeReset());
@@ -186,13 +192,41 @@ describe('duplex channel: the protocol', () => {
     expect(thrownCode(() => a.onPay(inFlight))).to.equal('PAYMENT_PENDING');
     const fromB = wire(b.proposeReset());
     expect([fromA.a, fromA.b]).to.not.deep.equal([fromB.a, fromB.b]);
+    expect([fromA.sigs, fromB.sigs]).to.deep.equal([[], []]);
     expect(thrownCode(() => a.onReset(fromB))).to.equal('PAYMENT_PENDING');
-    a.onResetAck(wire(b.onReset(fromA)));
+    reset2(a, b, fromA);
     expect([a.index, b.index]).to.deep.equal([1, 1]);
-    // a holds b's signatures of b's own leaf of state 1 too: paying on either leaf could be undone by the other.
+    expect(b.exit().others).to.equal(undefined);
+    pay(a, b, 1_000n);
+    pay(b, a, 1_000n);
+  });
+
+  it('crossing resets below the first level: b\'s dropped branch stays exposed (a could complete it), no payment on that state until the next reset', () => {
+    const { a, b } = opened();
+    // State 2 is digits (0, 2): the reset to 3 = (1, 0) changes level 0, so each proposal signs the leaf below it.
+    reset(a, b);
+    reset(b, a);
+    pay(a, b, 10_000n);
+    const fromA = wire(a.proposeReset());
+    const inFlight = wire(b.pay(3_000n));
+    expect(thrownCode(() => a.onPay(inFlight))).to.equal('PAYMENT_PENDING');
+    const fromB = wire(b.proposeReset());
+    expect([fromA.sigs.length, fromB.sigs.length]).to.deep.equal([1, 1]);
+    expect(thrownCode(() => a.onReset(fromB))).to.equal('PAYMENT_PENDING');
+    reset2(a, b, fromA);
+    expect([a.index, b.index]).to.deep.equal([3, 3]);
+    // a holds b's signatures of b's own leaf of state 3 and of the level-0 node both leaves hang from: it could publish b's leaf.
+    const others = b.exit().others!;
+    expect(others.map((o) => [o.index, o.balances.b, o.signed])).to.deep.equal([[3, fromB.b, [true, false]]]);
+    expect(others[0]!.branch[0]!.getId()).to.equal(b.exit().branch[0]!.getId());
+    expect(Object.keys(others[0]!.refunds)).to.deep.equal(['ba']);
     expect(thrownCode(() => a.pay(1_000n))).to.equal('PAYMENT_PENDING');
     expect(thrownCode(() => b.pay(1_000n))).to.equal('PAYMENT_PENDING');
+    const restoredB = DuplexParty.restore(JSON.parse(JSON.stringify(b.toJSON())), keys.bFunding.priv);
+    expect(restoredB.toJSON()).to.deep.equal(b.toJSON());
+    // The next reset makes both leaves stale: b lets its dropped one go.
     expect(reset(b, a)).to.be.at.least(1);
+    expect(b.exit().others).to.equal(undefined);
     pay(a, b, 1_000n);
     pay(b, a, 1_000n);
     const restored = DuplexParty.restore(JSON.parse(JSON.stringify(a.toJSON())), keys.aFunding.priv);
@@ -206,8 +240,77 @@ describe('duplex channel: the protocol', () => {
     const ack = b.onReset(m);
     const again = b.onReset(m);
     expect(encodeDuplexMessage(again)).to.deep.equal(encodeDuplexMessage(ack));
-    a.onResetAck(wire(again));
+    const done = wire(a.onResetAck(wire(again)));
+    // The completion lost in turn: b asks again with its acknowledgement, and a answers with the same completion.
+    expect(encodeDuplexMessage(b.repeatResetAck())).to.deep.equal(encodeDuplexMessage(ack));
+    expect(encodeDuplexMessage(a.onResetAck(wire(b.repeatResetAck())))).to.deep.equal(encodeDuplexMessage(done));
+    b.onResetDone(done);
+    b.onResetDone(done);
     expect([a.index, b.index]).to.deep.equal([1, 1]);
+  });
+
+  it('a reset is three messages: neither party signs the first changed node before it holds the other\'s signatures of every node below it', () => {
+    const { a, b } = opened();
+    reset(a, b);
+    reset(b, a);
+    pay(a, b, 10_000n);
+    // State 2 is digits (0, 2); the reset to 3 = (1, 0) changes level 0, and the proposal signs only the leaf below it.
+    const m = wire(a.proposeReset());
+    expect(m.sigs).to.have.length(1);
+    const ack = wire(b.onReset(m));
+    expect(ack.sigs).to.have.length(2);
+    // a now holds state 3 whole; b has signed it whole and awaits a's last signature, taking no payment, reset or close meanwhile.
+    expect(b.index).to.equal(2);
+    for (const run of [() => b.pay(1_000n), () => b.proposeReset(), () => b.proposeClose(700n)]) expect(thrownCode(run)).to.equal('PAYMENT_PENDING');
+    // b's exit: state 2's branch, and state 3's, whose level-0 node only a can complete, and whose leaf b can once that node is on chain.
+    const other = b.exit().others![0]!;
+    expect([other.index, other.signed]).to.deep.equal([3, [false, true]]);
+    expect(other.branch[1]!.ins[0]!.hash).to.deep.equal(other.branch[0]!.getHash());
+    expect(Object.keys(other.refunds)).to.deep.equal(['ba']);
+    const saved = roundTrip(b, 'b');
+    const aBefore = JSON.stringify(a.toJSON());
+    expect(thrownCode(() => a.onResetAck({ ...ack, sigs: [ack.sigs[1]!, ack.sigs[0]!] }))).to.equal('INVALID_SIGNATURE');
+    expect(thrownCode(() => a.onResetAck({ ...ack, sigs: ack.sigs.slice(1) }))).to.equal('INVALID_SIGNATURE');
+    expect(JSON.stringify(a.toJSON())).to.equal(aBefore);
+    const done = wire(a.onResetAck(ack));
+    expect(a.index).to.equal(3);
+    // A forged completion changes nothing; the real one completes the reset, for b and for b restored from its saved state alike.
+    const bBefore = JSON.stringify(b.toJSON());
+    expect(thrownCode(() => b.onResetDone({ ...done, sig: ack.sigs[0]! }))).to.equal('INVALID_SIGNATURE');
+    expect(thrownCode(() => b.onResetDone({ ...done, index: 4 }))).to.equal('UPDATE_INDEX_MISMATCH');
+    expect(JSON.stringify(b.toJSON())).to.equal(bBefore);
+    saved.onResetDone(done);
+    b.onResetDone(done);
+    expect([b.index, b.exit().others]).to.deep.equal([3, undefined]);
+    expect(b.toJSON()).to.deep.equal(saved.toJSON());
+    expect(thrownCode(() => b.onResetDone({ ...done, sig: ack.sigs[0]! }))).to.equal('UNEXPECTED_MESSAGE');
+    pay(b, a, 2_000n);
+  });
+
+  it('saved state of format 1, whose resets carried every signature at once, restores: a proposal it had sent stays exposed until acknowledged', () => {
+    // Format 1 was saved before the tree had anchors.
+    const { a, b } = openedParties('party v1', { anchors: false });
+    pay(a, b, 10_000n);
+    const m = wire(a.proposeReset());
+    const json = JSON.parse(JSON.stringify(a.toJSON()));
+    expect(json.format).to.equal('revchan-duplex-party/2');
+    const v1Keys = duplexKeys('party v1');
+    const { acked: _acked, exposed: _exposed, ...v1 } = { ...json, format: 'revchan-duplex-party/1' };
+    expect(v1.params.anchors).to.equal(false);
+    delete v1.params.anchors;
+    const old = DuplexParty.restore(v1, v1Keys.aFunding.priv);
+    // b may hold state 1's leaf signed by a: a keeps it, to take its refund there.
+    expect(old.exit().others!.map((o) => [o.index, o.signed])).to.deep.equal([[1, [true, false]]]);
+    expect(JSON.parse(JSON.stringify(old.toJSON())).format).to.equal('revchan-duplex-party/2');
+    b.onResetDone(wire(old.onResetAck(wire(b.onReset(m)))));
+    expect([old.index, old.exit().others]).to.deep.equal([1, undefined]);
+    for (const bad of [
+      { ...json, exposed: null }, { ...json, exposed: [{ index: 5, balances: json.balances }] }, { ...json, acked: { index: 1, balances: json.balances, sigs: [] } },
+      // Format 2 names its anchors; format 1 has none to name; either changed, state 0's signatures no longer sign what is rebuilt.
+      { ...json, params: { ...json.params, anchors: undefined } }, { ...v1, params: { ...v1.params, anchors: false } }, { ...json, params: { ...json.params, anchors: true } },
+    ]) {
+      expect(thrownCode(() => DuplexParty.restore(bad, v1Keys.aFunding.priv))).to.equal('STATE_INVALID');
+    }
   });
 
   it('no payment leaves a balance no reset could re-fund; no close below the relay floor; crossing closes: a\'s wins', () => {
@@ -235,5 +338,22 @@ describe('duplex channel: the protocol', () => {
     expect(b.exit().payments.ab).to.not.equal(undefined);
     const restored = DuplexParty.restore(JSON.parse(JSON.stringify(b.toJSON())), keys.bFunding.priv);
     expect(restored.phase).to.equal('exiting');
+  });
+
+  it('a reset under way when the kickoff is seen stays as it is: the chain may already hold the old branch, so neither side moves to the new state', () => {
+    const { a, b } = opened();
+    pay(a, b, 10_000n);
+    const ack = wire(b.onReset(wire(a.proposeReset())));
+    a.kickoffSeen();
+    b.kickoffSeen();
+    expect(thrownCode(() => a.onResetAck(ack))).to.equal('UNEXPECTED_MESSAGE');
+    expect(a.index).to.equal(0);
+    // b keeps the reset it acknowledged among its other branches: a cannot complete it either (it never took the acknowledgement).
+    const { a: a2, b: b2 } = opened();
+    pay(a2, b2, 10_000n);
+    const done = wire(a2.onResetAck(wire(b2.onReset(wire(a2.proposeReset())))));
+    b2.kickoffSeen();
+    expect(thrownCode(() => b2.onResetDone(done))).to.equal('UNEXPECTED_MESSAGE');
+    expect([b2.index, b2.exit().others!.map((o) => o.index)]).to.deep.equal([0, [1]]);
   });
 });

@@ -172,7 +172,7 @@ describe('duplex channel on a regtest node (d = 2, b = 3, Δ = 5, Dc = 10)', fun
     const bGot = value(gotAB.tx, s.keys.bPayout.pub) + value(gotBA.tx, s.keys.bPayout.pub);
     expect(aGot).to.equal(balances.a - 30_000n + 7_000n - ctx.simplexFee);
     expect(bGot).to.equal(balances.b - 7_000n + 30_000n - ctx.simplexFee);
-    expect(aGot + bGot + 2n * ctx.simplexFee + ctx.treeFee).to.equal(s.setup.capacity);
+    expect(aGot + bGot + 2n * ctx.simplexFee + ctx.treeCost).to.equal(s.setup.capacity);
   });
 
   it('cooperative close: the setup output straight to both, no tree published', async () => {

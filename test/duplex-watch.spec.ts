@@ -204,7 +204,7 @@ describe('duplex watcher: the level publisher on a regtest node', function () {
     for (let n = 0; n < 4; n++) {
       b.onPayAck(a.onPay(b.pay(3_000n)).message);
       a.onPayAck(b.onPay(a.pay(12_000n)).message);
-      a.onResetAck(b.onReset(a.proposeReset()));
+      b.onResetDone(a.onResetAck(b.onReset(a.proposeReset())));
     }
     a.onPayAck(b.onPay(a.pay(9_000n)).message);
     b.onPayAck(a.onPay(b.pay(2_000n)).message);
@@ -247,8 +247,8 @@ describe('duplex watcher: the level publisher on a regtest node', function () {
     await broadcastAndConfirm(node, c.kickoff);
     await watcher.poll();
     const first = a.exit().branch.map((t) => t.getId());
-    a.onResetAck(b.onReset(a.proposeReset()));
-    a.onResetAck(b.onReset(a.proposeReset()));
+    b.onResetDone(a.onResetAck(b.onReset(a.proposeReset())));
+    b.onResetDone(a.onResetAck(b.onReset(a.proposeReset())));
     expect(a.index).to.equal(2);
     const newest = a.exit().branch;
     expect(newest[0]!.getId()).to.equal(first[0]);

@@ -52,28 +52,35 @@ describe('duplex channel: parameters, tree and simplex builders', () => {
     expect(bad({}, { feeRate: 1n })).to.be.oneOf(['INVALID_FEE_RATE', 'FEE_RATE_REFUSED']);
     expect(thrownCode(() => verifyDuplexParams(null as never))).to.equal('INVALID_ARGUMENT');
     // A deposit left with less than a refund's fee and dust after its half of the tree's fees.
-    const { treeFee, simplexFee } = verifyDuplexParams(duplexParamsFor(keys));
-    const tiny = (treeFee + 1n) / 2n + simplexFee + 100n;
+    const { treeCost, simplexFee } = verifyDuplexParams(duplexParamsFor(keys));
+    const tiny = (treeCost + 1n) / 2n + simplexFee + 100n;
     expect(bad({ aAmount: tiny })).to.equal('AMOUNT_BELOW_DUST');
   });
 
-  it('splits the tree\'s fees in halves and fixes the kickoff by the setup output alone', () => {
+  it('splits the tree\'s fees and anchors in halves and fixes the kickoff by the setup output alone', () => {
     const { ctx } = duplexPair(keys);
     const w = duplexWeights();
     expect(ctx.treeFee).to.equal(ctx.nodeFee * 2n + ctx.leafFee);
+    // Each of the d + 1 tree transactions holds 660 sat in its two anchors.
+    expect(ctx.anchorsValue).to.equal(660n);
+    expect(ctx.treeCost).to.equal(ctx.treeFee + 3n * 660n);
+    expect(ctx.aTreeCost).to.equal((ctx.treeCost + 1n) / 2n);
+    expect(ctx.initialBalances.a).to.equal(DEPOSIT - ctx.aTreeCost);
     expect(ctx.nodeFee).to.equal(BigInt(Math.ceil(w.node * 1000 / 1000)));
     expect(ctx.initialBalances.a + ctx.initialBalances.b).to.equal(ctx.leafCapacity);
     expect(ctx.initialBalances.a - ctx.initialBalances.b).to.be.oneOf([0n, -1n, 1n].map((x) => x));
     const k = duplexKickoffSpend(ctx);
     expect([k.locktime, k.sequence]).to.deep.equal([0, DUPLEX_SEQUENCE]);
     expect(k.outputs[0]!.script).to.deep.equal(ctx.funding.fundingScriptPubKey);
+    expect(k.outputs.slice(1)).to.deep.equal([{ script: ctx.anchors!.aScript, value: 330n }, { script: ctx.anchors!.bScript, value: 330n }]);
     expect(ctx.kickoff.params.fundingOutpoint.txid).to.equal(new DuplexSigner(ctx, 'a', keys.aFunding.priv) && (() => {
       const tx = new Transaction();
       tx.version = 2;
       tx.addInput(ctx.funding.fundingHash, 0, DUPLEX_SEQUENCE);
-      tx.addOutput(k.outputs[0]!.script, k.outputs[0]!.value);
+      for (const o of k.outputs) tx.addOutput(o.script, o.value);
       return tx.getId();
     })());
+    expect(k.outputs[0]!.value).to.equal(ctx.params.capacity - ctx.nodeFee - 660n);
   });
 
   it('builds a state\'s branch from its digits; states sharing a prefix share its nodes', () => {
@@ -90,10 +97,11 @@ describe('duplex channel: parameters, tree and simplex builders', () => {
     expect(firstChangedLevel(ctx.counter, 4, 5)).to.equal(1);
     expect(duplexBranch(ctx, 5, bal, firstChangedLevel(ctx.counter, 4, 5)).map((t) => t.level)).to.deep.equal([1]);
     expect(firstChangedLevel(ctx.counter, 5, 6)).to.equal(0);
-    // Every node pays its parent's value less one node's fee; the leaf divides what is left.
+    // Every node pays its parent's value less one node's fee and its anchors; the leaf divides what is left, after its own two anchors.
     expect(b3.map((t) => t.level)).to.deep.equal([0, 1]);
-    expect(b3[0]!.spend.outputs[0]!.value).to.equal(ctx.kickoff.params.capacity - ctx.nodeFee);
-    expect(b3[1]!.spend.outputs.reduce((s, o) => s + o.value, 0n)).to.equal(ctx.leafCapacity);
+    expect(b3[0]!.spend.outputs[0]!.value).to.equal(ctx.kickoff.params.capacity - ctx.nodeFee - 660n);
+    expect(b3[1]!.spend.outputs.reduce((s, o) => s + o.value, 0n)).to.equal(ctx.leafCapacity + 660n);
+    for (const t of b3) expect(t.spend.outputs.slice(-2).map((o) => o.script)).to.deep.equal([ctx.anchors!.aScript, ctx.anchors!.bScript]);
     expect(thrownCode(() => duplexBranch(ctx, 9, bal))).to.equal('INVALID_ARGUMENT');
     expect(thrownCode(() => duplexBranch(ctx, 0, bal, 2))).to.equal('INVALID_ARGUMENT');
     expect(thrownCode(() => duplexBranch(ctx, 0, bal, -1))).to.equal('INVALID_ARGUMENT');
@@ -103,8 +111,10 @@ describe('duplex channel: parameters, tree and simplex builders', () => {
   it('pays the leaf to a\'s simplex channel, then b\'s, leaving out an empty one; refuses a division that does not add up', () => {
     const { ctx } = duplexPair(keys);
     const all = ctx.leafCapacity;
-    expect(duplexLeafOutputs(ctx, ctx.initialBalances).map((o) => o.script)).to.deep.equal([p2wshScript(ctx.abScript), p2wshScript(ctx.baScript)]);
-    expect(duplexLeafOutputs(ctx, { a: 0n, b: all }).map((o) => o.script)).to.deep.equal([p2wshScript(ctx.baScript)]);
+    const anchors = [ctx.anchors!.aScript, ctx.anchors!.bScript];
+    expect(duplexLeafOutputs(ctx, ctx.initialBalances).map((o) => o.script)).to.deep.equal([p2wshScript(ctx.abScript), p2wshScript(ctx.baScript), ...anchors]);
+    // An empty channel is left out; both anchors stay (a, with nothing at the leaf, may still pay for it).
+    expect(duplexLeafOutputs(ctx, { a: 0n, b: all }).map((o) => o.script)).to.deep.equal([p2wshScript(ctx.baScript), ...anchors]);
     const ba = simplexChannel(ctx, 'ab'.repeat(32), { a: 0n, b: all }, 'ba')!;
     expect(ba.output.params.fundingOutpoint.vout).to.equal(0);
     expect(simplexChannel(ctx, 'ab'.repeat(32), { a: 0n, b: all }, 'ab')).to.equal(undefined);

@@ -1,10 +1,12 @@
 /**
  * Script templates are data (scripts-templates/<construction>/*.json; the
  * grammar is in scripts-templates/README.md). This module describes their
- * shape and registers the core's own template, the funding 2-of-2; each
+ * shape and registers the core's own templates, the funding 2-of-2 and the
+ * anchor that constructions with pre-signed 2-of-2 spends share; each
  * construction defines its own (defineTemplate, registry.ts) and
  * registerConstruction registers them.
  */
+import anchorJson from '../../scripts-templates/core/anchor.json';
 import fundingJson from '../../scripts-templates/core/funding.json';
 import { registerTemplate } from './registry';
 
@@ -79,3 +81,6 @@ export interface ScriptTemplate {
 
 /** The funding output, `sortedmulti(2, S_f, R_f)`: the one template every construction shares. */
 export const FUNDING_TEMPLATE: ScriptTemplate = registerTemplate(fundingJson as ScriptTemplate);
+
+/** `or_d(pk(K_f),older(D))`: an anchor, its party at once (bump), anyone after D blocks (sweep); lib/tx/anchor.ts writes it. */
+export const ANCHOR_TEMPLATE: ScriptTemplate = registerTemplate(anchorJson as ScriptTemplate);

@@ -13,9 +13,9 @@
 import { BIP32Interface } from 'bip32';
 import { Psbt, Transaction } from 'bitcoinjs-lib';
 import {
-  ChannelError, ChannelParams, CloseParams, CpfpParams, CpfpReachParams, FundingBackend, FundingParams, KeyOrigins, MessageType, PaymentSigner, PenaltyKeys, PenaltyParams, PrivateKey, PublicKey,
+  AnchorChildKeys, AnchorChildParams, ChannelError, ChannelParams, CloseParams, CpfpParams, CpfpReachParams, FundingBackend, FundingParams, KeyOrigins, MessageType, PaymentSigner, PenaltyKeys, PenaltyParams, PrivateKey, PublicKey,
   Receiver, ReceiverPaymentParams, RevocationStore, Sender, SenderPaymentParams, ScriptTemplate, TimeoutParams,
-  absoluteLockValue, addPartialSignature, asPrivateKey, asPublicKey, assembleWitness, branchSigners, buildCooperativeCloseTx, buildCpfpTx, maxCpfpPackageFeeRate,
+  absoluteLockValue, addPartialSignature, buildAnchorChildTx, signAnchorChildTx, asPrivateKey, asPublicKey, assembleWitness, branchSigners, buildCooperativeCloseTx, buildCpfpTx, maxCpfpPackageFeeRate,
   buildFundingTx, buildPenaltyTx, buildReceiverPaymentTx, buildSenderPaymentTx, buildTimeoutTx, channelSeedPath, channelWitness,
   checkAmount, checkDestinationScript, checkFeeRate, checkPath, checkRelayFeeRate, checkState, checkTxid, checkVariant, checkVout, combinePsbts,
   compileFundingScript, compileRevocableScript, compileTemplate, confirmFunding, createClosePsbt, createFundingPsbt, createPenaltyPsbt,
@@ -80,6 +80,8 @@ const builderTargets: [string, Target][] = [
   builder('buildCpfpTx', (a) => buildCpfpTx(a[0] as CpfpParams)),
   builder('signCpfpTx', (a) => signCpfpTx(a[0] as CpfpParams, a[1] as PrivateKey)),
   builder('maxCpfpPackageFeeRate', (a) => maxCpfpPackageFeeRate(a[0] as CpfpReachParams)),
+  builder('buildAnchorChildTx', (a) => buildAnchorChildTx(a[0] as AnchorChildParams)),
+  builder('signAnchorChildTx', (a) => signAnchorChildTx(a[0] as AnchorChildParams, a[1] as AnchorChildKeys)),
   builder('createSenderPaymentPsbt', (a) => createSenderPaymentPsbt(a[0] as SenderPaymentParams, a[1])),
   builder('createReceiverPaymentPsbt', (a) => createReceiverPaymentPsbt(a[0] as ReceiverPaymentParams, a[1])),
   builder('createClosePsbt', (a) => createClosePsbt(a[0] as CloseParams, a[1])),

@@ -11,12 +11,11 @@ import { Construction, registerConstruction } from '../registry';
 import { DecreasingPolicy } from './chain/policy';
 import { DECREASING_INSPECTOR } from './inspect/describe';
 import { DECREASING_MESSAGES } from './protocol/messages';
-import { DECREASING_ANCHOR_TEMPLATE } from './tx/anchor';
 
 /** The decreasing-lock construction, as registerConstruction takes it. */
 export const DECREASING: Construction = {
   name: 'decreasing',
-  templates: [DECREASING_ANCHOR_TEMPLATE],
+  templates: [],
   messages: DECREASING_MESSAGES,
   inspector: DECREASING_INSPECTOR,
   watchPolicies: { party: DecreasingPolicy },
@@ -26,11 +25,10 @@ registerConstruction(DECREASING);
 
 export * from './kinds';
 export {
-  DECREASING_SEQUENCE, DecreasingAnchors, DecreasingContext, DecreasingForm, DecreasingParams, INCREMENTAL_RELAY_FEE_RATE, KICKOFF_LOCKTIME,
+  DECREASING_SEQUENCE, DecreasingContext, DecreasingForm, DecreasingParams, INCREMENTAL_RELAY_FEE_RATE, KICKOFF_LOCKTIME,
   decreasingBudget, decreasingIndexOfLockTime, decreasingLockTime, verifyDecreasingParams,
 } from './params';
 export * from './tx/weights';
-export * from './tx/anchor';
 export * from './tx/anchor-child';
 export {
   DECREASING_CLOSE_LOCKTIME, DecreasingBalances, DecreasingCloseParams, DecreasingKickoffParams, DecreasingStateParams,

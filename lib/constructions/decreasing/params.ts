@@ -25,8 +25,8 @@ import {
   FundingLocation, FundingOutputContext, FundingSpendParams, buildFundingSpendTx, verifyFundingOutputParams,
 } from '../../tx/funding-spend';
 import { InvalidationCounter, verifyInvalidationCounter } from '../../tx/invalidation-counter';
-import { TxOut, p2wpkhScript, p2wshScript } from '../../tx/outputs';
-import { DECREASING_ANCHOR_VALUE, compileDecreasingAnchorScript } from './tx/anchor';
+import { p2wpkhScript } from '../../tx/outputs';
+import { AnchorPair, anchorOutputs, anchorPair } from '../../tx/anchor';
 import { decreasingWeights } from './tx/weights';
 
 /** `locktime`: states with decreasing nLockTime on the funding; `kickoff`: a kickoff, then states with decreasing nSequence. */
@@ -77,20 +77,6 @@ export interface DecreasingParams extends FundingLocation {
   readonly anchors?: boolean;
 }
 
-/** The anchor outputs of a channel that has them. */
-export interface DecreasingAnchors {
-  /** Each anchor's value. */
-  readonly value: bigint;
-  /** a's anchor's witness script (a's funding key). */
-  readonly aWitnessScript: Uint8Array;
-  /** b's. */
-  readonly bWitnessScript: Uint8Array;
-  /** a's anchor's P2WSH output script. */
-  readonly aScript: Uint8Array;
-  /** b's. */
-  readonly bScript: Uint8Array;
-}
-
 /** The checked view of {@link DecreasingParams}; made only by {@link verifyDecreasingParams}. */
 export interface DecreasingContext {
   /** The parameters it was made from. */
@@ -108,7 +94,7 @@ export interface DecreasingContext {
   /** The value of the output the states spend: the capacity, or the kickoff's 2-of-2 output. */
   readonly stateInput: bigint;
   /** The anchors, when the channel has them. */
-  readonly anchors?: DecreasingAnchors;
+  readonly anchors?: AnchorPair;
   /** State 0's fee. */
   readonly initialFee: bigint;
   /** The least by which each state's fee exceeds the last's. */
@@ -188,21 +174,21 @@ export function verifyDecreasingParams(p: DecreasingParams): DecreasingContext {
   if (p.fundingOutpoint === null || typeof p.fundingOutpoint !== 'object') fail('INVALID_ARGUMENT', 'fundingOutpoint missing');
   const funding = verifyFundingOutputParams({ ...params, senderFundingKey: p.aFundingKey, receiverFundingKey: p.bFundingKey });
   const w = decreasingWeights(withAnchors);
-  const anchors = withAnchors ? anchorsOf(p.aFundingKey, p.bFundingKey) : undefined;
-  const anchorPair = anchors ? 2n * anchors.value : 0n;
+  const anchors = withAnchors ? anchorPair(p.aFundingKey, p.bFundingKey) : undefined;
+  const anchorsValue = anchors ? 2n * anchors.value : 0n;
   let stateInput = p.capacity;
   let kickoff: FundingOutputContext | undefined;
   let kickoffFee: bigint | undefined;
   if (p.form === 'kickoff') {
     kickoffFee = feeForWeight(w.kickoff, p.feeRate);
-    stateInput = p.capacity - kickoffFee - anchorPair;
-    if (stateInput - anchorPair < DUST_P2WPKH) fail('AMOUNT_EXCEEDS_CAPACITY', 'the capacity does not cover the kickoff\'s fee and the anchors');
+    stateInput = p.capacity - kickoffFee - anchorsValue;
+    if (stateInput - anchorsValue < DUST_P2WPKH) fail('AMOUNT_EXCEEDS_CAPACITY', 'the capacity does not cover the kickoff\'s fee and the anchors');
     kickoff = verifyFundingOutputParams({
       fundingOutpoint: { txid: kickoffTxid(funding, stateInput, anchors), vout: 0 }, capacity: stateInput,
       senderFundingKey: p.aFundingKey, receiverFundingKey: p.bFundingKey,
     });
   }
-  const stateCapacity = stateInput - anchorPair;
+  const stateCapacity = stateInput - anchorsValue;
   const initialFee = feeForWeight(w.state, p.feeRate);
   const bBalance = stateCapacity - initialFee - p.aBalance;
   if (bBalance < 0n) fail('AMOUNT_EXCEEDS_CAPACITY', 'aBalance and state 0\'s fee exceed the capacity', { aBalance: p.aBalance.toString(), fee: initialFee.toString() });
@@ -232,23 +218,12 @@ export function checkBalance(v: bigint, what: string): void {
 /** The kickoff's nLockTime: none, so it can be broadcast at any time. */
 export const KICKOFF_LOCKTIME = 0;
 
-function kickoffTxid(funding: FundingOutputContext, value: bigint, anchors: DecreasingAnchors | undefined): string {
+function kickoffTxid(funding: FundingOutputContext, value: bigint, anchors: AnchorPair | undefined): string {
   return buildFundingSpendTx(kickoffSpend(funding, value, anchors)).getId();
 }
 
-function anchorsOf(aFundingKey: PublicKey, bFundingKey: PublicKey): DecreasingAnchors {
-  const aWitnessScript = compileDecreasingAnchorScript(aFundingKey);
-  const bWitnessScript = compileDecreasingAnchorScript(bFundingKey);
-  return { value: DECREASING_ANCHOR_VALUE, aWitnessScript, bWitnessScript, aScript: p2wshScript(aWitnessScript), bScript: p2wshScript(bWitnessScript) };
-}
-
-/** a's then b's anchor output, after the outputs they anchor; none without anchors. */
-export function anchorOutputs(anchors: DecreasingAnchors | undefined): TxOut[] {
-  return anchors ? [{ script: anchors.aScript, value: anchors.value }, { script: anchors.bScript, value: anchors.value }] : [];
-}
-
 /** The kickoff's fields: the funding output to a 2-of-2 of the same keys (and the anchors), less its fee. Trusts its arguments: the builders call it with checked ones. */
-export function kickoffSpend(funding: FundingOutputContext, value: bigint, anchors: DecreasingAnchors | undefined): FundingSpendParams {
+export function kickoffSpend(funding: FundingOutputContext, value: bigint, anchors: AnchorPair | undefined): FundingSpendParams {
   return {
     funding, locktime: KICKOFF_LOCKTIME, sequence: DECREASING_SEQUENCE,
     outputs: [{ script: funding.fundingScriptPubKey, value }, ...anchorOutputs(anchors)],

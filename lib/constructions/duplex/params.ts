@@ -13,13 +13,19 @@
  * branch whose locks open first.
  *
  * Every tree transaction pays its fee at `feeRate` from the setup output,
- * half each (a pays the odd satoshi); a simplex payment's fee comes out of
- * its payer's side. Heights only.
+ * and (by default) carries an anchor of each party, 330 sat each, through
+ * which either party's child can raise its fee: the fee rate chosen at setup
+ * need not hold for the channel's whole life, and the newest node at a
+ * level can still be mined before its stale sibling's lock opens when
+ * blocks fill. Fees and anchors are paid half each (a pays the odd
+ * satoshi); a simplex payment's fee comes out of its payer's side. Heights
+ * only.
  */
 import { fail } from '../../core/errors';
 import { bytesEqual } from '../../core/hash';
 import { DUST_P2WPKH, FeeRate, PublicKey, asPublicKey, checkAmount, checkRelayFeeRate, feeForWeight } from '../../core/types';
 import { contextKind } from '../../tx/context';
+import { AnchorPair, anchorOutputs, anchorPair } from '../../tx/anchor';
 import { FundingLocation, FundingOutputContext, buildFundingSpendTx, verifyFundingOutputParams } from '../../tx/funding-spend';
 import { InvalidationCounter, verifyInvalidationCounter } from '../../tx/invalidation-counter';
 import { p2wpkhScript } from '../../tx/outputs';
@@ -51,6 +57,12 @@ export interface DuplexParams extends FundingLocation {
   readonly aAmount: bigint;
   /** The fee rate of the tree's transactions and of simplex payments, sat/kw. */
   readonly feeRate: FeeRate;
+  /**
+   * Whether the kickoff, every tree node and the leaf carry an anchor output
+   * per party (default true). Without them a tree transaction's fee is frozen
+   * at `feeRate` by both signatures and nothing can raise it.
+   */
+  readonly anchors?: boolean;
 }
 
 /** How the leaf divides what reaches it: the balance each party pays from. */
@@ -71,19 +83,25 @@ export interface DuplexContext {
   readonly kickoff: FundingOutputContext;
   /** d levels of b values, relative locks of Δ. */
   readonly counter: InvalidationCounter;
+  /** Both anchors, when the channel has them. */
+  readonly anchors?: AnchorPair;
   /** The kickoff's and each inner node's fee. */
   readonly nodeFee: bigint;
   /** The leaf's fee. */
   readonly leafFee: bigint;
+  /** What each tree transaction holds in its two anchors: 660 sat, or 0 without anchors. */
+  readonly anchorsValue: bigint;
   /** Every tree transaction's fee together: the kickoff, d - 1 inner nodes, the leaf. */
   readonly treeFee: bigint;
-  /** a's half of {@link treeFee} (the larger, if odd). */
-  readonly aTreeFee: bigint;
-  /** What the leaf divides: the capacity less {@link treeFee}. */
+  /** What the tree costs the setup output: {@link treeFee} and the d + 1 transactions' anchors. */
+  readonly treeCost: bigint;
+  /** a's half of {@link treeCost} (the larger, if odd); b's is the rest. */
+  readonly aTreeCost: bigint;
+  /** What the leaf divides: the capacity less {@link treeCost}. */
   readonly leafCapacity: bigint;
   /** The fee a simplex payment or refund pays, out of its payer's side. */
   readonly simplexFee: bigint;
-  /** State 0's leaf: each party's deposit less its half of the tree's fees. */
+  /** State 0's leaf: each party's deposit less its half of the tree's fees and anchors. */
   readonly initialBalances: DuplexLeafBalances;
   /** The witness script of a's simplex channel (a pays b). */
   readonly abScript: Uint8Array;
@@ -95,12 +113,16 @@ export interface DuplexContext {
   readonly bPayoutScript: Uint8Array;
   /**
    * The longest unilateral exit in blocks, from the kickoff's broadcast to
-   * the simplex payments' confirmation, one block per transaction:
-   * d(b-1)Δ + d + 2. A refund waits Dc more after the leaf.
+   * the simplex payments' confirmation, each transaction mined in the block
+   * its lock opens (a tree transaction paid for by its child in that same
+   * block when blocks are full): d(b-1)Δ + d + 2. A refund waits Dc more
+   * after the leaf.
    */
   readonly worstExitBlocks: number;
   /** Transactions to publish for a unilateral exit: the kickoff, d nodes (the leaf last), one payment per simplex channel. */
   readonly exitTransactions: number;
+  /** At most one child through an anchor per tree transaction: d + 1 more to publish when every one is stuck, 0 without anchors. */
+  readonly exitChildren: number;
 }
 
 const CONTEXT = contextKind<DuplexContext>('duplex channel context', 'verifyDuplexParams');
@@ -128,12 +150,12 @@ export function checkLeafBalance(ctx: DuplexContext, v: bigint, what: string): v
  *
  * @param p - The channel's parameters.
  * @returns A frozen context the builders and signers accept without checking again.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object, the funding outpoint is malformed, `levels`, `values` or `step` is out of range, or b^d exceeds 2^32.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object, the funding outpoint is malformed, `levels`, `values` or `step` is out of range, b^d exceeds 2^32, or `anchors` is given and not a boolean.
  * @throws {@link ChannelError} `INVALID_AMOUNT` if `capacity` or `aAmount` is not a valid amount.
  * @throws {@link ChannelError} `INVALID_KEY` if a key is not a valid public key, the funding keys are equal, or the payout keys are.
  * @throws {@link ChannelError} `INVALID_TIMELOCK` if a level's longest lock (b-1)Δ or `simplexDelay` exceeds BIP 68's 65,535 blocks, or `simplexDelay` is below 1.
  * @throws {@link ChannelError} `INVALID_FEE_RATE` or `FEE_RATE_REFUSED` if `feeRate` is malformed or below the relay floor.
- * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if `aAmount` exceeds the capacity or the tree's fees exceed a party's deposit.
+ * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if `aAmount` exceeds the capacity or a party's half of the tree's fees and anchors exceeds its deposit.
  * @throws {@link ChannelError} `AMOUNT_BELOW_DUST` if a party's leaf balance in state 0 is neither 0 nor enough for a simplex refund.
  *
  * @example
@@ -157,6 +179,8 @@ export function verifyDuplexParams(p: DuplexParams): DuplexContext {
   const counter = verifyInvalidationCounter({ levels, values, step, lock: 'relative' });
   checkRelayFeeRate(p.feeRate);
   checkAmount(p.aAmount, 'aAmount');
+  if (p.anchors !== undefined && typeof p.anchors !== 'boolean') fail('INVALID_ARGUMENT', 'anchors must be a boolean', { field: 'anchors' });
+  const withAnchors = p.anchors ?? true;
   if (p.fundingOutpoint === null || typeof p.fundingOutpoint !== 'object') fail('INVALID_ARGUMENT', 'fundingOutpoint missing');
   const params: DuplexParams = {
     fundingOutpoint: { txid: p.fundingOutpoint.txid, vout: p.fundingOutpoint.vout },
@@ -165,21 +189,27 @@ export function verifyDuplexParams(p: DuplexParams): DuplexContext {
     levels, values, step, simplexDelay,
     aAmount: p.aAmount,
     feeRate: p.feeRate,
+    anchors: withAnchors,
   };
   const funding = verifyFundingOutputParams({ ...params, senderFundingKey: p.aFundingKey, receiverFundingKey: p.bFundingKey });
   if (p.aAmount > p.capacity) fail('AMOUNT_EXCEEDS_CAPACITY', 'aAmount exceeds the capacity', { aAmount: p.aAmount.toString() });
   const bAmount = p.capacity - p.aAmount;
 
-  const w = duplexWeights();
+  const w = duplexWeights(withAnchors);
+  const anchors = withAnchors ? anchorPair(p.aFundingKey, p.bFundingKey) : undefined;
+  const anchorsValue = anchors ? 2n * anchors.value : 0n;
   const nodeFee = feeForWeight(w.node, p.feeRate);
   const leafFee = feeForWeight(w.leaf, p.feeRate);
   const treeFee = nodeFee * BigInt(levels) + leafFee;
-  const aTreeFee = (treeFee + 1n) / 2n;
-  const aLeaf = p.aAmount - aTreeFee;
-  const bLeaf = bAmount - (treeFee - aTreeFee);
-  if (aLeaf < 0n || bLeaf < 0n) fail('AMOUNT_EXCEEDS_CAPACITY', `a deposit does not cover its half of the tree's fees (${aTreeFee})`, { treeFee: treeFee.toString() });
-  const kickoffValue = p.capacity - nodeFee;
-  const kickoffTxid = buildFundingSpendTx({ funding, locktime: 0, sequence: DUPLEX_SEQUENCE, outputs: [{ script: funding.fundingScriptPubKey, value: kickoffValue }] }).getId();
+  const treeCost = treeFee + anchorsValue * BigInt(levels + 1);
+  const aTreeCost = (treeCost + 1n) / 2n;
+  const aLeaf = p.aAmount - aTreeCost;
+  const bLeaf = bAmount - (treeCost - aTreeCost);
+  if (aLeaf < 0n || bLeaf < 0n) fail('AMOUNT_EXCEEDS_CAPACITY', `a deposit does not cover its half of the tree's fees and anchors (${aTreeCost})`, { treeCost: treeCost.toString() });
+  const kickoffValue = p.capacity - nodeFee - anchorsValue;
+  const kickoffTxid = buildFundingSpendTx({
+    funding, locktime: 0, sequence: DUPLEX_SEQUENCE, outputs: [{ script: funding.fundingScriptPubKey, value: kickoffValue }, ...anchorOutputs(anchors)],
+  }).getId();
   const kickoff = verifyFundingOutputParams({
     fundingOutpoint: { txid: kickoffTxid, vout: 0 }, capacity: kickoffValue,
     senderFundingKey: p.aFundingKey, receiverFundingKey: p.bFundingKey,
@@ -190,11 +220,14 @@ export function verifyDuplexParams(p: DuplexParams): DuplexContext {
     funding,
     kickoff,
     counter,
+    ...(anchors ? { anchors } : {}),
     nodeFee,
     leafFee,
+    anchorsValue,
     treeFee,
-    aTreeFee,
-    leafCapacity: p.capacity - treeFee,
+    treeCost,
+    aTreeCost,
+    leafCapacity: p.capacity - treeCost,
     simplexFee: feeForWeight(w.simplexPayment, p.feeRate),
     initialBalances: { a: aLeaf, b: bLeaf },
     abScript: compileSimplexScript({ payerKey: p.aFundingKey, payeeKey: p.bFundingKey, delay }),
@@ -203,6 +236,7 @@ export function verifyDuplexParams(p: DuplexParams): DuplexContext {
     bPayoutScript: p2wpkhScript(p.bPayoutKey),
     worstExitBlocks: levels * (values - 1) * step + levels + 2,
     exitTransactions: levels + 3,
+    exitChildren: anchors ? levels + 1 : 0,
   };
   checkLeafBalance(ctx, aLeaf, 'a\'s leaf balance');
   checkLeafBalance(ctx, bLeaf, 'b\'s leaf balance');

@@ -9,7 +9,7 @@
  */
 import {
   DECREASING_MESSAGES, DecreasingParams, DecreasingParty, DecreasingSigner, PrivateKey, buildDecreasingAnchorChildTx, buildDecreasingCloseTx,
-  compileDecreasingAnchorScript, p2wpkhScript,
+  compileAnchorScript, p2wpkhScript,
   buildDecreasingKickoffTx, buildDecreasingStateTx, createDecreasingClosePsbt, createDecreasingKickoffPsbt, createDecreasingStatePsbt, decodeDecreasingMessage, encodeDecreasingMessage, verifyDecreasingParams,
   verifyInvalidationCounter,
 } from '../../../lib';
@@ -39,7 +39,7 @@ const TARGETS: [string, Target][] = [
   ['buildDecreasingCloseTx', T('builder', ['buildDecreasingCloseTx'], (a) => buildDecreasingCloseTx({ ...a[1], ctx: ctxOf(a[0]) }))],
   ['buildDecreasingKickoffTx', T('builder', ['buildDecreasingKickoffTx'], (a) => buildDecreasingKickoffTx({ ctx: ctxOf(a[0]) }))],
   ['buildDecreasingAnchorChildTx', T('builder', ['buildDecreasingAnchorChildTx'], (a) => buildDecreasingAnchorChildTx({ ...a[1], ctx: ctxOf(a[0]) }))],
-  ['compileDecreasingAnchorScript', T('builder', ['compileDecreasingAnchorScript'], (a) => compileDecreasingAnchorScript(a[0]))],
+  ['compileAnchorScript', T('builder', ['compileAnchorScript'], (a) => compileAnchorScript(a[0]))],
   ['DecreasingSigner', T('builder', ['DecreasingSigner'], (a) => new DecreasingSigner(ctxOf(a[0]), a[1], a[2] as PrivateKey))],
   ['DecreasingSigner.completeState', T('builder', ['DecreasingSigner'], (a) => new DecreasingSigner(ctxOf(a[0]), a[1], a[2] as PrivateKey).completeState(a[3], a[4]))],
   ['DecreasingParty.restore', T('state', ['DecreasingParty'], (a) => DecreasingParty.restore(a[0], a[1]))],
@@ -213,7 +213,7 @@ function builderFile(): FileSpec {
   c.bad(t, 'package rate a number', [new Ref('params'), A({ packageFeeRate: 5000 })], 'INVALID_FEE_RATE');
   c.bad(t, 'an OP_RETURN destination', [new Ref('params'), A({ destinationScript: Uint8Array.of(0x6a, 1, 1) })], 'INVALID_SCRIPT');
 
-  t = 'compileDecreasingAnchorScript';
+  t = 'compileAnchorScript';
   c.ok(t, 'a\'s funding key', [keys.aFunding.pub]);
   for (const k of BAD_KEYS) c.bad(t, k.name, [k.key], 'INVALID_KEY');
 

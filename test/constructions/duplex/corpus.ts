@@ -8,7 +8,7 @@
  * is seen to change nothing that would be saved.
  */
 import {
-  DUPLEX_MESSAGES, DuplexParams, DuplexParty, DuplexSigner, PrivateKey, checkFundingInputs, checkLeafBalances, compileSimplexScript,
+  DUPLEX_MESSAGES, DuplexParams, DuplexParty, DuplexSigner, PrivateKey, buildDuplexAnchorChildTx, checkFundingInputs, checkLeafBalances, compileSimplexScript,
   createDuplexAbortPsbt, createDuplexSetupPsbt, decodeDuplexMessage, planDuplexAbort, encodeDuplexMessage, p2wpkhScript, planDuplexSetup, verifyDuplexParams,
 } from '../../../lib';
 import type { Target } from '../../support/bad-inputs-targets';
@@ -40,8 +40,10 @@ const TARGETS: [string, Target][] = [
   ['DuplexParty.pay', T('state', ['DuplexParty'], (a) => restore(a).pay(a[2]))],
   ['DuplexParty.onPay', T('state', ['DuplexParty'], (a) => restore(a).onPay(a[2]))],
   ['DuplexParty.onReset', T('state', ['DuplexParty'], (a) => restore(a).onReset(a[2]))],
+  ['DuplexParty.onResetDone', T('state', ['DuplexParty'], (a) => restore(a).onResetDone(a[2]))],
   ['DuplexParty.onClose', T('state', ['DuplexParty'], (a) => restore(a).onClose(a[2]))],
   ['planDuplexAbort', T('builder', ['planDuplexAbort'], (a) => planDuplexAbort(a[0]))],
+  ['buildDuplexAnchorChildTx', T('builder', ['buildDuplexAnchorChildTx'], (a) => buildDuplexAnchorChildTx({ ...a[1], ctx: ctxOf(a[0]) }))],
   ['createDuplexAbortPsbt', T('psbt', ['createDuplexAbortPsbt'], (a) => createDuplexAbortPsbt(a[0]))],
 ];
 
@@ -63,14 +65,18 @@ const NOT_TARGETS: Readonly<Record<string, string>> = {
   createDuplexSpendPsbt: 'takes a checked context and a spend built from it; its PSBTs are the fixtures of test/duplex-psbt.spec.ts',
   DUPLEX_ABORT_SEQUENCE: CONSTANT,
   encodeDuplexMessage: 'encodes a typed in-memory message the parties built; its output is what decodeDuplexMessage checks',
+  signDuplexAnchorChildTx: 'builds through the same checks as buildDuplexAnchorChildTx, whose cases it shares; its key refusals are in test/duplex-anchors.spec.ts',
+  duplexPackageRate: 'builds through the same checks as buildDuplexAnchorChildTx, whose cases it shares',
 };
 
-// Baselines: a channel paid both ways, reset once, and paid again; its parties' saved states.
+// Baselines: a channel paid both ways, reset twice (to state 2, whose next reset re-creates the level-0 node, so a's
+// proposal carries its signature of the leaf below it), and paid again; its parties' saved states.
 const { keys, a, b, setup: setupTx } = openedParties('corpus');
 const pair = { ctx: a.ctx };
 a.onPayAck(b.onPay(a.pay(20_000n)).message);
 b.onPayAck(a.onPay(b.pay(4_000n)).message);
-a.onResetAck(b.onReset(a.proposeReset()));
+b.onResetDone(a.onResetAck(b.onReset(a.proposeReset())));
+a.onResetDone(b.onResetAck(a.onReset(b.proposeReset())));
 a.onPayAck(b.onPay(a.pay(3_000n)).message);
 const aState = a.toJSON();
 const bState = b.toJSON();
@@ -78,6 +84,11 @@ const again = () => DuplexParty.restore(JSON.parse(JSON.stringify(aState)), keys
 const nextPay = again().pay(2_000n);
 const nextReset = again().proposeReset();
 const closeOffer = again().proposeClose(600n);
+// b having acknowledged that reset, a's completion awaited.
+const acking = DuplexParty.restore(JSON.parse(JSON.stringify(bState)), keys.bFunding.priv);
+const proposing = again();
+const nextDone = proposing.onResetAck(acking.onReset(proposing.proposeReset()));
+const bAcked = acking.toJSON();
 
 const MESSAGES = (() => {
   const x = DuplexParty.open(pair.ctx, 'a', keys.aFunding.priv);
@@ -92,7 +103,7 @@ const MESSAGES = (() => {
   x.markSetupConfirmed(setupTx);
   y.markSetupConfirmed(setupTx);
   x.onPayAck(put(y.onPay(put(x.pay(5_000n))).message));
-  x.onResetAck(put(y.onReset(put(x.proposeReset()))));
+  y.onResetDone(put(x.onResetAck(put(y.onReset(put(x.proposeReset()))))));
   put(x.onClose(put(y.proposeClose(500n))).message);
   return out;
 })();
@@ -109,13 +120,15 @@ const SETUP = {
 const BASELINES: Record<string, unknown> = {
   params: { ...pair.ctx.params },
   setup: SETUP,
-  aState, bState,
+  aState, bState, bAcked,
   aKey: keys.aFunding.priv, bKey: keys.bFunding.priv,
-  pay: nextPay, reset: nextReset, close: closeOffer,
+  pay: nextPay, reset: nextReset, done: nextDone, close: closeOffer,
   simplex: { payerKey: keys.aFunding.pub, payeeKey: keys.bFunding.pub, delay: { blocks: 10 } },
   leaf: { ...pair.ctx.initialBalances },
 };
 for (const [type, json] of MESSAGES) BASELINES[type] = json;
+const FEE_COIN = { txid: 'ab'.repeat(32), vout: 1, value: 50_000n, key: keys.aWallet.pub };
+BASELINES.anchorChild = { parent: a.exit().branch[0]!.toBuffer(), role: 'a', feeCoins: [FEE_COIN], packageFeeRate: 5000n, destinationScript: p2wpkhScript(keys.aWallet.pub) };
 
 function builderFile(): FileSpec {
   const c = new Cases(BASELINES);
@@ -135,7 +148,7 @@ function builderFile(): FileSpec {
   c.bad(t, 'feeRate a number', [P({ feeRate: 1000 })], 'INVALID_FEE_RATE');
   c.bad(t, 'aAmount past the capacity', [P({ aAmount: params.capacity + 1n })], 'AMOUNT_EXCEEDS_CAPACITY');
   c.bad(t, 'aAmount below its half of the tree\'s fees', [P({ aAmount: 100n })], 'AMOUNT_EXCEEDS_CAPACITY');
-  c.bad(t, 'aAmount leaving dust at the leaf', [P({ aAmount: (pair.ctx.treeFee + 1n) / 2n + 100n })], 'AMOUNT_BELOW_DUST');
+  c.bad(t, 'aAmount leaving dust at the leaf', [P({ aAmount: (pair.ctx.treeCost + 1n) / 2n + 100n })], 'AMOUNT_BELOW_DUST');
   c.bad(t, 'aAmount negative', [P({ aAmount: -1n })], 'INVALID_AMOUNT');
   c.bad(t, 'capacity 0', [P({ capacity: 0n })], 'INVALID_AMOUNT');
   c.bad(t, 'fundingOutpoint missing', [P({ fundingOutpoint: DELETE })], 'INVALID_ARGUMENT');
@@ -217,6 +230,19 @@ function partyFile(): FileSpec {
     ['another channel', r({ channelId: new Uint8Array(32) }), 'WRONG_CHANNEL'],
   ] as const) c.bad(t, name, [...B, m], code);
 
+  t = 'DuplexParty.onResetDone';
+  const d = (changes: Record<string, unknown>) => new Ref('done', changes);
+  const BA = [new Ref('bAcked'), new Ref('bKey')];
+  c.ok(t, 'the completion of the reset b acknowledged', [...BA, new Ref('done')]);
+  for (const [name, m, code] of [
+    ['a signature of the leaf instead', d({ sig: nextReset.sigs[0] }), 'INVALID_SIGNATURE'],
+    ['a signature of zeros', d({ sig: new Uint8Array(71) }), 'INVALID_SIGNATURE'],
+    ['another state', d({ index: nextDone.index + 1 }), 'UPDATE_INDEX_MISMATCH'],
+    ['another channel', d({ channelId: new Uint8Array(32) }), 'WRONG_CHANNEL'],
+    ['not an object', 'done', 'MESSAGE_INVALID'],
+  ] as const) c.bad(t, name, [...BA, m], code);
+  c.bad(t, 'no reset acknowledged', [...B, new Ref('done')], 'UNEXPECTED_MESSAGE');
+
   t = 'DuplexParty.onClose';
   c.ok(t, 'a close that keeps b\'s due', [...B, new Ref('close')]);
   c.bad(t, 'a close that takes from b', [...B, new Ref('close', { a: closeOffer.a + 1_000n, b: closeOffer.b - 1_000n })], 'INVALID_AMOUNT');
@@ -230,9 +256,16 @@ function partyFile(): FileSpec {
   for (const [name, v] of [
     ['another format', s({ format: 'revchan-decreasing-party/1' })], ['an unknown phase', s({ phase: 'paying' })], ['role c', s({ role: 'c' })],
     ['b\'s leaf balance raised', s({ balances: { ...bal, b: String(BigInt(bal.b as string) + 1n) } })],
-    ['the state index raised', s({ index: 2 })], ['no kickoff signature', s({ kickoffSig: null })],
+    ['the state index raised', s({ index: (saved.index as number) + 1 })], ['no kickoff signature', s({ kickoffSig: null })],
     ['a payment received without its signature', s({ inSig: null })], ['the branch signatures swapped', s({ branchSigs: [...(saved.branchSigs as string[])].reverse() })],
     ['the received total raised', s({ paidIn: String(BigInt(saved.paidIn as string) + 1n) })],
+  ] as const) c.bad(t, name, [v, new Ref('bKey')], 'STATE_INVALID');
+  const acked = (bAcked as Json).acked as Json;
+  for (const [name, v] of [
+    ['an acknowledged reset without the proposer\'s signature', new Ref('bAcked', { acked: { ...acked, sigs: [] } })],
+    ['an acknowledged reset two states on', new Ref('bAcked', { acked: { ...acked, index: (acked.index as number) + 1 } })],
+    ['an exposed branch of a state long past', new Ref('bAcked', { exposed: [{ index: 0, balances: bal }] })],
+    ['no list of exposed branches', s({ exposed: null })],
   ] as const) c.bad(t, name, [v, new Ref('bKey')], 'STATE_INVALID');
   c.bad(t, 'a\'s key for b\'s state', [new Ref('bState'), new Ref('aKey')], 'INVALID_KEY');
   return c.file('duplex-parties.json', 'the duplex party: refused messages and calls on saved state, each leaving it as it was; damaged saved state refused on restore');
@@ -257,9 +290,35 @@ function abortFile(): FileSpec {
   return { ...c.file('duplex-abort.json', 'a duplex funder\'s abort of the setup (its own coins back, nLockTime the deadline): bad arguments refused with a typed code'), baselines: { abort: { setup: SETUP, funder: 'a', deadline: 800_000 } } };
 }
 
+/** The child through an anchor: its own file, so the files before it stay as they were. */
+function anchorChildFile(): FileSpec {
+  const c = new Cases(BASELINES);
+  const t = 'buildDuplexAnchorChildTx';
+  const A = (changes: Record<string, unknown>) => new Ref('anchorChild', changes);
+  const P = (changes: Record<string, unknown>) => new Ref('params', changes);
+  const e = a.exit();
+  c.ok(t, 'a\'s anchor of the level-0 node and one coin', [new Ref('params'), A({})]);
+  c.ok(t, 'b\'s anchor of the leaf', [new Ref('params'), A({ role: 'b', parent: e.branch[1]!.toBuffer() })]);
+  c.ok(t, 'a\'s anchor of the kickoff', [new Ref('params'), A({ parent: e.kickoff.toBuffer() })]);
+  c.bad(t, 'params not an object', [new Ref('params'), null], 'INVALID_ARGUMENT');
+  c.bad(t, 'role c', [new Ref('params'), A({ role: 'c' })], 'INVALID_ARGUMENT');
+  c.bad(t, 'a channel without anchors', [P({ anchors: false }), A({})], 'INVALID_ARGUMENT');
+  c.bad(t, 'anchors a string', [P({ anchors: 'yes' }), A({})], 'INVALID_ARGUMENT');
+  c.bad(t, 'parent missing', [new Ref('params'), A({ parent: DELETE })], 'INVALID_TRANSACTION');
+  c.bad(t, 'parent a hex string', [new Ref('params'), A({ parent: 'ab' })], 'INVALID_TRANSACTION');
+  c.bad(t, 'parent the setup', [new Ref('params'), A({ parent: setupTx.toBuffer() })], 'INVALID_TRANSACTION');
+  c.bad(t, 'no fee coin', [new Ref('params'), A({ feeCoins: [] })], 'INVALID_ARGUMENT');
+  c.bad(t, 'a coin of 0 sat', [new Ref('params'), A({ feeCoins: [{ ...FEE_COIN, value: 0n }] })], 'INVALID_AMOUNT');
+  for (const k of BAD_KEYS) c.bad(t, `coin key: ${k.name}`, [new Ref('params'), A({ feeCoins: [{ ...FEE_COIN, key: k.key }] })], 'INVALID_KEY');
+  c.bad(t, 'a coin too small for the fee', [new Ref('params'), A({ feeCoins: [{ ...FEE_COIN, value: 500n }] })], 'FEE_EXCEEDS_OUTPUT');
+  c.bad(t, 'package rate a number', [new Ref('params'), A({ packageFeeRate: 5000 })], 'INVALID_FEE_RATE');
+  c.bad(t, 'an OP_RETURN destination', [new Ref('params'), A({ destinationScript: Uint8Array.of(0x6a, 1, 1) })], 'INVALID_SCRIPT');
+  return c.file('duplex-anchor-child.json', 'the child through a duplex tree transaction\'s anchor: bad arguments refused with a typed code');
+}
+
 /** What this folder adds to the bad-input corpus. */
 export const CORPUS: ConstructionCorpus = {
   targets: new Map(TARGETS),
   notTargets: NOT_TARGETS,
-  files: () => [...messageFiles({ schemas: DUPLEX_MESSAGES, messages: MESSAGES, baselines: BASELINES, decoder: 'decodeDuplexMessage', prefix: 'duplex' }), builderFile(), partyFile(), abortFile()],
+  files: () => [...messageFiles({ schemas: DUPLEX_MESSAGES, messages: MESSAGES, baselines: BASELINES, decoder: 'decodeDuplexMessage', prefix: 'duplex' }), builderFile(), partyFile(), abortFile(), anchorChildFile()],
 };

@@ -4,7 +4,8 @@
  * same mnemonic with the passphrase TREZOR (BIP39's vectors), d = 2, b = 3,
  * Δ = 5, Dc = 10. The setup carries both funders' coins (each with its
  * previous transaction); each wallet signs its own copy and the two copies
- * combine. The kickoff, state 4's level-0 node and leaf, a simplex payment
+ * combine. The kickoff, state 4's level-0 node and leaf (each with a's and
+ * b's anchors last), a simplex payment
  * (a pays b 30,000), a simplex refund (b's channel, b alone after Dc) and the
  * cooperative close are signed by both masters (the refund by b's alone).
  * Every final transaction equals what DuplexSigner makes without PSBT.
@@ -101,12 +102,12 @@ export function buildDuplexFixtures(): DuplexFixtureCase[] {
 
   add('duplex-setup', 'setup: a deposits 600,000 and b 400,000, each wallet signs its own coin on its own copy', () => createDuplexSetupPsbt(setupParams, origins), undefined, both);
   const kickoff = duplexKickoffSpend(ctx);
-  add('duplex-kickoff', 'kickoff: the setup output to the tree\'s 2-of-2, no lock', spendPsbt(kickoff), twoOfTwo(kickoff), both);
+  add('duplex-kickoff', 'kickoff: the setup output to the tree\'s 2-of-2 and a\'s and b\'s anchors, no lock', spendPsbt(kickoff), twoOfTwo(kickoff), both);
   // State 4 of 9 is digits (1, 1): each level waits (b - 1 - 1) * Δ = 5 blocks.
   const balances = { a: ctx.initialBalances.a - 40_000n, b: ctx.initialBalances.b + 40_000n };
   const [node, leaf] = duplexBranch(ctx, 4, balances);
-  add('duplex-node', 'state 4, level 0: the node under the kickoff, nSequence 5', spendPsbt(node!.spend), twoOfTwo(node!.spend), both);
-  add('duplex-leaf', 'state 4, level 1: the leaf funding both simplex channels, nSequence 5', spendPsbt(leaf!.spend), twoOfTwo(leaf!.spend), both);
+  add('duplex-node', 'state 4, level 0: the node under the kickoff, nSequence 5, with both anchors', spendPsbt(node!.spend), twoOfTwo(node!.spend), both);
+  add('duplex-leaf', 'state 4, level 1: the leaf funding both simplex channels, nSequence 5, with both anchors', spendPsbt(leaf!.spend), twoOfTwo(leaf!.spend), both);
   const leafTxid = Transaction.fromHex(twoOfTwo(leaf!.spend)).getId();
   const ab = simplexChannel(ctx, leafTxid, balances, 'ab')!;
   const payment = simplexPaymentSpend(ctx, ab, 30_000n);

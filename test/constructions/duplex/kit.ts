@@ -35,6 +35,8 @@ export interface ParamOptions {
   readonly values?: number;
   readonly step?: number;
   readonly simplexDelay?: number;
+  /** The tree's anchors; on unless false. */
+  readonly anchors?: boolean;
 }
 
 export function duplexParamsFor(keys: DuplexKeys, o: ParamOptions = {}): DuplexParams {
@@ -45,6 +47,7 @@ export function duplexParamsFor(keys: DuplexKeys, o: ParamOptions = {}): DuplexP
     levels: o.levels ?? 2, values: o.values ?? 3, step: o.step ?? 5, simplexDelay: o.simplexDelay ?? 10,
     aAmount: o.aAmount ?? DEPOSIT,
     feeRate: FEE_RATE,
+    ...(o.anchors !== undefined ? { anchors: o.anchors } : {}),
   };
 }
 

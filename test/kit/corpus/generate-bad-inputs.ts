@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { FileSpec, renderFile } from './format';
 import { BUILDER_BASELINES, Collector, transactionBuilderCases } from './builders';
 import { CHECK_BASELINES, checkCases } from './checks';
+import { ANCHOR_CHILD_BASELINES, anchorChildCases } from './anchor-child';
 import { CPFP_BASELINES, cpfpCases } from './cpfp';
 import { chainFiles } from './chain';
 import { constructionCorpora } from './constructions';
@@ -22,8 +23,9 @@ function builderFiles(): FileSpec[] {
   const col = new Collector();
   transactionBuilderCases(col);
   cpfpCases(col);
+  anchorChildCases(col);
   checkCases(col);
-  return col.files('builders', (t) => `${t}: bad arguments refused with a typed code, the arguments left as they were`, { ...BUILDER_BASELINES, ...CPFP_BASELINES, ...CHECK_BASELINES });
+  return col.files('builders', (t) => `${t}: bad arguments refused with a typed code, the arguments left as they were`, { ...BUILDER_BASELINES, ...CPFP_BASELINES, ...ANCHOR_CHILD_BASELINES, ...CHECK_BASELINES });
 }
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');

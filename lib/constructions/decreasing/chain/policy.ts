@@ -22,7 +22,7 @@ import { OutpointWatcher } from '../../../chain/outpoint-watcher';
 import { SpendRecord, Trigger, Watch, WatchPolicy, depthOf } from '../../../chain/watch-policy';
 import { DecreasingParty } from '../protocol/party';
 import { stateLock } from '../protocol/rules';
-import { DecreasingFeeCoin } from '../tx/anchor-child';
+import { FeeCoin } from '../../../tx/anchor-child';
 import { DecreasingSpendNote, classifyDecreasingSpend } from './classify';
 
 /** What a decreasing-lock watcher reports. */
@@ -96,7 +96,7 @@ export type DecreasingTag = 'funding' | 'kickoff';
 /** How a party pays for its waiting state or kickoff through its anchor. */
 export interface DecreasingBump {
   /** Wallet coins (P2WPKH) the child spends beside the anchor. */
-  readonly feeCoins: readonly DecreasingFeeCoin[];
+  readonly feeCoins: readonly FeeCoin[];
   /** Their private keys, in the same order. */
   readonly coinKeys: readonly PrivateKey[];
   /** Where the child's change goes. */

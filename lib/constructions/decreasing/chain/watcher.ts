@@ -20,7 +20,7 @@ import { bytesEqual, toHex } from '../../../core/hash';
 import { FeeRate, PrivateKey, asPrivateKey, asPublicKey, derivePublicKey } from '../../../core/types';
 import { checkDestinationScript } from '../../../tx/outputs';
 import { watcherFeeRates } from '../../../chain/watcher-options';
-import { DecreasingFeeCoin } from '../tx/anchor-child';
+import { FeeCoin } from '../../../tx/anchor-child';
 import { DecreasingParty } from '../protocol/party';
 import { DecreasingBump, DecreasingPolicy, DecreasingTag, DecreasingWatchEvent, DecreasingWatched, newestLockOpen } from './policy';
 import { DecreasingSpendNote } from './classify';
@@ -46,7 +46,7 @@ export interface DecreasingWatcherOptions {
 /** How a party pays for its waiting state or kickoff: a child through its anchor and these wallet coins. */
 export interface DecreasingBumpOptions {
   /** P2WPKH wallet coins the child spends beside the anchor (an anchor's 330 sat pay no fee on their own). */
-  readonly feeCoins: readonly DecreasingFeeCoin[];
+  readonly feeCoins: readonly FeeCoin[];
   /** Their private keys, in the same order. */
   readonly coinKeys: readonly PrivateKey[];
   /** Where the child's change goes. */

@@ -8,12 +8,12 @@
  * nSequence 0xfffffffe (the revocable construction, asked first, claims
  * those with its state numbers and its close's final nSequence; Spillman's
  * Form S its one-output refunds). The duplex channel's kickoff and close
- * have the same shapes, so those two are named for both and not certain
- * (a kickoff with anchors is the decreasing-lock channel's alone).
+ * have the same shapes (its kickoff with the same anchors), so those two are
+ * named for both and never certain.
  * The index needs the channel's L_0 and Δ,
  * which no transaction shows (decreasingIndexOfLockTime reads it with them).
  */
-import { LOCKTIME_THRESHOLD, PublicKey, Variant } from '../../../core/types';
+import { LOCKTIME_THRESHOLD, Variant } from '../../../core/types';
 import { bytesEqual } from '../../../core/hash';
 import { ChannelInput, NotMine, Recognition, TxInspector } from '../../../inspect/inspector';
 import { TxView } from '../../../inspect/view';
@@ -22,7 +22,7 @@ import { FUNDING_TEMPLATE } from '../../../script/templates';
 import { p2wshScript } from '../../../tx/outputs';
 import { DECREASING_KIND_LABELS, DecreasingTxKind } from '../kinds';
 import { DECREASING_SEQUENCE } from '../params';
-import { DECREASING_ANCHOR_VALUE, compileDecreasingAnchorScript } from '../tx/anchor';
+import { anchorsAtEnd } from '../../../inspect/anchors';
 
 const P2WPKH_LENGTH = 22;
 /** BIP 68: bit 31 disables the relative lock, bit 22 makes it time; neither is a state's. */
@@ -34,22 +34,6 @@ interface Seen {
   readonly anchors: number;
   readonly basis: string;
   readonly channelInput: ChannelInput;
-}
-
-/**
- * How many outputs at the end are the anchors of the 2-of-2's two keys (0 or
- * 2, in the keys' sorted order or not); undefined when an output claims to be
- * one and is not, so a lookalike is never taken for an anchor.
- */
-function anchorsAtEnd(view: TxView, values: ReadonlyMap<string, Uint8Array | number>): number | undefined {
-  const keys = [...values.values()].filter((v): v is Uint8Array => v instanceof Uint8Array);
-  const outs = view.outputs;
-  if (keys.length !== 2 || outs.length < 3) return 0;
-  const last = outs.slice(-2);
-  if (!last.every((o) => o.value === DECREASING_ANCHOR_VALUE && o.script.length === 34 && o.script[0] === 0)) return 0;
-  const scripts = keys.map((k) => p2wshScript(compileDecreasingAnchorScript(k as PublicKey)));
-  const found = last.map((o) => scripts.findIndex((s) => bytesEqual(s, o.script)));
-  return found.includes(-1) || found[0] === found[1] ? undefined : 2;
 }
 
 function classify(view: TxView): Seen | NotMine {
@@ -64,9 +48,10 @@ function classify(view: TxView): Seen | NotMine {
   const outs = view.outputs.slice(0, view.outputs.length - anchors);
   const withAnchors = anchors > 0 ? ', and an anchor of each key' : '';
   if (outs.length === 1 && bytesEqual(outs[0]!.script, p2wshScript(i.witnessScript!)) && tx.locktime === 0 && i.sequence === DECREASING_SEQUENCE) {
-    // Without anchors a duplex channel's kickoff is this very shape; with them it is the decreasing-lock channel's alone.
-    const shared = anchors === 0 ? ', of a decreasing-lock or a duplex channel (the two have the same shape)' : '';
-    return { kind: 'decreasing-kickoff', anchors, channelInput, basis: `it spends a 2-of-2 into a 2-of-2 of the same script, with no lock${withAnchors}: a kickoff${shared}` };
+    return {
+      kind: 'decreasing-kickoff', anchors, channelInput,
+      basis: `it spends a 2-of-2 into a 2-of-2 of the same script, with no lock${withAnchors}: a kickoff, of a decreasing-lock or a duplex channel (the two have the same shape)`,
+    };
   }
   if (anchors > 0 && tx.locktime === 0 && i.sequence === DECREASING_SEQUENCE) return { notMine: 'a cooperative close has no anchors' };
   if (outs.length === 0 || outs.length > 2 || outs.some((o) => o.script.length !== P2WPKH_LENGTH || o.script[0] !== 0 || o.script[1] !== 20)) {
@@ -92,8 +77,8 @@ function describe(view: TxView, c: Seen): Recognition {
     : c.kind === 'decreasing-close' ? 'none: the close has no lock' : 'none: the kickoff starts the states\' relative locks';
   return {
     kind: c.kind,
-    // A duplex channel's kickoff and close are these shapes too: only the state is this construction's alone.
-    certain: c.kind === 'decreasing-state' || c.anchors > 0,
+    // A duplex channel's kickoff and close are these shapes too, anchors and all: only the state is this construction's alone.
+    certain: c.kind === 'decreasing-state',
     basis: c.basis,
     channelInput: c.channelInput,
     fundsChannel: false,

@@ -1,41 +1,19 @@
 /**
- * The child that pays for a stuck state (or kickoff) through its party's
- * anchor: the anchor's 330 sat cannot pay a fee on their own, so the child
- * also spends P2WPKH coins of the party's wallet and returns the change.
- * The fee arithmetic is lib/tx/cpfp.ts's: miners take the package at
- * (parent fee + child fee) / (parent weight + child weight), and the child's
- * own rate never falls below CPFP_MIN_FEE_RATE so it relays by itself. The
- * parent's fee is read from the channel, never taken from the caller: the
+ * The child that pays for a stuck decreasing-lock state (or kickoff) through
+ * its party's anchor: the core's child (lib/tx/anchor-child.ts), the
+ * parent's fee read from the channel, never taken from the caller: the
  * parent spends the funding output or the kickoff's, whose values it knows.
  */
 import { Transaction } from 'bitcoinjs-lib';
-import { expectArray, expectObject } from '../../../core/arguments';
+import { expectObject } from '../../../core/arguments';
 import { fail } from '../../../core/errors';
 import { bytesEqual, txidToHash } from '../../../core/hash';
+import { FeeRate, PrivateKey } from '../../../core/types';
 import {
-  FeeRate, PrivateKey, PublicKey, asPrivateKey, asPublicKey, checkAmount, checkFeeRate, checkTxid, checkVout, derivePublicKey, feeForWeight,
-} from '../../../core/types';
-import { CPFP_MIN_FEE_RATE } from '../../../tx/cpfp';
-import { checkDestinationScript, dustLimit, p2wpkhScript } from '../../../tx/outputs';
-import { SIGHASH_ALL } from '../../../tx/sighash';
-import { signSighash } from '../../../tx/signature';
-import { RBF_SEQUENCE, TX_VERSION, p2wpkhScriptCode } from '../../../tx/spend';
-import { P2WPKH_INPUT, segwitTxWeight } from '../../../tx/weights';
+  AnchorChildParams, AnchorPackageRate, FeeCoin, anchorPackageRate, buildAnchorChildTx, parseAnchorParent, signAnchorChildTx,
+} from '../../../tx/anchor-child';
 import { DecreasingContext, expectDecreasingContext } from '../params';
 import { DecreasingRole } from './signer';
-import { DECREASING_ANCHOR_INPUT } from './weights';
-
-/** A P2WPKH coin of the party's wallet that helps pay the child's fee. */
-export interface DecreasingFeeCoin {
-  /** Its outpoint's txid. */
-  readonly txid: string;
-  /** Its outpoint's index. */
-  readonly vout: number;
-  /** Its value in satoshis. */
-  readonly value: bigint;
-  /** The key of its wpkh() script. */
-  readonly key: PublicKey;
-}
 
 /** What fixes the child that pays for a state or the kickoff through an anchor. */
 export interface DecreasingAnchorChildParams {
@@ -46,33 +24,13 @@ export interface DecreasingAnchorChildParams {
   /** Whose anchor the child spends. */
   readonly role: DecreasingRole;
   /** The wallet coins that pay the fee, at least one. */
-  readonly feeCoins: readonly DecreasingFeeCoin[];
+  readonly feeCoins: readonly FeeCoin[];
   /** The rate, sat/kw, the parent and the child together must reach. */
   readonly packageFeeRate: FeeRate;
   /** Where the change goes: a standard output script. */
   readonly destinationScript: Uint8Array;
   /** The child's own rate is never below this (default CPFP_MIN_FEE_RATE). */
   readonly minFeeRate?: FeeRate;
-}
-
-/** The unsigned child with what its signer needs. */
-interface ChildPlan {
-  readonly tx: Transaction;
-  readonly anchorScript: Uint8Array;
-  readonly anchorValue: bigint;
-  readonly coins: readonly DecreasingFeeCoin[];
-  readonly fee: bigint;
-  readonly parentFee: bigint;
-  readonly parentWeight: number;
-}
-
-function parseParent(raw: unknown): Transaction {
-  if (!(raw instanceof Uint8Array)) fail('INVALID_TRANSACTION', 'parent must be the serialized transaction');
-  try {
-    return Transaction.fromBuffer(raw);
-  } catch {
-    return fail('INVALID_TRANSACTION', 'cannot parse the parent transaction');
-  }
 }
 
 /** The value the parent spends: the funding's (a locktime-form state, the kickoff) or the kickoff's output (a kickoff-form state). */
@@ -85,69 +43,20 @@ function parentInputValue(ctx: DecreasingContext, parent: Transaction): bigint {
   return fail('INVALID_TRANSACTION', 'the parent spends neither the funding output nor the kickoff\'s');
 }
 
-function checkCoins(coins: readonly DecreasingFeeCoin[]): void {
-  expectArray(coins, 'feeCoins');
-  if (coins.length === 0) fail('INVALID_ARGUMENT', 'an anchor holds too little for a fee: at least one fee coin is needed');
-  for (const c of coins) {
-    expectObject(c, 'fee coin');
-    checkTxid(c.txid, 'fee coin txid');
-    checkVout(c.vout);
-    checkAmount(c.value, 'fee coin value', 1n);
-    asPublicKey(c.key, 'fee coin key');
-  }
-}
-
-/**
- * The child's weight at its largest (73-byte signatures), from which its fee is computed.
- *
- * @param coins - How many fee coins it spends.
- * @param destinationLength - The length of its output script.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if an argument is not a non-negative integer.
- */
-export function decreasingAnchorChildWeight(coins: number, destinationLength: number): number {
-  if (!Number.isSafeInteger(coins) || coins < 0 || coins > 1000) fail('INVALID_ARGUMENT', 'coins must be an integer in [0, 1000]');
-  return segwitTxWeight([DECREASING_ANCHOR_INPUT, ...Array.from({ length: coins }, () => P2WPKH_INPUT)], [destinationLength]);
-}
-
-function plan(p: DecreasingAnchorChildParams): ChildPlan {
+/** The core child's parameters, the parent's fee from the channel. */
+function coreParams(p: DecreasingAnchorChildParams): AnchorChildParams {
   expectObject(p, 'anchor child params');
   const ctx = expectDecreasingContext(p.ctx);
   if (ctx.anchors === undefined) fail('INVALID_ARGUMENT', 'the channel has no anchors');
   if (p.role !== 'a' && p.role !== 'b') fail('INVALID_ARGUMENT', 'role must be a or b');
-  const parent = parseParent(p.parent);
-  const inputValue = parentInputValue(ctx, parent);
-  checkCoins(p.feeCoins);
-  checkFeeRate(p.packageFeeRate);
-  const minFeeRate = p.minFeeRate ?? CPFP_MIN_FEE_RATE;
-  checkFeeRate(minFeeRate);
-  checkDestinationScript(p.destinationScript);
-
-  const anchorScript = p.role === 'a' ? ctx.anchors.aWitnessScript : ctx.anchors.bWitnessScript;
-  const anchorOut = p.role === 'a' ? ctx.anchors.aScript : ctx.anchors.bScript;
-  const vout = parent.outs.findIndex((o) => bytesEqual(o.script, anchorOut));
-  if (vout < 0) fail('INVALID_TRANSACTION', `the parent has no anchor of ${p.role}`);
-  const outTotal = parent.outs.reduce((s, o) => s + BigInt(o.value), 0n);
-  const parentFee = inputValue - outTotal;
+  const parent = parseAnchorParent(p.parent);
+  const parentFee = parentInputValue(ctx, parent) - parent.outs.reduce((s, o) => s + BigInt(o.value), 0n);
   if (parentFee < 0n) fail('INVALID_TRANSACTION', 'the parent pays out more than it spends');
-
-  const childWeight = decreasingAnchorChildWeight(p.feeCoins.length, p.destinationScript.length);
-  const parentWeight = parent.weight();
-  const forPackage = feeForWeight(parentWeight + childWeight, p.packageFeeRate) - parentFee;
-  const forItself = feeForWeight(childWeight, minFeeRate);
-  const fee = forPackage > forItself ? forPackage : forItself;
-  const anchorValue = BigInt(parent.outs[vout]!.value);
-  const total = anchorValue + p.feeCoins.reduce((s, c) => s + c.value, 0n);
-  if (total - fee < dustLimit(p.destinationScript)) {
-    fail('FEE_EXCEEDS_OUTPUT', 'the anchor and the fee coins do not cover the child\'s fee and a change output', { fee: fee.toString(), available: total.toString() });
-  }
-
-  const tx = new Transaction();
-  tx.version = TX_VERSION;
-  tx.locktime = 0;
-  tx.addInput(parent.getHash(), vout, RBF_SEQUENCE);
-  for (const c of p.feeCoins) tx.addInput(txidToHash(c.txid), c.vout, RBF_SEQUENCE);
-  tx.addOutput(p.destinationScript, total - fee);
-  return { tx, anchorScript, anchorValue, coins: p.feeCoins, fee, parentFee, parentWeight };
+  return {
+    parent: p.parent, parentFee, anchorKey: p.role === 'a' ? ctx.params.aFundingKey : ctx.params.bFundingKey,
+    feeCoins: p.feeCoins, packageFeeRate: p.packageFeeRate, destinationScript: p.destinationScript,
+    ...(p.minFeeRate !== undefined ? { minFeeRate: p.minFeeRate } : {}),
+  };
 }
 
 /**
@@ -170,7 +79,7 @@ function plan(p: DecreasingAnchorChildParams): ChildPlan {
  * ```
  */
 export function buildDecreasingAnchorChildTx(p: DecreasingAnchorChildParams): Transaction {
-  return plan(p).tx;
+  return buildAnchorChildTx(coreParams(p));
 }
 
 /** The keys that sign a child: the role's funding key for the anchor, each fee coin's key in order. */
@@ -192,29 +101,7 @@ export interface DecreasingAnchorChildKeys {
  * @throws {@link ChannelError} `INVALID_KEY` if a key is malformed or not the role's funding key or the coin's key.
  */
 export function signDecreasingAnchorChildTx(p: DecreasingAnchorChildParams, keys: DecreasingAnchorChildKeys): Transaction {
-  const { tx, anchorScript, anchorValue, coins } = plan(p);
-  expectObject(keys, 'child keys');
-  expectArray(keys.coinKeys, 'coinKeys');
-  if (keys.coinKeys.length !== coins.length) fail('INVALID_ARGUMENT', 'one key per fee coin is needed', { coins: coins.length });
-  const own = p.role === 'a' ? p.ctx.params.aFundingKey : p.ctx.params.bFundingKey;
-  if (!bytesEqual(derivePublicKey(asPrivateKey(keys.fundingKey, 'fundingKey')), own)) fail('INVALID_KEY', `fundingKey is not ${p.role}'s funding key`);
-  tx.setWitness(0, [signSighash(tx.hashForWitnessV0(0, anchorScript, anchorValue, SIGHASH_ALL), keys.fundingKey), anchorScript]);
-  coins.forEach((c, i) => {
-    const k = asPrivateKey(keys.coinKeys[i]!, 'coin key');
-    if (!bytesEqual(derivePublicKey(k), c.key)) fail('INVALID_KEY', `coin key ${i} is not the key of fee coin ${i}`);
-    tx.setWitness(i + 1, [signSighash(tx.hashForWitnessV0(i + 1, p2wpkhScriptCode(p2wpkhScript(c.key)), c.value, SIGHASH_ALL), k), c.key]);
-  });
-  return tx;
-}
-
-/** What a child's package pays, for a caller that reports it. */
-export interface DecreasingPackageRate {
-  /** The parent's fee. */
-  readonly parentFee: bigint;
-  /** The child's fee. */
-  readonly childFee: bigint;
-  /** (parent fee + child fee) * 1000 / (parent weight + child weight), sat/kw, rounded down. */
-  readonly rate: FeeRate;
+  return signAnchorChildTx(coreParams(p), keys);
 }
 
 /**
@@ -225,8 +112,6 @@ export interface DecreasingPackageRate {
  * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_TRANSACTION`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_FEE_RATE`, `INVALID_SCRIPT`, `FEE_EXCEEDS_OUTPUT` as {@link buildDecreasingAnchorChildTx}.
  * @throws {@link ChannelError} `INVALID_TRANSACTION` if `child` is not the child `p` builds.
  */
-export function decreasingPackageRate(p: DecreasingAnchorChildParams, child: Transaction): DecreasingPackageRate {
-  const c = plan(p);
-  if (!(child instanceof Transaction) || child.getId() !== c.tx.getId()) fail('INVALID_TRANSACTION', 'child is not the transaction these parameters build');
-  return { parentFee: c.parentFee, childFee: c.fee, rate: ((c.parentFee + c.fee) * 1000n) / BigInt(c.parentWeight + child.weight()) };
+export function decreasingPackageRate(p: DecreasingAnchorChildParams, child: Transaction): AnchorPackageRate {
+  return anchorPackageRate(coreParams(p), child);
 }

@@ -11,9 +11,10 @@ import { expectObject } from '../../../core/arguments';
 import { fail } from '../../../core/errors';
 import { FundingOutputContext, FundingSpendParams, buildFundingSpendTx } from '../../../tx/funding-spend';
 import { counterLocks } from '../../../tx/invalidation-counter';
+import { anchorOutputs } from '../../../tx/anchor';
 import { TxOut } from '../../../tx/outputs';
 import {
-  DECREASING_SEQUENCE, DecreasingContext, anchorOutputs, checkBalance, decreasingLockTime, expectDecreasingContext, kickoffSpend,
+  DECREASING_SEQUENCE, DecreasingContext, checkBalance, decreasingLockTime, expectDecreasingContext, kickoffSpend,
 } from '../params';
 
 /** The close's nLockTime: none, so it confirms at once. */

@@ -5,15 +5,11 @@
  * With anchors, each state and the kickoff carry two more P2WSH outputs.
  */
 import { fail } from '../../../core/errors';
-import { maxWitnessSize } from '../../../script/witness';
-import { FUNDING_SPEND_INPUT, InputShape, P2WPKH_INPUT, segwitTxWeight } from '../../../tx/weights';
-import { DECREASING_ANCHOR_TEMPLATE } from './anchor';
+import { ANCHOR_INPUT } from '../../../tx/anchor';
+import { FUNDING_SPEND_INPUT, P2WPKH_INPUT, segwitTxWeight } from '../../../tx/weights';
 
 const P2WPKH_SCRIPT = 22;
 const P2WSH_SCRIPT = 34;
-
-/** An anchor's spend by its party: the signature and the witness script. */
-export const DECREASING_ANCHOR_INPUT: InputShape = { scriptSigLength: 0, witnessSize: maxWitnessSize(DECREASING_ANCHOR_TEMPLATE, 'bump') };
 
 /** The channel's maximum weights. */
 export interface DecreasingWeights {
@@ -41,6 +37,6 @@ export function decreasingWeights(anchors = true): DecreasingWeights {
     state: segwitTxWeight([FUNDING_SPEND_INPUT], [P2WPKH_SCRIPT, P2WPKH_SCRIPT, ...extra]),
     kickoff: segwitTxWeight([FUNDING_SPEND_INPUT], [P2WSH_SCRIPT, ...extra]),
     close: segwitTxWeight([FUNDING_SPEND_INPUT], [P2WPKH_SCRIPT, P2WPKH_SCRIPT]),
-    anchorChild: segwitTxWeight([DECREASING_ANCHOR_INPUT, P2WPKH_INPUT], [P2WPKH_SCRIPT]),
+    anchorChild: segwitTxWeight([ANCHOR_INPUT, P2WPKH_INPUT], [P2WPKH_SCRIPT]),
   };
 }

@@ -12,6 +12,26 @@ import { bytesEqual } from '../../../core/hash';
 import { DuplexContext, DuplexLeafBalances, expectDuplexContext } from '../params';
 import { SimplexDirection } from '../tx/simplex';
 
+/**
+ * A branch other than the newest that the counterparty may complete and
+ * publish: a reset this party acknowledged before its completion arrived,
+ * or one it signed and dropped. The watcher recognises its transactions on
+ * chain by txid, publishes those this party holds signed by both once the
+ * chain has taken that branch, and takes this party's refund at its leaf.
+ */
+export interface DuplexOtherBranch {
+  /** Its tree state. */
+  readonly index: number;
+  /** Its leaf's balances. */
+  readonly balances: DuplexLeafBalances;
+  /** Its d transactions, level 0 to the leaf: completed where `signed` says so, else unsigned (the txid is the same). */
+  readonly branch: readonly Transaction[];
+  /** For each level, whether this party holds it signed by both and may publish it. */
+  readonly signed: readonly boolean[];
+  /** This party's signed refund of its simplex channel at this branch's leaf. */
+  readonly refunds: Readonly<Partial<Record<SimplexDirection, Transaction>>>;
+}
+
 /** Everything a party needs to close alone, fully signed, as it stands now. */
 export interface DuplexExit {
   /** The channel. */
@@ -26,6 +46,8 @@ export interface DuplexExit {
   readonly payments: Readonly<Partial<Record<SimplexDirection, Transaction>>>;
   /** This party's signed refund of each simplex channel it pays on. */
   readonly refunds: Readonly<Partial<Record<SimplexDirection, Transaction>>>;
+  /** Other branches the counterparty could publish, which the watcher follows if the chain takes one. */
+  readonly others?: readonly DuplexOtherBranch[];
 }
 
 /**
@@ -50,6 +72,15 @@ export function checkDuplexExit(e: DuplexExit): DuplexExit {
     parent = t;
   }
   if (e.payments === null || typeof e.payments !== 'object' || e.refunds === null || typeof e.refunds !== 'object') fail('INVALID_ARGUMENT', 'payments and refunds must be objects');
+  if (e.others !== undefined) {
+    if (!Array.isArray(e.others)) fail('INVALID_ARGUMENT', 'others must be an array');
+    for (const o of e.others) {
+      if (o === null || typeof o !== 'object' || !Array.isArray(o.branch) || o.branch.length !== ctx.params.levels || !o.branch.every((t: unknown) => t instanceof Transaction)
+        || !Array.isArray(o.signed) || o.signed.length !== o.branch.length || o.refunds === null || typeof o.refunds !== 'object') {
+        fail('INVALID_ARGUMENT', `another branch has ${ctx.params.levels} transactions, which of them are signed, and refunds`);
+      }
+    }
+  }
   return e;
 }
 

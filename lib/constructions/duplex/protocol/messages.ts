@@ -8,10 +8,17 @@
  * of state 0's branch; only when it holds the other's does a party sign its
  * own setup inputs (its wallet, on the setup PSBT). Paying: the payer signs
  * its simplex channel's payment of a growing total, `duplex_pay`, and the
- * payee acknowledges, `duplex_pay_ack`. Resetting: `duplex_reset` carries
- * state n+1's leaf balances (the net of both simplex channels) and the
- * proposer's signatures of the branch from the first changed level down;
- * `duplex_reset_ack` the other's. Closing: `duplex_close`, `duplex_close_ack`.
+ * payee acknowledges, `duplex_pay_ack`. Resetting takes three messages, so
+ * that neither party ever gives away a signature of a new branch's first
+ * changed node before it holds the other's signatures of every node below
+ * it (else the other could publish that node and stop, and nothing below it
+ * could be completed: both parties' funds locked for as long as it likes):
+ * `duplex_reset` carries state n+1's leaf balances (the net of both simplex
+ * channels) and the proposer's signatures of the levels below the first
+ * changed one; `duplex_reset_ack` the other's signatures of every changed
+ * level; `duplex_reset_done` the proposer's signature of the first changed
+ * level, which completes the branch for both. Closing: `duplex_close`,
+ * `duplex_close_ack`.
  */
 import { fail } from '../../../core/errors';
 import { array, bytes, int, sats, signature } from '../../../protocol/fields';
@@ -60,7 +67,7 @@ export interface DuplexPayAck {
   readonly paid: bigint;
 }
 
-/** Either party: state n+1, its leaf balances and the proposer's signatures from the first changed level down. */
+/** Either party: state n+1, its leaf balances and the proposer's signatures of the levels below the first changed one. */
 export interface DuplexReset {
   /** The message's type. */
   readonly type: 'duplex_reset';
@@ -72,11 +79,11 @@ export interface DuplexReset {
   readonly a: bigint;
   /** b's leaf balance in state n+1. */
   readonly b: bigint;
-  /** The proposer's signatures of the new branch's transactions, shallowest first. */
+  /** The proposer's signatures of the new branch's transactions below its first changed level, shallowest first (none when only the leaf changes). */
   readonly sigs: readonly Uint8Array[];
 }
 
-/** The other party's signatures of the new branch; the reset is complete. */
+/** The other party's signatures of every changed level of the new branch: the proposer holds it whole. */
 export interface DuplexResetAck {
   /** The message's type. */
   readonly type: 'duplex_reset_ack';
@@ -86,6 +93,18 @@ export interface DuplexResetAck {
   readonly index: number;
   /** Its signatures, shallowest first. */
   readonly sigs: readonly Uint8Array[];
+}
+
+/** The proposer's signature of the new branch's first changed level: the other party holds it whole too, and the reset is complete. */
+export interface DuplexResetDone {
+  /** The message's type. */
+  readonly type: 'duplex_reset_done';
+  /** The channel's id. */
+  readonly channelId: Uint8Array;
+  /** n+1. */
+  readonly index: number;
+  /** The proposer's signature of the first changed level's transaction. */
+  readonly sig: Uint8Array;
 }
 
 /** Either party: a close of the setup output, signed. */
@@ -115,7 +134,7 @@ export interface DuplexCloseAck {
 }
 
 /** Any duplex channel message. */
-export type DuplexMessage = DuplexTreeSigned | DuplexPay | DuplexPayAck | DuplexReset | DuplexResetAck | DuplexClose | DuplexCloseAck;
+export type DuplexMessage = DuplexTreeSigned | DuplexPay | DuplexPayAck | DuplexReset | DuplexResetAck | DuplexResetDone | DuplexClose | DuplexCloseAck;
 
 /** The `type` of a duplex channel message. */
 export type DuplexMessageType = DuplexMessage['type'];
@@ -130,6 +149,7 @@ const SCHEMAS = [
   defineMessage<DuplexPayAck>({ type: 'duplex_pay_ack', fields: { channelId: CHANNEL_ID, index: STATE, paid: sats() } }),
   defineMessage<DuplexReset>({ type: 'duplex_reset', fields: { channelId: CHANNEL_ID, index: STATE, a: sats(), b: sats(), sigs: SIGS } }),
   defineMessage<DuplexResetAck>({ type: 'duplex_reset_ack', fields: { channelId: CHANNEL_ID, index: STATE, sigs: SIGS } }),
+  defineMessage<DuplexResetDone>({ type: 'duplex_reset_done', fields: { channelId: CHANNEL_ID, index: STATE, sig: signature() } }),
   defineMessage<DuplexClose>({ type: 'duplex_close', fields: { channelId: CHANNEL_ID, a: sats(), b: sats(), fee: sats(), sig: signature() } }),
   defineMessage<DuplexCloseAck>({ type: 'duplex_close_ack', fields: { channelId: CHANNEL_ID, sig: signature() } }),
 ] as const;

@@ -10,6 +10,14 @@
  * signature is checked. A reset or a close is accepted only if it leaves
  * this party at least what its own accounting says, so an acknowledgement
  * lost in flight never costs the party that counted it.
+ *
+ * A reset is three messages (messages.ts says why): whoever holds a new
+ * branch's first changed node signed by both always holds every node below
+ * it too. Until the last message arrives, the party that acknowledged keeps
+ * the reset (`acked`), and a party keeps any other branch it signed further
+ * than it holds it (`exposed`): the counterparty could publish those, and
+ * {@link DuplexParty.exit} hands them to the watcher, which follows such a
+ * branch on chain and takes this party's refund at its leaf.
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { fail } from '../../../core/errors';
@@ -19,16 +27,16 @@ import { deriveChannelId, expectMessage, savedField } from '../../../protocol/pa
 import { Json } from '../../../protocol/wire';
 import { buildFundingSpendTx } from '../../../tx/funding-spend';
 import { counterExhausted, firstChangedLevel } from '../../../tx/invalidation-counter';
-import { DuplexExit } from '../chain/exit';
+import { DuplexExit, DuplexOtherBranch } from '../chain/exit';
 import { duplexWeights } from '../tx/weights';
 import { DuplexContext, DuplexLeafBalances, expectDuplexContext, verifyDuplexParams } from '../params';
 import { DuplexSigner, DuplexRole } from '../tx/signer';
 import { SimplexChannel, SimplexDirection, simplexChannel, simplexPaymentSpend } from '../tx/simplex';
 import { checkLeafBalances, duplexBranch, duplexCloseSpend, duplexKickoffSpend } from '../tx/tree';
 import {
-  DuplexClose, DuplexCloseAck, DuplexPay, DuplexPayAck, DuplexReset, DuplexResetAck, DuplexTreeSigned,
+  DuplexClose, DuplexCloseAck, DuplexPay, DuplexPayAck, DuplexReset, DuplexResetAck, DuplexResetDone, DuplexTreeSigned,
 } from './messages';
-import { DuplexPhase, DuplexSaved, readSaved, savedToJson } from './saved';
+import { DuplexPhase, DuplexResetTerms, DuplexSaved, readSaved, savedToJson } from './saved';
 
 /** What {@link DuplexParty.onPay} gives. */
 export interface DuplexPaymentReceived {
@@ -78,7 +86,8 @@ export class DuplexParty {
   readonly ctx: DuplexContext;
   /** The channel's id, from the setup outpoint. */
   readonly channelId: Uint8Array;
-  private readonly signer: DuplexSigner;
+  /** This party's signer (its funding key): for the children that pay through its anchors. */
+  readonly signer: DuplexSigner;
   private s: DuplexSaved;
   private channels?: { readonly index: number; readonly balances: DuplexLeafBalances; readonly ab?: SimplexChannel; readonly ba?: SimplexChannel };
 
@@ -101,7 +110,7 @@ export class DuplexParty {
   static open(ctx: DuplexContext, role: DuplexRole, fundingKey: PrivateKey): DuplexParty {
     const c = expectDuplexContext(ctx);
     const signer = new DuplexSigner(c, role, fundingKey);
-    return new DuplexParty(c, signer, { role, phase: 'opening', params: c.params, index: 0, balances: c.initialBalances, branchSigs: [], paidOut: 0n, paidIn: 0n });
+    return new DuplexParty(c, signer, { role, phase: 'opening', params: c.params, index: 0, balances: c.initialBalances, branchSigs: [], paidOut: 0n, paidIn: 0n, exposed: [] });
   }
 
   /**
@@ -126,6 +135,14 @@ export class DuplexParty {
     if (s.inSig !== undefined) savedField('inSig', () => signer.completeSimplexPayment(p.channel(incoming(s.role))!, s.paidIn, s.inSig!));
     if (s.paidOut > 0n) savedField('paidOut', () => signer.signSimplexPayment(p.channel(outgoing(s.role))!, s.paidOut));
     if (s.reset !== undefined) savedField('reset', () => checkLeafBalances(ctx, s.reset!.balances));
+    const acked = s.acked;
+    if (acked !== undefined) {
+      savedField('acked', () => {
+        checkLeafBalances(ctx, acked.balances);
+        p.checkDeeperSigs(acked, acked.sigs);
+      });
+    }
+    s.exposed.forEach((e, i) => savedField(`exposed.${i}`, () => checkLeafBalances(ctx, e.balances)));
     const c = s.close;
     if (c !== undefined) {
       savedField('close', () => p.checkCloseTerms(c, c.proposer));
@@ -246,7 +263,7 @@ export class DuplexParty {
    * @param amount - Satoshis to add to what this state's channel has paid.
    * @returns The payment to send; it counts against this party from now on.
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not open.
-   * @throws {@link ChannelError} `PAYMENT_PENDING` while a reset this party proposed is unanswered.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` while a reset is under way (this party's unanswered, or the counterparty's not completed).
    * @throws {@link ChannelError} `INVALID_AMOUNT` if `amount` is not a positive bigint.
    * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the channel cannot pay it (its fee included): reset first.
    * @throws {@link ChannelError} `AMOUNT_BELOW_DUST` if the total would be below the dust limit, or would leave either side a balance no reset could re-fund (neither 0 nor a refund's fee above dust).
@@ -254,7 +271,7 @@ export class DuplexParty {
    */
   pay(amount: bigint): DuplexPay {
     this.expectOpen();
-    if (this.s.reset !== undefined) fail('PAYMENT_PENDING', 'a reset is awaiting its acknowledgement');
+    this.expectNoReset();
     this.expectUncontested();
     if (typeof amount !== 'bigint' || amount <= 0n) fail('INVALID_AMOUNT', 'amount must be a positive bigint');
     const ch = this.channel(outgoing(this.s.role));
@@ -275,7 +292,7 @@ export class DuplexParty {
    * @throws {@link ChannelError} `MESSAGE_INVALID`, `WRONG_CHANNEL` as {@link DuplexParty.onTreeSigned}.
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not open.
    * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if it is for another tree state.
-   * @throws {@link ChannelError} `PAYMENT_PENDING` while a reset this party proposed is unanswered (the payer pays again after it).
+   * @throws {@link ChannelError} `PAYMENT_PENDING` while a reset is under way (the payer pays again after it).
    * @throws {@link ChannelError} `UPDATE_NOT_MONOTONIC` if its total is not above the last.
    * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` or `AMOUNT_BELOW_DUST` if the channel cannot pay that total.
    * @throws {@link ChannelError} `INVALID_SIGNATURE` if the signature does not sign the payment.
@@ -285,7 +302,7 @@ export class DuplexParty {
     this.expect(m, 'duplex_pay');
     this.expectOpen();
     if (m.index !== this.s.index) fail('UPDATE_INDEX_MISMATCH', `payment for state ${m.index}, the channel is at ${this.s.index}`);
-    if (this.s.reset !== undefined) fail('PAYMENT_PENDING', 'a reset is awaiting its acknowledgement');
+    this.expectNoReset();
     this.expectUncontested();
     if (typeof m.paid !== 'bigint' || m.paid <= this.s.paidIn) fail('UPDATE_NOT_MONOTONIC', 'the total paid must grow', { paid: String(m.paid), last: this.s.paidIn.toString() });
     const ch = this.channel(incoming(this.s.role));
@@ -316,110 +333,174 @@ export class DuplexParty {
 
   /**
    * Propose the next tree state: the leaf re-funds both simplex channels with
-   * the net balances, this party's signatures of the new branch from the
-   * first changed level down.
+   * the net balances. The proposal carries this party's signatures of the
+   * new branch below its first changed level only; its signature of that
+   * level goes out last ({@link DuplexParty.onResetAck}), once it holds the
+   * counterparty's signatures of the whole branch.
    *
    * @returns The reset to send.
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not open.
-   * @throws {@link ChannelError} `PAYMENT_PENDING` if a reset is already awaiting its acknowledgement.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if a reset is already under way.
    * @throws {@link ChannelError} `CHANNEL_EXPIRED` at the counter's last state (b^d): close and reopen.
    * @throws {@link ChannelError} `AMOUNT_BELOW_DUST` if a net balance is neither 0 nor enough for a simplex refund.
    */
   proposeReset(): DuplexReset {
     this.expectOpen();
-    if (this.s.reset !== undefined) fail('PAYMENT_PENDING', 'a reset is awaiting its acknowledgement');
+    this.expectNoReset();
     this.expectNotExhausted();
     const index = this.s.index + 1;
     const balances = this.netBalances();
     checkLeafBalances(this.ctx, balances);
-    const from = firstChangedLevel(this.ctx.counter, this.s.index, index);
-    const sigs = this.ownSigs(index, balances, from);
+    const sigs = this.deeperSigs({ index, balances });
     this.update({ reset: { index, balances } });
     return { type: 'duplex_reset', channelId: this.channelId, index, a: balances.a, b: balances.b, sigs };
   }
 
   /**
    * Take a reset: checked against this party's own accounting and the new
-   * branch rebuilt here, the proposer's signatures checked, this party's
-   * added; the channel moves to the new state at once. When both proposed at
-   * once, a's proposal wins: b drops its own and takes a's.
+   * branch rebuilt here, the proposer's signatures of the levels below the
+   * first changed one checked, this party's signatures of every changed
+   * level given. The channel moves to the new state when the proposer's
+   * last signature arrives ({@link DuplexParty.onResetDone}); until then
+   * this party neither pays nor is paid. When both proposed at once, a's
+   * proposal wins: b drops its own and takes a's.
    *
    * @param m - The counterparty's `duplex_reset`.
    * @returns The acknowledgement with this party's signatures.
    * @throws {@link ChannelError} `MESSAGE_INVALID`, `WRONG_CHANNEL` as {@link DuplexParty.onTreeSigned}.
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not open.
    * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if it is not the state after this one.
-   * @throws {@link ChannelError} `PAYMENT_PENDING` if this party is a and has proposed a reset of its own (b takes a's).
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if this party is a and has proposed a reset of its own (b takes a's), or it awaits the completion of another reset.
    * @throws {@link ChannelError} `CHANNEL_EXPIRED` at the counter's last state.
    * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY`, `INVALID_AMOUNT` or `AMOUNT_BELOW_DUST` if the balances are not a leaf's, or leave this party less than its own accounting.
-   * @throws {@link ChannelError} `INVALID_SIGNATURE` if a signature does not sign its transaction, or their number is not the changed levels'.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if a signature does not sign its transaction, or their number is not the levels below the first changed one.
    */
   onReset(m: DuplexReset): DuplexResetAck {
     this.expect(m, 'duplex_reset');
-    if (this.s.index > 0 && m.index === this.s.index && m.a === this.s.balances.a && m.b === this.s.balances.b && this.s.paidOut === 0n && this.s.paidIn === 0n) {
-      // The reset this party took last, sent again (its acknowledgement lost): the same acknowledgement, nothing changed.
-      const from = firstChangedLevel(this.ctx.counter, m.index - 1, m.index);
-      this.checkBranchSigs(m.index, this.s.balances, from, m.sigs);
-      return { type: 'duplex_reset_ack', channelId: this.channelId, index: m.index, sigs: this.ownSigs(m.index, this.s.balances, from) };
+    const terms = { index: m.index, balances: { a: m.a, b: m.b } };
+    // The reset this party took last, sent again (its acknowledgement lost): the same acknowledgement, nothing changed.
+    const acked = this.s.acked;
+    if (acked !== undefined && acked.index === m.index && sameBalances(acked.balances, terms.balances)) {
+      this.checkDeeperSigs(acked, m.sigs);
+      return this.ackOf(acked);
+    }
+    if (this.s.index > 0 && m.index === this.s.index && sameBalances(this.s.balances, terms.balances) && this.s.paidOut === 0n && this.s.paidIn === 0n) {
+      this.checkDeeperSigs(terms, m.sigs);
+      return this.ackOf(terms);
     }
     this.expectOpen();
+    if (acked !== undefined) fail('PAYMENT_PENDING', `the reset to state ${acked.index} awaits its completion (duplex_reset_done)`, { awaiting: acked.index });
     if (m.index !== this.s.index + 1) fail('UPDATE_INDEX_MISMATCH', `reset to state ${m.index}, the channel is at ${this.s.index}`);
     this.expectNotExhausted();
-    const balances = { a: m.a, b: m.b };
-    checkLeafBalances(this.ctx, balances);
-    const from = firstChangedLevel(this.ctx.counter, this.s.index, m.index);
+    checkLeafBalances(this.ctx, terms.balances);
     const pending = this.s.reset;
     if (pending !== undefined && this.s.role === 'a') {
-      this.checkBranchSigs(m.index, balances, from, m.sigs);
-      // b signed a leaf of this index too: if it is not a's, both exist with one lock, and nothing may be paid on either.
-      if (!sameBalances(pending.balances, balances)) this.update({ contested: m.index });
+      this.checkDeeperSigs(terms, m.sigs);
+      // Once b completes a's reset, a holds b's signatures of b's own branch too (sigs below the first changed level): nothing may be paid on either leaf.
+      if (this.exposes(pending, terms)) this.update({ contested: m.index });
       return fail('PAYMENT_PENDING', 'a\'s own reset is awaiting its acknowledgement: b takes a\'s', { crossing: true });
     }
-    if (this.own(balances) < this.balance) {
-      fail('INVALID_AMOUNT', 'the reset leaves this party less than its own accounting', { offered: this.own(balances).toString(), expected: this.balance.toString() });
+    if (this.own(terms.balances) < this.balance) {
+      fail('INVALID_AMOUNT', 'the reset leaves this party less than its own accounting', { offered: this.own(terms.balances).toString(), expected: this.balance.toString() });
     }
-    this.checkBranchSigs(m.index, balances, from, m.sigs);
-    const own = this.ownSigs(m.index, balances, from);
-    if (pending !== undefined && !sameBalances(pending.balances, balances)) this.update({ contested: m.index });
-    this.advance(m.index, balances, from, m.sigs);
-    return { type: 'duplex_reset_ack', channelId: this.channelId, index: m.index, sigs: own };
+    this.checkDeeperSigs(terms, m.sigs);
+    const ack = this.ackOf(terms);
+    const { reset: _dropped, ...rest } = this.s;
+    // b's own proposal, dropped: a may complete it with this acknowledgement's signature of the first changed level.
+    const exposed = pending !== undefined && this.exposes(pending, terms) ? [...this.s.exposed, pending] : this.s.exposed;
+    this.s = { ...rest, acked: { ...terms, sigs: [...m.sigs] }, exposed, ...(exposed !== this.s.exposed ? { contested: m.index } : {}) };
+    return ack;
   }
 
   /**
-   * Take the acknowledgement of this party's reset: the signatures checked, the channel moves to the new state.
+   * Take the acknowledgement of this party's reset: the counterparty's
+   * signatures of every changed level checked, the channel moves to the new
+   * state. The acknowledgement of a reset already complete (the
+   * counterparty's `duplex_reset_done` was lost) gets the same answer again.
    *
    * @param m - The counterparty's `duplex_reset_ack`.
+   * @returns This party's signature of the first changed level, to send: it completes the reset for the counterparty.
    * @throws {@link ChannelError} `MESSAGE_INVALID`, `WRONG_CHANNEL` as {@link DuplexParty.onTreeSigned}.
-   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no reset of this party awaits it.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no reset of this party awaits it, or the kickoff is out.
    * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if it is of another state.
    * @throws {@link ChannelError} `INVALID_SIGNATURE` if a signature does not sign its transaction.
    */
-  onResetAck(m: DuplexResetAck): void {
+  onResetAck(m: DuplexResetAck): DuplexResetDone {
     this.expect(m, 'duplex_reset_ack');
+    this.expectNotExiting();
     const r = this.s.reset;
-    if (r === undefined) fail('UNEXPECTED_MESSAGE', 'no reset awaits an acknowledgement');
+    if (r === undefined) {
+      if (this.s.index === 0 || m.index !== this.s.index) fail('UNEXPECTED_MESSAGE', 'no reset awaits an acknowledgement');
+      const current = { index: this.s.index, balances: this.s.balances };
+      this.checkBranchSigs(current.index, current.balances, this.fromLevel(current.index), m.sigs);
+      return this.doneOf(current);
+    }
     if (m.index !== r.index) fail('UPDATE_INDEX_MISMATCH', `acknowledgement of state ${m.index}, the reset is to ${r.index}`);
-    const from = firstChangedLevel(this.ctx.counter, this.s.index, r.index);
+    const from = this.fromLevel(r.index);
     this.checkBranchSigs(r.index, r.balances, from, m.sigs);
-    this.advance(r.index, r.balances, from, m.sigs);
+    this.advance(r, from, m.sigs);
+    return this.doneOf(r);
+  }
+
+  /**
+   * Take the proposer's signature of the first changed level: the reset this
+   * party acknowledged is complete, and the channel moves to its state. The
+   * same message again changes nothing.
+   *
+   * @param m - The counterparty's `duplex_reset_done`.
+   * @throws {@link ChannelError} `MESSAGE_INVALID`, `WRONG_CHANNEL` as {@link DuplexParty.onTreeSigned}.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no reset this party acknowledged awaits it, or the kickoff is out.
+   * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if it is of another state.
+   * @throws {@link ChannelError} `INVALID_SIGNATURE` if the signature does not sign the first changed level's transaction.
+   */
+  onResetDone(m: DuplexResetDone): void {
+    this.expect(m, 'duplex_reset_done');
+    this.expectNotExiting();
+    const r = this.s.acked;
+    if (r === undefined) {
+      const from = this.s.index > 0 ? this.fromLevel(this.s.index) : 0;
+      if (this.s.index === 0 || m.index !== this.s.index || !(m.sig instanceof Uint8Array) || !bytesEqual(m.sig, this.s.branchSigs[from]!)) {
+        fail('UNEXPECTED_MESSAGE', 'no acknowledged reset awaits its completion');
+      }
+      return;
+    }
+    if (m.index !== r.index) fail('UPDATE_INDEX_MISMATCH', `completion of state ${m.index}, the acknowledged reset is to ${r.index}`);
+    const from = this.fromLevel(r.index);
+    const [first] = duplexBranch(this.ctx, r.index, r.balances, from);
+    if (!this.signer.verifyCounterparty(this.signer.hash(first!.spend), m.sig)) fail('INVALID_SIGNATURE', `the signature of level ${from} does not sign it`, { level: from });
+    this.advance(r, from, [m.sig, ...r.sigs]);
+  }
+
+  /**
+   * The acknowledgement of the reset awaiting its completion, again: to send
+   * when the proposer's `duplex_reset_done` is overdue (it answers a repeated
+   * acknowledgement with the same completion).
+   *
+   * @returns The same `duplex_reset_ack` as {@link DuplexParty.onReset} gave.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no acknowledged reset awaits its completion.
+   */
+  repeatResetAck(): DuplexResetAck {
+    const r = this.s.acked;
+    if (r === undefined) fail('UNEXPECTED_MESSAGE', 'no acknowledged reset awaits its completion');
+    return this.ackOf(r);
   }
 
   /**
    * Offer to close: the setup output straight to both, each its own
-   * accounting's balance plus its half of the tree's fees (which a close
+   * accounting's balance plus its half of the tree's fees and anchors (which a close
    * does not pay), this party paying `fee`.
    *
    * @param fee - The close's fee, from this party's side.
    * @returns The close to send.
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not open.
-   * @throws {@link ChannelError} `PAYMENT_PENDING` while a reset awaits its acknowledgement.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` while a reset is under way.
    * @throws {@link ChannelError} `INVALID_AMOUNT` if `fee` is not a non-negative bigint.
    * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY`, `AMOUNT_BELOW_DUST` or `FEE_EXCEEDS_OUTPUT` if the fee leaves an output negative or dust.
    * @throws {@link ChannelError} `FEE_RATE_REFUSED` if the fee is below the relay floor for the close's weight.
    */
   proposeClose(fee: bigint): DuplexClose {
     this.expectOpen();
-    if (this.s.reset !== undefined) fail('PAYMENT_PENDING', 'a reset is awaiting its acknowledgement');
+    this.expectNoReset();
     if (typeof fee !== 'bigint' || fee < 0n) fail('INVALID_AMOUNT', 'fee must be a non-negative bigint');
     this.expectRelayableCloseFee(fee);
     const mine = this.balance + this.treeShare(this.s.role) - fee;
@@ -432,13 +513,13 @@ export class DuplexParty {
   }
 
   /**
-   * Take a close: it must give this party at least its own accounting's balance plus its half of the tree's fees.
+   * Take a close: it must give this party at least its own accounting's balance plus its half of the tree's fees and anchors.
    *
    * @param m - The counterparty's `duplex_close`.
    * @returns The acknowledgement and the complete close.
    * @throws {@link ChannelError} `MESSAGE_INVALID`, `WRONG_CHANNEL` as {@link DuplexParty.onTreeSigned}.
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not open.
-   * @throws {@link ChannelError} `PAYMENT_PENDING` while a reset awaits its acknowledgement.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` while a reset is under way.
    * @throws {@link ChannelError} `INVALID_AMOUNT` if it leaves this party less than its due.
    * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY`, `AMOUNT_BELOW_DUST` or `FEE_EXCEEDS_OUTPUT` if its amounts are not a close's.
    * @throws {@link ChannelError} `INVALID_SIGNATURE` if the signature does not sign the close.
@@ -449,7 +530,7 @@ export class DuplexParty {
     // Crossing closes: a's wins, as a's reset does; b drops its own offer and takes a's.
     const crossing = this.s.phase === 'closing' && this.s.close?.proposer === this.s.role && this.s.close.sig === undefined && this.s.role === 'b';
     if (!crossing) this.expectOpen();
-    if (this.s.reset !== undefined) fail('PAYMENT_PENDING', 'a reset is awaiting its acknowledgement');
+    this.expectNoReset();
     const c = { a: m.a, b: m.b, fee: m.fee };
     const proposer = this.s.role === 'a' ? 'b' : 'a';
     this.checkCloseTerms(c, proposer);
@@ -482,7 +563,9 @@ export class DuplexParty {
   /**
    * What this party holds to close alone, for the watcher: the kickoff and
    * the state's branch completed, its latest received payment completed, its
-   * refund signed.
+   * refund signed; and each other branch the counterparty could publish (a
+   * reset this party acknowledged and has not seen completed, one it signed
+   * and dropped), with what it can complete of it and its refund at its leaf.
    *
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` while the tree is not signed by both.
    */
@@ -494,10 +577,16 @@ export class DuplexParty {
     const outDir = outgoing(this.s.role);
     const inCh = this.channel(inDir);
     const outCh = this.channel(outDir);
+    const acked = this.s.acked;
+    const others = [
+      ...(acked !== undefined ? [this.otherBranch(acked, branch, this.fromLevel(acked.index), acked.sigs)] : []),
+      ...this.s.exposed.map((e) => this.otherBranch(e, branch)),
+    ];
     return {
       ctx: this.ctx, kickoff, branch, balances: { ...this.s.balances },
       payments: inCh !== undefined && this.s.inSig !== undefined ? { [inDir]: this.signer.completeSimplexPayment(inCh, this.s.paidIn, this.s.inSig) } : {},
       refunds: outCh !== undefined ? { [outDir]: this.signer.simplexRefund(outCh) } : {},
+      ...(others.length > 0 ? { others } : {}),
     };
   }
 
@@ -508,7 +597,7 @@ export class DuplexParty {
   }
 
   private treeShare(role: DuplexRole): bigint {
-    return role === 'a' ? this.ctx.aTreeFee : this.ctx.treeFee - this.ctx.aTreeFee;
+    return role === 'a' ? this.ctx.aTreeCost : this.ctx.treeCost - this.ctx.aTreeCost;
   }
 
   /** The leaf balances of the next state: this party's by its own accounting, the counterparty's the rest. */
@@ -551,13 +640,73 @@ export class DuplexParty {
     if (mine < due) fail('INVALID_AMOUNT', 'the close leaves this party less than its due', { offered: mine.toString(), due: due.toString() });
   }
 
-  private advance(index: number, balances: DuplexLeafBalances, from: number, sigs: readonly Uint8Array[]): void {
-    const { reset: _dropped, inSig: _old, ...rest } = this.s;
-    this.s = { ...rest, index, balances, branchSigs: [...this.s.branchSigs.slice(0, from), ...sigs], paidOut: 0n, paidIn: 0n };
+  /** Move to a complete state; a branch exposed before stays only while no newer state is complete (then it is merely stale). */
+  private advance(to: DuplexResetTerms, from: number, sigs: readonly Uint8Array[]): void {
+    const { reset: _dropped, acked: _done, inSig: _old, ...rest } = this.s;
+    const exposed = this.s.exposed.filter((e) => e.index > to.index || (e.index === to.index && !sameBalances(e.balances, to.balances)));
+    this.s = { ...rest, index: to.index, balances: to.balances, branchSigs: [...this.s.branchSigs.slice(0, from), ...sigs], paidOut: 0n, paidIn: 0n, exposed };
   }
 
   private ownSigs(index: number, balances: DuplexLeafBalances, from: number): Uint8Array[] {
     return duplexBranch(this.ctx, index, balances, from).map((t) => this.signer.sign(this.signer.hash(t.spend)));
+  }
+
+  /** The first level a reset to `index` changes: the levels above are the previous state's. */
+  private fromLevel(index: number): number {
+    return firstChangedLevel(this.ctx.counter, index - 1, index);
+  }
+
+  /** This party's signatures of a reset's branch below its first changed level (none when only the leaf changes). */
+  private deeperSigs(t: DuplexResetTerms): Uint8Array[] {
+    const from = this.fromLevel(t.index);
+    return from + 1 < this.ctx.params.levels ? this.ownSigs(t.index, t.balances, from + 1) : [];
+  }
+
+  private checkDeeperSigs(t: DuplexResetTerms, sigs: readonly Uint8Array[]): void {
+    const from = this.fromLevel(t.index);
+    if (from + 1 < this.ctx.params.levels) return this.checkBranchSigs(t.index, t.balances, from + 1, sigs);
+    if (!Array.isArray(sigs) || sigs.length !== 0) fail('INVALID_SIGNATURE', 'a reset of the leaf alone carries no signature: the leaf\'s comes last');
+  }
+
+  private ackOf(t: DuplexResetTerms): DuplexResetAck {
+    return { type: 'duplex_reset_ack', channelId: this.channelId, index: t.index, sigs: this.ownSigs(t.index, t.balances, this.fromLevel(t.index)) };
+  }
+
+  private doneOf(t: DuplexResetTerms): DuplexResetDone {
+    const [first] = duplexBranch(this.ctx, t.index, t.balances, this.fromLevel(t.index));
+    return { type: 'duplex_reset_done', channelId: this.channelId, index: t.index, sig: this.signer.sign(this.signer.hash(first!.spend)) };
+  }
+
+  /**
+   * Whether the proposal `mine`, crossed by `theirs` of the same state and
+   * dropped or refused, leaves a branch the counterparty may complete: it
+   * carried signatures below the first changed level, and its leaf differs.
+   */
+  private exposes(mine: DuplexResetTerms, theirs: DuplexResetTerms): boolean {
+    return mine.index === theirs.index && !sameBalances(mine.balances, theirs.balances) && this.fromLevel(mine.index) + 1 < this.ctx.params.levels;
+  }
+
+  /**
+   * Another branch, for the watcher: each level's transaction, completed
+   * where this party holds both signatures (a node shared with the state's
+   * branch, or one below `from` signed in `deeper`), else unsigned (its txid,
+   * which segwit fixes without witnesses, is what the chain shows).
+   */
+  private otherBranch(t: DuplexResetTerms, current: readonly Transaction[], from?: number, deeper?: readonly Uint8Array[]): DuplexOtherBranch {
+    const txs = duplexBranch(this.ctx, t.index, t.balances);
+    const nodes = txs.map((x, j) => {
+      const tx = buildFundingSpendTx(x.spend);
+      if (current[j]?.getId() === tx.getId()) return { tx: current[j]!, signed: true };
+      if (from !== undefined && deeper !== undefined && j > from) return { tx: this.signer.completeTwoOfTwo(x.spend, deeper[j - from - 1]!), signed: true };
+      return { tx, signed: false };
+    });
+    const leafTxid = nodes[nodes.length - 1]!.tx.getId();
+    const out = simplexChannel(this.ctx, leafTxid, t.balances, outgoing(this.s.role));
+    return {
+      index: t.index, balances: { ...t.balances },
+      branch: nodes.map((n) => n.tx), signed: nodes.map((n) => n.signed),
+      refunds: out !== undefined ? { [out.direction]: this.signer.simplexRefund(out) } : {},
+    };
   }
 
   /** A balance the next reset's leaf can hold: 0, or a simplex refund's fee above dust. */
@@ -565,6 +714,21 @@ export class DuplexParty {
     if (v !== 0n && v < this.ctx.simplexFee + DUST_P2WPKH) {
       fail('AMOUNT_BELOW_DUST', `it would leave a balance of ${v} sat, which no reset can re-fund (0 or at least ${this.ctx.simplexFee + DUST_P2WPKH})`, { balance: v.toString() });
     }
+  }
+
+  /**
+   * Once the kickoff is out the chain may already hold the old branch below
+   * the reset's first changed level: moving to the new state would drop the
+   * old one from what the watcher follows. The party keeps what it holds
+   * (an acknowledged reset stays one of its other branches).
+   */
+  private expectNotExiting(): void {
+    if (this.s.phase === 'exiting') fail('UNEXPECTED_MESSAGE', 'the kickoff is out: the tree is what pays, and the state stays as it is');
+  }
+
+  private expectNoReset(): void {
+    if (this.s.reset !== undefined) fail('PAYMENT_PENDING', 'a reset is awaiting its acknowledgement');
+    if (this.s.acked !== undefined) fail('PAYMENT_PENDING', `the reset to state ${this.s.acked.index} awaits its completion (duplex_reset_done)`, { awaiting: this.s.acked.index });
   }
 
   private expectUncontested(): void {

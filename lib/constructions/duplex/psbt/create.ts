@@ -69,8 +69,8 @@ export interface DuplexSpendPsbtParams {
 
 /**
  * A transaction of the channel as a PSBT of the output it spends, with that
- * output's witness script, the witness scripts of its 2-of-2 and simplex
- * outputs, and the origins of the channel keys given.
+ * output's witness script, the witness scripts of its 2-of-2, simplex and
+ * anchor outputs, and the origins of the channel keys given.
  *
  * @param p - The channel and the spend.
  * @param origins - Key origins of the channel's keys, for bip32Derivation.
@@ -90,5 +90,6 @@ export function createDuplexSpendPsbt(p: DuplexSpendPsbtParams, origins?: KeyOri
   if (p.spend === null || typeof p.spend !== 'object') fail('INVALID_ARGUMENT', 'spend must be a duplex transaction\'s fields');
   const tx = buildFundingSpendTx(p.spend);
   const list = originList(origins);
-  return psbtFromPlan(planFundingSpend(p.spend.funding, tx, { outputWitnessScripts: [c.funding.fundingScript, c.abScript, c.baScript] }), list);
+  const anchors = c.anchors !== undefined ? [c.anchors.aWitnessScript, c.anchors.bWitnessScript] : [];
+  return psbtFromPlan(planFundingSpend(p.spend.funding, tx, { outputWitnessScripts: [c.funding.fundingScript, c.abScript, c.baScript, ...anchors] }), list);
 }

@@ -15,6 +15,8 @@ import { signSighash, verifySighashSignature } from '../../../tx/signature';
 import { DuplexContext, expectDuplexContext } from '../params';
 import { DUPLEX_SIMPLEX_TEMPLATE } from '../templates';
 import { SimplexChannel, simplexPaymentSpend, simplexRefundSpend } from './simplex';
+import type { DuplexAnchorChildParams } from './anchor-child';
+import { signDuplexAnchorChildTx } from './anchor-child';
 
 /** A party of the channel: both fund it and both pay. */
 export type DuplexRole = 'a' | 'b';
@@ -158,6 +160,20 @@ export class DuplexSigner {
     const tx = buildFundingSpendTx(spend);
     tx.setWitness(0, assembleWitness(DUPLEX_SIMPLEX_TEMPLATE, 'refund', { P: this.sign(fundingSpendSighash(spend)) }, ch.output.fundingScript));
     return tx;
+  }
+
+  /**
+   * A child that pays for a stuck tree transaction through this party's
+   * anchor, signed with this party's funding key and the fee coins' keys.
+   *
+   * @param p - As {@link buildDuplexAnchorChildTx}, less the channel and the role: this signer's.
+   * @param coinKeys - The private key of each fee coin, in order.
+   * @returns The signed child.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_TRANSACTION`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_FEE_RATE`, `INVALID_SCRIPT`, `FEE_EXCEEDS_OUTPUT` as {@link signDuplexAnchorChildTx}.
+   */
+  signAnchorChild(p: Omit<DuplexAnchorChildParams, 'ctx' | 'role'>, coinKeys: readonly PrivateKey[]): Transaction {
+    if (p === null || typeof p !== 'object') fail('INVALID_ARGUMENT', 'anchor child params must be an object');
+    return signDuplexAnchorChildTx({ ...p, ctx: this.ctx, role: this.role }, { fundingKey: this.key, coinKeys });
   }
 
   private expectPayer(ch: SimplexChannel, payer: boolean): void {

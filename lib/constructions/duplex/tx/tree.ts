@@ -11,6 +11,7 @@ import { DUST_P2WPKH } from '../../../core/types';
 import { expectObject } from '../../../core/arguments';
 import { FundingOutputContext, FundingSpendParams, buildFundingSpendTx, verifyFundingOutputParams } from '../../../tx/funding-spend';
 import { counterDigits } from '../../../tx/invalidation-counter';
+import { anchorOutputs } from '../../../tx/anchor';
 import { TxOut, p2wshScript } from '../../../tx/outputs';
 import { DUPLEX_SEQUENCE, DuplexContext, DuplexLeafBalances, checkLeafBalance, expectDuplexContext } from '../params';
 
@@ -29,14 +30,17 @@ export interface DuplexTreeTx {
 }
 
 /**
- * The kickoff's fields: the setup output to a 2-of-2 of the same keys, no lock.
+ * The kickoff's fields: the setup output to a 2-of-2 of the same keys (and the anchors), no lock.
  *
  * @param ctx - From {@link verifyDuplexParams}.
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context.
  */
 export function duplexKickoffSpend(ctx: DuplexContext): FundingSpendParams {
   const c = expectDuplexContext(ctx);
-  return { funding: c.funding, locktime: 0, sequence: DUPLEX_SEQUENCE, outputs: [{ script: c.funding.fundingScriptPubKey, value: c.kickoff.params.capacity }] };
+  return {
+    funding: c.funding, locktime: 0, sequence: DUPLEX_SEQUENCE,
+    outputs: [{ script: c.funding.fundingScriptPubKey, value: c.kickoff.params.capacity }, ...anchorOutputs(c.anchors)],
+  };
 }
 
 /**
@@ -62,7 +66,8 @@ export function checkLeafBalances(ctx: DuplexContext, b: DuplexLeafBalances): vo
 
 /**
  * The leaf's outputs: a's simplex channel (a pays b) with a's balance, then
- * b's, each left out when 0.
+ * b's, each left out when 0; then the anchors, which stay even when a
+ * balance is 0 (its party may still need to pay for the leaf).
  *
  * @param ctx - From {@link verifyDuplexParams}.
  * @param b - Each party's balance, as {@link checkLeafBalances} takes them.
@@ -73,7 +78,7 @@ export function duplexLeafOutputs(ctx: DuplexContext, b: DuplexLeafBalances): Tx
   const out: TxOut[] = [];
   if (b.a > 0n) out.push({ script: p2wshScript(ctx.abScript), value: b.a });
   if (b.b > 0n) out.push({ script: p2wshScript(ctx.baScript), value: b.b });
-  return out;
+  return [...out, ...anchorOutputs(ctx.anchors)];
 }
 
 /**
@@ -111,8 +116,8 @@ export function duplexBranch(ctx: DuplexContext, index: number, balances: Duplex
       if (level >= fromLevel) out.push({ level, digit, parent, spend });
       break;
     }
-    const value = parent.params.capacity - c.nodeFee;
-    const spend: FundingSpendParams = { funding: parent, locktime: 0, sequence, outputs: [{ script: parent.fundingScriptPubKey, value }] };
+    const value = parent.params.capacity - c.nodeFee - c.anchorsValue;
+    const spend: FundingSpendParams = { funding: parent, locktime: 0, sequence, outputs: [{ script: parent.fundingScriptPubKey, value }, ...anchorOutputs(c.anchors)] };
     const output = verifyFundingOutputParams({
       fundingOutpoint: { txid: buildFundingSpendTx(spend).getId(), vout: 0 }, capacity: value,
       senderFundingKey: c.params.aFundingKey, receiverFundingKey: c.params.bFundingKey,
