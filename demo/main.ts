@@ -10,7 +10,8 @@
  * lock while the stale one is refused, and a cooperative close. Two duplex
  * channels end it: XU, dual-funded through the opt-in, paid both ways and
  * reset, closed alone through the level publisher (a stale sibling
- * refused), and XC, closed together. Every transaction is checked with the
+ * refused), and XC, closed together. A two-hop payment A -> B -> C over
+ * two channels with HTLC terms, B forwarding, ends the run. Every transaction is checked with the
  * node: accepted, then confirmed. Any failure exits non-zero.
  */
 import { RegtestNode } from '../test/kit/regtest-node';
@@ -20,6 +21,7 @@ import { runChannelB } from './channel-b';
 import { runDecreasingClose, runDecreasingKickoff, runDecreasingLocktime } from './channel-decreasing';
 import { runSpillmanC, runSpillmanS } from './channel-spillman';
 import { runDuplexCooperative, runDuplexUnilateral } from './channel-duplex';
+import { runTwoHop } from './channel-two-hop';
 import { receiverWallet } from './keys';
 import { Ledger } from './ledger';
 import { DemoResult, renderJson, renderText } from './report';
@@ -74,8 +76,10 @@ async function run(json: boolean): Promise<DemoResult> {
     say('');
     channels.push(await runDuplexCooperative(ctx));
     say('');
+    const twoHop = await runTwoHop(ctx);
+    say('');
     const endHeight = (await node.getTip()).height;
-    return { startHeight, endHeight, seconds: (performance.now() - started) / 1000, transactions: ctx.ledger.records, channels, events, refusals: ctx.refusals };
+    return { startHeight, endHeight, seconds: (performance.now() - started) / 1000, transactions: ctx.ledger.records, channels, events, refusals: ctx.refusals, twoHop };
   } finally {
     await node.stop();
   }

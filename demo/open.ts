@@ -5,7 +5,7 @@
  */
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  ChainView, FeeRate, FundingInput, Receiver, Sender, Variant, confirmFunding, createFundingPsbt, extractTransaction, finalizePsbt,
+  ChainView, FeeRate, FundingInput, HtlcOpenTerms, Receiver, ReceiverSecrets, Sender, SenderSecrets, Variant, confirmFunding, createFundingPsbt, extractTransaction, finalizePsbt,
   signPsbtWithKey,
 } from '../lib';
 import type { RegtestNode } from '../test/kit/regtest-node';
@@ -30,6 +30,12 @@ export interface OpenOptions {
   readonly variant: Variant;
   readonly feeRate: FeeRate;
   readonly margin?: number;
+  /** HTLC terms, for a channel that carries HTLCs (the receiver then needs `receiver` with an HTLC key). */
+  readonly htlc?: HtlcOpenTerms;
+  /** The sender's keys, when not the demo sender's. */
+  readonly sender?: SenderSecrets;
+  /** The receiver's keys, when not the demo receiver's. */
+  readonly receiver?: ReceiverSecrets;
 }
 
 async function chainView(node: RegtestNode): Promise<ChainView> {
@@ -40,10 +46,10 @@ async function chainView(node: RegtestNode): Promise<ChainView> {
 export async function openChannel(node: RegtestNode, ledger: Ledger, o: OpenOptions): Promise<OpenedChannel> {
   const wire = new Wire();
   const { sender, message: open } = Sender.open({
-    capacity: o.capacity, variant: o.variant, feeRate: o.feeRate, secrets: senderSecrets(o.name),
-    ...(o.margin !== undefined ? { margin: o.margin } : {}),
+    capacity: o.capacity, variant: o.variant, feeRate: o.feeRate, secrets: o.sender ?? senderSecrets(o.name),
+    ...(o.margin !== undefined ? { margin: o.margin } : {}), ...(o.htlc !== undefined ? { htlc: o.htlc } : {}),
   });
-  const { receiver, message: accepted } = Receiver.accept(wire.send(open), receiverSecrets, {}, await chainView(node));
+  const { receiver, message: accepted } = Receiver.accept(wire.send(open), o.receiver ?? receiverSecrets, {}, await chainView(node));
   sender.onAcceptChannel(wire.send(accepted));
 
   // A confirmed wallet coin, from the regtest miner.

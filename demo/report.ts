@@ -2,6 +2,7 @@
 import type { WatcherEvent } from '../lib';
 import { Broadcast } from './ledger';
 import { ChannelSummary, Refusal } from './scenario';
+import { TwoHopSummary } from './channel-two-hop';
 
 export interface DemoResult {
   readonly startHeight: number;
@@ -12,6 +13,8 @@ export interface DemoResult {
   readonly events: readonly WatcherEvent[];
   /** Transactions the node refused, as the scenarios meant it to. */
   readonly refusals: readonly Refusal[];
+  /** The two-hop payment A -> B -> C. */
+  readonly twoHop?: TwoHopSummary;
 }
 
 /** Columns padded to their widest cell; numbers (right: true) aligned right. */
@@ -82,6 +85,11 @@ export function renderJson(r: DemoResult): string {
     paymentsPerSecond: Object.fromEntries(r.channels.map((c) => [c.name, Number(c.payments.perSecond.toFixed(1))])),
     watcherEvents: r.events.map(eventJson),
     refusals: r.refusals,
+    ...(r.twoHop === undefined ? {} : { twoHop: {
+      hash: r.twoHop.hash, preimage: r.twoHop.preimage, fee: r.twoHop.fee.toString(),
+      steps: r.twoHop.steps.map((x) => ({ kind: x.kind, channel: x.channel, id: x.id, ...(x.amount !== undefined ? { amount: x.amount.toString() } : {}), ...(x.expiry !== undefined ? { expiry: x.expiry } : {}) })),
+      closes: r.twoHop.closes.map((x) => ({ channel: x.channel, txid: x.txid, receiver: x.receiver.toString(), sender: x.sender.toString(), fee: x.fee.toString() })),
+    } }),
   };
   return JSON.stringify(out, null, 2);
 }

@@ -12,6 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import { explainTransaction } from '../lib';
@@ -22,6 +23,11 @@ interface DemoJson {
   transactions: { kind: string; channel: string; txid: string; hex: string; blockHeight: number | null }[];
   channels: { name: string; agreed: { state: number }; settled: { by: string; receiver: string; sender: string } }[];
   refusals: { channel: string; what: string; kind: string; txid: string; height: number; reason: string }[];
+  twoHop: {
+    hash: string; preimage: string; fee: string;
+    steps: { kind: string; channel: string; id: number; amount?: string; expiry?: number }[];
+    closes: { channel: string; txid: string; receiver: string; sender: string; fee: string }[];
+  };
 }
 
 function runDemo(): Promise<string> {
@@ -35,7 +41,7 @@ function runDemo(): Promise<string> {
   });
 }
 
-describe('npm run demo -- --json: the decreasing-lock and duplex channels', function () {
+describe('npm run demo -- --json: the decreasing-lock and duplex channels and the two-hop payment', function () {
   this.timeout(180_000);
   let r: DemoJson;
 
@@ -94,5 +100,25 @@ describe('npm run demo -- --json: the decreasing-lock and duplex channels', func
       'duplex-node non-BIP68-final', 'duplex-node bad-txns-inputs-missingorspent',
     ]);
     expect(r.channels.filter((c) => ['XU', 'XC'].includes(c.name)).map((c) => c.settled.by)).to.deep.equal(['duplex-simplex-payment', 'duplex-close']);
+  });
+
+  it('shows A -> B -> C: the HTLC added on AB, forwarded on BC for the same hash less the fee with E_out = E_in - D - G, fulfilled and settled both ways, the closes paying B and C', () => {
+    const h = r.twoHop;
+    expect(h.steps.map((x) => `${x.kind} ${x.channel}`)).to.deep.equal([
+      'htlc-add AB', 'htlc-forward BC', 'htlc-fulfill BC', 'htlc-fulfill AB', 'htlc-settle BC', 'htlc-settle AB',
+    ]);
+    const add = h.steps[0]!;
+    const fwd = h.steps[1]!;
+    expect(BigInt(add.amount!) - BigInt(fwd.amount!)).to.equal(BigInt(h.fee));
+    expect(add.expiry! - fwd.expiry!).to.equal(12 + 12);
+    expect(createHash('sha256').update(Buffer.from(h.preimage, 'hex')).digest('hex')).to.equal(h.hash);
+    expect(h.closes.map((c) => [c.channel, c.receiver])).to.deep.equal([['AB', add.amount], ['BC', fwd.amount]]);
+    const ours = r.transactions.filter((t) => ['AB', 'BC'].includes(t.channel));
+    expect(ours.map((t) => `${t.channel} ${t.kind}`)).to.deep.equal(['AB funding', 'BC funding', 'AB cooperative-close', 'BC cooperative-close']);
+    for (const t of ours) {
+      expect(t.blockHeight, t.txid).to.be.a('number');
+      expect(explainTransaction(Transaction.fromHex(t.hex)).kind).to.equal(t.kind);
+    }
+    for (const c of h.closes) expect(ours.find((t) => t.txid === c.txid)!.kind).to.equal('cooperative-close');
   });
 });
