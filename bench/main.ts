@@ -12,6 +12,7 @@ import { HubOptions, runHub } from './hub';
 import { wallNow } from './measure';
 import { Row, formatTable } from './report';
 import { ThroughputOptions, runThroughput } from './throughput';
+import { runHtlcThroughput } from './htlc';
 import { WatcherOptions, runWatcher } from './watcher';
 import { runWeights } from './weights';
 import { runSpillmanThroughput, runSpillmanWeights } from './spillman';
@@ -63,6 +64,8 @@ export async function runBench(o: BenchOptions, progress: (what: string) => void
   const rows: Row[] = [];
   progress('throughput against the crypto floor');
   rows.push(...(await runThroughput(o.throughput)));
+  progress('HTLC round trips against the plain payment');
+  rows.push(...runHtlcThroughput(o.throughput));
   progress('Spillman payments against their floor');
   rows.push(...runSpillmanThroughput(o.throughput));
   progress('decreasing-lock updates against their floor');

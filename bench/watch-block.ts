@@ -146,6 +146,8 @@ const SYNTHETIC = Object.create(Receiver.prototype, {
   funding: { get(this: { syntheticFunding: unknown }) { return this.syntheticFunding; } },
   channelId: { get(this: { syntheticId: unknown }) { return this.syntheticId; } },
   variant: { value: VARIANTS[0]!.variant },
+  // A channel without HTLC terms: the watcher asks only whether it has them.
+  context: { value: { params: {} } },
   phase: { value: 'open' },
   fundingConfirmed: { value: true },
   // No cooperative close held: the watcher adopts a held close as a duty.
