@@ -348,6 +348,9 @@ describe(`fuzz (seed ${SEED}, ${RUNS} inputs per target)`, () => {
       revoke: [['receiverPending', (p, m) => (p as Receiver).onRevoke(m)]],
       close_offer: [['receiverOpen3', (p, m) => (p as Receiver).onCloseOffer(m)], ['senderOpen3', (p, m) => (p as Sender).onCloseOffer(m, 5000n)]],
       close_signed: [['senderClosing', (p, m) => (p as Sender).onCloseSigned(m)], ['receiverClosing', (p, m) => (p as Receiver).onCloseSigned(m)]],
+      // A plain channel has no HTLC: the HTLC fuzz spec drives these in channels with HTLCs.
+      fulfill: [['senderOpen3', (p, m) => (p as Sender).onFulfill(m)]],
+      fail: [['senderOpen3', (p, m) => (p as Sender).onFail(m)]],
     };
     const restore = (name: string) => {
       const s = states[name]!;

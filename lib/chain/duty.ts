@@ -18,6 +18,7 @@
  * positions, reorgs) is the engine's, in outpoint-watcher.ts.
  */
 import { Transaction } from 'bitcoinjs-lib';
+import { bytesEqual, txidToHash } from '../core/hash';
 import { FeeRate } from '../core/types';
 import { ChainTip } from './backend';
 import { BlockRef } from './block-follower';
@@ -72,7 +73,11 @@ export interface ReplaceablePlan {
   readonly spends: readonly {
     /** An outpoint the duty's transaction spends. */
     readonly outpoint: Outpoint;
-    /** Whether someone else's confirmed spend of it ends the duty (lost), rather than only changing what to build. */
+    /**
+     * Whether someone else's confirmed spend of it is a loss (the duty is lost
+     * once every contested outpoint is taken), rather than only changing what
+     * to build.
+     */
     readonly contested: boolean;
   }[];
   /** The rate an attempt found on chain is taken to pay until one is broadcast, sat/kw. */
@@ -91,8 +96,10 @@ export interface ReplaceablePlan {
   onBroadcast?(a: Attempt, replaces: string | undefined): void;
   /** One of ours is in a block. */
   onConfirmed?(m: Mined): void;
-  /** Someone else's spend of a contested outpoint is in a block. */
+  /** Someone else's spends of every contested outpoint are in blocks: `m` is the last of them. */
   onLost?(m: Mined): void;
+  /** Someone else's spend of contested outpoint `index` is in a block while others are still to claim. */
+  onTaken?(index: number, m: Mined): void;
   /** Someone else spent an outpoint that is not contested (the policy may build differently from now on). */
   onOtherSpend?(index: number, tx: Transaction, at: BlockRef | undefined): void;
 }
@@ -109,8 +116,13 @@ export class ReplaceableDuty {
   startHeight?: number;
   /** One of ours, in a block. */
   confirmed?: Mined;
-  /** Someone else's spend of a contested outpoint, in a block. */
+  /** Someone else's spend of the last contested outpoint still to claim, in a block. */
   lost?: Mined;
+  /**
+   * Someone else's spends of contested outpoints, in blocks, by index in
+   * `plan.spends`. A transaction that spends one of them cannot be mined.
+   */
+  readonly taken = new Map<number, Mined>();
   /** The chain was asked once whether its outpoints are spent already. */
   checked = false;
 
@@ -127,15 +139,33 @@ export class ReplaceableDuty {
   /** The attempt to keep going, if it can still be mined. */
   usableLive(): Attempt | undefined {
     const live = this.live;
-    return live && (this.plan.usable?.(live) ?? true) ? live : undefined;
+    if (live === undefined || (this.taken.size > 0 && this.spendsTaken(live.tx))) return undefined;
+    return (this.plan.usable?.(live) ?? true) ? live : undefined;
+  }
+
+  /** Whether `tx` spends an outpoint someone else's confirmed spend took. */
+  spendsTaken(tx: Transaction): boolean {
+    for (const index of this.taken.keys()) {
+      const { txid, vout } = this.plan.spends[index]!.outpoint;
+      const hash = txidToHash(txid);
+      if (tx.ins.some((i) => i.index === vout && bytesEqual(i.hash, hash))) return true;
+    }
+    return false;
+  }
+
+  /** Every contested outpoint is taken. */
+  allTaken(): boolean {
+    return this.plan.spends.every((s, index) => !s.contested || this.taken.has(index));
   }
 
   /**
    * A spend of its outpoint `index`, unconfirmed (`at` undefined) or in a
    * block. Says what changed: `'confirmed'` (ours, newly in a block),
-   * `'lost'`, `'other'` (not ours, on an uncontested outpoint).
+   * `'taken'` (someone else's, newly in a block, on a contested outpoint
+   * while others are still to claim), `'lost'` (the same on the last one),
+   * `'other'` (not ours, on an uncontested outpoint).
    */
-  saw(index: number, tx: Transaction, at: BlockRef | undefined): 'confirmed' | 'lost' | 'other' | undefined {
+  saw(index: number, tx: Transaction, at: BlockRef | undefined): 'confirmed' | 'taken' | 'lost' | 'other' | undefined {
     const txid = tx.getId();
     if (this.plan.isOurs(tx)) {
       if (!this.attempts.some((a) => a.txid === txid)) this.attempts.push({ txid, raw: tx.toBuffer(), tx, rate: this.rate });
@@ -149,10 +179,22 @@ export class ReplaceableDuty {
       return 'confirmed';
     }
     if (!this.plan.spends[index]!.contested) return 'other';
-    // Unconfirmed, ours outbids it; confirmed, the duty is lost.
+    // Unconfirmed, ours outbids it; confirmed, that outpoint is lost, and the duty with the last one.
     if (!at || this.lost) return undefined;
-    this.lost = { txid, height: at.height, hash: at.hash };
+    const before = this.taken.get(index);
+    if (before?.txid === txid && before.hash === at.hash) return undefined;
+    const m = { txid, height: at.height, hash: at.hash };
+    this.taken.set(index, m);
+    if (!this.allTaken()) return 'taken';
+    this.lost = m;
     return 'lost';
+  }
+
+  /** A block that held someone else's spend of outpoint `index` is gone: that outpoint is to claim again. */
+  untake(index: number, m: Mined): void {
+    if (this.taken.get(index)?.hash !== m.hash) return;
+    this.taken.delete(index);
+    delete this.lost;
   }
 
   /** Record an attempt the node took. */

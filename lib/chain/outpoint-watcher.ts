@@ -408,10 +408,11 @@ export class OutpointWatcher<S, T, N> {
       const m = d.confirmed!;
       this.place(s, at!, () => { if (d.confirmed?.hash === m.hash) delete d.confirmed; });
       if (!quiet) d.plan.onConfirmed?.(m);
-    } else if (change === 'lost') {
-      const m = d.lost!;
-      this.place(s, at!, () => { if (d.lost?.hash === m.hash) delete d.lost; });
-      if (!quiet) d.plan.onLost?.(m);
+    } else if (change === 'lost' || change === 'taken') {
+      const m = d.taken.get(index)!;
+      this.place(s, at!, () => d.untake(index, m));
+      if (!quiet && change === 'lost') d.plan.onLost?.(m);
+      if (!quiet && change === 'taken') d.plan.onTaken?.(index, m);
     }
   }
 
@@ -527,6 +528,7 @@ export class OutpointWatcher<S, T, N> {
       const before = { confirmed: d.confirmed, lost: d.lost };
       delete d.confirmed;
       delete d.lost;
+      d.taken.clear();
       for (const [index, { outpoint }] of d.plan.spends.entries()) {
         const found = await this.locate(outpoint);
         if (found) this.sawForDuty(s, d, index, found.tx, found.at, true);

@@ -81,7 +81,11 @@ export type ErrorCode =
   | 'HTLC_EXPIRY_TOO_SOON'
   | 'HTLC_EXPIRY_PAST_CHANNEL'
   // no HTLC with that id (or no output of it in the transaction)
-  | 'HTLC_UNKNOWN';
+  | 'HTLC_UNKNOWN'
+  // the channel was opened without HTLC terms (open_channel's htlc, accept_channel's R_h): it carries no HTLCs
+  | 'HTLC_NOT_NEGOTIATED'
+  // an HTLC removed as failed before its expiry without the receiver's fail: wait for the expiry or the receiver's fail
+  | 'HTLC_NOT_EXPIRED';
 
 /**
  * What the caller should do after a refusal, whatever it was doing (LDK's
@@ -171,6 +175,10 @@ export const ERROR_ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   HTLC_EXPIRY_TOO_SOON: 'ignore',
   HTLC_EXPIRY_PAST_CHANNEL: 'ignore',
   HTLC_UNKNOWN: 'ignore',
+  // Open a channel with HTLC terms to carry HTLCs; this one still takes plain payments.
+  HTLC_NOT_NEGOTIATED: 'ignore',
+  // Passes with time: from the expiry the sender may fail the HTLC alone.
+  HTLC_NOT_EXPIRED: 'retry',
 };
 
 /** Options of a {@link ChannelError} beyond its code and message. */

@@ -32,8 +32,15 @@ export interface AdversarialChannel extends FundedChannel {
 
 let counter = 0;
 
-/** Opens and funds a channel as test/support/e2e.ts does, keeping both parties' secrets. */
-export async function openAdversarialChannel(node: RegtestNode, name: VariantName, capacity = 1_000_000n): Promise<AdversarialChannel> {
+/** HTLC terms for a channel opened here: D, the dust bound, and the receiver's G (R1 then wants E at least D + G + 1 above the tip). */
+export interface AdversarialHtlcTerms {
+  readonly delay: number;
+  readonly maxDustExposure?: bigint;
+  readonly claimMargin?: number;
+}
+
+/** Opens and funds a channel as test/support/e2e.ts does, keeping both parties' secrets; with `htlc`, a channel that carries HTLCs. */
+export async function openAdversarialChannel(node: RegtestNode, name: VariantName, capacity = 1_000_000n, htlc?: AdversarialHtlcTerms): Promise<AdversarialChannel> {
   const label = `adversarial ${name} ${++counter}`;
   const k = (what: string) => testKey(`${label} ${what}`);
   const senderSecrets: SenderSecrets = {
@@ -43,6 +50,7 @@ export async function openAdversarialChannel(node: RegtestNode, name: VariantNam
   };
   const receiverSecrets: ReceiverSecrets = {
     fundingKey: k('receiver funding').priv, payoutKey: k('receiver payout').priv, revocationKey: k('receiver revocation').priv,
+    ...(htlc ? { htlcKey: k('receiver htlc').priv } : {}),
   };
   const wallet = k('sender wallet');
   const walletScript = p2wpkhScript(wallet.pub);
@@ -54,8 +62,10 @@ export async function openAdversarialChannel(node: RegtestNode, name: VariantNam
   const input: FundingInput = { txid: coin.txid, vout: coin.vout, value: coin.value, script: walletScript, prevTx: coin.tx };
   const { sender, message: open } = Sender.open({
     capacity, variant, feeRate: E2E_FEE_RATE, secrets: senderSecrets, ...(expiry !== undefined ? { margin: CLTV_MARGIN } : {}),
+    ...(htlc ? { htlc: { delay: htlc.delay, maxDustExposure: htlc.maxDustExposure ?? 5_000n } } : {}),
   });
-  const { receiver, message: acc } = Receiver.accept(wire(open), receiverSecrets, E2E_POLICY, await chainView(node));
+  const policy = htlc ? { ...E2E_POLICY, htlc: { minDelay: 1, minExpiryDelta: 1, claimMargin: htlc.claimMargin ?? 12 } } : E2E_POLICY;
+  const { receiver, message: acc } = Receiver.accept(wire(open), receiverSecrets, policy, await chainView(node));
   sender.onAcceptChannel(wire(acc));
   const { psbt, message: created } = sender.createFunding({ inputs: [input], changeScript: walletScript, feeRate: E2E_FEE_RATE });
   sender.onFundingSigned(wire(receiver.onFundingCreated(wire(created))));

@@ -2,7 +2,8 @@
  * The bad-input corpus of the revocable channel's HTLC pieces
  * (test/kit/corpus/constructions.ts picks it up): the claim builders, signers
  * and PSBT creators, the HTLC script compilers and checks, and preimage
- * extraction, in fixtures/bad-inputs/htlc-builders.json. Baselines are a
+ * extraction, in fixtures/bad-inputs/htlc-builders.json; the protocol's
+ * messages and parties in ./protocol-corpus.ts. Baselines are a
  * channel with HTLC terms and both versions carrying one HTLC
  * (test/support/htlc.ts); each case changes one thing and must be refused
  * with its code, the arguments left as they were.
@@ -19,6 +20,7 @@ import { BAD_KEYS, BAD_PRIVATE_KEYS } from '../../kit/corpus/values';
 import type { ConstructionCorpus } from '../../kit/corpus/constructions';
 import { keys, testKey } from '../../support/keys';
 import { HTLC_DELAY, htlcChannel, receiverHtlc, receiverVersion, senderVersion, testHtlc } from '../../support/htlc';
+import { PROTOCOL_TARGETS, protocolFiles } from './protocol-corpus';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Args = any[];
@@ -148,6 +150,6 @@ function htlcCases(): FileSpec {
 }
 
 export const CORPUS: ConstructionCorpus = {
-  targets: new Map(TARGETS),
-  files: () => [htlcCases()],
+  targets: new Map([...TARGETS, ...PROTOCOL_TARGETS]),
+  files: () => [htlcCases(), ...protocolFiles()],
 };

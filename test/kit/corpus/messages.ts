@@ -8,6 +8,7 @@
  * table); plus envelope-level cases common to every type (wire.json).
  */
 import { ErrorCode, Message, REVOCABLE_MESSAGES, encodeMessage } from '../../../lib';
+import type { MessageSchema } from '../../../lib/protocol/schema';
 import { FieldKind } from '../../../lib/protocol/fields';
 import { DELETE, JsonText, Nested, Ref } from '../../support/bad-inputs-codec';
 import { CaseSpec, FileSpec } from './format';
@@ -36,10 +37,16 @@ function firstOfEach(messages: Readonly<Record<string, Message>>): Map<string, J
   return out;
 }
 
-export function messageFiles(): FileSpec[] {
-  const schemas = REVOCABLE_MESSAGES;
+/** The plain channel run's first message of each type, as JSON, and the schemas of the types it sends. */
+export function plainMessages(): { wire: Map<string, Json>; cltv: Map<string, Json>; schemas: readonly MessageSchema[] } {
   const wire = firstOfEach(runScenario(CSV).messages);
   const cltv = firstOfEach(runScenario(CLTV).messages);
+  // A plain channel sends no fulfill or fail: those, and the HTLC members of the others, are test/constructions/revocable-htlc/corpus.ts's.
+  return { wire, cltv, schemas: REVOCABLE_MESSAGES.filter((s) => wire.has(s.type)) };
+}
+
+export function messageFiles(): FileSpec[] {
+  const { wire, cltv, schemas } = plainMessages();
   const baselines: Record<string, unknown> = {};
   for (const s of schemas) {
     const good = wire.get(s.type);
@@ -62,8 +69,33 @@ export function messageFiles(): FileSpec[] {
     }
   }
 
-  const files: FileSpec[] = [];
-  for (const schema of schemas) {
+  const files: FileSpec[] = schemas.map((schema) => schemaFile({ schema, baselines, peers: schemas, alternates }));
+  files.push(wireFile(baselines));
+  return files;
+}
+
+/** A second baseline of a type, `name`, whose union `field` takes another case than the type's own baseline. */
+export interface Alternate {
+  readonly name: string;
+  readonly type: string;
+  readonly field: string;
+  readonly label: string;
+}
+
+/**
+ * The file of one schema: its baseline (named by the type) with each field
+ * missing, respelt and duplicated, its alternates' union fields respelt, and
+ * a valid message of each peer type refused by its decoder.
+ */
+export function schemaFile(o: {
+  readonly schema: MessageSchema;
+  readonly baselines: Record<string, unknown>;
+  readonly peers: readonly MessageSchema[];
+  readonly alternates: readonly Alternate[];
+}): FileSpec {
+  const { schema, baselines, alternates } = o;
+  const schemas = o.peers;
+  {
     const type = schema.type;
     const good = baselines[type] as Json;
     const target = `decoders.${type}`;
@@ -108,7 +140,7 @@ export function messageFiles(): FileSpec[] {
       const sameFields = JSON.stringify(Object.keys(otherFields).sort()) === JSON.stringify(Object.keys(fields).sort());
       if (!sameFields) add(`the fields of ${other} under type ${type}`, new Ref(other, { type }), 'MESSAGE_INVALID');
     }
-    files.push({
+    return {
       file: `messages-${type.replace(/_/g, '-')}.json`,
       description: `${type}: every field missing, retyped, truncated, lengthened or non-canonical; through decoders.${type}, decodeMessageOf and decodeMessage`,
       baselines,
@@ -119,10 +151,8 @@ export function messageFiles(): FileSpec[] {
         ...alternates.filter((a) => a.type === type).map((a) => ({ name: `the valid ${a.label.split(' ')[0]} ${type}`, target, input: [new Ref(a.name)] })),
       ],
       cases,
-    });
+    };
   }
-  files.push(wireFile(baselines));
-  return files;
 }
 
 /** Envelope-level cases, the same for every type: not an object, no or unknown type, unsupported version. */

@@ -2,17 +2,19 @@
  * What a spend of a channel's funding output is, from the receiver's point of
  * view. The obscured index in nLockTime/nSequence tells which state it is in
  * O(1); the sender's version is told from the receiver's by an output paying
- * that state's revocable script, recomputed from its K_i (both versions may
- * carry P2WSH HTLC outputs, so a P2WSH output alone tells nothing). A
- * transaction that does not spend the funding output is INVALID_TRANSACTION.
+ * that state's revocable script, or one of its HTLCs' sender's-version
+ * scripts, recomputed from its K_i (both versions may carry P2WSH HTLC
+ * outputs, so a P2WSH output alone tells nothing, and a sender's balance
+ * below dust leaves no revocable output). A transaction that does not spend
+ * the funding output is INVALID_TRANSACTION.
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { Receiver } from '../protocol/receiver';
 import { fail } from '../../../core/errors';
 import { CLOSE_LOCKTIME } from '../tx/close';
 import { bytesEqual, txidToHash } from '../../../core/hash';
-import { p2wshScript } from '../../../tx/outputs';
-import { revocableScriptFor } from '../params';
+import { htlcBookOf } from './htlc-book';
+import { onlyReceiverVersionScripts, paymentVersionOf } from './htlc-schedule';
 
 /**
  * What a spend of the funding output is: the sender's latest version, a
@@ -58,15 +60,15 @@ export function classifyFundingSpend(receiver: Receiver, tx: Transaction): {
   }
   const n = Number(index);
   const updateKey = receiver.updateKeyAt(n);
+  const htlcs = htlcBookOf(receiver)?.htlcsAt(n) ?? [];
   if (updateKey === undefined) {
     // No key for the state: never seen, or a pending one the receiver let go of when the channel closed (markClosed). With no
-    // script-hash output it can only be the receiver's own version (every sender's version pays a revocable P2WSH unless dust);
-    // anything else cannot be told without the key.
-    const plain = tx.outs.every((o) => !(o.script.length === 34 && o.script[0] === 0 && o.script[1] === 32));
+    // script-hash output but the state's receiver's-version HTLC outputs it can only be the receiver's own version (every
+    // sender's version pays a revocable P2WSH unless dust, and its HTLC outputs other scripts); anything else cannot be told
+    // without the key.
+    const plain = onlyReceiverVersionScripts(receiver.context, tx, htlcs);
     return { classification: plain ? 'receiver-version' : 'unknown', index: n, state: n };
   }
-  const revocable = p2wshScript(revocableScriptFor(receiver.context, updateKey));
-  const hasRevocable = tx.outs.some((o) => bytesEqual(o.script, revocable));
-  if (!hasRevocable) return { classification: 'receiver-version', index: n, state: n };
+  if (paymentVersionOf(receiver.context, tx, { updateKey, htlcs }) === 'receiver') return { classification: 'receiver-version', index: n, state: n };
   return { classification: receiver.isRevoked(n) ? 'revoked-sender-version' : 'latest-sender-version', index: n, state: n };
 }

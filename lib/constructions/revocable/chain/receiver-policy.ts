@@ -2,10 +2,14 @@
  * The revocable channel's watch policy for the receiver: what a spend of the
  * funding output is, and what the receiver must get mined for each. A
  * revoked sender's version is answered by a penalty claim (a replaceable
- * duty against the sender's timeout); a CLTV channel is closed at its cutoff
- * (a fixed duty, with a child when stuck); a spend that pays us but that we
- * did not make is hurried past the cutoff like our own close. The engine
- * (lib/chain/outpoint-watcher.ts) reads the chain and runs the duties.
+ * duty against the sender's timeout of its balance and of each HTLC output);
+ * the HTLC outputs of any other version are claimed with the preimages the
+ * receiver knows (htlc-success-claims.ts); a CLTV channel is closed at its
+ * cutoff, and any channel once an HTLC whose preimage is known nears its
+ * expiry unsettled (R4), by a fixed duty with a child when stuck; a spend
+ * that pays us but that we did not make is hurried past the cutoff like our
+ * own close. The engine (lib/chain/outpoint-watcher.ts) reads the chain and
+ * runs the duties.
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { isChannelError } from '../../../core/errors';
@@ -25,6 +29,12 @@ import { SpendRecord, Trigger, Watch, WatchPolicy, depthOf, errorFields } from '
 import { outpointKey } from '../../../chain/spend-scan';
 import { txFromBackend } from '../../../chain/parse';
 import { SpendClassification, classifyFundingSpend } from './classify';
+import { HtlcEntry, htlcBookOf } from './htlc-book';
+import { HtlcOutputOnChain, htlcCloseDue, htlcOutputsOf, penaltyDeadline } from './htlc-schedule';
+import { SuccessClaimer, SuccessClaims, successClaimsOf } from './htlc-success-claims';
+import { htlcPenaltyWeight } from '../tx/penalty';
+import { revocableScriptFor } from '../params';
+import { p2wshScript } from '../../../tx/outputs';
 import type { ReceiverWatcherOptions, WatcherEvent } from './receiver-watcher';
 
 /** What a spend of the funding output is. */
@@ -40,9 +50,13 @@ export interface Penalty {
   readonly revokedHash: Uint8Array;
   /** Output of the revoked version paying the receiver's payout key, or -1. */
   readonly ownVout: number;
+  /** The revocable output, or -1 (the sender's balance was dust). */
   readonly revocableVout: number;
   readonly revocableValue: bigint;
-  /** False once something else spent our own output (our wallet may): claim the revocable output alone. */
+  /** The HTLCs of the revoked state, and their outputs: each is contested like the revocable one. */
+  readonly htlcs: readonly HtlcEntry[];
+  readonly htlcOutputs: readonly HtlcOutputOnChain<HtlcEntry>[];
+  /** False once something else spent our own output (our wallet may): claim the contested outputs alone. */
   sweepOwn: boolean;
   readonly duty: ReplaceableDuty;
 }
@@ -77,6 +91,12 @@ export interface Watched {
   cutoffTrigger?: Trigger;
   /** The funding output on chain was compared with the channel's (once; a node without a tx index cannot show it). */
   fundingChecked: boolean;
+  /** The HTLC outputs of the spend (a version not revoked) and our success claims of them. */
+  htlcClaims?: SuccessClaims;
+  /** HTLC terms: works the channel while an HTLC whose preimage we know is live past E - D - G (R4). */
+  htlcTrigger?: Trigger;
+  /** R4's G for this channel: the receiver's claim margin or the watcher's grace, the larger. */
+  htlcGrace?: number;
 }
 
 /** The options once checked, defaults filled in. */
@@ -110,8 +130,11 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
   /** Channels whose funding output was not compared with the chain yet. */
   readonly unchecked = new Set<Watched>();
   engine!: OutpointWatcher<Watched, 'funding', FundingSpendNote>;
+  private readonly claimer: SuccessClaimer<Watched>;
 
-  constructor(private readonly o: ReceiverSettings, private readonly emit: (e: WatcherEvent) => void) {}
+  constructor(private readonly o: ReceiverSettings, private readonly emit: (e: WatcherEvent) => void) {
+    this.claimer = new SuccessClaimer<Watched>(o, { hold: (w, d) => this.engine.hold(w, d), drop: (d) => this.engine.drop(d) }, (w, e) => this.emit({ ...e, channelId: w.channelId }));
+  }
 
   // ---- what the chain shows: recorded, never acted on here
 
@@ -128,14 +151,38 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
       kind: 'spend', channelId: w.channelId, txid: spend.txid, classification, ...(index !== undefined ? { index, state: index } : {}),
       ...(spend.height !== undefined ? { height: spend.height } : {}),
     });
-    if (classification === 'revoked-sender-version') this.recordPenalty(w, spend.tx);
-    else this.dropPenalty(w);
+    if (classification === 'revoked-sender-version') {
+      this.dropClaims(w);
+      this.recordPenalty(w, spend.tx, index!);
+    } else {
+      this.dropPenalty(w);
+      this.recordClaims(w, spend.tx, classification, index);
+    }
   }
 
   vanished(w: Watched, _tag: 'funding', txid: string): void {
     this.dropPenalty(w);
+    this.dropClaims(w);
     delete w.hurry;
     this.emit({ kind: 'spend-vanished', channelId: w.channelId, txid });
+  }
+
+  private dropClaims(w: Watched): void {
+    this.claimer.drop(w.htlcClaims);
+    delete w.htlcClaims;
+  }
+
+  /** A version that is not revoked, with HTLC outputs: they are ours to claim with the preimages we know. */
+  private recordClaims(w: Watched, tx: Transaction, classification: SpendClassification, index: number | undefined): void {
+    if (w.htlcClaims?.txid === tx.getId()) return;
+    this.dropClaims(w);
+    if (index === undefined || (classification !== 'latest-sender-version' && classification !== 'receiver-version')) return;
+    const book = htlcBookOf(w.receiver);
+    if (book === undefined) return;
+    const version = classification === 'receiver-version' ? 'receiver' : 'sender';
+    const updateKey = version === 'sender' ? w.receiver.updateKeyAt(index) : undefined;
+    const claims = successClaimsOf(w.receiver.context, book, { version, tx, index, ...(updateKey ? { updateKey } : {}) });
+    if (claims) w.htlcClaims = claims;
   }
 
   private dropPenalty(w: Watched): void {
@@ -145,21 +192,34 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
   }
 
   /** The duty is recorded before anything is attempted; the revoked outputs are watched from now on. */
-  private recordPenalty(w: Watched, revoked: Transaction): void {
+  private recordPenalty(w: Watched, revoked: Transaction, index: number): void {
     const revokedTxid = revoked.getId();
     if (w.penalty?.revokedTxid === revokedTxid) return;
     this.dropPenalty(w);
+    const ctx = w.receiver.context;
     const revokedHash = revoked.getHash();
-    const ownVout = revoked.outs.findIndex((o) => bytesEqual(o.script, w.receiver.context.receiverPayoutScript));
-    // A sender's version has the receiver's output (unless dust) and the sender's revocable one.
-    const revocableVout = revoked.outs.findIndex((_, vout) => vout !== ownVout);
+    const ownVout = revoked.outs.findIndex((o) => bytesEqual(o.script, ctx.receiverPayoutScript));
+    const htlcs = htlcBookOf(w.receiver)?.htlcsAt(index) ?? [];
+    const updateKey = w.receiver.updateKeyAt(index)!;
+    let revocableVout: number;
+    let htlcOutputs: HtlcOutputOnChain<HtlcEntry>[] = [];
+    if (htlcs.length === 0) {
+      // Without HTLCs a sender's version has the receiver's output (unless dust) and the sender's revocable one.
+      revocableVout = revoked.outs.findIndex((_, vout) => vout !== ownVout);
+    } else {
+      const revocable = p2wshScript(revocableScriptFor(ctx, updateKey));
+      revocableVout = revoked.outs.findIndex((o) => bytesEqual(o.script, revocable));
+      htlcOutputs = htlcOutputsOf(ctx, { version: 'sender', tx: revoked, updateKey }, htlcs);
+    }
+    // Every output the sender could take back is contested: the duty is lost only once the sender took them all.
     const spends = [
       ...(revocableVout >= 0 ? [{ outpoint: { txid: revokedTxid, vout: revocableVout }, contested: true }] : []),
+      ...htlcOutputs.map((o) => ({ outpoint: { txid: revokedTxid, vout: o.vout }, contested: true })),
       ...(ownVout >= 0 ? [{ outpoint: { txid: revokedTxid, vout: ownVout }, contested: false }] : []),
     ];
     const p: Penalty = {
       revokedTxid, revokedHash, revokedTx: revoked.toBuffer(), ownVout, revocableVout, revocableValue: revoked.outs[revocableVout]?.value ?? 0n,
-      sweepOwn: true,
+      htlcs, htlcOutputs, sweepOwn: true,
       duty: new ReplaceableDuty({
         spends, rate: this.o.feeRate, retryAtOnce: true,
         isOurs: (tx) => this.isOurClaim(tx, p),
@@ -178,42 +238,72 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
   }
 
   /**
-   * Our claims spend the revocable output and pay only our destination (so a
-   * restarted watcher recognises one it broadcast before); anything else
-   * spending a revoked output is someone else's, our own wallet's included.
+   * Our claims spend a contested output (the revocable one or an HTLC's) and
+   * pay only our destination (so a restarted watcher recognises one it
+   * broadcast before); anything else spending a revoked output is someone
+   * else's, our own wallet's included.
    */
   private isOurClaim(tx: Transaction, p: Penalty): boolean {
-    const spendsRevocable = tx.ins.some((i) => i.index === p.revocableVout && bytesEqual(i.hash, p.revokedHash));
-    return spendsRevocable && tx.outs.length > 0 && tx.outs.every((o) => bytesEqual(o.script, this.o.destinationScript));
+    const contested = (vout: number) => vout === p.revocableVout || p.htlcOutputs.some((o) => o.vout === vout);
+    const spendsContested = tx.ins.some((i) => contested(i.index) && bytesEqual(i.hash, p.revokedHash));
+    return spendsContested && tx.outs.length > 0 && tx.outs.every((o) => bytesEqual(o.script, this.o.destinationScript));
+  }
+
+  /** The contested outputs someone else's confirmed spend has not taken yet, with their values. */
+  private untaken(p: Penalty): { revocable: boolean; htlcs: HtlcOutputOnChain<HtlcEntry>[]; value: bigint; leaveOut: number[] } {
+    const taken = new Set([...p.duty.taken.keys()].map((i) => p.duty.plan.spends[i]!.outpoint.vout));
+    const revocable = p.revocableVout >= 0 && !taken.has(p.revocableVout);
+    const htlcs = p.htlcOutputs.filter((o) => !taken.has(o.vout));
+    const value = (revocable ? p.revocableValue : 0n) + htlcs.reduce((a, o) => a + o.value, 0n);
+    return { revocable, htlcs, value, leaveOut: [...taken] };
   }
 
   private spendsOwn(tx: Transaction, p: Penalty): boolean {
     return p.ownVout >= 0 && tx.ins.some((i) => i.index === p.ownVout && bytesEqual(i.hash, p.revokedHash));
   }
 
+  /** The claim's weight taking what is left of the contested outputs, with or without our own output. */
+  private penaltyWeightOf(w: Watched, p: Penalty, own: boolean): number {
+    const t = w.receiver.context.revocableTemplate;
+    const dest = this.o.destinationScript.length;
+    if (p.htlcOutputs.length === 0) return penaltyWeight(t, own, dest);
+    const left = this.untaken(p);
+    return htlcPenaltyWeight(t, { revocable: left.revocable, htlcOutputs: left.htlcs.length, receiverOutput: own }, dest);
+  }
+
   private burnRateOf(w: Watched, p: Penalty): FeeRate {
-    // Burning takes the revocable output alone: our own output is ours and under no deadline.
-    const weight = penaltyWeight(w.receiver.context.revocableTemplate, false, this.o.destinationScript.length);
-    return burnFeeRate(p.revocableValue, dustLimit(this.o.destinationScript), weight);
+    // Burning takes the contested outputs alone: our own output is ours and under no deadline.
+    return burnFeeRate(this.untaken(p).value, dustLimit(this.o.destinationScript), this.penaltyWeightOf(w, p, false));
   }
 
   private penaltyFees(w: Watched, p: Penalty, tip: ChainTip): DutyFees {
     const burnRate = this.burnRateOf(w, p);
     return {
       startRate: this.o.feeRate, maxRate: this.o.maxFeeRate, bumpAfterBlocks: this.o.bumpAfterBlocks,
-      blocksLeft: this.deadlineOf(w, tip) - (tip.height + 1), urgentWithin: this.o.urgentWithin, burnWithin: this.o.burnWithin, burnRate, ceiling: burnRate,
+      blocksLeft: this.penaltyDeadlineOf(w, p, tip) - (tip.height + 1), urgentWithin: this.o.urgentWithin, burnWithin: this.o.burnWithin, burnRate, ceiling: burnRate,
     };
+  }
+
+  /** The first block the sender can take back an output still to claim: its balance's timeout, or an HTLC's. */
+  private penaltyDeadlineOf(w: Watched, p: Penalty, tip: ChainTip): number {
+    if (p.htlcOutputs.length === 0) return this.deadlineOf(w, tip);
+    const left = this.untaken(p);
+    const s = w.funding.spend;
+    const v = { version: 'sender' as const, tx: s!.tx, ...(s?.height !== undefined ? { confirmedHeight: s.height } : {}) };
+    let deadline = left.revocable ? this.deadlineOf(w, tip) : Infinity;
+    for (const o of left.htlcs) deadline = Math.min(deadline, penaltyDeadline(w.receiver.context, v, o.htlc, tip));
+    return Number.isFinite(deadline) ? deadline : this.deadlineOf(w, tip);
   }
 
   /** The claim at `rate`; a node that refuses it for its fee gets one at a higher rate at once, up to the burn rate. */
   private buildClaim(w: Watched, p: Penalty, rate: FeeRate): Uint8Array {
-    // Our own output is under no deadline: it rides along only while the revocable output alone pays the whole fee
+    // Our own output is under no deadline: it rides along only while the contested outputs alone pay the whole fee
     // (never at the burn rate), so no rate the deadline asks for is paid out of it.
-    const bothWeight = penaltyWeight(w.receiver.context.revocableTemplate, true, this.o.destinationScript.length);
-    const sweepOwnUpTo = burnFeeRate(p.revocableValue, dustLimit(this.o.destinationScript), bothWeight);
-    return w.receiver.penaltyTx(p.revokedTx, this.o.destinationScript, rate, {
-      sweepReceiverOutput: p.sweepOwn && rate < this.burnRateOf(w, p) && rate <= sweepOwnUpTo,
-    }).toBuffer();
+    const sweepOwnUpTo = burnFeeRate(this.untaken(p).value, dustLimit(this.o.destinationScript), this.penaltyWeightOf(w, p, true));
+    const sweepReceiverOutput = p.sweepOwn && rate < this.burnRateOf(w, p) && rate <= sweepOwnUpTo;
+    if (p.htlcOutputs.length === 0) return w.receiver.penaltyTx(p.revokedTx, this.o.destinationScript, rate, { sweepReceiverOutput }).toBuffer();
+    const { leaveOut } = this.untaken(p);
+    return w.receiver.penaltyTx(p.revokedTx, this.o.destinationScript, rate, { sweepReceiverOutput, leaveOut }).toBuffer();
   }
 
   /**
@@ -266,6 +356,9 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
     const s = w.funding.spend;
     if (s?.note.classification === 'revoked-sender-version' && w.penalty) duties.push(w.penalty.duty);
     else if (!s && !w.cutoffDone && w.receiver.variant.kind === 'cltv') await this.cutoff(w, tip);
+    if (!s && !w.close && w.htlcTrigger) this.htlcClose(w, tip);
+    const book = s && w.htlcClaims ? htlcBookOf(w.receiver) : undefined;
+    if (book) duties.push(...this.claimer.work(w, w.receiver, book, w.htlcClaims!, s!.height, tip));
     if (w.close && !s && w.closeUnchecked && (await this.minedBeforeWatch(w, w.close.txid, tip))) return duties;
     if (w.close && (!s || s.txid === w.close.txid)) {
       if (s?.hash === undefined) duties.push(w.close); // mined (ours, or another spend that ended the channel): done
@@ -360,6 +453,49 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
     return true;
   }
 
+  /**
+   * R4, the HTLCs whose preimage we know and that are still live (the sender
+   * has not settled them off chain) from E - D - G on (G the receiver's
+   * claim margin, or the watcher's grace when larger): our own latest version
+   * goes on chain now, so that our success claims, D blocks after it
+   * confirms, are mined before the sender's timeout opens at E + 1.
+   */
+  htlcsForcingClose(w: Watched, tip: ChainTip): readonly number[] {
+    const r = w.receiver;
+    const ctx = r.context;
+    if (ctx.params.htlc === undefined) return [];
+    // Run on every poll for every channel with HTLC terms: the records as they are, the preimage looked up only when due.
+    const due: number[] = [];
+    for (const h of r.htlcs) {
+      // The receiver's own G (its policy's claim margin, read once from its R4 height), or the watcher's when larger.
+      w.htlcGrace ??= Math.max(this.o.htlcGraceBlocks, h.expiry - relativeLockValue(ctx.params.htlc.delay) - r.htlcClaimDeadline(h.id));
+      if (!htlcCloseDue(ctx, { amount: h.amount, hash: h.hash, expiry: { height: h.expiry } }, w.htlcGrace, tip)) continue;
+      if ((h.preimage ?? r.preimageFor(h.hash)) !== undefined) due.push(h.id);
+    }
+    return due;
+  }
+
+  private htlcClose(w: Watched, tip: ChainTip): void {
+    const due = this.htlcsForcingClose(w, tip);
+    if (due.length === 0) return;
+    const tx = w.receiver.latestTransaction();
+    if (!tx) return;
+    if (w.receiver.phase !== 'closed') w.receiver.markClosed();
+    w.close = this.closeDuty(w, tx);
+    this.cutoffDone(w);
+    this.engine.cancel(w.htlcTrigger);
+    delete w.htlcTrigger;
+    this.emit({ kind: 'htlc-close', channelId: w.channelId, txid: w.close.txid, ids: [...due] });
+  }
+
+  /** What unwatch drops besides the funding output: the duties and triggers of the channel. */
+  forgetDuties(w: Watched): void {
+    if (w.penalty) this.engine.drop(w.penalty.duty);
+    this.dropClaims(w);
+    this.engine.cancel(w.cutoffTrigger);
+    this.engine.cancel(w.htlcTrigger);
+  }
+
   cutoffDone(w: Watched): void {
     w.cutoffDone = true;
     this.engine.cancel(w.cutoffTrigger);
@@ -406,6 +542,7 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
       if (!end || depthOf(end, tip) < this.o.finalDepth) return;
       claim = end.txid;
     }
+    if (w.htlcClaims && !this.claimer.done(w.receiver.context, w.htlcClaims, tip)) return;
     this.engine.resolve(w);
     this.emit({
       kind: 'resolved', channelId: w.channelId, outcome: s.note.classification, txid: s.txid, height: s.height!, ...(claim !== undefined ? { claim } : {}),

@@ -9,8 +9,9 @@
  * mempool only records where each spend stands (a block by hash, or the
  * mempool); a reorg moves a spend back to unconfirmed, and a spend that
  * leaves the mempool without being mined puts the channel back under watch.
- * What it must do (a penalty claim, a close at the CLTV cutoff, a child that
- * pays for a stuck close) is a duty recorded before the first attempt and
+ * What it must do (a penalty claim, an HTLC success claim, a close at the
+ * CLTV cutoff or before an HTLC's expiry, a child that pays for a stuck
+ * close) is a duty recorded before the first attempt and
  * checked on every poll until its outcome is buried `finalDepth` blocks deep:
  * a failed call, a refused broadcast or an evicted transaction only means
  * the next poll tries again, at a rate that rises as the deadline comes.
@@ -119,6 +120,54 @@ export type WatcherEvent =
     height: number;
   }
   | {
+    /** A success claim of an HTLC output with its preimage was broadcast, first or at a higher fee rate (the sender's latest version at once, our own version D blocks after it confirmed). */
+    kind: 'htlc-claim-broadcast';
+    /** The channel's id, hex. */
+    channelId: string;
+    /** The HTLC's id. */
+    id: number;
+    /** The claim's txid. */
+    txid: string;
+    /** Its fee rate, sat/kw. */
+    feeRate: FeeRate;
+    /** The txid of the claim it replaces, if any. */
+    replaces?: string;
+  }
+  | {
+    /** Our success claim of an HTLC output is in a block. */
+    kind: 'htlc-claim-confirmed';
+    /** The channel's id, hex. */
+    channelId: string;
+    /** The HTLC's id. */
+    id: number;
+    /** The claim's txid. */
+    txid: string;
+    /** Its block's height. */
+    height: number;
+  }
+  | {
+    /** Someone else's spend of the HTLC output confirmed first (the sender's timeout): the HTLC is not ours. */
+    kind: 'htlc-claim-lost';
+    /** The channel's id, hex. */
+    channelId: string;
+    /** The HTLC's id. */
+    id: number;
+    /** That spend's txid. */
+    txid: string;
+    /** Its block's height. */
+    height: number;
+  }
+  | {
+    /** HTLCs whose preimage we know were still not settled off chain at E - D - G: the channel is being closed with our latest version, to claim them on chain. */
+    kind: 'htlc-close';
+    /** The channel's id, hex. */
+    channelId: string;
+    /** The close's txid. */
+    txid: string;
+    /** The ids of those HTLCs. */
+    ids: number[];
+  }
+  | {
     /** A CLTV channel reached its payment cutoff and is being closed. */
     kind: 'cutoff';
     /** The channel's id, hex. */
@@ -197,13 +246,23 @@ export interface ReceiverWatcherOptions {
   readonly onCutoffTimeoutMs?: number;
   /** Also look for spends in the mempool on every poll (default true). */
   readonly checkMempool?: boolean;
+  /**
+   * G: an HTLC whose preimage we know and that the sender has not settled
+   * off chain by E - D - G is claimed on chain, the channel closed with our
+   * own version (default 12, at least 12): the blocks left for that close to
+   * confirm before its D blocks run. The receiver's own `claimMargin` counts
+   * when it is larger (`Receiver.htlcClaimDeadline`).
+   */
+  readonly htlcGraceBlocks?: number;
 }
 
 /**
  * Watches receivers' channels on the chain and acts for them: it claims
- * everything of a revoked sender's version the sender broadcasts, closes a
- * CLTV channel at its cutoff, and hurries a stuck close with a child,
- * raising fees as deadlines come. Call {@link ReceiverWatcher.poll} after
+ * everything of a revoked sender's version the sender broadcasts (its HTLC
+ * outputs too), claims the HTLC outputs of any other version with the
+ * preimages the receiver knows, closes a CLTV channel at its cutoff and any
+ * channel whose HTLC nears its expiry unsettled, and hurries a stuck close
+ * with a child, raising fees as deadlines come. Call {@link ReceiverWatcher.poll} after
  * each block (or on a timer); what it sees and does is reported as
  * {@link WatcherEvent}s.
  *
@@ -242,8 +301,9 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     if (opts.checkMempool !== undefined && typeof opts.checkMempool !== 'boolean') fail('INVALID_ARGUMENT', 'checkMempool must be a boolean');
     if (opts.onCutoff !== undefined && typeof opts.onCutoff !== 'function') fail('INVALID_ARGUMENT', 'onCutoff must be a function');
     const onCutoffTimeoutMs = countOption(opts.onCutoffTimeoutMs, 30_000, 'onCutoffTimeoutMs');
+    const htlcGraceBlocks = countOption(opts.htlcGraceBlocks, 12, 'htlcGraceBlocks', 12);
     this.policy = new ReceiverPolicy({
-      backend, feeRate, maxFeeRate, destinationScript, bumpAfterBlocks, finalDepth, urgentWithin, burnWithin, cpfpAfterBlocks, onCutoffTimeoutMs,
+      backend, feeRate, maxFeeRate, destinationScript, bumpAfterBlocks, finalDepth, urgentWithin, burnWithin, cpfpAfterBlocks, onCutoffTimeoutMs, htlcGraceBlocks,
       ...(opts.onCutoff !== undefined ? { onCutoff: opts.onCutoff } : {}),
     }, (e) => this.emitEvent(e));
     this.engine = new OutpointWatcher<Watched, 'funding', FundingSpendNote>({
@@ -300,6 +360,17 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     if (receiver.variant.kind === 'cltv') {
       w.cutoffTrigger = this.engine.at(w, (tip) => !w.funding.spend && cltvCutoffReached(w.receiver.variant, w.receiver.margin, tip));
     }
+    // Only a channel with HTLC terms can hold an HTLC: a look at its live ones per poll, none for the others.
+    if (receiver.context.params.htlc !== undefined) {
+      w.htlcTrigger = this.engine.at(w, (tip) => {
+        if (w.funding.spend || w.close) return false;
+        try {
+          return this.policy.htlcsForcingClose(w, tip).length > 0;
+        } catch {
+          return true; // worked, the failure is reported as an 'error' event
+        }
+      });
+    }
     this.policy.adoptClose(w);
   }
 
@@ -352,8 +423,7 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
     if (!w) return false;
     this.policy.byFunding.delete(k);
     this.policy.unchecked.delete(w);
-    if (w.penalty) this.engine.drop(w.penalty.duty);
-    this.engine.cancel(w.cutoffTrigger);
+    this.policy.forgetDuties(w);
     this.engine.forget(w);
     return true;
   }
@@ -449,6 +519,17 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
       /** The height of the block holding our claim. */
       confirmedHeight?: number;
     };
+    /** Our success claims of HTLC outputs, if any. */
+    htlcClaims?: {
+      /** The HTLC's id. */
+      id: number;
+      /** Every claim broadcast, oldest first. */
+      txids: string[];
+      /** The height of the block holding our claim. */
+      confirmedHeight?: number;
+      /** The txid of the sender's timeout that took the output instead. */
+      lostTo?: string;
+    }[];
     /** The watcher's own close, if it made one. */
     close?: {
       /** The close's txid. */
@@ -470,6 +551,15 @@ export class ReceiverWatcher extends IsolatedEmitter<WatcherEvent> {
             txids: d.attempts.map((c) => c.txid), feeRate: d.rate.toString(),
             ...(d.confirmed?.height !== undefined ? { confirmedHeight: d.confirmed.height } : {}),
           },
+        } : {}),
+        ...(w.htlcClaims && w.htlcClaims.duties.size > 0 ? {
+          htlcClaims: w.htlcClaims.outputs.filter((o) => w.htlcClaims!.duties.has(o.vout)).map((o) => {
+            const c = w.htlcClaims!.duties.get(o.vout)!;
+            return {
+              id: o.htlc.id, txids: c.attempts.map((a) => a.txid),
+              ...(c.confirmed ? { confirmedHeight: c.confirmed.height } : {}), ...(c.lost ? { lostTo: c.lost.txid } : {}),
+            };
+          }),
         } : {}),
         ...(w.close ? { close: { txid: w.close.txid, ...(w.close.child ? { cpfp: w.close.child.txid } : {}) } } : {}),
         resolved: this.engine.isResolved(w),

@@ -3,10 +3,12 @@
  * the funding output, and what the sender must get mined after it. Its own
  * version's revocable output is swept through the timeout branch once the
  * lock opens (a replaceable duty without a deadline: the receiver's claim is
- * the only other spend, and only of a revoked version); a close that pays
- * the sender and sits unmined gets a child (a fixed duty we do not
- * broadcast ourselves). The engine asks the node, so a watcher started late
- * still finds a close made before it.
+ * the only other spend, and only of a revoked version); the HTLC outputs of
+ * either version are watched for the preimage and taken back once their
+ * timeout opens (htlc-timeout-claims.ts); a close that pays the sender and
+ * sits unmined gets a child (a fixed duty we do not broadcast ourselves).
+ * The engine asks the node, so a watcher started late still finds a close
+ * made before it.
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { maxPackageFeeRate } from '../protocol/cpfp';
@@ -19,23 +21,38 @@ import { Duty, FixedDuty, ReplaceableDuty } from '../../../chain/duty';
 import { OutpointWatcher } from '../../../chain/outpoint-watcher';
 import { SpendRecord, Watch, WatchPolicy, depthOf } from '../../../chain/watch-policy';
 import { FeeRate, absoluteLockValue, relativeLockValue } from '../../../core/types';
+import { htlcBookOf } from './htlc-book';
+import { paymentVersionOf } from './htlc-schedule';
+import { HtlcOutputTag, HtlcSpendNote, TimeoutClaimer, TimeoutClaims } from './htlc-timeout-claims';
 import type { SenderWatcherEvent } from './sender-watcher';
 
 /** What the spend of the funding output is to the sender. */
 export interface ClosingNote {
-  /** It is the sender's own version, whose revocable output the sender sweeps. */
+  /** It is the sender's own version (whose revocable output, unless its balance was dust, the sender sweeps). */
   readonly own: boolean;
 }
 
+/**
+ * What a spend of an output the sender watches is: of the funding output, a
+ * {@link ClosingNote}; of an HTLC output, whether it is our timeout and the
+ * preimage it reveals.
+ */
+export type SenderNote = ClosingNote & Partial<Pick<HtlcSpendNote, 'preimage'>>;
+
+/** What an outpoint the sender watches is: the funding output, or an HTLC output of the version that spent it. */
+export type SenderTag = 'funding' | HtlcOutputTag;
+
 /** The sender's one channel, as the engine watches it. */
 export interface Channel {
-  funding?: Watch<ClosingNote>;
+  funding?: Watch<SenderNote>;
   /** Tip height when the current spend was first seen. */
   seenAt?: number;
   /** The timeout sweep of our own version, once its lock opened. */
   sweep?: ReplaceableDuty;
   /** A child paying for a close that pays us. */
   cpfp?: FixedDuty;
+  /** The HTLC outputs of the version that spent the funding output, watched, and our timeout claims of them. */
+  htlcs?: TimeoutClaims;
 }
 
 /** The options once checked, defaults filled in. */
@@ -65,35 +82,66 @@ export function timeoutOpen(sender: Sender, confirmedHeight: number, tip: ChainT
 }
 
 /** The sender's policy over the engine; see the module's description. */
-export class SenderPolicy implements WatchPolicy<Channel, 'funding', ClosingNote> {
-  engine!: OutpointWatcher<Channel, 'funding', ClosingNote>;
+export class SenderPolicy implements WatchPolicy<Channel, SenderTag, SenderNote> {
+  engine!: OutpointWatcher<Channel, SenderTag, SenderNote>;
+  private readonly htlcClaims: TimeoutClaimer<Channel>;
 
-  constructor(private readonly sender: Sender, private readonly o: SenderSettings, private readonly emit: (e: SenderWatcherEvent) => void) {}
+  constructor(private readonly sender: Sender, private readonly o: SenderSettings, private readonly emit: (e: SenderWatcherEvent) => void) {
+    this.htlcClaims = new TimeoutClaimer<Channel>(o, {
+      watch: (outpoint, c, tag) => this.engine.watch(outpoint, c, tag) as Watch<HtlcSpendNote>,
+      unwatch: (w) => this.engine.unwatch(w as Watch<SenderNote>),
+      hold: (c, d) => this.engine.hold(c, d),
+      drop: (d) => this.engine.drop(d),
+    }, (_c, e) => this.emit(e));
+  }
 
   private indexOf(tx: Transaction): bigint | undefined {
     return decodeObscuredIndex(tx.locktime, tx.ins[0]?.sequence ?? 0, this.sender.context.obscuringFactor);
   }
 
-  describe(_c: Channel, _tag: 'funding', tx: Transaction): ClosingNote {
+  describe(_c: Channel, tag: SenderTag, tx: Transaction): SenderNote {
+    if (tag !== 'funding') return this.htlcClaims.describe(tag, tx);
     const index = this.indexOf(tx);
-    return { own: index !== undefined && findRevocableOutput(this.sender.context, tx, this.sender.updateKey(Number(index))) !== undefined };
+    if (index === undefined) return { own: false };
+    const n = Number(index);
+    // A sender's balance below dust leaves no revocable output: its HTLC outputs' scripts tell the version then.
+    const htlcs = htlcBookOf(this.sender)?.htlcsAt(n) ?? [];
+    return { own: paymentVersionOf(this.sender.context, tx, { updateKey: this.sender.updateKey(n), htlcs }) === 'sender' };
   }
 
-  spent(c: Channel, _tag: 'funding', spend: SpendRecord<ClosingNote>): void {
+  spent(c: Channel, tag: SenderTag, spend: SpendRecord<SenderNote>): void {
+    if (tag !== 'funding') {
+      this.htlcClaims.spent(c, c.htlcs, tag, spend.txid, spend.note);
+      return;
+    }
     c.seenAt = this.engine.tip!.height;
     this.dropDuties(c);
     if (this.sender.phase !== 'closed') this.sender.markClosed();
     this.emit({ kind: 'closed', txid: spend.txid, own: spend.note.own, ...(spend.height !== undefined ? { height: spend.height } : {}) });
+    this.watchHtlcs(c, spend);
   }
 
-  vanished(c: Channel, _tag: 'funding', txid: string): void {
+  /** The version's HTLC outputs are watched from now on: the receiver may claim one at once. */
+  private watchHtlcs(c: Channel, spend: SpendRecord<SenderNote>): void {
+    const index = this.indexOf(spend.tx);
+    const book = htlcBookOf(this.sender);
+    if (index === undefined || book === undefined) return;
+    const n = Number(index);
+    const version = spend.note.own ? 'sender' : 'receiver';
+    const v = { version, tx: spend.tx, index: n, ...(version === 'sender' ? { updateKey: this.sender.updateKey(n) } : {}) } as const;
+    const claims = this.htlcClaims.open(c, this.sender.context, book, v);
+    if (claims) c.htlcs = claims;
+  }
+
+  vanished(c: Channel, tag: SenderTag, txid: string): void {
+    if (tag !== 'funding') return;
     this.dropDuties(c);
     this.emit({ kind: 'spend-vanished', txid });
   }
 
-  moved(c: Channel, _tag: 'funding', spend: SpendRecord<ClosingNote>): void {
+  moved(c: Channel, tag: SenderTag, spend: SpendRecord<SenderNote>): void {
     // Our version left its block: a sweep built on its old confirmation height is checked again once it is back.
-    if (spend.height === undefined && c.sweep) {
+    if (tag === 'funding' && spend.height === undefined && c.sweep) {
       this.engine.drop(c.sweep);
       delete c.sweep;
     }
@@ -103,25 +151,33 @@ export class SenderPolicy implements WatchPolicy<Channel, 'funding', ClosingNote
     this.engine.drop(c.sweep);
     delete c.sweep;
     delete c.cpfp;
+    this.htlcClaims.close(c.htlcs);
+    delete c.htlcs;
+  }
+
+  /** The revocable output of our version, if its balance was not dust. */
+  private revocableOf(s: SpendRecord<SenderNote>): number | undefined {
+    return findRevocableOutput(this.sender.context, s.tx, this.sender.updateKey(Number(this.indexOf(s.tx))))?.vout;
   }
 
   work(c: Channel, tip: ChainTip): readonly Duty[] {
     const s = c.funding?.spend;
     if (!s) return [];
+    const htlcDuties = c.htlcs ? this.htlcClaims.work(c, this.sender, c.htlcs, s.height, tip) : [];
     if (s.note.own) {
-      if (s.height === undefined || !timeoutOpen(this.sender, s.height, tip)) return [];
+      if (s.height === undefined || !timeoutOpen(this.sender, s.height, tip) || this.revocableOf(s) === undefined) return htlcDuties;
       c.sweep ??= this.engine.hold(c, this.sweepDuty(s));
-      return [c.sweep];
+      return [c.sweep, ...htlcDuties];
     }
-    if (s.height !== undefined) return [];
+    if (s.height !== undefined) return htlcDuties;
     c.cpfp ??= this.cpfpDuty(s, c.seenAt ?? tip.height);
-    return [c.cpfp];
+    return [c.cpfp, ...htlcDuties];
   }
 
   /** The timeout sweep of our version's revocable output: no deadline, the rate doubling as it waits. */
-  private sweepDuty(s: SpendRecord<ClosingNote>): ReplaceableDuty {
+  private sweepDuty(s: SpendRecord<SenderNote>): ReplaceableDuty {
     const raw = s.tx.toBuffer();
-    const vout = findRevocableOutput(this.sender.context, s.tx, this.sender.updateKey(Number(this.indexOf(s.tx))))!.vout;
+    const vout = this.revocableOf(s)!;
     const dest = this.o.destinationScript;
     return new ReplaceableDuty({
       spends: [{ outpoint: { txid: s.txid, vout }, contested: true }],
@@ -140,7 +196,7 @@ export class SenderPolicy implements WatchPolicy<Channel, 'funding', ClosingNote
   }
 
   /** A close that pays us, unmined for cpfpAfterBlocks blocks: a child through our output pays for both. */
-  private cpfpDuty(s: SpendRecord<ClosingNote>, since: number): FixedDuty {
+  private cpfpDuty(s: SpendRecord<SenderNote>, since: number): FixedDuty {
     const parent = s.tx;
     const dest = this.o.destinationScript;
     return new FixedDuty({
@@ -164,9 +220,11 @@ export class SenderPolicy implements WatchPolicy<Channel, 'funding', ClosingNote
   settle(c: Channel, tip: ChainTip): void {
     const s = c.funding?.spend;
     if (!s || s.height === undefined || depthOf(s, tip) < this.o.finalDepth) return;
+    if (c.htlcs && !this.htlcClaims.done(c.htlcs)) return;
     const d = c.sweep;
-    const end = s.note.own ? d?.lost ?? d?.confirmed : undefined;
-    if (s.note.own && (!end || depthOf(end, tip) < this.o.finalDepth)) return;
+    const swept = s.note.own && this.revocableOf(s) !== undefined;
+    const end = swept ? d?.lost ?? d?.confirmed : undefined;
+    if (swept && (!end || depthOf(end, tip) < this.o.finalDepth)) return;
     this.engine.resolve(c);
     this.emit({ kind: 'resolved', txid: s.txid, own: s.note.own, ...(end ? (end === d?.lost ? { lost: end.txid } : { sweep: end.txid }) : {}) });
   }

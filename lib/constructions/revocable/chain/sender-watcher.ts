@@ -10,7 +10,11 @@
  * D confirmations), and keeps the sweep going (re-broadcast when it falls
  * out of the mempool, a higher fee when it waits, at once when refused for
  * its fee) until it is buried too. A close that pays the sender and sits
- * unmined gets a CPFP child through the sender's output.
+ * unmined gets a CPFP child through the sender's output. Each HTLC output of
+ * the version that closed the channel is watched: a success claim reveals
+ * its preimage (an `'htlc-preimage'` event, to settle upstream), and an
+ * output still unclaimed once its timeout opens is taken back the same way
+ * as the sweep, its outcome reported once buried.
  */
 import { fail } from '../../../core/errors';
 import { Sender } from '../protocol/sender';
@@ -21,7 +25,7 @@ import { IsolatedEmitter } from '../../../chain/isolated-emitter';
 import { OutpointWatcher } from '../../../chain/outpoint-watcher';
 import { errorFields } from '../../../chain/watch-policy';
 import { checkChainBackend, countOption, watcherFeeRates } from '../../../chain/watcher-options';
-import { Channel, ClosingNote, SenderPolicy } from './sender-policy';
+import { Channel, SenderNote, SenderPolicy, SenderTag } from './sender-policy';
 
 export { timeoutOpen } from './sender-policy';
 
@@ -83,6 +87,54 @@ export type SenderWatcherEvent =
     height: number;
   }
   | {
+    /**
+     * A spend of an HTLC output revealed its preimage (the receiver's success
+     * claim, seen in the mempool or a block), checked to hash to the HTLC's
+     * hash: settle the upstream HTLC with it.
+     */
+    kind: 'htlc-preimage';
+    /** The HTLC's id. */
+    id: number;
+    /** Its hash H, hex. */
+    hash: string;
+    /** The preimage P, hex. */
+    preimage: string;
+    /** The spend's txid. */
+    txid: string;
+  }
+  | {
+    /** Our timeout claim of an HTLC output was broadcast, first or at a higher fee rate. */
+    kind: 'htlc-timeout-broadcast';
+    /** The HTLC's id. */
+    id: number;
+    /** The claim's txid. */
+    txid: string;
+    /** Its fee rate, sat/kw. */
+    feeRate: FeeRate;
+    /** The txid of the claim it replaces, if any. */
+    replaces?: string;
+  }
+  | {
+    /** Our timeout claim of an HTLC output is buried finalDepth blocks deep: the HTLC is dead (an upstream HTLC may be failed). */
+    kind: 'htlc-timeout-confirmed';
+    /** The HTLC's id. */
+    id: number;
+    /** The claim's txid. */
+    txid: string;
+    /** Its block's height. */
+    height: number;
+  }
+  | {
+    /** Someone else's spend of an HTLC output is buried finalDepth blocks deep (the receiver's success, or its penalty of a revoked version). */
+    kind: 'htlc-timeout-lost';
+    /** The HTLC's id. */
+    id: number;
+    /** That spend's txid. */
+    txid: string;
+    /** Its block's height. */
+    height: number;
+  }
+  | {
     /** The outcome is buried finalDepth blocks deep: nothing more to do. */
     kind: 'resolved';
     /** The spend of the funding output. */
@@ -126,7 +178,8 @@ export interface SenderWatcherOptions {
 /**
  * Watches one sender's channel: it sees who spent the funding output, sweeps
  * the sender's revocable output through the timeout branch once the lock
- * allows, and hurries a stuck close with a child. Call
+ * allows, reads preimages from the receiver's HTLC claims and takes back
+ * HTLC outputs after their expiry, and hurries a stuck close with a child. Call
  * {@link SenderWatcher.poll} after each block (or on a timer).
  *
  * @example
@@ -138,7 +191,7 @@ export interface SenderWatcherOptions {
  */
 export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
   private readonly chan: Channel = {};
-  private readonly engine: OutpointWatcher<Channel, 'funding', ClosingNote>;
+  private readonly engine: OutpointWatcher<Channel, SenderTag, SenderNote>;
 
   /**
    * @param sender - The channel's sender; the watcher signs sweeps and children through it.
@@ -160,7 +213,7 @@ export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
     const finalDepth = countOption(opts.finalDepth, 6, 'finalDepth');
     const cpfpAfterBlocks = countOption(opts.cpfpAfterBlocks, 2, 'cpfpAfterBlocks');
     const policy = new SenderPolicy(sender, { backend, destinationScript, feeRate, maxFeeRate, bumpAfterBlocks, finalDepth, cpfpAfterBlocks }, (e) => this.emitEvent(e));
-    this.engine = new OutpointWatcher<Channel, 'funding', ClosingNote>({
+    this.engine = new OutpointWatcher<Channel, SenderTag, SenderNote>({
       backend, policy, finalDepth, events: { error: (e) => this.emitEvent({ kind: 'error', ...errorFields(e) }) },
     });
     policy.engine = this.engine;
@@ -202,16 +255,45 @@ export class SenderWatcher extends IsolatedEmitter<SenderWatcherEvent> {
       /** Its fee rate, sat/kw. */
       feeRate: FeeRate;
     };
+    /** The HTLC outputs of the version that closed the channel. */
+    htlcs?: {
+      /** The HTLC's id. */
+      id: number;
+      /** Its output index. */
+      vout: number;
+      /** Our latest timeout claim's txid, once broadcast. */
+      timeout?: string;
+      /** The spend of the output, once seen. */
+      spent?: {
+        /** Its txid. */
+        txid: string;
+        /** It is our timeout claim. */
+        own: boolean;
+        /** Its block's height; absent while in the mempool. */
+        height?: number;
+      };
+    }[];
     /** The outcome is final: nothing more to do. */
     resolved: boolean;
   } {
     const c = this.chan.funding?.spend;
+    const h = this.chan.htlcs;
     const d = this.chan.sweep;
     const mined = d?.confirmed;
     const s = mined ? d.attempts.find((a) => a.txid === mined.txid) : d?.live;
     return {
       ...(c ? { closing: { txid: c.txid, own: c.note.own, ...(c.height !== undefined ? { height: c.height } : {}) } } : {}),
       ...(s ? { sweep: { txid: s.txid, feeRate: s.rate, ...(mined ? { height: mined.height } : {}) } } : {}),
+      ...(h ? {
+        htlcs: h.outputs.map((o) => {
+          const sp = h.watches.get(o.vout)?.spend;
+          const timeout = h.duties.get(o.vout)?.live?.txid;
+          return {
+            id: o.htlc.id, vout: o.vout, ...(timeout !== undefined ? { timeout } : {}),
+            ...(sp ? { spent: { txid: sp.txid, own: sp.note.own, ...(sp.height !== undefined ? { height: sp.height } : {}) } } : {}),
+          };
+        }),
+      } : {}),
       resolved: this.engine.isResolved(this.chan),
     };
   }

@@ -8,6 +8,7 @@
  */
 import { fail } from '../../../core/errors';
 import { bytesEqual, toHex } from '../../../core/hash';
+import { HtlcRecord, copyRecord, htlcsAt } from './htlc-table';
 import { PrivateKey, Variant } from '../../../core/types';
 import { ChannelContext } from '../params';
 import { Party, PaymentSigner } from '../tx/payment-signer';
@@ -29,8 +30,8 @@ export abstract class ChannelParty {
   /** Where the party is in the channel's life. */
   abstract get phase(): string;
 
-  /** The saved state's terms and funding outpoint. */
-  protected abstract get saved(): { readonly terms: OpenTerms; readonly funding?: { txid: string; vout: number } };
+  /** The saved state's terms, funding outpoint and HTLC table. */
+  protected abstract get saved(): { readonly terms: OpenTerms; readonly funding?: { txid: string; vout: number }; readonly htlcs: readonly HtlcRecord[] };
 
   /** The funding outpoint, once funding_created is made or received. */
   get funding(): {
@@ -65,6 +66,36 @@ export abstract class ChannelParty {
   /** The party's signer over the channel context. */
   protected get signer(): PaymentSigner {
     return this.derived.signer(this.saved.terms, this.saved.funding);
+  }
+
+  /**
+   * The HTLCs state `index` carries, revoked states' too: what its versions'
+   * HTLC outputs are built from (a penalty sweeps them all, a watcher claims them).
+   *
+   * @param index - A state's index.
+   * @returns Their records, in id order (copies).
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `index` is not a non-negative integer.
+   */
+  htlcsAt(index: number): HtlcRecord[] {
+    if (!Number.isSafeInteger(index) || index < 0) fail('INVALID_ARGUMENT', 'index must be a non-negative integer');
+    return htlcsAt(this.saved.htlcs, index).map(copyRecord);
+  }
+
+  /** Every HTLC the sender offered, removed ones too, in id order (copies). */
+  get htlcTable(): HtlcRecord[] {
+    return this.saved.htlcs.map(copyRecord);
+  }
+
+  /**
+   * The preimage of a hash, if the party has it for one of the channel's HTLCs.
+   *
+   * @param hash - H, 32 bytes.
+   * @returns P (a copy), or undefined.
+   */
+  preimageFor(hash: Uint8Array): Uint8Array | undefined {
+    if (!(hash instanceof Uint8Array)) return undefined;
+    const r = this.saved.htlcs.find((x) => x.preimage !== undefined && bytesEqual(x.hash, hash));
+    return r?.preimage ? Uint8Array.from(r.preimage) : undefined;
   }
 
   /** A message or call of phase `phase` only: a closing or closed channel says so, any other phase is unexpected. */

@@ -51,6 +51,8 @@ export interface ClosingParty {
   readonly phase: string;
   readonly close?: CloseRecord;
   readonly paymentPending: boolean;
+  /** HTLCs the latest agreed state carries: a close would pay each to the sender unresolved. */
+  readonly htlcsInFlight: number;
   /** The last final amount. */
   readonly amount: bigint;
   readonly signer: PaymentSigner;
@@ -63,6 +65,12 @@ export function checkMayPropose(p: ClosingParty): void {
   if (p.phase === 'closed' || p.phase === 'closing') fail('CHANNEL_CLOSED', `proposeClose: channel is ${p.phase}`);
   if (p.phase !== 'open') fail('UNEXPECTED_MESSAGE', `proposeClose in phase ${p.phase}`);
   if (p.paymentPending) fail('PAYMENT_PENDING', 'finish the payment in flight first');
+  checkNoHtlcs(p);
+}
+
+/** A close pays the receiver its total and the sender the rest: HTLCs in flight must be settled or failed first. */
+function checkNoHtlcs(p: ClosingParty): void {
+  if (p.htlcsInFlight > 0) fail('PAYMENT_PENDING', `${p.htlcsInFlight} HTLCs in flight: settle or fail them first`, { htlcs: p.htlcsInFlight });
 }
 
 /** The highest close fee rate a party signs: a valid rate, never absent (undefined would mean no bound at all). */
@@ -112,6 +120,7 @@ export function answerClose(
     fail('UNEXPECTED_MESSAGE', `close_offer in phase ${p.phase}`);
   }
   if (p.paymentPending) fail('PAYMENT_PENDING', 'a payment is in flight');
+  checkNoHtlcs(p);
   if (m.amount !== (done?.amount ?? p.amount)) fail('UPDATE_NOT_MONOTONIC', 'close amount differs from the last final amount');
   checkCloseFeeRate(m.feeRate, opts.maxFeeRate);
   const tx = p.signer.completeClose(m.amount, m.feeRate, m.sig);

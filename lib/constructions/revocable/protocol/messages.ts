@@ -6,15 +6,36 @@
  * (lib/protocol/schema.ts) checked against its interface; the encoder, the
  * strict decoder and the bad-input corpus all read that declaration.
  */
-import { bytes, int, pubkey, sats, signature } from '../../../protocol/fields';
+import { bytes, int, literal, object, optional, pubkey, sats, signature, union } from '../../../protocol/fields';
 import { messageRegistry } from '../../../protocol/registry';
 import { MessageOf, MessageSchema, defineMessage } from '../../../protocol/schema';
-import { FeeRate, PublicKey, Variant } from '../../../core/types';
+import { FeeRate, LOCKTIME_THRESHOLD, PublicKey, Variant } from '../../../core/types';
 import { Json, VARIANT } from '../../../protocol/wire';
 
 export { PROTOCOL_VERSION } from '../../../protocol/schema';
 const MAX_INDEX = 2 ** 48 - 1;
 const MAX_FEE_RATE = 100_000_000n;
+
+/** The most blocks an HTLC's claim delay D may be: a relative lock's range. */
+export const MAX_HTLC_DELAY = 0xffff;
+
+/**
+ * Why a receiver fails an HTLC, as the `fail` message carries it: a fixed
+ * list, so the message has a bounded size and says nothing the sender did
+ * not choose to hear.
+ */
+export const HTLC_FAIL_REASONS = ['unknown-hash', 'amount-mismatch', 'expiry-too-soon', 'downstream-failed', 'temporary', 'other'] as const;
+
+/** One of {@link HTLC_FAIL_REASONS}. */
+export type HtlcFailReason = (typeof HTLC_FAIL_REASONS)[number];
+
+/** The HTLC terms the sender proposes in open_channel; the receiver adds its key R_h in accept_channel. */
+export interface HtlcOpenTerms {
+  /** D, in blocks: how long the sender's timeout (sender's version) and the receiver's success (receiver's version) wait after the version confirms. */
+  readonly delay: number;
+  /** The most that HTLCs too small to be outputs may add to a version's fee together, in satoshis. */
+  readonly maxDustExposure: bigint;
+}
 
 /** Sender to receiver: the channel's terms and the sender's keys. */
 export interface OpenChannel {
@@ -34,6 +55,8 @@ export interface OpenChannel {
   readonly senderFundingKey: PublicKey;
   /** The sender's payout key. */
   readonly senderPayoutKey: PublicKey;
+  /** The HTLC terms, for a channel that carries HTLCs; absent, it carries none. */
+  readonly htlc?: HtlcOpenTerms;
 }
 
 /** Receiver to sender: the receiver's keys; the terms are accepted. */
@@ -48,6 +71,8 @@ export interface AcceptChannel {
   readonly receiverPayoutKey: PublicKey;
   /** The receiver's revocation key R_r. */
   readonly receiverRevocationKey: PublicKey;
+  /** R_h, the receiver's key in every HTLC's success branch: present exactly when open_channel proposed HTLC terms. */
+  readonly receiverHtlcKey?: PublicKey;
 }
 
 /** Sender to receiver: the funding outpoint and K_0; asks for the signature on the sender's refund. */
@@ -74,6 +99,47 @@ export interface FundingSigned {
   readonly sig: Uint8Array;
 }
 
+/** A plain payment: the receiver's total grows; the same as an offer without a change. */
+export interface PayChange {
+  /** The change's kind. */
+  readonly kind: 'pay';
+}
+
+/** A new HTLC, locked from the sender's balance; the receiver's total stays as it was. */
+export interface AddHtlcChange {
+  /** The change's kind. */
+  readonly kind: 'addHtlc';
+  /** The HTLC's id: the previous HTLC's id + 1, from 0. */
+  readonly id: number;
+  /** The satoshis it locks. */
+  readonly amount: bigint;
+  /** H = SHA256(P), 32 bytes. */
+  readonly hash: Uint8Array;
+  /** E, the block height from which the sender may take it back. */
+  readonly expiry: number;
+}
+
+/** An HTLC paid: removed, its amount added to the receiver's total. */
+export interface SettleHtlcChange {
+  /** The change's kind. */
+  readonly kind: 'settleHtlc';
+  /** The HTLC's id. */
+  readonly id: number;
+  /** P, 32 bytes, with SHA256(P) = H. */
+  readonly preimage: Uint8Array;
+}
+
+/** An HTLC failed: removed, its amount back in the sender's balance; the receiver's total stays as it was. */
+export interface FailHtlcChange {
+  /** The change's kind. */
+  readonly kind: 'failHtlc';
+  /** The HTLC's id. */
+  readonly id: number;
+}
+
+/** What an offer's new state changes. */
+export type OfferChange = PayChange | AddHtlcChange | SettleHtlcChange | FailHtlcChange;
+
 /** Sender to receiver: a payment, as the next state. */
 export interface Offer {
   /** The message's type. */
@@ -82,12 +148,14 @@ export interface Offer {
   readonly channelId: Uint8Array;
   /** The new state's number. */
   readonly index: number;
-  /** The receiver's total in it, in satoshis. */
+  /** The receiver's total in it (its balance output, HTLCs not counted), in satoshis. */
   readonly amount: bigint;
   /** K_index, the sender's update key of the new state. */
   readonly updateKey: PublicKey;
   /** Sender's signature on the receiver's version of state `index`. */
   readonly sig: Uint8Array;
+  /** What the new state changes; absent, a plain payment (as `pay`). */
+  readonly change?: OfferChange;
 }
 
 /** Receiver to sender: the signature on the sender's version of the offered state. */
@@ -112,6 +180,30 @@ export interface Revoke {
   readonly index: number;
   /** k_index, 32 bytes. */
   readonly secret: Uint8Array;
+}
+
+/** Receiver to sender: the preimage of an HTLC, asking the sender to settle it. */
+export interface Fulfill {
+  /** The message's type. */
+  readonly type: 'fulfill';
+  /** The channel's id (BOLT 2's, from the funding outpoint). */
+  readonly channelId: Uint8Array;
+  /** The HTLC's id. */
+  readonly id: number;
+  /** P, 32 bytes, with SHA256(P) = H. */
+  readonly preimage: Uint8Array;
+}
+
+/** Receiver to sender: the receiver gives up an HTLC; the sender may fail it at once. */
+export interface Fail {
+  /** The message's type. */
+  readonly type: 'fail';
+  /** The channel's id (BOLT 2's, from the funding outpoint). */
+  readonly channelId: Uint8Array;
+  /** The HTLC's id. */
+  readonly id: number;
+  /** Why, from {@link HTLC_FAIL_REASONS}. */
+  readonly reason: HtlcFailReason;
 }
 
 /** Either party: a cooperative close of the last final amount, signed. */
@@ -140,37 +232,54 @@ export interface CloseSigned {
 
 /** Any protocol message. */
 export type Message =
-  | OpenChannel | AcceptChannel | FundingCreated | FundingSigned | Offer | Accept | Revoke | CloseOffer | CloseSigned;
+  | OpenChannel | AcceptChannel | FundingCreated | FundingSigned | Offer | Accept | Revoke | CloseOffer | CloseSigned | Fulfill | Fail;
 
 /** The `type` of a message. */
 export type MessageType = Message['type'];
 
 const CHANNEL_ID = bytes(32);
 const INDEX = int(1, MAX_INDEX);
+const HTLC_ID = int(0, MAX_INDEX);
+// A block height: the protocol's HTLC expiries are heights, whose rules (R1, R3) count blocks.
+const HTLC_EXPIRY = int(1, LOCKTIME_THRESHOLD - 1);
+const HASH = bytes(32);
+const PREIMAGE = bytes(32);
+const OFFER_CHANGE = union('kind', {
+  pay: {},
+  addHtlc: { id: HTLC_ID, amount: sats(), hash: HASH, expiry: HTLC_EXPIRY },
+  settleHtlc: { id: HTLC_ID, preimage: PREIMAGE },
+  failHtlc: { id: HTLC_ID },
+});
 
 const SCHEMAS = [
   defineMessage<OpenChannel>({
     type: 'open_channel',
     fields: {
       tempChannelId: CHANNEL_ID, capacity: sats(), variant: VARIANT, margin: int(0, 0xffff), feeRate: sats(MAX_FEE_RATE),
-      senderFundingKey: pubkey(), senderPayoutKey: pubkey(),
+      senderFundingKey: pubkey(), senderPayoutKey: pubkey(), htlc: optional(object({ delay: int(1, MAX_HTLC_DELAY), maxDustExposure: sats() })),
     },
   }),
   defineMessage<AcceptChannel>({
     type: 'accept_channel',
-    fields: { tempChannelId: CHANNEL_ID, receiverFundingKey: pubkey(), receiverPayoutKey: pubkey(), receiverRevocationKey: pubkey() },
+    fields: {
+      tempChannelId: CHANNEL_ID, receiverFundingKey: pubkey(), receiverPayoutKey: pubkey(), receiverRevocationKey: pubkey(), receiverHtlcKey: optional(pubkey()),
+    },
   }),
   defineMessage<FundingCreated>({
     type: 'funding_created',
     fields: { tempChannelId: CHANNEL_ID, fundingTxid: bytes(32), fundingVout: int(0, 0xffff), updateKey: pubkey() },
   }),
   defineMessage<FundingSigned>({ type: 'funding_signed', fields: { channelId: CHANNEL_ID, sig: signature() } }),
-  defineMessage<Offer>({ type: 'offer', fields: { channelId: CHANNEL_ID, index: INDEX, amount: sats(), updateKey: pubkey(), sig: signature() } }),
+  defineMessage<Offer>({
+    type: 'offer', fields: { channelId: CHANNEL_ID, index: INDEX, amount: sats(), updateKey: pubkey(), sig: signature(), change: optional(OFFER_CHANGE) },
+  }),
   defineMessage<Accept>({ type: 'accept', fields: { channelId: CHANNEL_ID, index: INDEX, sig: signature() } }),
   // The state being revoked is one below the offer's.
   defineMessage<Revoke>({ type: 'revoke', fields: { channelId: CHANNEL_ID, index: int(0, MAX_INDEX - 1), secret: bytes(32) } }),
   defineMessage<CloseOffer>({ type: 'close_offer', fields: { channelId: CHANNEL_ID, amount: sats(), feeRate: sats(MAX_FEE_RATE), sig: signature() } }),
   defineMessage<CloseSigned>({ type: 'close_signed', fields: { channelId: CHANNEL_ID, sig: signature() } }),
+  defineMessage<Fulfill>({ type: 'fulfill', fields: { channelId: CHANNEL_ID, id: HTLC_ID, preimage: PREIMAGE } }),
+  defineMessage<Fail>({ type: 'fail', fields: { channelId: CHANNEL_ID, id: HTLC_ID, reason: literal(...HTLC_FAIL_REASONS) } }),
 ] as const;
 
 /** Every message type has its schema and every schema is a Message: a message added to one and not the other fails to compile. */

@@ -17,6 +17,8 @@ import {
   readObject, readOptional, stateError,
 } from '../../../protocol/party';
 import { OpenTerms, termsFromJson, termsToJson } from './terms';
+import { HtlcRecord, amountFollows, changeAt, htlcTableToJson, htlcsAt, lockedTotal, readHtlcTable } from './htlc-table';
+import { receiverVersionHash } from './htlc-rules';
 import { Json, hex } from '../../../protocol/wire';
 
 /**
@@ -47,10 +49,24 @@ export interface ReceiverState {
   /** Offered and accepted, awaiting the revoke of `current`. */
   readonly pending?: SignedState;
   readonly close?: CloseRecord;
+  /** Every HTLC the sender offered, with the states that carry it (empty in a channel without HTLC terms). */
+  readonly htlcs: readonly HtlcRecord[];
+  /** The receiver's margins for new HTLCs, fixed at accept; present exactly with HTLC terms. */
+  readonly htlcPolicy?: HtlcMargins;
 }
 
-/** 2: the funding policy (depth, zero-conf budget) is saved; a /1 state never checked its funding. */
+/** What the receiver holds new HTLCs' expiries to: R1's delta and G. */
+export interface HtlcMargins {
+  readonly minExpiryDelta: number;
+  readonly claimMargin: number;
+}
+
+/**
+ * 2: the funding policy (depth, zero-conf budget) is saved; a /1 state never checked its funding.
+ * 3: a channel with HTLC terms, with the HTLC table and margins; one without them still saves as /2, byte for byte.
+ */
 const FORMAT = 'revchan-receiver/2';
+const FORMAT_HTLC = 'revchan-receiver/3';
 const PHASES: readonly ReceiverPhase[] = ['accepted', 'funded', 'open', 'closing', 'closed'];
 
 type ReceiverPart = 'funding' | 'confirmed' | 'current' | 'pending' | 'close' | 'closeTx';
@@ -67,7 +83,7 @@ const PHASE_PARTS: PhaseParts<ReceiverPhase, ReceiverPart> = {
 export function receiverStateToJson(s: ReceiverState, store: RevocationStore): Json {
   const signed = (x: SignedState | undefined) => (x ? { index: x.index, amount: x.amount.toString(), updateKey: hex(x.updateKey), senderSig: hexOrNull(x.senderSig) } : null);
   return {
-    format: FORMAT,
+    format: s.terms.htlc ? FORMAT_HTLC : FORMAT,
     phase: s.phase,
     terms: termsToJson(s.terms),
     funding: outpointToJson(s.funding),
@@ -77,6 +93,10 @@ export function receiverStateToJson(s: ReceiverState, store: RevocationStore): J
     current: signed(s.current),
     pending: signed(s.pending),
     close: closeToJson(s.close),
+    ...(s.terms.htlc ? {
+      htlcPolicy: s.htlcPolicy ? { minExpiryDelta: s.htlcPolicy.minExpiryDelta, claimMargin: s.htlcPolicy.claimMargin } : null,
+      htlcs: htlcTableToJson(s.htlcs),
+    } : {}),
     revocations: store.toJSON(),
   };
 }
@@ -84,7 +104,7 @@ export function receiverStateToJson(s: ReceiverState, store: RevocationStore): J
 /** The state as written, with its parts checked against each other; nothing is re-derived yet (see verifyReceiverState). */
 export function readReceiverState(json: unknown): { state: ReceiverState; store: RevocationStore } {
   const o = readObject(json, 'state');
-  if (o.format !== FORMAT) stateError('not a receiver state');
+  if (o.format !== FORMAT && o.format !== FORMAT_HTLC) stateError('not a receiver state');
   if (!PHASES.includes(o.phase as ReceiverPhase)) stateError('phase');
   if (typeof o.fundingConfirmed !== 'boolean') stateError('fundingConfirmed');
   const signed = (x: Json): SignedState => ({
@@ -92,6 +112,8 @@ export function readReceiverState(json: unknown): { state: ReceiverState; store:
     ...readHexOrNull(x, 'senderSig'),
   });
   const terms = termsFromJson(o.terms);
+  if ((o.format === FORMAT_HTLC) !== (terms.htlc !== undefined)) stateError(`format ${String(o.format)} with${terms.htlc ? '' : 'out'} HTLC terms`);
+  if (o.format === FORMAT && ('htlcs' in o || 'htlcPolicy' in o)) stateError('HTLCs in a state without HTLC terms');
   const funding = outpointFromJson(o.funding);
   const current = readOptional(o, 'current', signed);
   const pending = readOptional(o, 'pending', signed);
@@ -101,9 +123,15 @@ export function readReceiverState(json: unknown): { state: ReceiverState; store:
   const budget = o.zeroConfBudget === null ? undefined : readBig(o, 'zeroConfBudget');
   if (budget !== undefined && budget > MAX_MONEY) stateError('zeroConfBudget');
   const fundingPolicy: FundingPolicy = budget === undefined ? { depth } : { depth, zeroConfBudget: budget };
+  const phase = o.phase as ReceiverPhase;
+  // A closed receiver may have let an accepted offer go: the sender signed that state, so the table keeps it.
+  const lastIndex = pending?.index ?? (current ? current.index + (phase === 'closed' ? 1 : 0) : 0);
+  const htlcs = o.format === FORMAT_HTLC ? readHtlcTable(o.htlcs, lastIndex) : [];
+  const htlcPolicy = o.format === FORMAT_HTLC ? readMargins(o.htlcPolicy) : undefined;
   const s: ReceiverState = {
-    phase: o.phase as ReceiverPhase, terms, fundingPolicy, fundingConfirmed: o.fundingConfirmed,
+    phase, terms, fundingPolicy, fundingConfirmed: o.fundingConfirmed, htlcs,
     ...(funding ? { funding } : {}), ...(current ? { current } : {}), ...(pending ? { pending } : {}), ...(close ? { close } : {}),
+    ...(htlcPolicy ? { htlcPolicy } : {}),
   };
   // The receiver's keys are in its terms from the start (Receiver.accept).
   if (!terms.receiverFundingKey) stateError('terms: a receiver state without the receiver\'s keys');
@@ -113,14 +141,16 @@ export function readReceiverState(json: unknown): { state: ReceiverState; store:
   // A signed state needs the outpoint its transactions spend; a close, the state it closes.
   if (current && !funding) fieldError('current', 'a signed state without a funding outpoint');
   if (close && !current) fieldError('close', 'a close without the state it closes');
-  // A payment in flight is always the state after the current one, paying more.
-  if (current && pending && (pending.index !== current.index + 1 || pending.amount <= current.amount)) {
+  // A payment in flight is always the state after the current one, paying what its change says.
+  if (current && pending && (pending.index !== current.index + 1 || !amountFollows(current.amount, pending.amount, changeAt(htlcs, pending.index), htlcs))) {
     stateError('pending: not the state after the current one');
   }
+  if (close && current && htlcsAt(htlcs, current.index).length > 0) fieldError('close', 'a close with HTLCs in flight');
   // Open on shallow evidence only with a budget, and never past it.
   if (!s.fundingConfirmed && (s.phase === 'open' || s.phase === 'closing')) {
     if (budget === undefined) stateError(`phase ${s.phase} with the funding not confirmed and no zero-conf budget`);
-    if ((pending ?? current)!.amount > budget) stateError('an amount above the zero-conf budget while the funding is not confirmed');
+    const top = (pending ?? current)!;
+    if (top.amount + lockedTotal(htlcsAt(htlcs, top.index)) > budget) stateError('an amount above the zero-conf budget while the funding is not confirmed');
   }
   return { state: s, store: RevocationStore.fromJSON(o.revocations) };
 }
@@ -136,10 +166,10 @@ export function verifyReceiverState(s: ReceiverState, store: RevocationStore, si
     if (store.size() !== 0) fieldError('revocations', 'secrets without a signed state');
     return;
   }
-  verifySigned(signer, current, 'current');
+  verifySigned(signer, current, 'current', htlcsAt(s.htlcs, current.index));
   if (s.pending) {
     if (s.pending.senderSig === undefined) fieldError('pending.senderSig', 'an accepted offer without the sender\'s signature');
-    verifySigned(signer, s.pending, 'pending');
+    verifySigned(signer, s.pending, 'pending', htlcsAt(s.htlcs, s.pending.index));
   }
   if (!store.coversIndicesBelow(BigInt(current.index))) fieldError('revocations', `not the secrets of exactly the states below ${current.index}`);
   // A key whose secret we hold is a state already revoked: the current or pending state cannot have it.
@@ -151,7 +181,7 @@ export function verifyReceiverState(s: ReceiverState, store: RevocationStore, si
   if (s.close) checkSavedClose(signer, s.close, current.amount);
 }
 
-function verifySigned(signer: PaymentSigner, st: SignedState, field: string): void {
+function verifySigned(signer: PaymentSigner, st: SignedState, field: string, htlcs: readonly HtlcRecord[]): void {
   // State 0 is the sender's refund: it pays us nothing, and we hold nothing of it.
   if (st.index === 0) {
     if (st.amount !== 0n || st.senderSig !== undefined) fieldError(field, 'state 0 pays the receiver nothing and carries no signature');
@@ -160,8 +190,16 @@ function verifySigned(signer: PaymentSigner, st: SignedState, field: string): vo
   const sig = st.senderSig;
   if (sig === undefined) fieldError(`${field}.senderSig`, 'a paying state without the sender\'s signature');
   checkSavedSignature({
-    hashField: `${field}.amount`, hash: () => signer.receiverVersionHash(BigInt(st.index), st.amount),
+    hashField: `${field}.amount`, hash: () => receiverVersionHash(signer, st.index, st.amount, htlcs),
     sigField: `${field}.senderSig`, sig, verify: (h, s) => signer.verifyCounterparty(h, s),
     what: `our version of state ${st.index} paying ${st.amount}`,
   });
+}
+
+function readMargins(v: unknown): HtlcMargins {
+  const o = readObject(v, 'htlcPolicy');
+  if (Object.keys(o).length !== 2) stateError('htlcPolicy: exactly minExpiryDelta and claimMargin');
+  const m = { minExpiryDelta: readInt(o, 'minExpiryDelta'), claimMargin: readInt(o, 'claimMargin') };
+  if (m.minExpiryDelta < 1 || m.minExpiryDelta > 0xffff || m.claimMargin > 0xffff) stateError('htlcPolicy: out of range');
+  return m;
 }

@@ -13,19 +13,28 @@ import { verifyChannelParams } from '../params';
 import { bytesEqual, toHex } from '../../../core/hash';
 import { PaymentSigner } from '../tx/payment-signer';
 import { PenaltyParams, signPenaltyTx } from '../tx/penalty';
+import { HtlcClaimParams, signHtlcSuccessTx } from '../tx/htlc-claims';
 import { decodeObscuredIndex } from '../tx/state-number';
 import {
   DUST_P2WSH, FeeRate, MAX_FEE_RATE, PrivateKey, PublicKey, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey, feeForWeight,
 } from '../../../core/types';
 import { PAYMENT_WEIGHT } from '../tx/weights';
 import {
-  Accept, AcceptChannel, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, Offer, Revoke,
+  Accept, AcceptChannel, CloseOffer, CloseSigned, Fail, Fulfill, FundingCreated, FundingSigned, HTLC_FAIL_REASONS, HtlcFailReason, HtlcOpenTerms,
+  MAX_HTLC_DELAY, OpenChannel, Offer, OfferChange, Revoke,
 } from './messages';
 import { ChainView, checkChainView, cltvCutoffReached, copyVariant, expectMessage, fieldError, savedField } from '../../../protocol/party';
 import { OpenTerms, channelParamsOf } from './terms';
 import {
-  ReceiverPhase, ReceiverState, SignedState, readReceiverState, receiverStateToJson, verifyReceiverState,
+  HtlcMargins, ReceiverPhase, ReceiverState, SignedState, readReceiverState, receiverStateToJson, verifyReceiverState,
 } from './receiver-state';
+import {
+  HtlcRecord, changeAt, copyRecord, htlcOf, htlcsAt, lockedTotal, opens, recordOf, sameChange, stateHtlcs, withRecord,
+} from './htlc-table';
+import { applyHtlcChange } from './htlc-changes';
+import {
+  DEFAULT_HTLC_CLAIM_MARGIN, DEFAULT_HTLC_MIN_EXPIRY_DELTA, checkHtlcExpiry, checkStateFits, receiverVersionHash, senderVersionHash,
+} from './htlc-rules';
 import { ClosingParty, answerClose, completeClose, proposeClose } from './close-flow';
 import { ChildPaysForParent, childPaysForParent } from './cpfp';
 import {
@@ -35,6 +44,11 @@ import { ChannelParty } from './channel-party';
 import { Json } from '../../../protocol/wire';
 
 export { ReceiverPhase };
+
+/** Whether an offer's change is a plain payment (absent, or `pay`). */
+function isPay(c: unknown): boolean {
+  return c === undefined || (c !== null && typeof c === 'object' && (c as { kind?: unknown }).kind === 'pay');
+}
 
 /** The receiver's long-lived keys: never part of its saved state, handed in at accept and at every restore. */
 export interface ReceiverSecrets {
@@ -74,6 +88,22 @@ export interface ReceiverPolicy {
     /** The most the receiver's total may reach before the funding is deep, in satoshis. */
     readonly budget: bigint;
   };
+  /** What the receiver agrees to in a channel with HTLC terms (it needs `secrets.htlcKey` for one). */
+  readonly htlc?: ReceiverHtlcPolicy;
+}
+
+/** The receiver's bounds on a channel's HTLC terms and on each HTLC. */
+export interface ReceiverHtlcPolicy {
+  /** The smallest D accepted, in blocks: the time the receiver has to claim on a sender's version published at E (default 12). */
+  readonly minDelay?: number;
+  /** The largest D accepted, in blocks (default 2016). */
+  readonly maxDelay?: number;
+  /** The largest dust bound accepted, in satoshis (default 50,000). */
+  readonly maxDustExposure?: bigint;
+  /** R1: a new HTLC's expiry at least this many blocks above the tip ({@link DEFAULT_HTLC_MIN_EXPIRY_DELTA} by default; never below D + G + 1). */
+  readonly minExpiryDelta?: number;
+  /** G: blocks for a claim to confirm ({@link DEFAULT_HTLC_CLAIM_MARGIN} by default); a CLTV channel takes only HTLCs with E + D + G before its cutoff. */
+  readonly claimMargin?: number;
 }
 
 /** A payment that became final with a revoke. */
@@ -84,6 +114,50 @@ export interface PaymentReceived {
   readonly amount: bigint;
   /** What this payment added to the total. */
   readonly increment: bigint;
+  /** For a state that changed an HTLC: which change, and the HTLC's record as it is now. Absent for a plain payment. */
+  readonly htlc?: HtlcFinal;
+}
+
+/** An HTLC change made final by a revoke. */
+export interface HtlcFinal {
+  /** The change: an HTLC added (now irrevocably committed: safe to forward), settled or failed. */
+  readonly change: 'addHtlc' | 'settleHtlc' | 'failHtlc';
+  /** The HTLC's record (a copy). */
+  readonly record: HtlcRecord;
+}
+
+const MIN_HTLC_DELAY = 12;
+const MAX_HTLC_DELAY_ACCEPTED = 2016;
+const MAX_DUST_EXPOSURE_ACCEPTED = 50_000n;
+
+/** The receiver's margins for a channel's HTLCs, from its policy and the channel's D. */
+function htlcMarginsOf(policy: ReceiverHtlcPolicy, delay: number): HtlcMargins {
+  const count = (v: unknown, what: string) => {
+    if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < 0 || (v as number) > 0xffff)) fail('INVALID_ARGUMENT', `policy.htlc.${what} must be an integer in [0, 65535]`);
+    return v as number | undefined;
+  };
+  const claimMargin = count(policy.claimMargin, 'claimMargin') ?? DEFAULT_HTLC_CLAIM_MARGIN;
+  // An HTLC arriving within D + G of its expiry would have to go on chain at once (R4).
+  const minExpiryDelta = Math.max(count(policy.minExpiryDelta, 'minExpiryDelta') ?? DEFAULT_HTLC_MIN_EXPIRY_DELTA, delay + claimMargin + 1);
+  return { minExpiryDelta, claimMargin };
+}
+
+/** The HTLC terms an open_channel proposes, held to the receiver's policy, with R_h and the receiver's margins. */
+function acceptHtlcTerms(m: OpenChannel, secrets: ReceiverSecrets, policy: ReceiverHtlcPolicy, others: readonly PublicKey[]): {
+  terms: HtlcOpenTerms; key: PublicKey; margins: HtlcMargins;
+} {
+  const h = m.htlc!;
+  if (h === null || typeof h !== 'object') fail('INVALID_ARGUMENT', 'htlc terms must be {delay, maxDustExposure}');
+  if (policy === null || typeof policy !== 'object') fail('INVALID_ARGUMENT', 'policy.htlc must be an object');
+  if (!Number.isSafeInteger(h.delay) || h.delay < 1 || h.delay > MAX_HTLC_DELAY) fail('INVALID_TIMELOCK', `the HTLC delay D must be in [1, ${MAX_HTLC_DELAY}] blocks`);
+  if (h.delay < (policy.minDelay ?? MIN_HTLC_DELAY)) fail('INVALID_TIMELOCK', 'HTLC delay D too short to claim within');
+  if (h.delay > (policy.maxDelay ?? MAX_HTLC_DELAY_ACCEPTED)) fail('INVALID_TIMELOCK', 'HTLC delay D longer than the policy takes');
+  checkAmount(h.maxDustExposure, 'maxDustExposure');
+  if (h.maxDustExposure > (policy.maxDustExposure ?? MAX_DUST_EXPOSURE_ACCEPTED)) fail('INVALID_AMOUNT', 'HTLC dust bound above policy');
+  if (secrets.htlcKey === undefined) fail('INVALID_KEY', 'a channel with HTLC terms needs secrets.htlcKey');
+  const key = derivePublicKey(asPrivateKey(secrets.htlcKey, 'htlcKey'));
+  if (others.some((k) => bytesEqual(k, key))) fail('INVALID_KEY', 'the HTLC key must differ from the channel\'s other keys');
+  return { terms: { delay: h.delay, maxDustExposure: h.maxDustExposure }, key, margins: htlcMarginsOf(policy, h.delay) };
 }
 
 function checkSecretsObject(secrets: ReceiverSecrets): void {
@@ -140,6 +214,8 @@ export class Receiver extends ChannelParty {
    * @throws {@link ChannelError} `INVALID_TIMELOCK` if `variant` is malformed, a CSV delay is below `minCsvDelay`, or a CLTV margin below `minMargin`.
    * @throws {@link ChannelError} `CHANNEL_EXPIRED` if a CLTV channel's cutoff is already reached.
    * @throws {@link ChannelError} `INVALID_KEY` if a sender key or a receiver secret is malformed, or the sender uses one of the receiver's keys.
+   * @throws {@link ChannelError} `INVALID_KEY` if `m` proposes HTLC terms and `secrets.htlcKey` is missing, malformed or one of the channel's other keys.
+   * @throws {@link ChannelError} `INVALID_TIMELOCK` if the HTLC delay D is outside `policy.htlc`; `INVALID_AMOUNT` if its dust bound is above it or not an amount; `INVALID_ARGUMENT` if `policy.htlc` is malformed.
    */
   static accept(m: OpenChannel, secrets: ReceiverSecrets, policy: ReceiverPolicy = {}, chain?: ChainView): {
     /** The new receiver, in phase `accepted`. */
@@ -177,12 +253,17 @@ export class Receiver extends ChannelParty {
     for (const k of Object.values(own)) {
       if (bytesEqual(k, m.senderFundingKey) || bytesEqual(k, m.senderPayoutKey)) fail('INVALID_KEY', 'sender uses one of our keys');
     }
+    const htlc = m.htlc === undefined ? undefined : acceptHtlcTerms(m, secrets, policy.htlc ?? {}, [...Object.values(own), m.senderFundingKey, m.senderPayoutKey]);
     const terms: OpenTerms = {
       tempChannelId: m.tempChannelId, capacity: m.capacity, variant, margin: m.margin, feeRate: m.feeRate,
       senderFundingKey: m.senderFundingKey, senderPayoutKey: m.senderPayoutKey, ...own,
+      ...(htlc ? { htlc: htlc.terms, receiverHtlcKey: htlc.key } : {}),
     };
-    const receiver = new Receiver({ phase: 'accepted', terms, fundingPolicy, fundingConfirmed: false }, new RevocationStore(), secrets);
-    return { receiver, message: { type: 'accept_channel', tempChannelId: m.tempChannelId, ...own } };
+    const state: ReceiverState = {
+      phase: 'accepted', terms, fundingPolicy, fundingConfirmed: false, htlcs: [], ...(htlc ? { htlcPolicy: htlc.margins } : {}),
+    };
+    const receiver = new Receiver(state, new RevocationStore(), secrets);
+    return { receiver, message: { type: 'accept_channel', tempChannelId: m.tempChannelId, ...own, ...(htlc ? { receiverHtlcKey: htlc.key } : {}) } };
   }
 
   // ---- views
@@ -265,9 +346,11 @@ export class Receiver extends ChannelParty {
 
   /**
    * Check an offer and sign the sender's version of the new state. Nothing is final yet.
+   * An offer with an HTLC change is applied to the receiver's own table, and
+   * both versions are rebuilt from it: the sender's bytes are never signed.
    *
    * @param m - The sender's offer.
-   * @param chain - The chain tip; required in a CLTV channel.
+   * @param chain - The chain tip; required in a CLTV channel, and for an HTLC added or failed without the receiver's fail.
    * @returns The accept to send.
    * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
    * @throws {@link ChannelError} `FUNDING_NOT_CONFIRMED` if the funding is not confirmed yet, or the new total is above the zero-conf budget.
@@ -283,6 +366,13 @@ export class Receiver extends ChannelParty {
    * @throws {@link ChannelError} `CHANNEL_EXPIRED` if a CLTV channel is past its payment cutoff.
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if every output of the new state would be dust.
    * @throws {@link ChannelError} `INVALID_SIGNATURE` if `m.sig` does not sign the receiver's version of the new state.
+   * @throws {@link ChannelError} `HTLC_NOT_NEGOTIATED` if `m.change` changes an HTLC in a channel without HTLC terms; `MESSAGE_INVALID` if it is no change.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if `m.amount` is not the receiver's total the change gives (an add or a fail leaves it, a settle adds the HTLC's amount), or an added HTLC's amount is not in [1, MAX_MONEY].
+   * @throws {@link ChannelError} `UPDATE_INDEX_MISMATCH` if an added HTLC's id is not the next one; `INVALID_ARGUMENT` if its hash is not 32 bytes; `INVALID_TIMELOCK` if its expiry is not a block height.
+   * @throws {@link ChannelError} `HTLC_EXPIRY_TOO_SOON` if an added HTLC expires less than the policy's delta above the tip; `HTLC_EXPIRY_PAST_CHANNEL` if, in a CLTV channel, its E + D + G passes the cutoff; `INVALID_ARGUMENT` if an add, or a fail the receiver did not send, comes without `chain`.
+   * @throws {@link ChannelError} `HTLC_TOO_MANY`, `HTLC_DUST_EXPOSURE` or `AMOUNT_EXCEEDS_CAPACITY` if the new state with its HTLCs does not fit the channel.
+   * @throws {@link ChannelError} `HTLC_UNKNOWN` if a settled or failed HTLC is not in flight; `HTLC_PREIMAGE_MISMATCH` if a settle's preimage does not open it.
+   * @throws {@link ChannelError} `HTLC_NOT_EXPIRED` if a failed HTLC was not failed by the receiver and the tip is below its expiry.
    */
   onOffer(m: Offer, chain?: ChainView): Accept {
     expectMessage(m, 'offer');
@@ -292,12 +382,23 @@ export class Receiver extends ChannelParty {
     const cur = this.s.current!;
     if (this.s.pending) return this.acceptAgain(this.s.pending, m);
     if (m.index !== cur.index + 1) fail('UPDATE_INDEX_MISMATCH', `offer for state ${m.index}, expected ${cur.index + 1}`);
-    if (typeof m.amount !== 'bigint' || m.amount <= cur.amount) fail('UPDATE_NOT_MONOTONIC', 'amount must increase');
+    const change = isPay(m.change) ? undefined : m.change as Exclude<OfferChange, { kind: 'pay' }>;
+    let table = this.s.htlcs;
+    if (change === undefined) {
+      if (typeof m.amount !== 'bigint' || m.amount <= cur.amount) fail('UPDATE_NOT_MONOTONIC', 'amount must increase');
+    } else {
+      const next = this.applyChange(cur, change, chain);
+      if (m.amount !== next.amount) fail('INVALID_AMOUNT', 'the amount is not the receiver\'s total the change gives', { expected: next.amount.toString() });
+      table = next.table;
+    }
     const ctx = this.context;
-    if (m.amount > ctx.params.capacity - ctx.paymentFee) fail('AMOUNT_EXCEEDS_CAPACITY', 'amount exceeds what the sender has after fees');
+    const htlcs = stateHtlcs(table, m.index);
+    checkStateFits(ctx, m.amount, htlcs);
     const budget = this.zeroConfBudget;
-    if (budget !== undefined && m.amount > budget) {
-      fail('FUNDING_NOT_CONFIRMED', 'the funding is not deep enough for a total above the zero-conf budget', { amount: m.amount.toString(), budget: budget.toString() });
+    // What the receiver stands to lose if the funding never confirms: its total and the HTLCs it would forward.
+    const exposure = htlcs.length === 0 ? m.amount : m.amount + lockedTotal(htlcs);
+    if (budget !== undefined && exposure > budget) {
+      fail('FUNDING_NOT_CONFIRMED', 'the funding is not deep enough for a total above the zero-conf budget', { amount: exposure.toString(), budget: budget.toString() });
     }
     if (!(m.updateKey instanceof Uint8Array) || m.updateKey.length !== 33 || !ecc().isPoint(m.updateKey)) fail('INVALID_KEY', 'update key is not a valid point');
     if (bytesEqual(m.updateKey, cur.updateKey)) fail('UPDATE_KEY_REUSED', 'update key equals the current one');
@@ -305,14 +406,26 @@ export class Receiver extends ChannelParty {
       if (cltvCutoffReached(this.s.terms.variant, this.s.terms.margin, checkChainView(chain, 'a payment in a CLTV channel'))) fail('CHANNEL_EXPIRED', 'past the payment cutoff');
     }
     const signer = this.signer;
-    if (!signer.verifyCounterparty(signer.receiverVersionHash(BigInt(m.index), m.amount), m.sig)) {
+    // Our version rebuilt from our own state and the checked change; the sender's bytes are never signed.
+    if (!signer.verifyCounterparty(receiverVersionHash(signer, m.index, m.amount, htlcs), m.sig)) {
       fail('INVALID_SIGNATURE', 'offer signature does not sign our version of the new state');
     }
     // m.updateKey passed the point check above; a second check would cost as much as a signature hash does.
     const updateKey = Uint8Array.from(m.updateKey) as PublicKey;
-    const sig = signer.sign(signer.trustedSenderVersionHash(BigInt(m.index), m.amount, updateKey));
-    this.s = { ...this.s, pending: { index: m.index, amount: m.amount, updateKey, senderSig: Uint8Array.from(m.sig) } };
+    const sig = signer.sign(senderVersionHash(signer, m.index, m.amount, updateKey, htlcs));
+    this.s = { ...this.s, pending: { index: m.index, amount: m.amount, updateKey, senderSig: Uint8Array.from(m.sig) }, htlcs: table };
     return { type: 'accept', channelId: this.channelId, index: m.index, sig };
+  }
+
+  private applyChange(cur: SignedState, change: Exclude<OfferChange, { kind: 'pay' }>, chain: ChainView | undefined) {
+    const t = this.s.terms;
+    const margins = this.s.htlcPolicy;
+    return applyHtlcChange({
+      table: this.s.htlcs, index: cur.index, amount: cur.amount, ...(t.htlc ? { terms: t.htlc } : {}), ...(chain !== undefined ? { chain } : {}),
+      checkExpiry: (expiry, c) => checkHtlcExpiry({
+        expiry, delay: t.htlc!.delay, variant: t.variant, margin: t.margin, minExpiryDelta: margins!.minExpiryDelta, claimMargin: margins!.claimMargin,
+      }, c),
+    }, change);
   }
 
   /**
@@ -335,10 +448,11 @@ export class Receiver extends ChannelParty {
    * version whose key is never revoked could be broadcast unpunished later.
    */
   private acceptAgain(p: SignedState, m: Offer): Accept {
-    const same = m.index === p.index && m.amount === p.amount && m.updateKey instanceof Uint8Array && bytesEqual(m.updateKey, p.updateKey);
+    const same = m.index === p.index && m.amount === p.amount && m.updateKey instanceof Uint8Array && bytesEqual(m.updateKey, p.updateKey)
+      && sameChange(changeAt(this.s.htlcs, p.index), m.change);
     if (!same) fail('PAYMENT_PENDING', `an offer for state ${p.index} is already accepted and awaits its revoke`);
     const signer = this.signer;
-    if (!signer.verifyCounterparty(signer.receiverVersionHash(BigInt(m.index), m.amount), m.sig)) {
+    if (!signer.verifyCounterparty(receiverVersionHash(signer, p.index, p.amount, stateHtlcs(this.s.htlcs, p.index)), m.sig)) {
       fail('INVALID_SIGNATURE', 'offer signature does not sign our version of the new state');
     }
     return this.acceptOf(p);
@@ -346,7 +460,8 @@ export class Receiver extends ChannelParty {
 
   private acceptOf(p: SignedState): Accept {
     const signer = this.signer;
-    return { type: 'accept', channelId: this.channelId, index: p.index, sig: signer.sign(signer.trustedSenderVersionHash(BigInt(p.index), p.amount, p.updateKey)) };
+    const sig = signer.sign(senderVersionHash(signer, p.index, p.amount, p.updateKey, stateHtlcs(this.s.htlcs, p.index)));
+    return { type: 'accept', channelId: this.channelId, index: p.index, sig };
   }
 
   /**
@@ -376,7 +491,88 @@ export class Receiver extends ChannelParty {
     // The store refuses a secret inconsistent with earlier ones and is left unchanged when it does; it keeps a copy.
     this.store.insertUpdateSecret(BigInt(m.index), m.secret);
     this.s = { ...this.s, current: pending, pending: undefined };
-    return { index: pending.index, amount: pending.amount, increment: pending.amount - cur.amount };
+    const change = changeAt(this.s.htlcs, pending.index);
+    const paid = { index: pending.index, amount: pending.amount, increment: pending.amount - cur.amount };
+    return change === undefined ? paid : { ...paid, htlc: { change: change.kind, record: copyRecord(this.s.htlcs[change.id]!) } };
+  }
+
+  // ---- HTLCs
+
+  /**
+   * Give the sender an HTLC's preimage, asking it to settle. Only for an
+   * HTLC whose add is final (the sender revoked the state before it), so
+   * the receiver can claim it on chain if the sender does not settle. A
+   * repeat gives the same message again.
+   *
+   * @param id - The HTLC's id.
+   * @param preimage - P, 32 bytes.
+   * @returns The fulfill to send, once the receiver's state is saved.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `open`.
+   * @throws {@link ChannelError} `HTLC_UNKNOWN` if no HTLC `id` is in flight.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if its add awaits the sender's revoke.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the receiver already failed it.
+   * @throws {@link ChannelError} `HTLC_PREIMAGE_MISMATCH` if `preimage` does not hash to its hash.
+   */
+  fulfill(id: number, preimage: Uint8Array): Fulfill {
+    const r = this.ownRecord(id, 'fulfill');
+    if (r.outcome === 'failed') fail('UNEXPECTED_MESSAGE', `HTLC ${r.id} was failed`, { id: r.id });
+    if (!opens(preimage, r.hash)) fail('HTLC_PREIMAGE_MISMATCH', `the preimage does not open HTLC ${r.id}`, { id: r.id });
+    if (r.preimage === undefined) this.s = { ...this.s, htlcs: withRecord(this.s.htlcs, r.id, { preimage: Uint8Array.from(preimage), outcome: 'fulfilled' }) };
+    return { type: 'fulfill', channelId: this.channelId, id: r.id, preimage: Uint8Array.from(preimage) };
+  }
+
+  /**
+   * Give up an HTLC: the sender may then fail it before its expiry. Only
+   * for an HTLC whose add is final and whose preimage the receiver has not
+   * given. A repeat gives the message again.
+   *
+   * @param id - The HTLC's id.
+   * @param reason - Why, one of {@link HTLC_FAIL_REASONS}.
+   * @returns The fail to send, once the receiver's state is saved.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `open`.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `reason` is not one of HTLC_FAIL_REASONS.
+   * @throws {@link ChannelError} `HTLC_UNKNOWN` if no HTLC `id` is in flight.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if its add awaits the sender's revoke.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the receiver already gave its preimage.
+   */
+  fail(id: number, reason: HtlcFailReason): Fail {
+    if (!(HTLC_FAIL_REASONS as readonly unknown[]).includes(reason)) fail('INVALID_ARGUMENT', `reason must be one of ${HTLC_FAIL_REASONS.join(', ')}`);
+    const r = this.ownRecord(id, 'fail');
+    if (r.outcome === 'fulfilled') fail('UNEXPECTED_MESSAGE', `HTLC ${r.id}: its preimage was given`, { id: r.id });
+    if (r.outcome === undefined) this.s = { ...this.s, htlcs: withRecord(this.s.htlcs, r.id, { outcome: 'failed' }) };
+    return { type: 'fail', channelId: this.channelId, id: r.id, reason };
+  }
+
+  /** An HTLC of the current state, its add final, not on its way out. */
+  private ownRecord(id: number, what: string): HtlcRecord {
+    this.expectPhase('open', what);
+    const cur = this.s.current!;
+    const r = recordOf(this.s.htlcs, id);
+    if (r.removedAt !== undefined) fail('HTLC_UNKNOWN', `HTLC ${r.id} is settled or failed`, { id: r.id });
+    if (r.addedAt > cur.index) fail('PAYMENT_PENDING', `HTLC ${r.id}: its add awaits the sender's revoke`, { id: r.id });
+    return r;
+  }
+
+
+  /** The HTLCs of the current state, irrevocably committed (copies): those a forwarder may pass on. */
+  get htlcs(): HtlcRecord[] {
+    return this.s.current ? htlcsAt(this.s.htlcs, this.s.current.index).map(copyRecord) : [];
+  }
+
+
+  /**
+   * R4: the height by which the receiver goes on chain for an HTLC it holds
+   * the preimage of and the sender has not settled, `E - D - G`: its own
+   * version's success waits D blocks, and must confirm before the sender's
+   * timeout opens at E.
+   *
+   * @param id - The HTLC's id.
+   * @returns The height.
+   * @throws {@link ChannelError} `HTLC_UNKNOWN` if no HTLC has `id`.
+   */
+  htlcClaimDeadline(id: number): number {
+    const r = recordOf(this.s.htlcs, id);
+    return r.expiry - this.s.terms.htlc!.delay - this.s.htlcPolicy!.claimMargin;
   }
 
   // ---- closing
@@ -387,7 +583,7 @@ export class Receiver extends ChannelParty {
    * @param feeRate - The close's fee rate, sat/kw, paid from the sender's side.
    * @returns The close_offer to send.
    * @throws {@link ChannelError} `CHANNEL_CLOSED` if a close is complete or the channel closed, `UNEXPECTED_MESSAGE` if the channel is not open.
-   * @throws {@link ChannelError} `PAYMENT_PENDING` if an accepted offer awaits its revoke.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an accepted offer awaits its revoke, or the current state carries HTLCs (`details.htlcs`).
    * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
    * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `feeRate` is below {@link MIN_FEE_RATE}.
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
@@ -425,7 +621,7 @@ export class Receiver extends ChannelParty {
    * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
    * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
    * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel closed another way, `UNEXPECTED_MESSAGE` if it is not open.
-   * @throws {@link ChannelError} `PAYMENT_PENDING` if an accepted offer awaits its revoke.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an accepted offer awaits its revoke, or the current state carries HTLCs (`details.htlcs`).
    * @throws {@link ChannelError} `UPDATE_NOT_MONOTONIC` if the close's amount is not the last final amount.
    * @throws {@link ChannelError} `INVALID_FEE_RATE` if `m.feeRate` is not a valid fee rate.
    * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `m.feeRate` is below {@link MIN_FEE_RATE}.
@@ -446,7 +642,10 @@ export class Receiver extends ChannelParty {
   }
 
   private get closing(): ClosingParty {
-    return { phase: this.s.phase, close: this.s.close, paymentPending: this.s.pending !== undefined, amount: this.amount, signer: this.signer, channelId: this.channelId };
+    return {
+      phase: this.s.phase, close: this.s.close, paymentPending: this.s.pending !== undefined, htlcsInFlight: stateHtlcs(this.s.htlcs, this.index).length,
+      amount: this.amount, signer: this.signer, channelId: this.channelId,
+    };
   }
 
   /** The chain settled the channel some other way (a unilateral close seen by a watcher). */
@@ -463,7 +662,9 @@ export class Receiver extends ChannelParty {
   latestTransaction(): Transaction | undefined {
     const st = this.s.pending ?? this.s.current;
     if (!st?.senderSig) return undefined;
-    return this.signer.completeReceiverVersion(BigInt(st.index), st.amount, st.senderSig);
+    const htlcs = stateHtlcs(this.s.htlcs, st.index);
+    if (htlcs.length === 0) return this.signer.completeReceiverVersion(BigInt(st.index), st.amount, st.senderSig);
+    return this.signer.completeVersion(BigInt(st.index), { version: 'receiver', amount: st.amount, htlcs: htlcs.map(htlcOf) }, st.senderSig);
   }
 
   /** The signed cooperative close, once both signatures are held. */
@@ -551,7 +752,7 @@ export class Receiver extends ChannelParty {
    * @param revokedTx - The sender's version seen on chain, serialized.
    * @param destinationScript - Where the claim pays.
    * @param feeRate - The claim's fee rate, sat/kw.
-   * @param opts - Whether to sweep the receiver's own output of that version too (by default it does).
+   * @param opts - Whether to sweep the receiver's own output of that version too (by default it does), and outputs someone else took (left out). Every HTLC output of the revoked state is swept too.
    * @returns The signed claim, to broadcast.
    * @throws {@link ChannelError} `INVALID_TRANSACTION` if `revokedTx` does not parse or does not spend the funding output alone.
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
@@ -559,10 +760,13 @@ export class Receiver extends ChannelParty {
    * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
    * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `leaveOut` is not a list of output indexes.
    */
   penaltyTx(revokedTx: Uint8Array, destinationScript: Uint8Array, feeRate: FeeRate, opts: {
     /** Also spend the receiver's own output of the revoked version (default true). */
     sweepReceiverOutput?: boolean;
+    /** Outputs of the revoked version not to spend: someone else's confirmed spend took them. */
+    leaveOut?: readonly number[];
   } = {}): Transaction {
     let tx: Transaction;
     try {
@@ -575,8 +779,35 @@ export class Receiver extends ChannelParty {
     const secret = this.store.getUpdateSecret(index);
     if (secret === undefined) fail('NOTHING_TO_CLAIM', `state ${index} is not revoked`);
     const updateKey = derivePublicKey(secret as PrivateKey);
-    const p: PenaltyParams = { channel: this.context.params, revokedTx, updateKey, destinationScript, feeRate, ...(opts.sweepReceiverOutput === false ? { sweepReceiverOutput: false } : {}) };
+    // The revoked state's HTLC outputs go too: the table gives them for any index.
+    const htlcs = index <= BigInt(Number.MAX_SAFE_INTEGER) ? htlcsAt(this.s.htlcs, Number(index)) : [];
+    const p: PenaltyParams = {
+      channel: this.context.params, revokedTx, updateKey, destinationScript, feeRate, ...(opts.sweepReceiverOutput === false ? { sweepReceiverOutput: false } : {}),
+      ...(htlcs.length > 0 ? { htlcs: htlcs.map(htlcOf) } : {}), ...(opts.leaveOut !== undefined ? { leaveOut: opts.leaveOut } : {}),
+    };
     return signPenaltyTx(p, { updateSecret: secret as PrivateKey, revocationKey: this.secrets.revocationKey, receiverPayoutKey: this.secrets.payoutKey });
+  }
+
+  /**
+   * The success claim of an HTLC output of a published payment version (the
+   * sender's, or the receiver's own once D blocks have passed), signed with
+   * the receiver's HTLC key; the output is found by its recomputed script.
+   *
+   * @param p - The version and its transaction, K_i for the sender's version, the HTLC and its preimage, the destination and the fee rate.
+   * @returns The signed claim.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   * @throws {@link ChannelError} `INVALID_KEY` if the receiver was given no HTLC key, or it is not the channel's.
+   * @throws {@link ChannelError} `HTLC_PREIMAGE_MISMATCH` if `preimage` does not hash to the HTLC's hash.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE`, `FEE_EXCEEDS_OUTPUT`, `INVALID_TRANSACTION`, `NOTHING_TO_CLAIM` or `INVALID_SCRIPT` as {@link signHtlcSuccessTx}.
+   */
+  htlcSuccessTx(p: Omit<HtlcClaimParams, 'channel'> & {
+    /** P, with SHA256(P) the HTLC's hash. */
+    readonly preimage: Uint8Array;
+  }): Transaction {
+    if (p === null || typeof p !== 'object') fail('INVALID_ARGUMENT', 'htlcSuccessTx takes {version, versionTx, htlc, preimage, destinationScript, feeRate}');
+    const receiverHtlcKey = this.secrets.htlcKey ?? fail('INVALID_KEY', 'the receiver holds no HTLC key (ReceiverSecrets.htlcKey)');
+    const { preimage, ...claim } = p;
+    return signHtlcSuccessTx({ ...claim, channel: this.context.params }, { preimage, receiverHtlcKey });
   }
 
   // ---- saving and restoring
@@ -611,8 +842,9 @@ export class Receiver extends ChannelParty {
     const own: [PrivateKey, PublicKey | undefined][] = [
       [secrets.fundingKey, t.receiverFundingKey], [secrets.payoutKey, t.receiverPayoutKey], [secrets.revocationKey, t.receiverRevocationKey],
     ];
+    if (t.htlc) own.push([secrets.htlcKey ?? fail('INVALID_KEY', 'a channel with HTLC terms needs secrets.htlcKey'), t.receiverHtlcKey]);
     for (const [priv, pub] of own) {
-      if (!pub || !bytesEqual(derivePublicKey(priv), pub)) fail('INVALID_KEY', 'secrets do not belong to this channel');
+      if (!pub || !bytesEqual(derivePublicKey(asPrivateKey(priv, 'secret key')), pub)) fail('INVALID_KEY', 'secrets do not belong to this channel');
     }
     if (state.funding) {
       savedField('terms', () => r.context);

@@ -17,17 +17,27 @@ import { bytesEqual, fromHex } from '../../../core/hash';
 import { senderBalance } from '../tx/payment';
 import { decodeObscuredIndex } from '../tx/state-number';
 import { TimeoutParams, signTimeoutTx } from '../tx/timeout';
+import { HtlcClaimParams, signHtlcTimeoutTx } from '../tx/htlc-claims';
 import {
   FeeRate, PrivateKey, PublicKey, Variant, asPrivateKey, asPublicKey, checkAmount, checkRelayFeeRate, derivePublicKey,
 } from '../../../core/types';
-import { Accept, CloseOffer, CloseSigned, FundingCreated, FundingSigned, OpenChannel, AcceptChannel, Offer, Revoke } from './messages';
+import {
+  Accept, AcceptChannel, CloseOffer, CloseSigned, Fail, Fulfill, FundingCreated, FundingSigned, HtlcOpenTerms, MAX_HTLC_DELAY, Offer, OfferChange,
+  OpenChannel, Revoke,
+} from './messages';
 import { ChildPaysForParent, childPaysForParent } from './cpfp';
-import { DEFAULT_MARGIN, copyVariant, expectMessage, savedField } from '../../../protocol/party';
+import { ChainView, DEFAULT_MARGIN, copyVariant, expectMessage, savedField } from '../../../protocol/party';
 import { OpenTerms, channelParamsOf } from './terms';
 import { SenderPhase, SenderState, readSenderState, senderStateToJson, verifySenderState } from './sender-state';
 import { ClosingParty, answerClose, checkCloseFeeBound, completeClose, proposeClose } from './close-flow';
 import { ChannelParty } from './channel-party';
 import { Json } from '../../../protocol/wire';
+import { HtlcRecord, changeAt, copyRecord, htlcOf, htlcsAt, opens, recordOf, stateHtlcs, withRecord } from './htlc-table';
+import { applyHtlcChange, checkFailReason, checkMayFail, liveRecord } from './htlc-changes';
+import {
+  DEFAULT_HTLC_DEAD_MARGIN, checkHtlcExpiry, checkStateFits, htlcDeadHeight, receiverVersionHash, senderVersionHash,
+} from './htlc-rules';
+import { paymentVersionOutputs } from '../tx/htlc-version';
 
 export { SenderPhase };
 
@@ -51,8 +61,27 @@ export interface SenderOpenOptions {
   readonly feeRate: FeeRate;
   /** CLTV: blocks before expiry at which the receiver stops taking payments, in [0, 65535] ({@link DEFAULT_MARGIN} by default). */
   readonly margin?: number;
+  /** HTLC terms to propose: D and the dust bound. Without them the channel carries no HTLCs. */
+  readonly htlc?: HtlcOpenTerms;
   /** The sender's keys and update seed. */
   readonly secrets: SenderSecrets;
+}
+
+/** An HTLC the sender offers: its amount, hash and expiry height. */
+export interface NewHtlc {
+  /** The satoshis it locks, from the sender's balance. */
+  readonly amount: bigint;
+  /** H = SHA256(P), 32 bytes. */
+  readonly hash: Uint8Array;
+  /** E, a block height. */
+  readonly expiry: number;
+}
+
+function copyHtlcTerms(h: HtlcOpenTerms): HtlcOpenTerms {
+  if (h === null || typeof h !== 'object') fail('INVALID_ARGUMENT', 'htlc terms must be {delay, maxDustExposure}');
+  if (!Number.isSafeInteger(h.delay) || h.delay < 1 || h.delay > MAX_HTLC_DELAY) fail('INVALID_TIMELOCK', `the HTLC delay D must be in [1, ${MAX_HTLC_DELAY}] blocks`);
+  checkAmount(h.maxDustExposure, 'maxDustExposure');
+  return { delay: h.delay, maxDustExposure: h.maxDustExposure };
 }
 
 function checkSecretsObject(secrets: SenderSecrets): void {
@@ -108,6 +137,7 @@ export class Sender extends ChannelParty {
    * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
    * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `feeRate` is below {@link MIN_FEE_RATE}.
    * @throws {@link ChannelError} `INVALID_KEY` if `fundingKey` or `payoutKey` is not a valid private key.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `htlc` is not an object; `INVALID_TIMELOCK` if its delay is not in [1, 65535]; `INVALID_AMOUNT` if its dust bound is not an amount.
    */
   static open(o: SenderOpenOptions): {
     /** The new sender, in phase `opening`. */
@@ -122,18 +152,19 @@ export class Sender extends ChannelParty {
     checkRelayFeeRate(o.feeRate, 'channel fee rate');
     const margin = o.margin ?? DEFAULT_MARGIN;
     if (!Number.isSafeInteger(margin) || margin < 0 || margin > 0xffff) fail('INVALID_ARGUMENT', 'margin must be in [0, 65535] blocks');
+    const htlc = o.htlc === undefined ? undefined : copyHtlcTerms(o.htlc);
     const fundingKey = derivePublicKey(asPrivateKey(o.secrets.fundingKey, 'fundingKey'));
     const payoutKey = derivePublicKey(asPrivateKey(o.secrets.payoutKey, 'payoutKey'));
     // A temporary id that needs no randomness: unique because the seed is unique per channel.
     const tempChannelId = sha256.create().update(utf8ToBytes('revchan/temp-channel-id')).update(derivePublicKey(deriveUpdateSecret(o.secrets.updateSeed, 0n))).digest();
     const terms: OpenTerms = {
       tempChannelId: Uint8Array.from(tempChannelId), capacity: o.capacity, variant, margin, feeRate: o.feeRate,
-      senderFundingKey: fundingKey, senderPayoutKey: payoutKey,
+      senderFundingKey: fundingKey, senderPayoutKey: payoutKey, ...(htlc ? { htlc } : {}),
     };
-    const sender = new Sender({ phase: 'opening', terms, index: 0, amount: 0n }, o.secrets);
+    const sender = new Sender({ phase: 'opening', terms, index: 0, amount: 0n, htlcs: [] }, o.secrets);
     const message: OpenChannel = {
       type: 'open_channel', tempChannelId: terms.tempChannelId, capacity: o.capacity, variant, margin,
-      feeRate: o.feeRate, senderFundingKey: fundingKey, senderPayoutKey: payoutKey,
+      feeRate: o.feeRate, senderFundingKey: fundingKey, senderPayoutKey: payoutKey, ...(htlc ? { htlc: { ...htlc } } : {}),
     };
     return { sender, message };
   }
@@ -193,7 +224,7 @@ export class Sender extends ChannelParty {
    * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
    * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `opening`.
    * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
-   * @throws {@link ChannelError} `INVALID_KEY` if a receiver key is not a valid public key, reuses one of the sender's keys, or the revocation key equals the sender's payout key.
+   * @throws {@link ChannelError} `INVALID_KEY` if a receiver key is not a valid public key, reuses one of the sender's keys, or the revocation key equals the sender's payout key; or if R_h is missing though HTLC terms were proposed, present though none were, or equal to another of the channel's keys.
    */
   onAcceptChannel(m: AcceptChannel): void {
     expectMessage(m, 'accept_channel');
@@ -208,9 +239,20 @@ export class Sender extends ChannelParty {
       if ([t.senderFundingKey, t.senderPayoutKey].some((own) => bytesEqual(own, k))) fail('INVALID_KEY', 'receiver reused one of the sender\'s keys');
     }
     if (bytesEqual(m.receiverRevocationKey, t.senderPayoutKey)) fail('INVALID_KEY', 'revocation key equals the sender payout key');
+    const rh = m.receiverHtlcKey;
+    if (t.htlc === undefined && rh !== undefined) fail('INVALID_KEY', 'an HTLC key for a channel without HTLC terms');
+    if (t.htlc !== undefined) {
+      if (rh === undefined) fail('INVALID_KEY', 'accept_channel without the receiver\'s HTLC key R_h, though HTLC terms were proposed');
+      asPublicKey(rh, 'receiverHtlcKey');
+      const others = [t.senderFundingKey, t.senderPayoutKey, m.receiverFundingKey, m.receiverPayoutKey, m.receiverRevocationKey];
+      if (others.some((k) => bytesEqual(k, rh))) fail('INVALID_KEY', 'the receiver\'s HTLC key must differ from the channel\'s other keys');
+    }
     this.s = {
       ...this.s, phase: 'accepted',
-      terms: { ...t, receiverFundingKey: m.receiverFundingKey, receiverPayoutKey: m.receiverPayoutKey, receiverRevocationKey: m.receiverRevocationKey },
+      terms: {
+        ...t, receiverFundingKey: m.receiverFundingKey, receiverPayoutKey: m.receiverPayoutKey, receiverRevocationKey: m.receiverRevocationKey,
+        ...(rh !== undefined ? { receiverHtlcKey: Uint8Array.from(rh) as PublicKey } : {}),
+      },
     };
   }
 
@@ -292,7 +334,7 @@ export class Sender extends ChannelParty {
    * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `open`.
    * @throws {@link ChannelError} `PAYMENT_PENDING` if an offer is already in flight.
    * @throws {@link ChannelError} `INVALID_AMOUNT` if `increment` is not a positive bigint.
-   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the new total plus the payment fee exceeds the capacity.
+   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the new total, the HTLCs in flight and the payment fee exceed the capacity.
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if every output of the new state would be dust.
    */
   pay(increment: bigint): Offer {
@@ -301,12 +343,24 @@ export class Sender extends ChannelParty {
     if (typeof increment !== 'bigint' || increment <= 0n) fail('INVALID_AMOUNT', 'increment must be a positive bigint');
     const amount = this.s.amount + increment;
     if (amount > this.s.terms.capacity) fail('AMOUNT_EXCEEDS_CAPACITY', 'payment exceeds the channel');
-    const ctx = this.context;
-    if (ctx.params.capacity - amount - ctx.paymentFee < 0n) fail('AMOUNT_EXCEEDS_CAPACITY', 'payment exceeds what the sender has after fees');
+    return this.offerState({ table: this.s.htlcs, amount });
+  }
+
+  /**
+   * Sign the receiver's version of the next state and put it in flight: the
+   * one way every change leaves the sender, after the one capacity rule.
+   */
+  private offerState(next: { table: readonly HtlcRecord[]; amount: bigint }, change?: Exclude<OfferChange, { kind: 'pay' }>): Offer {
     const index = this.s.index + 1;
-    const sig = this.signer.sign(this.signer.receiverVersionHash(BigInt(index), amount));
-    this.s = { ...this.s, pending: { index, amount } };
-    return { type: 'offer', channelId: this.channelId, index, amount, updateKey: this.updateKey(index), sig };
+    const htlcs = stateHtlcs(next.table, index);
+    checkStateFits(this.context, next.amount, htlcs);
+    const sig = this.signer.sign(receiverVersionHash(this.signer, index, next.amount, htlcs));
+    this.s = { ...this.s, pending: { index, amount: next.amount }, htlcs: next.table };
+    return this.offerOf(index, next.amount, sig, change);
+  }
+
+  private offerOf(index: number, amount: bigint, sig: Uint8Array, change: OfferChange | undefined): Offer {
+    return { type: 'offer', channelId: this.channelId, index, amount, updateKey: this.updateKey(index), sig, ...(change ? { change } : {}) };
   }
 
   /**
@@ -317,8 +371,8 @@ export class Sender extends ChannelParty {
   pendingOffer(): Offer {
     const p = this.s.pending;
     if (!p) fail('UNEXPECTED_MESSAGE', 'no payment in flight');
-    const sig = this.signer.sign(this.signer.receiverVersionHash(BigInt(p.index), p.amount));
-    return { type: 'offer', channelId: this.channelId, index: p.index, amount: p.amount, updateKey: this.updateKey(p.index), sig };
+    const sig = this.signer.sign(receiverVersionHash(this.signer, p.index, p.amount, stateHtlcs(this.s.htlcs, p.index)));
+    return this.offerOf(p.index, p.amount, sig, changeAt(this.s.htlcs, p.index));
   }
 
   /**
@@ -341,7 +395,7 @@ export class Sender extends ChannelParty {
     if (!p) fail('UNEXPECTED_MESSAGE', 'accept without an offer in flight');
     if (m.index !== p.index) fail('UPDATE_INDEX_MISMATCH', `accept for state ${m.index}, expected ${p.index}`);
     // K_{i+1} is derived from our own seed, so it needs no point check.
-    const hash = this.signer.trustedSenderVersionHash(BigInt(p.index), p.amount, this.updateKey(p.index));
+    const hash = senderVersionHash(this.signer, p.index, p.amount, this.updateKey(p.index), stateHtlcs(this.s.htlcs, p.index));
     if (!this.signer.verifyCounterparty(hash, m.sig)) fail('INVALID_SIGNATURE', 'accept does not sign our version of the new state');
     const revoked = this.s.index;
     this.s = { ...this.s, index: p.index, amount: p.amount, receiverSig: Uint8Array.from(m.sig), pending: undefined };
@@ -363,6 +417,167 @@ export class Sender extends ChannelParty {
     return { type: 'revoke', channelId: this.channelId, index, secret: Uint8Array.from(this.updateSecretAndKey(index).secret) };
   }
 
+  // ---- HTLCs
+
+  /**
+   * Offer a new HTLC, locked from the sender's balance: the next state
+   * carries it, the receiver's total unchanged. Its id is the previous
+   * HTLC's + 1. The sender checks only that E is above the tip (and, in a
+   * CLTV channel, that E + D comes before the cutoff); the receiver holds it
+   * to its own margins.
+   *
+   * @param h - The HTLC's amount, hash and expiry height.
+   * @param chain - The chain tip.
+   * @returns The offer to send, once the sender's state is saved.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `open`.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an offer is already in flight.
+   * @throws {@link ChannelError} `HTLC_NOT_NEGOTIATED` if the channel has no HTLC terms.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `h` is not an object.
+   * @throws {@link ChannelError} `INVALID_AMOUNT` if the amount is not in [1, MAX_MONEY]; `INVALID_ARGUMENT` if the hash is not 32 bytes or `chain` is not a chain view; `INVALID_TIMELOCK` if the expiry is not a block height.
+   * @throws {@link ChannelError} `HTLC_EXPIRY_TOO_SOON` if E is not above the tip; `HTLC_EXPIRY_PAST_CHANNEL` if E + D passes a CLTV channel's cutoff.
+   * @throws {@link ChannelError} `HTLC_TOO_MANY`, `HTLC_DUST_EXPOSURE` or `AMOUNT_EXCEEDS_CAPACITY` if the state it makes does not fit the channel.
+   */
+  addHtlc(h: NewHtlc, chain: ChainView): Offer {
+    this.expectPhase('open', 'addHtlc');
+    if (this.s.pending) fail('PAYMENT_PENDING', 'a payment is already in flight');
+    if (h === null || typeof h !== 'object') fail('MESSAGE_INVALID', 'the HTLC must be {amount, hash, expiry}');
+    const t = this.s.terms;
+    const change = { kind: 'addHtlc' as const, id: this.s.htlcs.length, amount: h.amount, hash: h.hash, expiry: h.expiry };
+    const next = applyHtlcChange({
+      table: this.s.htlcs, index: this.s.index, amount: this.s.amount, ...(t.htlc ? { terms: t.htlc } : {}), chain,
+      checkExpiry: (expiry, c) => checkHtlcExpiry({ expiry, delay: t.htlc!.delay, variant: t.variant, margin: t.margin, minExpiryDelta: 1, claimMargin: 0 }, c),
+    }, change);
+    return this.offerState(next, { ...change, hash: Uint8Array.from(h.hash) });
+  }
+
+  /**
+   * The receiver's preimage of an HTLC: checked against its hash and kept.
+   * A repeat is answered again; a preimage of an HTLC already removed is
+   * kept too (a forwarder may still settle upstream with it).
+   *
+   * @param m - The receiver's fulfill.
+   * @returns P, a copy.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `HTLC_UNKNOWN` if no HTLC has `m.id`.
+   * @throws {@link ChannelError} `HTLC_PREIMAGE_MISMATCH` if `m.preimage` does not hash to the HTLC's hash.
+   */
+  onFulfill(m: Fulfill): Uint8Array {
+    expectMessage(m, 'fulfill');
+    if (!this.s.funding) fail('UNEXPECTED_MESSAGE', 'fulfill before funding');
+    this.expectChannel(m.channelId);
+    const r = recordOf(this.s.htlcs, m.id);
+    if (!opens(m.preimage, r.hash)) fail('HTLC_PREIMAGE_MISMATCH', `the preimage does not open HTLC ${r.id}`, { id: r.id });
+    if (r.preimage === undefined) {
+      this.s = { ...this.s, htlcs: withRecord(this.s.htlcs, r.id, { preimage: Uint8Array.from(m.preimage), ...(r.removedAt === undefined ? { outcome: 'fulfilled' as const } : {}) }) };
+    }
+    return Uint8Array.from(m.preimage);
+  }
+
+  /**
+   * The receiver gives up an HTLC: from now on the sender may fail it
+   * ({@link Sender.failHtlc}) before its expiry. A repeat changes nothing.
+   *
+   * @param m - The receiver's fail.
+   * @returns The HTLC's record.
+   * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object or its reason is not one of HTLC_FAIL_REASONS.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet, or the receiver already gave the HTLC's preimage or it was settled.
+   * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
+   * @throws {@link ChannelError} `HTLC_UNKNOWN` if no HTLC has `m.id`.
+   */
+  onFail(m: Fail): HtlcRecord {
+    expectMessage(m, 'fail');
+    if (!this.s.funding) fail('UNEXPECTED_MESSAGE', 'fail before funding');
+    this.expectChannel(m.channelId);
+    checkFailReason(m.reason);
+    const r = recordOf(this.s.htlcs, m.id);
+    if (r.outcome === 'failed') return copyRecord(r);
+    if (r.preimage !== undefined) fail('UNEXPECTED_MESSAGE', `fail of HTLC ${r.id}, whose preimage the receiver gave`, { id: r.id });
+    const next = withRecord(this.s.htlcs, r.id, { outcome: 'failed' });
+    this.s = { ...this.s, htlcs: next };
+    return copyRecord(next[r.id]!);
+  }
+
+  /**
+   * Settle an HTLC whose preimage the receiver gave: the next state adds its
+   * amount to the receiver's total and no longer carries it.
+   *
+   * @param id - The HTLC's id.
+   * @returns The offer to send, once the sender's state is saved.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `open`.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an offer is already in flight.
+   * @throws {@link ChannelError} `HTLC_UNKNOWN` if no HTLC `id` is in flight.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the receiver has not given its preimage.
+   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the state it makes does not fit the channel.
+   */
+  settleHtlc(id: number): Offer {
+    this.expectPhase('open', 'settleHtlc');
+    if (this.s.pending) fail('PAYMENT_PENDING', 'a payment is already in flight');
+    const r = liveRecord(this.s.htlcs, this.s.index, id);
+    if (r.preimage === undefined) fail('UNEXPECTED_MESSAGE', `no preimage for HTLC ${r.id} yet: the receiver's fulfill brings it`, { id: r.id });
+    const change = { kind: 'settleHtlc' as const, id: r.id, preimage: Uint8Array.from(r.preimage) };
+    return this.offerState(this.applyOwn(change), change);
+  }
+
+  /**
+   * Fail an HTLC: the next state no longer carries it and its amount is the
+   * sender's again. Only once the receiver has failed it, or from its
+   * expiry (see {@link Sender.htlcDeadAt} for when a failed HTLC is safe to
+   * count as lost to the receiver).
+   *
+   * @param id - The HTLC's id.
+   * @param chain - The chain tip: needed unless the receiver failed it.
+   * @returns The offer to send, once the sender's state is saved.
+   * @throws {@link ChannelError} `CHANNEL_CLOSED` if the channel is closing or closed, `UNEXPECTED_MESSAGE` if it is in another phase than `open`.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an offer is already in flight.
+   * @throws {@link ChannelError} `HTLC_UNKNOWN` if no HTLC `id` is in flight.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if the receiver has not failed it and `chain` is not a chain view.
+   * @throws {@link ChannelError} `HTLC_NOT_EXPIRED` if the receiver has not failed it and the tip is below its expiry.
+   * @throws {@link ChannelError} `AMOUNT_EXCEEDS_CAPACITY` if the state it makes does not fit the channel.
+   */
+  failHtlc(id: number, chain?: ChainView): Offer {
+    this.expectPhase('open', 'failHtlc');
+    if (this.s.pending) fail('PAYMENT_PENDING', 'a payment is already in flight');
+    const r = liveRecord(this.s.htlcs, this.s.index, id);
+    checkMayFail(r, chain);
+    const change = { kind: 'failHtlc' as const, id: r.id };
+    return this.offerState(this.applyOwn(change, chain), change);
+  }
+
+  private applyOwn(change: Exclude<OfferChange, { kind: 'pay' | 'addHtlc' }>, chain?: ChainView) {
+    const t = this.s.terms;
+    return applyHtlcChange({
+      table: this.s.htlcs, index: this.s.index, amount: this.s.amount, ...(t.htlc ? { terms: t.htlc } : {}), ...(chain ? { chain } : {}),
+      checkExpiry: () => undefined,
+    }, change);
+  }
+
+
+  /** The HTLCs of the latest agreed state (copies); an HTLC on its way in or out in the offer in flight is in its state before. */
+  get htlcs(): HtlcRecord[] {
+    return htlcsAt(this.s.htlcs, this.s.index).map(copyRecord);
+  }
+
+
+  /**
+   * R3: the height from which a failed HTLC is dead, `E - D + M`. Until
+   * then a receiver's version still carrying it could confirm early enough
+   * for the receiver's success to beat the sender's timeout; a forwarder
+   * fails the HTLC upstream only from this height.
+   *
+   * @param id - The HTLC's id.
+   * @param margin - M, in blocks ({@link DEFAULT_HTLC_DEAD_MARGIN} by default).
+   * @returns The height.
+   * @throws {@link ChannelError} `HTLC_UNKNOWN` if no HTLC has `id`.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `margin` is not a non-negative integer.
+   */
+  htlcDeadAt(id: number, margin: number = DEFAULT_HTLC_DEAD_MARGIN): number {
+    if (!Number.isSafeInteger(margin) || margin < 0) fail('INVALID_ARGUMENT', 'margin must be a non-negative integer');
+    const r = recordOf(this.s.htlcs, id);
+    return htlcDeadHeight(r.expiry, this.s.terms.htlc!.delay, margin);
+  }
+
   // ---- closing
 
   /**
@@ -372,7 +587,7 @@ export class Sender extends ChannelParty {
    * @param feeRate - The close's fee rate, sat/kw.
    * @returns The close_offer to send.
    * @throws {@link ChannelError} `CHANNEL_CLOSED` if a close is complete or the channel closed, `UNEXPECTED_MESSAGE` if the channel is not open.
-   * @throws {@link ChannelError} `PAYMENT_PENDING` if an offer is in flight.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if an offer is in flight, or the latest agreed state carries HTLCs (`details.htlcs`): settle or fail them first.
    * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
    * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `feeRate` is below {@link MIN_FEE_RATE}.
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
@@ -412,6 +627,7 @@ export class Sender extends ChannelParty {
    * @throws {@link ChannelError} `INVALID_FEE_RATE` if `maxFeeRate` is not a valid fee rate, or `m.feeRate` is not one.
    * @throws {@link ChannelError} `WRONG_CHANNEL` if `m` is for another channel.
    * @throws {@link ChannelError} `CHANNEL_CLOSED` if the sender's own proposal is out or the channel closed another way, `UNEXPECTED_MESSAGE` if the channel is not open.
+   * @throws {@link ChannelError} `PAYMENT_PENDING` if the latest agreed state carries HTLCs (`details.htlcs`).
    * @throws {@link ChannelError} `UPDATE_NOT_MONOTONIC` if the close's amount is not the last final amount.
    * @throws {@link ChannelError} `FEE_RATE_REFUSED` if `m.feeRate` is below {@link MIN_FEE_RATE} or above `maxFeeRate`.
    * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee exceeds the sender's balance, or every output would be dust.
@@ -443,7 +659,10 @@ export class Sender extends ChannelParty {
    */
   private closing(offerBlocks: boolean): ClosingParty {
     const paymentPending = offerBlocks && this.s.pending !== undefined;
-    return { phase: this.s.phase, close: this.s.close, paymentPending, amount: this.s.amount, signer: this.signer, channelId: this.channelId };
+    return {
+      phase: this.s.phase, close: this.s.close, paymentPending, htlcsInFlight: stateHtlcs(this.s.htlcs, this.s.index).length,
+      amount: this.s.amount, signer: this.signer, channelId: this.channelId,
+    };
   }
 
   /** The chain settled the channel some other way (unilateral close seen by a watcher). */
@@ -460,7 +679,10 @@ export class Sender extends ChannelParty {
    */
   latestTransaction(): Transaction {
     if (!this.s.receiverSig) fail('UNEXPECTED_MESSAGE', 'no signed state yet');
-    return this.signer.completeSenderVersion(BigInt(this.s.index), this.s.amount, this.updateKey(this.s.index), this.s.receiverSig);
+    const htlcs = stateHtlcs(this.s.htlcs, this.s.index);
+    const updateKey = this.updateKey(this.s.index);
+    if (htlcs.length === 0) return this.signer.completeSenderVersion(BigInt(this.s.index), this.s.amount, updateKey, this.s.receiverSig);
+    return this.signer.completeVersion(BigInt(this.s.index), { version: 'sender', amount: this.s.amount, updateKey, htlcs: htlcs.map(htlcOf) }, this.s.receiverSig);
   }
 
   /** The signed cooperative close, once both signatures are held. */
@@ -518,12 +740,30 @@ export class Sender extends ChannelParty {
   }
 
   /**
-   * What the sender has left in the latest agreed state, after the payment fee.
+   * The timeout claim of an HTLC output of a published payment version (the
+   * receiver's, from E; the sender's own, from E and D blocks after it
+   * confirmed), signed with the sender's payout key; the output is found by
+   * its recomputed script.
+   *
+   * @param p - The version and its transaction, K_i for the sender's version, the HTLC, the destination and the fee rate.
+   * @returns The signed claim.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_KEY`, `INVALID_AMOUNT`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE`, `FEE_EXCEEDS_OUTPUT`, `INVALID_TRANSACTION`, `NOTHING_TO_CLAIM` or `INVALID_SCRIPT` as {@link signHtlcTimeoutTx}.
+   */
+  htlcTimeoutTx(p: Omit<HtlcClaimParams, 'channel'>): Transaction {
+    if (p === null || typeof p !== 'object') fail('INVALID_ARGUMENT', 'htlcTimeoutTx takes {version, versionTx, htlc, destinationScript, feeRate}');
+    return signHtlcTimeoutTx({ ...p, channel: this.context.params }, this.secrets.payoutKey);
+  }
+
+  /**
+   * What the sender has left in the latest agreed state, after the HTLCs it locks and the payment fee.
    *
    * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if the channel is not funded yet.
    */
   balance(): bigint {
-    return senderBalance(this.context, this.s.amount);
+    const htlcs = stateHtlcs(this.s.htlcs, this.s.index);
+    if (htlcs.length === 0) return senderBalance(this.context, this.s.amount);
+    return paymentVersionOutputs(this.context, { version: 'receiver', amount: this.s.amount, htlcs: htlcs.map(htlcOf) }).senderBalance;
   }
 
   // ---- saving and restoring

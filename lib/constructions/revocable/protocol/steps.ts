@@ -32,6 +32,12 @@ export interface ReceiverHandleOptions {
   readonly chain?: ChainView;
 }
 
+/** The sender's step; a fulfill also gives the preimage it brought. */
+export interface SenderStep extends PartyStep {
+  /** Set for a fulfill: the HTLC's preimage, checked (settle with {@link Sender.settleHtlc}, or upstream). */
+  readonly preimage?: Uint8Array;
+}
+
 /** What {@link handleSenderMessage} needs besides the message. */
 export interface SenderHandleOptions {
   /** The highest fee rate (sat/kw) at which the sender signs a close the receiver proposes; without it a close_offer is refused. */
@@ -54,6 +60,7 @@ function unexpected(m: Message, role: string): never {
  * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
  * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` for a type a receiver does not handle here, or one its state does not expect.
  * @throws {@link ChannelError} `WRONG_CHANNEL`, `UPDATE_INDEX_MISMATCH`, `UPDATE_NOT_MONOTONIC`, `AMOUNT_EXCEEDS_CAPACITY`, `INVALID_SIGNATURE`, `INVALID_KEY`, `UPDATE_KEY_REUSED`, `CHANNEL_EXPIRED`, `PAYMENT_PENDING`, `FUNDING_NOT_CONFIRMED`, `REVOKED_SECRET_MISMATCH`, `SECRET_STORE_INCONSISTENT`, `CHANNEL_CLOSED`, `FEE_RATE_REFUSED`, `FEE_EXCEEDS_OUTPUT`, `INVALID_FEE_RATE`: as the receiver's method for the type gives them (`Receiver.onOffer`, `onRevoke`, `onFundingCreated`, `onCloseOffer`, `onCloseSigned`); the receiver is then unchanged.
+ * @throws {@link ChannelError} `HTLC_NOT_NEGOTIATED`, `INVALID_AMOUNT`, `INVALID_TIMELOCK`, `HTLC_EXPIRY_TOO_SOON`, `HTLC_EXPIRY_PAST_CHANNEL`, `HTLC_TOO_MANY`, `HTLC_DUST_EXPOSURE`, `HTLC_UNKNOWN`, `HTLC_PREIMAGE_MISMATCH`, `HTLC_NOT_EXPIRED`: as `Receiver.onOffer` refuses an HTLC change; the receiver is then unchanged.
  * @example
  * ```ts
  * const step = handleReceiverMessage(receiver, decodeMessage(json), { chain });
@@ -97,19 +104,19 @@ export function handleReceiverMessage(receiver: Receiver, m: Message, opts: Rece
  * @param sender - The channel's sender, as restored from its store.
  * @param m - A decoded message for this channel.
  * @param opts - The close fee bound for a receiver's close_offer.
- * @returns The sender's new state to save, then the answer to send: a revoke for an accept, close_signed for a close_offer; nothing for accept_channel, funding_signed or close_signed (whose `closeTx` is the signed close).
+ * @returns The sender's new state to save, then the answer to send: a revoke for an accept, close_signed for a close_offer; nothing for accept_channel, funding_signed, close_signed (whose `closeTx` is the signed close), fulfill (whose `preimage` is the HTLC's) or fail.
  * @throws {@link ChannelError} `INVALID_ARGUMENT` if the party is not one, or `opts` is not an object.
  * @throws {@link ChannelError} `MESSAGE_INVALID` if `m` is not a message object.
  * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` for a type a sender does not handle, or one its state does not expect.
  * @throws {@link ChannelError} `INVALID_ARGUMENT` for a close_offer without `opts.maxCloseFeeRate`.
- * @throws {@link ChannelError} `WRONG_CHANNEL`, `UPDATE_INDEX_MISMATCH`, `INVALID_SIGNATURE`, `INVALID_KEY`, `CHANNEL_CLOSED`, `UPDATE_NOT_MONOTONIC`, `FEE_RATE_REFUSED`, `FEE_EXCEEDS_OUTPUT`, `INVALID_FEE_RATE`: as the sender's method for the type gives them (`Sender.onAcceptChannel`, `onFundingSigned`, `onAccept`, `onCloseOffer`, `onCloseSigned`); the sender is then unchanged.
+ * @throws {@link ChannelError} `WRONG_CHANNEL`, `UPDATE_INDEX_MISMATCH`, `INVALID_SIGNATURE`, `INVALID_KEY`, `CHANNEL_CLOSED`, `UPDATE_NOT_MONOTONIC`, `FEE_RATE_REFUSED`, `FEE_EXCEEDS_OUTPUT`, `INVALID_FEE_RATE`, `PAYMENT_PENDING`, `HTLC_UNKNOWN`, `HTLC_PREIMAGE_MISMATCH`: as the sender's method for the type gives them (`Sender.onAcceptChannel`, `onFundingSigned`, `onAccept`, `onCloseOffer`, `onCloseSigned`, `onFulfill`, `onFail`); the sender is then unchanged.
  * @example
  * ```ts
  * const step = handleSenderMessage(sender, decodeMessage(json));
  * await performStep(step, { save: (s) => store.save(id, s), send: (m) => transport.send(m) });
  * ```
  */
-export function handleSenderMessage(sender: Sender, m: Message, opts: SenderHandleOptions = {}): PartyStep {
+export function handleSenderMessage(sender: Sender, m: Message, opts: SenderHandleOptions = {}): SenderStep {
   if (!(sender instanceof Sender)) fail('INVALID_ARGUMENT', 'sender must be a Sender');
   if (opts === null || typeof opts !== 'object') fail('INVALID_ARGUMENT', 'options must be an object');
   expectMessage(m, 'message');
@@ -133,6 +140,13 @@ export function handleSenderMessage(sender: Sender, m: Message, opts: SenderHand
       const tx = sender.onCloseSigned(m);
       return { save: sender.toJSON(), closeTx: tx };
     }
+    case 'fulfill': {
+      const preimage = sender.onFulfill(m);
+      return { save: sender.toJSON(), preimage };
+    }
+    case 'fail':
+      sender.onFail(m);
+      return { save: sender.toJSON() };
     default:
       return unexpected(m, 'sender');
   }

@@ -4,21 +4,24 @@
  * parameters and context they make once funded; and their saved JSON form.
  */
 import { fail } from '../../../core/errors';
-import { PublicKey, Variant } from '../../../core/types';
+import { MAX_MONEY, PublicKey, Variant } from '../../../core/types';
 import { deriveChannelId, readBig, readHex, readInt, readKey, readObject, stateError } from '../../../protocol/party';
 import { Json, hex, variantField } from '../../../protocol/wire';
 import { ChannelContext, ChannelParams, verifyChannelParams } from '../params';
-import { OpenChannel } from './messages';
+import { HtlcOpenTerms, MAX_HTLC_DELAY, OpenChannel } from './messages';
 
 /** Parameters known before funding: what open_channel proposed, the receiver's keys once accepted; everything but the outpoint. */
 export interface OpenTerms extends Omit<OpenChannel, 'type'> {
   readonly receiverFundingKey?: PublicKey;
   readonly receiverPayoutKey?: PublicKey;
   readonly receiverRevocationKey?: PublicKey;
+  /** R_h: known with the receiver's other keys when the channel has HTLC terms. */
+  readonly receiverHtlcKey?: PublicKey;
 }
 
 export function channelParamsOf(t: OpenTerms, funding: { txid: string; vout: number }): ChannelParams {
   if (!t.receiverFundingKey || !t.receiverPayoutKey || !t.receiverRevocationKey) fail('STATE_INVALID', 'receiver keys unknown');
+  if (t.htlc && !t.receiverHtlcKey) fail('STATE_INVALID', 'receiver HTLC key unknown');
   return {
     fundingOutpoint: funding,
     capacity: t.capacity,
@@ -29,6 +32,7 @@ export function channelParamsOf(t: OpenTerms, funding: { txid: string; vout: num
     receiverRevocationKey: t.receiverRevocationKey,
     variant: t.variant,
     feeRate: t.feeRate,
+    ...(t.htlc ? { htlc: { receiverHtlcKey: t.receiverHtlcKey!, delay: { blocks: t.htlc.delay }, maxDustExposure: t.htlc.maxDustExposure } } : {}),
   };
 }
 
@@ -55,6 +59,11 @@ export function termsToJson(t: OpenTerms): Json {
     receiverFundingKey: t.receiverFundingKey ? hex(t.receiverFundingKey) : null,
     receiverPayoutKey: t.receiverPayoutKey ? hex(t.receiverPayoutKey) : null,
     receiverRevocationKey: t.receiverRevocationKey ? hex(t.receiverRevocationKey) : null,
+    // Only a channel with HTLC terms has these members: a plain channel's terms keep their saved form.
+    ...(t.htlc ? {
+      htlc: { delay: t.htlc.delay, maxDustExposure: t.htlc.maxDustExposure.toString() },
+      receiverHtlcKey: t.receiverHtlcKey ? hex(t.receiverHtlcKey) : null,
+    } : {}),
   };
 }
 
@@ -73,6 +82,10 @@ export function termsFromJson(j: unknown): OpenTerms {
   const rr = optKey('receiverRevocationKey');
   // accept_channel brings the three together: a party knows all of them or none.
   if ((rf === undefined) !== (rp === undefined) || (rf === undefined) !== (rr === undefined)) stateError('terms: some of the receiver\'s keys but not all');
+  const htlc = htlcTermsFromJson(o);
+  const rh = htlc ? optKey('receiverHtlcKey') : undefined;
+  // R_h comes with the receiver's other keys, in the same accept_channel.
+  if (htlc && (rh === undefined) !== (rf === undefined)) stateError('terms: the receiver\'s HTLC key without its other keys, or the other way round');
   return {
     tempChannelId: readHex(o, 'tempChannelId', 32),
     capacity: readBig(o, 'capacity'),
@@ -84,5 +97,20 @@ export function termsFromJson(j: unknown): OpenTerms {
     ...(rf ? { receiverFundingKey: rf } : {}),
     ...(rp ? { receiverPayoutKey: rp } : {}),
     ...(rr ? { receiverRevocationKey: rr } : {}),
+    ...(htlc ? { htlc } : {}),
+    ...(rh ? { receiverHtlcKey: rh } : {}),
   };
+}
+
+/** The saved HTLC terms, if the terms have them (both members, or neither). */
+function htlcTermsFromJson(o: Json): HtlcOpenTerms | undefined {
+  if (!('htlc' in o) && !('receiverHtlcKey' in o)) return undefined;
+  if (!('htlc' in o) || !('receiverHtlcKey' in o)) stateError('terms: htlc and receiverHtlcKey go together');
+  const h = readObject(o.htlc, 'terms.htlc');
+  if (Object.keys(h).length !== 2) stateError('terms.htlc: exactly delay and maxDustExposure');
+  const delay = readInt(h, 'delay');
+  if (delay < 1 || delay > MAX_HTLC_DELAY) stateError('terms.htlc.delay');
+  const maxDustExposure = readBig(h, 'maxDustExposure');
+  if (maxDustExposure > MAX_MONEY) stateError('terms.htlc.maxDustExposure');
+  return { delay, maxDustExposure };
 }

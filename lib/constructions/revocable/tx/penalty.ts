@@ -6,7 +6,8 @@
  * sign it, so the receiver alone can replace it with a higher fee.
  */
 import { Transaction } from 'bitcoinjs-lib';
-import { expectObject } from '../../../core/arguments';
+import { expectCount, expectObject } from '../../../core/arguments';
+import { ScriptTemplate } from '../../../script/templates';
 import { fail } from '../../../core/errors';
 import { assembleWitness } from '../../../script/witness';
 import {
@@ -48,6 +49,8 @@ export interface PenaltyParams {
   readonly sweepReceiverOutput?: boolean;
   /** The HTLCs pending in the revoked state: each one's output is swept too (through its penalty branch). */
   readonly htlcs?: readonly Htlc[];
+  /** Outputs of the revoked version not to spend: someone else's confirmed spend took them. */
+  readonly leaveOut?: readonly number[];
 }
 
 /** The receiver's private keys that sign the claim. */
@@ -85,12 +88,12 @@ export interface PenaltyPlan {
  *
  * @param ctx - From {@link verifyChannelParams}.
  * @param p - The revoked transaction, K_i, the destination, the fee rate and whether to sweep the receiver's own output.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context or `p` is not an object.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `ctx` is not a checked context, `p` is not an object or `leaveOut` is not a list of output indexes.
  * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
  * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
  * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
  * @throws {@link ChannelError} `INVALID_TRANSACTION` if `revokedTx` does not parse or does not spend the funding output alone.
- * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `revokedTx` has no revocable output for `updateKey` (nor, with `htlcs`, an HTLC output).
+ * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `revokedTx` has no revocable output for `updateKey` (nor, with `htlcs`, an HTLC output) that is not left out.
  * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
  * @throws {@link ChannelError} `HTLC_TOO_MANY` if `htlcs` holds more than MAX_HTLCS.
  * @throws {@link ChannelError} `INVALID_TIMELOCK` if an HTLC's expiry is not a valid absolute lock.
@@ -99,8 +102,10 @@ export interface PenaltyPlan {
 export function planPenalty(ctx: ChannelContext, p: PenaltyParams): PenaltyPlan {
   expectObject(p, 'penalty params');
   const htlcs = p.htlcs === undefined ? [] : checkHtlcs(p.htlcs);
-  if (htlcs.length > 0) return planPenaltyWithHtlcs(ctx, p, htlcs);
+  const leaveOut = leftOut(p.leaveOut);
+  if (htlcs.length > 0) return planPenaltyWithHtlcs(ctx, p, htlcs, leaveOut);
   const { tx: revoked, output: rev } = revocableSpendOf(ctx, p.revokedTx, p);
+  if (leaveOut.has(rev.vout)) fail('NOTHING_TO_CLAIM', 'the revocable output is left out: nothing else to claim');
 
   const txHash = revoked.getHash();
   const tx = new Transaction();
@@ -110,7 +115,7 @@ export function planPenalty(ctx: ChannelContext, p: PenaltyParams): PenaltyPlan 
   const inputs: PenaltyInput[] = [{ kind: 'revocable', value: rev.value, scriptCode: rev.witnessScript }];
 
   const sweep = p.sweepReceiverOutput ?? true;
-  const ownVout = sweep ? revoked.outs.findIndex((o) => bytesEqual(o.script, ctx.receiverPayoutScript)) : -1;
+  const ownVout = sweep ? revoked.outs.findIndex((o, vout) => !leaveOut.has(vout) && bytesEqual(o.script, ctx.receiverPayoutScript)) : -1;
   if (ownVout >= 0) {
     tx.addInput(txHash, ownVout, RBF_SEQUENCE);
     inputs.push({ kind: 'receiver', value: revoked.outs[ownVout]!.value, scriptCode: p2wpkhScriptCode(ctx.receiverPayoutScript) });
@@ -127,7 +132,7 @@ export function planPenalty(ctx: ChannelContext, p: PenaltyParams): PenaltyPlan 
  * (if the sender's balance was not dust), every HTLC output (each found by
  * its recomputed script) and the receiver's own output, in output order, in one claim.
  */
-function planPenaltyWithHtlcs(ctx: ChannelContext, p: PenaltyParams, htlcs: readonly Htlc[]): PenaltyPlan {
+function planPenaltyWithHtlcs(ctx: ChannelContext, p: PenaltyParams, htlcs: readonly Htlc[], leaveOut: ReadonlySet<number>): PenaltyPlan {
   asPublicKey(p.updateKey, 'updateKey');
   checkDestinationScript(p.destinationScript);
   checkFeeRate(p.feeRate);
@@ -148,6 +153,7 @@ function planPenaltyWithHtlcs(ctx: ChannelContext, p: PenaltyParams, htlcs: read
   const shapes: InputShape[] = [];
   revoked.outs.forEach((o, vout) => {
     let input: PenaltyInput | undefined;
+    if (leaveOut.has(vout)) return;
     if (bytesEqual(o.script, revocableSpk)) {
       input = { kind: 'revocable', value: o.value, scriptCode: revocable };
       shapes.push(revocableInput(ctx.revocableTemplate, 'penalty'));
@@ -170,17 +176,52 @@ function planPenaltyWithHtlcs(ctx: ChannelContext, p: PenaltyParams, htlcs: read
   return { tx, inputs, fee };
 }
 
+function leftOut(vouts: readonly number[] | undefined): ReadonlySet<number> {
+  if (vouts === undefined) return new Set();
+  if (!Array.isArray(vouts) || !vouts.every((v) => Number.isSafeInteger(v) && v >= 0)) fail('INVALID_ARGUMENT', 'leaveOut must be an array of output indexes');
+  return new Set(vouts);
+}
+
+/**
+ * The weight of a penalty claim of a revoked version that carried HTLCs, by
+ * the outputs it takes (each input at its largest witness).
+ *
+ * @param t - The revocable output's template.
+ * @param takes - Whether it takes the revocable output, how many HTLC outputs, and whether the receiver's own output.
+ * @param destinationLength - The length of the claim's output script.
+ * @returns The weight.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `takes` is malformed or `destinationLength` is not a non-negative integer.
+ * @throws {@link ChannelError} `TEMPLATE_ARGUMENT` if `t` is not a valid template or has no penalty branch.
+ */
+export function htlcPenaltyWeight(t: ScriptTemplate, takes: {
+  /** The revocable output (absent when the sender's balance was dust, or someone else took it). */
+  readonly revocable: boolean;
+  /** How many HTLC outputs. */
+  readonly htlcOutputs: number;
+  /** The receiver's own P2WPKH output. */
+  readonly receiverOutput: boolean;
+}, destinationLength: number): number {
+  expectObject(takes, 'penalty inputs');
+  expectCount(takes.htlcOutputs, 'HTLC output count');
+  expectCount(destinationLength, 'destination length');
+  const shapes: InputShape[] = [];
+  if (takes.revocable) shapes.push(revocableInput(t, 'penalty'));
+  for (let i = 0; i < takes.htlcOutputs; i++) shapes.push({ scriptSigLength: 0, witnessSize: maxWitnessSize(HTLC_SENDER_TEMPLATE, 'penalty') });
+  if (takes.receiverOutput) shapes.push(P2WPKH_INPUT);
+  return segwitTxWeight(shapes, [destinationLength]);
+}
+
 /**
  * The unsigned penalty claim of a revoked sender's version.
  *
  * @param p - The channel, the revoked transaction, K_i, the destination, the fee rate and whether to sweep the receiver's own output.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` is not an object or `leaveOut` is not a list of output indexes.
  * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
  * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key.
  * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
  * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
  * @throws {@link ChannelError} `INVALID_TRANSACTION` if `revokedTx` does not parse or does not spend the funding output alone.
- * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `revokedTx` has no revocable output for `updateKey` (nor, with `htlcs`, an HTLC output).
+ * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `revokedTx` has no revocable output for `updateKey` (nor, with `htlcs`, an HTLC output) that is not left out.
  * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
  * @throws {@link ChannelError} `HTLC_TOO_MANY` if `htlcs` holds more than MAX_HTLCS.
  * @throws {@link ChannelError} `INVALID_TIMELOCK` if an HTLC's expiry is not a valid absolute lock.
@@ -197,13 +238,13 @@ export function buildPenaltyTx(p: PenaltyParams): Transaction {
  * @param p - The channel, the revoked transaction, K_i, the destination, the fee rate and whether to sweep the receiver's own output.
  * @param keys - k_i, the revocation key, and the receiver's payout key when its output is swept.
  * @returns The signed claim, ready to broadcast.
- * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or `keys` is not an object.
+ * @throws {@link ChannelError} `INVALID_ARGUMENT` if `p` or `keys` is not an object, or `leaveOut` is not a list of output indexes.
  * @throws {@link ChannelError} `INVALID_ARGUMENT`, `INVALID_AMOUNT`, `INVALID_KEY`, `INVALID_TIMELOCK`, `INVALID_FEE_RATE` or `FEE_EXCEEDS_OUTPUT` if `channel` is refused by {@link verifyChannelParams}.
  * @throws {@link ChannelError} `INVALID_KEY` if `updateKey` is not a valid public key, a private key is malformed, the revocation key or the receiver's payout key does not match the channel, or the payout key is missing when the receiver's output is swept.
  * @throws {@link ChannelError} `INVALID_SCRIPT` if `destinationScript` is not a standard destination.
  * @throws {@link ChannelError} `INVALID_FEE_RATE` if `feeRate` is not a valid fee rate.
  * @throws {@link ChannelError} `INVALID_TRANSACTION` if `revokedTx` does not parse or does not spend the funding output alone.
- * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `revokedTx` has no revocable output for `updateKey` (nor, with `htlcs`, an HTLC output).
+ * @throws {@link ChannelError} `NOTHING_TO_CLAIM` if `revokedTx` has no revocable output for `updateKey` (nor, with `htlcs`, an HTLC output) that is not left out.
  * @throws {@link ChannelError} `FEE_EXCEEDS_OUTPUT` if the fee leaves a dust output.
  * @throws {@link ChannelError} `HTLC_TOO_MANY` if `htlcs` holds more than MAX_HTLCS.
  * @throws {@link ChannelError} `INVALID_TIMELOCK` if an HTLC's expiry is not a valid absolute lock.
