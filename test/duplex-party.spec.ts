@@ -249,6 +249,26 @@ describe('duplex channel: the protocol', () => {
     expect([a.index, b.index]).to.deep.equal([1, 1]);
   });
 
+  it('a lost completion then a new reset: the acknowledgement sent again is answered while the new reset waits, and both go on', () => {
+    const { a, b } = opened();
+    pay(a, b, 10_000n);
+    const ack = wire(b.onReset(wire(a.proposeReset())));
+    const done = wire(a.onResetAck(ack));
+    // The completion is lost and a proposes the next reset: b, still awaiting the completion, refuses it.
+    const second = wire(a.proposeReset());
+    expect(thrownCode(() => b.onReset(second))).to.equal('PAYMENT_PENDING');
+    // b asks again; a answers with the same completion though its own new reset waits.
+    const again = wire(a.onResetAck(wire(b.repeatResetAck())));
+    expect(encodeDuplexMessage(again)).to.deep.equal(encodeDuplexMessage(done));
+    b.onResetDone(again);
+    expect(b.index).to.equal(1);
+    // a's new reset, sent again unchanged, now goes through.
+    expect(encodeDuplexMessage(a.repeatReset())).to.deep.equal(encodeDuplexMessage(second));
+    b.onResetDone(wire(a.onResetAck(wire(b.onReset(wire(a.repeatReset()))))));
+    expect([a.index, b.index]).to.deep.equal([2, 2]);
+    expect(thrownCode(() => a.repeatReset())).to.equal('UNEXPECTED_MESSAGE');
+  });
+
   it('a reset is three messages: neither party signs the first changed node before it holds the other\'s signatures of every node below it', () => {
     const { a, b } = opened();
     reset(a, b);

@@ -188,7 +188,8 @@ describe(`the package as installed from npm pack`, function () {
     const stray = files.filter((f) => /^(dist\/)?(test|fixtures|bench|tools|demo|types|node_modules)\//.test(f) || /\.spec\./.test(f) || /\.tgz$/.test(f));
     expect(stray).to.deep.equal([]);
     expect(files.every((f) => /^(dist\/(lib|bin|scripts-templates)|esm|lib|bin)\/|^[^/]+$/.test(f)), files.join(', ')).to.equal(true);
-    expect(tarballBytes).to.be.below(1_000_000);
+    // Stray files are caught above; this bounds growth. Four constructions, HTLCs, the hub and the sources the maps name come to about 1.03 MB.
+    expect(tarballBytes).to.be.below(1_300_000);
   });
 
   it('every source map in the tarball names sources that are in it, and every script points at a map that is', () => {

@@ -429,7 +429,9 @@ export class DuplexParty {
     this.expect(m, 'duplex_reset_ack');
     this.expectNotExiting();
     const r = this.s.reset;
-    if (r === undefined) {
+    // The acknowledgement of the reset that made the current state, again: its completion was lost. It is answered even while
+    // a newer reset of this party waits, or the counterparty, still awaiting that completion, could take neither.
+    if (r === undefined || (this.s.index > 0 && m.index === this.s.index)) {
       if (this.s.index === 0 || m.index !== this.s.index) fail('UNEXPECTED_MESSAGE', 'no reset awaits an acknowledgement');
       const current = { index: this.s.index, balances: this.s.balances };
       this.checkBranchSigs(current.index, current.balances, this.fromLevel(current.index), m.sigs);
@@ -469,6 +471,20 @@ export class DuplexParty {
     const [first] = duplexBranch(this.ctx, r.index, r.balances, from);
     if (!this.signer.verifyCounterparty(this.signer.hash(first!.spend), m.sig)) fail('INVALID_SIGNATURE', `the signature of level ${from} does not sign it`, { level: from });
     this.advance(r, from, [m.sig, ...r.sigs]);
+  }
+
+  /**
+   * This party's reset in flight again, for a resend after a lost message or
+   * a restart: the same terms and the same deterministic signatures, nothing
+   * new signed.
+   *
+   * @returns The `duplex_reset` to send again.
+   * @throws {@link ChannelError} `UNEXPECTED_MESSAGE` if no reset of this party awaits its acknowledgement.
+   */
+  repeatReset(): DuplexReset {
+    const r = this.s.reset;
+    if (r === undefined) fail('UNEXPECTED_MESSAGE', 'no reset of this party awaits its acknowledgement');
+    return { type: 'duplex_reset', channelId: this.channelId, index: r.index, a: r.balances.a, b: r.balances.b, sigs: this.deeperSigs(r) };
   }
 
   /**
