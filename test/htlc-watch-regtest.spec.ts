@@ -20,7 +20,7 @@
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
 import {
-  HTLC_RECEIVER_TEMPLATE, HTLC_SENDER_TEMPLATE, SenderWatcherEvent, WatcherEvent, classifyFundingSpend, extractPreimage, matchTemplate, paymentFeeWithHtlcs,
+  HTLC_RECEIVER_TEMPLATE, Receiver, HTLC_SENDER_TEMPLATE, SenderWatcherEvent, WatcherEvent, classifyFundingSpend, extractPreimage, matchTemplate, paymentFeeWithHtlcs,
   sha256, toHex,
 } from '../lib';
 import { RegtestNode } from './kit/regtest-node';
@@ -141,6 +141,41 @@ describe('HTLC watchers on a regtest node', function () {
       expect(sw.of('resolved')).to.have.length(1);
       expect(rw.of('resolved')).to.have.length(1);
       expect([...errors(rw), ...errors(sw)]).to.deep.equal([]);
+    });
+
+    it('its version of a state the receiver accepted and the sender never revoked the one before: the receiver still claims the HTLC it fulfilled, and keeps the key through a restore', async () => {
+      const c = await open();
+      await payOnce(c, 100_000n);
+      const a = await addHtlc(c, 60_000n, (await tipHeight()) + 20);
+      fulfillOnly(c, a);
+      const rw = await receiverWatcher(c, RATE);
+      // The next state, accepted; the sender keeps its revoke and broadcasts its version of that state, which still carries a.
+      c.sender.onAccept(wire(c.receiver.onOffer(wire(c.sender.pay(1_000n)), await chainView(node))));
+      const version = c.sender.latestTransaction();
+      await node.broadcast(version.toBuffer());
+      await rw.poll();
+      expect(rw.of('spend')[0]).to.include({ classification: 'latest-sender-version', txid: version.getId() });
+      const claims = rw.of('htlc-claim-broadcast');
+      expect(claims.map((e) => e.id)).to.deep.equal([a.id]);
+      await mineAndPoll(1, rw);
+      const claim = await readConfirmed(node, claims[0]!.txid);
+      expect(valueTo(claim.tx, c.receiverDest)).to.equal(a.amount - claim.fee);
+      // Closed, the receiver saved and restored still holds the key of the state it let go of.
+      const restored = Receiver.restore(JSON.parse(JSON.stringify(c.receiver.toJSON())), c.receiverSecrets);
+      expect(restored.phase).to.equal('closed');
+      expect(toHex(restored.updateKeyAt(c.receiver.index + 1)!)).to.equal(toHex(c.sender.updateKey(c.sender.index)));
+      expect(errors(rw)).to.deep.equal([]);
+    });
+
+    it('an HTLC too small to be an output forces no close at E - D - G: it is fee in every version', async () => {
+      const c = await open();
+      await payOnce(c, 100_000n);
+      const dust = await addHtlc(c, 200n, (await tipHeight()) + 20);
+      fulfillOnly(c, dust);
+      const rw = await receiverWatcher(c, RATE);
+      await mineToAndPoll(dust.expiry, rw);
+      expect(rw.of('htlc-close')).to.deep.equal([]);
+      expect(c.receiver.phase).to.equal('open');
     });
 
     it('published after E - D: the sender\'s timeout is refused non-final before E, non-BIP68-final before D, and the watcher\'s confirms at h + D', async () => {

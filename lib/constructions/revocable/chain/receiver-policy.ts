@@ -35,6 +35,7 @@ import { SuccessClaimer, SuccessClaims, successClaimsOf } from './htlc-success-c
 import { htlcPenaltyWeight } from '../tx/penalty';
 import { revocableScriptFor } from '../params';
 import { p2wshScript } from '../../../tx/outputs';
+import { isHtlcOutput } from '../../../tx/htlcs';
 import type { ReceiverWatcherOptions, WatcherEvent } from './receiver-watcher';
 
 /** What a spend of the funding output is. */
@@ -467,6 +468,8 @@ export class ReceiverPolicy implements WatchPolicy<Watched, 'funding', FundingSp
     // Run on every poll for every channel with HTLC terms: the records as they are, the preimage looked up only when due.
     const due: number[] = [];
     for (const h of r.htlcs) {
+      // A trimmed HTLC is fee in every version: going on chain for it gains nothing, and a sender could force closes with dust.
+      if (!isHtlcOutput(h.amount)) continue;
       // The receiver's own G (its policy's claim margin, read once from its R4 height), or the watcher's when larger.
       w.htlcGrace ??= Math.max(this.o.htlcGraceBlocks, h.expiry - relativeLockValue(ctx.params.htlc.delay) - r.htlcClaimDeadline(h.id));
       if (!htlcCloseDue(ctx, { amount: h.amount, hash: h.hash, expiry: { height: h.expiry } }, w.htlcGrace, tip)) continue;

@@ -53,6 +53,12 @@ export interface ReceiverState {
   readonly htlcs: readonly HtlcRecord[];
   /** The receiver's margins for new HTLCs, fixed at accept; present exactly with HTLC terms. */
   readonly htlcPolicy?: HtlcMargins;
+  /**
+   * A closed channel with HTLC terms: the accepted offer it let go of at the
+   * close. The sender holds our signature of its version of that state, whose
+   * HTLC outputs name its update key: without the key we could not claim them.
+   */
+  readonly released?: { readonly index: number; readonly updateKey: PublicKey };
 }
 
 /** What the receiver holds new HTLCs' expiries to: R1's delta and G. */
@@ -96,6 +102,7 @@ export function receiverStateToJson(s: ReceiverState, store: RevocationStore): J
     ...(s.terms.htlc ? {
       htlcPolicy: s.htlcPolicy ? { minExpiryDelta: s.htlcPolicy.minExpiryDelta, claimMargin: s.htlcPolicy.claimMargin } : null,
       htlcs: htlcTableToJson(s.htlcs),
+      ...(s.released ? { released: { index: s.released.index, updateKey: hex(s.released.updateKey) } } : {}),
     } : {}),
     revocations: store.toJSON(),
   };
@@ -128,10 +135,13 @@ export function readReceiverState(json: unknown): { state: ReceiverState; store:
   const lastIndex = pending?.index ?? (current ? current.index + (phase === 'closed' ? 1 : 0) : 0);
   const htlcs = o.format === FORMAT_HTLC ? readHtlcTable(o.htlcs, lastIndex) : [];
   const htlcPolicy = o.format === FORMAT_HTLC ? readMargins(o.htlcPolicy) : undefined;
+  if (o.format === FORMAT && 'released' in o) stateError('a released offer in a state without HTLC terms');
+  const released = readOptional(o, 'released', (x: Json) => ({ index: readInt(x, 'index'), updateKey: readKey(x, 'updateKey') }));
+  if (released && (phase !== 'closed' || !current || released.index !== current.index + 1)) fieldError('released', 'not the state after the current one of a closed channel');
   const s: ReceiverState = {
     phase, terms, fundingPolicy, fundingConfirmed: o.fundingConfirmed, htlcs,
     ...(funding ? { funding } : {}), ...(current ? { current } : {}), ...(pending ? { pending } : {}), ...(close ? { close } : {}),
-    ...(htlcPolicy ? { htlcPolicy } : {}),
+    ...(htlcPolicy ? { htlcPolicy } : {}), ...(released ? { released } : {}),
   };
   // The receiver's keys are in its terms from the start (Receiver.accept).
   if (!terms.receiverFundingKey) stateError('terms: a receiver state without the receiver\'s keys');

@@ -650,7 +650,10 @@ export class Receiver extends ChannelParty {
 
   /** The chain settled the channel some other way (a unilateral close seen by a watcher). */
   markClosed(): void {
-    this.s = { ...this.s, phase: 'closed', pending: undefined };
+    const p = this.s.pending;
+    // The sender may still broadcast its version of the offer we accepted; in a channel with HTLCs we must claim its HTLC outputs, which name its key.
+    const released = p !== undefined && this.s.terms.htlc !== undefined ? { released: { index: p.index, updateKey: p.updateKey } } : {};
+    this.s = { ...this.s, phase: 'closed', pending: undefined, ...released };
   }
 
   // ---- what the receiver can broadcast
@@ -741,7 +744,7 @@ export class Receiver extends ChannelParty {
    */
   updateKeyAt(index: number): PublicKey | undefined {
     if (!Number.isSafeInteger(index)) fail('INVALID_ARGUMENT', 'index must be an integer');
-    for (const st of [this.s.current, this.s.pending]) if (st !== undefined && st.index === index) return st.updateKey;
+    for (const st of [this.s.current, this.s.pending, this.s.released]) if (st !== undefined && st.index === index) return st.updateKey;
     const secret = this.store.getUpdateSecret(BigInt(index));
     return secret === undefined ? undefined : updateKeyOf(secret as PrivateKey);
   }
