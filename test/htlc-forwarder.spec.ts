@@ -155,6 +155,20 @@ describe('Forwarder (A -> B -> C, off-chain)', () => {
     expect(t.b.incoming.amount).to.equal(51_000n);
   });
 
+  it('a preimage learned after A-B closed goes into the incoming table, where B\'s receiver watcher claims with it', () => {
+    const t = openTwoHop(CHAIN);
+    const p = payment('closed upstream');
+    aAdds(t, { amount: 51_000n, hash: p.hash, expiry: E_IN }, CHAIN);
+    // A publishes its version and B's watcher marks A-B closed; then C's claim on chain reveals P.
+    t.b.incoming.markClosed();
+    expect(t.b.incoming.preimageFor(p.hash)).to.equal(undefined);
+    const s = t.b.onChain({ kind: 'htlc-preimage', id: 0, preimage: toHex(p.preimage) }, CHAIN);
+    expect(s.events).to.deep.equal([{ kind: 'htlc-fulfill', in: 0, source: 'chain', sent: false }]);
+    expect(s.upstream).to.deep.equal([]);
+    expect(toHex(t.b.incoming.preimageFor(p.hash)!)).to.equal(toHex(p.preimage));
+    expect(toHex(t.b.incoming.htlcTable[0]!.preimage!)).to.equal(toHex(p.preimage));
+  });
+
   it('fails upstream once the downstream timeout is buried (6 confirmations), not before', () => {
     const t = openTwoHop(CHAIN);
     aAdds(t, { amount: 51_000n, hash: payment('timeout').hash, expiry: E_IN }, CHAIN);

@@ -418,8 +418,9 @@ export class Forwarder {
       o.upstream.push(this.inc.fulfill(link.in, p));
       sent = true;
     } catch (e) {
-      // The incoming channel is closing or the HTLC left it: the link keeps P for a claim on chain.
+      // The incoming channel is closing or the HTLC left it: P goes into the incoming table too, where the receiver's watcher claims with it.
       if (!(e instanceof ChannelError)) throw e;
+      this.inc.learnPreimage(p);
     }
     if (sent) this.setLink(link.in, { upstream: 'fulfilled' });
     o.events.push({ kind: 'htlc-fulfill', in: link.in, source, sent });

@@ -522,6 +522,25 @@ export class Receiver extends ChannelParty {
   }
 
   /**
+   * Keep a preimage learned elsewhere (downstream, or from a witness on
+   * chain) in every HTLC of its hash, in any phase: once the channel is
+   * closing or closed no `fulfill` can go to the sender, but the watcher
+   * still claims on chain with what the table holds. Sends nothing.
+   *
+   * @param preimage - P, 32 bytes.
+   * @returns The ids of the HTLCs it opens that did not hold it yet.
+   * @throws {@link ChannelError} `INVALID_ARGUMENT` if `preimage` is not 32 bytes.
+   */
+  learnPreimage(preimage: Uint8Array): number[] {
+    if (!(preimage instanceof Uint8Array) || preimage.length !== 32) fail('INVALID_ARGUMENT', 'a preimage is 32 bytes');
+    const ids = this.s.htlcs.filter((r) => r.preimage === undefined && opens(preimage, r.hash)).map((r) => r.id);
+    let htlcs = this.s.htlcs;
+    for (const id of ids) htlcs = withRecord(htlcs, id, { preimage: Uint8Array.from(preimage) });
+    if (ids.length > 0) this.s = { ...this.s, htlcs };
+    return ids;
+  }
+
+  /**
    * Give up an HTLC: the sender may then fail it before its expiry. Only
    * for an HTLC whose add is final and whose preimage the receiver has not
    * given. A repeat gives the message again.
