@@ -18,7 +18,7 @@ import {
 } from '../lib';
 import { RegtestNode } from './kit/regtest-node';
 import { duplexKeys, duplexPair, duplexParamsFor, openedParties, signedBranch, signedKickoff } from './constructions/duplex/kit';
-import { openDuplexOnChain, payDuplex, resetDuplex } from './constructions/duplex/on-chain';
+import { openDuplexOnChain, payDuplex, resetDuplex, wire } from './constructions/duplex/on-chain';
 import { rejectionOf } from './support/e2e';
 import { thrownCode } from './support/errors';
 import { testKey } from './support/keys';
@@ -218,5 +218,62 @@ describe('duplex anchors on a regtest node', function () {
     expect(await node.getConfirmations(e.payments.ab!.getId())).to.equal(1);
     expect(events.filter((x) => x.kind === 'error' || x.kind === 'stale')).to.deep.equal([]);
     expect(await tip()).to.equal(nh! + 12);
+  });
+
+  it('a\'s newest level-0 node, which b holds unsigned (a withheld its completion), broadcast by a and left at its fee under a 5,000 sat/kw miner: b\'s watcher pays for it through b\'s anchor before the stale sibling\'s lock opens', async () => {
+    const { a, b, setupHeight } = await openDuplexOnChain(node, 'anchors counterparty node');
+    resetDuplex(a, b);
+    resetDuplex(b, a);
+    payDuplex(a, b, 10_000n);
+    // The reset to state 3 = (1, 0): b acknowledges, a's completion never comes. a holds state 3 whole; b holds its level-0 node signed by itself alone.
+    a.onResetAck(wire(b.onReset(wire(a.proposeReset()))));
+    expect([a.index, b.index]).to.deep.equal([3, 2]);
+    const other = b.exit().others![0]!;
+    expect([other.index, other.signed]).to.deep.equal([3, [false, true]]);
+    const stale = b.exit().branch[0]!; // state 2's level-0 node: digit 0, lock 10
+    const [n0, leaf] = a.exit().branch;
+    expect(n0!.getId()).to.equal(other.branch[0]!.getId());
+    expect([n0!.ins[0]!.sequence, stale.ins[0]!.sequence]).to.deep.equal([5, 10]);
+
+    const coins = [await node.fund(walletScript, 40_000n), await node.fund(walletScript, 40_000n)];
+    const watcher = new DuplexWatcher({ backend: node, fromHeight: setupHeight, finalDepth: 2, cpfpAfterBlocks: 1, urgentWithin: 4 });
+    const events: DuplexWatchEvent[] = [];
+    watcher.on('event', (x) => events.push(x));
+    watcher.watch(b, {
+      feeCoins: coins.map((c) => ({ txid: c.txid, vout: c.vout, value: c.value, key: wallet.pub })), coinKeys: [wallet.priv, wallet.priv],
+      destinationScript: walletScript, feeRate: 6000n, maxFeeRate: 20_000n,
+    });
+    await node.broadcast(a.exit().kickoff.toBuffer());
+    await node.mine(1);
+    await watcher.poll();
+    const kh = (await node.getTransaction(a.exit().kickoff.getId()))!.blockHeight!;
+    const congested = async (blocks: number) => {
+      for (let i = 0; i < blocks; i++) {
+        await node.mineAboveFeeRate(1, 5000n);
+        await watcher.poll();
+      }
+    };
+    await congested(4);
+    // a broadcasts its node the block before its lock opens, and stops.
+    await node.broadcast(n0!.toBuffer());
+    await watcher.poll();
+    expect(events.find((x) => x.kind === 'duty' && x.what === 'node')).to.deep.include({ txid: n0!.getId(), level: 0 });
+    await congested(1);
+    expect(node.mempoolHas(n0!.getId())).to.equal(true);
+    const first = events.find((x) => x.kind === 'cpfp') as Extract<DuplexWatchEvent, { kind: 'cpfp' }> | undefined;
+    expect(first, JSON.stringify(events.filter((x) => x.kind === 'error'))).to.deep.include({ parent: n0!.getId(), packageFeeRate: 20_000n });
+    await congested(1);
+    const nh = (await node.getTransaction(n0!.getId()))?.blockHeight;
+    expect(nh, 'the node mined with b\'s child').to.equal(kh + 6);
+    const child = Transaction.fromBuffer((await node.getTransaction(first!.txid))!.tx);
+    expect(child.ins[0]!.index, 'b\'s anchor, the last output').to.equal(n0!.outs.length - 1);
+    expect(events.find((x) => x.kind === 'branch')).to.deep.include({ level: 0, index: 3, txid: n0!.getId() });
+    expect(String((await rejectionOf(node.broadcast(stale.toBuffer()))).details?.reason)).to.match(/inputs-(spent|missingorspent)/);
+    // Below it b holds state 3 signed from the reset: its leaf goes out when its lock opens, paid for from b's second coin.
+    await congested(10);
+    expect(events.filter((x) => x.kind === 'cpfp').map((x) => (x as { parent: string }).parent)).to.deep.equal([n0!.getId(), leaf!.getId()]);
+    await congested(1);
+    expect((await node.getTransaction(leaf!.getId()))?.blockHeight).to.equal(nh! + 11);
+    expect(events.filter((x) => x.kind === 'error' || x.kind === 'stale')).to.deep.equal([]);
   });
 });

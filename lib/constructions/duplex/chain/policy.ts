@@ -13,7 +13,8 @@
  * signed and dropped): once the chain takes one of those at some level, the
  * publisher follows it, publishing what the party holds signed of it
  * below, and at its leaf takes the party's refund. With anchors and fee
- * coins, a tree transaction that waits unmined is paid for by a child
+ * coins, a tree transaction that waits unmined (also one the counterparty
+ * broadcast that the party does not hold signed) is paid for by a child
  * through the party's anchor, its package rate raised against the
  * deadline: the block before the stale sibling's longer lock opens (a node
  * of digit 0, and the kickoff, have no sibling that opens later: no
@@ -314,6 +315,8 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
       e.kickoff,
       ...all.flatMap((c) => [...c.branch.filter((_, j) => c.signed[j]), ...Object.values(c.payments), ...Object.values(c.refunds)]),
     ].map((t) => t!.getId()));
+    // A branch transaction the party holds unsigned is kept from the spend that revealed it.
+    for (const watch of w.watches.values()) if (watch.spend !== undefined) current.add(watch.spend.txid);
     for (const [txid, duty] of w.duties) {
       if (current.has(txid)) continue;
       this.drop(w, txid, duty);
@@ -335,9 +338,12 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
       }
       if (s !== undefined && on.length > 0) {
         if (s.hash === undefined) {
-          // In the mempool: ours is kept there; one only the counterparty holds signed is its to keep.
+          // In the mempool: kept there, and paid for through the party's anchor once it waits. One only the
+          // counterparty holds signed is kept from its own bytes (its txid is the branch's, and the node took its
+          // witness): left at a low fee it would hold the exit up until evicted, and on a node that replaces, the
+          // counterparty could swap it for the older sibling once that one's lock opens.
           const mine = on.find((c) => c.signed[j]);
-          if (mine !== undefined) this.hold(w, mine.branch[j]!, j === d - 1 ? 'leaf' : 'node', j, parent.height);
+          this.hold(w, mine !== undefined ? mine.branch[j]! : s.tx, j === d - 1 ? 'leaf' : 'node', j, parent.height);
           break;
         }
         // Reported where the chain parts from the newest branch, once.
