@@ -80,6 +80,33 @@ describe('ECC library injection', () => {
     expect(calls).to.deep.equal(['isPrivate', 'isPrivate', 'pointFromScalar', 'isPoint', 'sign', 'verify']);
   });
 
+  it('a point found on the curve is not decompressed again; bytes changed in place, or another library, are checked afresh', () => {
+    const calls: string[] = [];
+    const counting = Object.fromEntries(['isPoint', 'isPrivate', 'pointFromScalar', 'sign', 'verify'].map((name) => [name, (...a: unknown[]) => {
+      calls.push(name);
+      return (tiny as unknown as Record<string, (...x: unknown[]) => unknown>)[name]!(...a);
+    }])) as unknown as EccLib;
+    const pub = Uint8Array.from(derivePublicKey(asPrivateKey(sha('a cached key'))));
+    useEcc(counting);
+    calls.length = 0;
+    asPublicKey(pub);
+    asPublicKey(Uint8Array.from(pub));
+    expect(calls).to.deep.equal(['isPoint']);
+    // x = 5 has no point on secp256k1: the same array, changed after it was accepted, is refused.
+    const changed = pub;
+    changed.set(be32(5n), 1);
+    expect(codeOf(() => asPublicKey(changed))).to.equal('INVALID_KEY');
+    expect(calls).to.deep.equal(['isPoint', 'isPoint']);
+    const again = Uint8Array.from(derivePublicKey(asPrivateKey(sha('a cached key'))));
+    calls.length = 0;
+    asPublicKey(again);
+    expect(calls).to.deep.equal([]);
+    useEcc({ ...counting });
+    calls.length = 0;
+    asPublicKey(again);
+    expect(calls).to.deep.equal(['isPoint']);
+  });
+
   it('refuses what is not a library, naming the missing functions, and keeps the one in use', () => {
     useEcc(bitcoinerlab);
     for (const bad of [null, undefined, 0, '', [], {}]) expect(codeOf(() => useEcc(bad as never))).to.equal('INVALID_ECC_LIB');

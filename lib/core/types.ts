@@ -34,9 +34,30 @@ export function asPublicKey(bytes: Uint8Array, what = 'public key'): PublicKey {
   if (!(bytes instanceof Uint8Array) || bytes.length !== 33 || (bytes[0] !== 2 && bytes[0] !== 3)) {
     fail('INVALID_KEY', `${what} must be a 33-byte compressed point`);
   }
-  if (!ecc().isPoint(bytes)) fail('INVALID_KEY', `${what} is not on the curve`);
+  const lib = ecc();
+  if (knownBy !== lib) {
+    KNOWN_POINTS.clear();
+    knownBy = lib;
+  }
+  const text = String.fromCharCode(...bytes);
+  if (KNOWN_POINTS.has(text)) return bytes as PublicKey;
+  if (!lib.isPoint(bytes)) fail('INVALID_KEY', `${what} is not on the curve`);
+  if (KNOWN_POINTS.size >= KNOWN_POINTS_MAX) KNOWN_POINTS.clear();
+  KNOWN_POINTS.add(text);
   return bytes as PublicKey;
 }
+
+/**
+ * Points already found on the curve, by their bytes. Decompressing a point
+ * costs about as much as verifying a signature, and the same few keys (a
+ * channel's, a state's K_i) are checked again for every script compiled with
+ * them: each live HTLC's, on every update. Keyed by content, so a caller that
+ * changes its bytes afterwards is checked afresh; bounded, emptied when full
+ * and when another ECC library is put in use (its answers are its own).
+ */
+const KNOWN_POINTS = new Set<string>();
+const KNOWN_POINTS_MAX = 4096;
+let knownBy: unknown;
 
 /**
  * Check that `bytes` is a private key and brand it as one.
