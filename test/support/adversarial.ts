@@ -37,6 +37,8 @@ export interface AdversarialHtlcTerms {
   readonly delay: number;
   readonly maxDustExposure?: bigint;
   readonly claimMargin?: number;
+  /** A CLTV channel: blocks from opening to its expiry T (default NEAR_EXPIRY_AHEAD, too near for any HTLC). */
+  readonly expiryAhead?: number;
 }
 
 /** Opens and funds a channel as test/support/e2e.ts does, keeping both parties' secrets; with `htlc`, a channel that carries HTLCs. */
@@ -55,7 +57,7 @@ export async function openAdversarialChannel(node: RegtestNode, name: VariantNam
   const wallet = k('sender wallet');
   const walletScript = p2wpkhScript(wallet.pub);
   const tip = await node.getTip();
-  const expiry = name === 'CLTV' ? tip.height + NEAR_EXPIRY_AHEAD : undefined;
+  const expiry = name === 'CLTV' ? tip.height + (htlc?.expiryAhead ?? NEAR_EXPIRY_AHEAD) : undefined;
   const variant = expiry !== undefined ? { kind: 'cltv' as const, expiry: { height: expiry } } : { kind: 'csv' as const, delay: { blocks: CSV_DELAY } };
 
   const coin = await node.fund(walletScript, capacity + 100_000n);
