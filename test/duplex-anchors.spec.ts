@@ -7,7 +7,11 @@
  * under a miner that takes only 5,000 sat/kw and up, mined with the
  * watcher's child before its stale sibling's lock opens (the deadline near:
  * the child pays its maximum at once), then the leaf, which has no older
- * sibling, paid for at the first rate.
+ * sibling, paid for at the first rate. And when another transaction is
+ * mined in place of one the watcher holds (the stale sibling, or a newer
+ * branch of the counterparty's, as a miner that replaces takes them;
+ * played here by an eviction, since bcoin never replaces), the lost one is
+ * not broadcast again and its child's fee coin pays for what comes next.
  */
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
@@ -275,5 +279,97 @@ describe('duplex anchors on a regtest node', function () {
     await congested(1);
     expect((await node.getTransaction(leaf!.getId()))?.blockHeight).to.equal(nh! + 11);
     expect(events.filter((x) => x.kind === 'error' || x.kind === 'stale')).to.deep.equal([]);
+  });
+
+  it('b\'s newest node waits with its child when a\'s newer branch, which b holds unsigned at that level, is mined instead (a miner that replaces, played by an eviction): b drops the lost node, takes its coin back and pays for the new branch\'s leaf with it', async () => {
+    const { a, b, setupHeight } = await openDuplexOnChain(node, 'anchors lost node');
+    resetDuplex(a, b);
+    resetDuplex(b, a);
+    payDuplex(a, b, 10_000n);
+    a.onResetAck(wire(b.onReset(wire(a.proposeReset()))));
+    expect([a.index, b.index]).to.deep.equal([3, 2]);
+    const [x0] = b.exit().branch; // state 2's level-0 node, lock 10: b's newest
+    const [y0, yLeaf] = a.exit().branch; // state 3's, lock 5: b holds its leaf signed, the node not
+    expect(b.exit().others![0]!.signed).to.deep.equal([false, true]);
+    expect([x0!.ins[0]!.sequence, y0!.ins[0]!.sequence, yLeaf!.ins[0]!.sequence]).to.deep.equal([10, 5, 10]);
+
+    // One fee coin only: the new leaf's child can have it only if the lost node's child gives it back.
+    const coin = await node.fund(walletScript, 40_000n);
+    const watcher = new DuplexWatcher({ backend: node, fromHeight: setupHeight, finalDepth: 2, cpfpAfterBlocks: 1, urgentWithin: 4 });
+    const events: DuplexWatchEvent[] = [];
+    watcher.on('event', (x) => events.push(x));
+    const id = watcher.watch(b, {
+      feeCoins: [{ txid: coin.txid, vout: coin.vout, value: coin.value, key: wallet.pub }], coinKeys: [wallet.priv],
+      destinationScript: walletScript, feeRate: 6000n, maxFeeRate: 20_000n,
+    });
+    watcher.close(id);
+    await watcher.poll();
+    await node.mine(1);
+    await watcher.poll();
+    const kh = (await node.getTransaction(b.exit().kickoff.getId()))!.blockHeight!;
+    const congested = async (blocks: number) => {
+      for (let i = 0; i < blocks; i++) {
+        await node.mineAboveFeeRate(1, 5000n);
+        await watcher.poll();
+      }
+    };
+    await congested(10);
+    const lostChild = events.find((x) => x.kind === 'cpfp') as Extract<DuplexWatchEvent, { kind: 'cpfp' }> | undefined;
+    expect(lostChild, JSON.stringify(events.filter((x) => x.kind === 'error'))).to.deep.include({ parent: x0!.getId(), packageFeeRate: 6000n });
+    expect(node.mempoolHas(lostChild!.txid)).to.equal(true);
+    // A miner that replaces takes a's node over b's and its child; bcoin never replaces, so both leave by eviction.
+    expect(node.evict(x0!.getId())).to.equal(true);
+    expect(node.mempoolHas(lostChild!.txid)).to.equal(false);
+    await node.broadcast(y0!.toBuffer());
+    await node.mine(1);
+    const yh = (await node.getTransaction(y0!.getId()))!.blockHeight!;
+    expect(yh).to.equal(kh + 11);
+    await watcher.poll();
+    expect(events.find((x) => x.kind === 'branch')).to.deep.include({ level: 0, index: 3, txid: y0!.getId() });
+    // The lost node is not broadcast again: no refusal comes back.
+    await congested(1);
+    expect(events.filter((x) => x.kind === 'error')).to.deep.equal([]);
+    // The new branch's leaf goes out the block before its lock opens and is paid for with the coin the lost child held.
+    await congested(8);
+    expect(node.mempoolHas(yLeaf!.getId())).to.equal(true);
+    await congested(1);
+    const leafChild = events.filter((x) => x.kind === 'cpfp')[1] as Extract<DuplexWatchEvent, { kind: 'cpfp' }> | undefined;
+    expect(leafChild).to.deep.include({ parent: yLeaf!.getId(), packageFeeRate: 6000n });
+    await congested(1);
+    expect((await node.getTransaction(yLeaf!.getId()))?.blockHeight).to.equal(yh + 11);
+    const spent = Transaction.fromBuffer((await node.getTransaction(leafChild!.txid))!.tx).ins[1]!;
+    expect(`${toHex(Uint8Array.from(spent.hash).reverse())}:${spent.index}`).to.equal(`${coin.txid}:${coin.vout}`);
+    expect(events.filter((x) => x.kind === 'error' || x.kind === 'stale')).to.deep.equal([]);
+  });
+
+  it('the newest node still waiting when its stale sibling is mined (a miner that replaces, played by an eviction): reported stale once, and the lost node is not broadcast again', async () => {
+    const { a, b, setupHeight } = await openDuplexOnChain(node, 'anchors stale mined');
+    resetDuplex(a, b);
+    resetDuplex(b, a);
+    const stale = b.exit().branch[0]!; // state 2's level-0 node: lock 10
+    resetDuplex(a, b); // state 3's: lock 5
+    const n0 = b.exit().branch[0]!;
+    const watcher = new DuplexWatcher({ backend: node, fromHeight: setupHeight, finalDepth: 2 });
+    const events: DuplexWatchEvent[] = [];
+    watcher.on('event', (x) => events.push(x));
+    const id = watcher.watch(b);
+    watcher.close(id);
+    await watcher.poll();
+    await node.mine(1);
+    await watcher.poll();
+    for (let i = 0; i < 9; i++) {
+      await node.mineAboveFeeRate(1, 5000n);
+      await watcher.poll();
+    }
+    expect(node.mempoolHas(n0.getId())).to.equal(true);
+    expect(node.evict(n0.getId())).to.equal(true);
+    await node.broadcast(stale.toBuffer());
+    await node.mine(1);
+    for (let i = 0; i < 3; i++) {
+      await watcher.poll();
+      await node.mine(1);
+    }
+    expect(events.filter((x) => x.kind === 'stale')).to.deep.equal([{ kind: 'stale', channelId: id, level: 0, txid: stale.getId() }]);
+    expect(events.filter((x) => x.kind === 'error')).to.deep.equal([]);
   });
 });

@@ -24,6 +24,7 @@
 import { Transaction } from 'bitcoinjs-lib';
 import { ChainTip } from '../../../chain/backend';
 import { Attempt, ChildPlan, Duty, DutyFees, FixedDuty } from '../../../chain/duty';
+import { hashToTxid } from '../../../core/hash';
 import { FeeRate, PrivateKey } from '../../../core/types';
 import { FeeCoin } from '../../../tx/anchor-child';
 import { OutpointWatcher } from '../../../chain/outpoint-watcher';
@@ -321,6 +322,7 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
       if (current.has(txid)) continue;
       this.drop(w, txid, duty);
     }
+    for (const txid of this.lost(w)) this.drop(w, txid, w.duties.get(txid), true);
     let parent: { txid: string; height?: number } = { txid: kickoffId, ...(setup.spend?.hash !== undefined ? { height: setup.spend.height! } : {}) };
     let live = all;
     const d = e.branch.length;
@@ -387,12 +389,46 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
     return [...w.duties.values()].filter((duty) => !this.minedSpend(w, duty.txid));
   }
 
-  private drop(w: DuplexWatched, txid: string, duty: FixedDuty | undefined): void {
+  /**
+   * The duties that can no longer confirm: an input taken by another
+   * transaction in a block (a stale sibling mined while the newest waited,
+   * or a branch the counterparty got in first, as a miner that replaces
+   * lets it), and whatever spends one of those. Kept, they would be
+   * broadcast and refused on every poll, and their children's coins would
+   * stay taken though no child of theirs can be mined. Should a
+   * reorganisation undo that block, the walk holds again what is then to
+   * publish.
+   */
+  private lost(w: DuplexWatched): Set<string> {
+    const taken = new Map<string, string>();
+    for (const watch of w.watches.values()) {
+      if (watch.spend?.hash !== undefined) taken.set(`${watch.outpoint.txid}:${watch.outpoint.vout}`, watch.spend.txid);
+    }
+    const lost = new Set<string>();
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const [txid, duty] of w.duties) {
+        if (lost.has(txid)) continue;
+        const dead = duty.plan.tx.ins.some((i) => {
+          const prev = hashToTxid(i.hash);
+          const by = taken.get(`${prev}:${i.index}`);
+          return (by !== undefined && by !== txid) || lost.has(prev);
+        });
+        if (dead) {
+          lost.add(txid);
+          grew = true;
+        }
+      }
+    }
+    return lost;
+  }
+
+  private drop(w: DuplexWatched, txid: string, duty: FixedDuty | undefined, lost = false): void {
     if (duty === undefined) return;
     this.engine.drop(duty);
     w.duties.delete(txid);
-    // A coin no child of this transaction ever spent goes back to the others.
-    if (duty.child === undefined) w.coinFor.delete(txid);
+    // A coin no child of this transaction spent goes back to the others; so does one whose child died with its lost parent.
+    if (duty.child === undefined || lost) w.coinFor.delete(txid);
   }
 
   /** Whether a duty's transaction is a mined spend of a watched output. */
