@@ -11,7 +11,9 @@
  * mined in place of one the watcher holds (the stale sibling, or a newer
  * branch of the counterparty's, as a miner that replaces takes them;
  * played here by an eviction, since bcoin never replaces), the lost one is
- * not broadcast again and its child's fee coin pays for what comes next.
+ * not broadcast again and its child's fee coin pays for what comes next;
+ * also when a reorganisation undoes the counterparty's node and the
+ * party's own is mined instead, with a leaf held below the undone one.
  */
 import { expect } from 'chai';
 import { Transaction } from 'bitcoinjs-lib';
@@ -151,6 +153,25 @@ describe('duplex anchors on a regtest node', function () {
 
   const tip = async () => (await node.getTip()).height;
 
+  /** A channel at state 2 whose reset to state 3 a completed for itself and withheld from b: b holds state 3's level-0 node unsigned, its leaf signed. */
+  const withheldReset = async (label: string) => {
+    const opened = await openDuplexOnChain(node, label);
+    const { a, b } = opened;
+    resetDuplex(a, b);
+    resetDuplex(b, a);
+    payDuplex(a, b, 10_000n);
+    a.onResetAck(wire(b.onReset(wire(a.proposeReset()))));
+    return opened;
+  };
+
+  /** Blocks of a miner that takes only 5,000 sat/kw and up, the watcher polling after each. */
+  const congestion = (watcher: DuplexWatcher) => async (blocks: number) => {
+    for (let i = 0; i < blocks; i++) {
+      await node.mineAboveFeeRate(1, 5000n);
+      await watcher.poll();
+    }
+  };
+
   it('the newest level-0 node, stuck at its fee under a 5,000 sat/kw miner, is mined with the watcher\'s child before its stale sibling\'s lock opens; the leaf after it too', async () => {
     const { a, b, setupHeight } = await openDuplexOnChain(node, 'anchors cpfp');
     resetDuplex(a, b);
@@ -178,12 +199,7 @@ describe('duplex anchors on a regtest node', function () {
     await node.mine(1);
     await watcher.poll();
     const kh = (await node.getTransaction(e.kickoff.getId()))!.blockHeight!;
-    const congested = async (blocks: number) => {
-      for (let i = 0; i < blocks; i++) {
-        await node.mineAboveFeeRate(1, 5000n);
-        await watcher.poll();
-      }
-    };
+    const congested = congestion(watcher);
     await congested(4);
     expect(node.mempoolHas(n0!.getId()), 'broadcast the block before its lock opens').to.equal(true);
     // The miner leaves it; one block on, 4 blocks before the stale sibling can enter one (kh + 10), the child pays the most at once.
@@ -225,12 +241,8 @@ describe('duplex anchors on a regtest node', function () {
   });
 
   it('a\'s newest level-0 node, which b holds unsigned (a withheld its completion), broadcast by a and left at its fee under a 5,000 sat/kw miner: b\'s watcher pays for it through b\'s anchor before the stale sibling\'s lock opens', async () => {
-    const { a, b, setupHeight } = await openDuplexOnChain(node, 'anchors counterparty node');
-    resetDuplex(a, b);
-    resetDuplex(b, a);
-    payDuplex(a, b, 10_000n);
     // The reset to state 3 = (1, 0): b acknowledges, a's completion never comes. a holds state 3 whole; b holds its level-0 node signed by itself alone.
-    a.onResetAck(wire(b.onReset(wire(a.proposeReset()))));
+    const { a, b, setupHeight } = await withheldReset('anchors counterparty node');
     expect([a.index, b.index]).to.deep.equal([3, 2]);
     const other = b.exit().others![0]!;
     expect([other.index, other.signed]).to.deep.equal([3, [false, true]]);
@@ -251,12 +263,7 @@ describe('duplex anchors on a regtest node', function () {
     await node.mine(1);
     await watcher.poll();
     const kh = (await node.getTransaction(a.exit().kickoff.getId()))!.blockHeight!;
-    const congested = async (blocks: number) => {
-      for (let i = 0; i < blocks; i++) {
-        await node.mineAboveFeeRate(1, 5000n);
-        await watcher.poll();
-      }
-    };
+    const congested = congestion(watcher);
     await congested(4);
     // a broadcasts its node the block before its lock opens, and stops.
     await node.broadcast(n0!.toBuffer());
@@ -282,11 +289,7 @@ describe('duplex anchors on a regtest node', function () {
   });
 
   it('b\'s newest node waits with its child when a\'s newer branch, which b holds unsigned at that level, is mined instead (a miner that replaces, played by an eviction): b drops the lost node, takes its coin back and pays for the new branch\'s leaf with it', async () => {
-    const { a, b, setupHeight } = await openDuplexOnChain(node, 'anchors lost node');
-    resetDuplex(a, b);
-    resetDuplex(b, a);
-    payDuplex(a, b, 10_000n);
-    a.onResetAck(wire(b.onReset(wire(a.proposeReset()))));
+    const { a, b, setupHeight } = await withheldReset('anchors lost node');
     expect([a.index, b.index]).to.deep.equal([3, 2]);
     const [x0] = b.exit().branch; // state 2's level-0 node, lock 10: b's newest
     const [y0, yLeaf] = a.exit().branch; // state 3's, lock 5: b holds its leaf signed, the node not
@@ -307,12 +310,7 @@ describe('duplex anchors on a regtest node', function () {
     await node.mine(1);
     await watcher.poll();
     const kh = (await node.getTransaction(b.exit().kickoff.getId()))!.blockHeight!;
-    const congested = async (blocks: number) => {
-      for (let i = 0; i < blocks; i++) {
-        await node.mineAboveFeeRate(1, 5000n);
-        await watcher.poll();
-      }
-    };
+    const congested = congestion(watcher);
     await congested(10);
     const lostChild = events.find((x) => x.kind === 'cpfp') as Extract<DuplexWatchEvent, { kind: 'cpfp' }> | undefined;
     expect(lostChild, JSON.stringify(events.filter((x) => x.kind === 'error'))).to.deep.include({ parent: x0!.getId(), packageFeeRate: 6000n });
@@ -340,6 +338,56 @@ describe('duplex anchors on a regtest node', function () {
     const spent = Transaction.fromBuffer((await node.getTransaction(leafChild!.txid))!.tx).ins[1]!;
     expect(`${toHex(Uint8Array.from(spent.hash).reverse())}:${spent.index}`).to.equal(`${coin.txid}:${coin.vout}`);
     expect(events.filter((x) => x.kind === 'error' || x.kind === 'stale')).to.deep.equal([]);
+  });
+
+  it('a reorganisation undoes a\'s node while b\'s new-branch leaf waits with its child, and b\'s own node is mined instead: the leaf below the undone node is dropped, and its coin, once that is buried, pays for b\'s own leaf before its stale sibling opens', async () => {
+    const { a, b, setupHeight } = await withheldReset('anchors reorg lost leaf');
+    const [x0, xLeaf] = b.exit().branch; // state 2 = (0, 2): the node's lock 10, the leaf's 0 (its older siblings' 5 and 10)
+    const [y0, yLeaf] = a.exit().branch;
+    expect([x0!.ins[0]!.sequence, xLeaf!.ins[0]!.sequence]).to.deep.equal([10, 0]);
+    const coin = await node.fund(walletScript, 40_000n);
+    const watcher = new DuplexWatcher({ backend: node, fromHeight: setupHeight, finalDepth: 2, cpfpAfterBlocks: 1, urgentWithin: 4 });
+    const events: DuplexWatchEvent[] = [];
+    watcher.on('event', (x) => events.push(x));
+    watcher.watch(b, {
+      feeCoins: [{ txid: coin.txid, vout: coin.vout, value: coin.value, key: wallet.pub }], coinKeys: [wallet.priv],
+      destinationScript: walletScript, feeRate: 6000n, maxFeeRate: 20_000n,
+    });
+    const congested = congestion(watcher);
+    // a publishes its branch's node; b follows it and pays for its leaf there.
+    await node.broadcast(a.exit().kickoff.toBuffer());
+    await node.mine(1);
+    await watcher.poll();
+    await congested(4);
+    await node.broadcast(y0!.toBuffer());
+    await node.mine(1);
+    const yh = (await node.getTransaction(y0!.getId()))!.blockHeight!;
+    await watcher.poll();
+    await congested(9);
+    expect(node.mempoolHas(yLeaf!.getId())).to.equal(true);
+    await congested(1);
+    const yChild = events.find((x) => x.kind === 'cpfp') as Extract<DuplexWatchEvent, { kind: 'cpfp' }> | undefined;
+    expect(yChild).to.deep.include({ parent: yLeaf!.getId() });
+    // A reorganisation from y0's block on, without a's node and what hangs below it; b's own node goes out again and is mined.
+    const tipBefore = (await node.getTip()).height;
+    await node.reorg(tipBefore - yh + 1, { drop: [y0!.getId(), yLeaf!.getId(), yChild!.txid] });
+    expect(await node.getTransaction(y0!.getId())).to.equal(undefined);
+    await watcher.poll();
+    expect(node.mempoolHas(x0!.getId()), 'b\'s node held again').to.equal(true);
+    await node.mine(1);
+    const xh = (await node.getTransaction(x0!.getId()))!.blockHeight!;
+    await watcher.poll();
+    const errors = events.filter((x) => x.kind === 'error').length;
+    // b's leaf (lock 0) waits at its fee under the 5,000 sat/kw miner; the only coin is the dropped leaf's child's, given back once x0 is 2 deep.
+    await congested(2);
+    expect(events.filter((x) => x.kind === 'error').length, 'the dropped leaf is not broadcast again').to.equal(errors);
+    const xChild = events.filter((x) => x.kind === 'cpfp')[1] as Extract<DuplexWatchEvent, { kind: 'cpfp' }> | undefined;
+    expect(xChild, JSON.stringify(events.slice(-6), (_, v) => (typeof v === 'bigint' ? String(v) : v))).to.deep.include({ parent: xLeaf!.getId() });
+    await congested(1);
+    const lh = (await node.getTransaction(xLeaf!.getId()))?.blockHeight;
+    expect(lh !== undefined && lh < xh + 5, `b's leaf mined at ${lh}, before its stale sibling's lock opens at ${xh + 5}`).to.equal(true);
+    const spent = Transaction.fromBuffer((await node.getTransaction(xChild!.txid))!.tx).ins[1]!;
+    expect(`${toHex(Uint8Array.from(spent.hash).reverse())}:${spent.index}`).to.equal(`${coin.txid}:${coin.vout}`);
   });
 
   it('the newest node still waiting when its stale sibling is mined (a miner that replaces, played by an eviction): reported stale once, and the lost node is not broadcast again', async () => {

@@ -169,6 +169,8 @@ export interface DuplexWatched {
   readonly bump?: DuplexBump;
   /** The fee coin (its index) each tree transaction's child spends, by that transaction's txid: one coin per child, never shared, so no child double-spends another. */
   readonly coinFor: Map<string, number>;
+  /** Transactions dropped as lost whose child had taken a coin: the coin stays theirs until what took their place is buried. */
+  readonly parked: Map<string, Transaction>;
 }
 
 type Emit = (e: DuplexWatchEvent) => void;
@@ -322,7 +324,8 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
       if (current.has(txid)) continue;
       this.drop(w, txid, duty);
     }
-    for (const txid of this.lost(w)) this.drop(w, txid, w.duties.get(txid), true);
+    const lost = this.lost(w, e, tip);
+    for (const txid of lost.keys()) this.drop(w, txid, w.duties.get(txid), true);
     let parent: { txid: string; height?: number } = { txid: kickoffId, ...(setup.spend?.hash !== undefined ? { height: setup.spend.height! } : {}) };
     let live = all;
     const d = e.branch.length;
@@ -386,36 +389,58 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
         else if (refund !== undefined && tip.height + 1 >= firstBlockFor(leaf.height, refund.ins[0]!.sequence)) this.hold(w, refund, 'refund');
       }
     }
+    // A lost transaction's child could still be mined with it should a reorganisation undo what took its place, so
+    // its coin goes back only once that is buried; held again meanwhile, the transaction's child keeps its own coin.
+    for (const [txid] of w.parked) {
+      const depth = lost.get(txid);
+      if (w.duties.has(txid)) w.parked.delete(txid);
+      else if (depth !== undefined && depth >= this.finalDepth) {
+        w.parked.delete(txid);
+        w.coinFor.delete(txid);
+      }
+    }
     return [...w.duties.values()].filter((duty) => !this.minedSpend(w, duty.txid));
   }
 
   /**
-   * The duties that can no longer confirm: an input taken by another
-   * transaction in a block (a stale sibling mined while the newest waited,
-   * or a branch the counterparty got in first, as a miner that replaces
-   * lets it), and whatever spends one of those. Kept, they would be
-   * broadcast and refused on every poll, and their children's coins would
-   * stay taken though no child of theirs can be mined. Should a
-   * reorganisation undo that block, the walk holds again what is then to
-   * publish.
+   * The transactions that can no longer confirm, each with the depth of the
+   * block that made it so: an input taken by another transaction in a block
+   * (a stale sibling mined while the newest waited, or a branch the
+   * counterparty got in first, as a miner that replaces lets it), or a
+   * parent that is itself lost. Every transaction the party knows counts
+   * (its branches, payments and refunds, what it holds and the spends it
+   * saw), so a leaf held below a node the chain took and then gave back for
+   * another is found too. Kept, a lost duty would be broadcast and refused
+   * on every poll. Should a reorganisation undo that block, the walk holds
+   * again what is then to publish.
    */
-  private lost(w: DuplexWatched): Set<string> {
-    const taken = new Map<string, string>();
+  private lost(w: DuplexWatched, e: DuplexExit, tip: ChainTip): Map<string, number> {
+    const taken = new Map<string, { txid: string; depth: number }>();
+    const known = new Map<string, Transaction>();
     for (const watch of w.watches.values()) {
-      if (watch.spend?.hash !== undefined) taken.set(`${watch.outpoint.txid}:${watch.outpoint.vout}`, watch.spend.txid);
+      const s = watch.spend;
+      if (s === undefined) continue;
+      known.set(s.txid, s.tx);
+      if (s.hash !== undefined) taken.set(`${watch.outpoint.txid}:${watch.outpoint.vout}`, { txid: s.txid, depth: depthOf(s, tip) });
     }
-    const lost = new Set<string>();
+    if (taken.size === 0) return new Map();
+    for (const c of candidates(e)) for (const t of [...c.branch, ...Object.values(c.payments), ...Object.values(c.refunds)]) known.set(t!.getId(), t!);
+    for (const [txid, duty] of w.duties) known.set(txid, duty.plan.tx);
+    for (const [txid, tx] of w.parked) known.set(txid, tx);
+    const lost = new Map<string, number>();
     for (let grew = true; grew;) {
       grew = false;
-      for (const [txid, duty] of w.duties) {
+      for (const [txid, tx] of known) {
         if (lost.has(txid)) continue;
-        const dead = duty.plan.tx.ins.some((i) => {
+        let depth: number | undefined;
+        for (const i of tx.ins) {
           const prev = hashToTxid(i.hash);
           const by = taken.get(`${prev}:${i.index}`);
-          return (by !== undefined && by !== txid) || lost.has(prev);
-        });
-        if (dead) {
-          lost.add(txid);
+          const d = by !== undefined && by.txid !== txid ? by.depth : lost.get(prev);
+          if (d !== undefined) depth = Math.max(depth ?? 0, d);
+        }
+        if (depth !== undefined) {
+          lost.set(txid, depth);
           grew = true;
         }
       }
@@ -427,8 +452,9 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
     if (duty === undefined) return;
     this.engine.drop(duty);
     w.duties.delete(txid);
-    // A coin no child of this transaction spent goes back to the others; so does one whose child died with its lost parent.
-    if (duty.child === undefined || lost) w.coinFor.delete(txid);
+    // A coin no child of this transaction spent goes back to the others; a lost one's child's coin is parked.
+    if (duty.child === undefined) w.coinFor.delete(txid);
+    else if (lost) w.parked.set(txid, duty.plan.tx);
   }
 
   /** Whether a duty's transaction is a mined spend of a watched output. */

@@ -120,7 +120,7 @@ export class DuplexWatcher extends IsolatedEmitter<DuplexWatchEvent> {
     if (this.channels.has(channelId)) fail('CHANNEL_ALREADY_WATCHED', `channel ${channelId} is watched already`);
     const checked = bump !== undefined ? readBump(bump, party?.signer, e) : undefined;
     const w: DuplexWatched = {
-      channelId, exit: () => checkDuplexExit(exit()), closing: false, watches: new Map(), duties: new Map(), followed: new Set(), coinFor: new Map(),
+      channelId, exit: () => checkDuplexExit(exit()), closing: false, watches: new Map(), duties: new Map(), followed: new Set(), coinFor: new Map(), parked: new Map(),
       ...(party !== undefined ? { onKickoff: () => party.kickoffSeen() } : {}),
       ...(checked !== undefined ? { bump: checked } : {}),
     };
