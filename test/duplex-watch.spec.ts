@@ -154,6 +154,27 @@ describe('duplex watcher: the level publisher on a regtest node', function () {
     expect(events.filter((e) => e.kind === 'error')).to.deep.equal([]);
   });
 
+  it('a\'s refund waiting in the mempool when b\'s payment on the same output is mined (a miner that replaces, played by an eviction): the refund is not broadcast again and the channel resolves', async () => {
+    const c = await open('refund lost');
+    const watcher = new DuplexWatcher({ backend: node, fromHeight: c.setupHeight, finalDepth: 2 });
+    const events = record(watcher);
+    watcher.close(watcher.watch(() => exitOf(c, 'a')));
+    await watcher.poll();
+    const refund = exitOf(c, 'a').refunds.ab!;
+    // Dc after the leaf, the refund goes out: caught in the mempool before any block.
+    for (let i = 0; i < 30 && !events.some((e) => e.kind === 'duty' && e.what === 'refund'); i++) await mineAndPoll(watcher, 1);
+    expect(node.mempoolHas(refund.getId())).to.equal(true);
+    const payment = exitOf(c, 'b').payments.ab!;
+    expect(node.evict(refund.getId())).to.equal(true);
+    await node.broadcast(payment.toBuffer());
+    await mineAndPoll(watcher, 3);
+    expect(await node.getConfirmations(payment.getId())).to.equal(3);
+    expect(node.mempoolHas(refund.getId())).to.equal(false);
+    expect(events.find((e) => e.kind === 'spend' && e.output === 'ab')).to.include({ txid: payment.getId(), ours: false });
+    expect(events.some((e) => e.kind === 'resolved')).to.equal(true);
+    expect(events.filter((e) => e.kind === 'error')).to.deep.equal([]);
+  });
+
   it('follows blocks by hash: a level-0 node reorged out of the chain is broadcast again and the branch goes on', async () => {
     const c = await open('reorg');
     const watcher = new DuplexWatcher({ backend: node, fromHeight: c.setupHeight, finalDepth: 3 });

@@ -380,11 +380,8 @@ export class DuplexPolicy implements WatchPolicy<DuplexWatched, DuplexTag, Duple
         const watch = this.ensure(w, dir, { txid: leafId, vout: vout++ });
         const payment = c.payments[dir];
         const refund = c.refunds[dir];
-        if (watch.spend?.hash !== undefined) {
-          // Settled by whichever spend was mined: nothing of ours for this output is broadcast again.
-          for (const t of [payment, refund]) if (t !== undefined && t.getId() !== watch.spend.txid) this.drop(w, t.getId(), w.duties.get(t.getId()));
-          continue;
-        }
+        // Settled by whichever spend was mined: one of ours that it replaced is lost (above).
+        if (watch.spend?.hash !== undefined) continue;
         if (payment !== undefined) this.hold(w, payment, 'payment');
         else if (refund !== undefined && tip.height + 1 >= firstBlockFor(leaf.height, refund.ins[0]!.sequence)) this.hold(w, refund, 'refund');
       }
