@@ -288,8 +288,9 @@ describe('duplex anchors on a regtest node', function () {
     expect(events.filter((x) => x.kind === 'error' || x.kind === 'stale')).to.deep.equal([]);
   });
 
-  it('b\'s newest node waits with its child when a\'s newer branch, which b holds unsigned at that level, is mined instead (a miner that replaces, played by an eviction): b drops the lost node, takes its coin back and pays for the new branch\'s leaf with it', async () => {
-    const { a, b, setupHeight } = await withheldReset('anchors lost node');
+  // finalDepth 12: the coin comes back only once a's node is 12 deep, a block after the leaf's child was first due.
+  for (const [finalDepth, late] of [[2, 0], [12, 1]] as const) it(`b's newest node waits with its child when a's newer branch, which b holds unsigned at that level, is mined instead (a miner that replaces, played by an eviction): b drops the lost node, takes its coin back once a's node is ${finalDepth} deep and pays for the new branch's leaf with it`, async () => {
+    const { a, b, setupHeight } = await withheldReset(`anchors lost node ${finalDepth}`);
     expect([a.index, b.index]).to.deep.equal([3, 2]);
     const [x0] = b.exit().branch; // state 2's level-0 node, lock 10: b's newest
     const [y0, yLeaf] = a.exit().branch; // state 3's, lock 5: b holds its leaf signed, the node not
@@ -298,7 +299,7 @@ describe('duplex anchors on a regtest node', function () {
 
     // One fee coin only: the new leaf's child can have it only if the lost node's child gives it back.
     const coin = await node.fund(walletScript, 40_000n);
-    const watcher = new DuplexWatcher({ backend: node, fromHeight: setupHeight, finalDepth: 2, cpfpAfterBlocks: 1, urgentWithin: 4 });
+    const watcher = new DuplexWatcher({ backend: node, fromHeight: setupHeight, finalDepth, cpfpAfterBlocks: 1, urgentWithin: 4 });
     const events: DuplexWatchEvent[] = [];
     watcher.on('event', (x) => events.push(x));
     const id = watcher.watch(b, {
@@ -331,11 +332,15 @@ describe('duplex anchors on a regtest node', function () {
     await congested(8);
     expect(node.mempoolHas(yLeaf!.getId())).to.equal(true);
     await congested(1);
-    const leafChild = events.filter((x) => x.kind === 'cpfp')[1] as Extract<DuplexWatchEvent, { kind: 'cpfp' }> | undefined;
-    expect(leafChild).to.deep.include({ parent: yLeaf!.getId(), packageFeeRate: 6000n });
+    const leafChild = () => events.filter((x) => x.kind === 'cpfp')[1] as Extract<DuplexWatchEvent, { kind: 'cpfp' }> | undefined;
+    if (late > 0) {
+      expect(leafChild(), 'no coin while a\'s node is less than finalDepth deep').to.equal(undefined);
+      await congested(late);
+    }
+    expect(leafChild()).to.deep.include({ parent: yLeaf!.getId(), packageFeeRate: 6000n });
     await congested(1);
-    expect((await node.getTransaction(yLeaf!.getId()))?.blockHeight).to.equal(yh + 11);
-    const spent = Transaction.fromBuffer((await node.getTransaction(leafChild!.txid))!.tx).ins[1]!;
+    expect((await node.getTransaction(yLeaf!.getId()))?.blockHeight).to.equal(yh + 11 + late);
+    const spent = Transaction.fromBuffer((await node.getTransaction(leafChild()!.txid))!.tx).ins[1]!;
     expect(`${toHex(Uint8Array.from(spent.hash).reverse())}:${spent.index}`).to.equal(`${coin.txid}:${coin.vout}`);
     expect(events.filter((x) => x.kind === 'error' || x.kind === 'stale')).to.deep.equal([]);
   });

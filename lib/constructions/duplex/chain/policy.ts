@@ -18,8 +18,10 @@
  * through the party's anchor, its package rate raised against the
  * deadline: the block before the stale sibling's longer lock opens (a node
  * of digit 0, and the kickoff, have no sibling that opens later: no
- * deadline, the rate only doubles). Internal: the watcher (watcher.ts) is
- * the API.
+ * deadline, the rate only doubles). A transaction another one took the
+ * place of in a block is dropped with what spends it, its child's fee coin
+ * given back once that block is buried. Internal: the watcher (watcher.ts)
+ * is the API.
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { ChainTip } from '../../../chain/backend';
